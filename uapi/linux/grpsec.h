@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * grpsec: group authentication for M2M gateways.
+ *
+ * Generic netlink family "grpsec", version GRPSEC_GENL_VERSION.  Every
+ * command needs CAP_NET_ADMIN in the network namespace it acts on (dumps
+ * included), and works on that namespace's instance only.  Every request
+ * is strictly validated: unknown attributes are refused, and the kernel
+ * explains each refusal in an extended ACK message.
+ *
+ * Keys are write-only: no command ever returns key material.
+ *
+ * Attribute trees, per command (direction: "set" = request,
+ * "dump" = reply):
+ *
+ * GRPSEC_CMD_GET_INFO (doit)
+ *   reply: GRPSEC_A_VERSION, GRPSEC_A_LISTEN_PORT, GRPSEC_A_GROUP_COUNT,
+ *          GRPSEC_A_MEMBER_COUNT
+ *
+ * GRPSEC_CMD_SET_LISTEN (doit)
+ *   GRPSEC_A_LISTEN_PORT              set, u16; 0 closes the socket
+ *
+ * GRPSEC_CMD_NEW_GROUP, GRPSEC_CMD_SET_GROUP, GRPSEC_CMD_DEL_GROUP (doit)
+ * GRPSEC_CMD_GET_GROUP (doit with GRPSEC_A_GROUP_ID, or dump)
+ *   GRPSEC_A_GROUP (nest)
+ *     GRPSEC_A_GROUP_ID               set/dump, u32 1..
+ *     GRPSEC_A_GROUP_SUITE            set(new)/dump, u8 enum grpsec_suite
+ *     GRPSEC_A_GROUP_MODE             set(new)/dump, u8 enum grpsec_mode
+ *     GRPSEC_A_GROUP_FLAGS            set/dump, u32 GRPSEC_GROUP_F_*
+ *     GRPSEC_A_GROUP_MSG_LIMIT        set/dump, u64 messages per epoch
+ *     GRPSEC_A_GROUP_MEMBERS          dump, u32 number of members
+ *     GRPSEC_A_GROUP_STATS            dump, nest of GRPSEC_A_STATS_*
+ *
+ * GRPSEC_CMD_NEW_MEMBER, GRPSEC_CMD_SET_MEMBER, GRPSEC_CMD_DEL_MEMBER (doit)
+ *   GRPSEC_A_MEMBER (nest, multi-attr: up to GRPSEC_MEMBERS_PER_MSG per
+ *   request, applied in order; the first failure stops the request and
+ *   GRPSEC_A_MEMBER_INDEX in the extack names the failing one)
+ *     GRPSEC_A_MEMBER_GROUP           set/dump, u32 group id
+ *     GRPSEC_A_MEMBER_ID              set/dump, u32 1..
+ *     GRPSEC_A_MEMBER_KEY             set, nest, multi-attr (one per slot)
+ *       GRPSEC_A_KEY_SLOT             set, u8 enum grpsec_key_slot
+ *       GRPSEC_A_KEY_EPOCH            set/dump, u32
+ *       GRPSEC_A_KEY_DATA             set only, binary, the suite's key
+ *                                     length (16 or 32 bytes)
+ *     GRPSEC_A_MEMBER_ENDPOINT        set/dump, struct sockaddr_in or
+ *                                     sockaddr_in6 (set: static address;
+ *                                     dump: last authenticated address)
+ *     GRPSEC_A_MEMBER_EPOCH           dump, u32 current slot's epoch
+ *     GRPSEC_A_MEMBER_NEXT_EPOCH      dump, u32 next slot's epoch (if any)
+ *     GRPSEC_A_MEMBER_LAST_SEQ        dump, u64 highest accepted sequence
+ *     GRPSEC_A_MEMBER_STATS           dump, nest of GRPSEC_A_STATS_*
+ *
+ * GRPSEC_CMD_GET_MEMBER (dump; GRPSEC_A_MEMBER_GROUP at top level of the
+ *   request restricts the dump to one group).  One message per member.
+ *
+ * GRPSEC_CMD_SET_UPSTREAM, GRPSEC_CMD_GET_UPSTREAM (doit)
+ *   GRPSEC_A_UPSTREAM (nest)
+ *     GRPSEC_A_UPSTREAM_ENDPOINT      set/dump, sockaddr_in/sockaddr_in6
+ *     GRPSEC_A_UPSTREAM_GATEWAY_ID    set/dump, u32
+ *     GRPSEC_A_UPSTREAM_SUITE         set/dump, u8 enum grpsec_suite
+ *     GRPSEC_A_UPSTREAM_KEY           set only, binary, suite's key length
+ *     GRPSEC_A_UPSTREAM_BATCH_MAX     set/dump, u16 1..GRPSEC_BATCH_MAX
+ *     GRPSEC_A_UPSTREAM_FLUSH_USEC    set/dump, u32 50..1000000
+ *     GRPSEC_A_UPSTREAM_MTU           set/dump, u16 128..65507, UDP
+ *                                     payload bytes per batch
+ *     GRPSEC_A_UPSTREAM_SEQ           set: u64 floor for the next batch
+ *                                     sequence; dump: next sequence
+ *     GRPSEC_A_UPSTREAM_STATS         dump, nest of GRPSEC_A_STATS_*
+ *
+ * GRPSEC_CMD_GET_STATS (doit)
+ *   reply: GRPSEC_A_STATS (nest of GRPSEC_A_STATS_*), this namespace's
+ *   totals.
+ */
+#ifndef _UAPI_LINUX_GRPSEC_H
+#define _UAPI_LINUX_GRPSEC_H
+
+#include <linux/types.h>
+
+#define GRPSEC_GENL_NAME		"grpsec"
+#define GRPSEC_GENL_VERSION		1
+#define GRPSEC_MCGRP_EVENTS		"events"
+
+#define GRPSEC_MEMBERS_PER_MSG		256
+#define GRPSEC_BATCH_MAX		255
+
+enum grpsec_suite {
+	GRPSEC_SUITE_AES128_GCM = 1,
+	GRPSEC_SUITE_AES256_GCM = 2,
+	GRPSEC_SUITE_CHACHA20_POLY1305 = 3,
+
+	__GRPSEC_SUITE_MAX,
+	GRPSEC_SUITE_MAX = __GRPSEC_SUITE_MAX - 1,
+};
+
+enum grpsec_mode {
+	GRPSEC_MODE_ANONYMOUS = 0,
+	GRPSEC_MODE_IDENTIFIED = 1,
+
+	__GRPSEC_MODE_MAX,
+	GRPSEC_MODE_MAX = __GRPSEC_MODE_MAX - 1,
+};
+
+enum grpsec_key_slot {
+	GRPSEC_KEY_SLOT_CURRENT = 0,
+	GRPSEC_KEY_SLOT_NEXT = 1,
+
+	__GRPSEC_KEY_SLOT_MAX,
+	GRPSEC_KEY_SLOT_MAX = __GRPSEC_KEY_SLOT_MAX - 1,
+};
+
+enum grpsec_group_flags {
+	/* Reserved for terminate mode (open the inner layer locally). */
+	GRPSEC_GROUP_F_TERMINATE = 1U << 0,
+
+	__GRPSEC_GROUP_F_ALL = GRPSEC_GROUP_F_TERMINATE,
+};
+
+enum grpsec_cmd {
+	GRPSEC_CMD_UNSPEC,
+	GRPSEC_CMD_GET_INFO,
+	GRPSEC_CMD_SET_LISTEN,
+	GRPSEC_CMD_NEW_GROUP,
+	GRPSEC_CMD_SET_GROUP,
+	GRPSEC_CMD_DEL_GROUP,
+	GRPSEC_CMD_GET_GROUP,
+	GRPSEC_CMD_NEW_MEMBER,
+	GRPSEC_CMD_SET_MEMBER,
+	GRPSEC_CMD_DEL_MEMBER,
+	GRPSEC_CMD_GET_MEMBER,
+	GRPSEC_CMD_SET_UPSTREAM,
+	GRPSEC_CMD_GET_UPSTREAM,
+	GRPSEC_CMD_GET_STATS,
+
+	__GRPSEC_CMD_MAX,
+	GRPSEC_CMD_MAX = __GRPSEC_CMD_MAX - 1,
+};
+
+enum grpsec_attr {
+	GRPSEC_A_UNSPEC,
+	GRPSEC_A_VERSION,		/* dump, u32 */
+	GRPSEC_A_LISTEN_PORT,		/* set/dump, u16 */
+	GRPSEC_A_GROUP_COUNT,		/* dump, u32 */
+	GRPSEC_A_MEMBER_COUNT,		/* dump, u32 */
+	GRPSEC_A_GROUP,			/* nest, GRPSEC_A_GROUP_* */
+	GRPSEC_A_MEMBER,		/* nest, GRPSEC_A_MEMBER_*, multi-attr */
+	GRPSEC_A_UPSTREAM,		/* nest, GRPSEC_A_UPSTREAM_* */
+	GRPSEC_A_STATS,			/* nest, GRPSEC_A_STATS_* */
+	GRPSEC_A_MEMBER_GROUP_FILTER,	/* set (member dump), u32 group id */
+	GRPSEC_A_PAD,
+
+	__GRPSEC_A_MAX,
+	GRPSEC_A_MAX = __GRPSEC_A_MAX - 1,
+};
+
+enum grpsec_group_attr {
+	GRPSEC_A_GROUP_UNSPEC,
+	GRPSEC_A_GROUP_ID,		/* set/dump, u32 1.. */
+	GRPSEC_A_GROUP_SUITE,		/* set/dump, u8 enum grpsec_suite */
+	GRPSEC_A_GROUP_MODE,		/* set/dump, u8 enum grpsec_mode */
+	GRPSEC_A_GROUP_FLAGS,		/* set/dump, u32 GRPSEC_GROUP_F_* */
+	GRPSEC_A_GROUP_MSG_LIMIT,	/* set/dump, u64 1.. per epoch */
+	GRPSEC_A_GROUP_MEMBERS,		/* dump, u32 */
+	GRPSEC_A_GROUP_STATS,		/* dump, nest GRPSEC_A_STATS_* */
+	GRPSEC_A_GROUP_PAD,
+
+	__GRPSEC_A_GROUP_MAX,
+	GRPSEC_A_GROUP_MAX = __GRPSEC_A_GROUP_MAX - 1,
+};
+
+enum grpsec_member_attr {
+	GRPSEC_A_MEMBER_UNSPEC,
+	GRPSEC_A_MEMBER_GROUP,		/* set/dump, u32 */
+	GRPSEC_A_MEMBER_ID,		/* set/dump, u32 1.. */
+	GRPSEC_A_MEMBER_KEY,		/* set, nest GRPSEC_A_KEY_*, multi */
+	GRPSEC_A_MEMBER_ENDPOINT,	/* set/dump, sockaddr_in/_in6 */
+	GRPSEC_A_MEMBER_EPOCH,		/* dump, u32 */
+	GRPSEC_A_MEMBER_NEXT_EPOCH,	/* dump, u32 */
+	GRPSEC_A_MEMBER_LAST_SEQ,	/* dump, u64 */
+	GRPSEC_A_MEMBER_STATS,		/* dump, nest GRPSEC_A_STATS_* */
+	GRPSEC_A_MEMBER_PAD,
+
+	__GRPSEC_A_MEMBER_MAX,
+	GRPSEC_A_MEMBER_MAX = __GRPSEC_A_MEMBER_MAX - 1,
+};
+
+enum grpsec_key_attr {
+	GRPSEC_A_KEY_UNSPEC,
+	GRPSEC_A_KEY_SLOT,		/* set, u8 enum grpsec_key_slot */
+	GRPSEC_A_KEY_EPOCH,		/* set, u32 */
+	GRPSEC_A_KEY_DATA,		/* set only, binary 16 or 32 */
+
+	__GRPSEC_A_KEY_MAX,
+	GRPSEC_A_KEY_MAX = __GRPSEC_A_KEY_MAX - 1,
+};
+
+enum grpsec_upstream_attr {
+	GRPSEC_A_UPSTREAM_UNSPEC,
+	GRPSEC_A_UPSTREAM_ENDPOINT,	/* set/dump, sockaddr_in/_in6 */
+	GRPSEC_A_UPSTREAM_GATEWAY_ID,	/* set/dump, u32 */
+	GRPSEC_A_UPSTREAM_SUITE,	/* set/dump, u8 enum grpsec_suite */
+	GRPSEC_A_UPSTREAM_KEY,		/* set only, binary 16 or 32 */
+	GRPSEC_A_UPSTREAM_BATCH_MAX,	/* set/dump, u16 1..255 */
+	GRPSEC_A_UPSTREAM_FLUSH_USEC,	/* set/dump, u32 50..1000000 */
+	GRPSEC_A_UPSTREAM_MTU,		/* set/dump, u16 128..65507 */
+	GRPSEC_A_UPSTREAM_SEQ,		/* set (floor)/dump (next), u64 */
+	GRPSEC_A_UPSTREAM_STATS,	/* dump, nest GRPSEC_A_STATS_* */
+	GRPSEC_A_UPSTREAM_PAD,
+
+	__GRPSEC_A_UPSTREAM_MAX,
+	GRPSEC_A_UPSTREAM_MAX = __GRPSEC_A_UPSTREAM_MAX - 1,
+};
+
+/*
+ * Counters, all u64.  The same set is reported per namespace, per group,
+ * per member and for the upstream; a counter that does not apply at one
+ * level stays 0 there.  DROP_* name the reason a frame was dropped.
+ */
+enum grpsec_stats_attr {
+	GRPSEC_A_STATS_UNSPEC,
+	GRPSEC_A_STATS_RX_FRAMES,	/* frames received on the socket */
+	GRPSEC_A_STATS_RX_BYTES,
+	GRPSEC_A_STATS_VERIFIED,	/* outer tag and replay check passed */
+	GRPSEC_A_STATS_FORWARDED,	/* inner parts sent upstream */
+	GRPSEC_A_STATS_BATCHES,		/* batch frames sent upstream */
+	GRPSEC_A_STATS_BATCH_BYTES,
+	GRPSEC_A_STATS_DROP_TRUNCATED,	/* shorter than the minimum frame */
+	GRPSEC_A_STATS_DROP_BAD_VERSION,
+	GRPSEC_A_STATS_DROP_BAD_HEADER,	/* unknown type, flags, suite */
+	GRPSEC_A_STATS_DROP_OVERSIZE,	/* payload over GRPSEC max */
+	GRPSEC_A_STATS_DROP_UNKNOWN_GROUP,
+	GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER,
+	GRPSEC_A_STATS_DROP_STALE_EPOCH, /* no key slot for the epoch */
+	GRPSEC_A_STATS_DROP_BAD_TAG,
+	GRPSEC_A_STATS_DROP_REPLAY,
+	GRPSEC_A_STATS_DROP_EPOCH_LIMIT, /* epoch's message limit reached */
+	GRPSEC_A_STATS_DROP_NO_UPSTREAM,
+	GRPSEC_A_STATS_DROP_QUEUE_FULL,	/* verification queue overflow */
+	GRPSEC_A_STATS_DROP_NOMEM,
+	GRPSEC_A_STATS_TX_ERRORS,	/* upstream send failures */
+	GRPSEC_A_STATS_PAD,
+
+	__GRPSEC_A_STATS_MAX,
+	GRPSEC_A_STATS_MAX = __GRPSEC_A_STATS_MAX - 1,
+};
+
+#endif /* _UAPI_LINUX_GRPSEC_H */
