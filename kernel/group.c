@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Groups: one per group id and namespace, in an xarray so the receive
+ * path looks them up under RCU and dumps resume from an id.
+ */
+#include <linux/grpsec.h>
+#include <linux/slab.h>
+
+#include "group.h"
+#include "member.h"
+#include "netns.h"
+
+struct grpsec_group *grpsec_group_create(const struct grpsec_group_cfg *cfg)
+{
+	struct grpsec_group *g = kzalloc(sizeof(*g), GFP_KERNEL);
+
+	if (!g)
+		return ERR_PTR(-ENOMEM);
+	g->stats = alloc_percpu(struct grpsec_stats);
+	if (!g->stats) {
+		kfree(g);
+		return ERR_PTR(-ENOMEM);
+	}
+	g->id = cfg->id;
+	g->suite = cfg->suite;
+	g->mode = cfg->mode;
+	g->flags = cfg->flags;
+	g->msg_limit = cfg->msg_limit ?: GRPSEC_MSG_LIMIT_DEFAULT;
+	xa_init(&g->members);
+	spin_lock_init(&g->use_lock);
+	refcount_set(&g->refs, 1);
+	pr_debug("group %u created\n", g->id);
+	return g;
+}
+
+static void group_free_rcu(struct rcu_head *rcu)
+{
+	struct grpsec_group *g = container_of(rcu, struct grpsec_group, rcu);
+
+	pr_debug("group %u freed\n", g->id);
+	free_percpu(g->stats);
+	xa_destroy(&g->members);
+	kfree(g);
+}
+
+void grpsec_group_put(struct grpsec_group *g)
+{
+	if (g && refcount_dec_and_test(&g->refs))
+		call_rcu(&g->rcu, group_free_rcu);
+}
+
+int grpsec_group_add(struct grpsec_net *gn, struct grpsec_group *g)
+{
+	int err;
+
+	lockdep_assert_held(&gn->lock);
+	err = xa_insert(&gn->groups, g->id, g, GFP_KERNEL);
+	if (!err)
+		gn->nr_groups++;
+	return err;
+}
+
+/* Deletes the group's members too; the table's reference is dropped. */
+void grpsec_group_del(struct grpsec_net *gn, struct grpsec_group *g)
+{
+	struct grpsec_member *m;
+	unsigned long id;
+
+	lockdep_assert_held(&gn->lock);
+	xa_erase(&gn->groups, g->id);
+	gn->nr_groups--;
+	xa_for_each(&g->members, id, m)
+		grpsec_member_del(gn, m);
+	pr_debug("group %u deleted\n", g->id);
+	grpsec_group_put(g);
+}
+
+void grpsec_group_del_all(struct grpsec_net *gn)
+{
+	struct grpsec_group *g;
+	unsigned long id;
+
+	lockdep_assert_held(&gn->lock);
+	xa_for_each(&gn->groups, id, g)
+		grpsec_group_del(gn, g);
+}
+
+/* Caller holds rcu_read_lock() or gn->lock. */
+struct grpsec_group *grpsec_group_lookup(struct grpsec_net *gn, u32 id)
+{
+	return xa_load(&gn->groups, id);
+}
+
+/**
+ * grpsec_group_use - count one message against its epoch's limit
+ * @g: the group
+ * @epoch: the epoch the message was sealed in
+ *
+ * Two epochs are tracked at once, as members hold two keys; a third
+ * epoch takes the place of the older one.
+ *
+ * Return: true if the epoch is still under its limit.
+ */
+bool grpsec_group_use(struct grpsec_group *g, u32 epoch)
+{
+	struct grpsec_epoch_use *u = NULL;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(g->use); i++)
+		if (READ_ONCE(g->use[i].epoch) == epoch &&
+		    atomic64_read(&g->use[i].used))
+			u = &g->use[i];
+
+	if (!u) {
+		spin_lock(&g->use_lock);
+		for (i = 0; i < ARRAY_SIZE(g->use); i++)
+			if (g->use[i].epoch == epoch &&
+			    atomic64_read(&g->use[i].used))
+				u = &g->use[i];
+		if (!u) {
+			u = &g->use[0];
+			if (atomic64_read(&g->use[1].used) == 0 ||
+			    g->use[1].epoch < g->use[0].epoch)
+				u = &g->use[1];
+			WRITE_ONCE(u->epoch, epoch);
+			u->warned = false;
+			atomic64_set(&u->used, 0);
+			atomic64_inc(&u->used);
+			spin_unlock(&g->use_lock);
+			return true;
+		}
+		spin_unlock(&g->use_lock);
+	}
+	return atomic64_inc_return(&u->used) <= g->msg_limit;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _GRPSEC_GROUP_H
+#define _GRPSEC_GROUP_H
+
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+
+#include "stats.h"
+
+struct grpsec_net;
+
+/* Messages counted against one epoch's limit. */
+struct grpsec_epoch_use {
+	u32 epoch;
+	bool warned;
+	atomic64_t used;
+};
+
+struct grpsec_group {
+	u32 id;
+	u8 suite;
+	u8 mode;
+	u32 flags;
+	u64 msg_limit;
+	u32 nr_members;
+	struct xarray members;		/* member id -> member, RCU readers */
+	spinlock_t use_lock;
+	struct grpsec_epoch_use use[2];
+	struct grpsec_stats __percpu *stats;
+	refcount_t refs;
+	struct rcu_head rcu;
+};
+
+struct grpsec_group_cfg {
+	u32 id;
+	u8 suite;
+	u8 mode;
+	u32 flags;
+	u64 msg_limit;
+};
+
+#define GRPSEC_MSG_LIMIT_DEFAULT	(1ULL << 32)
+
+struct grpsec_group *grpsec_group_create(const struct grpsec_group_cfg *cfg);
+void grpsec_group_put(struct grpsec_group *g);
+int grpsec_group_add(struct grpsec_net *gn, struct grpsec_group *g);
+void grpsec_group_del(struct grpsec_net *gn, struct grpsec_group *g);
+void grpsec_group_del_all(struct grpsec_net *gn);
+struct grpsec_group *grpsec_group_lookup(struct grpsec_net *gn, u32 id);
+bool grpsec_group_use(struct grpsec_group *g, u32 epoch);
+
+#endif /* _GRPSEC_GROUP_H */

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Members: per group, in the group's xarray.  Each holds two key slots
+ * (current and next epoch) so a rollover loses no frame, and a replay
+ * window per slot.  Keys are wiped before their memory is freed.
+ */
+#include <linux/grpsec.h>
+#include <linux/slab.h>
+
+#include "aead.h"
+#include "group.h"
+#include "member.h"
+#include "netns.h"
+
+struct grpsec_member *grpsec_member_create(struct grpsec_group *g, u32 id)
+{
+	struct grpsec_member *m = kzalloc(sizeof(*m), GFP_KERNEL);
+
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->id = id;
+	refcount_inc(&g->refs);
+	m->group = g;
+	spin_lock_init(&m->lock);
+	refcount_set(&m->refs, 1);
+	return m;
+}
+
+static void slot_free_rcu(struct rcu_head *rcu)
+{
+	struct grpsec_keyslot *s = container_of(rcu, struct grpsec_keyslot,
+						rcu);
+
+	kfree_sensitive(s);
+}
+
+static void slot_retire(struct grpsec_keyslot *s)
+{
+	if (s)
+		call_rcu(&s->rcu, slot_free_rcu);
+}
+
+static void member_free_rcu(struct rcu_head *rcu)
+{
+	struct grpsec_member *m = container_of(rcu, struct grpsec_member, rcu);
+
+	grpsec_group_put(m->group);
+	kfree(m);
+}
+
+void grpsec_member_put(struct grpsec_member *m)
+{
+	if (!m || !refcount_dec_and_test(&m->refs))
+		return;
+	/* Nobody can reach the member now: no lock needed for the slots. */
+	slot_retire(rcu_dereference_protected(m->slot[0], true));
+	slot_retire(rcu_dereference_protected(m->slot[1], true));
+	call_rcu(&m->rcu, member_free_rcu);
+}
+
+/**
+ * grpsec_member_get - find a member and take a reference
+ * @g: its group
+ * @id: member id
+ *
+ * Caller holds rcu_read_lock().  Return: the member or NULL.
+ */
+struct grpsec_member *grpsec_member_get(struct grpsec_group *g, u32 id)
+{
+	struct grpsec_member *m = xa_load(&g->members, id);
+
+	if (m && !refcount_inc_not_zero(&m->refs))
+		m = NULL;
+	return m;
+}
+
+int grpsec_member_add(struct grpsec_net *gn, struct grpsec_member *m)
+{
+	int err;
+
+	lockdep_assert_held(&gn->lock);
+	err = xa_insert(&m->group->members, m->id, m, GFP_KERNEL);
+	if (err)
+		return err;
+	m->group->nr_members++;
+	gn->nr_members++;
+	pr_debug("member %u/%u added\n", m->group->id, m->id);
+	return 0;
+}
+
+void grpsec_member_del(struct grpsec_net *gn, struct grpsec_member *m)
+{
+	lockdep_assert_held(&gn->lock);
+	xa_erase(&m->group->members, m->id);
+	m->group->nr_members--;
+	gn->nr_members--;
+	pr_debug("member %u/%u deleted\n", m->group->id, m->id);
+	grpsec_member_put(m);
+}
+
+/**
+ * grpsec_member_set_key - install a key in one slot
+ * @m: the member
+ * @slot: GRPSEC_KEY_SLOT_CURRENT or _NEXT
+ * @epoch: the key's epoch
+ * @key: key bytes, the group suite's length
+ * @len: key length
+ *
+ * The slot's replay window starts empty: a new key never saw a frame.
+ * Installing the epoch that a slot already holds keeps its window, so a
+ * configuration sync does not reopen old sequence numbers.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int grpsec_member_set_key(struct grpsec_member *m, int slot, u32 epoch,
+			  const u8 *key, unsigned int len)
+{
+	struct grpsec_keyslot *s, *old;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	s->epoch = epoch;
+	s->key_id = grpsec_key_id_next();
+	memcpy(s->key, key, len);
+
+	spin_lock(&m->lock);
+	old = rcu_dereference_protected(m->slot[slot], lockdep_is_held(&m->lock));
+	if (old && old->epoch == epoch && !memcmp(old->key, key, len)) {
+		spin_unlock(&m->lock);
+		kfree_sensitive(s);
+		return 0;
+	}
+	grpsec_replay_init(&s->replay);
+	rcu_assign_pointer(m->slot[slot], s);
+	if (slot == GRPSEC_KEY_SLOT_NEXT)
+		m->rollover_since = 0;
+	spin_unlock(&m->lock);
+	slot_retire(old);
+	return 0;
+}
+
+void grpsec_member_set_endpoint(struct grpsec_member *m,
+				const union grpsec_endpoint *ep)
+{
+	spin_lock(&m->lock);
+	m->endpoint = *ep;
+	spin_unlock(&m->lock);
+}
+
+/**
+ * grpsec_member_slot - the key slot for @epoch
+ * @m: the member
+ * @epoch: epoch from a frame header
+ *
+ * Caller holds rcu_read_lock().  Return: the slot or NULL.
+ */
+struct grpsec_keyslot *grpsec_member_slot(struct grpsec_member *m, u32 epoch)
+{
+	struct grpsec_keyslot *s;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(m->slot); i++) {
+		s = rcu_dereference(m->slot[i]);
+		if (s && s->epoch == epoch)
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * Frames under the next key have started: once they have flowed for the
+ * grace period, the next key becomes the current one and the old current
+ * key is retired.
+ */
+static struct grpsec_keyslot *rollover(struct grpsec_member *m)
+{
+	struct grpsec_keyslot *old, *next;
+
+	lockdep_assert_held(&m->lock);
+	if (!m->rollover_since) {
+		m->rollover_since = jiffies | 1;
+		return NULL;
+	}
+	if (time_before(jiffies, m->rollover_since + GRPSEC_ROLLOVER_GRACE))
+		return NULL;
+	old = rcu_dereference_protected(m->slot[0], lockdep_is_held(&m->lock));
+	next = rcu_dereference_protected(m->slot[1], lockdep_is_held(&m->lock));
+	rcu_assign_pointer(m->slot[0], next);
+	RCU_INIT_POINTER(m->slot[1], NULL);
+	m->rollover_since = 0;
+	return old;
+}
+
+/**
+ * grpsec_member_accept - record an authenticated frame
+ * @m: the member
+ * @key_id: id of the key the frame's tag was checked with
+ * @seq: its sequence number
+ * @from: its source address
+ *
+ * Return: true if the frame is new; false for a replay, or if the key it
+ * was checked with has been replaced meanwhile.
+ */
+bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
+			  const union grpsec_endpoint *from)
+{
+	struct grpsec_keyslot *s, *retired = NULL;
+	bool ok = false;
+	int i;
+
+	spin_lock(&m->lock);
+	for (i = 0; i < ARRAY_SIZE(m->slot); i++) {
+		s = rcu_dereference_protected(m->slot[i],
+					      lockdep_is_held(&m->lock));
+		if (!s || s->key_id != key_id)
+			continue;
+		ok = grpsec_replay_accept(&s->replay, seq);
+		if (ok && i == GRPSEC_KEY_SLOT_NEXT)
+			retired = rollover(m);
+		break;
+	}
+	if (ok) {
+		m->endpoint = *from;
+		if (seq > m->last_seq)
+			m->last_seq = seq;
+	}
+	spin_unlock(&m->lock);
+	slot_retire(retired);
+	return ok;
+}

@@ -1,0 +1,953 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "grpsec" generic netlink family (uapi/linux/grpsec.h).  Strict
+ * validation for every command, an extack message for every refusal,
+ * CAP_NET_ADMIN in the namespace for everything, keys accepted and never
+ * returned, and wiped from the request once copied.
+ */
+#include <linux/grpsec.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "aead.h"
+#include "group.h"
+#include "member.h"
+#include "netlink.h"
+#include "netns.h"
+#include "socket.h"
+#include "upstream.h"
+
+static const struct nla_policy stats_policy[GRPSEC_A_STATS_MAX + 1] = {
+	[GRPSEC_A_STATS_UNSPEC] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy group_policy[GRPSEC_A_GROUP_MAX + 1] = {
+	[GRPSEC_A_GROUP_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[GRPSEC_A_GROUP_SUITE] = NLA_POLICY_RANGE(NLA_U8,
+						  GRPSEC_SUITE_AES128_GCM,
+						  GRPSEC_SUITE_MAX),
+	[GRPSEC_A_GROUP_MODE] = NLA_POLICY_MAX(NLA_U8, GRPSEC_MODE_MAX),
+	[GRPSEC_A_GROUP_FLAGS] = NLA_POLICY_MASK(NLA_U32, __GRPSEC_GROUP_F_ALL),
+	[GRPSEC_A_GROUP_MSG_LIMIT] = NLA_POLICY_MIN(NLA_U64, 1),
+	[GRPSEC_A_GROUP_MEMBERS] = { .type = NLA_REJECT },
+	[GRPSEC_A_GROUP_STATS] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy key_policy[GRPSEC_A_KEY_MAX + 1] = {
+	[GRPSEC_A_KEY_SLOT] = NLA_POLICY_MAX(NLA_U8, GRPSEC_KEY_SLOT_MAX),
+	[GRPSEC_A_KEY_EPOCH] = { .type = NLA_U32 },
+	[GRPSEC_A_KEY_DATA] = NLA_POLICY_RANGE(NLA_BINARY, 16, GRPSEC_KEY_MAX),
+};
+
+static const struct nla_policy member_policy[GRPSEC_A_MEMBER_MAX + 1] = {
+	[GRPSEC_A_MEMBER_GROUP] = NLA_POLICY_MIN(NLA_U32, 1),
+	[GRPSEC_A_MEMBER_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[GRPSEC_A_MEMBER_KEY] = NLA_POLICY_NESTED(key_policy),
+	[GRPSEC_A_MEMBER_ENDPOINT] =
+		NLA_POLICY_RANGE(NLA_BINARY, sizeof(struct sockaddr_in),
+				 sizeof(struct sockaddr_in6)),
+	[GRPSEC_A_MEMBER_EPOCH] = { .type = NLA_REJECT },
+	[GRPSEC_A_MEMBER_NEXT_EPOCH] = { .type = NLA_REJECT },
+	[GRPSEC_A_MEMBER_LAST_SEQ] = { .type = NLA_REJECT },
+	[GRPSEC_A_MEMBER_STATS] = { .type = NLA_REJECT },
+};
+
+static struct netlink_range_validation flush_range __ro_after_init = {
+	.min = 50,
+	.max = 1000000,
+};
+
+static const struct nla_policy upstream_policy[GRPSEC_A_UPSTREAM_MAX + 1] = {
+	[GRPSEC_A_UPSTREAM_ENDPOINT] =
+		NLA_POLICY_RANGE(NLA_BINARY, sizeof(struct sockaddr_in),
+				 sizeof(struct sockaddr_in6)),
+	[GRPSEC_A_UPSTREAM_GATEWAY_ID] = { .type = NLA_U32 },
+	[GRPSEC_A_UPSTREAM_SUITE] = NLA_POLICY_RANGE(NLA_U8,
+						     GRPSEC_SUITE_AES128_GCM,
+						     GRPSEC_SUITE_MAX),
+	[GRPSEC_A_UPSTREAM_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16,
+						   GRPSEC_KEY_MAX),
+	[GRPSEC_A_UPSTREAM_BATCH_MAX] = NLA_POLICY_RANGE(NLA_U16, 1,
+							 GRPSEC_BATCH_MAX),
+	[GRPSEC_A_UPSTREAM_FLUSH_USEC] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							       &flush_range),
+	[GRPSEC_A_UPSTREAM_MTU] = NLA_POLICY_RANGE(NLA_U16, 128, 65507),
+	[GRPSEC_A_UPSTREAM_SEQ] = { .type = NLA_U64 },
+	[GRPSEC_A_UPSTREAM_STATS] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy grpsec_policy[GRPSEC_A_MAX + 1] = {
+	[GRPSEC_A_VERSION] = { .type = NLA_REJECT },
+	[GRPSEC_A_LISTEN_PORT] = { .type = NLA_U16 },
+	[GRPSEC_A_GROUP_COUNT] = { .type = NLA_REJECT },
+	[GRPSEC_A_MEMBER_COUNT] = { .type = NLA_REJECT },
+	[GRPSEC_A_GROUP] = NLA_POLICY_NESTED(group_policy),
+	[GRPSEC_A_MEMBER] = NLA_POLICY_NESTED(member_policy),
+	[GRPSEC_A_UPSTREAM] = NLA_POLICY_NESTED(upstream_policy),
+	[GRPSEC_A_STATS] = NLA_POLICY_NESTED(stats_policy),
+	[GRPSEC_A_MEMBER_GROUP_FILTER] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static struct genl_family grpsec_family;
+
+static struct grpsec_net *info_net(struct genl_info *info)
+{
+	return grpsec_net(genl_info_net(info));
+}
+
+static void *reply_put(struct sk_buff *msg, struct genl_info *info)
+{
+	return genlmsg_put(msg, info->snd_portid, info->snd_seq,
+			   &grpsec_family, 0, info->genlhdr->cmd);
+}
+
+static int put_stats(struct sk_buff *skb, int type,
+		     const struct grpsec_stats *s)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = GRPSEC_A_STATS_UNSPEC + 1; i < __GRPSEC_A_STATS_MAX; i++) {
+		if (i == GRPSEC_A_STATS_PAD)
+			continue;
+		if (nla_put_u64_64bit(skb, i, s->c[i], GRPSEC_A_STATS_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int put_endpoint(struct sk_buff *skb, int type,
+			const union grpsec_endpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET)
+		return nla_put(skb, type, sizeof(ep->v4), &ep->v4);
+	if (ep->addr.sa_family == AF_INET6)
+		return nla_put(skb, type, sizeof(ep->v6), &ep->v6);
+	return 0;
+}
+
+static int get_endpoint(const struct nlattr *attr, union grpsec_endpoint *ep,
+			struct netlink_ext_ack *extack)
+{
+	const struct sockaddr *sa = nla_data(attr);
+	int len = nla_len(attr);
+
+	memset(ep, 0, sizeof(*ep));
+	if (sa->sa_family == AF_INET && len == sizeof(ep->v4)) {
+		memcpy(&ep->v4, sa, len);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6 && len == sizeof(ep->v6)) {
+		memcpy(&ep->v6, sa, len);
+		return 0;
+	}
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "endpoint must be a sockaddr_in or sockaddr_in6");
+	return -EINVAL;
+}
+
+static void wipe_attr(struct nlattr *attr)
+{
+	if (attr)
+		memzero_explicit(nla_data(attr), nla_len(attr));
+}
+
+/* GRPSEC_CMD_GET_INFO */
+
+static int info_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct grpsec_net *gn = info_net(info);
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = reply_put(msg, info);
+	if (!hdr)
+		goto out_free_msg;
+
+	mutex_lock(&gn->lock);
+	if (nla_put_u32(msg, GRPSEC_A_VERSION, GRPSEC_GENL_VERSION) ||
+	    nla_put_u16(msg, GRPSEC_A_LISTEN_PORT, gn->port) ||
+	    nla_put_u32(msg, GRPSEC_A_GROUP_COUNT, gn->nr_groups) ||
+	    nla_put_u32(msg, GRPSEC_A_MEMBER_COUNT, gn->nr_members)) {
+		mutex_unlock(&gn->lock);
+		goto out_free_msg;
+	}
+	mutex_unlock(&gn->lock);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+out_free_msg:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/* GRPSEC_CMD_SET_LISTEN */
+
+static int listen_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct grpsec_net *gn = info_net(info);
+	u16 port;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, GRPSEC_A_LISTEN_PORT))
+		return -EINVAL;
+	port = nla_get_u16(info->attrs[GRPSEC_A_LISTEN_PORT]);
+
+	mutex_lock(&gn->lock);
+	err = grpsec_socket_listen(gn, port);
+	gn->generation++;
+	mutex_unlock(&gn->lock);
+	if (err == -EADDRINUSE)
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[GRPSEC_A_LISTEN_PORT],
+				    "UDP port already in use");
+	else if (err)
+		NL_SET_ERR_MSG_MOD(info->extack, "cannot open the listen socket");
+	return err;
+}
+
+/* Groups */
+
+static int parse_group(struct genl_info *info, struct nlattr **tb)
+{
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, GRPSEC_A_GROUP))
+		return -EINVAL;
+	err = nla_parse_nested(tb, GRPSEC_A_GROUP_MAX,
+			       info->attrs[GRPSEC_A_GROUP], group_policy,
+			       info->extack);
+	if (err)
+		return err;
+	if (!tb[GRPSEC_A_GROUP_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[GRPSEC_A_GROUP],
+				    "missing group id");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct grpsec_group *find_group(struct grpsec_net *gn, u32 id,
+				       const struct nlattr *attr,
+				       struct netlink_ext_ack *extack)
+{
+	struct grpsec_group *g;
+
+	lockdep_assert_held(&gn->lock);
+	g = grpsec_group_lookup(gn, id);
+	if (!g)
+		NL_SET_ERR_MSG_ATTR(extack, attr, "no such group");
+	return g;
+}
+
+static int group_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct grpsec_net *gn = info_net(info);
+	struct nlattr *tb[GRPSEC_A_GROUP_MAX + 1];
+	struct grpsec_group_cfg cfg = {
+		.suite = GRPSEC_SUITE_AES128_GCM,
+		.mode = GRPSEC_MODE_ANONYMOUS,
+	};
+	struct grpsec_group *g;
+	int err;
+
+	err = parse_group(info, tb);
+	if (err)
+		return err;
+	cfg.id = nla_get_u32(tb[GRPSEC_A_GROUP_ID]);
+	if (tb[GRPSEC_A_GROUP_SUITE])
+		cfg.suite = nla_get_u8(tb[GRPSEC_A_GROUP_SUITE]);
+	if (tb[GRPSEC_A_GROUP_MODE])
+		cfg.mode = nla_get_u8(tb[GRPSEC_A_GROUP_MODE]);
+	if (tb[GRPSEC_A_GROUP_FLAGS])
+		cfg.flags = nla_get_u32(tb[GRPSEC_A_GROUP_FLAGS]);
+	if (tb[GRPSEC_A_GROUP_MSG_LIMIT])
+		cfg.msg_limit = nla_get_u64(tb[GRPSEC_A_GROUP_MSG_LIMIT]);
+	if (cfg.flags & GRPSEC_GROUP_F_TERMINATE) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_GROUP_FLAGS],
+				    "terminate mode is not supported yet");
+		return -EOPNOTSUPP;
+	}
+
+	g = grpsec_group_create(&cfg);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	mutex_lock(&gn->lock);
+	err = grpsec_group_add(gn, g);
+	gn->generation++;
+	mutex_unlock(&gn->lock);
+	if (err) {
+		grpsec_group_put(g);
+		if (err == -EBUSY) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_GROUP_ID],
+					    "group already exists");
+			err = -EEXIST;
+		}
+	}
+	return err;
+}
+
+static int group_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct grpsec_net *gn = info_net(info);
+	struct nlattr *tb[GRPSEC_A_GROUP_MAX + 1];
+	struct grpsec_group *g;
+	int err;
+
+	err = parse_group(info, tb);
+	if (err)
+		return err;
+	if (tb[GRPSEC_A_GROUP_SUITE] || tb[GRPSEC_A_GROUP_MODE]) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "suite and mode are fixed when a group is created");
+		return -EINVAL;
+	}
+	if (tb[GRPSEC_A_GROUP_FLAGS] && nla_get_u32(tb[GRPSEC_A_GROUP_FLAGS])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_GROUP_FLAGS],
+				    "terminate mode is not supported yet");
+		return -EOPNOTSUPP;
+	}
+
+	mutex_lock(&gn->lock);
+	g = find_group(gn, nla_get_u32(tb[GRPSEC_A_GROUP_ID]),
+		       tb[GRPSEC_A_GROUP_ID], info->extack);
+	if (!g) {
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	if (tb[GRPSEC_A_GROUP_MSG_LIMIT])
+		WRITE_ONCE(g->msg_limit,
+			   nla_get_u64(tb[GRPSEC_A_GROUP_MSG_LIMIT]));
+	gn->generation++;
+out_unlock:
+	mutex_unlock(&gn->lock);
+	return err;
+}
+
+static int group_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct grpsec_net *gn = info_net(info);
+	struct nlattr *tb[GRPSEC_A_GROUP_MAX + 1];
+	struct grpsec_group *g;
+	int err;
+
+	err = parse_group(info, tb);
+	if (err)
+		return err;
+	mutex_lock(&gn->lock);
+	g = find_group(gn, nla_get_u32(tb[GRPSEC_A_GROUP_ID]),
+		       tb[GRPSEC_A_GROUP_ID], info->extack);
+	if (g)
+		grpsec_group_del(gn, g);
+	else
+		err = -ENOENT;
+	gn->generation++;
+	mutex_unlock(&gn->lock);
+	return err;
+}
+
+static int fill_group(struct sk_buff *skb, struct grpsec_group *g)
+{
+	struct grpsec_stats stats;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, GRPSEC_A_GROUP);
+	if (!nest)
+		return -EMSGSIZE;
+	grpsec_stats_sum(g->stats, &stats);
+	if (nla_put_u32(skb, GRPSEC_A_GROUP_ID, g->id) ||
+	    nla_put_u8(skb, GRPSEC_A_GROUP_SUITE, g->suite) ||
+	    nla_put_u8(skb, GRPSEC_A_GROUP_MODE, g->mode) ||
+	    nla_put_u32(skb, GRPSEC_A_GROUP_FLAGS, g->flags) ||
+	    nla_put_u64_64bit(skb, GRPSEC_A_GROUP_MSG_LIMIT,
+			      READ_ONCE(g->msg_limit), GRPSEC_A_GROUP_PAD) ||
+	    nla_put_u32(skb, GRPSEC_A_GROUP_MEMBERS, g->nr_members) ||
+	    put_stats(skb, GRPSEC_A_GROUP_STATS, &stats)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int group_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct grpsec_net *gn = info_net(info);
+	struct nlattr *tb[GRPSEC_A_GROUP_MAX + 1];
+	struct grpsec_group *g;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	err = parse_group(info, tb);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = reply_put(msg, info);
+	err = -EMSGSIZE;
+	if (!hdr)
+		goto out_free_msg;
+
+	mutex_lock(&gn->lock);
+	g = find_group(gn, nla_get_u32(tb[GRPSEC_A_GROUP_ID]),
+		       tb[GRPSEC_A_GROUP_ID], info->extack);
+	err = g ? fill_group(msg, g) : -ENOENT;
+	mutex_unlock(&gn->lock);
+	if (err)
+		goto out_free_msg;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+out_free_msg:
+	nlmsg_free(msg);
+	return err;
+}
+
+/* Dump cursor: cb->args[0] is the next group id to visit. */
+static int group_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct grpsec_net *gn = grpsec_net(sock_net(skb->sk));
+	unsigned long id = cb->args[0];
+	struct grpsec_group *g;
+	void *hdr;
+	int err = 0;
+
+	mutex_lock(&gn->lock);
+	cb->seq = gn->generation;
+	xa_for_each_start(&gn->groups, id, g, cb->args[0]) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &grpsec_family,
+				  NLM_F_MULTI, GRPSEC_CMD_GET_GROUP);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		err = fill_group(skb, g);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = id + 1;
+	}
+	mutex_unlock(&gn->lock);
+	/* A record that does not fit an empty message would never fit. */
+	if (err && !skb->len)
+		return err;
+	return skb->len;
+}
+
+/* Members */
+
+enum member_op { MEMBER_NEW, MEMBER_SET, MEMBER_DEL };
+
+static int member_keys(struct grpsec_member *m, struct nlattr *nest,
+		       bool need_key, struct netlink_ext_ack *extack)
+{
+	unsigned int keylen = grpsec_suite_keylen(m->group->suite);
+	struct nlattr *kb[GRPSEC_A_KEY_MAX + 1];
+	struct nlattr *attr;
+	int rem, err, seen = 0;
+
+	nla_for_each_nested(attr, nest, rem) {
+		int slot = GRPSEC_KEY_SLOT_CURRENT;
+		u32 epoch = 0;
+
+		if (nla_type(attr) != GRPSEC_A_MEMBER_KEY)
+			continue;
+		err = nla_parse_nested(kb, GRPSEC_A_KEY_MAX, attr, key_policy,
+				       extack);
+		if (err)
+			return err;
+		if (!kb[GRPSEC_A_KEY_DATA]) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "key without data");
+			return -EINVAL;
+		}
+		if (nla_len(kb[GRPSEC_A_KEY_DATA]) != keylen) {
+			wipe_attr(kb[GRPSEC_A_KEY_DATA]);
+			NL_SET_ERR_MSG_ATTR(extack, kb[GRPSEC_A_KEY_DATA],
+					    "key length does not match the group's suite");
+			return -EINVAL;
+		}
+		if (kb[GRPSEC_A_KEY_SLOT])
+			slot = nla_get_u8(kb[GRPSEC_A_KEY_SLOT]);
+		if (kb[GRPSEC_A_KEY_EPOCH])
+			epoch = nla_get_u32(kb[GRPSEC_A_KEY_EPOCH]);
+		err = grpsec_member_set_key(m, slot, epoch,
+					    nla_data(kb[GRPSEC_A_KEY_DATA]),
+					    keylen);
+		wipe_attr(kb[GRPSEC_A_KEY_DATA]);
+		if (err)
+			return err;
+		seen++;
+	}
+	if (need_key && !seen) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a new member needs a key");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int member_one(struct grpsec_net *gn, enum member_op op,
+		      struct nlattr *nest, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[GRPSEC_A_MEMBER_MAX + 1];
+	union grpsec_endpoint ep;
+	struct grpsec_member *m;
+	struct grpsec_group *g;
+	u32 id;
+	int err;
+
+	lockdep_assert_held(&gn->lock);
+	err = nla_parse_nested(tb, GRPSEC_A_MEMBER_MAX, nest, member_policy,
+			       extack);
+	if (err)
+		return err;
+	if (!tb[GRPSEC_A_MEMBER_GROUP] || !tb[GRPSEC_A_MEMBER_ID]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "member needs a group and an id");
+		return -EINVAL;
+	}
+	g = find_group(gn, nla_get_u32(tb[GRPSEC_A_MEMBER_GROUP]),
+		       tb[GRPSEC_A_MEMBER_GROUP], extack);
+	if (!g)
+		return -ENOENT;
+	if (tb[GRPSEC_A_MEMBER_ENDPOINT]) {
+		err = get_endpoint(tb[GRPSEC_A_MEMBER_ENDPOINT], &ep, extack);
+		if (err)
+			return err;
+	}
+	id = nla_get_u32(tb[GRPSEC_A_MEMBER_ID]);
+	m = xa_load(&g->members, id);
+
+	switch (op) {
+	case MEMBER_NEW:
+		if (m) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_MEMBER_ID],
+					    "member already exists");
+			return -EEXIST;
+		}
+		m = grpsec_member_create(g, id);
+		if (IS_ERR(m))
+			return PTR_ERR(m);
+		err = member_keys(m, nest, true, extack);
+		if (!err && tb[GRPSEC_A_MEMBER_ENDPOINT])
+			grpsec_member_set_endpoint(m, &ep);
+		if (!err)
+			err = grpsec_member_add(gn, m);
+		if (err)
+			grpsec_member_put(m);
+		return err;
+	case MEMBER_SET:
+	case MEMBER_DEL:
+		if (!m) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_MEMBER_ID],
+					    "no such member");
+			return -ENOENT;
+		}
+		if (op == MEMBER_DEL) {
+			grpsec_member_del(gn, m);
+			return 0;
+		}
+		err = member_keys(m, nest, false, extack);
+		if (!err && tb[GRPSEC_A_MEMBER_ENDPOINT])
+			grpsec_member_set_endpoint(m, &ep);
+		return err;
+	}
+	return -EINVAL;
+}
+
+static void wipe_member_keys(struct genl_info *info)
+{
+	struct nlattr *attr, *key, *data;
+	int rem, krem, drem;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != GRPSEC_A_MEMBER)
+			continue;
+		nla_for_each_nested(key, attr, krem) {
+			if (nla_type(key) != GRPSEC_A_MEMBER_KEY)
+				continue;
+			nla_for_each_nested(data, key, drem)
+				if (nla_type(data) == GRPSEC_A_KEY_DATA)
+					wipe_attr(data);
+		}
+	}
+}
+
+/*
+ * Members come as repeated GRPSEC_A_MEMBER nests, applied in order; the
+ * first failure stops the request, and the extack points at its nest so
+ * a tool can name the member that failed.
+ */
+static int member_doit(struct genl_info *info, enum member_op op)
+{
+	struct grpsec_net *gn = info_net(info);
+	struct nlattr *attr;
+	int rem, err = 0, n = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, GRPSEC_A_MEMBER))
+		return -EINVAL;
+
+	mutex_lock(&gn->lock);
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != GRPSEC_A_MEMBER)
+			continue;
+		if (++n > GRPSEC_MEMBERS_PER_MSG) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "too many members in one request");
+			err = -E2BIG;
+			break;
+		}
+		err = member_one(gn, op, attr, info->extack);
+		if (err)
+			break;
+	}
+	gn->generation++;
+	mutex_unlock(&gn->lock);
+	wipe_member_keys(info);
+	return err;
+}
+
+static int member_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return member_doit(info, MEMBER_NEW);
+}
+
+static int member_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return member_doit(info, MEMBER_SET);
+}
+
+static int member_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return member_doit(info, MEMBER_DEL);
+}
+
+static int fill_member(struct sk_buff *skb, struct grpsec_member *m)
+{
+	struct grpsec_keyslot *cur, *next;
+	union grpsec_endpoint ep;
+	struct grpsec_stats stats;
+	struct nlattr *nest;
+	u64 last_seq;
+	int i;
+
+	for (i = 0; i < __GRPSEC_A_STATS_MAX; i++)
+		stats.c[i] = atomic64_read(&m->stats[i]);
+	spin_lock(&m->lock);
+	cur = rcu_dereference_protected(m->slot[0], lockdep_is_held(&m->lock));
+	next = rcu_dereference_protected(m->slot[1], lockdep_is_held(&m->lock));
+	ep = m->endpoint;
+	last_seq = m->last_seq;
+	nest = nla_nest_start(skb, GRPSEC_A_MEMBER);
+	if (!nest ||
+	    nla_put_u32(skb, GRPSEC_A_MEMBER_GROUP, m->group->id) ||
+	    nla_put_u32(skb, GRPSEC_A_MEMBER_ID, m->id) ||
+	    (cur && nla_put_u32(skb, GRPSEC_A_MEMBER_EPOCH, cur->epoch)) ||
+	    (next && nla_put_u32(skb, GRPSEC_A_MEMBER_NEXT_EPOCH, next->epoch)))
+		goto out_cancel;
+	spin_unlock(&m->lock);
+	if (nla_put_u64_64bit(skb, GRPSEC_A_MEMBER_LAST_SEQ, last_seq,
+			      GRPSEC_A_MEMBER_PAD) ||
+	    put_endpoint(skb, GRPSEC_A_MEMBER_ENDPOINT, &ep) ||
+	    put_stats(skb, GRPSEC_A_MEMBER_STATS, &stats)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+
+out_cancel:
+	spin_unlock(&m->lock);
+	if (nest)
+		nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/*
+ * One message per member, so any number of members dumps.  Cursor:
+ * cb->args[0] the group id, cb->args[1] the next member id in it.
+ */
+static int member_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct grpsec_net *gn = grpsec_net(sock_net(skb->sk));
+	struct nlattr *filter = info->attrs[GRPSEC_A_MEMBER_GROUP_FILTER];
+	unsigned long gid = cb->args[0], mid;
+	struct grpsec_member *m;
+	struct grpsec_group *g;
+	int err = 0;
+	void *hdr;
+
+	if (filter && !gid)
+		gid = nla_get_u32(filter);
+
+	mutex_lock(&gn->lock);
+	cb->seq = gn->generation;
+	xa_for_each_start(&gn->groups, gid, g, gid) {
+		if (filter && g->id != nla_get_u32(filter))
+			break;
+		if (g->id != cb->args[0]) {
+			cb->args[0] = g->id;
+			cb->args[1] = 0;
+		}
+		mid = cb->args[1];
+		xa_for_each_start(&g->members, mid, m, cb->args[1]) {
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, &grpsec_family,
+					  NLM_F_MULTI, GRPSEC_CMD_GET_MEMBER);
+			if (!hdr) {
+				err = -EMSGSIZE;
+				goto out_unlock;
+			}
+			genl_dump_check_consistent(cb, hdr);
+			err = fill_member(skb, m);
+			if (err) {
+				genlmsg_cancel(skb, hdr);
+				goto out_unlock;
+			}
+			genlmsg_end(skb, hdr);
+			cb->args[1] = mid + 1;
+		}
+		cb->args[0] = g->id + 1;
+		cb->args[1] = 0;
+	}
+out_unlock:
+	mutex_unlock(&gn->lock);
+	if (err && !skb->len)
+		return err;
+	return skb->len;
+}
+
+/* Upstream */
+
+static int upstream_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[GRPSEC_A_UPSTREAM_MAX + 1];
+	struct grpsec_net *gn = info_net(info);
+	struct grpsec_upstream_cfg cfg = {
+		.suite = GRPSEC_SUITE_AES128_GCM,
+		.batch_max = GRPSEC_BATCH_MAX_DEFAULT,
+		.flush_usec = GRPSEC_FLUSH_USEC_DEFAULT,
+		.mtu = GRPSEC_MTU_DEFAULT,
+	};
+	struct nlattr *nest = info->attrs[GRPSEC_A_UPSTREAM];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, GRPSEC_A_UPSTREAM))
+		return -EINVAL;
+	err = nla_parse_nested(tb, GRPSEC_A_UPSTREAM_MAX, nest,
+			       upstream_policy, info->extack);
+	if (err)
+		goto out_wipe;
+	err = -EINVAL;
+	if (!tb[GRPSEC_A_UPSTREAM_ENDPOINT] || !tb[GRPSEC_A_UPSTREAM_KEY] ||
+	    !tb[GRPSEC_A_UPSTREAM_GATEWAY_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "upstream needs an endpoint, a gateway id and a key");
+		goto out_wipe;
+	}
+	err = get_endpoint(tb[GRPSEC_A_UPSTREAM_ENDPOINT], &cfg.endpoint,
+			   info->extack);
+	if (err)
+		goto out_wipe;
+	cfg.gateway = nla_get_u32(tb[GRPSEC_A_UPSTREAM_GATEWAY_ID]);
+	if (tb[GRPSEC_A_UPSTREAM_SUITE])
+		cfg.suite = nla_get_u8(tb[GRPSEC_A_UPSTREAM_SUITE]);
+	if (tb[GRPSEC_A_UPSTREAM_BATCH_MAX])
+		cfg.batch_max = nla_get_u16(tb[GRPSEC_A_UPSTREAM_BATCH_MAX]);
+	if (tb[GRPSEC_A_UPSTREAM_FLUSH_USEC])
+		cfg.flush_usec = nla_get_u32(tb[GRPSEC_A_UPSTREAM_FLUSH_USEC]);
+	if (tb[GRPSEC_A_UPSTREAM_MTU])
+		cfg.mtu = nla_get_u16(tb[GRPSEC_A_UPSTREAM_MTU]);
+	if (tb[GRPSEC_A_UPSTREAM_SEQ])
+		cfg.seq_floor = nla_get_u64(tb[GRPSEC_A_UPSTREAM_SEQ]);
+	cfg.key = nla_data(tb[GRPSEC_A_UPSTREAM_KEY]);
+	cfg.key_len = nla_len(tb[GRPSEC_A_UPSTREAM_KEY]);
+	if (cfg.key_len != grpsec_suite_keylen(cfg.suite)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_UPSTREAM_KEY],
+				    "key length does not match the upstream suite");
+		goto out_wipe;
+	}
+
+	mutex_lock(&gn->lock);
+	err = grpsec_upstream_set(gn, &cfg);
+	gn->generation++;
+	mutex_unlock(&gn->lock);
+	if (err)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_UPSTREAM_ENDPOINT],
+				    "cannot set up the upstream association");
+out_wipe:
+	wipe_attr(tb[GRPSEC_A_UPSTREAM_KEY]);
+	return err;
+}
+
+static int upstream_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct grpsec_net *gn = info_net(info);
+	struct grpsec_upstream_info up;
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!grpsec_upstream_get(gn, &up)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no upstream configured");
+		return -ENOENT;
+	}
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = reply_put(msg, info);
+	if (!hdr)
+		goto out_free_msg;
+	nest = nla_nest_start(msg, GRPSEC_A_UPSTREAM);
+	if (!nest ||
+	    put_endpoint(msg, GRPSEC_A_UPSTREAM_ENDPOINT, &up.endpoint) ||
+	    nla_put_u32(msg, GRPSEC_A_UPSTREAM_GATEWAY_ID, up.gateway) ||
+	    nla_put_u8(msg, GRPSEC_A_UPSTREAM_SUITE, up.suite) ||
+	    nla_put_u16(msg, GRPSEC_A_UPSTREAM_BATCH_MAX, up.batch_max) ||
+	    nla_put_u32(msg, GRPSEC_A_UPSTREAM_FLUSH_USEC, up.flush_usec) ||
+	    nla_put_u16(msg, GRPSEC_A_UPSTREAM_MTU, up.mtu) ||
+	    nla_put_u64_64bit(msg, GRPSEC_A_UPSTREAM_SEQ, up.seq,
+			      GRPSEC_A_UPSTREAM_PAD))
+		goto out_free_msg;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+out_free_msg:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/* GRPSEC_CMD_GET_STATS */
+
+static int stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct grpsec_net *gn = info_net(info);
+	struct grpsec_stats stats;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = reply_put(msg, info);
+	if (!hdr)
+		goto out_free_msg;
+	grpsec_stats_sum(gn->stats, &stats);
+	if (put_stats(msg, GRPSEC_A_STATS, &stats))
+		goto out_free_msg;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+out_free_msg:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static const struct genl_ops grpsec_ops[] = {
+	{
+		.cmd = GRPSEC_CMD_GET_INFO,
+		.doit = info_get_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_SET_LISTEN,
+		.doit = listen_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_NEW_GROUP,
+		.doit = group_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_SET_GROUP,
+		.doit = group_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_DEL_GROUP,
+		.doit = group_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_GET_GROUP,
+		.doit = group_get_doit,
+		.dumpit = group_get_dumpit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_NEW_MEMBER,
+		.doit = member_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_SET_MEMBER,
+		.doit = member_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_DEL_MEMBER,
+		.doit = member_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_GET_MEMBER,
+		.dumpit = member_get_dumpit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_SET_UPSTREAM,
+		.doit = upstream_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_GET_UPSTREAM,
+		.doit = upstream_get_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_GET_STATS,
+		.doit = stats_get_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group grpsec_mcgrps[] = {
+	{ .name = GRPSEC_MCGRP_EVENTS },
+};
+
+static struct genl_family grpsec_family __ro_after_init = {
+	.name = GRPSEC_GENL_NAME,
+	.version = GRPSEC_GENL_VERSION,
+	.maxattr = GRPSEC_A_MAX,
+	.policy = grpsec_policy,
+	.netnsok = true,
+	.parallel_ops = false,
+	.module = THIS_MODULE,
+	.ops = grpsec_ops,
+	.n_ops = ARRAY_SIZE(grpsec_ops),
+	.mcgrps = grpsec_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(grpsec_mcgrps),
+};
+
+int grpsec_netlink_init(void)
+{
+	return genl_register_family(&grpsec_family);
+}
+
+void grpsec_netlink_uninit(void)
+{
+	genl_unregister_family(&grpsec_family);
+}

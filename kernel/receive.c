@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Uplink receive path.
+ *
+ * Softirq (grpsec_receive): checks the header, which costs no lookup and
+ * no crypto, and queues the frame on this CPU's queue.  Process context
+ * (grpsec_receive_work): takes the whole queue at once, looks up group,
+ * member and key slot, drops replays before spending crypto on them,
+ * verifies up to GRPSEC_CRYPTO_LANES outer tags in one submission, then
+ * records each sequence number and hands the inner part upstream.
+ */
+#include <linux/grpsec.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/sock.h>
+
+#include "aead.h"
+#include "frame.h"
+#include "group.h"
+#include "member.h"
+#include "netns.h"
+#include "receive.h"
+#include "upstream.h"
+
+/* Beyond this, a CPU's queue drops rather than grows. */
+#define GRPSEC_RX_QUEUE_MAX	8192
+
+struct grpsec_rx_cb {
+	struct grpsec_uplink up;
+};
+
+static struct grpsec_rx_cb *rx_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct grpsec_rx_cb) > sizeof(skb->cb));
+	return (struct grpsec_rx_cb *)skb->cb;
+}
+
+static void drop(struct grpsec_net *gn, struct sk_buff *skb,
+		 unsigned int reason)
+{
+	grpsec_stats_inc(gn->stats, reason);
+	kfree_skb(skb);
+}
+
+/**
+ * grpsec_receive - UDP encap hook of the listen sockets
+ * @sk: the listen socket
+ * @skb: a datagram, data at the UDP header
+ *
+ * Return: 0, the datagram is consumed either way.
+ */
+int grpsec_receive(struct sock *sk, struct sk_buff *skb)
+{
+	struct grpsec_net *gn = rcu_dereference_sk_user_data(sk);
+	struct grpsec_rx_queue *q;
+	unsigned int off;
+	int reason;
+
+	if (unlikely(!gn)) {
+		kfree_skb(skb);
+		return 0;
+	}
+
+	off = skb_transport_offset(skb) + sizeof(struct udphdr);
+	if (unlikely(skb_linearize(skb))) {
+		drop(gn, skb, GRPSEC_A_STATS_DROP_NOMEM);
+		return 0;
+	}
+	__skb_pull(skb, off);
+	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_RX_FRAMES);
+	grpsec_stats_add(gn->stats, GRPSEC_A_STATS_RX_BYTES, skb->len);
+
+	reason = grpsec_uplink_parse(skb->data, skb->len, &rx_cb(skb)->up);
+	if (unlikely(reason)) {
+		net_dbg_ratelimited("grpsec: dropped frame: reason %d\n",
+				    reason);
+		drop(gn, skb, reason);
+		return 0;
+	}
+
+	skb_dst_drop(skb);
+	q = this_cpu_ptr(gn->rxq);
+	if (unlikely(skb_queue_len_lockless(&q->queue) >= GRPSEC_RX_QUEUE_MAX)) {
+		drop(gn, skb, GRPSEC_A_STATS_DROP_QUEUE_FULL);
+		return 0;
+	}
+	skb_queue_tail(&q->queue, skb);
+	queue_work_on(smp_processor_id(), grpsec_wq, &q->work);
+	return 0;
+}
+
+/* A frame between lookup and the end of verification. */
+struct rx_item {
+	struct sk_buff *skb;
+	struct grpsec_member *member;
+	u64 key_id;
+	u8 key[GRPSEC_KEY_MAX];
+};
+
+static void source_of(struct sk_buff *skb, union grpsec_endpoint *ep)
+{
+	const struct udphdr *uh = udp_hdr(skb);
+
+	memset(ep, 0, sizeof(*ep));
+	if (ip_hdr(skb)->version == 4) {
+		ep->v4.sin_family = AF_INET;
+		ep->v4.sin_port = uh->source;
+		ep->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+	} else {
+		ep->v6.sin6_family = AF_INET6;
+		ep->v6.sin6_port = uh->source;
+		ep->v6.sin6_addr = ipv6_hdr(skb)->saddr;
+	}
+}
+
+/*
+ * Everything that is decided without crypto.  Return: 0 with a member
+ * reference and the key copied into @it, or a drop reason.
+ */
+static int prepare(struct grpsec_net *gn, struct rx_item *it,
+		   struct grpsec_verify *v)
+{
+	const struct grpsec_uplink *up = &rx_cb(it->skb)->up;
+	struct grpsec_keyslot *slot;
+	struct grpsec_member *m;
+	struct grpsec_group *g;
+	int reason = 0;
+
+	rcu_read_lock();
+	g = grpsec_group_lookup(gn, up->group);
+	if (!g) {
+		reason = GRPSEC_A_STATS_DROP_UNKNOWN_GROUP;
+		goto out_unlock;
+	}
+	if (up->suite != g->suite) {
+		grpsec_stats_inc(g->stats, GRPSEC_A_STATS_DROP_BAD_HEADER);
+		reason = GRPSEC_A_STATS_DROP_BAD_HEADER;
+		goto out_unlock;
+	}
+	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_RX_FRAMES);
+	m = grpsec_member_get(g, up->member);
+	if (!m) {
+		grpsec_stats_inc(g->stats, GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER);
+		reason = GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER;
+		goto out_unlock;
+	}
+	grpsec_member_count(m, GRPSEC_A_STATS_RX_FRAMES);
+
+	slot = grpsec_member_slot(m, up->epoch);
+	if (!slot)
+		reason = GRPSEC_A_STATS_DROP_STALE_EPOCH;
+	else if (grpsec_replay_seen(&slot->replay, up->seq))
+		reason = GRPSEC_A_STATS_DROP_REPLAY;
+	if (reason) {
+		grpsec_stats_inc(g->stats, reason);
+		grpsec_member_count(m, reason);
+		grpsec_member_put(m);
+		goto out_unlock;
+	}
+
+	memcpy(it->key, slot->key, sizeof(it->key));
+	it->member = m;
+	it->key_id = slot->key_id;
+	v->key = it->key;
+	v->key_id = slot->key_id;
+	v->suite = up->suite;
+	v->data = it->skb->data;
+	v->auth_len = up->auth_len;
+	grpsec_seq_nonce(v->nonce, GRPSEC_NONCE_UPLINK, up->seq);
+out_unlock:
+	rcu_read_unlock();
+	return reason;
+}
+
+/*
+ * After the tag check: record the sequence number, count the message
+ * against its epoch, and hand the inner part upstream.
+ */
+static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
+{
+	const struct grpsec_uplink *up = &rx_cb(it->skb)->up;
+	struct grpsec_member *m = it->member;
+	struct grpsec_group *g = m->group;
+	union grpsec_endpoint from;
+	struct grpsec_batch_item item = {
+		.mode = g->mode,
+		.suite = up->suite,
+		.group = up->group,
+		.epoch = up->epoch,
+		/* Anonymous groups never tell the backend who sent what. */
+		.member = g->mode == GRPSEC_MODE_IDENTIFIED ? up->member : 0,
+		.inner = up->inner,
+		.inner_len = up->inner_len,
+	};
+
+	if (result == -EBADMSG)
+		return GRPSEC_A_STATS_DROP_BAD_TAG;
+	if (result)
+		return GRPSEC_A_STATS_DROP_NOMEM;
+
+	source_of(it->skb, &from);
+	if (!grpsec_member_accept(m, it->key_id, up->seq, &from))
+		return GRPSEC_A_STATS_DROP_REPLAY;
+	if (!grpsec_group_use(g, up->epoch))
+		return GRPSEC_A_STATS_DROP_EPOCH_LIMIT;
+
+	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_VERIFIED);
+	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_VERIFIED);
+	grpsec_member_count(m, GRPSEC_A_STATS_VERIFIED);
+	if (grpsec_upstream_add(gn, &item))
+		return GRPSEC_A_STATS_DROP_NO_UPSTREAM;
+	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_FORWARDED);
+	grpsec_member_count(m, GRPSEC_A_STATS_FORWARDED);
+	return 0;
+}
+
+static void finish_one(struct grpsec_net *gn, struct rx_item *it,
+		       int result)
+{
+	struct grpsec_member *m = it->member;
+	int reason = finish(gn, it, result);
+
+	if (reason) {
+		net_dbg_ratelimited("grpsec: member %u/%u: dropped frame: reason %d\n",
+				    m->group->id, m->id, reason);
+		grpsec_stats_inc(m->group->stats, reason);
+		grpsec_member_count(m, reason);
+		grpsec_stats_inc(gn->stats, reason);
+		kfree_skb(it->skb);
+	} else {
+		consume_skb(it->skb);
+	}
+	memzero_explicit(it->key, sizeof(it->key));
+	grpsec_member_put(m);
+}
+
+static struct grpsec_crypto *rx_crypto(struct grpsec_rx_queue *q)
+{
+	struct grpsec_crypto *c;
+
+	if (likely(q->crypto))
+		return q->crypto;
+	c = grpsec_crypto_create();
+	if (IS_ERR(c))
+		return NULL;
+	q->crypto = c;
+	return c;
+}
+
+/**
+ * grpsec_receive_work - verify everything queued on one CPU
+ * @work: that CPU's grpsec_rx_queue work
+ */
+void grpsec_receive_work(struct work_struct *work)
+{
+	struct grpsec_rx_queue *q = container_of(work, struct grpsec_rx_queue,
+						 work);
+	struct grpsec_verify v[GRPSEC_CRYPTO_LANES];
+	struct rx_item it[GRPSEC_CRYPTO_LANES];
+	struct grpsec_net *gn = q->gn;
+	struct sk_buff_head frames;
+	struct grpsec_crypto *c;
+	struct sk_buff *skb;
+	unsigned int n, i;
+	int reason;
+
+	__skb_queue_head_init(&frames);
+	spin_lock_bh(&q->queue.lock);
+	skb_queue_splice_init(&q->queue, &frames);
+	spin_unlock_bh(&q->queue.lock);
+
+	c = rx_crypto(q);
+	if (unlikely(!c)) {
+		while ((skb = __skb_dequeue(&frames)))
+			drop(gn, skb, GRPSEC_A_STATS_DROP_NOMEM);
+		return;
+	}
+
+	while (!skb_queue_empty(&frames)) {
+		n = 0;
+		while (n < GRPSEC_CRYPTO_LANES &&
+		       (skb = __skb_dequeue(&frames))) {
+			it[n].skb = skb;
+			reason = prepare(gn, &it[n], &v[n]);
+			if (reason)
+				drop(gn, skb, reason);
+			else
+				n++;
+		}
+		if (!n)
+			break;
+		grpsec_crypto_verify(c, v, n);
+		for (i = 0; i < n; i++)
+			finish_one(gn, &it[i], v[i].result);
+		cond_resched();
+	}
+	grpsec_upstream_kick(gn);
+}
+
+/* The listen sockets are closed: nothing is queued any more. */
+void grpsec_receive_purge(struct grpsec_net *gn)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct grpsec_rx_queue *q = per_cpu_ptr(gn->rxq, cpu);
+
+		cancel_work_sync(&q->work);
+		skb_queue_purge(&q->queue);
+		grpsec_crypto_destroy(q->crypto);
+		q->crypto = NULL;
+	}
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _GRPSEC_RECEIVE_H
+#define _GRPSEC_RECEIVE_H
+
+struct sock;
+struct sk_buff;
+struct work_struct;
+struct grpsec_net;
+
+int grpsec_receive(struct sock *sk, struct sk_buff *skb);
+void grpsec_receive_work(struct work_struct *work);
+void grpsec_receive_purge(struct grpsec_net *gn);
+
+#endif /* _GRPSEC_RECEIVE_H */

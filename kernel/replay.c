@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replay window (RFC 6479), the same algorithm as WireGuard's counter:
+ * the bitmap is a ring of 64-bit words; moving the top forward clears the
+ * words it passes over instead of shifting the whole map.  Pure logic: the
+ * caller holds whatever lock protects the window.
+ */
+#include "replay.h"
+
+void grpsec_replay_init(struct grpsec_replay *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+static bool too_old(const struct grpsec_replay *r, u64 seq)
+{
+	return seq + GRPSEC_REPLAY_WINDOW < r->top;
+}
+
+/**
+ * grpsec_replay_seen - would @seq be refused?
+ * @r: the window
+ * @seq: sequence number, 1 or more
+ *
+ * A check without side effects, for dropping replays before spending
+ * crypto on them.  Only grpsec_replay_accept() is authoritative.
+ */
+bool grpsec_replay_seen(const struct grpsec_replay *r, u64 seq)
+{
+	if (!seq || too_old(r, seq))
+		return true;
+	if (seq > r->top)
+		return false;
+	return r->bitmap[(seq / 64) % GRPSEC_REPLAY_WORDS] & (1ULL << (seq % 64));
+}
+
+/**
+ * grpsec_replay_accept - record @seq if it is new
+ * @r: the window
+ * @seq: sequence number of an authenticated frame, 1 or more
+ *
+ * Return: true if @seq had not been seen and is inside the window (it is
+ * now recorded), false for a replay or a frame too old to tell.
+ */
+bool grpsec_replay_accept(struct grpsec_replay *r, u64 seq)
+{
+	u64 index = seq / 64, bit = 1ULL << (seq % 64);
+	u64 *word;
+
+	if (!seq || too_old(r, seq))
+		return false;
+
+	if (seq > r->top) {
+		u64 cur = r->top / 64, steps, i;
+
+		steps = min_t(u64, index - cur, GRPSEC_REPLAY_WORDS);
+		for (i = 1; i <= steps; i++)
+			r->bitmap[(cur + i) % GRPSEC_REPLAY_WORDS] = 0;
+		r->top = seq;
+	}
+
+	word = &r->bitmap[index % GRPSEC_REPLAY_WORDS];
+	if (*word & bit)
+		return false;
+	*word |= bit;
+	return true;
+}

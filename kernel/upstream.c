@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Upstream: verified inner parts are gathered into batch frames, each
+ * sealed with one tag under K_up and sent to the backend on a connected
+ * UDP socket of its own.  A batch leaves when it holds batch_max entries,
+ * when the next entry would not fit in the MTU, or flush_usec after its
+ * first entry, whichever comes first.
+ */
+#include <linux/grpsec.h>
+#include <linux/hrtimer.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <net/sock.h>
+
+#include "aead.h"
+#include "frame.h"
+#include "netns.h"
+#include "upstream.h"
+
+struct grpsec_upstream {
+	struct mutex lock;	/* everything below */
+	struct grpsec_net *gn;
+	bool configured;
+	struct grpsec_upstream_info info;
+	struct grpsec_aead_key *key;
+	struct socket *sock;
+	u8 *buf;
+	struct grpsec_batch batch;
+	struct hrtimer timer;
+	struct work_struct flush_work;
+};
+
+static int flush_locked(struct grpsec_upstream *up)
+{
+	struct grpsec_net *gn = up->gn;
+	u8 nonce[GRPSEC_NONCE_LEN];
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct kvec iov;
+	u32 len;
+	int err;
+
+	lockdep_assert_held(&up->lock);
+	if (!up->batch.count)
+		return 0;
+
+	len = grpsec_batch_finish(&up->batch, up->info.suite, up->info.gateway,
+				  up->info.seq);
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_BATCH, up->info.seq);
+	/* A sequence number is spent even if sending fails. */
+	up->info.seq++;
+	err = grpsec_aead_key_seal_tag(up->key, nonce, up->buf, len);
+	if (!err) {
+		iov.iov_base = up->buf;
+		iov.iov_len = len + GRPSEC_TAG_LEN;
+		err = kernel_sendmsg(up->sock, &msg, &iov, 1, iov.iov_len);
+	}
+	if (err < 0) {
+		net_dbg_ratelimited("grpsec: upstream send failed: %d\n", err);
+		grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_TX_ERRORS);
+	} else {
+		grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_BATCHES);
+		grpsec_stats_add(gn->stats, GRPSEC_A_STATS_BATCH_BYTES,
+				 iov.iov_len);
+		grpsec_stats_add(gn->stats, GRPSEC_A_STATS_FORWARDED,
+				 up->batch.count);
+	}
+	grpsec_batch_init(&up->batch, up->buf, up->info.mtu,
+			  up->info.batch_max);
+	return err < 0 ? err : 0;
+}
+
+static void upstream_flush_work(struct work_struct *work)
+{
+	struct grpsec_upstream *up = container_of(work, struct grpsec_upstream,
+						  flush_work);
+
+	mutex_lock(&up->lock);
+	if (up->configured)
+		flush_locked(up);
+	mutex_unlock(&up->lock);
+}
+
+static enum hrtimer_restart flush_timer(struct hrtimer *t)
+{
+	struct grpsec_upstream *up = container_of(t, struct grpsec_upstream,
+						  timer);
+
+	queue_work(grpsec_wq, &up->flush_work);
+	return HRTIMER_NORESTART;
+}
+
+int grpsec_upstream_init(struct grpsec_net *gn)
+{
+	struct grpsec_upstream *up = kzalloc(sizeof(*up), GFP_KERNEL);
+
+	if (!up)
+		return -ENOMEM;
+	mutex_init(&up->lock);
+	up->gn = gn;
+	hrtimer_init(&up->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	up->timer.function = flush_timer;
+	INIT_WORK(&up->flush_work, upstream_flush_work);
+	gn->up = up;
+	return 0;
+}
+
+static void teardown_locked(struct grpsec_upstream *up)
+{
+	lockdep_assert_held(&up->lock);
+	up->configured = false;
+	grpsec_aead_key_destroy(up->key);
+	up->key = NULL;
+	if (up->sock)
+		sock_release(up->sock);
+	up->sock = NULL;
+	kfree(up->buf);
+	up->buf = NULL;
+}
+
+void grpsec_upstream_uninit(struct grpsec_net *gn)
+{
+	struct grpsec_upstream *up = gn->up;
+
+	hrtimer_cancel(&up->timer);
+	cancel_work_sync(&up->flush_work);
+	mutex_lock(&up->lock);
+	teardown_locked(up);
+	mutex_unlock(&up->lock);
+	kfree(up);
+	gn->up = NULL;
+}
+
+static int connect_sock(struct grpsec_net *gn, union grpsec_endpoint *ep,
+			struct socket **out)
+{
+	int len = ep->addr.sa_family == AF_INET6 ? sizeof(ep->v6) :
+						     sizeof(ep->v4);
+	struct socket *sock;
+	int err;
+
+	err = sock_create_kern(gn->net, ep->addr.sa_family, SOCK_DGRAM,
+			       IPPROTO_UDP, &sock);
+	if (err)
+		return err;
+	err = kernel_connect(sock, &ep->addr, len, 0);
+	if (err) {
+		sock_release(sock);
+		return err;
+	}
+	*out = sock;
+	return 0;
+}
+
+/**
+ * grpsec_upstream_set - replace the upstream association
+ * @gn: the instance
+ * @cfg: the new one, complete
+ *
+ * A pending batch is sent under the old key first.  The batch sequence of
+ * the new key starts at the larger of @cfg->seq_floor and the realtime
+ * clock in nanoseconds, so a gateway given the same key again after a
+ * restart never reuses a nonce.
+ *
+ * Return: 0 or -errno.
+ */
+int grpsec_upstream_set(struct grpsec_net *gn,
+			const struct grpsec_upstream_cfg *cfg)
+{
+	struct grpsec_upstream *up = gn->up;
+	struct grpsec_aead_key *key;
+	struct socket *sock;
+	u8 *buf;
+	int err;
+
+	key = grpsec_aead_key_create(cfg->suite, cfg->key, cfg->key_len);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	buf = kmalloc(cfg->mtu, GFP_KERNEL);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out_free_key;
+	}
+	err = connect_sock(gn, (union grpsec_endpoint *)&cfg->endpoint, &sock);
+	if (err)
+		goto out_free_buf;
+
+	mutex_lock(&up->lock);
+	if (up->configured)
+		flush_locked(up);
+	teardown_locked(up);
+	up->key = key;
+	up->sock = sock;
+	up->buf = buf;
+	up->info.endpoint = cfg->endpoint;
+	up->info.gateway = cfg->gateway;
+	up->info.suite = cfg->suite;
+	up->info.batch_max = cfg->batch_max;
+	up->info.flush_usec = cfg->flush_usec;
+	up->info.mtu = cfg->mtu;
+	up->info.seq = max_t(u64, cfg->seq_floor, ktime_get_real_ns());
+	grpsec_batch_init(&up->batch, buf, cfg->mtu, cfg->batch_max);
+	up->configured = true;
+	mutex_unlock(&up->lock);
+	pr_debug("upstream set, gateway %u\n", cfg->gateway);
+	return 0;
+
+out_free_buf:
+	kfree(buf);
+out_free_key:
+	grpsec_aead_key_destroy(key);
+	return err;
+}
+
+bool grpsec_upstream_get(struct grpsec_net *gn,
+			 struct grpsec_upstream_info *info)
+{
+	struct grpsec_upstream *up = gn->up;
+	bool ok;
+
+	mutex_lock(&up->lock);
+	ok = up->configured;
+	if (ok)
+		*info = up->info;
+	mutex_unlock(&up->lock);
+	return ok;
+}
+
+/**
+ * grpsec_upstream_add - queue one verified inner part for the backend
+ * @gn: the instance
+ * @item: the entry
+ *
+ * Return: 0, or -ENOTCONN when no upstream is configured.
+ */
+int grpsec_upstream_add(struct grpsec_net *gn,
+			const struct grpsec_batch_item *item)
+{
+	struct grpsec_upstream *up = gn->up;
+	int err = 0;
+
+	mutex_lock(&up->lock);
+	if (!up->configured) {
+		err = -ENOTCONN;
+		goto out_unlock;
+	}
+	if (!grpsec_batch_fits(&up->batch, item->inner_len))
+		flush_locked(up);
+	if (grpsec_batch_add(&up->batch, item)) {
+		/* Larger than an empty batch: the MTU is too small. */
+		grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_TX_ERRORS);
+		err = -EMSGSIZE;
+		goto out_unlock;
+	}
+	if (up->batch.count >= up->info.batch_max)
+		flush_locked(up);
+out_unlock:
+	mutex_unlock(&up->lock);
+	return err;
+}
+
+/*
+ * Called when a worker has emptied its queue: a partial batch leaves
+ * after flush_usec at the latest.
+ */
+void grpsec_upstream_kick(struct grpsec_net *gn)
+{
+	struct grpsec_upstream *up = gn->up;
+	bool pending;
+
+	mutex_lock(&up->lock);
+	pending = up->configured && up->batch.count;
+	if (pending && !hrtimer_active(&up->timer))
+		hrtimer_start(&up->timer, ns_to_ktime((u64)up->info.flush_usec * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
+	mutex_unlock(&up->lock);
+}

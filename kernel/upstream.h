@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _GRPSEC_UPSTREAM_H
+#define _GRPSEC_UPSTREAM_H
+
+#include "batch.h"
+#include "member.h"
+
+struct grpsec_net;
+
+struct grpsec_upstream_cfg {
+	union grpsec_endpoint endpoint;
+	u32 gateway;
+	u8 suite;
+	const u8 *key;
+	unsigned int key_len;
+	u16 batch_max;
+	u32 flush_usec;
+	u16 mtu;
+	u64 seq_floor;
+};
+
+struct grpsec_upstream_info {
+	union grpsec_endpoint endpoint;
+	u32 gateway;
+	u8 suite;
+	u16 batch_max;
+	u32 flush_usec;
+	u16 mtu;
+	u64 seq;
+};
+
+#define GRPSEC_BATCH_MAX_DEFAULT	64
+#define GRPSEC_FLUSH_USEC_DEFAULT	2000
+#define GRPSEC_MTU_DEFAULT		1400
+
+int grpsec_upstream_init(struct grpsec_net *gn);
+void grpsec_upstream_uninit(struct grpsec_net *gn);
+int grpsec_upstream_set(struct grpsec_net *gn,
+			const struct grpsec_upstream_cfg *cfg);
+bool grpsec_upstream_get(struct grpsec_net *gn,
+			 struct grpsec_upstream_info *info);
+int grpsec_upstream_add(struct grpsec_net *gn,
+			const struct grpsec_batch_item *item);
+void grpsec_upstream_kick(struct grpsec_net *gn);
+
+#endif /* _GRPSEC_UPSTREAM_H */

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * grpsec wire format, version 1 (Documentation/frames.rst).  Only fixed
+ * layouts live here; frame.c does the parsing and building.
+ */
+#ifndef _GRPSEC_WIRE_H
+#define _GRPSEC_WIRE_H
+
+#include "compat.h"
+
+#define GRPSEC_WIRE_VERSION	1
+
+enum grpsec_frame_type {
+	GRPSEC_TYPE_UPLINK = 1,
+	GRPSEC_TYPE_BATCH = 2,
+	GRPSEC_TYPE_DOWNLINK = 3,
+	GRPSEC_TYPE_COMMAND = 4,
+	GRPSEC_TYPE_REKEY = 5,
+};
+
+/* Direction byte of the inner AAD. */
+enum grpsec_direction {
+	GRPSEC_DIR_UPLINK = 1,
+	GRPSEC_DIR_COMMAND = 2,
+};
+
+/* First byte of the nonce that a sequence number turns into. */
+enum grpsec_nonce_kind {
+	GRPSEC_NONCE_UPLINK = 1,
+	GRPSEC_NONCE_BATCH = 2,
+	GRPSEC_NONCE_DOWNLINK = 3,
+};
+
+#define GRPSEC_NONCE_LEN	12
+#define GRPSEC_TAG_LEN		16
+#define GRPSEC_KEY_MAX		32
+#define GRPSEC_MAX_PAYLOAD	1280
+
+struct grpsec_uplink_hdr {
+	u8 version;
+	u8 type;
+	u8 suite;
+	u8 flags;
+	__be32 group;
+	__be32 epoch;
+	__be32 member;
+	__be64 seq;
+} __packed;
+
+/* The inner part: nonce, ciphertext of the payload, inner tag. */
+#define GRPSEC_INNER_OVERHEAD	(GRPSEC_NONCE_LEN + GRPSEC_TAG_LEN)
+#define GRPSEC_UPLINK_OVERHEAD	(sizeof(struct grpsec_uplink_hdr) + \
+				 GRPSEC_INNER_OVERHEAD + GRPSEC_TAG_LEN)
+#define GRPSEC_UPLINK_MAX	(GRPSEC_UPLINK_OVERHEAD + GRPSEC_MAX_PAYLOAD)
+
+struct grpsec_batch_hdr {
+	u8 version;
+	u8 type;
+	u8 suite;
+	u8 flags;
+	__be32 gateway;
+	__be64 seq;
+	__be16 count;
+	__be16 reserved;
+} __packed;
+
+struct grpsec_batch_entry {
+	u8 mode;
+	u8 suite;
+	__be16 inner_len;
+	__be32 group;
+	__be32 epoch;
+	__be32 member;
+} __packed;
+
+/* Nonce built from a sequence number: kind, three zero bytes, be64. */
+struct grpsec_seq_nonce {
+	u8 kind;
+	u8 zero[3];
+	__be64 seq;
+} __packed;
+
+static inline void grpsec_wire_checks(void)
+{
+	BUILD_BUG_ON(sizeof(struct grpsec_uplink_hdr) != 24);
+	BUILD_BUG_ON(sizeof(struct grpsec_batch_hdr) != 20);
+	BUILD_BUG_ON(sizeof(struct grpsec_batch_entry) != 16);
+	BUILD_BUG_ON(sizeof(struct grpsec_seq_nonce) != GRPSEC_NONCE_LEN);
+	BUILD_BUG_ON(GRPSEC_UPLINK_OVERHEAD != 68);
+}
+
+#endif /* _GRPSEC_WIRE_H */
