@@ -1,0 +1,346 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The project's test command (make check).  Builds and runs everything:
+#
+#   1. installs the Debian packages it needs (apt-get, only when missing)
+#   2. builds or finds the test kernels (build-kernel.sh normal|debug)
+#   3. builds userspace and runs the host unit tests
+#   4. checkpatch --strict on the kernel sources and the UAPI header
+#   5. builds the module against Debian's kernel headers with W=1
+#   6. per kernel flavour: builds the module, boots the VM, runs the KUnit
+#      suites and the selftests, checks the kernel log for splats
+#
+# Prints one line per test (ok/FAIL/skip <flavour>/<suite>.<case>) and
+# ends with the line "N passed, N failed"; exits non-zero on any failure.
+#
+# Environment:
+#   GRPSEC_FLAVOURS   kernels to boot (default "normal debug")
+#   GRPSEC_TESTS      selftest name or glob to run (default: all)
+#   GRPSEC_NO_INSTALL set to 1 to never call apt-get
+#   and those of common.sh (GRPSEC_BUILD, GRPSEC_CACHE, GRPSEC_VM_TIMEOUT)
+set -uo pipefail
+
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+flavours=${GRPSEC_FLAVOURS:-normal debug}
+packages="build-essential pkg-config rsync perl cpio kmod bc flex bison
+	libelf-dev qemu-system-x86 busybox-static iproute2 linux-source-6.1
+	linux-headers-amd64 libnl-3-dev libnl-genl-3-dev libssl-dev
+	libsqlite3-dev"
+
+passed=0
+failed=0
+skipped=0
+failures=()
+t0=$SECONDS
+
+report()
+{
+	local st=$1 name=$2
+	shift 2
+	case $st in
+	ok)
+		passed=$((passed + 1))
+		echo "ok   $name${*:+ ($*)}" ;;
+	skip)
+		skipped=$((skipped + 1))
+		echo "skip $name${*:+ ($*)}" ;;
+	*)
+		failed=$((failed + 1))
+		failures+=("$name")
+		echo "FAIL $name${*:+ ($*)}" ;;
+	esac
+}
+
+note() { echo "# $*"; }
+
+# excerpt [N]: indent stdin, keep the last N lines (default 40).
+excerpt() { tr -d '\r' | tail -n "${1:-40}" | sed 's/^/    | /'; }
+
+install_packages()
+{
+	local p missing=
+	[ "${GRPSEC_NO_INSTALL:-0}" = 1 ] && return 0
+	for p in $packages; do
+		dpkg-query -W -f='${Status}' "$p" 2> /dev/null |
+			grep -q 'install ok installed' || missing+=" $p"
+	done
+	[ -n "$missing" ] || return 0
+	note "installing:$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing packages:$missing (run as root or install them)" >&2
+		return 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+		$missing; } > "$B/log/apt.log" 2>&1 ||
+		{ excerpt < "$B/log/apt.log"; return 1; }
+}
+
+declare -A kdir
+
+build_kernels()
+{
+	local f start
+	for f in $flavours; do
+		start=$SECONDS
+		note "$f kernel (a first build takes about 10 minutes)"
+		if kdir[$f]=$("$vm_dir/build-kernel.sh" "$f" 2> "$B/log/kernel-$f.log"); then
+			report ok "$f/kernel-build" "$((SECONDS - start)) s"
+		else
+			kdir[$f]=
+			report FAIL "$f/kernel-build" "log: $B/log/kernel-$f.log"
+			excerpt < "$B/log/kernel-$f.log"
+		fi
+	done
+}
+
+build_userspace()
+{
+	local log=$B/log/userspace.log
+	if [ ! -f "$B/src/userspace/Makefile" ]; then
+		report skip host/userspace-build "no userspace/Makefile"
+		return
+	fi
+	if make -C "$B/src/userspace" -j"$JOBS" > "$log" 2>&1; then
+		report ok host/userspace-build
+	else
+		report FAIL host/userspace-build "log: $log"
+		excerpt < "$log"
+	fi
+}
+
+# run_host_unit_tests: the library's own tests, TAP-like output.
+run_host_unit_tests()
+{
+	local t=$B/src/userspace/lib/tests/grpsec-lib-test
+	local log=$B/log/lib-test.log rc n=0 line name
+	if [ ! -x "$t" ]; then
+		report skip host/libgrpsec "no $(basename "$t") built"
+		return
+	fi
+	(cd "$(dirname "$t")" && timeout 600 "$t") > "$log" 2>&1
+	rc=$?
+	while read -r line; do
+		case $line in
+		"ok "[0-9]*" - "*)
+			name=${line#* - }
+			case $name in
+			*"# SKIP"*) report skip "host/libgrpsec.${name%% # SKIP*}" ;;
+			*) report ok "host/libgrpsec.$name" ;;
+			esac
+			n=$((n + 1)) ;;
+		"not ok "[0-9]*" - "*)
+			name=${line#* - }
+			report FAIL "host/libgrpsec.$name"
+			grep -F -B5 "$line" "$log" | excerpt 10
+			n=$((n + 1)) ;;
+		esac
+	done < <(tr -d '\r' < "$log")
+	if [ $n = 0 ]; then
+		report FAIL host/libgrpsec.results "no test results (exit $rc)"
+		excerpt < "$log"
+	elif [ $rc != 0 ] && ! grep -q '^not ok' "$log"; then
+		report FAIL host/libgrpsec.exit-status "exit $rc"
+		excerpt < "$log"
+	fi
+}
+
+build_selftests()
+{
+	local log=$B/log/selftests.log ksrc=$1
+	[ -f "$B/src/selftests/Makefile" ] || return 0
+	if make -C "$B/src/selftests" ${ksrc:+KSFT_DIR="$ksrc/tools/testing/selftests"} \
+		> "$log" 2>&1; then
+		report ok host/selftests-build
+	else
+		report FAIL host/selftests-build "log: $log"
+		excerpt < "$log"
+	fi
+}
+
+# kernel_source: the unpacked linux-source-6.1 tree of the kernel cache.
+kernel_source()
+{
+	local f d
+	for f in $flavours; do
+		[ -n "${kdir[$f]:-}" ] && [ -d "${kdir[$f]}/source" ] &&
+			{ readlink -f "${kdir[$f]}/source"; return; }
+	done
+	d=${GRPSEC_CACHE:-/var/cache/grpsec}/linux-source-6.1-$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	if [ ! -f "$d/scripts/checkpatch.pl" ]; then
+		d=$B/checkpatch
+		if [ ! -f "$d/scripts/checkpatch.pl" ]; then
+			mkdir -p "$d"
+			tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$d" \
+				--strip-components=1 --wildcards \
+				'linux-source-6.1/scripts/checkpatch.pl' \
+				'linux-source-6.1/scripts/spelling.txt' \
+				'linux-source-6.1/scripts/const_structs.checkpatch' ||
+				return 1
+		fi
+	fi
+	echo "$d"
+}
+
+run_checkpatch()
+{
+	local ksrc=$1 log=$B/log/checkpatch.log files n
+	files=$(cd "$B/src" && ls kernel/*.[ch] kernel/tests/*.c uapi/linux/*.h 2> /dev/null)
+	if [ -z "$files" ]; then
+		report skip host/checkpatch "no kernel sources"
+		return
+	fi
+	# shellcheck disable=SC2086
+	(cd "$B/src" && perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree \
+		--show-types --color=never -f $files) > "$log" 2>&1
+	n=$(grep -cE '^(ERROR|WARNING|CHECK):' "$log")
+	if [ "$n" = 0 ]; then
+		report ok host/checkpatch "$(echo "$files" | wc -l) files"
+	else
+		report FAIL host/checkpatch "$n findings, log: $log"
+		grep -E -A3 '^(ERROR|WARNING|CHECK):' "$log" | excerpt 60
+	fi
+}
+
+distro_build()
+{
+	local hdr log=$B/log/module-distro.log
+	hdr=$(ls -d /usr/src/linux-headers-*-amd64 2> /dev/null | sort -V | tail -n 1)
+	if [ -z "$hdr" ]; then
+		report FAIL host/distro-build "no /usr/src/linux-headers-*-amd64"
+		return
+	fi
+	if ! build_module "$hdr" "$B/mod-distro" "$log" W=1; then
+		report FAIL host/distro-build "$(basename "$hdr"), log: $log"
+		excerpt < "$log"
+	elif grep -qiE 'warning:' "$log"; then
+		report FAIL host/distro-build "warnings with W=1, log: $log"
+		grep -iE -A3 'warning:' "$log" | excerpt
+	else
+		report ok host/distro-build "$(basename "$hdr") W=1"
+	fi
+}
+
+# section FILE START END: the lines of FILE between two marker lines.
+section()
+{
+	tr -d '\r' < "$1" | awk -v a="$2" -v b="$3" \
+		'index($0, a) { on = 1; next } index($0, b) { on = 0 } on'
+}
+
+run_flavour()
+{
+	local f=$1 k=${kdir[$1]:-} dir=$B/$1 mod=$B/mod-$1 conf rc start
+	local con res n_kunit=0 st name detail case_ splats failed0=$failed
+	[ -n "$k" ] || return
+	mkdir -p "$dir"
+	con=$dir/console.log
+	res=$dir/results.log
+
+	if ! build_module "$k" "$mod" "$B/log/module-$f.log" ||
+	   [ ! -f "$mod/kernel/grpsec.ko" ]; then
+		report FAIL "$f/module-build" "log: $B/log/module-$f.log"
+		excerpt < "$B/log/module-$f.log"
+		return
+	fi
+	report ok "$f/module-build"
+
+	conf="MODE=check
+FLAVOUR=$f
+TIMEOUT_SCALE=$([ "$f" = debug ] && echo 4 || echo 1)"
+	make_initrd "$dir" "$k" "$mod" "$dir/initrd.cpio" "$conf" ||
+		{ report FAIL "$f/initrd" "could not build the initramfs"; return; }
+
+	note "$f: booting (console: $con)"
+	start=$SECONDS
+	run_vm "$f" "$k" "$dir/initrd.cpio" "$con" "$res" "$(vm_timeout "$f")" \
+		> "$con" 2>&1
+	rc=$?
+	note "$f: VM ran $((SECONDS - start)) s"
+
+	while read -r st name detail; do
+		case $name in
+		selftests.* | vm.* | kunit.*) ;;
+		*) n_kunit=$((n_kunit + 1)) ;;
+		esac
+		report "$st" "$f/$name" $detail
+		[ "$st" = fail ] || continue
+		case $name in
+		selftests.*)
+			section "$con" "grpsec-vm: === selftest ${name#selftests.}" \
+				"grpsec-vm: === end of selftest" | excerpt 30 ;;
+		vm.kmemleak)
+			section "$con" "grpsec-vm: === kmemleak report" \
+				"grpsec-vm: === end of kmemleak report" | excerpt 60 ;;
+		kunit.* | vm.*) ;;
+		*)
+			case_=${name#*.}
+			section "$con" "grpsec-vm: === KUnit log" \
+				"grpsec-vm: === end of KUnit log" |
+				awk -v c="$case_" '
+				index($0, "    # " c ":") { on = 1 }
+				on { print }
+				$0 ~ "^    not ok [0-9]+ " c "$" { on = 0 }' |
+				excerpt 30 ;;
+		esac
+	done < <(tr -d '\r' < "$res" | sed -n 's/^GRPSEC-RESULT //p')
+
+	if [ $n_kunit = 0 ]; then
+		report FAIL "$f/kunit-results" "no KUnit results: grpsec_kunit.ko missing or KUnit off"
+	fi
+	if ! tr -d '\r' < "$res" | grep -q '^GRPSEC-END'; then
+		if [ $rc = 124 ]; then
+			report FAIL "$f/vm-complete" "VM killed after $(vm_timeout "$f") s"
+		else
+			report FAIL "$f/vm-complete" "guest stopped early (qemu exit $rc): crash or boot failure"
+		fi
+		excerpt 50 < "$con"
+	fi
+	splats=$(find_splats "$con")
+	if [ -n "$splats" ]; then
+		report FAIL "$f/kernel-log-clean" "$(echo "$splats" | wc -l) splat lines"
+		# From the first splat on, what the kernel said.
+		tr -d '\r' < "$con" | grep -v 'grpsec-vm:' |
+			re=$splat_re awk '$0 ~ ENVIRON["re"] { on = 1 } on' |
+			head -n 60 | excerpt 60
+	else
+		report ok "$f/kernel-log-clean"
+	fi
+	[ $failed = "$failed0" ] || note "$f console log: $con"
+}
+
+main()
+{
+	local f ksrc
+	prepare_build_dir
+	install_packages || { report FAIL host/install "apt-get failed"; }
+	build_kernels
+	sync_tree "$B/src"
+	ksrc=$(kernel_source) || ksrc=
+	build_userspace
+	run_host_unit_tests
+	build_selftests "$ksrc"
+	if [ -n "$ksrc" ]; then
+		run_checkpatch "$ksrc"
+	else
+		report FAIL host/checkpatch "no kernel source for checkpatch.pl"
+	fi
+	distro_build
+	for f in $flavours; do
+		run_flavour "$f"
+	done
+
+	note "took $((SECONDS - t0)) s; logs in $B"
+	if [ $failed != 0 ]; then
+		note "failed: ${failures[*]}"
+	fi
+	[ $skipped = 0 ] || note "$skipped skipped"
+	echo "$passed passed, $failed failed"
+	[ $failed = 0 ]
+}
+
+main "$@"

@@ -1,0 +1,248 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers of the VM test harness, sourced by check.sh and boot.sh.
+#
+# Layout of the build directory (GRPSEC_BUILD, default build/vm in the
+# source tree; it ignores itself for git):
+#
+#   src/                 copy of the source tree; userspace and C selftests
+#                        are built here, so the work tree stays clean
+#   mod-<flavour>/       copy of the tree the module is built in, one per
+#                        kernel (normal, debug, distro)
+#   <flavour>/          initrd.cpio, console.log, results.log of check.sh
+#   boot-<flavour>/     the same for boot.sh
+#   log/                 build logs
+#
+# Environment:
+#   GRPSEC_BUILD         build directory (default <tree>/build/vm)
+#   GRPSEC_CACHE         kernel cache (default /var/cache/grpsec)
+#   GRPSEC_VM_TIMEOUT    seconds before a VM is killed (default 900 normal,
+#                        2400 debug)
+#   GRPSEC_VM_CPUS, GRPSEC_VM_MEM  guest size (default 2, 2G)
+
+vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$vm_dir/../.." && pwd)
+B=${GRPSEC_BUILD:-$top/build/vm}
+JOBS=${JOBS:-$(nproc)}
+
+# Tools and libraries copied into the guest when the host has them.  The
+# required ones are installed by check.sh; the optional ones help a test
+# or a debugging session when present.
+guest_tools_required="/usr/bin/bash /usr/sbin/ip /usr/sbin/genl /usr/bin/kmod
+	/usr/bin/timeout"
+guest_tools_optional="/usr/sbin/ss /usr/sbin/tc /usr/sbin/bridge
+	/usr/bin/socat /usr/bin/tcpdump /usr/sbin/tcpdump /usr/bin/strace
+	/usr/sbin/ethtool /usr/bin/jq"
+
+# Kernel messages that mean a bug even when every test passed.  Only
+# console lines carrying a printk timestamp are matched, so test output
+# that happens to contain these words does not count.
+splat_re='^.*\[ *[0-9]+\.[0-9]+\] .*(BUG:|Kernel BUG|WARNING:|Oops|invalid opcode|KASAN|possible circular locking|lockdep|unreferenced object|Call Trace|Kernel panic|general protection fault|hung_task|INFO: task .* blocked|RCU stall|rcu_sched self-detected)'
+
+say() { echo "vm: $*" >&2; }
+
+# prepare_build_dir: create the build directory; a '*' .gitignore inside
+# keeps every artifact out of git without touching the tree's own
+# ignore rules.
+prepare_build_dir()
+{
+	local rel first
+	mkdir -p "$B/log"
+	rel=${B#"$top"/}
+	[ "$rel" != "$B" ] || return 0
+	first=${rel%%/*}
+	[ -f "$top/$first/.gitignore" ] || echo '*' > "$top/$first/.gitignore"
+}
+
+# sync_tree DEST: copy the source tree (without .git and build output
+# directories) to DEST, keeping timestamps so that make stays incremental.
+sync_tree()
+{
+	mkdir -p "$1"
+	rsync -aL --delete --exclude=/.git --exclude=/build \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod*' \
+		--exclude='.*.cmd' --exclude=Module.symvers \
+		--exclude=modules.order \
+		"$top/" "$1/"
+}
+
+# kernel_release KDIR
+kernel_release()
+{
+	cat "$1/include/config/kernel.release"
+}
+
+# build_module KDIR DEST LOG [make args...]: build kernel/ against KDIR in
+# DEST, a fresh copy of the tree.  Returns make's status.
+build_module()
+{
+	local kdir=$1 dest=$2 log=$3
+	shift 3
+	sync_tree "$dest"
+	make -C "$kdir" M="$dest" -j"$JOBS" "$@" modules > "$log" 2>&1
+}
+
+# module_files DEST: the modules an M= build produced, in load order.
+module_files()
+{
+	local f
+	for f in "$1/kernel/grpsec.ko" "$1/kernel/grpsec_kunit.ko"; do
+		[ -f "$f" ] && echo "$f"
+	done
+	find "$1/kernel" -name '*.ko' ! -name grpsec.ko \
+		! -name grpsec_kunit.ko 2>/dev/null | sort
+}
+
+# copy_bin ROOT FILE [DESTDIR]: copy an executable and the libraries and
+# loader it needs (as ldd reports them) into ROOT.
+copy_bin()
+{
+	local root=$1 f=$2 dir=${3:-$(dirname "$2")} lib
+	mkdir -p "$root$dir"
+	cp -L "$f" "$root$dir/"
+	ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+# make_initrd WORKDIR KDIR MODDIR OUT CONF: build the guest's initramfs
+# in WORKDIR/root.  CONF is the text of /etc/grpsec-vm.conf (read by
+# init); files placed in WORKDIR/extra beforehand are copied to /.
+make_initrd()
+{
+	local work=$1 kdir=$2 moddir=$3 out=$4 conf=$5
+	local root=$work/root kver f t
+	kver=$(kernel_release "$kdir")
+	rm -rf "$root"
+	mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{etc,proc,sys,dev,run,tmp,var,root}
+	ln -s usr/bin "$root/bin"
+	ln -s usr/sbin "$root/sbin"
+	ln -s usr/lib "$root/lib"
+	ln -s usr/lib64 "$root/lib64"
+	ln -s ../run "$root/var/run"
+	# The kernel opens the console before init could mount devtmpfs.
+	mknod -m 600 "$root/dev/console" c 5 1 2> /dev/null || true
+
+	for f in $guest_tools_required; do
+		copy_bin "$root" "$f"
+	done
+	for f in $guest_tools_optional; do
+		[ -x "$f" ] && copy_bin "$root" "$f"
+	done
+	for t in modprobe insmod rmmod lsmod modinfo depmod; do
+		ln -s kmod "$root/usr/bin/$t"
+	done
+	cp /bin/busybox "$root/usr/bin/busybox"
+	for t in $("$root/usr/bin/busybox" --list); do
+		[ -e "$root/usr/bin/$t" ] || [ -e "$root/usr/sbin/$t" ] ||
+			ln -s busybox "$root/usr/bin/$t"
+	done
+
+	# The project's programs, where they were built.
+	for f in "$B/src/userspace/tool/grpsec" \
+		"$B/src/userspace/sim/grpsec-member" \
+		"$B/src/userspace/sim/grpsec-backend" \
+		"$B/src/userspace/daemon/grpsecd" \
+		"$B/src/userspace/bench/grpsec-bench"; do
+		[ -x "$f" ] && copy_bin "$root" "$f" /usr/bin
+	done
+
+	# Modules, with the kernel's lists of built-in modules so that
+	# "modprobe veth" succeeds for a built-in driver.
+	local mdir=$root/lib/modules/$kver
+	mkdir -p "$mdir/extra"
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -f "$kdir/$f" ] && cp "$kdir/$f" "$mdir/"
+	done
+	[ -n "$moddir" ] && module_files "$moddir" | while read -r f; do
+		cp "$f" "$mdir/extra/"
+	done
+	depmod -b "$root" -F "$kdir/System.map" "$kver"
+
+	# The selftests, as listed by tests.list.
+	mkdir -p "$root/selftests"
+	(cd "$B/src/selftests" && find . -maxdepth 1 -type f ! -name '*.c' \
+		! -name '*.o' -exec cp {} "$root/selftests/" \;)
+	list_selftests > "$root/selftests/tests.list"
+
+	cp "$vm_dir/init" "$root/init"
+	chmod 755 "$root/init"
+	printf '%s\n' "$conf" > "$root/etc/grpsec-vm.conf"
+	echo "root:x:0:0:root:/root:/bin/bash" > "$root/etc/passwd"
+	echo "root:x:0:" > "$root/etc/group"
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' > "$root/etc/hosts"
+	[ -d "$work/extra" ] && cp -a "$work/extra/." "$root/"
+
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out"
+}
+
+# list_selftests: the selftests to run, one a line: every executable *.sh
+# but lib.sh, and every program built from a *.c, filtered by
+# GRPSEC_TESTS (a name, with or without .sh, or a glob).
+list_selftests()
+{
+	local f n
+	(cd "$B/src/selftests" && for f in *.sh *.c; do
+		[ -e "$f" ] || continue
+		case $f in
+		lib.sh) continue ;;
+		*.c) f=${f%.c} ;;
+		esac
+		[ -f "$f" ] && [ -x "$f" ] || continue
+		n=${f%.sh}
+		if [ -n "${GRPSEC_TESTS:-}" ]; then
+			# shellcheck disable=SC2254
+			case $f in $GRPSEC_TESTS) ;; *)
+				case $n in $GRPSEC_TESTS) ;; *) continue ;; esac ;;
+			esac
+		fi
+		echo "$f"
+	done)
+}
+
+# run_vm FLAVOUR KDIR INITRD CONSOLE RESULTS TIMEOUT [interactive]: boot.
+# The kernel console (ttyS0) goes to stdout; the guest writes its
+# machine-readable results to ttyS1, which lands in RESULTS.
+run_vm()
+{
+	local flavour=$1 kdir=$2 initrd=$3 results=$5 tmo=$6 interactive=${7:-}
+	# loglevel=5 puts warnings (WARN_ON, lockdep) on the console too: with
+	# loglevel=4 only errors and worse would show.
+	local append="console=ttyS0 panic=-1 oops=panic loglevel=5"
+	: > "$results"
+	if [ -n "$interactive" ]; then
+		timeout --foreground "$tmo" qemu-system-x86_64 -accel tcg \
+			-cpu max -smp "${GRPSEC_VM_CPUS:-2}" \
+			-m "${GRPSEC_VM_MEM:-2G}" -nographic -no-reboot -nic none \
+			-serial mon:stdio -serial "file:$results" \
+			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
+			-append "$append"
+	else
+		timeout "$tmo" qemu-system-x86_64 -accel tcg \
+			-cpu max -smp "${GRPSEC_VM_CPUS:-2}" \
+			-m "${GRPSEC_VM_MEM:-2G}" -display none -no-reboot \
+			-nic none -monitor none \
+			-serial stdio -serial "file:$results" \
+			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
+			-append "$append" < /dev/null
+	fi
+}
+
+vm_timeout()
+{
+	if [ -n "${GRPSEC_VM_TIMEOUT:-}" ]; then
+		echo "$GRPSEC_VM_TIMEOUT"
+	elif [ "$1" = debug ]; then
+		echo 2400
+	else
+		echo 900
+	fi
+}
+
+# find_splats CONSOLE: print the kernel splat lines of a console log.
+find_splats()
+{
+	tr -d '\r' < "$1" | grep -E "$splat_re" | grep -v 'grpsec-vm:' || true
+}
