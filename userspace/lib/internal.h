@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/* Internal helpers of libgrpsec; not installed, not part of the API. */
+#ifndef GRPSEC_INTERNAL_H
+#define GRPSEC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "grpsec.h"
+
+static inline void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static inline void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, v >> 32);
+	put_be32(p + 4, (uint32_t)v);
+}
+
+static inline uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t get_be64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+/* Wipe memory in a way the compiler cannot drop (OPENSSL_cleanse wrapper). */
+void grpsec_wipe(void *p, size_t len);
+
+/*
+ * aead.c: an AEAD with its key loaded once; each call only sets the nonce.
+ * One direction per object, chosen at init.
+ */
+struct grpsec_aead {
+	void *ctx;			/* EVP_CIPHER_CTX */
+	unsigned int suite;
+	bool encrypt;
+};
+
+int grpsec_aead_init(struct grpsec_aead *a, unsigned int suite, const uint8_t *key,
+		     bool encrypt);
+void grpsec_aead_uninit(struct grpsec_aead *a);
+/* Load another key of the same suite into an initialised object. */
+int grpsec_aead_set_key(struct grpsec_aead *a, const uint8_t *key);
+/* Seal @pt (@len bytes) into @ct and @tag. @pt may be NULL when @len is 0. */
+int grpsec_aead_seal(struct grpsec_aead *a, const uint8_t nonce[GRPSEC_NONCE_LEN],
+		     const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t len,
+		     uint8_t *ct, uint8_t tag[GRPSEC_TAG_LEN]);
+/* Open; -EBADMSG when the tag does not verify (then @pt holds garbage). */
+int grpsec_aead_open(struct grpsec_aead *a, const uint8_t nonce[GRPSEC_NONCE_LEN],
+		     const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t len,
+		     const uint8_t tag[GRPSEC_TAG_LEN], uint8_t *pt);
+/* One-shot variants that load the key for one call. */
+int grpsec_aead_seal_once(unsigned int suite, const uint8_t *key,
+			  const uint8_t nonce[GRPSEC_NONCE_LEN], const uint8_t *aad,
+			  size_t aad_len, const uint8_t *pt, size_t len, uint8_t *ct,
+			  uint8_t tag[GRPSEC_TAG_LEN]);
+int grpsec_aead_open_once(unsigned int suite, const uint8_t *key,
+			  const uint8_t nonce[GRPSEC_NONCE_LEN], const uint8_t *aad,
+			  size_t aad_len, const uint8_t *ct, size_t len,
+			  const uint8_t tag[GRPSEC_TAG_LEN], uint8_t *pt);
+
+/* replay.c: RFC 6479 sliding window over 64-bit sequences. */
+#define GRPSEC_WINDOW_WORDS	32	/* 2048 bits of bitmap for a 1024 window */
+struct grpsec_window {
+	uint64_t top;			/* highest accepted sequence, 0 = none */
+	uint64_t bitmap[GRPSEC_WINDOW_WORDS];
+};
+
+/* True if @seq is neither too old nor already seen; changes nothing. */
+bool grpsec_window_check(const struct grpsec_window *w, uint64_t seq);
+/* Record @seq (which must have passed grpsec_window_check()). */
+void grpsec_window_update(struct grpsec_window *w, uint64_t seq);
+
+/* replay.c: bounded set of 96-bit nonces with a keyed hash. */
+struct grpsec_nonce_cache {
+	uint8_t (*slots)[GRPSEC_NONCE_LEN];
+	size_t nslots;			/* power of two, 0 before first insert */
+	size_t used;
+	size_t max;			/* bound on the number of nonces */
+	bool has_zero;			/* the all-zero nonce (marks empty slots) */
+	uint64_t k0, k1;		/* SipHash key */
+};
+
+int grpsec_nonce_cache_init(struct grpsec_nonce_cache *c, size_t max);
+void grpsec_nonce_cache_uninit(struct grpsec_nonce_cache *c);
+bool grpsec_nonce_cache_contains(const struct grpsec_nonce_cache *c,
+				 const uint8_t nonce[GRPSEC_NONCE_LEN]);
+/* 0, -ENOSPC at the bound, -ENOMEM. The nonce must not be present. */
+int grpsec_nonce_cache_insert(struct grpsec_nonce_cache *c,
+			      const uint8_t nonce[GRPSEC_NONCE_LEN]);
+
+uint64_t grpsec_siphash(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len);
+
+#endif /* GRPSEC_INTERNAL_H */
