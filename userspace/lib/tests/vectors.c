@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * Test vectors from fixed inputs: no randomness, so every run writes the
+ * same bytes.  The kernel and any other implementation must reproduce them.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grpsec.h"
+#include "vectors.h"
+
+#define N_SUITES	3
+#define N_UPLINK	(N_SUITES * 2 * 3)
+#define N_KDF		(N_SUITES * 3)
+#define MAX_ENTRIES	3
+#define GATEWAY		0x00c0ffeeU
+#define EPOCH		0x00020001U
+#define BATCH_SEQ_BASE	1700000000000000000ULL
+
+static const char short_payload[] = "grpsec v1 test payload";
+
+struct kdf_vec {
+	char name[48];
+	const char *kind;		/* member, e2e, upstream */
+	unsigned int kind_id;
+	unsigned int suite;
+	uint8_t secret[GRPSEC_SECRET_LEN];
+	uint32_t group, epoch, member, gateway;
+	uint8_t key[GRPSEC_KEY_MAX_LEN];
+	size_t key_len;
+};
+
+struct uplink_vec {
+	char name[64];
+	unsigned int suite, mode;
+	uint32_t group, epoch, member;
+	uint64_t seq;
+	uint8_t k_m[GRPSEC_KEY_MAX_LEN];
+	uint8_t k_inner[GRPSEC_KEY_MAX_LEN];
+	size_t key_len;
+	uint8_t payload[GRPSEC_MAX_PAYLOAD];
+	size_t payload_len;
+	uint8_t frame[GRPSEC_UPLINK_MAX_LEN];
+	size_t frame_len;
+};
+
+struct reject_vec {
+	const char *name;
+	const char *based_on;
+	const char *stage;		/* parse or verify */
+	int expect;
+	const char *expect_name;
+	const uint8_t *k_m;
+	size_t key_len;
+	uint8_t frame[GRPSEC_UPLINK_MAX_LEN + 1];
+	size_t frame_len;
+};
+
+struct batch_vec {
+	const char *name;
+	unsigned int suite;
+	uint32_t gateway;
+	uint64_t seq;
+	uint8_t k_up[GRPSEC_KEY_MAX_LEN];
+	size_t key_len;
+	unsigned int count;
+	const struct uplink_vec *from[MAX_ENTRIES];
+	uint8_t batch[GRPSEC_BATCH_HDR_LEN + MAX_ENTRIES *
+		      (GRPSEC_BATCH_ENTRY_HDR_LEN + GRPSEC_INNER_MAX_LEN) + GRPSEC_TAG_LEN];
+	size_t batch_len;
+};
+
+struct all {
+	struct kdf_vec kdf[N_KDF];
+	struct uplink_vec up[N_UPLINK];
+	struct reject_vec rej[16];
+	unsigned int n_rej;
+	struct batch_vec batch[3];
+};
+
+static void fill(uint8_t *p, size_t len, uint8_t start)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(start + i);
+}
+
+static uint32_t group_of(unsigned int suite, unsigned int mode)
+{
+	return 0x10000000U | suite << 8 | mode;
+}
+
+static const char *const kind_names[] = { "empty", "short", "max" };
+
+static int make_kdf(struct all *a)
+{
+	static const char *const kinds[] = { "member", "e2e", "upstream" };
+	unsigned int i = 0;
+	int err;
+
+	for (unsigned int suite = 1; suite <= N_SUITES; suite++) {
+		for (unsigned int k = 0; k < 3; k++, i++) {
+			struct kdf_vec *v = &a->kdf[i];
+
+			v->kind = kinds[k];
+			v->kind_id = k;
+			v->suite = suite;
+			v->key_len = grpsec_suite_key_len(suite);
+			snprintf(v->name, sizeof(v->name), "kdf-%s-%s", kinds[k],
+				 grpsec_suite_name(suite));
+			fill(v->secret, sizeof(v->secret), k == 0 ? 0x00 : k == 1 ? 0x20 : 0x60);
+			if (k == 2) {
+				v->gateway = GATEWAY;
+				err = grpsec_kdf_upstream_key(suite, v->secret, v->gateway,
+							      v->key, v->key_len);
+			} else {
+				v->group = group_of(suite, GRPSEC_MODE_IDENTIFIED);
+				v->epoch = EPOCH;
+				v->member = 0x00001001;
+				err = (k == 0 ? grpsec_kdf_member_key : grpsec_kdf_e2e_key)
+					(suite, v->secret, v->group, v->epoch, v->member,
+					 v->key, v->key_len);
+			}
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static int make_uplinks(struct all *a)
+{
+	static const uint64_t seqs[] = { 1, 0x0102030405060708ULL, 0x100000000ULL };
+	uint8_t s_auth[GRPSEC_SECRET_LEN], s_e2e[GRPSEC_SECRET_LEN];
+	unsigned int i = 0;
+	int err;
+
+	fill(s_auth, sizeof(s_auth), 0x00);
+	fill(s_e2e, sizeof(s_e2e), 0x20);
+	for (unsigned int suite = 1; suite <= N_SUITES; suite++) {
+		for (unsigned int mode = 0; mode <= 1; mode++) {
+			for (unsigned int k = 0; k < 3; k++, i++) {
+				struct uplink_vec *v = &a->up[i];
+				struct grpsec_member_config cfg = { 0 };
+				struct grpsec_member *m;
+				uint8_t nonce[GRPSEC_NONCE_LEN];
+
+				v->suite = suite;
+				v->mode = mode;
+				v->group = group_of(suite, mode);
+				v->epoch = EPOCH;
+				v->member = 0x00001001 + i;
+				v->seq = seqs[k];
+				v->key_len = grpsec_suite_key_len(suite);
+				snprintf(v->name, sizeof(v->name), "uplink-%s-%s-%s",
+					 grpsec_suite_name(suite), grpsec_mode_name(mode),
+					 kind_names[k]);
+				err = grpsec_kdf_member_key(suite, s_auth, v->group, v->epoch,
+							    v->member, v->k_m, v->key_len);
+				if (err)
+					return err;
+				if (mode == GRPSEC_MODE_IDENTIFIED)
+					err = grpsec_kdf_e2e_key(suite, s_e2e, v->group, v->epoch,
+								 v->member, v->k_inner,
+								 v->key_len);
+				else
+					fill(v->k_inner, v->key_len, 0x40);
+				if (err)
+					return err;
+				if (k == 1) {
+					v->payload_len = sizeof(short_payload) - 1;
+					memcpy(v->payload, short_payload, v->payload_len);
+				} else if (k == 2) {
+					v->payload_len = GRPSEC_MAX_PAYLOAD;
+					for (size_t j = 0; j < v->payload_len; j++)
+						v->payload[j] = (uint8_t)j;
+				}
+				cfg.group = v->group;
+				cfg.member = v->member;
+				cfg.epoch = v->epoch;
+				cfg.mode = mode;
+				cfg.suite = suite;
+				cfg.member_key = v->k_m;
+				cfg.inner_key = v->k_inner;
+				cfg.seq_reserved = v->seq - 1;
+				err = grpsec_member_new(&cfg, &m);
+				if (err)
+					return err;
+				fill(nonce, sizeof(nonce), 0xa0);
+				nonce[11] ^= (uint8_t)i;
+				if (mode == GRPSEC_MODE_ANONYMOUS)
+					err = grpsec_member_seal_uplink_nonce(m, nonce, v->payload,
+						v->payload_len, v->frame, sizeof(v->frame),
+						&v->frame_len);
+				else
+					err = grpsec_member_seal_uplink(m, v->payload,
+						v->payload_len, v->frame, sizeof(v->frame),
+						&v->frame_len);
+				grpsec_member_free(m);
+				if (err)
+					return err;
+			}
+		}
+	}
+	return 0;
+}
+
+static struct reject_vec *add_reject(struct all *a, const char *name,
+				     const struct uplink_vec *base, const char *stage,
+				     int expect, const char *expect_name)
+{
+	struct reject_vec *r = &a->rej[a->n_rej++];
+
+	r->name = name;
+	r->based_on = base->name;
+	r->stage = stage;
+	r->expect = expect;
+	r->expect_name = expect_name;
+	r->k_m = base->k_m;
+	r->key_len = base->key_len;
+	memcpy(r->frame, base->frame, base->frame_len);
+	r->frame_len = base->frame_len;
+	return r;
+}
+
+#define REJECT(name, base, stage, err) add_reject(a, name, base, stage, err, #err)
+
+static void make_rejects(struct all *a)
+{
+	const struct uplink_vec *empty = &a->up[0], *sh = &a->up[1], *max = &a->up[2];
+	struct reject_vec *r;
+
+	r = REJECT("reject-truncated", empty, "parse", -EMSGSIZE);
+	r->frame_len--;
+	r = REJECT("reject-too-long", max, "parse", -EMSGSIZE);
+	r->frame[r->frame_len++] = 0;
+	r = REJECT("reject-version-0", sh, "parse", -EPROTONOSUPPORT);
+	r->frame[0] = 0;
+	r = REJECT("reject-version-2", sh, "parse", -EPROTONOSUPPORT);
+	r->frame[0] = 2;
+	r = REJECT("reject-type-batch", sh, "parse", -EPROTO);
+	r->frame[1] = GRPSEC_TYPE_BATCH;
+	r = REJECT("reject-flags", sh, "parse", -EPROTO);
+	r->frame[3] = 0x80;
+	r = REJECT("reject-suite-0", sh, "parse", -EPROTO);
+	r->frame[2] = 0;
+	r = REJECT("reject-suite-4", sh, "parse", -EPROTO);
+	r->frame[2] = 4;
+	r = REJECT("reject-group-0", sh, "parse", -EPROTO);
+	memset(r->frame + 4, 0, 4);
+	r = REJECT("reject-member-0", sh, "parse", -EPROTO);
+	memset(r->frame + 12, 0, 4);
+	r = REJECT("reject-seq-0", sh, "parse", -EPROTO);
+	memset(r->frame + 16, 0, 8);
+	r = REJECT("reject-outer-tag", sh, "verify", -EBADMSG);
+	r->frame[r->frame_len - 1] ^= 0x01;
+	r = REJECT("reject-header-epoch", sh, "verify", -EBADMSG);
+	r->frame[11] ^= 0x01;
+	r = REJECT("reject-inner-ciphertext", sh, "verify", -EBADMSG);
+	r->frame[GRPSEC_HDR_LEN + GRPSEC_NONCE_LEN] ^= 0x80;
+}
+
+/* Index into a->up of (suite, mode, kind). */
+static const struct uplink_vec *up(const struct all *a, unsigned int suite,
+				   unsigned int mode, unsigned int kind)
+{
+	return &a->up[(suite - 1) * 6 + mode * 3 + kind];
+}
+
+static int make_batches(struct all *a)
+{
+	uint8_t secret[GRPSEC_SECRET_LEN];
+	int err;
+
+	fill(secret, sizeof(secret), 0x60);
+	a->batch[0] = (struct batch_vec){
+		.name = "batch-aes-128-gcm-mixed-3", .suite = 1, .count = 3,
+		.from = { up(a, 1, 0, 1), up(a, 3, 1, 1), up(a, 2, 1, 0) },
+	};
+	a->batch[1] = (struct batch_vec){
+		.name = "batch-aes-256-gcm-max-2", .suite = 2, .count = 2,
+		.from = { up(a, 2, 0, 2), up(a, 1, 1, 2) },
+	};
+	a->batch[2] = (struct batch_vec){
+		.name = "batch-chacha20-poly1305-1", .suite = 3, .count = 1,
+		.from = { up(a, 3, 0, 0) },
+	};
+	for (unsigned int i = 0; i < 3; i++) {
+		struct batch_vec *b = &a->batch[i];
+		struct grpsec_batch_builder bb;
+
+		b->gateway = GATEWAY;
+		b->seq = BATCH_SEQ_BASE + i;
+		b->key_len = grpsec_suite_key_len(b->suite);
+		err = grpsec_kdf_upstream_key(b->suite, secret, b->gateway, b->k_up, b->key_len);
+		if (err)
+			return err;
+		err = grpsec_batch_init(&bb, b->batch, sizeof(b->batch), b->gateway, b->suite);
+		for (unsigned int j = 0; !err && j < b->count; j++) {
+			struct grpsec_uplink u;
+
+			err = grpsec_uplink_parse(b->from[j]->frame, b->from[j]->frame_len, &u);
+			if (!err)
+				err = grpsec_batch_add_uplink(&bb, b->from[j]->mode, &u);
+		}
+		if (!err)
+			err = grpsec_batch_seal(&bb, b->seq, b->k_up, &b->batch_len);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Text output */
+
+static void hex_line(FILE *f, const char *key, const uint8_t *p, size_t len)
+{
+	fprintf(f, "%s:%s", key, len ? " " : "");
+	for (size_t i = 0; i < len; i++)
+		fprintf(f, "%02x", p[i]);
+	fputc('\n', f);
+}
+
+static void write_txt(FILE *f, const struct all *a)
+{
+	fputs("# grpsec wire format version 1: test vectors.\n"
+	      "# Specification: Documentation/frames.rst and Documentation/keys.rst.\n"
+	      "# Generated by userspace/lib/tests/gen-vectors (make -C userspace vectors);\n"
+	      "# do not edit.  The same data is in v1_vectors.h for C code.\n"
+	      "#\n"
+	      "# Records are separated by blank lines; each line is \"field: value\".\n"
+	      "# Numbers are decimal, byte strings lowercase hex (empty: nothing after\n"
+	      "# the colon).  Record kinds: kdf, uplink, uplink-reject, batch.\n", f);
+	for (unsigned int i = 0; i < N_KDF; i++) {
+		const struct kdf_vec *v = &a->kdf[i];
+
+		fprintf(f, "\nkind: kdf\nname: %s\nlabel: %s\nsuite: %u\n", v->name, v->kind,
+			v->suite);
+		hex_line(f, "secret", v->secret, sizeof(v->secret));
+		if (v->kind_id == 2)
+			fprintf(f, "gateway: %u\n", v->gateway);
+		else
+			fprintf(f, "group: %u\nepoch: %u\nmember: %u\n", v->group, v->epoch,
+				v->member);
+		hex_line(f, "key", v->key, v->key_len);
+	}
+	for (unsigned int i = 0; i < N_UPLINK; i++) {
+		const struct uplink_vec *v = &a->up[i];
+
+		fprintf(f, "\nkind: uplink\nname: %s\nsuite: %u\nmode: %s\ngroup: %u\n"
+			"epoch: %u\nmember: %u\nseq: %llu\n", v->name, v->suite,
+			grpsec_mode_name(v->mode), v->group, v->epoch, v->member,
+			(unsigned long long)v->seq);
+		hex_line(f, "k_m", v->k_m, v->key_len);
+		hex_line(f, v->mode ? "k_e2e" : "k_g", v->k_inner, v->key_len);
+		hex_line(f, "inner_nonce", v->frame + GRPSEC_HDR_LEN, GRPSEC_NONCE_LEN);
+		hex_line(f, "payload", v->payload, v->payload_len);
+		hex_line(f, "frame", v->frame, v->frame_len);
+	}
+	for (unsigned int i = 0; i < a->n_rej; i++) {
+		const struct reject_vec *r = &a->rej[i];
+
+		fprintf(f, "\nkind: uplink-reject\nname: %s\nbased_on: %s\nstage: %s\n"
+			"expect: %s\n", r->name, r->based_on, r->stage, r->expect_name);
+		hex_line(f, "k_m", r->k_m, r->key_len);
+		hex_line(f, "frame", r->frame, r->frame_len);
+	}
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct batch_vec *b = &a->batch[i];
+
+		fprintf(f, "\nkind: batch\nname: %s\nsuite: %u\ngateway: %u\nbatch_seq: %llu\n",
+			b->name, b->suite, b->gateway, (unsigned long long)b->seq);
+		hex_line(f, "k_up", b->k_up, b->key_len);
+		fprintf(f, "count: %u\n", b->count);
+		for (unsigned int j = 0; j < b->count; j++) {
+			const struct uplink_vec *u = b->from[j];
+			char key[32];
+
+			fprintf(f, "entry.%u.from: %s\nentry.%u.mode: %s\nentry.%u.suite: %u\n"
+				"entry.%u.group: %u\nentry.%u.epoch: %u\nentry.%u.member: %u\n",
+				j, u->name, j, grpsec_mode_name(u->mode), j, u->suite, j,
+				u->group, j, u->epoch, j, u->mode ? u->member : 0);
+			snprintf(key, sizeof(key), "entry.%u.%s", j, u->mode ? "k_e2e" : "k_g");
+			hex_line(f, key, u->k_inner, u->key_len);
+			snprintf(key, sizeof(key), "entry.%u.inner", j);
+			hex_line(f, key, u->frame + GRPSEC_HDR_LEN,
+				 u->frame_len - GRPSEC_HDR_LEN - GRPSEC_TAG_LEN);
+			snprintf(key, sizeof(key), "entry.%u.payload", j);
+			hex_line(f, key, u->payload, u->payload_len);
+		}
+		hex_line(f, "batch", b->batch, b->batch_len);
+	}
+}
+
+/* C header output */
+
+static void c_array(FILE *f, const char *name, const uint8_t *p, size_t len)
+{
+	if (!len)
+		return;
+	fprintf(f, "static const unsigned char %s[%zu] = {", name, len);
+	for (size_t i = 0; i < len; i++)
+		fprintf(f, "%s0x%02x,", i % 12 ? " " : "\n\t", p[i]);
+	fputs("\n};\n\n", f);
+}
+
+static const char *c_ref(char *buf, size_t size, const char *name, size_t len)
+{
+	if (!len)
+		return "NULL";
+	snprintf(buf, size, "%s", name);
+	return buf;
+}
+
+static void write_hdr(FILE *f, const struct all *a)
+{
+	char n1[64], n2[64], n3[64], r1[64], r2[64];
+
+	fputs("/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */\n"
+	      "/*\n"
+	      " * grpsec wire format version 1: test vectors, the same as v1.txt.\n"
+	      " * Generated by userspace/lib/tests/gen-vectors; do not edit.\n"
+	      " *\n"
+	      " * Plain C types only, so that kernel (KUnit) and userspace code can both\n"
+	      " * include it.  Include <linux/errno.h> or <errno.h> first (reject vectors\n"
+	      " * use -EMSGSIZE etc.) and have NULL defined.  Empty byte strings are NULL\n"
+	      " * with length 0.\n"
+	      " */\n"
+	      "#ifndef GRPSEC_V1_VECTORS_H\n"
+	      "#define GRPSEC_V1_VECTORS_H\n\n"
+	      "#define GRPSEC_VEC_KDF_MEMBER\t0\t/* K_m[e], label \"grpsec member key\" */\n"
+	      "#define GRPSEC_VEC_KDF_E2E\t1\t/* K_e,m[e], label \"grpsec e2e key\" */\n"
+	      "#define GRPSEC_VEC_KDF_UPSTREAM\t2\t/* K_up, label \"grpsec upstream key\" */\n\n"
+	      "struct grpsec_vec_kdf {\n"
+	      "\tconst char *name;\n"
+	      "\tunsigned int label;\t\t/* GRPSEC_VEC_KDF_* */\n"
+	      "\tunsigned int suite;\n"
+	      "\tconst unsigned char *secret;\t/* 32 bytes: S_auth, S_e2e or upstream secret */\n"
+	      "\tunsigned int group, epoch, member;\t/* member and e2e keys */\n"
+	      "\tunsigned int gateway;\t\t/* upstream key */\n"
+	      "\tconst unsigned char *key;\n"
+	      "\tunsigned int key_len;\n"
+	      "};\n\n"
+	      "struct grpsec_vec_uplink {\n"
+	      "\tconst char *name;\n"
+	      "\tunsigned int suite, mode, group, epoch, member;\n"
+	      "\tunsigned long long seq;\n"
+	      "\tconst unsigned char *k_m;\t/* K_m[e] */\n"
+	      "\tconst unsigned char *k_inner;\t/* K_G[e] (anonymous) or K_e,m[e] (identified) */\n"
+	      "\tunsigned int key_len;\n"
+	      "\tconst unsigned char *inner_nonce;\t/* 12 bytes */\n"
+	      "\tconst unsigned char *payload;\n"
+	      "\tunsigned int payload_len;\n"
+	      "\tconst unsigned char *frame;\n"
+	      "\tunsigned int frame_len;\n"
+	      "};\n\n"
+	      "/* A frame the gateway must drop: at parse time or at the outer tag check. */\n"
+	      "struct grpsec_vec_reject {\n"
+	      "\tconst char *name;\n"
+	      "\tint verify;\t\t\t/* 0: parse fails; 1: parse passes, outer tag fails */\n"
+	      "\tint expect;\t\t\t/* -errno of libgrpsec */\n"
+	      "\tconst unsigned char *k_m;\n"
+	      "\tunsigned int key_len;\n"
+	      "\tconst unsigned char *frame;\n"
+	      "\tunsigned int frame_len;\n"
+	      "};\n\n"
+	      "struct grpsec_vec_batch_entry {\n"
+	      "\tunsigned int mode, suite, group, epoch, member;\t/* member 0: anonymous */\n"
+	      "\tconst unsigned char *k_inner;\n"
+	      "\tunsigned int key_len;\n"
+	      "\tconst unsigned char *inner;\t/* nonce || ciphertext || tag */\n"
+	      "\tunsigned int inner_len;\n"
+	      "\tconst unsigned char *payload;\n"
+	      "\tunsigned int payload_len;\n"
+	      "\tunsigned int uplink;\t\t/* index in grpsec_vec_uplinks[] */\n"
+	      "};\n\n"
+	      "struct grpsec_vec_batch {\n"
+	      "\tconst char *name;\n"
+	      "\tunsigned int suite, gateway;\n"
+	      "\tunsigned long long seq;\n"
+	      "\tconst unsigned char *k_up;\n"
+	      "\tunsigned int key_len;\n"
+	      "\tconst struct grpsec_vec_batch_entry *entries;\n"
+	      "\tunsigned int count;\n"
+	      "\tconst unsigned char *batch;\n"
+	      "\tunsigned int batch_len;\n"
+	      "};\n\n", f);
+
+	for (unsigned int i = 0; i < N_KDF; i++) {
+		snprintf(n1, sizeof(n1), "grpsec_vec_kdf%u_secret", i);
+		c_array(f, n1, a->kdf[i].secret, sizeof(a->kdf[i].secret));
+		snprintf(n1, sizeof(n1), "grpsec_vec_kdf%u_key", i);
+		c_array(f, n1, a->kdf[i].key, a->kdf[i].key_len);
+	}
+	fputs("static const struct grpsec_vec_kdf grpsec_vec_kdfs[] = {\n", f);
+	for (unsigned int i = 0; i < N_KDF; i++) {
+		const struct kdf_vec *v = &a->kdf[i];
+
+		fprintf(f, "\t{ \"%s\", %u, %u, grpsec_vec_kdf%u_secret, %uU, %uU, %uU, %uU,\n"
+			"\t  grpsec_vec_kdf%u_key, %zu },\n", v->name, v->kind_id, v->suite, i,
+			v->group, v->epoch, v->member, v->gateway, i, v->key_len);
+	}
+	fputs("};\n\n", f);
+
+	for (unsigned int i = 0; i < N_UPLINK; i++) {
+		const struct uplink_vec *v = &a->up[i];
+
+		snprintf(n1, sizeof(n1), "grpsec_vec_up%u_k_m", i);
+		c_array(f, n1, v->k_m, v->key_len);
+		snprintf(n1, sizeof(n1), "grpsec_vec_up%u_k_inner", i);
+		c_array(f, n1, v->k_inner, v->key_len);
+		snprintf(n1, sizeof(n1), "grpsec_vec_up%u_payload", i);
+		c_array(f, n1, v->payload, v->payload_len);
+		snprintf(n1, sizeof(n1), "grpsec_vec_up%u_frame", i);
+		c_array(f, n1, v->frame, v->frame_len);
+	}
+	fputs("static const struct grpsec_vec_uplink grpsec_vec_uplinks[] = {\n", f);
+	for (unsigned int i = 0; i < N_UPLINK; i++) {
+		const struct uplink_vec *v = &a->up[i];
+
+		snprintf(n1, sizeof(n1), "grpsec_vec_up%u_payload", i);
+		fprintf(f, "\t{ \"%s\", %u, %u, %uU, %uU, %uU, %lluULL,\n"
+			"\t  grpsec_vec_up%u_k_m, grpsec_vec_up%u_k_inner, %zu,\n"
+			"\t  grpsec_vec_up%u_frame + %d, %s, %zu,\n"
+			"\t  grpsec_vec_up%u_frame, %zu },\n",
+			v->name, v->suite, v->mode, v->group, v->epoch, v->member,
+			(unsigned long long)v->seq, i, i, v->key_len, i, GRPSEC_HDR_LEN,
+			c_ref(r1, sizeof(r1), n1, v->payload_len), v->payload_len,
+			i, v->frame_len);
+	}
+	fputs("};\n\n", f);
+
+	for (unsigned int i = 0; i < a->n_rej; i++) {
+		snprintf(n1, sizeof(n1), "grpsec_vec_rej%u_frame", i);
+		c_array(f, n1, a->rej[i].frame, a->rej[i].frame_len);
+	}
+	fputs("static const struct grpsec_vec_reject grpsec_vec_rejects[] = {\n", f);
+	for (unsigned int i = 0; i < a->n_rej; i++) {
+		const struct reject_vec *r = &a->rej[i];
+		unsigned int base = 0;
+
+		while (strcmp(a->up[base].name, r->based_on))
+			base++;
+		fprintf(f, "\t{ \"%s\", %d, %s, grpsec_vec_up%u_k_m, %zu,\n"
+			"\t  grpsec_vec_rej%u_frame, %zu },\n", r->name,
+			!strcmp(r->stage, "verify"), r->expect_name, base, r->key_len, i,
+			r->frame_len);
+	}
+	fputs("};\n\n", f);
+
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct batch_vec *b = &a->batch[i];
+
+		snprintf(n1, sizeof(n1), "grpsec_vec_batch%u_k_up", i);
+		c_array(f, n1, b->k_up, b->key_len);
+		snprintf(n1, sizeof(n1), "grpsec_vec_batch%u", i);
+		c_array(f, n1, b->batch, b->batch_len);
+		fprintf(f, "static const struct grpsec_vec_batch_entry grpsec_vec_batch%u_entries[] = {\n", i);
+		for (unsigned int j = 0; j < b->count; j++) {
+			const struct uplink_vec *u = b->from[j];
+			unsigned int k = (unsigned int)(u - a->up);
+
+			snprintf(n2, sizeof(n2), "grpsec_vec_up%u_frame + %d", k, GRPSEC_HDR_LEN);
+			snprintf(n3, sizeof(n3), "grpsec_vec_up%u_payload", k);
+			fprintf(f, "\t{ %u, %u, %uU, %uU, %uU, grpsec_vec_up%u_k_inner, %zu,\n"
+				"\t  %s, %zu, %s, %zu, %u },\n",
+				u->mode, u->suite, u->group, u->epoch, u->mode ? u->member : 0,
+				k, u->key_len, n2,
+				u->frame_len - GRPSEC_HDR_LEN - GRPSEC_TAG_LEN,
+				c_ref(r2, sizeof(r2), n3, u->payload_len), u->payload_len, k);
+		}
+		fputs("};\n\n", f);
+	}
+	fputs("static const struct grpsec_vec_batch grpsec_vec_batches[] = {\n", f);
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct batch_vec *b = &a->batch[i];
+
+		fprintf(f, "\t{ \"%s\", %u, %uU, %lluULL, grpsec_vec_batch%u_k_up, %zu,\n"
+			"\t  grpsec_vec_batch%u_entries, %u, grpsec_vec_batch%u, %zu },\n",
+			b->name, b->suite, b->gateway, (unsigned long long)b->seq, i,
+			b->key_len, i, b->count, i, b->batch_len);
+	}
+	fputs("};\n\n", f);
+	fputs("#endif /* GRPSEC_V1_VECTORS_H */\n", f);
+}
+
+int vectors_write(FILE *txt, FILE *hdr)
+{
+	struct all *a = calloc(1, sizeof(*a));
+	int err;
+
+	if (!a)
+		return -ENOMEM;
+	err = make_kdf(a);
+	if (!err)
+		err = make_uplinks(a);
+	if (!err) {
+		make_rejects(a);
+		err = make_batches(a);
+	}
+	if (!err) {
+		if (txt)
+			write_txt(txt, a);
+		if (hdr)
+			write_hdr(hdr, a);
+	}
+	free(a);
+	return err;
+}
