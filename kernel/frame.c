@@ -58,9 +58,6 @@ int grpsec_uplink_parse(const u8 *buf, size_t len, struct grpsec_uplink *up)
  */
 void grpsec_seq_nonce(u8 nonce[GRPSEC_NONCE_LEN], u8 kind, u64 seq)
 {
-	nonce[0] = kind;
-	nonce[1] = 0;
-	nonce[2] = 0;
-	nonce[3] = 0;
+	put_unaligned_be32(kind, nonce);
 	put_unaligned_be64(seq, nonce + 4);
 }

@@ -14,7 +14,8 @@ void grpsec_replay_init(struct grpsec_replay *r)
 
 static bool too_old(const struct grpsec_replay *r, u64 seq)
 {
-	return seq + GRPSEC_REPLAY_WINDOW < r->top;
+	return r->top > GRPSEC_REPLAY_WINDOW &&
+	       seq < r->top - GRPSEC_REPLAY_WINDOW;
 }
 
 /**

@@ -73,10 +73,9 @@ struct grpsec_batch_entry {
 	__be32 member;
 } __packed;
 
-/* Nonce built from a sequence number: kind, three zero bytes, be64. */
+/* Nonce built from a sequence number: be32 kind, be64 sequence. */
 struct grpsec_seq_nonce {
-	u8 kind;
-	u8 zero[3];
+	__be32 kind;
 	__be64 seq;
 } __packed;
 

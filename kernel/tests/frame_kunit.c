@@ -97,7 +97,7 @@ static void frame_parse_fields(struct kunit *test)
 static void frame_seq_nonce(struct kunit *test)
 {
 	static const u8 want[GRPSEC_NONCE_LEN] = {
-		2, 0, 0, 0, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+		0, 0, 0, 2, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
 	};
 	u8 nonce[GRPSEC_NONCE_LEN];
 

@@ -33,8 +33,9 @@ static const struct step steps[] = {
 	{ 2, false },		/* now too old */
 	{ 3, true },		/* oldest still inside */
 	{ 2 * W, true },
-	{ W, false },		/* too old */
-	{ W + 1, false },	/* too old */
+	{ W - 1, false },	/* too old */
+	{ W, true },		/* oldest inside, never seen */
+	{ W + 1, false },	/* inside, seen before */
 	{ 2 * W - 1, true },
 	{ 2 * W - 1, false },
 	{ B * 10, true },	/* far jump clears the map */

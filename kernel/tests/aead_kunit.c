@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite grpsec_vectors: the kernel accepts exactly the frames that
+ * libgrpsec produced (Documentation/vectors/), refuses the rejects, and
+ * produces byte for byte the same outer tags and batch frames.
+ */
+#include <kunit/test.h>
+#include <linux/errno.h>
+
+#include "../aead.c"
+#include "../batch.h"
+#include "../frame.h"
+#include "../../Documentation/vectors/v1_vectors.h"
+
+/* Scatterlists need linear memory: vectors live in module memory. */
+static u8 *dup(struct kunit *test, const u8 *p, unsigned int len)
+{
+	u8 *d = kunit_kmalloc(test, len + GRPSEC_TAG_LEN, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	memcpy(d, p, len);
+	return d;
+}
+
+static int verify_one(struct kunit *test, const u8 *key, u8 suite, u8 *frame,
+		      const struct grpsec_uplink *up)
+{
+	struct grpsec_crypto *c = grpsec_crypto_create();
+	struct grpsec_verify v = {
+		.key = key,
+		.key_id = grpsec_key_id_next(),
+		.suite = suite,
+		.data = frame,
+		.auth_len = up->auth_len,
+	};
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	grpsec_seq_nonce(v.nonce, GRPSEC_NONCE_UPLINK, up->seq);
+	grpsec_crypto_verify(c, &v, 1);
+	grpsec_crypto_destroy(c);
+	return v.result;
+}
+
+static void uplink_desc(const struct grpsec_vec_uplink *v, char *desc)
+{
+	strscpy(desc, v->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(uplink, grpsec_vec_uplinks, uplink_desc);
+
+static void vectors_uplink_accept(struct kunit *test)
+{
+	const struct grpsec_vec_uplink *vec = test->param_value;
+	u8 *frame = dup(test, vec->frame, vec->frame_len);
+	struct grpsec_uplink up;
+
+	KUNIT_ASSERT_EQ(test, grpsec_uplink_parse(frame, vec->frame_len, &up), 0);
+	KUNIT_EXPECT_EQ(test, up.suite, vec->suite);
+	KUNIT_EXPECT_EQ(test, up.group, vec->group);
+	KUNIT_EXPECT_EQ(test, up.epoch, vec->epoch);
+	KUNIT_EXPECT_EQ(test, up.member, vec->member);
+	KUNIT_EXPECT_EQ(test, up.seq, vec->seq);
+	KUNIT_EXPECT_EQ(test, up.inner_len, vec->payload_len + 28);
+	KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, vec->suite, frame, &up),
+			0);
+
+	/* Any flipped bit under the tag is caught. */
+	frame[vec->frame_len / 2] ^= 0x01;
+	KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, vec->suite, frame, &up),
+			-EBADMSG);
+}
+
+static void vectors_uplink_produce(struct kunit *test)
+{
+	const struct grpsec_vec_uplink *vec = test->param_value;
+	u8 *frame = dup(test, vec->frame, vec->frame_len);
+	u32 auth_len = vec->frame_len - GRPSEC_TAG_LEN;
+	u8 nonce[GRPSEC_NONCE_LEN];
+	struct grpsec_aead_key *k;
+
+	k = grpsec_aead_key_create(vec->suite, vec->k_m, vec->key_len);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	memset(frame + auth_len, 0, GRPSEC_TAG_LEN);
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_UPLINK, vec->seq);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal_tag(k, nonce, frame, auth_len),
+			0);
+	KUNIT_EXPECT_MEMEQ(test, frame, vec->frame, vec->frame_len);
+	grpsec_aead_key_destroy(k);
+}
+
+static void reject_desc(const struct grpsec_vec_reject *v, char *desc)
+{
+	strscpy(desc, v->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(reject, grpsec_vec_rejects, reject_desc);
+
+static void vectors_reject(struct kunit *test)
+{
+	const struct grpsec_vec_reject *vec = test->param_value;
+	u8 *frame = dup(test, vec->frame ?: (const u8 *)"", vec->frame_len);
+	struct grpsec_uplink up;
+	int reason;
+
+	reason = grpsec_uplink_parse(frame, vec->frame_len, &up);
+	if (!vec->verify) {
+		KUNIT_EXPECT_NE(test, reason, 0);
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, reason, 0);
+	KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, up.suite, frame, &up),
+			-EBADMSG);
+}
+
+static void batch_desc(const struct grpsec_vec_batch *v, char *desc)
+{
+	strscpy(desc, v->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(batch, grpsec_vec_batches, batch_desc);
+
+static void vectors_batch_produce(struct kunit *test)
+{
+	const struct grpsec_vec_batch *vec = test->param_value;
+	u8 *buf = kunit_kzalloc(test, vec->batch_len + 64, GFP_KERNEL);
+	u8 nonce[GRPSEC_NONCE_LEN];
+	struct grpsec_aead_key *k;
+	struct grpsec_batch b;
+	unsigned int i;
+	u32 len;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	grpsec_batch_init(&b, buf, vec->batch_len, GRPSEC_BATCH_MAX);
+	for (i = 0; i < vec->count; i++) {
+		const struct grpsec_vec_batch_entry *e = &vec->entries[i];
+		struct grpsec_batch_item it = {
+			.mode = e->mode, .suite = e->suite, .group = e->group,
+			.epoch = e->epoch, .member = e->member,
+			.inner = e->inner, .inner_len = e->inner_len,
+		};
+
+		KUNIT_ASSERT_EQ(test, grpsec_batch_add(&b, &it), 0);
+	}
+	len = grpsec_batch_finish(&b, vec->suite, vec->gateway, vec->seq);
+	KUNIT_ASSERT_EQ(test, len + GRPSEC_TAG_LEN, vec->batch_len);
+
+	k = grpsec_aead_key_create(vec->suite, vec->k_up, vec->key_len);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_BATCH, vec->seq);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal_tag(k, nonce, buf, len), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, vec->batch, vec->batch_len);
+
+	/* And the kernel accepts the vector's tag, but not a changed one. */
+	memcpy(buf, vec->batch, vec->batch_len);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf, len), 0);
+	buf[len - 1] ^= 0x80;
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf, len),
+			-EBADMSG);
+	grpsec_aead_key_destroy(k);
+}
+
+/* Lanes keep their key: a second member's frames in one batch. */
+static void vectors_lanes_mixed_keys(struct kunit *test)
+{
+	struct grpsec_verify v[GRPSEC_CRYPTO_LANES];
+	struct grpsec_crypto *c = grpsec_crypto_create();
+	u64 ids[ARRAY_SIZE(grpsec_vec_uplinks)];
+	unsigned int i, n = 0, round;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		ids[i] = grpsec_key_id_next();
+	for (round = 0; round < 2; round++) {
+		n = 0;
+		for (i = 0; i < ARRAY_SIZE(grpsec_vec_uplinks) &&
+			    n < GRPSEC_CRYPTO_LANES; i++, n++) {
+			const struct grpsec_vec_uplink *vec =
+				&grpsec_vec_uplinks[(i + round) %
+						    ARRAY_SIZE(grpsec_vec_uplinks)];
+			struct grpsec_uplink up;
+
+			v[n].data = dup(test, vec->frame, vec->frame_len);
+			KUNIT_ASSERT_EQ(test, grpsec_uplink_parse(v[n].data,
+								  vec->frame_len,
+								  &up), 0);
+			v[n].key = vec->k_m;
+			v[n].key_id = ids[(i + round) % ARRAY_SIZE(ids)];
+			v[n].suite = vec->suite;
+			v[n].auth_len = up.auth_len;
+			grpsec_seq_nonce(v[n].nonce, GRPSEC_NONCE_UPLINK, up.seq);
+		}
+		grpsec_crypto_verify(c, v, n);
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_EQ_MSG(test, v[i].result, 0, "round %u lane %u",
+					    round, i);
+	}
+	grpsec_crypto_destroy(c);
+}
+
+static struct kunit_case vectors_test_cases[] = {
+	KUNIT_CASE_PARAM(vectors_uplink_accept, uplink_gen_params),
+	KUNIT_CASE_PARAM(vectors_uplink_produce, uplink_gen_params),
+	KUNIT_CASE_PARAM(vectors_reject, reject_gen_params),
+	KUNIT_CASE_PARAM(vectors_batch_produce, batch_gen_params),
+	KUNIT_CASE(vectors_lanes_mixed_keys),
+	{}
+};
+
+static struct kunit_suite vectors_suite = {
+	.name = "grpsec_vectors",
+	.test_cases = vectors_test_cases,
+};
+
+kunit_test_suites(&vectors_suite);
