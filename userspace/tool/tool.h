@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef GRPSEC_TOOL_H
+#define GRPSEC_TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <linux/grpsec.h>
+
+#include "../common/nl.h"
+
+#define GRPSEC_TOOL_VERSION	"0.1.0"
+
+/* Exit codes. */
+#define EXIT_OK		0
+#define EXIT_USAGE	1	/* bad command line or input file */
+#define EXIT_KERNEL	2	/* the kernel refused, or is not there */
+
+#define GRPSEC_KEY_MAX	32
+
+struct options {
+	bool json;
+	bool pretty;
+	bool stats;
+};
+extern struct options opt;
+
+/* util.c: parsing and formatting of values, messages. */
+void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int usage_fail(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+bool parse_u64(const char *s, uint64_t *v, uint64_t min, uint64_t max);
+bool parse_u32(const char *s, uint32_t *v, uint32_t min, uint32_t max);
+bool parse_suite(const char *s, uint8_t *suite);
+bool parse_mode(const char *s, uint8_t *mode);
+const char *suite_name(uint8_t suite);
+const char *mode_name(uint8_t mode);
+size_t suite_key_len(uint8_t suite);
+bool parse_endpoint(const char *s, struct sockaddr_storage *ss,
+		    socklen_t *len);
+bool endpoint_from_attr(const void *data, size_t len,
+			struct sockaddr_storage *ss, socklen_t *sslen);
+void format_endpoint(const struct sockaddr_storage *ss, char *buf,
+		     size_t size);
+#define ENDPOINT_STRLEN 64
+
+/*
+ * A key named on the command line or in a file: a path (relative ones are
+ * resolved against dir), "-" for standard input, or, in files only, the
+ * key itself as exactly 32 or 64 hexadecimal digits.
+ */
+struct key_ref {
+	char *token;
+	const char *dir;	/* base for relative paths, may be NULL */
+	bool allow_literal;
+	uint8_t key[GRPSEC_KEY_MAX];
+	size_t len;		/* 0 until resolved */
+};
+int key_resolve(struct key_ref *ref, size_t len, const char *where);
+void key_wipe(struct key_ref *ref);
+char *dir_of(const char *path);
+
+/* Counter names, indexed by GRPSEC_A_STATS_*. */
+const char *stats_name(int attr);
+
+/* json.c: a small streaming JSON writer (iproute2's conventions). */
+void jw_begin(void);
+void jw_end(void);
+void jw_obj_open(const char *name);
+void jw_obj_close(void);
+void jw_arr_open(const char *name);
+void jw_arr_close(void);
+void jw_uint(const char *name, uint64_t v);
+void jw_str(const char *name, const char *s);
+void jw_null(const char *name);
+
+/* kernel.c: requests, replies and error reports. */
+extern struct grpsec_nl nl;
+
+struct stats_rec {
+	bool present;
+	uint64_t v[GRPSEC_A_STATS_MAX + 1];
+};
+
+struct info_rec {
+	uint64_t have;		/* bit per GRPSEC_A_* */
+	uint32_t version;
+	uint16_t listen_port;
+	uint32_t group_count;
+	uint32_t member_count;
+};
+
+struct group_rec {
+	uint64_t have;		/* bit per GRPSEC_A_GROUP_* */
+	uint32_t id;
+	uint8_t suite;
+	uint8_t mode;
+	uint32_t flags;
+	uint64_t msg_limit;
+	uint32_t members;
+	struct stats_rec stats;
+};
+
+struct member_rec {
+	uint64_t have;		/* bit per GRPSEC_A_MEMBER_* */
+	uint32_t group;
+	uint32_t id;
+	uint32_t epoch;
+	uint32_t next_epoch;
+	uint64_t last_seq;
+	struct sockaddr_storage endpoint;
+	socklen_t endpoint_len;
+	struct stats_rec stats;
+};
+
+struct upstream_rec {
+	uint64_t have;		/* bit per GRPSEC_A_UPSTREAM_* */
+	struct sockaddr_storage endpoint;
+	socklen_t endpoint_len;
+	uint32_t gateway_id;
+	uint8_t suite;
+	uint16_t batch_max;
+	uint32_t flush_usec;
+	uint16_t mtu;
+	uint64_t seq;
+	struct stats_rec stats;
+};
+
+#define HAVE(rec, attr)	(((rec)->have >> (attr)) & 1)
+
+int kernel_open(void);
+int kernel_request(struct nl_msg *msg, grpsec_nl_parse_t parse, void *arg,
+		   const char *what);
+void kernel_report(struct nl_msg *msg, int err, const char *what,
+		   const char *prefix);
+struct nl_msg *kernel_msg(uint8_t cmd, int flags);
+int kernel_index_of(struct nl_msg *msg, int64_t offset, int attrtype);
+
+int parse_info(struct nl_msg *msg, struct info_rec *rec);
+bool parse_group(struct nlattr *nest, struct group_rec *rec);
+bool parse_member(struct nlattr *nest, struct member_rec *rec);
+bool parse_upstream(struct nlattr *nest, struct upstream_rec *rec);
+bool parse_stats(struct nlattr *nest, struct stats_rec *rec);
+struct nlattr *msg_attr(struct nl_msg *msg, int type);
+
+int get_info(struct info_rec *rec);
+int get_upstream(struct upstream_rec *rec, bool *configured);
+int get_group(uint32_t id, struct group_rec *rec);
+int get_stats(struct stats_rec *rec);
+typedef int (*group_fn)(const struct group_rec *rec, void *arg);
+typedef int (*member_fn)(const struct member_rec *rec, void *arg);
+int dump_groups(group_fn fn, void *arg);
+int dump_members(uint32_t group, member_fn fn, void *arg);
+int put_endpoint(struct nl_msg *msg, int type,
+		 const struct sockaddr_storage *ss, socklen_t len);
+
+/* member.c: members in bulk. */
+struct member_spec {
+	uint32_t group;
+	uint32_t id;
+	bool has_key;
+	bool has_epoch;
+	uint32_t epoch;
+	struct key_ref key;
+	bool has_next;
+	uint32_t next_epoch;
+	struct key_ref next_key;
+	bool has_endpoint;
+	struct sockaddr_storage endpoint;
+	socklen_t endpoint_len;
+	const char *file;	/* where it came from, for messages */
+	unsigned int line;
+};
+int member_line_parse(char **tok, int ntok, struct member_spec *spec,
+		      const char *dir, const char *where);
+int member_batch(uint8_t cmd, struct member_spec *specs, size_t n,
+		 size_t *failed);
+int member_resolve_keys(struct member_spec *spec, uint8_t suite);
+void member_spec_free(struct member_spec *spec);
+
+/* util.c: subcommand tables. */
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+};
+int subcommand_run(const char *cmd, const struct subcommand *table,
+		   int argc, char **argv);
+void print_usage(const char *usage);
+int split_line(char *line, char **tok, int max);
+
+/* show.c: printers. */
+void print_member_line_json(const struct member_rec *m);
+void print_stats_human(const char *title, const struct stats_rec *s);
+void print_stats_json(const char *name, const struct stats_rec *s);
+
+int member_show(int argc, char **argv, const char *usage);
+int group_show(int argc, char **argv, const char *usage);
+int upstream_show(int argc, char **argv, const char *usage);
+int group_send(uint8_t cmd, uint32_t id, const uint8_t *suite,
+	       const uint8_t *mode, const uint64_t *msg_limit);
+
+/* upstream.c */
+struct upstream_spec {
+	struct upstream_rec rec;	/* the fields given, in rec.have */
+	bool has_key;
+	struct key_ref key;
+};
+int upstream_parse(char **argv, int argc, struct upstream_spec *us,
+		   const char *usage, const char *dir, const char *where);
+int upstream_send(struct upstream_spec *us, const char *where);
+void upstream_spec_free(struct upstream_spec *us);
+int listen_send(uint16_t port);
+
+/* Commands. */
+int cmd_show(int argc, char **argv);
+int cmd_group(int argc, char **argv);
+int cmd_member(int argc, char **argv);
+int cmd_upstream(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_showconf(int argc, char **argv);
+int cmd_setconf(int argc, char **argv);
+int cmd_syncconf(int argc, char **argv);
+
+#endif /* GRPSEC_TOOL_H */

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * grpsec upstream set|show, grpsec listen
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+
+#include "tool.h"
+
+static const char usage_set[] =
+	"upstream set [endpoint ADDR:PORT] [gateway-id N] [key FILE] [suite S] [batch-max N] [flush-usec N] [mtu N] [seq N]";
+static const char usage_show[] =
+	"upstream show [endpoint|gateway-id|suite|batch-max|flush-usec|mtu|seq|dump]";
+
+int upstream_parse(char **argv, int argc, struct upstream_spec *us,
+		   const char *usage, const char *dir, const char *where)
+{
+#define BAD(...) (usage ? usage_fail(usage, __VA_ARGS__) :		\
+		  (fprintf(stderr, "grpsec: %s: ", where),		\
+		   fprintf(stderr, __VA_ARGS__), fputc('\n', stderr),	\
+		   EXIT_USAGE))
+	for (int i = 0; i < argc; i += 2) {
+		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		uint32_t v;
+
+		if (strcmp(key, "endpoint") && strcmp(key, "gateway-id") &&
+		    strcmp(key, "key") && strcmp(key, "suite") &&
+		    strcmp(key, "batch-max") && strcmp(key, "flush-usec") &&
+		    strcmp(key, "mtu") && strcmp(key, "seq"))
+			return BAD("invalid argument \"%s\"", key);
+		if (!val)
+			return BAD("missing value after \"%s\"", key);
+		if (!strcmp(key, "endpoint")) {
+			if (!parse_endpoint(val, &us->rec.endpoint,
+					    &us->rec.endpoint_len))
+				return BAD("invalid endpoint \"%s\"", val);
+			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_ENDPOINT;
+		} else if (!strcmp(key, "gateway-id")) {
+			if (!parse_u32(val, &us->rec.gateway_id, 0, UINT32_MAX))
+				return BAD("invalid gateway id \"%s\"", val);
+			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_GATEWAY_ID;
+		} else if (!strcmp(key, "key")) {
+			free(us->key.token);
+			us->key.token = strdup(val);
+			us->key.dir = dir;
+			us->key.allow_literal = !usage;
+			us->has_key = true;
+		} else if (!strcmp(key, "suite")) {
+			if (!parse_suite(val, &us->rec.suite))
+				return BAD("invalid suite \"%s\"", val);
+			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_SUITE;
+		} else if (!strcmp(key, "batch-max")) {
+			if (!parse_u32(val, &v, 1, GRPSEC_BATCH_MAX))
+				return BAD("invalid batch-max \"%s\" (1..%u)", val,
+					   GRPSEC_BATCH_MAX);
+			us->rec.batch_max = v;
+			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_BATCH_MAX;
+		} else if (!strcmp(key, "flush-usec")) {
+			if (!parse_u32(val, &us->rec.flush_usec, 50, 1000000))
+				return BAD("invalid flush-usec \"%s\" (50..1000000)",
+					   val);
+			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_FLUSH_USEC;
+		} else if (!strcmp(key, "mtu")) {
+			if (!parse_u32(val, &v, 128, 65507))
+				return BAD("invalid mtu \"%s\" (128..65507)", val);
+			us->rec.mtu = v;
+			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_MTU;
+		} else {
+			if (!parse_u64(val, &us->rec.seq, 0, UINT64_MAX))
+				return BAD("invalid sequence \"%s\"", val);
+			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_SEQ;
+		}
+	}
+	return 0;
+#undef BAD
+}
+
+/*
+ * Send SET_UPSTREAM with what the spec has.  A key goes with its suite:
+ * the one given, else the upstream's current one, else the default.
+ */
+int upstream_send(struct upstream_spec *us, const char *where)
+{
+	struct upstream_rec cur;
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	const struct upstream_rec *r = &us->rec;
+	bool configured;
+	int ret;
+
+	if (us->has_key) {
+		if (!HAVE(r, GRPSEC_A_UPSTREAM_SUITE)) {
+			ret = get_upstream(&cur, &configured);
+			if (ret)
+				return ret;
+			us->rec.suite = configured && HAVE(&cur, GRPSEC_A_UPSTREAM_SUITE) ?
+					cur.suite : GRPSEC_SUITE_AES128_GCM;
+			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_SUITE;
+		}
+		ret = key_resolve(&us->key, suite_key_len(r->suite), where);
+		if (ret)
+			return ret;
+	}
+
+	msg = kernel_msg(GRPSEC_CMD_SET_UPSTREAM, 0);
+	if (!msg)
+		return EXIT_KERNEL;
+	nest = nla_nest_start(msg, GRPSEC_A_UPSTREAM);
+	ret = !nest;
+	if (!ret && HAVE(r, GRPSEC_A_UPSTREAM_ENDPOINT))
+		ret = put_endpoint(msg, GRPSEC_A_UPSTREAM_ENDPOINT, &r->endpoint,
+				   r->endpoint_len);
+	if (!ret && HAVE(r, GRPSEC_A_UPSTREAM_GATEWAY_ID))
+		ret = nla_put_u32(msg, GRPSEC_A_UPSTREAM_GATEWAY_ID, r->gateway_id);
+	if (!ret && HAVE(r, GRPSEC_A_UPSTREAM_SUITE))
+		ret = nla_put_u8(msg, GRPSEC_A_UPSTREAM_SUITE, r->suite);
+	if (!ret && us->has_key)
+		ret = nla_put(msg, GRPSEC_A_UPSTREAM_KEY, us->key.len, us->key.key);
+	if (!ret && HAVE(r, GRPSEC_A_UPSTREAM_BATCH_MAX))
+		ret = nla_put_u16(msg, GRPSEC_A_UPSTREAM_BATCH_MAX, r->batch_max);
+	if (!ret && HAVE(r, GRPSEC_A_UPSTREAM_FLUSH_USEC))
+		ret = nla_put_u32(msg, GRPSEC_A_UPSTREAM_FLUSH_USEC, r->flush_usec);
+	if (!ret && HAVE(r, GRPSEC_A_UPSTREAM_MTU))
+		ret = nla_put_u16(msg, GRPSEC_A_UPSTREAM_MTU, r->mtu);
+	if (!ret && HAVE(r, GRPSEC_A_UPSTREAM_SEQ))
+		ret = nla_put_u64(msg, GRPSEC_A_UPSTREAM_SEQ, r->seq);
+	key_wipe(&us->key);
+	if (ret) {
+		grpsec_nl_msg_free(msg);
+		err_msg("out of message space");
+		return EXIT_KERNEL;
+	}
+	nla_nest_end(msg, nest);
+	return kernel_request(msg, NULL, NULL, "setting the upstream");
+}
+
+void upstream_spec_free(struct upstream_spec *us)
+{
+	key_wipe(&us->key);
+	free(us->key.token);
+	us->key.token = NULL;
+}
+
+static int upstream_set(int argc, char **argv)
+{
+	struct upstream_spec us = { 0 };
+	int ret;
+
+	if (argc < 2)
+		return usage_fail(usage_set, "nothing to set");
+	ret = upstream_parse(argv + 1, argc - 1, &us, usage_set, NULL, NULL);
+	if (!ret)
+		ret = kernel_open();
+	if (!ret)
+		ret = upstream_send(&us, "upstream set");
+	upstream_spec_free(&us);
+	return ret;
+}
+
+static int upstream_show_cmd(int argc, char **argv)
+{
+	return upstream_show(argc, argv, usage_show);
+}
+
+static const struct subcommand upstream_cmds[] = {
+	{ "set", upstream_set, usage_set },
+	{ "show", upstream_show_cmd, usage_show },
+	{ NULL, NULL, NULL },
+};
+
+int cmd_upstream(int argc, char **argv)
+{
+	return subcommand_run("upstream", upstream_cmds, argc, argv);
+}
+
+int listen_send(uint16_t port)
+{
+	struct nl_msg *msg = kernel_msg(GRPSEC_CMD_SET_LISTEN, 0);
+
+	if (!msg)
+		return EXIT_KERNEL;
+	if (nla_put_u16(msg, GRPSEC_A_LISTEN_PORT, port)) {
+		grpsec_nl_msg_free(msg);
+		return EXIT_KERNEL;
+	}
+	return kernel_request(msg, NULL, NULL, "setting the listening port");
+}
+
+/* listen PORT */
+int cmd_listen(int argc, char **argv)
+{
+	static const char usage[] = "listen PORT";
+	uint32_t port;
+	int ret;
+
+	if (argc < 2)
+		return usage_fail(usage, "missing port");
+	if (!strcmp(argv[1], "help")) {
+		print_usage(usage);
+		return EXIT_OK;
+	}
+	if (!parse_u32(argv[1], &port, 0, 65535))
+		return usage_fail(usage, "invalid port \"%s\"", argv[1]);
+	if (argc > 2)
+		return usage_fail(usage, "unexpected argument \"%s\"", argv[2]);
+	ret = kernel_open();
+	if (ret)
+		return ret;
+	return listen_send(port);
+}
