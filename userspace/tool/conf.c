@@ -298,6 +298,8 @@ static int conf_parse(struct conf *c, const char *file)
 	}
 	if (sec == S_GROUP && c->ngroups)
 		bad += group_end(c, first_member, group_has_id);
+	if (c->has_upstream && upstream_complete(&c->up, NULL, c->file))
+		bad++;
 	free(line);
 	if (f != stdin)
 		fclose(f);

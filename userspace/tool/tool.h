@@ -213,6 +213,8 @@ struct upstream_spec {
 int upstream_parse(char **argv, int argc, struct upstream_spec *us,
 		   const char *usage, const char *dir, const char *where);
 int upstream_send(struct upstream_spec *us, const char *where);
+int upstream_complete(const struct upstream_spec *us, const char *usage,
+		      const char *where);
 void upstream_spec_free(struct upstream_spec *us);
 int listen_send(uint16_t port);
 

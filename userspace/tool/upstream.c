@@ -11,7 +11,7 @@
 #include "tool.h"
 
 static const char usage_set[] =
-	"upstream set [endpoint ADDR:PORT] [gateway-id N] [key FILE] [suite S] [batch-max N] [flush-usec N] [mtu N] [seq N]";
+	"upstream set endpoint ADDR:PORT gateway-id N key FILE [suite S] [batch-max N] [flush-usec N] [mtu N] [seq N]";
 static const char usage_show[] =
 	"upstream show [endpoint|gateway-id|suite|batch-max|flush-usec|mtu|seq|dump]";
 
@@ -79,27 +79,23 @@ int upstream_parse(char **argv, int argc, struct upstream_spec *us,
 }
 
 /*
- * Send SET_UPSTREAM with what the spec has.  A key goes with its suite:
- * the one given, else the upstream's current one, else the default.
+ * Send SET_UPSTREAM.  The kernel installs a whole association at once
+ * (endpoint, gateway id and key are required), with the suite it is told
+ * or aes-128-gcm; we always send the suite, so the key read and the key
+ * expected have the same length.
  */
 int upstream_send(struct upstream_spec *us, const char *where)
 {
-	struct upstream_rec cur;
 	struct nl_msg *msg;
 	struct nlattr *nest;
 	const struct upstream_rec *r = &us->rec;
-	bool configured;
 	int ret;
 
+	if (!HAVE(r, GRPSEC_A_UPSTREAM_SUITE)) {
+		us->rec.suite = GRPSEC_SUITE_AES128_GCM;
+		us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_SUITE;
+	}
 	if (us->has_key) {
-		if (!HAVE(r, GRPSEC_A_UPSTREAM_SUITE)) {
-			ret = get_upstream(&cur, &configured);
-			if (ret)
-				return ret;
-			us->rec.suite = configured && HAVE(&cur, GRPSEC_A_UPSTREAM_SUITE) ?
-					cur.suite : GRPSEC_SUITE_AES128_GCM;
-			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_SUITE;
-		}
 		ret = key_resolve(&us->key, suite_key_len(r->suite), where);
 		if (ret)
 			return ret;
@@ -137,6 +133,26 @@ int upstream_send(struct upstream_spec *us, const char *where)
 	return kernel_request(msg, NULL, NULL, "setting the upstream");
 }
 
+/* The kernel takes an upstream whole: these three are always needed. */
+int upstream_complete(const struct upstream_spec *us, const char *usage,
+		      const char *where)
+{
+	const char *missing = NULL;
+
+	if (!HAVE(&us->rec, GRPSEC_A_UPSTREAM_ENDPOINT))
+		missing = usage ? "endpoint" : "Endpoint";
+	else if (!HAVE(&us->rec, GRPSEC_A_UPSTREAM_GATEWAY_ID))
+		missing = usage ? "gateway-id" : "GatewayId";
+	else if (!us->has_key)
+		missing = usage ? "key" : "Key";
+	if (!missing)
+		return 0;
+	if (usage)
+		return usage_fail(usage, "the upstream needs %s", missing);
+	err_msg("%s: [Upstream] needs %s", where, missing);
+	return EXIT_USAGE;
+}
+
 void upstream_spec_free(struct upstream_spec *us)
 {
 	key_wipe(&us->key);
@@ -152,6 +168,8 @@ static int upstream_set(int argc, char **argv)
 	if (argc < 2)
 		return usage_fail(usage_set, "nothing to set");
 	ret = upstream_parse(argv + 1, argc - 1, &us, usage_set, NULL, NULL);
+	if (!ret)
+		ret = upstream_complete(&us, usage_set, NULL);
 	if (!ret)
 		ret = kernel_open();
 	if (!ret)
