@@ -24,14 +24,13 @@
  * Since 6.3 a crypto completion receives its request's data pointer
  * instead of the request.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-typedef struct crypto_async_request *grpsec_crypto_cb_arg;
+#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE
+#define grpsec_crypto_cb_arg struct crypto_async_request *
 #define grpsec_crypto_cb_data(arg) ((arg)->data)
 #else
-typedef void *grpsec_crypto_cb_arg;
+#define grpsec_crypto_cb_arg void *
 #define grpsec_crypto_cb_data(arg) (arg)
 #endif
-
 
 /* KUnit's memory comparison arrived in 6.2. */
 #if defined(KUNIT_EXPECT_EQ) && !defined(KUNIT_EXPECT_MEMEQ)

@@ -2,6 +2,7 @@
 #ifndef _GRPSEC_GROUP_H
 #define _GRPSEC_GROUP_H
 
+#include <linux/bits.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
@@ -40,7 +41,7 @@ struct grpsec_group_cfg {
 	u64 msg_limit;
 };
 
-#define GRPSEC_MSG_LIMIT_DEFAULT	(1ULL << 32)
+#define GRPSEC_MSG_LIMIT_DEFAULT	BIT_ULL(32)
 
 struct grpsec_group *grpsec_group_create(const struct grpsec_group_cfg *cfg);
 void grpsec_group_put(struct grpsec_group *g);

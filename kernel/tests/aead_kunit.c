@@ -165,6 +165,8 @@ static void vectors_lanes_mixed_keys(struct kunit *test)
 	struct grpsec_verify v[GRPSEC_CRYPTO_LANES];
 	struct grpsec_crypto *c = grpsec_crypto_create();
 	u64 ids[ARRAY_SIZE(grpsec_vec_uplinks)];
+	unsigned int lanes = min_t(unsigned int, ARRAY_SIZE(grpsec_vec_uplinks),
+				   GRPSEC_CRYPTO_LANES);
 	unsigned int i, n = 0, round;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
@@ -172,8 +174,7 @@ static void vectors_lanes_mixed_keys(struct kunit *test)
 		ids[i] = grpsec_key_id_next();
 	for (round = 0; round < 2; round++) {
 		n = 0;
-		for (i = 0; i < ARRAY_SIZE(grpsec_vec_uplinks) &&
-			    n < GRPSEC_CRYPTO_LANES; i++, n++) {
+		for (i = 0; i < lanes; i++, n++) {
 			const struct grpsec_vec_uplink *vec =
 				&grpsec_vec_uplinks[(i + round) %
 						    ARRAY_SIZE(grpsec_vec_uplinks)];

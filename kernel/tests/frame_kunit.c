@@ -7,41 +7,32 @@
 
 #include "../frame.c"
 
+/* A good header, with @n bytes at @off set to @val, parsed at @len. */
 struct frame_case {
 	const char *name;
 	u32 len;
-	void (*mangle)(u8 *buf);
+	u8 off, n, val;
 	int reason;
 };
 
-static void m_none(u8 *buf) { }
-static void m_version(u8 *buf) { buf[0] = 2; }
-static void m_type(u8 *buf) { buf[1] = GRPSEC_TYPE_BATCH; }
-static void m_flags(u8 *buf) { buf[3] = 0x80; }
-static void m_suite0(u8 *buf) { buf[2] = 0; }
-static void m_suite4(u8 *buf) { buf[2] = 4; }
-static void m_group0(u8 *buf) { memset(buf + 4, 0, 4); }
-static void m_member0(u8 *buf) { memset(buf + 12, 0, 4); }
-static void m_seq0(u8 *buf) { memset(buf + 16, 0, 8); }
-
 static const struct frame_case frame_cases[] = {
-	{ "empty payload", 68, m_none, 0 },
-	{ "largest payload", 68 + GRPSEC_MAX_PAYLOAD, m_none, 0 },
-	{ "one byte over", 69 + GRPSEC_MAX_PAYLOAD, m_none,
+	{ "empty payload", 68, 0, 0, 0, 0 },
+	{ "largest payload", 68 + GRPSEC_MAX_PAYLOAD, 0, 0, 0, 0 },
+	{ "one byte over", 69 + GRPSEC_MAX_PAYLOAD, 0, 0, 0,
 	  GRPSEC_A_STATS_DROP_OVERSIZE },
-	{ "empty datagram", 0, m_none, GRPSEC_A_STATS_DROP_TRUNCATED },
-	{ "three bytes", 3, m_none, GRPSEC_A_STATS_DROP_TRUNCATED },
-	{ "one byte short", 67, m_none, GRPSEC_A_STATS_DROP_TRUNCATED },
-	{ "version 2", 100, m_version, GRPSEC_A_STATS_DROP_BAD_VERSION },
-	{ "short and version 2", 10, m_version,
-	  GRPSEC_A_STATS_DROP_BAD_VERSION },
-	{ "batch type", 100, m_type, GRPSEC_A_STATS_DROP_BAD_HEADER },
-	{ "flag set", 100, m_flags, GRPSEC_A_STATS_DROP_BAD_HEADER },
-	{ "suite 0", 100, m_suite0, GRPSEC_A_STATS_DROP_BAD_HEADER },
-	{ "suite 4", 100, m_suite4, GRPSEC_A_STATS_DROP_BAD_HEADER },
-	{ "group 0", 100, m_group0, GRPSEC_A_STATS_DROP_BAD_HEADER },
-	{ "member 0", 100, m_member0, GRPSEC_A_STATS_DROP_BAD_HEADER },
-	{ "sequence 0", 100, m_seq0, GRPSEC_A_STATS_DROP_BAD_HEADER },
+	{ "empty datagram", 0, 0, 0, 0, GRPSEC_A_STATS_DROP_TRUNCATED },
+	{ "three bytes", 3, 0, 0, 0, GRPSEC_A_STATS_DROP_TRUNCATED },
+	{ "one byte short", 67, 0, 0, 0, GRPSEC_A_STATS_DROP_TRUNCATED },
+	{ "version 2", 100, 0, 1, 2, GRPSEC_A_STATS_DROP_BAD_VERSION },
+	{ "short and version 2", 10, 0, 1, 2, GRPSEC_A_STATS_DROP_BAD_VERSION },
+	{ "batch type", 100, 1, 1, GRPSEC_TYPE_BATCH,
+	  GRPSEC_A_STATS_DROP_BAD_HEADER },
+	{ "flag set", 100, 3, 1, 0x80, GRPSEC_A_STATS_DROP_BAD_HEADER },
+	{ "suite 0", 100, 2, 1, 0, GRPSEC_A_STATS_DROP_BAD_HEADER },
+	{ "suite 4", 100, 2, 1, 4, GRPSEC_A_STATS_DROP_BAD_HEADER },
+	{ "group 0", 100, 4, 4, 0, GRPSEC_A_STATS_DROP_BAD_HEADER },
+	{ "member 0", 100, 12, 4, 0, GRPSEC_A_STATS_DROP_BAD_HEADER },
+	{ "sequence 0", 100, 16, 8, 0, GRPSEC_A_STATS_DROP_BAD_HEADER },
 };
 
 static void frame_case_desc(const struct frame_case *c, char *desc)
@@ -73,7 +64,7 @@ static void frame_parse_table(struct kunit *test)
 	buf = kunit_kzalloc(test, GRPSEC_UPLINK_MAX + 16, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	good_header(buf);
-	c->mangle(buf);
+	memset(buf + c->off, c->val, c->n);
 	KUNIT_EXPECT_EQ(test, grpsec_uplink_parse(buf, c->len, &up), c->reason);
 }
 
