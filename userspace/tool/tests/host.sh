@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host checks of the grpsec tool that need no kernel module: usage, bad
+# values and their messages, exit codes, and the message when the module
+# is not there.  The module is never loaded here; on a machine where the
+# family does exist, the last check is skipped.
+#
+#   tests/host.sh ./grpsec
+set -u
+
+tool=${1:-./grpsec}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+# check EXPECTED_RC REGEX ARGS...: run the tool, compare its exit code and
+# find REGEX (grep -E) in what it printed.
+check()
+{
+	local want=$1 re=$2 out rc
+	shift 2
+	out=$("$tool" "$@" 2>&1 < /dev/null)
+	rc=$?
+	if [ "$rc" = "$want" ] && grep -qE -- "$re" <<< "$out"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: grpsec $* -> exit $rc (want $want), output:"
+		sed 's/^/    | /' <<< "$out"
+		echo "    wanted /$re/"
+	fi
+}
+
+printf '0123456789abcdef' > "$tmp/k16"
+
+# Global options and the command table.
+check 0 '^Usage: grpsec ' -h
+check 0 'syncconf +Apply only what differs' help
+check 1 'invalid command "bogus"' bogus
+check 1 'unknown option "-x"' -x show
+check 0 '^grpsec tools [0-9.]+, netlink version 1' version
+check 1 'version takes no arguments' version extra
+
+# Every subcommand prints its own usage.
+check 0 'Usage: grpsec group add ID' group help
+check 0 'Usage: grpsec member import GROUP FILE' member help
+check 0 'Usage: grpsec member add GROUP ID' member add help
+check 0 'Usage: grpsec upstream set endpoint' upstream help
+check 0 'Usage: grpsec listen PORT' listen help
+check 0 'Usage: grpsec syncconf FILE' syncconf help
+check 1 'invalid group command "frob"' group frob
+check 1 'invalid member command "frob"' member frob
+
+# Bad values are quoted, with the usage, exit 1, before any kernel call.
+check 1 'invalid suite "foo"' group add 7 suite foo
+check 1 'Usage: grpsec group add' group add 7 suite foo
+check 1 'invalid mode "loud"' group add 7 mode loud
+check 1 'invalid group id "0"' group add 0
+check 1 'invalid group id "x7"' group add x7
+check 1 'invalid group id "4294967296"' group add 4294967296
+check 1 'invalid message limit "0"' group add 7 msg-limit 0
+check 1 'invalid message limit "-1"' group add 7 msg-limit -1
+check 1 'missing value after "suite"' group add 7 suite
+check 1 'invalid argument "colour"' group add 7 colour red
+check 1 'missing group id' group add
+check 1 'suite and mode cannot change' group set 7 suite aes-256-gcm
+check 1 'nothing to set' group set 7
+check 1 'unexpected argument "8"' group del 7 8
+check 1 'invalid group id or field "bogus"' group show bogus
+check 1 'invalid group field "colour"' group show 7 colour
+
+check 1 'a new member needs a key' member add 7 1
+check 1 'invalid member id "0"' member add 7 0 key "$tmp/k16"
+check 1 'invalid epoch "x"' member add 7 1 epoch x key "$tmp/k16"
+check 1 'invalid endpoint "10.0.0.1"' member add 7 1 key "$tmp/k16" endpoint 10.0.0.1
+check 1 'invalid endpoint "10.0.0.1:0"' member add 7 1 key "$tmp/k16" endpoint 10.0.0.1:0
+check 1 'invalid endpoint "\[::1\]"' member add 7 1 key "$tmp/k16" endpoint '[::1]'
+check 1 'invalid endpoint "fe80::1:5"' member add 7 1 key "$tmp/k16" endpoint fe80::1:5
+check 1 'next-key and next-epoch go together' member add 7 1 key "$tmp/k16" next-epoch 2
+check 1 'only one key can come from standard input' member add 7 1 key - next-epoch 2 next-key -
+check 1 'key and epoch go together' member set 7 1 key "$tmp/k16"
+check 1 'nothing to set' member set 7 1
+check 1 'invalid member field "colour"' member show 7 colour
+check 1 'missing group or file' member import 7
+
+check 1 'the upstream needs gateway-id' upstream set endpoint 10.0.0.1:7000
+check 1 'the upstream needs key' upstream set endpoint 10.0.0.1:7000 gateway-id 1
+check 1 'invalid batch-max "256" \(1..255\)' upstream set batch-max 256
+check 1 'invalid flush-usec "49"' upstream set flush-usec 49
+check 1 'invalid mtu "127"' upstream set mtu 127
+check 1 'invalid suite "aes"' upstream set suite aes
+check 1 'invalid upstream field "colour"' upstream show colour
+
+check 1 'invalid port "65536"' listen 65536
+check 1 'missing port' listen
+check 1 'invalid field "colour"' show colour
+check 1 'a field and -j exclude each other' -j show dump
+check 1 'invalid counter "drop-everything"' stats drop-everything
+check 1 'unexpected argument "now"' monitor now
+
+# Files: read errors and bad lines name the file and the line.
+check 1 'cannot open "/nonexistent/members"' member import 7 /nonexistent/members
+printf '1 %s\n\n# comment\nx %s\n3\n4 k epoch z\n5 k colour red\n' \
+	"$tmp/k16" "$tmp/k16" > "$tmp/members"
+check 1 'members:4: invalid member id "x"' member import 7 "$tmp/members"
+check 1 'members:5: expected "ID KEY' member import 7 "$tmp/members"
+check 1 'members:6: invalid epoch "z"' member import 7 "$tmp/members"
+check 1 'members:7: invalid argument "colour"' member import 7 "$tmp/members"
+check 1 '4 bad lines, nothing imported' member import 7 "$tmp/members"
+
+check 1 'cannot open "/nonexistent/conf"' setconf /nonexistent/conf
+cat > "$tmp/bad.conf" <<'CONF'
+[Gateway]
+ListenPort = 70000
+[Colours]
+[Upstream]
+Endpoint = 10.0.0.1:7000
+[Group]
+Suite = aes-512
+Member = 1 k epoch x
+[Group]
+Id = 3
+Id = 3
+[Group]
+Id = 3
+CONF
+check 1 'bad.conf:2: invalid port "70000"' setconf "$tmp/bad.conf"
+check 1 'bad.conf:3: invalid section "\[Colours\]"' setconf "$tmp/bad.conf"
+check 1 'bad.conf:7: invalid suite "aes-512"' setconf "$tmp/bad.conf"
+check 1 'bad.conf:8: invalid epoch "x"' setconf "$tmp/bad.conf"
+check 1 'bad.conf:6: \[Group\] without Id' setconf "$tmp/bad.conf"
+check 1 'bad.conf:12: group 3 already defined on line 9' setconf "$tmp/bad.conf"
+check 1 'bad.conf: \[Upstream\] needs GatewayId' syncconf "$tmp/bad.conf"
+check 1 'nothing applied' syncconf "$tmp/bad.conf" dry-run
+check 1 'invalid argument "now"' syncconf "$tmp/bad.conf" now
+check 1 'invalid argument "dir"' showconf dir /tmp
+
+# Without the module: a clear message and exit 2.
+if [ -d /sys/module/grpsec ]; then
+	echo "skip: the grpsec module is loaded here, not checking its absence"
+else
+	check 2 '^grpsec: the grpsec kernel module is not loaded \(modprobe grpsec\)$' show
+	check 2 'not loaded' group add 7
+	check 2 'not loaded' member show
+	check 0 'kernel module: not loaded' version
+	check 2 'not loaded' -j show
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
