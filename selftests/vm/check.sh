@@ -122,7 +122,10 @@ run_host_unit_tests()
 		report skip host/libgrpsec "no $(basename "$t") built"
 		return
 	fi
-	(cd "$(dirname "$t")" && timeout 600 "$t") > "$log" 2>&1
+	local args=()
+	[ -d "$B/src/Documentation/vectors" ] &&
+		args=(--vectors "$B/src/Documentation/vectors")
+	(cd "$B/src/userspace/lib" && timeout 600 "$t" "${args[@]}") > "$log" 2>&1
 	rc=$?
 	while read -r line; do
 		case $line in
@@ -194,9 +197,16 @@ run_checkpatch()
 		report skip host/checkpatch "no kernel sources"
 		return
 	fi
+	# compat.h exists to hold the kernel version checks (STYLE.md rule
+	# 18): only there is LINUX_VERSION_CODE allowed.
 	# shellcheck disable=SC2086
-	(cd "$B/src" && perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree \
-		--show-types --color=never -f $files) > "$log" 2>&1
+	(cd "$B/src" &&
+	 for f in $files; do
+		ignore=
+		[ "$f" = kernel/compat.h ] && ignore="--ignore LINUX_VERSION_CODE"
+		perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree \
+			--show-types --color=never $ignore -f "$f"
+	 done) > "$log" 2>&1
 	n=$(grep -cE '^(ERROR|WARNING|CHECK):' "$log")
 	if [ "$n" = 0 ]; then
 		report ok host/checkpatch "$(echo "$files" | wc -l) files"
@@ -343,4 +353,4 @@ main()
 	[ $failed = 0 ]
 }
 
-main "$@"
+main "$@"; exit

@@ -54,16 +54,22 @@ prepare_build_dir()
 	[ -f "$top/$first/.gitignore" ] || echo '*' > "$top/$first/.gitignore"
 }
 
-# sync_tree DEST: copy the source tree (without .git and build output
-# directories) to DEST, keeping timestamps so that make stays incremental.
+# sync_tree DEST: copy the source tree to DEST, leaving out .git, the
+# build directory and whatever .gitignore ignores (build products of an
+# in-tree build), keeping timestamps so that make stays incremental.
+# Files vanishing while they are copied (another build running in the
+# tree) are not an error.
 sync_tree()
 {
+	local err rc=0
 	mkdir -p "$1"
-	rsync -aL --delete --exclude=/.git --exclude=/build \
-		--exclude='*.o' --exclude='*.ko' --exclude='*.mod*' \
-		--exclude='.*.cmd' --exclude=Module.symvers \
-		--exclude=modules.order \
-		"$top/" "$1/"
+	err=$(rsync -aL --delete --exclude=/.git --exclude=/build \
+		--exclude='.tmp_*' --filter=':- .gitignore' \
+		"$top/" "$1/" 2>&1) || rc=$?
+	case $rc in
+	0 | 24) return 0 ;;
+	*) echo "$err" >&2; return "$rc" ;;
+	esac
 }
 
 # kernel_release KDIR
@@ -82,15 +88,19 @@ build_module()
 	make -C "$kdir" M="$dest" -j"$JOBS" "$@" modules > "$log" 2>&1
 }
 
-# module_files DEST: the modules an M= build produced, in load order.
+# module_files DEST: the modules the last M= build in DEST produced.  A
+# module that is no longer built may still lie there (the copy keeps
+# objects to stay incremental): modules.order lists only current ones.
 module_files()
 {
-	local f
-	for f in "$1/kernel/grpsec.ko" "$1/kernel/grpsec_kunit.ko"; do
-		[ -f "$f" ] && echo "$f"
-	done
-	find "$1/kernel" -name '*.ko' ! -name grpsec.ko \
-		! -name grpsec_kunit.ko 2>/dev/null | sort
+	local m
+	[ -f "$1/modules.order" ] || return 0
+	while read -r m; do
+		m=${m%.o}
+		m=${m%.ko}.ko
+		case $m in /*) ;; *) m=$1/$m ;; esac
+		[ -f "$m" ] && echo "$m"
+	done < "$1/modules.order"
 }
 
 # copy_bin ROOT FILE [DESTDIR]: copy an executable and the libraries and
