@@ -99,9 +99,10 @@ struct grpsec_group *grpsec_group_lookup(struct grpsec_net *gn, u32 id)
  * Two epochs are tracked at once, as members hold two keys; a third
  * epoch takes the place of the older one.
  *
- * Return: true if the epoch is still under its limit.
+ * Return: the number of messages counted in @epoch, this one included;
+ * over g->msg_limit means the epoch's key must not be used any more.
  */
-bool grpsec_group_use(struct grpsec_group *g, u32 epoch)
+u64 grpsec_group_use(struct grpsec_group *g, u32 epoch)
 {
 	struct grpsec_epoch_use *u = NULL;
 	int i;
@@ -127,9 +128,9 @@ bool grpsec_group_use(struct grpsec_group *g, u32 epoch)
 			atomic64_set(&u->used, 0);
 			atomic64_inc(&u->used);
 			spin_unlock(&g->use_lock);
-			return true;
+			return 1;
 		}
 		spin_unlock(&g->use_lock);
 	}
-	return atomic64_inc_return(&u->used) <= g->msg_limit;
+	return atomic64_inc_return(&u->used);
 }

@@ -229,3 +229,26 @@ bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 	slot_retire(retired);
 	return ok;
 }
+
+/**
+ * grpsec_member_burst - count one bad tag or replay from @m
+ * @m: the member
+ * @replay: a replay rather than a bad tag
+ *
+ * Return: the count in the current one-second window when it has just
+ * reached GRPSEC_BURST_THRESHOLD (time for an event), otherwise 0.
+ */
+u32 grpsec_member_burst(struct grpsec_member *m, bool replay)
+{
+	u32 n;
+
+	spin_lock(&m->lock);
+	if (time_after(jiffies, m->burst_start + HZ)) {
+		m->burst_start = jiffies;
+		m->burst[0] = 0;
+		m->burst[1] = 0;
+	}
+	n = ++m->burst[replay];
+	spin_unlock(&m->lock);
+	return n == GRPSEC_BURST_THRESHOLD ? n : 0;
+}

@@ -12,6 +12,7 @@
 #include "wire.h"
 
 struct grpsec_group;
+struct grpsec_net;
 
 union grpsec_endpoint {
 	struct sockaddr addr;
@@ -42,6 +43,8 @@ struct grpsec_member {
 	unsigned long rollover_since;	/* jiffies; 0 = no rollover */
 	union grpsec_endpoint endpoint;
 	u64 last_seq;
+	unsigned long burst_start;	/* jiffies; bad tags, replays */
+	u32 burst[2];
 	atomic64_t stats[__GRPSEC_A_STATS_MAX];
 	refcount_t refs;
 	struct rcu_head rcu;
@@ -57,6 +60,7 @@ int grpsec_member_set_key(struct grpsec_member *m, int slot, u32 epoch,
 void grpsec_member_set_endpoint(struct grpsec_member *m,
 				const union grpsec_endpoint *ep);
 struct grpsec_keyslot *grpsec_member_slot(struct grpsec_member *m, u32 epoch);
+u32 grpsec_member_burst(struct grpsec_member *m, bool replay);
 bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 			  const union grpsec_endpoint *from);
 

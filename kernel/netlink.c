@@ -88,8 +88,6 @@ static const struct nla_policy grpsec_policy[GRPSEC_A_MAX + 1] = {
 	[GRPSEC_A_MEMBER_GROUP_FILTER] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
-static struct genl_family grpsec_family;
-
 static struct grpsec_net *info_net(struct genl_info *info)
 {
 	return grpsec_net(genl_info_net(info));
@@ -928,7 +926,7 @@ static const struct genl_multicast_group grpsec_mcgrps[] = {
 	{ .name = GRPSEC_MCGRP_EVENTS },
 };
 
-static struct genl_family grpsec_family __ro_after_init = {
+struct genl_family grpsec_family __ro_after_init = {
 	.name = GRPSEC_GENL_NAME,
 	.version = GRPSEC_GENL_VERSION,
 	.maxattr = GRPSEC_A_MAX,

@@ -29,6 +29,7 @@ static int __net_init grpsec_net_init(struct net *net)
 	gn->net = net;
 	mutex_init(&gn->lock);
 	xa_init(&gn->groups);
+	grpsec_events_init(gn);
 	gn->stats = alloc_percpu(struct grpsec_stats);
 	if (!gn->stats)
 		return -ENOMEM;

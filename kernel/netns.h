@@ -7,6 +7,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "events.h"
 #include "stats.h"
 
 struct grpsec_upstream;
@@ -33,6 +34,7 @@ struct grpsec_net {
 	struct grpsec_rx_queue __percpu *rxq;
 	struct grpsec_upstream *up;
 	struct grpsec_stats __percpu *stats;
+	struct grpsec_event_limit event_limits[__GRPSEC_EVENT_MAX];
 };
 
 extern struct workqueue_struct *grpsec_wq;

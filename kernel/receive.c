@@ -16,6 +16,7 @@
 #include <net/sock.h>
 
 #include "aead.h"
+#include "events.h"
 #include "frame.h"
 #include "group.h"
 #include "member.h"
@@ -183,6 +184,7 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	struct grpsec_member *m = it->member;
 	struct grpsec_group *g = m->group;
 	union grpsec_endpoint from;
+	u64 used;
 	struct grpsec_batch_item item = {
 		.mode = g->mode,
 		.suite = up->suite,
@@ -202,8 +204,20 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	source_of(it->skb, &from);
 	if (!grpsec_member_accept(m, it->key_id, up->seq, &from))
 		return GRPSEC_A_STATS_DROP_REPLAY;
-	if (!grpsec_group_use(g, up->epoch))
+	used = grpsec_group_use(g, up->epoch);
+	if (used > g->msg_limit)
 		return GRPSEC_A_STATS_DROP_EPOCH_LIMIT;
+	if (used == g->msg_limit - g->msg_limit / 10) {
+		struct grpsec_event ev = {
+			.type = GRPSEC_EVENT_EPOCH_LIMIT_NEAR,
+			.group = g->id,
+			.epoch = up->epoch,
+			.count = used,
+			.limit = g->msg_limit,
+		};
+
+		grpsec_event_raise(gn, &ev);
+	}
 
 	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_VERIFIED);
 	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_VERIFIED);
@@ -215,12 +229,51 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	return 0;
 }
 
+/* A member whose frames keep failing is worth an event, once a second. */
+static void burst_event(struct grpsec_net *gn, struct rx_item *it, int reason)
+{
+	struct grpsec_member *m = it->member;
+	union grpsec_endpoint from;
+	struct grpsec_event ev = {
+		.type = reason == GRPSEC_A_STATS_DROP_REPLAY ?
+			GRPSEC_EVENT_REPLAY_BURST : GRPSEC_EVENT_BAD_TAG_BURST,
+		.group = m->group->id,
+		.member = m->id,
+		.endpoint = &from,
+	};
+
+	ev.count = grpsec_member_burst(m, reason == GRPSEC_A_STATS_DROP_REPLAY);
+	if (!ev.count)
+		return;
+	source_of(it->skb, &from);
+	grpsec_event_raise(gn, &ev);
+}
+
+static void unknown_member_event(struct grpsec_net *gn, struct sk_buff *skb)
+{
+	const struct grpsec_uplink *up = &rx_cb(skb)->up;
+	union grpsec_endpoint from;
+	struct grpsec_event ev = {
+		.type = GRPSEC_EVENT_UNKNOWN_MEMBER,
+		.group = up->group,
+		.member = up->member,
+		.endpoint = &from,
+		.count = 1,
+	};
+
+	source_of(skb, &from);
+	grpsec_event_raise(gn, &ev);
+}
+
 static void finish_one(struct grpsec_net *gn, struct rx_item *it,
 		       int result)
 {
 	struct grpsec_member *m = it->member;
 	int reason = finish(gn, it, result);
 
+	if (reason == GRPSEC_A_STATS_DROP_BAD_TAG ||
+	    reason == GRPSEC_A_STATS_DROP_REPLAY)
+		burst_event(gn, it, reason);
 	if (reason) {
 		net_dbg_ratelimited("grpsec: member %u/%u: dropped frame: reason %d\n",
 				    m->group->id, m->id, reason);
@@ -283,6 +336,8 @@ void grpsec_receive_work(struct work_struct *work)
 		       (skb = __skb_dequeue(&frames))) {
 			it[n].skb = skb;
 			reason = prepare(gn, &it[n], &v[n]);
+			if (reason == GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER)
+				unknown_member_event(gn, skb);
 			if (reason)
 				drop(gn, skb, reason);
 			else

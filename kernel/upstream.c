@@ -14,6 +14,7 @@
 #include <net/sock.h>
 
 #include "aead.h"
+#include "events.h"
 #include "frame.h"
 #include "netns.h"
 #include "upstream.h"
@@ -56,8 +57,16 @@ static int flush_locked(struct grpsec_upstream *up)
 		err = kernel_sendmsg(up->sock, &msg, &iov, 1, iov.iov_len);
 	}
 	if (err < 0) {
+		struct grpsec_event ev = {
+			.type = GRPSEC_EVENT_UPSTREAM_DOWN,
+			.endpoint = &up->info.endpoint,
+			.count = 1,
+			.error = -err,
+		};
+
 		net_dbg_ratelimited("grpsec: upstream send failed: %d\n", err);
 		grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_TX_ERRORS);
+		grpsec_event_raise(gn, &ev);
 	} else {
 		grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_BATCHES);
 		grpsec_stats_add(gn->stats, GRPSEC_A_STATS_BATCH_BYTES,

@@ -70,6 +70,27 @@
  * GRPSEC_CMD_GET_STATS (doit)
  *   reply: GRPSEC_A_STATS (nest of GRPSEC_A_STATS_*), this namespace's
  *   totals.
+ *
+ * GRPSEC_CMD_EVENT (notification on the GRPSEC_MCGRP_EVENTS multicast
+ *   group, never a request).  Each event type is rate limited per
+ *   namespace to GRPSEC_EVENTS_PER_SEC; what was suppressed is counted in
+ *   the next event of that type.
+ *   GRPSEC_A_EVENT (nest)
+ *     GRPSEC_A_EVENT_TYPE             u8 enum grpsec_event_type
+ *     GRPSEC_A_EVENT_GROUP            u32 (not for UPSTREAM_DOWN)
+ *     GRPSEC_A_EVENT_MEMBER           u32 (UNKNOWN_MEMBER, *_BURST)
+ *     GRPSEC_A_EVENT_EPOCH            u32 (EPOCH_LIMIT_NEAR)
+ *     GRPSEC_A_EVENT_ENDPOINT         sockaddr_in/_in6, the frame's source
+ *                                     (UNKNOWN_MEMBER, *_BURST) or the
+ *                                     backend (UPSTREAM_DOWN)
+ *     GRPSEC_A_EVENT_COUNT            u64: frames in the burst, messages
+ *                                     used in the epoch, or failed sends
+ *     GRPSEC_A_EVENT_LIMIT            u64 epoch message limit
+ *                                     (EPOCH_LIMIT_NEAR)
+ *     GRPSEC_A_EVENT_ERROR            u32, the positive errno of a failed
+ *                                     upstream send (UPSTREAM_DOWN)
+ *     GRPSEC_A_EVENT_SUPPRESSED       u32, events of this type dropped by
+ *                                     the rate limit since the last one
  */
 #ifndef _UAPI_LINUX_GRPSEC_H
 #define _UAPI_LINUX_GRPSEC_H
@@ -81,6 +102,9 @@
 #define GRPSEC_MCGRP_EVENTS		"events"
 
 #define GRPSEC_MEMBERS_PER_MSG		256
+#define GRPSEC_EVENTS_PER_SEC		10
+/* A member's bad tags or replays within one second that raise an event. */
+#define GRPSEC_BURST_THRESHOLD		8
 #define GRPSEC_BATCH_MAX		255
 
 enum grpsec_suite {
@@ -115,6 +139,17 @@ enum grpsec_group_flags {
 	__GRPSEC_GROUP_F_ALL = GRPSEC_GROUP_F_TERMINATE,
 };
 
+enum grpsec_event_type {
+	GRPSEC_EVENT_UNKNOWN_MEMBER = 1,	/* frame from a member not configured */
+	GRPSEC_EVENT_BAD_TAG_BURST = 2,		/* one member's frames fail the tag */
+	GRPSEC_EVENT_REPLAY_BURST = 3,		/* one member's frames are replays */
+	GRPSEC_EVENT_EPOCH_LIMIT_NEAR = 4,	/* 90% of an epoch's limit used */
+	GRPSEC_EVENT_UPSTREAM_DOWN = 5,		/* batch frames cannot be sent */
+
+	__GRPSEC_EVENT_MAX,
+	GRPSEC_EVENT_MAX = __GRPSEC_EVENT_MAX - 1,
+};
+
 enum grpsec_cmd {
 	GRPSEC_CMD_UNSPEC,
 	GRPSEC_CMD_GET_INFO,
@@ -130,6 +165,7 @@ enum grpsec_cmd {
 	GRPSEC_CMD_SET_UPSTREAM,
 	GRPSEC_CMD_GET_UPSTREAM,
 	GRPSEC_CMD_GET_STATS,
+	GRPSEC_CMD_EVENT,
 
 	__GRPSEC_CMD_MAX,
 	GRPSEC_CMD_MAX = __GRPSEC_CMD_MAX - 1,
@@ -147,6 +183,7 @@ enum grpsec_attr {
 	GRPSEC_A_STATS,			/* nest, GRPSEC_A_STATS_* */
 	GRPSEC_A_MEMBER_GROUP_FILTER,	/* set (member dump), u32 group id */
 	GRPSEC_A_PAD,
+	GRPSEC_A_EVENT,			/* notification, GRPSEC_A_EVENT_* */
 
 	__GRPSEC_A_MAX,
 	GRPSEC_A_MAX = __GRPSEC_A_MAX - 1,
@@ -208,6 +245,23 @@ enum grpsec_upstream_attr {
 
 	__GRPSEC_A_UPSTREAM_MAX,
 	GRPSEC_A_UPSTREAM_MAX = __GRPSEC_A_UPSTREAM_MAX - 1,
+};
+
+enum grpsec_event_attr {
+	GRPSEC_A_EVENT_UNSPEC,
+	GRPSEC_A_EVENT_TYPE,		/* u8 enum grpsec_event_type */
+	GRPSEC_A_EVENT_GROUP,		/* u32 */
+	GRPSEC_A_EVENT_MEMBER,		/* u32 */
+	GRPSEC_A_EVENT_EPOCH,		/* u32 */
+	GRPSEC_A_EVENT_ENDPOINT,	/* sockaddr_in/_in6 */
+	GRPSEC_A_EVENT_COUNT,		/* u64 */
+	GRPSEC_A_EVENT_LIMIT,		/* u64 */
+	GRPSEC_A_EVENT_ERROR,		/* u32 errno */
+	GRPSEC_A_EVENT_SUPPRESSED,	/* u32 */
+	GRPSEC_A_EVENT_PAD,
+
+	__GRPSEC_A_EVENT_MAX,
+	GRPSEC_A_EVENT_MAX = __GRPSEC_A_EVENT_MAX - 1,
 };
 
 /*

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _GRPSEC_EVENTS_H
+#define _GRPSEC_EVENTS_H
+
+#include <linux/spinlock.h>
+#include <linux/grpsec.h>
+
+#include "member.h"
+
+struct grpsec_net;
+
+/* Per namespace and event type: GRPSEC_EVENTS_PER_SEC, then suppress. */
+struct grpsec_event_limit {
+	spinlock_t lock;		/* the fields below */
+	unsigned long start;
+	u32 sent;
+	u32 suppressed;
+};
+
+struct grpsec_event {
+	u8 type;
+	u32 group;
+	u32 member;
+	u32 epoch;
+	const union grpsec_endpoint *endpoint;
+	u64 count;
+	u64 limit;
+	u32 error;
+};
+
+void grpsec_events_init(struct grpsec_net *gn);
+void grpsec_event_raise(struct grpsec_net *gn, const struct grpsec_event *ev);
+
+#endif /* _GRPSEC_EVENTS_H */
