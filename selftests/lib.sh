@@ -1,9 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034
 #
-# Helpers shared by the grpsec selftests.  A test starts with
+# Helpers shared by the grpsec selftests.  A test is a bash script:
 #
-#	#!/bin/bash
-#	# SPDX-License-Identifier: GPL-2.0
 #	source "$(dirname "$0")/lib.sh"
 #
 #	cleanup_test() { ...undo what the test made beyond the namespaces... }
@@ -12,8 +11,10 @@
 #	module_load
 #	setup_namespaces
 #	n_gw grpsec group add 1
-#	! n_m grpsec-member --bad-option || false     # must fail
+#	n_gw grpsec group show 1
 #
+# An expected failure is written "! n_m grpsec-member --bad || false", so
+# that set -e still stops the test when the command succeeds.
 # and exits 0 to pass, 4 (ksft_skip) to skip, anything else to fail.
 # lib.sh turns on "set -e" and installs an EXIT trap that calls
 # cleanup_test (when the test defines it), stops the processes started

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Shared helpers of the VM test harness, sourced by check.sh and boot.sh.
 #
