@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/* Shared helpers of the grpsec simulators. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+const char *prog = "grpsec-sim";
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help'.\n", prog);
+	exit(EXIT_USAGE);
+}
+
+void runtime_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(EXIT_RUNTIME);
+}
+
+void warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+uint64_t opt_u64(const char *opt, const char *val, uint64_t min, uint64_t max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!val || !*val || *val == '-' || isspace((unsigned char)*val))
+		goto bad;
+	v = strtoull(val, &end, 0);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	return v;
+bad:
+	usage_error("invalid %s value \"%s\" (expected an integer in %llu..%llu)", opt,
+		    val ? val : "", (unsigned long long)min, (unsigned long long)max);
+}
+
+uint32_t opt_u32(const char *opt, const char *val, uint32_t min, uint32_t max)
+{
+	return (uint32_t)opt_u64(opt, val, min, max);
+}
+
+double opt_double(const char *opt, const char *val, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = val ? strtod(val, &end) : 0;
+	if (!val || !*val || errno || *end || !(v >= min && v <= max))
+		usage_error("invalid %s value \"%s\" (expected a number in %g..%g)", opt,
+			    val ? val : "", min, max);
+	return v;
+}
+
+unsigned int opt_suite(const char *opt, const char *val)
+{
+	unsigned int s = grpsec_suite_from_name(val);
+
+	if (!s)
+		usage_error("invalid %s value \"%s\" (expected aes-128-gcm, aes-256-gcm, "
+			    "chacha20-poly1305 or 1..3)", opt, val ? val : "");
+	return s;
+}
+
+unsigned int opt_mode(const char *opt, const char *val)
+{
+	if (val && !strcmp(val, "anonymous"))
+		return GRPSEC_MODE_ANONYMOUS;
+	if (val && !strcmp(val, "identified"))
+		return GRPSEC_MODE_IDENTIFIED;
+	usage_error("invalid %s value \"%s\" (expected anonymous or identified)", opt,
+		    val ? val : "");
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool hex_decode(const char *s, size_t n, uint8_t *out, size_t len)
+{
+	if (n != 2 * len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+void opt_bytes(const char *opt, const char *src, uint8_t *out, size_t len)
+{
+	uint8_t buf[2 * GRPSEC_KEY_MAX_LEN + 3];
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	if (!src || !*src)
+		usage_error("missing %s value", opt);
+	if (!strncmp(src, "hex:", 4)) {
+		if (!hex_decode(src + 4, strlen(src + 4), out, len))
+			usage_error("invalid %s value \"%.12s...\" (expected hex: and %zu hex digits)",
+				    opt, src, 2 * len);
+		return;
+	}
+	fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		usage_error("cannot open %s file \"%s\": %s", opt, src, strerror(errno));
+	while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			usage_error("cannot read %s file \"%s\": %s", opt, src, strerror(errno));
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n == len) {
+		memcpy(out, buf, len);
+		return;
+	}
+	while (n > 0 && isspace(buf[n - 1]))
+		n--;
+	if (!hex_decode((const char *)buf, n, out, len))
+		usage_error("%s file \"%s\" does not hold %zu bytes (raw, or %zu hex digits)",
+			    opt, src, len, 2 * len);
+}
+
+socklen_t opt_addr(const char *opt, const char *val, struct sockaddr_storage *ss,
+		   bool allow_any)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *port_s;
+	uint32_t port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!val || !*val)
+		usage_error("missing %s value", opt);
+	colon = strrchr(val, ':');
+	if (!colon) {
+		if (!allow_any)
+			usage_error("invalid %s value \"%s\" (expected ADDR:PORT)", opt, val);
+		port_s = val;
+		host[0] = '\0';
+	} else {
+		size_t hl = (size_t)(colon - val);
+
+		if (hl >= sizeof(host))
+			usage_error("invalid %s value \"%s\" (address too long)", opt, val);
+		memcpy(host, val, hl);
+		host[hl] = '\0';
+		port_s = colon + 1;
+	}
+	{
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(port_s, &end, 10);
+		if (!*port_s || *end || errno || v > 65535 || (!allow_any && !v) ||
+		    *port_s == '-' || *port_s == '+')
+			usage_error("invalid %s value \"%s\" (expected %sPORT, port %s..65535)", opt,
+				    val, allow_any ? "[ADDR:]" : "ADDR:", allow_any ? "0" : "1");
+		port = (uint32_t)v;
+	}
+	if (host[0] == '[') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		size_t hl = strlen(host);
+
+		if (hl < 3 || host[hl - 1] != ']')
+			usage_error("invalid %s value \"%s\" (expected [ADDR6]:PORT)", opt, val);
+		host[hl - 1] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			usage_error("invalid %s address \"%s\"", opt, host + 1);
+		return sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		if (host[0] && inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			usage_error("invalid %s address \"%s\" (IPv4, or [IPv6])", opt, host);
+		return sizeof(*s4);
+	}
+}
+
+int udp_socket(int family, const struct sockaddr_storage *bind_to, socklen_t len)
+{
+	int size = 8 << 20;
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		runtime_error("cannot create a UDP socket: %s", strerror(errno));
+	/* Best effort: the kernel caps these at net.core.*mem_max. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (bind_to && bind((int)fd, (const struct sockaddr *)bind_to, len)) {
+		char a[INET6_ADDRSTRLEN] = "?";
+
+		if (bind_to->ss_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)bind_to)->sin_addr, a,
+				  sizeof(a));
+		else
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)bind_to)->sin6_addr, a,
+				  sizeof(a));
+		runtime_error("cannot bind UDP %s port %u: %s", a,
+			      ntohs(((const struct sockaddr_in *)bind_to)->sin_port),
+			      strerror(errno));
+	}
+	return fd;
+}
+
+uint16_t socket_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return 0;
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+int write_file_atomic(const char *path, const void *text, size_t len)
+{
+	char tmp[PATH_MAX];
+	const uint8_t *p = text;
+	int fd, err = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			err = -errno;
+			break;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t realtime_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL),
+			       .tv_nsec = (long)(ns % 1000000000ULL) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+char *hex_string(const uint8_t *p, size_t len)
+{
+	char *s = malloc(2 * len + 1);
+
+	if (!s)
+		runtime_error("out of memory");
+	for (size_t i = 0; i < len; i++)
+		snprintf(s + 2 * i, 3, "%02x", p[i]);
+	s[2 * len] = '\0';
+	return s;
+}
+
+static void be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void sim_payload_fill(uint8_t *p, size_t len, uint32_t group, uint32_t member, uint64_t counter)
+{
+	be32(p, SIM_MAGIC);
+	be32(p + 4, group);
+	be32(p + 8, member);
+	be32(p + 12, (uint32_t)(counter >> 32));
+	be32(p + 16, (uint32_t)counter);
+	for (size_t i = SIM_PAYLOAD_MIN; i < len; i++)
+		p[i] = (uint8_t)(member + counter + i);
+}
+
+bool sim_payload_parse(const uint8_t *p, size_t len, uint32_t *group, uint32_t *member,
+		       uint64_t *counter)
+{
+	if (len < SIM_PAYLOAD_MIN || get32(p) != SIM_MAGIC)
+		return false;
+	*group = get32(p + 4);
+	*member = get32(p + 8);
+	*counter = (uint64_t)get32(p + 12) << 32 | get32(p + 16);
+	for (size_t i = SIM_PAYLOAD_MIN; i < len; i++) {
+		if (p[i] != (uint8_t)(*member + *counter + i))
+			return false;
+	}
+	return true;
+}
+
+static size_t triple_hash(uint32_t g, uint32_t m, uint64_t c)
+{
+	uint64_t h = (c + 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)g << 32 | m);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return (size_t)(h ^ (h >> 33));
+}
+
+/* An all-zero triple marks an empty slot; counters start at 1. */
+static void triple_place(struct triple_set *s, struct triple t)
+{
+	size_t i = triple_hash(t.group, t.member, t.counter) & (s->nslots - 1);
+
+	while (s->slots[i].counter)
+		i = (i + 1) & (s->nslots - 1);
+	s->slots[i] = t;
+}
+
+int triple_set_add(struct triple_set *s, uint32_t group, uint32_t member, uint64_t counter)
+{
+	struct triple t = { group, member, counter };
+
+	if (!counter)
+		return 0;
+	if (s->nslots) {
+		for (size_t i = triple_hash(group, member, counter) & (s->nslots - 1);
+		     s->slots[i].counter; i = (i + 1) & (s->nslots - 1)) {
+			if (s->slots[i].group == group && s->slots[i].member == member &&
+			    s->slots[i].counter == counter)
+				return 0;
+		}
+	}
+	if ((s->used + 1) * 2 > s->nslots) {
+		struct triple_set n = { .nslots = s->nslots ? s->nslots * 2 : 4096,
+					.used = s->used };
+
+		n.slots = calloc(n.nslots, sizeof(*n.slots));
+		if (!n.slots)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->nslots; i++) {
+			if (s->slots[i].counter)
+				triple_place(&n, s->slots[i]);
+		}
+		free(s->slots);
+		*s = n;
+	}
+	triple_place(s, t);
+	s->used++;
+	return 1;
+}
+
+void triple_set_free(struct triple_set *s)
+{
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+}
+
+void opt_group(const char *opt, const char *val, struct sim_group *g, size_t key_len)
+{
+	char buf[1024], *f[5];
+	char *p = buf;
+
+	if (!val || strlen(val) >= sizeof(buf))
+		usage_error("invalid %s value \"%s\"", opt, val ? val : "");
+	strcpy(buf, val);
+	/* The first four fields end at a colon; KEYSRC is the rest ("hex:..." too). */
+	for (int i = 0; i < 4; i++) {
+		char *c = strchr(p, ':');
+
+		if (!c)
+			usage_error("invalid %s value \"%s\" (expected GROUP:MODE:SUITE:EPOCH:KEYSRC)",
+				    opt, val);
+		*c = '\0';
+		f[i] = p;
+		p = c + 1;
+	}
+	f[4] = p;
+	memset(g, 0, sizeof(*g));
+	g->group = opt_u32(opt, f[0], 1, UINT32_MAX);
+	g->mode = opt_mode(opt, f[1]);
+	g->suite = opt_suite(opt, f[2]);
+	g->epoch = opt_u32(opt, f[3], 0, UINT32_MAX);
+	if (!key_len)
+		key_len = g->mode == GRPSEC_MODE_IDENTIFIED ? GRPSEC_SECRET_LEN :
+			  grpsec_suite_key_len(g->suite);
+	opt_bytes(opt, f[4], g->key, key_len);
+}

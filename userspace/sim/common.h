@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/* Shared helpers of the grpsec simulators: options, keys, sockets, payloads. */
+#ifndef GRPSEC_SIM_COMMON_H
+#define GRPSEC_SIM_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "grpsec.h"
+
+#define EXIT_OK		0
+#define EXIT_USAGE	1
+#define EXIT_RUNTIME	2
+
+/* The program name used in messages; set by each main(). */
+extern const char *prog;
+
+/* Print "prog: message" and exit with EXIT_USAGE / EXIT_RUNTIME. */
+void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...);
+void __attribute__((noreturn, format(printf, 1, 2))) runtime_error(const char *fmt, ...);
+void __attribute__((format(printf, 1, 2))) warnx(const char *fmt, ...);
+
+/* Option values; each exits with EXIT_USAGE quoting @opt and @val on error. */
+uint32_t opt_u32(const char *opt, const char *val, uint32_t min, uint32_t max);
+uint64_t opt_u64(const char *opt, const char *val, uint64_t min, uint64_t max);
+double opt_double(const char *opt, const char *val, double min, double max);
+unsigned int opt_suite(const char *opt, const char *val);
+unsigned int opt_mode(const char *opt, const char *val);
+
+/*
+ * opt_bytes() - read exactly @len bytes of key material from @src: a file
+ * holding @len raw bytes or 2 * @len hex digits (trailing whitespace
+ * allowed), or "hex:" followed by 2 * @len hex digits.
+ */
+void opt_bytes(const char *opt, const char *src, uint8_t *out, size_t len);
+
+/* opt_addr() - parse "ADDR:PORT" or "[ADDR6]:PORT" (@allow_any: "PORT" alone = any). */
+socklen_t opt_addr(const char *opt, const char *val, struct sockaddr_storage *ss,
+		   bool allow_any);
+
+/* A UDP socket, bound to @bind_to when given, with large buffers. */
+int udp_socket(int family, const struct sockaddr_storage *bind_to, socklen_t len);
+uint16_t socket_port(int fd);
+
+/* Write @text to @path atomically (tmp file, fsync, rename); 0 or -errno. */
+int write_file_atomic(const char *path, const void *text, size_t len);
+
+uint64_t now_ns(void);			/* CLOCK_MONOTONIC */
+uint64_t realtime_ns(void);		/* CLOCK_REALTIME */
+void sleep_ns(uint64_t ns);
+
+char *hex_string(const uint8_t *p, size_t len);	/* malloc'ed, lowercase */
+
+/*
+ * Simulator payload, inside the encrypted data so the backend can check
+ * exactly-once delivery: magic "gsim", be32 group, be32 member, be64
+ * counter (1..M per member), then filler bytes up to the payload size.
+ */
+#define SIM_PAYLOAD_MIN	20
+#define SIM_MAGIC	0x6773696dU	/* "gsim" */
+void sim_payload_fill(uint8_t *p, size_t len, uint32_t group, uint32_t member, uint64_t counter);
+bool sim_payload_parse(const uint8_t *p, size_t len, uint32_t *group, uint32_t *member,
+		       uint64_t *counter);
+
+/* A set of (group, member, counter) triples, for exactly-once checks. */
+struct triple_set {
+	struct triple { uint32_t group, member; uint64_t counter; } *slots;
+	size_t nslots, used;
+};
+/* Returns 1 if inserted, 0 if already present, -ENOMEM. */
+int triple_set_add(struct triple_set *s, uint32_t group, uint32_t member, uint64_t counter);
+void triple_set_free(struct triple_set *s);
+
+/*
+ * A group from "GROUP:MODE:SUITE:EPOCH:KEYSRC".  With @key_len 0, KEYSRC
+ * is S_e2e (32 bytes) for identified groups and K_G (suite key length) for
+ * anonymous ones, as the backend needs; otherwise @key_len bytes.
+ */
+struct sim_group {
+	uint32_t group, epoch;
+	unsigned int mode, suite;
+	uint8_t key[GRPSEC_SECRET_LEN];
+};
+void opt_group(const char *opt, const char *val, struct sim_group *g, size_t key_len);
+
+#endif

@@ -1,0 +1,214 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0 OR MIT)
+#
+# Host test of the simulators on the loopback interface, with grpsec-gw
+# standing in for the kernel gateway.  Prints "ok N - name" / "not ok N -
+# name" and "# N passed, N failed"; exits 1 on any failure.
+set -u
+cd "$(dirname "$0")"
+
+T=$(mktemp -d)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+pass=0 fail=0
+result() {	# result OK NAME
+	if [ "$1" = 0 ]; then
+		pass=$((pass + 1)); echo "ok $((pass + fail)) - $2"
+	else
+		fail=$((fail + 1)); echo "not ok $((pass + fail)) - $2"
+	fi
+}
+
+# field NAME LINE: the value of NAME=... in a key=value line.
+field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+
+# expect_fields LINE NAME=VALUE...: every field has the given value.
+expect_fields() {
+	local line=$1 kv; shift
+	for kv in "$@"; do
+		if [ "$(field "${kv%%=*}" "$line")" != "${kv#*=}" ]; then
+			echo "#   expected ${kv}, got ${kv%%=*}=$(field "${kv%%=*}" "$line")" >&2
+			echo "#   in: $line" >&2
+			return 1
+		fi
+	done
+}
+
+wait_ready() {	# wait_ready FILE: print the port once FILE exists
+	local i
+	for i in $(seq 500); do
+		[ -s "$1" ] && { sed -n 's/^port=//p' "$1"; return 0; }
+		sleep 0.01
+	done
+	echo "#   $1 never appeared" >&2
+	return 1
+}
+
+./grpsec-keys random --bytes 32 --out "$T/s_auth"
+./grpsec-keys random --bytes 32 --out "$T/s_e2e"
+./grpsec-keys random --bytes 32 --out "$T/up"
+./grpsec-keys random --suite aes-256-gcm --out "$T/k_g"
+GW=9
+
+# start_backend NAME ARGS...: backend on an ephemeral port; sets BPORT.
+start_backend() {
+	local name=$1; shift
+	rm -f "$T/$name.ready"
+	./grpsec-backend --listen 127.0.0.1:0 --gateway $GW --up-secret "$T/up" \
+		--group "10:identified:aes-256-gcm:3:$T/s_e2e" \
+		--group "11:anonymous:aes-256-gcm:3:$T/k_g" \
+		--ready-file "$T/$name.ready" "$@" > "$T/$name.out" 2> "$T/$name.err" &
+	PIDS+=($!); BPID=$!
+	BPORT=$(wait_ready "$T/$name.ready")
+}
+
+# start_gw NAME ARGS...: reference gateway toward BPORT; sets GPORT.
+start_gw() {
+	local name=$1; shift
+	rm -f "$T/$name.ready"
+	./grpsec-gw --listen 127.0.0.1:0 --backend 127.0.0.1:$BPORT --gateway $GW \
+		--up-secret "$T/up" --group "10:identified:aes-256-gcm:3:$T/s_auth" \
+		--group "11:anonymous:aes-256-gcm:3:$T/s_auth" --members 1:1000 \
+		--ready-file "$T/$name.ready" "$@" > "$T/$name.out" 2> "$T/$name.err" &
+	PIDS+=($!); GPID=$!
+	GPORT=$(wait_ready "$T/$name.ready")
+}
+
+member() {	# member GROUP MODE ARGS...
+	local group=$1 mode=$2; shift 2
+	local keys=(--s-e2e "$T/s_e2e")
+	[ "$mode" = anonymous ] && keys=(--k-g "$T/k_g")
+	./grpsec-member --gateway 127.0.0.1:$GPORT --group "$group" --mode "$mode" \
+		--suite aes-256-gcm --epoch 3 --s-auth "$T/s_auth" "${keys[@]}" "$@"
+}
+
+# 1. Exactly-once delivery through the gateway, both modes, with replays.
+start_backend be1 --expect 3000 --timeout 20
+start_gw gw1 --idle 1 --timeout 20
+member 10 identified --first 1 --count 10 --messages 100 --rate 50000 > "$T/m1.out"
+member 11 anonymous --first 1 --count 10 --messages 100 --rate 50000 --replay > "$T/m2.out"
+member 11 anonymous --first 11 --count 100 --messages 10 --burst --payload-size 1280 \
+	--batch 16 --rate 20000 > "$T/m3.out"
+wait $BPID; rc=$?
+wait $GPID
+result $((rc != 0)) "exactly-once: 3000 messages, identified and anonymous, replays dropped"
+expect_fields "$(cat "$T/be1.out")" unique=3000 duplicates=0 bad_tag=0 replay=0 \
+	misattributed=0 result=ok
+result $? "backend counters of the clean run"
+expect_fields "$(cat "$T/gw1.out")" ok=3000 replay=1000 bad_tag=0
+result $? "gateway dropped the 1000 replayed frames"
+expect_fields "$(cat "$T/m2.out")" frames=1000 datagrams=2000 result=ok
+result $? "member --replay sends every frame twice"
+
+# 2. Faults the gateway must drop, nothing reaches the backend.
+for fault in tamper-tag bad-version truncate unknown-member stale-epoch; do
+	start_backend be2 --timeout 1.5
+	start_gw gw2 --idle 0.5 --timeout 5
+	member 10 identified --first 20 --count 5 --messages 20 --"$fault" > "$T/m.out"
+	wait $GPID; wait $BPID
+	case $fault in
+	tamper-tag) want=bad_tag=100 ;;
+	bad-version) want=bad_version=100 ;;
+	truncate) want=truncated=100 ;;
+	unknown-member) want=unknown_member=100 ;;
+	stale-epoch) want=unknown_group=100 ;;
+	esac
+	expect_fields "$(cat "$T/gw2.out")" ok=0 rx=100 "$want" &&
+		expect_fields "$(cat "$T/be2.out")" messages=0 batches=0
+	result $? "member --$fault: the gateway drops all ($want)"
+done
+
+# 3. A malicious gateway: the backend catches every attack.
+forge() {	# forge GROUP-SPEC ARGS...
+	./grpsec-forge --backend 127.0.0.1:$BPORT --gateway $GW --up-secret "$T/up" "$@"
+}
+ID_G="10:identified:aes-256-gcm:3:$T/s_e2e"
+AN_G="11:anonymous:aes-256-gcm:3:$T/k_g"
+check_attack() {	# check_attack NAME GROUP EXPECTED-FIELDS...
+	local name=$1 group=$2; shift 2
+	start_backend be3 --idle 0.3 --timeout 5
+	forge --group "$group" --member 500 --count 5 --attack "$name" > "$T/f.out"
+	wait $BPID
+	expect_fields "$(cat "$T/be3.out")" "$@"
+	result $? "forge --attack $name: backend reports $*"
+}
+check_attack honest "$ID_G" messages=5 unique=5 bad_tag=0
+check_attack honest "$AN_G" messages=5 unique=5 anonymous_with_member_id=0
+check_attack tamper-inner "$ID_G" messages=0 bad_tag=5 tag_checks=1
+check_attack tamper-inner "$AN_G" messages=0 bad_tag=5
+check_attack reattribute "$ID_G" messages=0 bad_tag=5 misattributed=0
+check_attack forge-inner "$ID_G" messages=0 bad_tag=5
+check_attack forge-inner "$AN_G" messages=0 bad_tag=5
+check_attack leak-member-id "$AN_G" messages=0 anonymous_with_member_id=5
+check_attack replay-inner "$ID_G" messages=5 unique=5 replay=5 tag_checks=2
+check_attack replay-inner "$AN_G" messages=5 unique=5 replay=5
+check_attack replay-batch "$ID_G" messages=5 batch_replay=1 tag_checks=1
+check_attack bad-batch-tag "$ID_G" messages=0 batch_bad_tag=1 batches_ok=0
+
+# 4. --dump writes one hex line per batch.
+start_backend be4 --idle 0.3 --timeout 5 --dump "$T/dump.hex"
+forge --group "$ID_G" --member 600 --count 3 --attack honest > /dev/null
+wait $BPID
+[ "$(wc -l < "$T/dump.hex")" = 1 ] && grep -q '^01020' "$T/dump.hex"
+result $? "backend --dump: one hex line per batch, version 1 type 2"
+
+# 5. Sequence persistence: a restart resumes above the reserved block.
+start_backend be5 --expect 30 --timeout 10
+start_gw gw5 --idle 1 --timeout 10
+member 10 identified --first 700 --count 1 --messages 10 --seq-file "$T/seq" > "$T/p1.out"
+member 10 identified --first 700 --count 1 --messages 20 --seq-file "$T/seq" \
+	--counter-start 11 > "$T/p2.out"
+wait $BPID; rc=$?
+wait $GPID
+expect_fields "$(cat "$T/p1.out")" first_seq=1 next_seq=11 &&
+	expect_fields "$(cat "$T/p2.out")" first_seq=1025 next_seq=1045 &&
+	[ "$(cat "$T/seq")" = "700 2048" ] && [ $rc = 0 ]
+r=$?; [ $r = 0 ] || cat "$T/be5.out" "$T/be5.err" "$T/gw5.out" "$T/p1.out" "$T/p2.out" >&2
+result $r "--seq-file: the second run starts at 1025, the gateway accepts it"
+
+# 6. grpsec-keys reproduces the KDF vectors and writes member files.
+V=../../Documentation/vectors/v1.txt
+ok=0
+while read -r label suite secret a b c key; do
+	if [ "$label" = upstream ]; then
+		./grpsec-keys upstream --secret "hex:$secret" --suite "$suite" --gateway "$a" \
+			--out "$T/k" --hex
+	else
+		opt=--s-auth; [ "$label" = e2e ] && opt=--s-e2e
+		[ "$label" = member ] && cmd=member || cmd=e2e
+		./grpsec-keys $cmd $opt "hex:$secret" --suite "$suite" --group "$a" \
+			--epoch "$b" --member "$c" --out "$T/k" --hex
+	fi
+	[ "$(cat "$T/k")" = "$key" ] || { ok=1; echo "#   $label suite $suite differs" >&2; }
+done < <(awk '/^kind: kdf/{k=1} k&&/^label:/{l=$2} k&&/^suite:/{s=$2} k&&/^secret:/{x=$2}
+	k&&/^group:/{g=$2} k&&/^epoch:/{e=$2} k&&/^member:/{m=$2} k&&/^gateway:/{g=$2; e="-"; m="-"}
+	k&&/^key:/{print l, s, x, g, e, m, $2; k=0}' "$V")
+result $ok "grpsec-keys reproduces the kdf vectors"
+./grpsec-keys member --s-auth "$T/s_auth" --suite 1 --group 5 --epoch 0 --member 1 \
+	--count 3 --dir "$T/keys" && [ "$(stat -c %s "$T/keys/3.key")" = 16 ] &&
+	./grpsec-keys member --s-auth "$T/s_auth" --suite 1 --group 5 --epoch 0 --member 3 \
+	--out "$T/k3" && cmp -s "$T/k3" "$T/keys/3.key"
+result $? "grpsec-keys --dir writes DIR/<member>.key, raw"
+
+# 7. Usage errors exit 1 and quote the bad value; --expect unmet exits 2.
+for cmd in "./grpsec-member --gateway 127.0.0.1:0" "./grpsec-backend --listen x" \
+	   "./grpsec-forge --attack nope" "./grpsec-keys member --suite 9" \
+	   "./grpsec-gw --mtu 1"; do
+	$cmd > /dev/null 2> "$T/err"; rc=$?
+	[ $rc = 1 ] && grep -q '"' "$T/err"
+	result $? "usage error exits 1 with the value quoted: $cmd"
+done
+./grpsec-backend --listen 127.0.0.1:0 --gateway 1 --up-secret "$T/up" \
+	--group "1:identified:1:0:$T/s_e2e" --expect 1 --timeout 0.2 > "$T/o" 2>/dev/null
+rc=$?
+[ $rc = 2 ] && expect_fields "$(cat "$T/o")" result=timeout
+result $? "backend --expect unmet exits 2 (result=timeout)"
+
+echo "# $pass passed, $fail failed"
+[ $fail = 0 ]
