@@ -783,7 +783,9 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 				return EXIT_USAGE;
 			s->group = km->group;
 			s->id = km->id;
-			if (verbose && cmp > 0)
+			/* A group that goes takes its members: no line each. */
+			if (verbose && cmp > 0 && conf_group_find(c, km->group) &&
+			    !group_replaced(c, k, km->group))
 				printf("member %u/%u del\n", km->group, km->id);
 			j++;
 			if (cmp > 0)

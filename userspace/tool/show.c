@@ -138,7 +138,8 @@ static int member_print_cb(const struct member_rec *m, void *arg)
 	} else if (!mp->field) {
 		if (mp->level)
 			putchar('\n');
-		print_member_human(m, mp->level, mp->with_group);
+		/* Under its group in "show", on its own in "member show". */
+		print_member_human(m, mp->level, mp->level == 0);
 		if (!mp->level)
 			putchar('\n');
 	} else if (!strcmp(mp->field, "dump")) {
@@ -614,7 +615,6 @@ int cmd_show(int argc, char **argv)
 
 	for (size_t i = 0; i < st.ngroups && !ret; i++) {
 		struct member_print mp = { .field = st.field, .level = 1,
-					   .with_group = true,
 					   .prefix = "member\t" };
 		const struct group_rec *g = &st.groups[i];
 
