@@ -561,8 +561,10 @@ int cmd_show(int argc, char **argv)
 	int ret;
 
 	if (argc > 1) {
-		if (!strcmp(argv[1], "help"))
-			return usage_fail(usage, NULL) ? EXIT_OK : EXIT_OK;
+		if (!strcmp(argv[1], "help")) {
+			print_usage(usage);
+			return EXIT_OK;
+		}
 		if (!is_field(show_fields, argv[1]))
 			return usage_fail(usage, "invalid field \"%s\"", argv[1]);
 		st.field = argv[1];
@@ -728,7 +730,7 @@ int cmd_stats(int argc, char **argv)
 		if (!strcmp(argv[i], "-s")) {
 			opt.stats = true;
 		} else if (!strcmp(argv[i], "help")) {
-			usage_fail(usage, NULL);
+			print_usage(usage);
 			return EXIT_OK;
 		} else if (!sp.counter) {
 			for (int c = 1; c <= GRPSEC_A_STATS_MAX; c++)
