@@ -20,6 +20,8 @@
 #   GRPSEC_VM_TIMEOUT    seconds before a VM is killed (default 900 normal,
 #                        2400 debug)
 #   GRPSEC_VM_CPUS, GRPSEC_VM_MEM  guest size (default 2, 2G)
+#   GRPSEC_QEMU_ARGS     more QEMU arguments, e.g. "-icount shift=0" for
+#                        instruction-counted, repeatable guest timing
 
 vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$vm_dir/../.." && pwd)
@@ -153,8 +155,7 @@ make_initrd()
 
 	# The project's programs, where they were built.
 	for f in "$B/src/userspace/tool/grpsec" \
-		"$B/src/userspace/sim/grpsec-member" \
-		"$B/src/userspace/sim/grpsec-backend" \
+		"$B"/src/userspace/sim/grpsec-* \
 		"$B/src/userspace/daemon/grpsecd" \
 		"$B/src/userspace/bench/grpsec-bench"; do
 		[ -x "$f" ] && copy_bin "$root" "$f" /usr/bin
@@ -174,8 +175,8 @@ make_initrd()
 
 	# The selftests, as listed by tests.list.
 	mkdir -p "$root/selftests"
-	(cd "$B/src/selftests" && find . -maxdepth 1 -type f ! -name '*.c' \
-		! -name '*.o' -exec cp {} "$root/selftests/" \;)
+	rsync -a --exclude=/vm --exclude='*.o' "$B/src/selftests/" \
+		"$root/selftests/"
 	list_selftests > "$root/selftests/tests.list"
 
 	cp "$vm_dir/init" "$root/init"
@@ -216,6 +217,7 @@ list_selftests()
 # run_vm FLAVOUR KDIR INITRD CONSOLE RESULTS TIMEOUT [interactive]: boot.
 # The kernel console (ttyS0) goes to stdout; the guest writes its
 # machine-readable results to ttyS1, which lands in RESULTS.
+# shellcheck disable=SC2086
 run_vm()
 {
 	local flavour=$1 kdir=$2 initrd=$3 results=$5 tmo=$6 interactive=${7:-}
@@ -229,7 +231,7 @@ run_vm()
 			-m "${GRPSEC_VM_MEM:-2G}" -nographic -no-reboot -nic none \
 			-serial mon:stdio -serial "file:$results" \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
-			-append "$append"
+			-append "$append" ${GRPSEC_QEMU_ARGS:-}
 	else
 		timeout "$tmo" qemu-system-x86_64 -accel tcg \
 			-cpu max -smp "${GRPSEC_VM_CPUS:-2}" \
@@ -237,7 +239,7 @@ run_vm()
 			-nic none -monitor none \
 			-serial stdio -serial "file:$results" \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
-			-append "$append" < /dev/null
+			-append "$append" ${GRPSEC_QEMU_ARGS:-} < /dev/null
 	fi
 }
 

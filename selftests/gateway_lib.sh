@@ -1,0 +1,196 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# grpsec flows on top of lib.sh: keys, gateway configuration, simulated
+# members and backend.  Source it after lib.sh:
+#
+#	source "$(dirname "$0")/lib.sh"
+#	source "$(dirname "$0")/gateway_lib.sh"
+#
+# Keys live in $K, a private directory removed at exit.  Every member and
+# the backend derive theirs from the same secrets (Documentation/keys.rst):
+# S_auth for the member keys the gateway holds, S_e2e for end-to-end keys
+# (identified groups) and K_G per group (anonymous groups), which the
+# gateway never sees.
+
+GW_PORT=5740
+BE_PORT=5741
+GW_ID=42
+
+K=$(mktemp -d /tmp/grpsec-test.XXXXXX)
+chmod 700 "$K"
+
+gw_cleanup()
+{
+	rm -rf "$K"
+}
+
+# keys_init: fresh secrets for one test.
+keys_init()
+{
+	grpsec-keys random --bytes 32 --out "$K/s_auth"
+	grpsec-keys random --bytes 32 --out "$K/s_e2e"
+	grpsec-keys random --bytes 32 --out "$K/up"
+}
+
+# inner_key GROUP MODE SUITE: the key source the backend and members use
+# for the inner layer of GROUP (K_G made on first use for anonymous groups).
+inner_key()
+{
+	if [ "$2" = identified ]; then
+		echo "$K/s_e2e"
+		return
+	fi
+	[ -f "$K/k_g.$1" ] ||
+		grpsec-keys random --suite "$3" --out "$K/k_g.$1"
+	echo "$K/k_g.$1"
+}
+
+# gw_start [upstream set options...]: listen and point upstream at the
+# backend namespace.
+gw_start()
+{
+	grpsec-keys upstream --secret "$K/up" --suite aes-128-gcm \
+		--gateway $GW_ID --out "$K/k_up"
+	n_gw grpsec listen $GW_PORT
+	n_gw grpsec upstream set endpoint $IP_BE:$BE_PORT gateway-id $GW_ID \
+		key "$K/k_up" "$@"
+}
+
+# gw_group GROUP MODE SUITE FIRST COUNT [EPOCH [group add options...]]:
+# a group and its members FIRST..FIRST+COUNT-1 with their epoch keys.
+gw_group()
+{
+	local g=$1 mode=$2 suite=$3 first=$4 count=$5 epoch=${6:-1}
+
+	shift $(($# < 6 ? $# : 6))
+	n_gw grpsec group add "$g" suite "$suite" mode "$mode" "$@"
+	gw_members "$g" "$suite" "$first" "$count" "$epoch"
+}
+
+# gw_members GROUP SUITE FIRST COUNT EPOCH: import members' keys.
+gw_members()
+{
+	grpsec-keys member --s-auth "$K/s_auth" --suite "$2" --group "$1" \
+		--epoch "$5" --member "$3" --count "$4" --import "$K/import.$1"
+	n_gw grpsec member import "$1" "$K/import.$1"
+}
+
+# backend_start OUTFILE GROUPSPEC... [-- backend options]: the backend
+# in its namespace, on $BE_PORT; GROUPSPEC is GROUP:MODE:SUITE:EPOCH.
+# Returns once its socket is bound; $backend_pid is its pid.
+backend_start()
+{
+	local out=$1 args=() spec g mode suite
+
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		spec=$1
+		IFS=: read -r g mode suite _ <<< "$spec"
+		args+=(--group "$spec:$(inner_key "$g" "$mode" "$suite")")
+		shift
+	done
+	[ "${1:-}" != -- ] || shift
+	rm -f "$K/be.ready"
+	spawn "$NS_BE" sh -c 'exec "$@" > '"$out" sh grpsec-backend \
+		--listen $BE_PORT --gateway $GW_ID --up-secret "$K/up" \
+		--ready-file "$K/be.ready" "${args[@]}" "$@"
+	backend_pid=$spawned
+	wait_for 10 test -s "$K/be.ready"
+}
+
+# backend_wait: wait for the backend to finish; its exit status.
+backend_wait()
+{
+	local rc=0
+
+	wait "$backend_pid" || rc=$?
+	return $rc
+}
+
+# members GROUP MODE SUITE FIRST COUNT MESSAGES [grpsec-member options]:
+# simulated members, sealing under epoch 1 unless --epoch says otherwise.
+members()
+{
+	local g=$1 mode=$2 suite=$3 first=$4 count=$5 msgs=$6 inner
+
+	shift 6
+	inner=$(inner_key "$g" "$mode" "$suite")
+	if [ "$mode" = identified ]; then
+		inner="--s-e2e $inner"
+	else
+		inner="--k-g $inner"
+	fi
+	# shellcheck disable=SC2086
+	n_m grpsec-member --gateway $IP_GW_M:$GW_PORT --group "$g" \
+		--mode "$mode" --suite "$suite" --first "$first" \
+		--count "$count" --messages "$msgs" --s-auth "$K/s_auth" \
+		--epoch 1 $inner "$@"
+}
+
+# field NAME LINE: the value of NAME=... in a key=value line.
+field()
+{
+	tr ' ' '\n' <<< "$2" | sed -n "s/^$1=//p"
+}
+
+# expect_field FILE NAME VALUE: a key=value result file says NAME=VALUE.
+expect_field()
+{
+	local got
+
+	got=$(field "$2" "$(cat "$1")")
+	[ "$got" = "$3" ] ||
+		fail "expected $2=$3, got $2=${got:-nothing} in: $(cat "$1")"
+}
+
+# stat COUNTER [GROUP [MEMBER]]: a gateway counter: the namespace total,
+# one group's or one member's.
+stat()
+{
+	"$IP" netns exec "$NS_GW" grpsec ${3:+-s} stats "$1" |
+		awk -F '\t' -v g="${2:-}" -v m="${3:-}" '
+			g == "" && $1 == "total" { print $2 }
+			m == "" && $1 == "group" && $2 == g { print $3 }
+			$1 == "member" && $2 == g && $3 == m { print $4 }'
+}
+
+# expect_stat COUNTER VALUE [GROUP]
+expect_stat()
+{
+	local got
+
+	got=$(stat "$1" "${3:-}")
+	[ "$got" = "$2" ] ||
+		fail "gateway counter $1${3:+ of group $3}: expected $2, got ${got:-nothing}"
+	echo "# $1${3:+ (group $3)} = $got" >&2
+}
+
+# wait_stat COUNTER VALUE [GROUP]: wait until a counter reaches VALUE.
+wait_stat()
+{
+	wait_for 20 eval '[ "$(stat '"$1"' '"${3:-}"')" -ge '"$2"' ]' ||
+		fail "gateway counter $1 stayed at $(stat "$1" "${3:-}"), expected $2"
+}
+
+# dump_member_ids FILE: the member id of every batch entry in a backend
+# --dump file, one a line, with the entry's mode (parsed from the wire).
+dump_member_ids()
+{
+	awk 'function hex(s,  i, v) {
+		v = 0
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef",
+					   tolower(substr(s, i, 1))) - 1
+		return v
+	}
+	{
+		n = hex(substr($0, 33, 4))
+		p = 41
+		for (i = 0; i < n; i++) {
+			mode = substr($0, p, 2)
+			len = hex(substr($0, p + 4, 4))
+			print mode, substr($0, p + 24, 8)
+			p += 32 + 2 * len
+		}
+	}' "$1"
+}
