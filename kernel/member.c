@@ -140,6 +140,20 @@ int grpsec_member_set_key(struct grpsec_member *m, int slot, u32 epoch,
 	return 0;
 }
 
+/* Frames under the emptied slot's epoch are dropped as stale from now on. */
+void grpsec_member_clear_key(struct grpsec_member *m, int slot)
+{
+	struct grpsec_keyslot *old;
+
+	spin_lock(&m->lock);
+	old = rcu_dereference_protected(m->slot[slot], lockdep_is_held(&m->lock));
+	RCU_INIT_POINTER(m->slot[slot], NULL);
+	if (slot == GRPSEC_KEY_SLOT_NEXT)
+		m->rollover_since = 0;
+	spin_unlock(&m->lock);
+	slot_retire(old);
+}
+
 void grpsec_member_set_endpoint(struct grpsec_member *m,
 				const union grpsec_endpoint *ep)
 {

@@ -57,6 +57,7 @@ int grpsec_member_add(struct grpsec_net *gn, struct grpsec_member *m);
 void grpsec_member_del(struct grpsec_net *gn, struct grpsec_member *m);
 int grpsec_member_set_key(struct grpsec_member *m, int slot, u32 epoch,
 			  const u8 *key, unsigned int len);
+void grpsec_member_clear_key(struct grpsec_member *m, int slot);
 void grpsec_member_set_endpoint(struct grpsec_member *m,
 				const union grpsec_endpoint *ep);
 struct grpsec_keyslot *grpsec_member_slot(struct grpsec_member *m, u32 epoch);

@@ -57,6 +57,12 @@ static struct netlink_range_validation flush_range __ro_after_init = {
 	.max = 1000000,
 };
 
+/* Wider than the s16 bounds of NLA_POLICY_RANGE. */
+static struct netlink_range_validation mtu_range __ro_after_init = {
+	.min = 128,
+	.max = 65507,
+};
+
 static const struct nla_policy upstream_policy[GRPSEC_A_UPSTREAM_MAX + 1] = {
 	[GRPSEC_A_UPSTREAM_ENDPOINT] =
 		NLA_POLICY_RANGE(NLA_BINARY, sizeof(struct sockaddr_in),
@@ -71,7 +77,7 @@ static const struct nla_policy upstream_policy[GRPSEC_A_UPSTREAM_MAX + 1] = {
 							 GRPSEC_BATCH_MAX),
 	[GRPSEC_A_UPSTREAM_FLUSH_USEC] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							       &flush_range),
-	[GRPSEC_A_UPSTREAM_MTU] = NLA_POLICY_RANGE(NLA_U16, 128, 65507),
+	[GRPSEC_A_UPSTREAM_MTU] = NLA_POLICY_FULL_RANGE(NLA_U16, &mtu_range),
 	[GRPSEC_A_UPSTREAM_SEQ] = { .type = NLA_U64 },
 	[GRPSEC_A_UPSTREAM_STATS] = { .type = NLA_REJECT },
 };
@@ -466,9 +472,17 @@ static int member_keys(struct grpsec_member *m, struct nlattr *nest,
 				       extack);
 		if (err)
 			return err;
+		if (kb[GRPSEC_A_KEY_SLOT])
+			slot = nla_get_u8(kb[GRPSEC_A_KEY_SLOT]);
 		if (!kb[GRPSEC_A_KEY_DATA]) {
-			NL_SET_ERR_MSG_ATTR(extack, attr, "key without data");
-			return -EINVAL;
+			/* A slot without data empties that slot. */
+			if (need_key || !kb[GRPSEC_A_KEY_SLOT]) {
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "key without data");
+				return -EINVAL;
+			}
+			grpsec_member_clear_key(m, slot);
+			continue;
 		}
 		if (nla_len(kb[GRPSEC_A_KEY_DATA]) != keylen) {
 			wipe_attr(kb[GRPSEC_A_KEY_DATA]);
@@ -476,8 +490,6 @@ static int member_keys(struct grpsec_member *m, struct nlattr *nest,
 					    "key length does not match the group's suite");
 			return -EINVAL;
 		}
-		if (kb[GRPSEC_A_KEY_SLOT])
-			slot = nla_get_u8(kb[GRPSEC_A_KEY_SLOT]);
 		if (kb[GRPSEC_A_KEY_EPOCH])
 			epoch = nla_get_u32(kb[GRPSEC_A_KEY_EPOCH]);
 		err = grpsec_member_set_key(m, slot, epoch,
@@ -781,11 +793,28 @@ static int upstream_set_doit(struct sk_buff *skb, struct genl_info *info)
 	err = grpsec_upstream_set(gn, &cfg);
 	gn->generation++;
 	mutex_unlock(&gn->lock);
-	if (err)
+	if (err == -ENETUNREACH || err == -EHOSTUNREACH)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_UPSTREAM_ENDPOINT],
+				    "no route to the upstream endpoint");
+	else if (err)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_UPSTREAM_ENDPOINT],
 				    "cannot set up the upstream association");
 out_wipe:
 	wipe_attr(tb[GRPSEC_A_UPSTREAM_KEY]);
+	return err;
+}
+
+static int upstream_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct grpsec_net *gn = info_net(info);
+	int err;
+
+	mutex_lock(&gn->lock);
+	err = grpsec_upstream_del(gn);
+	gn->generation++;
+	mutex_unlock(&gn->lock);
+	if (err)
+		NL_SET_ERR_MSG_MOD(info->extack, "no upstream configured");
 	return err;
 }
 
@@ -908,6 +937,11 @@ static const struct genl_ops grpsec_ops[] = {
 	{
 		.cmd = GRPSEC_CMD_SET_UPSTREAM,
 		.doit = upstream_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_DEL_UPSTREAM,
+		.doit = upstream_del_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{

@@ -221,6 +221,31 @@ out_free_key:
 	return err;
 }
 
+/**
+ * grpsec_upstream_del - end the upstream association
+ * @gn: the instance
+ *
+ * A pending batch is sent first.  Frames verified afterwards are dropped
+ * as drop_no_upstream until an upstream is set again.
+ *
+ * Return: 0, or -ENOENT when there was none.
+ */
+int grpsec_upstream_del(struct grpsec_net *gn)
+{
+	struct grpsec_upstream *up = gn->up;
+	int err = 0;
+
+	mutex_lock(&up->lock);
+	if (up->configured) {
+		flush_locked(up);
+		teardown_locked(up);
+	} else {
+		err = -ENOENT;
+	}
+	mutex_unlock(&up->lock);
+	return err;
+}
+
 bool grpsec_upstream_get(struct grpsec_net *gn,
 			 struct grpsec_upstream_info *info)
 {

@@ -37,6 +37,7 @@ int grpsec_upstream_init(struct grpsec_net *gn);
 void grpsec_upstream_uninit(struct grpsec_net *gn);
 int grpsec_upstream_set(struct grpsec_net *gn,
 			const struct grpsec_upstream_cfg *cfg);
+int grpsec_upstream_del(struct grpsec_net *gn);
 bool grpsec_upstream_get(struct grpsec_net *gn,
 			 struct grpsec_upstream_info *info);
 int grpsec_upstream_add(struct grpsec_net *gn,

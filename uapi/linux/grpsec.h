@@ -33,15 +33,19 @@
  *
  * GRPSEC_CMD_NEW_MEMBER, GRPSEC_CMD_SET_MEMBER, GRPSEC_CMD_DEL_MEMBER (doit)
  *   GRPSEC_A_MEMBER (nest, multi-attr: up to GRPSEC_MEMBERS_PER_MSG per
- *   request, applied in order; the first failure stops the request and
- *   GRPSEC_A_MEMBER_INDEX in the extack names the failing one)
+ *   request, applied in order; the first failure stops the request, the
+ *   members before it stay applied, and the extack's attribute offset
+ *   points into the failing member's nest)
  *     GRPSEC_A_MEMBER_GROUP           set/dump, u32 group id
  *     GRPSEC_A_MEMBER_ID              set/dump, u32 1..
  *     GRPSEC_A_MEMBER_KEY             set, nest, multi-attr (one per slot)
  *       GRPSEC_A_KEY_SLOT             set, u8 enum grpsec_key_slot
- *       GRPSEC_A_KEY_EPOCH            set/dump, u32
+ *                                     (default current)
+ *       GRPSEC_A_KEY_EPOCH            set, u32 (default 0)
  *       GRPSEC_A_KEY_DATA             set only, binary, the suite's key
- *                                     length (16 or 32 bytes)
+ *                                     length (16 or 32 bytes); SET_MEMBER
+ *                                     with a slot and no data empties the
+ *                                     slot
  *     GRPSEC_A_MEMBER_ENDPOINT        set/dump, struct sockaddr_in or
  *                                     sockaddr_in6 (set: static address;
  *                                     dump: last authenticated address)
@@ -50,8 +54,12 @@
  *     GRPSEC_A_MEMBER_LAST_SEQ        dump, u64 highest accepted sequence
  *     GRPSEC_A_MEMBER_STATS           dump, nest of GRPSEC_A_STATS_*
  *
- * GRPSEC_CMD_GET_MEMBER (dump; GRPSEC_A_MEMBER_GROUP at top level of the
- *   request restricts the dump to one group).  One message per member.
+ * GRPSEC_CMD_GET_MEMBER (dump; GRPSEC_A_MEMBER_GROUP_FILTER at top level
+ *   of the request restricts the dump to one group).  One message per
+ *   member.
+ *
+ * GRPSEC_CMD_DEL_UPSTREAM (doit): ends the association; a pending batch
+ *   is sent first.
  *
  * GRPSEC_CMD_SET_UPSTREAM, GRPSEC_CMD_GET_UPSTREAM (doit)
  *   GRPSEC_A_UPSTREAM (nest)
@@ -166,6 +174,7 @@ enum grpsec_cmd {
 	GRPSEC_CMD_GET_UPSTREAM,
 	GRPSEC_CMD_GET_STATS,
 	GRPSEC_CMD_EVENT,
+	GRPSEC_CMD_DEL_UPSTREAM,
 
 	__GRPSEC_CMD_MAX,
 	GRPSEC_CMD_MAX = __GRPSEC_CMD_MAX - 1,
