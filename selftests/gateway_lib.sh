@@ -109,6 +109,7 @@ backend_wait()
 
 # members GROUP MODE SUITE FIRST COUNT MESSAGES [grpsec-member options]:
 # simulated members, sealing under epoch 1 unless --epoch says otherwise.
+# Their sequence numbers persist in $K, so later runs never reuse one.
 members()
 {
 	local g=$1 mode=$2 suite=$3 first=$4 count=$5 msgs=$6 inner
@@ -124,7 +125,7 @@ members()
 	n_m grpsec-member --gateway $IP_GW_M:$GW_PORT --group "$g" \
 		--mode "$mode" --suite "$suite" --first "$first" \
 		--count "$count" --messages "$msgs" --s-auth "$K/s_auth" \
-		--epoch 1 $inner "$@"
+		--epoch 1 --seq-file "$K/seq.$g" $inner "$@"
 }
 
 # field NAME LINE: the value of NAME=... in a key=value line.
@@ -154,15 +155,16 @@ stat()
 			$1 == "member" && $2 == g && $3 == m { print $4 }'
 }
 
-# expect_stat COUNTER VALUE [GROUP]
+# expect_stat COUNTER VALUE [GROUP [MEMBER]]
 expect_stat()
 {
-	local got
+	local got who
 
-	got=$(stat "$1" "${3:-}")
+	got=$(stat "$1" "${3:-}" "${4:-}")
+	who="${3:+ of group $3}${4:+ member $4}"
 	[ "$got" = "$2" ] ||
-		fail "gateway counter $1${3:+ of group $3}: expected $2, got ${got:-nothing}"
-	echo "# $1${3:+ (group $3)} = $got" >&2
+		fail "gateway counter $1$who: expected $2, got ${got:-nothing}"
+	echo "# $1$who = $got" >&2
 }
 
 # wait_stat COUNTER VALUE [GROUP]: wait until a counter reaches VALUE.

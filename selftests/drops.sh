@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every class of bad frame is dropped by the gateway, counted under its
+# own reason (namespace, group and member), and never reaches the
+# backend: forged tags, replays, bad versions, truncated and oversized
+# frames, unknown groups and members, stale epochs, a suite that is not
+# the group's, an epoch past its message limit, and frames verified while
+# no upstream is configured.
+
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/gateway_lib.sh"
+
+cleanup_test() { gw_cleanup; }
+
+require_root
+require_cmd grpsec grpsec-member grpsec-backend grpsec-keys
+module_load
+setup_namespaces
+keys_init
+
+S=aes-128-gcm
+N=10
+
+# Verified frames with nowhere to go.
+n_gw grpsec listen $GW_PORT
+gw_group 1 identified $S 1 $N
+members 1 identified $S 1 $N 1 > /dev/null
+wait_stat drop-no-upstream $N
+expect_stat verified $N 1
+
+gw_start
+gw_group 2 anonymous $S 1 $N 1 msg-limit 50
+backend_start "$K/be.out" 1:identified:$S:1 2:anonymous:$S:1 -- \
+	--expect 60 --timeout $((60 * TIMEOUT_SCALE))
+
+# drop_case COUNTER COUNT GROUP grpsec-member options...
+drop_case()
+{
+	local counter=$1 count=$2 g=$3 before
+
+	shift 3
+	before=$(stat "$counter")
+	members "$g" identified $S 1 $N 1 "$@" > /dev/null
+	wait_stat "$counter" $((before + count))
+}
+
+drop_case drop-bad-tag $N 1 --tamper-tag --counter-start 100
+expect_stat drop-bad-tag 1 1 1
+drop_case drop-bad-version $N 1 --bad-version --counter-start 200
+drop_case drop-truncated $N 1 --truncate --counter-start 300
+drop_case drop-unknown-member $N 1 --unknown-member --counter-start 400
+drop_case drop-stale-epoch $N 1 --stale-epoch --counter-start 500
+drop_case drop-unknown-group $N 99 --counter-start 600
+drop_case drop-bad-header $N 1 --suite aes-256-gcm --counter-start 700
+
+# Each frame twice: the copies are refused, the originals pass.
+drop_case drop-replay $N 1 --replay --counter-start 800
+expect_stat drop-replay 1 1 1
+
+# An oversized frame with a valid header: 1281 bytes of payload.
+{
+	printf '\001\001\001\000\000\000\000\001\000\000\000\001'
+	printf '\000\000\000\001\000\000\000\000\000\000\000\377'
+	head -c $((12 + 1281 + 32)) /dev/zero
+} > "$K/oversize"
+n_m bash -c "dd if='$K/oversize' bs=4096 count=1 status=none \
+	> /dev/udp/$IP_GW_M/$GW_PORT"
+wait_stat drop-oversize 1
+
+# 60 messages against a limit of 50 per epoch.
+members 2 anonymous $S 1 1 60 > /dev/null
+wait_stat drop-epoch-limit 10
+expect_stat verified 50 2
+
+backend_wait || fail "backend: $(cat "$K/be.out")"
+cat "$K/be.out"
+# The backend saw only what was verified: the 10 replayed originals and
+# the 50 messages under the limit, and nothing else.
+expect_field "$K/be.out" duplicates 0
+expect_field "$K/be.out" bad_tag 0
+expect_field "$K/be.out" replay 0
+exit $ksft_pass
