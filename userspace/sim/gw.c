@@ -27,17 +27,20 @@ static const char usage_text[] =
 "                 --group GROUP:MODE:SUITE:EPOCH:S_AUTH [--group ...]\n"
 "                 [--members FIRST:COUNT] [--batch-max N] [--flush-ms MS]\n"
 "                 [--mtu BYTES] [--timeout SEC] [--idle SEC] [--ready-file FILE]\n"
+"                 [--stats-file FILE]\n"
 "\n"
 "Userspace reference gateway for host tests: verifies uplink frames of the\n"
 "given groups (K_m[e] derived from S_auth for members FIRST..FIRST+COUNT-1,\n"
 "default 1..4294967295), drops replays, and forwards the inner parts in\n"
 "batches to the backend.  Stops after --timeout (default 30 s) or --idle.\n"
-"Prints one line of key=value counters.  Exit 0 ok, 1 usage, 2 runtime.\n";
+"With --members, every member's key is derived at start; otherwise on its\n"
+"first valid frame.  Prints one line of key=value counters (also written\n"
+"to --stats-file on SIGUSR1 and at exit).  Exit 0 ok, 1 usage, 2 runtime.\n";
 
 enum {
 	OPT_LISTEN = 256, OPT_BACKEND, OPT_GATEWAY, OPT_K_UP, OPT_UP_SECRET, OPT_UP_SUITE,
 	OPT_GROUP, OPT_MEMBERS, OPT_BATCH_MAX, OPT_FLUSH, OPT_MTU, OPT_TIMEOUT, OPT_IDLE,
-	OPT_READY, OPT_HELP,
+	OPT_READY, OPT_STATS_FILE, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -55,6 +58,7 @@ static const struct option options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "idle", required_argument, NULL, OPT_IDLE },
 	{ "ready-file", required_argument, NULL, OPT_READY },
+	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -66,6 +70,7 @@ struct config {
 	struct sockaddr_storage listen, backend;
 	socklen_t listen_len, backend_len;
 	uint32_t gateway, first, count;
+	bool have_members;
 	unsigned int up_suite;
 	uint8_t k_up[GRPSEC_KEY_MAX_LEN];
 	const char *k_up_src, *up_secret_src;
@@ -74,35 +79,74 @@ struct config {
 	unsigned int batch_max;
 	double flush_ms, timeout, idle;
 	size_t mtu;
-	const char *ready;
+	const char *ready, *stats_file;
 };
 
-/* Replay windows, one per (group, member), in a simple chained table. */
+/*
+ * Per (group, member): the replay window and an AEAD context keyed with
+ * K_m[e] of the epoch it was last used for, in a simple chained table.
+ */
 struct win {
 	struct win *next;
-	uint32_t group, member;
+	uint32_t group, member, epoch;
+	struct grpsec_aead outer;
 	struct grpsec_window w;
 };
 
 #define WIN_BUCKETS 65536
 static struct win *windows[WIN_BUCKETS];
 
-static struct win *window_get(uint32_t group, uint32_t member)
+static size_t win_hash(uint32_t group, uint32_t member)
 {
-	size_t h = (group * 2654435761U ^ member * 40503U) % WIN_BUCKETS;
+	return (group * 2654435761U ^ member * 40503U) % WIN_BUCKETS;
+}
+
+static struct win *window_find(uint32_t group, uint32_t member)
+{
 	struct win *w;
 
-	for (w = windows[h]; w; w = w->next)
+	for (w = windows[win_hash(group, member)]; w; w = w->next)
 		if (w->group == group && w->member == member)
 			return w;
-	w = calloc(1, sizeof(*w));
+	return NULL;
+}
+
+static struct win *window_add(const struct sim_group *g, uint32_t member)
+{
+	size_t h = win_hash(g->group, member);
+	uint8_t k_m[GRPSEC_KEY_MAX_LEN];
+	struct win *w = calloc(1, sizeof(*w));
+	int err;
+
 	if (!w)
 		runtime_error("out of memory");
-	w->group = group;
+	err = grpsec_kdf_member_key(g->suite, g->key, g->group, g->epoch, member, k_m,
+				    grpsec_suite_key_len(g->suite));
+	if (!err)
+		err = grpsec_aead_init(&w->outer, g->suite, k_m, false);
+	grpsec_wipe(k_m, sizeof(k_m));
+	if (err)
+		runtime_error("member %" PRIu32 ": cannot set up its key: %s", member,
+			      grpsec_strerror(err));
+	w->group = g->group;
 	w->member = member;
+	w->epoch = g->epoch;
 	w->next = windows[h];
 	windows[h] = w;
 	return w;
+}
+
+static void windows_free(void)
+{
+	for (size_t h = 0; h < WIN_BUCKETS; h++) {
+		while (windows[h]) {
+			struct win *w = windows[h];
+
+			windows[h] = w->next;
+			grpsec_aead_uninit(&w->outer);
+			free(w);
+		}
+	}
 }
 
 static struct {
@@ -110,11 +154,14 @@ static struct {
 		 bad_tag, replay, batches, entries, send_errors;
 } cnt;
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, stats_signal;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGUSR1)
+		stats_signal = 1;
+	else
+		stop_signal = sig;
 }
 
 static void parse(int argc, char **argv, struct config *c)
@@ -168,6 +215,7 @@ static void parse(int argc, char **argv, struct config *c)
 			*colon = '\0';
 			c->first = opt_u32("--members", optarg, 1, UINT32_MAX);
 			c->count = opt_u32("--members", colon + 1, 1, UINT32_MAX);
+			c->have_members = true;
 			break;
 		}
 		case OPT_BATCH_MAX:
@@ -190,6 +238,9 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_READY:
 			c->ready = optarg;
 			break;
+		case OPT_STATS_FILE:
+			c->stats_file = optarg;
+			break;
 		case 'h':
 		case OPT_HELP:
 			fputs(usage_text, stdout);
@@ -205,6 +256,9 @@ static void parse(int argc, char **argv, struct config *c)
 		usage_error("--listen, --backend, --gateway and --group are required");
 	if (!c->k_up_src == !c->up_secret_src)
 		usage_error("give exactly one of --k-up and --up-secret");
+	if (c->have_members && (uint64_t)c->first + c->count - 1 > UINT32_MAX)
+		usage_error("--members %" PRIu32 ":%" PRIu32 " passes member id %" PRIu32,
+			    c->first, c->count, UINT32_MAX);
 	if (c->k_up_src) {
 		opt_bytes("--k-up", c->k_up_src, c->k_up, grpsec_suite_key_len(c->up_suite));
 	} else {
@@ -217,35 +271,88 @@ static void parse(int argc, char **argv, struct config *c)
 	}
 }
 
+/* Sealed batches wait here until the end of a receive round: one sendmmsg. */
+#define TX_MAX 16
+
 struct gateway {
 	const struct config *c;
 	int fd;
-	uint8_t buf[GRPSEC_BATCH_MAX_LEN];
+	struct grpsec_aead up;		/* K_up, sealing */
+	struct grpsec_aead scratch;	/* verifies frames of members not seen yet */
+	uint8_t bufs[TX_MAX + 1][GRPSEC_BATCH_MAX_LEN];
+	uint8_t *spare[TX_MAX + 1];	/* buffers neither queued nor being built */
+	unsigned int nspare;
+	uint8_t *tx[TX_MAX];		/* sealed, waiting for tx_send() */
+	size_t tx_len[TX_MAX];
+	unsigned int ntx;
 	struct grpsec_batch_builder b;
 	uint64_t seq;
 	uint64_t first_entry_ns;
 };
 
+static void tx_send(struct gateway *gw)
+{
+	struct mmsghdr msgs[TX_MAX];
+	struct iovec iov[TX_MAX];
+	unsigned int off = 0;
+
+	for (unsigned int i = 0; i < gw->ntx; i++) {
+		iov[i] = (struct iovec){ .iov_base = gw->tx[i], .iov_len = gw->tx_len[i] };
+		msgs[i] = (struct mmsghdr){ .msg_hdr = {
+			.msg_name = (void *)&gw->c->backend, .msg_namelen = gw->c->backend_len,
+			.msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
+	while (off < gw->ntx) {
+		int r = sendmmsg(gw->fd, msgs + off, gw->ntx - off, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* The datagram that failed is lost; go on with the next. */
+			cnt.send_errors++;
+			off++;
+			continue;
+		}
+		off += (unsigned int)r;
+	}
+	for (unsigned int i = 0; i < gw->ntx; i++)
+		gw->spare[gw->nspare++] = gw->tx[i];
+	gw->ntx = 0;
+}
+
+static void batch_start(struct gateway *gw)
+{
+	grpsec_batch_init(&gw->b, gw->spare[--gw->nspare], gw->c->mtu, gw->c->gateway,
+			  gw->c->up_suite);
+}
+
+/* grpsec_batch_seal() with a kept K_up context instead of a fresh one. */
 static void batch_flush(struct gateway *gw)
 {
-	size_t len;
+	struct grpsec_batch_builder *b = &gw->b;
+	uint8_t nonce[GRPSEC_NONCE_LEN];
 
-	if (!gw->b.count)
+	if (!b->count)
 		return;
-	if (grpsec_batch_seal(&gw->b, ++gw->seq, gw->c->k_up, &len))
+	put_be64(b->buf + 8, ++gw->seq);
+	put_be16(b->buf + 16, b->count);
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_BATCH, gw->seq);
+	if (grpsec_aead_seal(&gw->up, nonce, b->buf, b->len, NULL, 0, NULL, b->buf + b->len))
 		runtime_error("cannot seal a batch");
-	if (sendto(gw->fd, gw->buf, len, 0, (const struct sockaddr *)&gw->c->backend,
-		   gw->c->backend_len) < 0)
-		cnt.send_errors++;
+	gw->tx[gw->ntx] = b->buf;
+	gw->tx_len[gw->ntx++] = b->len + GRPSEC_TAG_LEN;
 	cnt.batches++;
-	grpsec_batch_init(&gw->b, gw->buf, gw->c->mtu, gw->c->gateway, gw->c->up_suite);
+	if (gw->ntx == TX_MAX)
+		tx_send(gw);
+	batch_start(gw);
 }
 
 static void handle(struct gateway *gw, const uint8_t *frame, size_t len)
 {
 	const struct config *c = gw->c;
 	const struct sim_group *g = NULL;
-	uint8_t k_m[GRPSEC_KEY_MAX_LEN];
+	uint8_t nonce[GRPSEC_NONCE_LEN];
+	struct grpsec_aead *a;
 	struct grpsec_uplink u;
 	struct win *w;
 	int err;
@@ -275,13 +382,46 @@ static void handle(struct gateway *gw, const uint8_t *frame, size_t len)
 		cnt.unknown_member++;
 		return;
 	}
-	if (grpsec_kdf_member_key(g->suite, g->key, u.group, u.epoch, u.member, k_m,
-				  grpsec_suite_key_len(g->suite)) ||
-	    grpsec_uplink_verify(&u, k_m)) {
+	w = window_find(u.group, u.member);
+	if (w && w->epoch != g->epoch) {
+		uint8_t k_m[GRPSEC_KEY_MAX_LEN];
+
+		err = grpsec_kdf_member_key(g->suite, g->key, u.group, u.epoch, u.member, k_m,
+					    grpsec_suite_key_len(g->suite));
+		if (!err)
+			err = grpsec_aead_set_key(&w->outer, k_m);
+		grpsec_wipe(k_m, sizeof(k_m));
+		if (err)
+			runtime_error("cannot load a member key");
+		w->epoch = g->epoch;
+	}
+	if (w) {
+		a = &w->outer;
+	} else {
+		/* Not seen yet: no state until its frame proves the member. */
+		uint8_t k_m[GRPSEC_KEY_MAX_LEN];
+
+		a = &gw->scratch;
+		err = grpsec_kdf_member_key(g->suite, g->key, u.group, u.epoch, u.member, k_m,
+					    grpsec_suite_key_len(g->suite));
+		if (!err && (!a->ctx || a->suite != g->suite)) {
+			grpsec_aead_uninit(a);
+			err = grpsec_aead_init(a, g->suite, k_m, false);
+		} else if (!err) {
+			err = grpsec_aead_set_key(a, k_m);
+		}
+		grpsec_wipe(k_m, sizeof(k_m));
+		if (err)
+			runtime_error("cannot load a member key");
+	}
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_UPLINK, u.seq);
+	if (grpsec_aead_open(a, nonce, u.frame, u.frame_len - GRPSEC_TAG_LEN, NULL, 0,
+			     u.outer_tag, NULL)) {
 		cnt.bad_tag++;
 		return;
 	}
-	w = window_get(u.group, u.member);
+	if (!w)
+		w = window_add(g, u.member);
 	if (!grpsec_window_check(&w->w, u.seq)) {
 		cnt.replay++;
 		return;
@@ -299,11 +439,41 @@ static void handle(struct gateway *gw, const uint8_t *frame, size_t len)
 		batch_flush(gw);
 }
 
+static void stats_line(FILE *f, double ms)
+{
+	fprintf(f, "rx=%" PRIu64 " ok=%" PRIu64 " truncated=%" PRIu64 " bad_version=%" PRIu64
+		" bad_header=%" PRIu64 " unknown_group=%" PRIu64 " unknown_member=%" PRIu64
+		" bad_tag=%" PRIu64 " replay=%" PRIu64 " batches=%" PRIu64 " entries=%" PRIu64
+		" send_errors=%" PRIu64 " elapsed_ms=%.1f result=ok\n", cnt.rx, cnt.ok,
+		cnt.truncated, cnt.bad_version, cnt.bad_header, cnt.unknown_group,
+		cnt.unknown_member, cnt.bad_tag, cnt.replay, cnt.batches, cnt.entries,
+		cnt.send_errors, ms);
+}
+
+static void stats_write(const char *path, double ms)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return;
+	stats_line(f, ms);
+	fclose(f);
+	if (write_file_atomic(path, text, len))
+		warnx("cannot write --stats-file \"%s\"", path);
+	free(text);
+}
+
+#define RX_VLEN 64
+
 int main(int argc, char **argv)
 {
-	static uint8_t rx[GRPSEC_UPLINK_MAX_LEN + 1];
+	static uint8_t rx[RX_VLEN][GRPSEC_UPLINK_MAX_LEN + 1];
+	struct mmsghdr msgs[RX_VLEN];
+	struct iovec iov[RX_VLEN];
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct gateway gw = { 0 };
+	static struct gateway gw;
 	struct config c;
 	uint64_t start, deadline, last_rx = 0;
 
@@ -311,8 +481,18 @@ int main(int argc, char **argv)
 	parse(argc, argv, &c);
 	gw.c = &c;
 	gw.seq = realtime_ns();
+	if (grpsec_aead_init(&gw.up, c.up_suite, c.k_up, true))
+		runtime_error("cannot load K_up");
+	if (c.have_members && c.count <= 1000000) {
+		for (unsigned int i = 0; i < c.ngroups; i++)
+			for (uint32_t m = 0; m < c.count; m++)
+				if (!window_find(c.groups[i].group, c.first + m))
+					window_add(&c.groups[i], c.first + m);
+	}
 	gw.fd = udp_socket(c.listen.ss_family, &c.listen, c.listen_len);
-	grpsec_batch_init(&gw.b, gw.buf, c.mtu, c.gateway, c.up_suite);
+	for (unsigned int i = 0; i <= TX_MAX; i++)
+		gw.spare[gw.nspare++] = gw.bufs[i];
+	batch_start(&gw);
 	if (c.ready) {
 		char text[32];
 		int len = snprintf(text, sizeof(text), "port=%u\n", socket_port(gw.fd));
@@ -322,34 +502,54 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	start = now_ns();
 	deadline = start + (uint64_t)(c.timeout * 1e9);
 	while (!stop_signal) {
 		struct pollfd pfd = { .fd = gw.fd, .events = POLLIN };
 		uint64_t now = now_ns();
-		ssize_t n;
+		int n;
 
-		if (gw.b.count && now - gw.first_entry_ns >= (uint64_t)(c.flush_ms * 1e6))
+		if (stats_signal && c.stats_file) {
+			stats_signal = 0;
+			stats_write(c.stats_file, (double)(now - start) / 1e6);
+		}
+		if (gw.b.count && now - gw.first_entry_ns >= (uint64_t)(c.flush_ms * 1e6)) {
 			batch_flush(&gw);
+			tx_send(&gw);
+		}
 		if (now >= deadline)
 			break;
 		if (c.idle && last_rx && now - last_rx >= (uint64_t)(c.idle * 1e9))
 			break;
 		if (poll(&pfd, 1, 1) <= 0)
 			continue;
-		while ((n = recv(gw.fd, rx, sizeof(rx), MSG_DONTWAIT)) >= 0) {
-			handle(&gw, rx, (size_t)n);
+		for (;;) {
+			for (unsigned int i = 0; i < RX_VLEN; i++) {
+				iov[i] = (struct iovec){ .iov_base = rx[i], .iov_len = sizeof(rx[i]) };
+				msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i],
+									 .msg_iovlen = 1 } };
+			}
+			n = recvmmsg(gw.fd, msgs, RX_VLEN, MSG_DONTWAIT, NULL);
+			if (n <= 0)
+				break;
+			for (int i = 0; i < n; i++)
+				handle(&gw, rx[i], msgs[i].msg_len);
 			last_rx = now_ns();
+			/* Batches sealed in this round leave together. */
+			tx_send(&gw);
+			if (stop_signal || stats_signal)
+				break;
 		}
 	}
 	batch_flush(&gw);
-	printf("rx=%" PRIu64 " ok=%" PRIu64 " truncated=%" PRIu64 " bad_version=%" PRIu64
-	       " bad_header=%" PRIu64 " unknown_group=%" PRIu64 " unknown_member=%" PRIu64
-	       " bad_tag=%" PRIu64 " replay=%" PRIu64 " batches=%" PRIu64 " entries=%" PRIu64
-	       " send_errors=%" PRIu64 " elapsed_ms=%.1f result=ok\n", cnt.rx, cnt.ok,
-	       cnt.truncated, cnt.bad_version, cnt.bad_header, cnt.unknown_group,
-	       cnt.unknown_member, cnt.bad_tag, cnt.replay, cnt.batches, cnt.entries,
-	       cnt.send_errors, (double)(now_ns() - start) / 1e6);
+	tx_send(&gw);
+	stats_line(stdout, (double)(now_ns() - start) / 1e6);
+	if (c.stats_file)
+		stats_write(c.stats_file, (double)(now_ns() - start) / 1e6);
 	close(gw.fd);
+	grpsec_aead_uninit(&gw.up);
+	grpsec_aead_uninit(&gw.scratch);
+	windows_free();
 	return EXIT_OK;
 }
