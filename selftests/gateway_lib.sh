@@ -32,17 +32,19 @@ keys_init()
 	grpsec-keys random --bytes 32 --out "$K/up"
 }
 
-# inner_key GROUP MODE SUITE: the key source the backend and members use
-# for the inner layer of GROUP (K_G made on first use for anonymous groups).
+# inner_key GROUP MODE SUITE [EPOCH]: the key source the backend and
+# members use for the inner layer of GROUP (for anonymous groups K_G[e],
+# made on first use).
 inner_key()
 {
+	local kg=$K/k_g.$1.${4:-1}
+
 	if [ "$2" = identified ]; then
 		echo "$K/s_e2e"
 		return
 	fi
-	[ -f "$K/k_g.$1" ] ||
-		grpsec-keys random --suite "$3" --out "$K/k_g.$1"
-	echo "$K/k_g.$1"
+	[ -f "$kg" ] || grpsec-keys random --suite "$3" --out "$kg"
+	echo "$kg"
 }
 
 # gw_start [upstream set options...]: listen and point upstream at the
@@ -85,8 +87,8 @@ backend_start()
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		spec=$1
-		IFS=: read -r g mode suite _ <<< "$spec"
-		args+=(--group "$spec:$(inner_key "$g" "$mode" "$suite")")
+		IFS=: read -r g mode suite e <<< "$spec"
+		args+=(--group "$spec:$(inner_key "$g" "$mode" "$suite" "$e")")
 		shift
 	done
 	[ "${1:-}" != -- ] || shift
@@ -108,14 +110,16 @@ backend_wait()
 }
 
 # members GROUP MODE SUITE FIRST COUNT MESSAGES [grpsec-member options]:
-# simulated members, sealing under epoch 1 unless --epoch says otherwise.
-# Their sequence numbers persist in $K, so later runs never reuse one.
+# simulated members, sealing under epoch $EPOCH (default 1).  Their
+# sequence numbers persist in $K (one file per group and epoch, or
+# $SEQ_FILE), so later runs never reuse one.
 members()
 {
 	local g=$1 mode=$2 suite=$3 first=$4 count=$5 msgs=$6 inner
+	local e=${EPOCH:-1}
 
 	shift 6
-	inner=$(inner_key "$g" "$mode" "$suite")
+	inner=$(inner_key "$g" "$mode" "$suite" "$e")
 	if [ "$mode" = identified ]; then
 		inner="--s-e2e $inner"
 	else
@@ -125,7 +129,7 @@ members()
 	n_m grpsec-member --gateway $IP_GW_M:$GW_PORT --group "$g" \
 		--mode "$mode" --suite "$suite" --first "$first" \
 		--count "$count" --messages "$msgs" --s-auth "$K/s_auth" \
-		--epoch 1 --seq-file "$K/seq.$g" $inner "$@"
+		--epoch "$e" --seq-file "${SEQ_FILE:-$K/seq.$g}" $inner "$@"
 }
 
 # field NAME LINE: the value of NAME=... in a key=value line.
