@@ -31,6 +31,11 @@
 # kernel logged a splat (BUG, WARNING, KASAN, lockdep, leak), the module
 # did not unload, or the guest did not finish (crash, hang, timeout).
 # The console log is kept in <build>/boot-<flavour>/console.log.
+#
+# Environment: GRPSEC_QEMU_ARGS adds QEMU arguments, e.g. "-icount
+# shift=0" for instruction-counted guest time (repeatable cost
+# comparisons, not throughput); GRPSEC_VM_CPUS, GRPSEC_VM_MEM; and the
+# others of common.sh.
 set -uo pipefail
 
 # shellcheck source=common.sh
@@ -38,7 +43,7 @@ set -uo pipefail
 
 usage()
 {
-	sed -n '4,9p;11,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 

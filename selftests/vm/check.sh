@@ -18,6 +18,8 @@
 #   GRPSEC_FLAVOURS   kernels to boot (default "normal debug")
 #   GRPSEC_TESTS      selftest name or glob to run (default: all)
 #   GRPSEC_NO_INSTALL set to 1 to never call apt-get
+#   GRPSEC_PARALLEL   0 to boot the kernels one after the other instead of
+#                     at the same time as each other and the host checks
 #   and those of common.sh (GRPSEC_BUILD, GRPSEC_CACHE, GRPSEC_VM_TIMEOUT)
 set -uo pipefail
 
@@ -242,20 +244,31 @@ section()
 		'index($0, a) { on = 1; next } index($0, b) { on = 0 } on'
 }
 
-run_flavour()
-{
-	local f=$1 k=${kdir[$1]:-} dir=$B/$1 mod=$B/mod-$1 conf rc start
-	local con res n_kunit=0 st name detail case_ splats failed0=$failed
-	[ -n "$k" ] || return
-	mkdir -p "$dir"
-	con=$dir/console.log
-	res=$dir/results.log
+declare -A vm_pid vm_start
 
+# stop_vms: on an interrupted run, stop the VMs still running (their
+# timeout wrappers kill QEMU).
+stop_vms()
+{
+	local p
+	for p in "${vm_pid[@]}"; do
+		pkill -TERM -P "$p" 2> /dev/null
+	done
+}
+trap stop_vms EXIT
+trap 'exit 130' INT TERM
+
+# prepare_flavour F: build the module against kernel F and the initramfs.
+prepare_flavour()
+{
+	local f=$1 k=${kdir[$1]:-} dir=$B/$1 mod=$B/mod-$1 conf
+	[ -n "$k" ] || return 1
+	mkdir -p "$dir"
 	if ! build_module "$k" "$mod" "$B/log/module-$f.log" ||
 	   [ ! -f "$mod/kernel/grpsec.ko" ]; then
 		report FAIL "$f/module-build" "log: $B/log/module-$f.log"
 		excerpt < "$B/log/module-$f.log"
-		return
+		return 1
 	fi
 	report ok "$f/module-build"
 
@@ -263,14 +276,34 @@ run_flavour()
 FLAVOUR=$f
 TIMEOUT_SCALE=$([ "$f" = debug ] && echo 4 || echo 1)"
 	make_initrd "$dir" "$k" "$mod" "$dir/initrd.cpio" "$conf" ||
-		{ report FAIL "$f/initrd" "could not build the initramfs"; return; }
+		{ report FAIL "$f/initrd" "could not build the initramfs"; return 1; }
+}
 
-	note "$f: booting (console: $con)"
-	start=$SECONDS
-	run_vm "$f" "$k" "$dir/initrd.cpio" "$con" "$res" "$(vm_timeout "$f")" \
-		> "$con" 2>&1
-	rc=$?
-	note "$f: VM ran $((SECONDS - start)) s"
+# start_vm F: boot kernel F in the background.
+start_vm()
+{
+	local f=$1 dir=$B/$1
+	note "$f: booting (console: $dir/console.log)"
+	rm -f "$dir/qemu.rc"
+	(
+		run_vm "$f" "${kdir[$f]}" "$dir/initrd.cpio" "$dir/console.log" \
+			"$dir/results.log" "$(vm_timeout "$f")" > "$dir/console.log" 2>&1
+		echo "$? $SECONDS" > "$dir/qemu.rc"
+	) &
+	vm_pid[$f]=$!
+	vm_start[$f]=$SECONDS
+}
+
+# collect_flavour F: wait for VM F, then report its results.
+collect_flavour()
+{
+	local f=$1 dir=$B/$1 rc end
+	local con=$B/$1/console.log res=$B/$1/results.log
+	local n_kunit=0 st name detail case_ splats failed0=$failed
+	[ -n "${vm_pid[$f]:-}" ] || return
+	wait "${vm_pid[$f]}"
+	read -r rc end < "$dir/qemu.rc" || rc=255 end=$SECONDS
+	note "$f: VM ran $((end - vm_start[$f])) s"
 
 	while read -r st name detail; do
 		case $name in
@@ -323,6 +356,17 @@ TIMEOUT_SCALE=$([ "$f" = debug ] && echo 4 || echo 1)"
 	[ $failed = "$failed0" ] || note "$f console log: $con"
 }
 
+host_checks()
+{
+	run_host_unit_tests
+	if [ -n "$1" ]; then
+		run_checkpatch "$1"
+	else
+		report FAIL host/checkpatch "no kernel source for checkpatch.pl"
+	fi
+	distro_build
+}
+
 main()
 {
 	local f ksrc
@@ -332,17 +376,23 @@ main()
 	sync_tree "$B/src"
 	ksrc=$(kernel_source) || ksrc=
 	build_userspace
-	run_host_unit_tests
 	build_selftests "$ksrc"
-	if [ -n "$ksrc" ]; then
-		run_checkpatch "$ksrc"
+	if [ "${GRPSEC_PARALLEL:-1}" = 1 ]; then
+		# The VMs boot while the host checks run: emulation is slow,
+		# and the debug kernel's run is the longest step.
+		for f in $flavours; do
+			prepare_flavour "$f" && start_vm "$f"
+		done
+		host_checks "$ksrc"
+		for f in $flavours; do
+			collect_flavour "$f"
+		done
 	else
-		report FAIL host/checkpatch "no kernel source for checkpatch.pl"
+		host_checks "$ksrc"
+		for f in $flavours; do
+			prepare_flavour "$f" && start_vm "$f" && collect_flavour "$f"
+		done
 	fi
-	distro_build
-	for f in $flavours; do
-		run_flavour "$f"
-	done
 
 	note "took $((SECONDS - t0)) s; logs in $B"
 	if [ $failed != 0 ]; then

@@ -191,18 +191,18 @@ make_initrd()
 }
 
 # list_selftests: the selftests to run, one a line: every executable *.sh
-# but lib.sh, and every program built from a *.c, filtered by
-# GRPSEC_TESTS (a name, with or without .sh, or a glob).
+# but lib.sh and *_lib.sh (helpers), and every program built from a *.c,
+# filtered by GRPSEC_TESTS (a name, with or without .sh, or a glob).
 list_selftests()
 {
 	local f n
 	(cd "$B/src/selftests" && for f in *.sh *.c; do
 		[ -e "$f" ] || continue
 		case $f in
-		lib.sh) continue ;;
+		lib.sh | *_lib.sh) continue ;;
 		*.c) f=${f%.c} ;;
 		esac
-		[ -f "$f" ] && [ -x "$f" ] || continue
+		{ [ -f "$f" ] && [ -x "$f" ]; } || continue
 		n=${f%.sh}
 		if [ -n "${GRPSEC_TESTS:-}" ]; then
 			# shellcheck disable=SC2254
@@ -220,7 +220,7 @@ list_selftests()
 # shellcheck disable=SC2086
 run_vm()
 {
-	local flavour=$1 kdir=$2 initrd=$3 results=$5 tmo=$6 interactive=${7:-}
+	local kdir=$2 initrd=$3 results=$5 tmo=$6 interactive=${7:-}
 	# loglevel=5 puts warnings (WARN_ON, lockdep) on the console too: with
 	# loglevel=4 only errors and worse would show.
 	local append="console=ttyS0 panic=-1 oops=panic loglevel=5"
