@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# 10,000 members: imported in bulk, dumped whole (one message per member,
+# resumed across many netlink dumps), and each one heard from once.
+
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/gateway_lib.sh"
+
+cleanup_test() { gw_cleanup; }
+
+require_root
+require_cmd grpsec grpsec-member grpsec-backend grpsec-keys
+module_load
+setup_namespaces
+keys_init
+
+S=aes-128-gcm
+N=10000
+gw_start mtu 8192 batch-max 255
+gw_group 7 anonymous $S 1 $N
+
+[ "$(n_gw grpsec group show 7 members | awk '{ print $2 }')" = $N ] ||
+	fail "group 7 does not count $N members"
+n_gw grpsec member show 7 epoch > "$K/dump"
+[ "$(wc -l < "$K/dump")" = $N ] ||
+	fail "the dump lists $(wc -l < "$K/dump") members, not $N"
+[ "$(awk '{ print $1 }' "$K/dump" | sort -u | wc -l)" = $N ] ||
+	fail "the dump repeats members"
+
+backend_start "$K/be.out" 7:anonymous:$S:1 -- --expect $N \
+	--timeout $((120 * TIMEOUT_SCALE))
+members 7 anonymous $S 1 $N 1 --burst > /dev/null
+backend_wait || fail "backend: $(cat "$K/be.out")"
+cat "$K/be.out"
+expect_stat verified $N 7
+checks=$(field tag_checks "$(cat "$K/be.out")")
+echo "# $N messages, $checks backend tag checks"
+exit $ksft_pass
