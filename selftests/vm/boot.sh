@@ -76,12 +76,13 @@ elif [ $# -gt 0 ]; then
 fi
 
 prepare_build_dir
+trap 'release_build_dir $?' EXIT
 work=$B/boot-$flavour
 mod=$B/mod-$flavour
 mkdir -p "$work"
 log=$B/log/boot-$flavour-build.log
 
-if ! k=$("$vm_dir/build-kernel.sh" "$flavour" 2> "$B/log/kernel-$flavour.log"); then
+if ! k=$(find_kernel "$flavour" 2> "$B/log/kernel-$flavour.log"); then
 	echo "boot.sh: kernel build failed, see $B/log/kernel-$flavour.log" >&2
 	exit 1
 fi

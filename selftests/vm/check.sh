@@ -27,7 +27,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 flavours=${GRPSEC_FLAVOURS:-normal debug}
-packages="build-essential pkg-config rsync perl cpio kmod bc flex bison
+packages="build-essential pkg-config rsync perl cpio kmod bc flex bison procps xz-utils
 	libelf-dev qemu-system-x86 busybox-static iproute2 linux-source-6.1
 	linux-headers-amd64 libnl-3-dev libnl-genl-3-dev libssl-dev
 	libsqlite3-dev"
@@ -90,7 +90,7 @@ build_kernels()
 	for f in $flavours; do
 		start=$SECONDS
 		note "$f kernel (a first build takes about 10 minutes)"
-		if kdir[$f]=$("$vm_dir/build-kernel.sh" "$f" 2> "$B/log/kernel-$f.log"); then
+		if kdir[$f]=$(find_kernel "$f" 2> "$B/log/kernel-$f.log"); then
 			report ok "$f/kernel-build" "$((SECONDS - start)) s"
 		else
 			kdir[$f]=
@@ -255,7 +255,7 @@ stop_vms()
 		pkill -TERM -P "$p" 2> /dev/null
 	done
 }
-trap stop_vms EXIT
+trap 'rc=$?; stop_vms; release_build_dir $rc' EXIT
 trap 'exit 130' INT TERM
 
 # prepare_flavour F: build the module against kernel F and the initramfs.

@@ -44,17 +44,37 @@ splat_re='^.*\[ *[0-9]+\.[0-9]+\] .*(BUG:|Kernel BUG|WARNING:|Oops|invalid opcod
 
 say() { echo "vm: $*" >&2; }
 
-# prepare_build_dir: create the build directory; a '*' .gitignore inside
-# keeps every artifact out of git without touching the tree's own
-# ignore rules.
+# prepare_build_dir: create the build directory and take it for this
+# run.  When another run (make check, boot.sh) holds it, this one works
+# in a private directory beside it instead, removed at exit when the run
+# passed: two runs must never share a build or a console log.  A '*'
+# .gitignore keeps every artifact out of git without touching the
+# tree's own ignore rules.
 prepare_build_dir()
 {
 	local rel first
+	mkdir -p "$B"
+	exec 9> "$B/.lock"
+	if ! flock -n 9; then
+		B=$B.$$
+		private_build=$B
+		say "another run holds the build directory; using $B"
+		mkdir -p "$B"
+	fi
 	mkdir -p "$B/log"
 	rel=${B#"$top"/}
 	[ "$rel" != "$B" ] || return 0
 	first=${rel%%/*}
 	[ -f "$top/$first/.gitignore" ] || echo '*' > "$top/$first/.gitignore"
+}
+
+# release_build_dir STATUS: at exit, remove a private build directory if
+# the run passed.
+release_build_dir()
+{
+	if [ -n "${private_build:-}" ] && [ "$1" = 0 ]; then
+		rm -rf "$private_build"
+	fi
 }
 
 # sync_tree DEST: copy the source tree to DEST, leaving out .git, the
@@ -73,6 +93,16 @@ sync_tree()
 	0 | 24) return 0 ;;
 	*) echo "$err" >&2; return "$rc" ;;
 	esac
+}
+
+# find_kernel FLAVOUR: build-kernel.sh under a lock, so that two runs
+# never build the same cache entry at once (the second waits and then
+# finds the kernel built).  Prints the kernel's build directory.
+find_kernel()
+{
+	local cache=${GRPSEC_CACHE:-/var/cache/grpsec}
+	mkdir -p "$cache"
+	flock "$cache/.build-lock" "$vm_dir/build-kernel.sh" "$1"
 }
 
 # kernel_release KDIR
