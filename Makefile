@@ -28,3 +28,10 @@ clean:
 -include selftests/vm/harness.mk
 
 .PHONY: all module userspace install clean
+
+# The demo boots the test VM (building what is missing) and runs
+# selftests/vm/demo.sh in it.
+demo:
+	selftests/vm/boot.sh selftests/vm/demo.sh
+
+.PHONY: demo
