@@ -1,0 +1,315 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The grpsec benchmark on one machine: members | gw | backend network
+# namespaces over veth (selftests/lib.sh), the same traffic through each
+# gateway in turn, then one table of ratios.  `make bench` runs it in the
+# test VM; on a machine with the module installed and the programs on
+# PATH it runs as it is (as root):
+#
+#	userspace/bench/bench-netns.sh [PHASE...]
+#
+# Phases (default: all of them):
+#   compare   4,096 members, 128-byte payloads, as fast as the window
+#             allows: the kernel module, the userspace gateway grpsec-gw
+#             (recvmmsg/sendmmsg, OpenSSL) and plain IP forwarding without
+#             crypto, each BENCH_REPEAT times (default 2), interleaved
+#   scale     the kernel module with 16 and with 65,536 members
+#   flood     the kernel module: rounds of valid frames, then of frames
+#             with a forged outer tag
+#   memory    kernel memory per member: /proc/slabinfo before and after
+#             importing BENCH_MEM_MEMBERS (default 65,536) members
+#
+# CPUs: the members and the backend (grpsec-bench) run on CPU 0, the
+# gateway on CPU 1: RPS steers the gateway's receive processing (softirq,
+# and so the module's per-CPU worker) to CPU 1, the backend's to CPU 0,
+# and grpsec-gw is pinned to CPU 1.  The gateway's CPU time is CPU 1's
+# busy time in /proc/stat (user, system, irq, softirq) during the run.
+#
+# Environment: BENCH_MEMBERS (4096), BENCH_MESSAGES (20 per member),
+# BENCH_PAYLOAD (128), BENCH_REPEAT (2), BENCH_BATCH_MAX (64),
+# BENCH_MTU (8972: a 9000-byte link between gateway and backend),
+# BENCH_FLUSH_USEC (2000), BENCH_OUT (directory for the JSON and summary
+# files, default a fresh one under /tmp), BENCH_GW_CPU (1), BENCH_CPU (0).
+# The summary lines are in $BENCH_OUT/summary, one JSON file per run.
+
+top=$(cd "$(dirname "$0")" && pwd)
+for d in "$top/../../selftests" /selftests; do
+	[ -f "$d/lib.sh" ] && break
+done
+# shellcheck source=../../selftests/lib.sh
+source "$d/lib.sh"
+# shellcheck source=../../selftests/gateway_lib.sh
+source "$d/gateway_lib.sh"
+
+MEMBERS=${BENCH_MEMBERS:-4096}
+MESSAGES=${BENCH_MESSAGES:-20}
+PAYLOAD=${BENCH_PAYLOAD:-128}
+REPEAT=${BENCH_REPEAT:-2}
+BATCH_MAX=${BENCH_BATCH_MAX:-64}
+MTU=${BENCH_MTU:-8972}
+FLUSH_USEC=${BENCH_FLUSH_USEC:-2000}
+MEM_MEMBERS=${BENCH_MEM_MEMBERS:-65536}
+BENCH_CPU=${BENCH_CPU:-0}
+GW_CPU=${BENCH_GW_CPU:-1}
+OUT=${BENCH_OUT:-$(mktemp -d /tmp/grpsec-bench.XXXXXX)}
+mkdir -p "$OUT"
+SUMMARY=$OUT/summary
+PHASES=${*:-compare scale flood memory}
+
+gw_pid=
+
+cleanup_test()
+{
+	userspace_gw_stop
+	gw_cleanup
+}
+
+require_root
+require_cmd grpsec grpsec-bench grpsec-gw grpsec-keys taskset
+[ "$(nproc)" -ge 2 ] || ksft_skip "the benchmark needs two CPUs"
+module_load
+setup_namespaces
+keys_init
+
+# Nothing of a burst may be lost before the gateway sees it: the backlog
+# of a CPU holds a whole round, the sockets' buffers too.
+echo 65536 > /proc/sys/net/core/netdev_max_backlog
+echo $((32 << 20)) > /proc/sys/net/core/rmem_max
+echo $((32 << 20)) > /proc/sys/net/core/wmem_max
+n_gw "$IP" link set gw-be mtu $((MTU + 28))
+n_be "$IP" link set be0 mtu $((MTU + 28))
+mask() { printf '%x' $((1 << $1)); }
+n_gw sh -c "echo $(mask "$GW_CPU") > /sys/class/net/gw-m/queues/rx-0/rps_cpus"
+n_be sh -c "echo $(mask "$BENCH_CPU") > /sys/class/net/be0/queues/rx-0/rps_cpus"
+
+cat > "$K/kstats" <<EOF
+#!/bin/sh
+"$IP" netns exec "$NS_GW" grpsec stats |
+	awk '/^total:/ { t = 1; next } /^[^ ]/ { t = 0 } t && NF == 2 { print \$1, \$2 }'
+EOF
+chmod +x "$K/kstats"
+
+# bench LABEL ARGS...: one run of grpsec-bench, JSON in $OUT/LABEL.json.
+bench()
+{
+	local label=$1
+	shift
+	echo "# === $label" >&2
+	run grpsec-bench --label "$label" --members-netns "$NS_M" \
+		--backend-netns "$NS_BE" --listen "$IP_BE:$BE_PORT" \
+		--cpus "$BENCH_CPU" --gw-cpus "$GW_CPU" \
+		--udp-netns "$NS_GW" --udp-netns "$NS_BE" \
+		--payload-size "$PAYLOAD" --progress 5 \
+		--json "$OUT/$label.json" --summary "$SUMMARY" "$@"
+}
+
+grpsec_args()
+{
+	echo --s-auth "$K/s_auth" --s-e2e "$K/s_e2e" --up-secret "$K/up" \
+		--gateway-id $GW_ID --mode identified --suite aes-128-gcm --epoch 1
+}
+
+# kernel_gw_start N: the module listens, with N members in group 1.
+kernel_gw_start()
+{
+	gw_start batch-max "$BATCH_MAX" mtu "$MTU" flush-usec "$FLUSH_USEC"
+	gw_group 1 identified aes-128-gcm 1 "$1" > /dev/null
+}
+
+kernel_gw_stop()
+{
+	n_gw grpsec listen 0
+	n_gw grpsec group del 1
+}
+
+# userspace_gw_start N: grpsec-gw on the gateway's CPU, N members.
+userspace_gw_start()
+{
+	rm -f "$K/gw.ready" "$K/gw.stats"
+	echo "+ [$NS_GW] taskset -c $GW_CPU grpsec-gw ... &" >&2
+	taskset -c "$GW_CPU" "$IP" netns exec "$NS_GW" grpsec-gw \
+		--listen $GW_PORT --backend "$IP_BE:$BE_PORT" --gateway $GW_ID \
+		--up-secret "$K/up" --group "1:identified:aes-128-gcm:1:$K/s_auth" \
+		--members "1:$1" --batch-max "$BATCH_MAX" --mtu "$MTU" \
+		--flush-ms "$(awk "BEGIN { print $FLUSH_USEC / 1000 }")" \
+		--timeout 86400 --stats-file "$K/gw.stats" \
+		--ready-file "$K/gw.ready" > "$K/gw.out" &
+	gw_pid=$!
+	wait_for 600 test -s "$K/gw.ready"
+}
+
+userspace_gw_stop()
+{
+	[ -n "$gw_pid" ] || return 0
+	kill "$gw_pid" 2> /dev/null
+	wait "$gw_pid" 2> /dev/null
+	gw_pid=
+}
+
+ustats()
+{
+	echo "kill -USR1 $gw_pid; sleep 0.3; cat $K/gw.stats"
+}
+
+forward()
+{
+	n_gw sh -c "echo $1 > /proc/sys/net/ipv4/ip_forward"
+}
+
+phase_compare()
+{
+	local r
+	for r in $(seq "$REPEAT"); do
+		kernel_gw_start "$MEMBERS"
+		# shellcheck disable=SC2046
+		bench "kernel.$r" --target "$IP_GW_M:$GW_PORT" \
+			--members "$MEMBERS" --messages "$MESSAGES" \
+			--gw-stats "$K/kstats" $(grpsec_args)
+		kernel_gw_stop
+
+		userspace_gw_start "$MEMBERS"
+		# shellcheck disable=SC2046
+		bench "userspace.$r" --target "$IP_GW_M:$GW_PORT" \
+			--members "$MEMBERS" --messages "$MESSAGES" \
+			--gw-stats "$(ustats)" $(grpsec_args)
+		userspace_gw_stop
+
+		forward 1
+		bench "forward.$r" --proto plain --target "$IP_BE:$BE_PORT" \
+			--members "$MEMBERS" --messages "$MESSAGES"
+		forward 0
+	done
+}
+
+phase_scale()
+{
+	local total=$((MEMBERS * MESSAGES)) n
+	for n in 16 65536; do
+		kernel_gw_start $n
+		# shellcheck disable=SC2046
+		bench "scale.$n" --target "$IP_GW_M:$GW_PORT" --members $n \
+			--messages $(((total + n - 1) / n)) \
+			--gw-stats "$K/kstats" $(grpsec_args)
+		kernel_gw_stop
+	done
+}
+
+phase_flood()
+{
+	local rounds=$((MESSAGES < 10 ? MESSAGES : 10))
+	kernel_gw_start "$MEMBERS"
+	# shellcheck disable=SC2046
+	bench flood.valid --target "$IP_GW_M:$GW_PORT" --members "$MEMBERS" \
+		--messages $rounds --burst --round-gap 200 \
+		--gw-stats "$K/kstats" $(grpsec_args)
+	# shellcheck disable=SC2046
+	bench flood.forged --target "$IP_GW_M:$GW_PORT" --members "$MEMBERS" \
+		--messages $rounds --burst --round-gap 400 --tamper-tag \
+		--gw-stats "$K/kstats" $(grpsec_args)
+	kernel_gw_stop
+}
+
+# slab_bytes: bytes held in slab objects, "CACHE BYTES" lines and a total.
+slab_bytes()
+{
+	awk 'NR > 2 { b = $2 * $4; s += b; print $1, b } END { print "TOTAL", s }' \
+		/proc/slabinfo
+}
+
+phase_memory()
+{
+	[ -r /proc/slabinfo ] || { echo "# no /proc/slabinfo: memory skipped" >&2; return 0; }
+	gw_start batch-max "$BATCH_MAX" mtu "$MTU"
+	n_gw grpsec group add 1 suite aes-128-gcm mode identified
+	grpsec-keys member --s-auth "$K/s_auth" --suite aes-128-gcm --group 1 \
+		--epoch 1 --member 1 --count "$MEM_MEMBERS" --import "$K/import.mem"
+	sync
+	sleep 1
+	slab_bytes > "$K/slab.0"
+	n_gw grpsec member import 1 "$K/import.mem" > /dev/null
+	sleep 1
+	slab_bytes > "$K/slab.1"
+	awk -v n="$MEM_MEMBERS" -v out="$OUT/memory.txt" '
+		FNR == NR { a[$1] = $2; next }
+		{ d = $2 - a[$1]
+		  if ($1 == "TOTAL") total = d
+		  else if (d / n >= 1) printf "memory: %-24s %+.1f B/member\n", $1, d / n > out }
+		END { printf "memory: per member %.0f B in slab objects (%d members)\n",
+			     total / n, n > out
+		      printf "label=memory members=%d bytes_per_member=%.0f\n", n, total / n }' \
+		"$K/slab.0" "$K/slab.1" >> "$SUMMARY"
+	cat "$OUT/memory.txt"
+	n_gw grpsec group del 1
+	n_gw grpsec listen 0
+}
+
+report()
+{
+	awk -v members="$MEMBERS" -v payload="$PAYLOAD" '
+	function f(line, k,   a, i, n) {
+		n = split(line, a, " ")
+		for (i = 1; i <= n; i++)
+			if (index(a[i], k "=") == 1)
+				return substr(a[i], length(k) + 2)
+		return ""
+	}
+	{ lab = f($0, "label"); split(lab, p, "."); v = p[1]; row[lab] = $0 }
+	v == "kernel" || v == "userspace" || v == "forward" {
+		n[v]++; pc = f($0, "per_cpu") + 0
+		sum[v] += pc; if (!(v in mn) || pc < mn[v]) mn[v] = pc; if (pc > mx[v]) mx[v] = pc
+		mps[v] += f($0, "mps"); us[v] += f($0, "us_per_msg")
+		p50[v] += f($0, "p50_us"); p99[v] += f($0, "p99_us")
+		lost[v] += f($0, "lost"); tag[v] += f($0, "tag_checks_per_10000")
+		util[v] += f($0, "gw_util"); batch[v] += f($0, "mean_batch")
+	}
+	END {
+		printf "\n%-12s %10s %10s %9s %9s %9s %8s %8s %9s %7s %7s\n", "gateway",
+		       "msg/s", "msg/CPU-s", "spread", "us/msg", "gw busy", "p50 us",
+		       "p99 us", "tags/10k", "batch", "lost"
+		split("kernel userspace forward", order, " ")
+		for (i = 1; i <= 3; i++) {
+			v = order[i]
+			if (!n[v]) continue
+			a = sum[v] / n[v]
+			printf "%-12s %10.0f %10.0f %8.1f%% %9.2f %8.0f%% %8.0f %8.0f %9.1f %7.1f %7d\n",
+			       v, mps[v] / n[v], a, a ? 100 * (mx[v] - mn[v]) / a : 0,
+			       us[v] / n[v], 100 * util[v] / n[v], p50[v] / n[v],
+			       p99[v] / n[v], v == "forward" ? 0 : tag[v] / n[v],
+			       batch[v] / n[v], lost[v]
+		}
+		printf "(%d members, %d-byte payloads, %d runs each; spread = (max - min) / mean of msg/CPU-s)\n",
+		       members, payload, n["kernel"]
+		if (n["kernel"] && n["forward"])
+			printf "kernel gateway CPU per message vs plain forwarding: %.2fx\n",
+			       (us["kernel"] / n["kernel"]) / (us["forward"] / n["forward"])
+		if (("scale.16" in row) && ("scale.65536" in row)) {
+			a = f(row["scale.16"], "per_cpu"); b = f(row["scale.65536"], "per_cpu")
+			printf "65,536 members vs 16: %.0f vs %.0f msg/CPU-s = %.0f%%\n", b, a, 100 * b / a
+		}
+		if (("flood.valid" in row) && ("flood.forged" in row)) {
+			a = f(row["flood.valid"], "per_cpu"); b = f(row["flood.forged"], "bad_tag_per_cpu")
+			printf "forged frames rejected %.0f/CPU-s vs valid processed %.0f/CPU-s = %.2fx\n", \
+			       b, a, a ? b / a : 0
+		}
+		if ("memory" in row)
+			printf "kernel memory per member: %s B (slab objects, %s members)\n", \
+			       f(row["memory"], "bytes_per_member"), f(row["memory"], "members")
+		if (n["kernel"] && n["userspace"] && sum["userspace"])
+			printf "speedup vs userspace gateway: %.1fx\n", sum["kernel"] / n["kernel"] / \
+			       (sum["userspace"] / n["userspace"])
+	}' "$SUMMARY"
+}
+
+: > "$SUMMARY"
+for phase in $PHASES; do
+	case $phase in
+	compare | scale | flood | memory) "phase_$phase" ;;
+	*) fail "unknown phase \"$phase\"" ;;
+	esac
+done
+echo "# results in $OUT" >&2
+echo "=== summary"
+cat "$SUMMARY"
+report
+exit $ksft_pass
