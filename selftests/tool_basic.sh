@@ -191,11 +191,27 @@ expect 2 n_gw grpsec show members
 expect "7
 8" eval "n_gw grpsec group show suite | cut -f1"
 
-# monitor joins the events group and waits for events.
-spawn "$NS_GW" grpsec monitor
-mon=$spawned
-sleep 1
-kill -0 "$mon" || fail "monitor exited"
+# monitor says when it has joined the events group, and ends cleanly on
+# its timeout (exit 3 if fewer events than its count came) or a signal.
+n_gw grpsec monitor timeout 1 > "$tmp/mon" 2> "$tmp/mon.err" ||
+	fail "monitor timeout 1 failed"
+grep -qx 'grpsec: listening for events' "$tmp/mon.err" ||
+	fail "monitor: no listening line"
+[ ! -s "$tmp/mon" ] || fail "monitor printed events of an idle gateway"
+rc=0
+n_gw grpsec monitor count 1 timeout 1 2> /dev/null || rc=$?
+[ $rc = 3 ] || fail "monitor count 1 timeout 1: exit $rc, want 3"
+for sig in TERM INT; do
+	rm -f "$tmp/mon.err"
+	# shellcheck disable=SC2016
+	spawn "$NS_GW" sh -c 'exec grpsec -j monitor 2> "$1"' sh "$tmp/mon.err"
+	mon=$spawned
+	wait_for 10 grep -q listening "$tmp/mon.err"
+	kill -s $sig "$mon"
+	rc=0
+	wait "$mon" || rc=$?
+	[ $rc = 0 ] || fail "monitor exited $rc on SIG$sig"
+done
 
 n_gw grpsec listen 0
 expect 0 n_gw grpsec show listen-port

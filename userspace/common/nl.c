@@ -195,8 +195,27 @@ int grpsec_nl_talk(struct grpsec_nl *nl, struct nl_msg *msg,
 	return talk_run(nl, &t);
 }
 
-/* Read multicast events until parse() returns NL_STOP or the socket fails. */
-int grpsec_nl_listen(struct grpsec_nl *nl, grpsec_nl_parse_t parse, void *arg)
+/*
+ * libnl checks sequence numbers unless a callback takes the check over; a
+ * NULL callback does not, so this one accepts every message.
+ */
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
+/*
+ * Read one message from a socket that joined the events group, without
+ * blocking: parse() sees every message it holds.  Events are unsolicited,
+ * so they carry no sequence number of ours and none is checked.  Returns
+ * 1 when a message was read, 0 when none was waiting, -ENOBUFS when the
+ * kernel dropped messages for want of buffer space (reading may go on),
+ * or another -errno.
+ */
+int grpsec_nl_read_event(struct grpsec_nl *nl, grpsec_nl_parse_t parse,
+			 void *arg)
 {
 	struct nl_cb *cb;
 	int ret;
@@ -204,21 +223,16 @@ int grpsec_nl_listen(struct grpsec_nl *nl, grpsec_nl_parse_t parse, void *arg)
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb)
 		return -ENOMEM;
-	/* Events are unsolicited: they carry no sequence number of ours. */
-	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, NULL, NULL);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, parse, arg);
-	for (;;) {
-		errno = 0;
-		ret = nl_recvmsgs(nl->sock, cb);
-		if (ret == -NLE_INTR)
-			continue;
-		if (ret < 0) {
-			ret = errno_or(-EIO);
-			break;
-		}
-	}
+	errno = 0;
+	ret = nl_recvmsgs(nl->sock, cb);
 	nl_cb_put(cb);
-	return ret;
+	if (ret == -NLE_AGAIN)
+		return 0;
+	if (ret < 0)
+		return errno_or(-EIO);
+	return 1;
 }
 
 struct nl_msg *grpsec_nl_msg(struct grpsec_nl *nl, uint8_t cmd, int flags)
@@ -251,14 +265,12 @@ void grpsec_nl_msg_free(struct nl_msg *msg)
 struct family_info {
 	int id;
 	uint32_t version;
-	int events_group;
 };
 
 static int parse_family(struct nl_msg *msg, void *arg)
 {
-	struct nlattr *tb[CTRL_ATTR_MAX + 1], *grp;
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
 	struct family_info *fi = arg;
-	int rem;
 
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, NULL))
 		return NL_SKIP;
@@ -266,19 +278,6 @@ static int parse_family(struct nl_msg *msg, void *arg)
 		fi->id = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
 	if (tb[CTRL_ATTR_VERSION])
 		fi->version = nla_get_u32(tb[CTRL_ATTR_VERSION]);
-	if (!tb[CTRL_ATTR_MCAST_GROUPS])
-		return NL_OK;
-	nla_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS], rem) {
-		struct nlattr *g[CTRL_ATTR_MCAST_GRP_MAX + 1];
-
-		if (nla_parse_nested(g, CTRL_ATTR_MCAST_GRP_MAX, grp, NULL))
-			continue;
-		if (!g[CTRL_ATTR_MCAST_GRP_NAME] || !g[CTRL_ATTR_MCAST_GRP_ID])
-			continue;
-		if (!strcmp(nla_get_string(g[CTRL_ATTR_MCAST_GRP_NAME]),
-			    GRPSEC_MCGRP_EVENTS))
-			fi->events_group = nla_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]);
-	}
 	return NL_OK;
 }
 
@@ -289,7 +288,7 @@ static int parse_family(struct nl_msg *msg, void *arg)
  */
 static int resolve_family(struct grpsec_nl *nl)
 {
-	struct family_info fi = { .id = -1, .events_group = -1 };
+	struct family_info fi = { .id = -1 };
 	struct nl_msg *msg;
 	int ret;
 
@@ -310,7 +309,6 @@ static int resolve_family(struct grpsec_nl *nl)
 		return ret;
 	nl->family = fi.id;
 	nl->version = fi.version;
-	nl->events_group = fi.events_group;
 	if (fi.version != GRPSEC_GENL_VERSION)
 		return GRPSEC_NL_E_VERSION;
 	return 0;
@@ -329,7 +327,6 @@ int grpsec_nl_open(struct grpsec_nl *nl)
 
 	memset(nl, 0, sizeof(*nl));
 	nl->family = -1;
-	nl->events_group = -1;
 	ext_reset(nl);
 
 	nl->sock = nl_socket_alloc();
@@ -366,13 +363,25 @@ void grpsec_nl_close(struct grpsec_nl *nl)
 	nl->sock = NULL;
 }
 
-/* Join the "events" multicast group; -ENOENT if the module has none. */
+/*
+ * Join the "events" multicast group, resolved by name as iw does, and
+ * make the socket non-blocking for grpsec_nl_read_event().  Returns 0,
+ * -ENOENT if the module has no such group, or -errno.
+ */
 int grpsec_nl_subscribe_events(struct grpsec_nl *nl)
 {
-	if (nl->events_group < 0)
-		return -ENOENT;
+	int group;
+
 	errno = 0;
-	if (nl_socket_add_membership(nl->sock, nl->events_group))
+	group = genl_ctrl_resolve_grp(nl->sock, GRPSEC_GENL_NAME,
+				      GRPSEC_MCGRP_EVENTS);
+	if (group == -NLE_OBJ_NOTFOUND)
+		return -ENOENT;
+	if (group < 0)
+		return errno_or(-EIO);
+	errno = 0;
+	if (nl_socket_add_membership(nl->sock, group) ||
+	    nl_socket_set_nonblocking(nl->sock))
 		return errno_or(-EIO);
 	return 0;
 }

@@ -20,7 +20,6 @@ struct grpsec_nl {
 	struct nl_sock *sock;
 	int family;		/* generic netlink family id */
 	uint32_t version;	/* family version the kernel announces */
-	int events_group;	/* multicast group id, or -1 if absent */
 
 	/* The extended ACK of the last failed (or warned) request. */
 	char ext_msg[512];
@@ -45,6 +44,7 @@ struct nl_msg *grpsec_nl_msg(struct grpsec_nl *nl, uint8_t cmd, int flags);
 void grpsec_nl_msg_free(struct nl_msg *msg);
 int grpsec_nl_talk(struct grpsec_nl *nl, struct nl_msg *msg,
 		   grpsec_nl_parse_t parse, void *arg);
-int grpsec_nl_listen(struct grpsec_nl *nl, grpsec_nl_parse_t parse, void *arg);
+int grpsec_nl_read_event(struct grpsec_nl *nl, grpsec_nl_parse_t parse,
+			 void *arg);
 
 #endif /* GRPSEC_COMMON_NL_H */

@@ -387,6 +387,30 @@ bool parse_upstream(struct nlattr *nest, struct upstream_rec *rec)
 	return true;
 }
 
+/* Unknown attributes are skipped: a newer kernel may add some. */
+bool parse_event(struct nlattr *nest, struct event_rec *rec)
+{
+	struct nlattr *tb[GRPSEC_A_EVENT_MAX + 1];
+	struct nlattr *ep;
+
+	memset(rec, 0, sizeof(*rec));
+	if (!nest || nla_parse_nested(tb, GRPSEC_A_EVENT_MAX, nest, NULL))
+		return false;
+	GET(get_u8, tb, GRPSEC_A_EVENT_TYPE, rec->type);
+	GET(get_u32, tb, GRPSEC_A_EVENT_GROUP, rec->group);
+	GET(get_u32, tb, GRPSEC_A_EVENT_MEMBER, rec->member);
+	GET(get_u32, tb, GRPSEC_A_EVENT_EPOCH, rec->epoch);
+	ep = tb[GRPSEC_A_EVENT_ENDPOINT];
+	if (ep && endpoint_from_attr(nla_data(ep), nla_len(ep), &rec->endpoint,
+				     &rec->endpoint_len))
+		rec->have |= 1ULL << GRPSEC_A_EVENT_ENDPOINT;
+	GET(get_u64, tb, GRPSEC_A_EVENT_COUNT, rec->count);
+	GET(get_u64, tb, GRPSEC_A_EVENT_LIMIT, rec->limit);
+	GET(get_u32, tb, GRPSEC_A_EVENT_ERROR, rec->error);
+	GET(get_u32, tb, GRPSEC_A_EVENT_SUPPRESSED, rec->suppressed);
+	return HAVE(rec, GRPSEC_A_EVENT_TYPE);
+}
+
 struct nlattr *msg_attr(struct nl_msg *msg, int type)
 {
 	return nlmsg_find_attr(nlmsg_hdr(msg), GENL_HDRLEN, type);

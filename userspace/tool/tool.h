@@ -17,6 +17,7 @@
 #define EXIT_OK		0
 #define EXIT_USAGE	1	/* bad command line or input file */
 #define EXIT_KERNEL	2	/* the kernel refused, or is not there */
+#define EXIT_TIMEOUT	3	/* monitor: fewer events than asked for in time */
 
 #define GRPSEC_KEY_MAX	32
 
@@ -130,6 +131,20 @@ struct upstream_rec {
 	struct stats_rec stats;
 };
 
+struct event_rec {
+	uint64_t have;		/* bit per GRPSEC_A_EVENT_* */
+	uint8_t type;
+	uint32_t group;
+	uint32_t member;
+	uint32_t epoch;
+	struct sockaddr_storage endpoint;
+	socklen_t endpoint_len;
+	uint64_t count;
+	uint64_t limit;
+	uint32_t error;
+	uint32_t suppressed;
+};
+
 #define HAVE(rec, attr)	(((rec)->have >> (attr)) & 1)
 
 int kernel_open(void);
@@ -145,6 +160,7 @@ bool parse_group(struct nlattr *nest, struct group_rec *rec);
 bool parse_member(struct nlattr *nest, struct member_rec *rec);
 bool parse_upstream(struct nlattr *nest, struct upstream_rec *rec);
 bool parse_stats(struct nlattr *nest, struct stats_rec *rec);
+bool parse_event(struct nlattr *nest, struct event_rec *rec);
 struct nlattr *msg_attr(struct nl_msg *msg, int type);
 
 int get_info(struct info_rec *rec);

@@ -48,6 +48,7 @@ check 0 'Usage: grpsec group add ID' group help
 check 0 'Usage: grpsec member import GROUP FILE' member help
 check 0 'Usage: grpsec member add GROUP ID' member add help
 check 0 'Usage: grpsec upstream set endpoint' upstream help
+check 0 '^Usage: grpsec monitor \[count N\] \[timeout SEC\]$' monitor help
 check 0 'Usage: grpsec listen PORT' listen help
 check 0 'Usage: grpsec syncconf FILE' syncconf help
 check 1 'invalid group command "frob"' group frob
@@ -99,6 +100,12 @@ check 1 'invalid field "colour"' show colour
 check 1 'a field and -j exclude each other' -j show dump
 check 1 'invalid counter "drop-everything"' stats drop-everything
 check 1 'unexpected argument "now"' monitor now
+check 1 'Usage: grpsec monitor \[count N\]' monitor now
+check 1 'invalid count "0"' monitor count 0
+check 1 'invalid count "-1"' monitor count -1
+check 1 'invalid timeout "0" \(1..31536000 seconds\)' monitor timeout 0
+check 1 'invalid timeout "1.5"' monitor timeout 1.5
+check 1 'missing value after "timeout"' monitor count 1 timeout
 
 # Files: read errors and bad lines name the file and the line.
 check 1 'cannot open "/nonexistent/members"' member import 7 /nonexistent/members
@@ -146,6 +153,7 @@ else
 	check 2 'not loaded' member show
 	check 0 'kernel module: not loaded' version
 	check 2 'not loaded' -j show
+	check 2 'not loaded' monitor count 1 timeout 1
 fi
 
 echo "$passed passed, $failed failed"
