@@ -39,7 +39,6 @@ static void group_free_rcu(struct rcu_head *rcu)
 
 	pr_debug("group %u freed\n", g->id);
 	free_percpu(g->stats);
-	xa_destroy(&g->members);
 	kfree(g);
 }
 
@@ -71,6 +70,8 @@ void grpsec_group_del(struct grpsec_net *gn, struct grpsec_group *g)
 	gn->nr_groups--;
 	xa_for_each(&g->members, id, m)
 		grpsec_member_del(gn, m);
+	/* Empty now; the xarray lock is never taken from softirq. */
+	xa_destroy(&g->members);
 	pr_debug("group %u deleted\n", g->id);
 	grpsec_group_put(g);
 }

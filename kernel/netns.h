@@ -12,6 +12,7 @@
 
 struct grpsec_upstream;
 struct grpsec_crypto;
+struct grpsec_rx_scratch;
 
 /* Frames waiting for one CPU's verification worker. */
 struct grpsec_rx_queue {
@@ -19,6 +20,7 @@ struct grpsec_rx_queue {
 	struct work_struct work;
 	struct grpsec_net *gn;
 	struct grpsec_crypto *crypto;
+	struct grpsec_rx_scratch *scratch;
 };
 
 /* One grpsec instance per network namespace. */

@@ -12,6 +12,7 @@
 #include <linux/grpsec.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/slab.h>
 #include <linux/udp.h>
 #include <net/sock.h>
 
@@ -96,6 +97,8 @@ struct rx_item {
 	struct sk_buff *skb;
 	struct grpsec_member *member;
 	u64 key_id;
+	int reason;
+	struct grpsec_batch_item item;
 	u8 key[GRPSEC_KEY_MAX];
 };
 
@@ -175,8 +178,9 @@ out_unlock:
 }
 
 /*
- * After the tag check: record the sequence number, count the message
- * against its epoch, and hand the inner part upstream.
+ * After the tag check: record the sequence number and count the message
+ * against its epoch.  Return: 0 when the inner part may go upstream
+ * (described in it->item), or a drop reason.
  */
 static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 {
@@ -185,16 +189,6 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	struct grpsec_group *g = m->group;
 	union grpsec_endpoint from;
 	u64 used;
-	struct grpsec_batch_item item = {
-		.mode = g->mode,
-		.suite = up->suite,
-		.group = up->group,
-		.epoch = up->epoch,
-		/* Anonymous groups never tell the backend who sent what. */
-		.member = g->mode == GRPSEC_MODE_IDENTIFIED ? up->member : 0,
-		.inner = up->inner,
-		.inner_len = up->inner_len,
-	};
 
 	if (result == -EBADMSG)
 		return GRPSEC_A_STATS_DROP_BAD_TAG;
@@ -222,10 +216,16 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_VERIFIED);
 	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_VERIFIED);
 	grpsec_member_count(m, GRPSEC_A_STATS_VERIFIED);
-	if (grpsec_upstream_add(gn, &item))
-		return GRPSEC_A_STATS_DROP_NO_UPSTREAM;
-	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_FORWARDED);
-	grpsec_member_count(m, GRPSEC_A_STATS_FORWARDED);
+	it->item = (struct grpsec_batch_item) {
+		.mode = g->mode,
+		.suite = up->suite,
+		.group = up->group,
+		.epoch = up->epoch,
+		/* Anonymous groups never tell the backend who sent what. */
+		.member = g->mode == GRPSEC_MODE_IDENTIFIED ? up->member : 0,
+		.inner = up->inner,
+		.inner_len = up->inner_len,
+	};
 	return 0;
 }
 
@@ -265,12 +265,16 @@ static void unknown_member_event(struct grpsec_net *gn, struct sk_buff *skb)
 	grpsec_event_raise(gn, &ev);
 }
 
-static void finish_one(struct grpsec_net *gn, struct rx_item *it,
-		       int result)
+/* Count the outcome, release the frame and the member. */
+static void release(struct grpsec_net *gn, struct rx_item *it)
 {
 	struct grpsec_member *m = it->member;
-	int reason = finish(gn, it, result);
+	int reason = it->reason;
 
+	if (!reason) {
+		grpsec_stats_inc(m->group->stats, GRPSEC_A_STATS_FORWARDED);
+		grpsec_member_count(m, GRPSEC_A_STATS_FORWARDED);
+	}
 	if (reason == GRPSEC_A_STATS_DROP_BAD_TAG ||
 	    reason == GRPSEC_A_STATS_DROP_REPLAY)
 		burst_event(gn, it, reason);
@@ -288,17 +292,31 @@ static void finish_one(struct grpsec_net *gn, struct rx_item *it,
 	grpsec_member_put(m);
 }
 
-static struct grpsec_crypto *rx_crypto(struct grpsec_rx_queue *q)
+/* A worker's per-batch state: too large for the stack, kept per queue. */
+struct grpsec_rx_scratch {
+	struct grpsec_verify v[GRPSEC_CRYPTO_LANES];
+	struct rx_item it[GRPSEC_CRYPTO_LANES];
+	const struct grpsec_batch_item *fwd[GRPSEC_CRYPTO_LANES];
+};
+
+/* Allocated on first use, by the queue's own worker. */
+static bool rx_state(struct grpsec_rx_queue *q)
 {
 	struct grpsec_crypto *c;
 
 	if (likely(q->crypto))
-		return q->crypto;
+		return true;
+	q->scratch = kzalloc(sizeof(*q->scratch), GFP_KERNEL);
+	if (!q->scratch)
+		return false;
 	c = grpsec_crypto_create();
-	if (IS_ERR(c))
-		return NULL;
+	if (IS_ERR(c)) {
+		kfree(q->scratch);
+		q->scratch = NULL;
+		return false;
+	}
 	q->crypto = c;
-	return c;
+	return true;
 }
 
 /**
@@ -309,13 +327,13 @@ void grpsec_receive_work(struct work_struct *work)
 {
 	struct grpsec_rx_queue *q = container_of(work, struct grpsec_rx_queue,
 						 work);
-	struct grpsec_verify v[GRPSEC_CRYPTO_LANES];
-	struct rx_item it[GRPSEC_CRYPTO_LANES];
+	const struct grpsec_batch_item **fwd;
 	struct grpsec_net *gn = q->gn;
 	struct sk_buff_head frames;
-	struct grpsec_crypto *c;
+	struct grpsec_verify *v;
 	struct sk_buff *skb;
-	unsigned int n, i;
+	struct rx_item *it;
+	unsigned int n, i, nfwd;
 	int reason;
 
 	__skb_queue_head_init(&frames);
@@ -323,12 +341,14 @@ void grpsec_receive_work(struct work_struct *work)
 	skb_queue_splice_init(&q->queue, &frames);
 	spin_unlock_bh(&q->queue.lock);
 
-	c = rx_crypto(q);
-	if (unlikely(!c)) {
+	if (unlikely(!rx_state(q))) {
 		while ((skb = __skb_dequeue(&frames)))
 			drop(gn, skb, GRPSEC_A_STATS_DROP_NOMEM);
 		return;
 	}
+	v = q->scratch->v;
+	it = q->scratch->it;
+	fwd = q->scratch->fwd;
 
 	while (!skb_queue_empty(&frames)) {
 		n = 0;
@@ -345,9 +365,20 @@ void grpsec_receive_work(struct work_struct *work)
 		}
 		if (!n)
 			break;
-		grpsec_crypto_verify(c, v, n);
+		grpsec_crypto_verify(q->crypto, v, n);
+		nfwd = 0;
+		for (i = 0; i < n; i++) {
+			it[i].reason = finish(gn, &it[i], v[i].result);
+			if (!it[i].reason)
+				fwd[nfwd++] = &it[i].item;
+		}
+		/* One upstream lock for the whole batch, not one a frame. */
+		if (nfwd && grpsec_upstream_add(gn, fwd, nfwd))
+			for (i = 0; i < n; i++)
+				if (!it[i].reason)
+					it[i].reason = GRPSEC_A_STATS_DROP_NO_UPSTREAM;
 		for (i = 0; i < n; i++)
-			finish_one(gn, &it[i], v[i].result);
+			release(gn, &it[i]);
 		cond_resched();
 	}
 	grpsec_upstream_kick(gn);
@@ -365,5 +396,7 @@ void grpsec_receive_purge(struct grpsec_net *gn)
 		skb_queue_purge(&q->queue);
 		grpsec_crypto_destroy(q->crypto);
 		q->crypto = NULL;
+		kfree_sensitive(q->scratch);
+		q->scratch = NULL;
 	}
 }

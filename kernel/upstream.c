@@ -261,36 +261,40 @@ bool grpsec_upstream_get(struct grpsec_net *gn,
 }
 
 /**
- * grpsec_upstream_add - queue one verified inner part for the backend
+ * grpsec_upstream_add - queue verified inner parts for the backend
  * @gn: the instance
- * @item: the entry
+ * @items: the entries, in order
+ * @n: how many
  *
- * Return: 0, or -ENOTCONN when no upstream is configured.
+ * An entry larger than an empty batch (an MTU set too small for it) is
+ * counted as a send error and skipped.
+ *
+ * Return: 0, or -ENOTCONN when no upstream is configured (none queued).
  */
 int grpsec_upstream_add(struct grpsec_net *gn,
-			const struct grpsec_batch_item *item)
+			const struct grpsec_batch_item *const *items,
+			unsigned int n)
 {
 	struct grpsec_upstream *up = gn->up;
-	int err = 0;
+	unsigned int i;
 
 	mutex_lock(&up->lock);
 	if (!up->configured) {
-		err = -ENOTCONN;
-		goto out_unlock;
+		mutex_unlock(&up->lock);
+		return -ENOTCONN;
 	}
-	if (!grpsec_batch_fits(&up->batch, item->inner_len))
-		flush_locked(up);
-	if (grpsec_batch_add(&up->batch, item)) {
-		/* Larger than an empty batch: the MTU is too small. */
-		grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_TX_ERRORS);
-		err = -EMSGSIZE;
-		goto out_unlock;
+	for (i = 0; i < n; i++) {
+		if (!grpsec_batch_fits(&up->batch, items[i]->inner_len))
+			flush_locked(up);
+		if (grpsec_batch_add(&up->batch, items[i])) {
+			grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_TX_ERRORS);
+			continue;
+		}
+		if (up->batch.count >= up->info.batch_max)
+			flush_locked(up);
 	}
-	if (up->batch.count >= up->info.batch_max)
-		flush_locked(up);
-out_unlock:
 	mutex_unlock(&up->lock);
-	return err;
+	return 0;
 }
 
 /*

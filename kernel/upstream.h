@@ -41,7 +41,8 @@ int grpsec_upstream_del(struct grpsec_net *gn);
 bool grpsec_upstream_get(struct grpsec_net *gn,
 			 struct grpsec_upstream_info *info);
 int grpsec_upstream_add(struct grpsec_net *gn,
-			const struct grpsec_batch_item *item);
+			const struct grpsec_batch_item *const *items,
+			unsigned int n);
 void grpsec_upstream_kick(struct grpsec_net *gn);
 
 #endif /* _GRPSEC_UPSTREAM_H */

@@ -49,6 +49,8 @@ struct grpsec_backend {
 	unsigned int suite;
 	struct grpsec_aead up;		/* K_up, decrypt */
 	uint64_t last_seq;
+	uint64_t seq_floor;
+	struct grpsec_window batches;	/* batch sequences seen */
 	uint64_t hk0, hk1;		/* hash key of the tables */
 	struct table groups;		/* struct be_group */
 	struct table members;		/* struct be_member */
@@ -186,6 +188,7 @@ int grpsec_backend_new(const struct grpsec_backend_config *cfg, struct grpsec_ba
 	be->gateway = cfg->gateway;
 	be->suite = cfg->suite;
 	be->last_seq = cfg->batch_seq_floor;
+	be->seq_floor = cfg->batch_seq_floor;
 	err = grpsec_random(k, sizeof(k));
 	if (err)
 		goto out_free;
@@ -471,8 +474,12 @@ int grpsec_backend_open_batch(struct grpsec_backend *be, const uint8_t *buf, siz
 		be->stats.batch_bad_gateway++;
 		return -EPROTO;
 	}
-	/* Stale batches are refused before any crypto is spent on them. */
-	if (b.seq <= be->last_seq) {
+	/*
+	 * Stale batches are refused before any crypto is spent on them.  A
+	 * gateway sends from whichever CPU verified the frames, so batches
+	 * may arrive out of order: a window, not a high-water mark.
+	 */
+	if (b.seq <= be->seq_floor || !grpsec_window_check(&be->batches, b.seq)) {
 		be->stats.batch_replay++;
 		return -ESTALE;
 	}
@@ -483,7 +490,9 @@ int grpsec_backend_open_batch(struct grpsec_backend *be, const uint8_t *buf, siz
 		be->stats.batch_bad_tag++;
 		return err;
 	}
-	be->last_seq = b.seq;
+	grpsec_window_update(&be->batches, b.seq);
+	if (b.seq > be->last_seq)
+		be->last_seq = b.seq;
 	be->stats.batches_ok++;
 
 	while ((err = grpsec_batch_entry_next(&b, &off, &e)) > 0) {

@@ -453,7 +453,9 @@ struct grpsec_backend_config {
 	unsigned int suite;		/* suite of K_up */
 	const uint8_t *upstream_key;	/* K_up */
 	/*
-	 * Batches with a sequence <= batch_seq_floor are refused.  A backend
+	 * Batches with a sequence <= batch_seq_floor are refused, and so is
+	 * a batch sequence seen before or more than 1024 behind the newest
+	 * (batches may arrive out of order).  A backend
 	 * that restarts with the same K_up passes the last sequence it
 	 * accepted (or a value from its clock); 0 accepts any first batch.
 	 */

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite grpsec_member: key slots, the replay window behind them,
+ * epoch rollover and retirement, key replacement racing a verification,
+ * epoch message limits, and burst counting.
+ */
+#include <kunit/test.h>
+#include <linux/rcupdate.h>
+
+#include "../group.c"
+#include "../member.c"
+
+static const u8 key1[16] = { 1 }, key2[16] = { 2 }, key3[16] = { 3 };
+
+static struct grpsec_member *new_member(struct kunit *test, u64 limit)
+{
+	struct grpsec_group_cfg cfg = {
+		.id = 7, .suite = GRPSEC_SUITE_AES128_GCM, .msg_limit = limit,
+	};
+	struct grpsec_group *g = grpsec_group_create(&cfg);
+	struct grpsec_member *m;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(g));
+	m = grpsec_member_create(g, 9);
+	grpsec_group_put(g);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(m));
+	return m;
+}
+
+static u64 slot_id(struct grpsec_member *m, u32 epoch)
+{
+	struct grpsec_keyslot *s;
+	u64 id = 0;
+
+	rcu_read_lock();
+	s = grpsec_member_slot(m, epoch);
+	if (s)
+		id = s->key_id;
+	rcu_read_unlock();
+	return id;
+}
+
+static const union grpsec_endpoint from = {
+	.v4 = { .sin_family = AF_INET, .sin_port = 1234 },
+};
+
+static void member_slots_by_epoch(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 0);
+
+	KUNIT_EXPECT_EQ(test, slot_id(m, 1), 0ULL);
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 1, 2, key2, 16), 0);
+	KUNIT_EXPECT_NE(test, slot_id(m, 1), 0ULL);
+	KUNIT_EXPECT_NE(test, slot_id(m, 2), 0ULL);
+	KUNIT_EXPECT_NE(test, slot_id(m, 1), slot_id(m, 2));
+	KUNIT_EXPECT_EQ(test, slot_id(m, 3), 0ULL);
+	grpsec_member_clear_key(m, GRPSEC_KEY_SLOT_NEXT);
+	KUNIT_EXPECT_EQ(test, slot_id(m, 2), 0ULL);
+	KUNIT_EXPECT_NE(test, slot_id(m, 1), 0ULL);
+	grpsec_member_put(m);
+}
+
+static void member_accept_replay(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 0);
+	u64 id;
+
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
+	id = slot_id(m, 1);
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 5, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 5, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 4, &from));
+	KUNIT_EXPECT_EQ(test, m->last_seq, 5ULL);
+	KUNIT_EXPECT_EQ(test, m->endpoint.v4.sin_port, (__be16)1234);
+
+	/* The same key again (a configuration sync) keeps the window. */
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
+	KUNIT_EXPECT_EQ(test, slot_id(m, 1), id);
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 5, &from));
+
+	/* A different key is a new slot: the old id is refused. */
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key3, 16), 0);
+	KUNIT_EXPECT_NE(test, slot_id(m, 1), id);
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 6, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 1), 5, &from));
+	grpsec_member_put(m);
+}
+
+static void member_rollover(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 0);
+	u64 id1, id2;
+
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 1, 2, key2, 16), 0);
+	id1 = slot_id(m, 1);
+	id2 = slot_id(m, 2);
+
+	/* Both epochs are accepted while the rollover runs. */
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 1, &from));
+	KUNIT_EXPECT_NE(test, m->rollover_since, 0UL);
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id1, 100, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 2, &from));
+	KUNIT_EXPECT_EQ(test, slot_id(m, 1), id1);
+
+	/* Past the grace period, the next frame retires epoch 1. */
+	m->rollover_since = jiffies - GRPSEC_ROLLOVER_GRACE - 1;
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 3, &from));
+	KUNIT_EXPECT_EQ(test, slot_id(m, 1), 0ULL);
+	KUNIT_EXPECT_EQ(test, slot_id(m, 2), id2);
+	KUNIT_EXPECT_EQ(test, m->rollover_since, 0UL);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(m->slot[1]));
+	/* The window moved with the key: old sequences stay refused. */
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id2, 2, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id1, 101, &from));
+	grpsec_member_put(m);
+}
+
+static void member_epoch_limit(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 3);
+	struct grpsec_group *g = m->group;
+
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 1), 1ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 1), 2ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 2), 1ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 1), 3ULL);
+	KUNIT_EXPECT_GT(test, grpsec_group_use(g, 1), g->msg_limit);
+	/* A third epoch takes the older one's place and starts at 1. */
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 3), 1ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 2), 2ULL);
+	grpsec_member_put(m);
+}
+
+static void member_burst_threshold(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 0);
+	int i;
+
+	for (i = 1; i < GRPSEC_BURST_THRESHOLD; i++)
+		KUNIT_EXPECT_EQ(test, grpsec_member_burst(m, false), 0U);
+	KUNIT_EXPECT_EQ(test, grpsec_member_burst(m, false),
+			(u32)GRPSEC_BURST_THRESHOLD);
+	KUNIT_EXPECT_EQ(test, grpsec_member_burst(m, false), 0U);
+	/* Replays count apart from bad tags. */
+	KUNIT_EXPECT_EQ(test, grpsec_member_burst(m, true), 0U);
+	grpsec_member_put(m);
+}
+
+/* Keys and members are freed after a grace period, by this module. */
+static void member_suite_exit(struct kunit_suite *suite)
+{
+	rcu_barrier();
+	rcu_barrier();
+}
+
+static struct kunit_case member_test_cases[] = {
+	KUNIT_CASE(member_slots_by_epoch),
+	KUNIT_CASE(member_accept_replay),
+	KUNIT_CASE(member_rollover),
+	KUNIT_CASE(member_epoch_limit),
+	KUNIT_CASE(member_burst_threshold),
+	{}
+};
+
+static struct kunit_suite member_suite = {
+	.name = "grpsec_member",
+	.suite_exit = member_suite_exit,
+	.test_cases = member_test_cases,
+};
+
+kunit_test_suites(&member_suite);
