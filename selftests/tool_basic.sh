@@ -213,6 +213,13 @@ for sig in TERM INT; do
 	[ $rc = 0 ] || fail "monitor exited $rc on SIG$sig"
 done
 
+# upstream del ends the association; without one it is refused.
+n_gw grpsec upstream del
+expect "(none)" n_gw grpsec upstream show dump
+! n_gw grpsec upstream del 2> "$tmp/err" || false
+grep -q 'kernel reports: .*no upstream configured$' "$tmp/err" ||
+	fail "upstream del without an upstream: $(cat "$tmp/err")"
+
 n_gw grpsec listen 0
 expect 0 n_gw grpsec show listen-port
 exit $ksft_pass

@@ -153,4 +153,39 @@ grep -q 'c.conf:[0-9]*: cannot open key file ".*7/missing.key"' "$tmp/err" ||
 	fail "syncconf: no message for the missing key"
 n_gw2 grpsec showconf keydir "$keys" > "$tmp/e.conf"
 diff -u "$tmp/d.conf" "$tmp/e.conf" || fail "a failed syncconf changed something"
+
+# A file without member 7/2's next key and without [Upstream]: syncconf
+# empties that key slot and deletes the upstream.
+sed -e 's| next-epoch 4 next-key 7/2.4.key||' -e '/^\[Upstream\]$/,/^$/d' \
+	"$tmp/d.conf" > "$tmp/f.conf"
+! grep -q Upstream "$tmp/f.conf" || fail "f.conf still has an upstream"
+n_gw2 grpsec syncconf "$tmp/f.conf" dry-run > "$tmp/plan"
+diff -u - "$tmp/plan" <<PLAN || fail "syncconf plans the wrong changes"
+upstream del
+member 7/2 set next-epoch none
+PLAN
+n_gw2 grpsec syncconf "$tmp/f.conf" 2> "$tmp/err"
+! grep -v '^+ ' "$tmp/err" || fail "syncconf complained"
+[ -z "$(n_gw2 grpsec syncconf "$tmp/f.conf" dry-run)" ] ||
+	fail "syncconf left differences"
+[ "$(n_gw2 grpsec member show 7 next-epoch)" = "1${T}(none)
+2${T}(none)
+4${T}(none)" ] || fail "7/2 kept its next key"
+[ "$(n_gw2 grpsec upstream show dump)" = "(none)" ] ||
+	fail "syncconf kept the upstream"
+n_gw2 grpsec showconf keydir "$keys" > "$tmp/g.conf"
+diff -u "$tmp/f.conf" "$tmp/g.conf" || fail "showconf differs after syncconf"
+
+# setconf installs the upstream of a file that has one, and deletes it
+# for a file that has none.  (Their keys where showconf names them.)
+mkdir -p "$keys/10"
+cp "$keys/10-1.key" "$keys/10/1.9.key"
+n_gw2 grpsec setconf "$tmp/d.conf"
+[ "$(n_gw2 grpsec upstream show endpoint)" = 127.0.0.1:7001 ] ||
+	fail "setconf did not install the upstream"
+n_gw2 grpsec setconf "$tmp/f.conf"
+[ "$(n_gw2 grpsec upstream show dump)" = "(none)" ] ||
+	fail "setconf kept the upstream"
+# Having none to delete is fine.
+n_gw2 grpsec setconf "$tmp/f.conf"
 exit $ksft_pass

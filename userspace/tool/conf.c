@@ -453,7 +453,7 @@ out:
 
 struct kmember {
 	uint32_t group, id, epoch, next_epoch;
-	bool has_next, has_endpoint;
+	bool has_epoch, has_next, has_endpoint;
 	struct sockaddr_storage endpoint;
 	socklen_t endpoint_len;
 };
@@ -505,6 +505,7 @@ static int kstate_member(const struct member_rec *m, void *arg)
 	km->id = m->id;
 	km->epoch = m->epoch;
 	km->next_epoch = m->next_epoch;
+	km->has_epoch = HAVE(m, GRPSEC_A_MEMBER_EPOCH);
 	km->has_next = HAVE(m, GRPSEC_A_MEMBER_NEXT_EPOCH);
 	km->has_endpoint = HAVE(m, GRPSEC_A_MEMBER_ENDPOINT);
 	km->endpoint = m->endpoint;
@@ -547,6 +548,7 @@ static int kstate_read(struct kstate *k)
 struct plan {
 	bool set_listen;
 	bool set_upstream;
+	bool del_upstream;
 	uint32_t *del_groups;
 	size_t ndel_groups;
 	struct conf_group **new_groups;
@@ -708,8 +710,9 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 	p->set_upstream = c->has_upstream && upstream_differs(c, k);
 	if (p->set_upstream && verbose)
 		printf("upstream set\n");
-	if (!c->has_upstream && k->up_configured)
-		warn_msg("the file has no [Upstream]; the kernel's stays (it cannot be removed)");
+	p->del_upstream = !c->has_upstream && k->up_configured;
+	if (p->del_upstream && verbose)
+		printf("upstream del\n");
 
 	p->del_groups = calloc(k->ngroups + 1, sizeof(*p->del_groups));
 	p->new_groups = calloc(c->ngroups + 1, sizeof(*p->new_groups));
@@ -809,7 +812,8 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 			char what[160] = "";
 			size_t off = 0;
 
-			if (cm->epoch != km->epoch) {
+			/* The kernel's current slot may have been emptied. */
+			if (!km->has_epoch || cm->epoch != km->epoch) {
 				d.has_key = d.has_epoch = true;
 				d.epoch = cm->epoch;
 				d.key = cm->key;
@@ -826,10 +830,11 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 				off += snprintf(what + off, sizeof(what) - off,
 						" next-epoch %u", cm->next_epoch);
 			}
-			if (!cm->has_next && km->has_next)
-				warn_msg("%s:%u: member %u/%u keeps its next key (epoch %u): a key slot cannot be emptied",
-					 cm->file, cm->line, cm->group, cm->id,
-					 km->next_epoch);
+			if (!cm->has_next && km->has_next) {
+				d.clear_next = true;
+				off += snprintf(what + off, sizeof(what) - off,
+						" next-epoch none");
+			}
 			if (cm->has_endpoint &&
 			    (!km->has_endpoint ||
 			     !endpoint_equal(&cm->endpoint, cm->endpoint_len,
@@ -841,7 +846,8 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 				snprintf(what + off, sizeof(what) - off,
 					 " endpoint %s", ep);
 			}
-			if (d.has_key || d.has_next || d.has_endpoint) {
+			if (d.has_key || d.has_next || d.clear_next ||
+			    d.has_endpoint) {
 				s = grow(&p->set_members, &p->nset_members,
 					 &p->cap_set);
 				if (!s) {
@@ -907,6 +913,8 @@ static int plan_apply(struct conf *c, struct plan *p)
 		if (upstream_send(&c->up, where))
 			ret = EXIT_KERNEL;
 	}
+	if (p->del_upstream && upstream_del(true))
+		ret = EXIT_KERNEL;
 	if (p->ndel_members) {
 		member_batch(GRPSEC_CMD_DEL_MEMBER, p->del_members,
 			     p->ndel_members, &failed);
@@ -1012,6 +1020,9 @@ int cmd_setconf(int argc, char **argv)
 		ret = key_resolve(&c.up.key, suite_key_len(suite), where);
 		key_wipe(&c.up.key);
 	}
+	/* A file without [Upstream] leaves none; one with it replaces it. */
+	if (!ret && !c.has_upstream)
+		ret = upstream_del(true);
 	if (!ret)
 		ret = clear_all();
 	if (!ret)

@@ -21,7 +21,7 @@ static const struct {
 	{ "show", cmd_show, "Show the whole configuration and state (the default)" },
 	{ "group", cmd_group, "Add, change, delete or show groups" },
 	{ "member", cmd_member, "Add, change, delete, show or import members" },
-	{ "upstream", cmd_upstream, "Set or show the gateway-to-backend association" },
+	{ "upstream", cmd_upstream, "Set, delete or show the gateway-to-backend association" },
 	{ "listen", cmd_listen, "Open the device-facing UDP port (0 closes it)" },
 	{ "stats", cmd_stats, "Show counters, every drop reason by name" },
 	{ "monitor", cmd_monitor, "Print the kernel's events as they arrive" },

@@ -179,6 +179,17 @@ static int put_key(struct nl_msg *msg, uint8_t slot, uint32_t epoch,
 	return 0;
 }
 
+/* In a SET, a slot named without key data is emptied. */
+static int put_empty_slot(struct nl_msg *msg, uint8_t slot)
+{
+	struct nlattr *nest = nla_nest_start(msg, GRPSEC_A_MEMBER_KEY);
+
+	if (!nest || nla_put_u8(msg, GRPSEC_A_KEY_SLOT, slot))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int put_member(struct nl_msg *msg, uint8_t cmd,
 		      const struct member_spec *spec)
 {
@@ -194,6 +205,8 @@ static int put_member(struct nl_msg *msg, uint8_t cmd,
 		if (spec->has_next &&
 		    put_key(msg, GRPSEC_KEY_SLOT_NEXT, spec->next_epoch,
 			    &spec->next_key))
+			return -EMSGSIZE;
+		if (spec->clear_next && put_empty_slot(msg, GRPSEC_KEY_SLOT_NEXT))
 			return -EMSGSIZE;
 		if (spec->has_endpoint &&
 		    put_endpoint(msg, GRPSEC_A_MEMBER_ENDPOINT, &spec->endpoint,

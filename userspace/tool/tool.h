@@ -185,6 +185,7 @@ struct member_spec {
 	bool has_next;
 	uint32_t next_epoch;
 	struct key_ref next_key;
+	bool clear_next;	/* SET: empty the next key slot */
 	bool has_endpoint;
 	struct sockaddr_storage endpoint;
 	socklen_t endpoint_len;
@@ -229,6 +230,7 @@ struct upstream_spec {
 int upstream_parse(char **argv, int argc, struct upstream_spec *us,
 		   const char *usage, const char *dir, const char *where);
 int upstream_send(struct upstream_spec *us, const char *where);
+int upstream_del(bool missing_ok);
 int upstream_complete(const struct upstream_spec *us, const char *usage,
 		      const char *where);
 void upstream_spec_free(struct upstream_spec *us);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * grpsec upstream set|show, grpsec listen
+ * grpsec upstream set|del|show, grpsec listen
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 static const char usage_set[] =
 	"upstream set endpoint ADDR:PORT gateway-id N key FILE [suite S] [batch-max N] [flush-usec N] [mtu N] [seq N]";
+static const char usage_del[] = "upstream del";
 static const char usage_show[] =
 	"upstream show [endpoint|gateway-id|suite|batch-max|flush-usec|mtu|seq|dump]";
 
@@ -133,6 +135,29 @@ int upstream_send(struct upstream_spec *us, const char *where)
 	return kernel_request(msg, NULL, NULL, "setting the upstream");
 }
 
+/*
+ * End the association (the kernel sends a pending batch first).  With
+ * missing_ok, having none is not an error: setconf and syncconf only want
+ * it gone.
+ */
+int upstream_del(bool missing_ok)
+{
+	struct nl_msg *msg = kernel_msg(GRPSEC_CMD_DEL_UPSTREAM, 0);
+	int ret;
+
+	if (!msg)
+		return EXIT_KERNEL;
+	ret = grpsec_nl_talk(&nl, msg, NULL, NULL);
+	if (ret == -ENOENT && missing_ok)
+		ret = 0;
+	if (ret)
+		kernel_report(msg, ret, "deleting the upstream", NULL);
+	else if (nl.has_ext_msg)
+		warn_msg("kernel says: %s", nl.ext_msg);
+	grpsec_nl_msg_free(msg);
+	return ret ? EXIT_KERNEL : 0;
+}
+
 /* The kernel takes an upstream whole: these three are always needed. */
 int upstream_complete(const struct upstream_spec *us, const char *usage,
 		      const char *where)
@@ -178,6 +203,18 @@ static int upstream_set(int argc, char **argv)
 	return ret;
 }
 
+static int upstream_del_cmd(int argc, char **argv)
+{
+	int ret;
+
+	if (argc > 1)
+		return usage_fail(usage_del, "unexpected argument \"%s\"", argv[1]);
+	ret = kernel_open();
+	if (ret)
+		return ret;
+	return upstream_del(false);
+}
+
 static int upstream_show_cmd(int argc, char **argv)
 {
 	return upstream_show(argc, argv, usage_show);
@@ -185,6 +222,7 @@ static int upstream_show_cmd(int argc, char **argv)
 
 static const struct subcommand upstream_cmds[] = {
 	{ "set", upstream_set, usage_set },
+	{ "del", upstream_del_cmd, usage_del },
 	{ "show", upstream_show_cmd, usage_show },
 	{ NULL, NULL, NULL },
 };

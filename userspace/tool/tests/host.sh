@@ -48,6 +48,7 @@ check 0 'Usage: grpsec group add ID' group help
 check 0 'Usage: grpsec member import GROUP FILE' member help
 check 0 'Usage: grpsec member add GROUP ID' member add help
 check 0 'Usage: grpsec upstream set endpoint' upstream help
+check 0 'Usage: grpsec upstream del$' upstream help
 check 0 '^Usage: grpsec monitor \[count N\] \[timeout SEC\]$' monitor help
 check 0 'Usage: grpsec listen PORT' listen help
 check 0 'Usage: grpsec syncconf FILE' syncconf help
@@ -93,6 +94,8 @@ check 1 'invalid flush-usec "49"' upstream set flush-usec 49
 check 1 'invalid mtu "127"' upstream set mtu 127
 check 1 'invalid suite "aes"' upstream set suite aes
 check 1 'invalid upstream field "colour"' upstream show colour
+check 1 'unexpected argument "now"' upstream del now
+check 1 'Usage: grpsec upstream del' upstream del now
 
 check 1 'invalid port "65536"' listen 65536
 check 1 'missing port' listen
@@ -154,6 +157,7 @@ else
 	check 0 'kernel module: not loaded' version
 	check 2 'not loaded' -j show
 	check 2 'not loaded' monitor count 1 timeout 1
+	check 2 'not loaded' upstream del
 fi
 
 echo "$passed passed, $failed failed"
