@@ -821,10 +821,17 @@ static int upstream_del_doit(struct sk_buff *skb, struct genl_info *info)
 static int upstream_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct grpsec_net *gn = info_net(info);
+	static const int upstream_counters[] = {
+		GRPSEC_A_STATS_FORWARDED, GRPSEC_A_STATS_BATCHES,
+		GRPSEC_A_STATS_BATCH_BYTES, GRPSEC_A_STATS_TX_ERRORS,
+		GRPSEC_A_STATS_DROP_NO_UPSTREAM,
+	};
+	struct grpsec_stats all, stats = { };
 	struct grpsec_upstream_info up;
 	struct sk_buff *msg;
 	struct nlattr *nest;
 	void *hdr;
+	int i;
 
 	if (!grpsec_upstream_get(gn, &up)) {
 		NL_SET_ERR_MSG_MOD(info->extack, "no upstream configured");
@@ -846,6 +853,12 @@ static int upstream_get_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u16(msg, GRPSEC_A_UPSTREAM_MTU, up.mtu) ||
 	    nla_put_u64_64bit(msg, GRPSEC_A_UPSTREAM_SEQ, up.seq,
 			      GRPSEC_A_UPSTREAM_PAD))
+		goto out_free_msg;
+	/* The namespace's counters that describe the upstream. */
+	grpsec_stats_sum(gn->stats, &all);
+	for (i = 0; i < ARRAY_SIZE(upstream_counters); i++)
+		stats.c[upstream_counters[i]] = all.c[upstream_counters[i]];
+	if (put_stats(msg, GRPSEC_A_UPSTREAM_STATS, &stats))
 		goto out_free_msg;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);

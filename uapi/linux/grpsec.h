@@ -73,7 +73,10 @@
  *                                     payload bytes per batch
  *     GRPSEC_A_UPSTREAM_SEQ           set: u64 floor for the next batch
  *                                     sequence; dump: next sequence
- *     GRPSEC_A_UPSTREAM_STATS         dump, nest of GRPSEC_A_STATS_*
+ *     GRPSEC_A_UPSTREAM_STATS         dump, nest of GRPSEC_A_STATS_*: the
+ *                                     namespace's forwarded, batches,
+ *                                     batch_bytes, tx_errors and
+ *                                     drop_no_upstream; the rest are 0
  *
  * GRPSEC_CMD_GET_STATS (doit)
  *   reply: GRPSEC_A_STATS (nest of GRPSEC_A_STATS_*), this namespace's
