@@ -30,7 +30,7 @@ flavours=${GRPSEC_FLAVOURS:-normal debug}
 packages="build-essential pkg-config rsync perl cpio kmod bc flex bison procps xz-utils
 	libelf-dev qemu-system-x86 busybox-static iproute2 linux-source-6.1
 	linux-headers-amd64 libnl-3-dev libnl-genl-3-dev libssl-dev
-	libsqlite3-dev"
+	libsqlite3-dev clang-14 libclang-rt-14-dev"
 
 passed=0
 failed=0
@@ -356,9 +356,26 @@ collect_flavour()
 	[ $failed = "$failed0" ] || note "$f console log: $con"
 }
 
+# fuzz_smoke: a short libFuzzer run of every fuzz target (the frame
+# parsers of the kernel and libgrpsec, the backend's batch opener).
+fuzz_smoke()
+{
+	local log=$B/log/fuzz-smoke.log
+
+	[ -f "$B/src/userspace/fuzz/Makefile" ] || return 0
+	if make -C "$B/src/userspace" fuzz-smoke \
+		FUZZ_SMOKE_TIME="${GRPSEC_FUZZ_TIME:-10}" > "$log" 2>&1; then
+		report ok host/fuzz-smoke "${GRPSEC_FUZZ_TIME:-10} s per target"
+	else
+		report FAIL host/fuzz-smoke "log: $log"
+		excerpt < "$log"
+	fi
+}
+
 host_checks()
 {
 	run_host_unit_tests
+	fuzz_smoke
 	if [ -n "$1" ]; then
 		run_checkpatch "$1"
 	else
