@@ -26,6 +26,7 @@ struct grpsec_group *grpsec_group_create(const struct grpsec_group_cfg *cfg)
 	g->mode = cfg->mode;
 	g->flags = cfg->flags;
 	g->msg_limit = cfg->msg_limit ?: GRPSEC_MSG_LIMIT_DEFAULT;
+	g->rate_limit = cfg->rate_limit;
 	xa_init(&g->members);
 	spin_lock_init(&g->use_lock);
 	refcount_set(&g->refs, 1);

@@ -24,6 +24,7 @@ struct grpsec_group {
 	u8 mode;
 	u32 flags;
 	u64 msg_limit;
+	u32 rate_limit;			/* frames/s per member, 0 = none */
 	u32 nr_members;
 	struct xarray members;		/* member id -> member, RCU readers */
 	spinlock_t use_lock;
@@ -39,6 +40,7 @@ struct grpsec_group_cfg {
 	u8 mode;
 	u32 flags;
 	u64 msg_limit;
+	u32 rate_limit;
 };
 
 #define GRPSEC_MSG_LIMIT_DEFAULT	BIT_ULL(32)

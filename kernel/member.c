@@ -266,3 +266,29 @@ u32 grpsec_member_burst(struct grpsec_member *m, bool replay)
 	spin_unlock(&m->lock);
 	return n == GRPSEC_BURST_THRESHOLD ? n : 0;
 }
+
+/**
+ * grpsec_member_rate_ok - count one frame against the member's rate
+ * @m: the member
+ * @limit: frames per second allowed, 0 for no limit
+ *
+ * A fixed one-second window: cheap, and enough to stop one device from
+ * taking the gateway's crypto for itself.
+ *
+ * Return: true if the frame is within the limit.
+ */
+bool grpsec_member_rate_ok(struct grpsec_member *m, u32 limit)
+{
+	bool ok;
+
+	if (!limit)
+		return true;
+	spin_lock(&m->lock);
+	if (time_after(jiffies, m->rate_start + HZ)) {
+		m->rate_start = jiffies;
+		m->rate_count = 0;
+	}
+	ok = ++m->rate_count <= limit;
+	spin_unlock(&m->lock);
+	return ok;
+}

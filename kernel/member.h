@@ -45,6 +45,8 @@ struct grpsec_member {
 	u64 last_seq;
 	unsigned long burst_start;	/* jiffies; bad tags, replays */
 	u32 burst[2];
+	unsigned long rate_start;	/* jiffies; frames in this second */
+	u32 rate_count;
 	atomic64_t stats[__GRPSEC_A_STATS_MAX];
 	refcount_t refs;
 	struct rcu_head rcu;
@@ -61,6 +63,7 @@ void grpsec_member_clear_key(struct grpsec_member *m, int slot);
 void grpsec_member_set_endpoint(struct grpsec_member *m,
 				const union grpsec_endpoint *ep);
 struct grpsec_keyslot *grpsec_member_slot(struct grpsec_member *m, u32 epoch);
+bool grpsec_member_rate_ok(struct grpsec_member *m, u32 limit);
 u32 grpsec_member_burst(struct grpsec_member *m, bool replay);
 bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 			  const union grpsec_endpoint *from);

@@ -29,6 +29,7 @@ static const struct nla_policy group_policy[GRPSEC_A_GROUP_MAX + 1] = {
 	[GRPSEC_A_GROUP_MODE] = NLA_POLICY_MAX(NLA_U8, GRPSEC_MODE_MAX),
 	[GRPSEC_A_GROUP_FLAGS] = NLA_POLICY_MASK(NLA_U32, __GRPSEC_GROUP_F_ALL),
 	[GRPSEC_A_GROUP_MSG_LIMIT] = NLA_POLICY_MIN(NLA_U64, 1),
+	[GRPSEC_A_GROUP_RATE_LIMIT] = { .type = NLA_U32 },
 	[GRPSEC_A_GROUP_MEMBERS] = { .type = NLA_REJECT },
 	[GRPSEC_A_GROUP_STATS] = { .type = NLA_REJECT },
 };
@@ -275,6 +276,8 @@ static int group_new_doit(struct sk_buff *skb, struct genl_info *info)
 		cfg.flags = nla_get_u32(tb[GRPSEC_A_GROUP_FLAGS]);
 	if (tb[GRPSEC_A_GROUP_MSG_LIMIT])
 		cfg.msg_limit = nla_get_u64(tb[GRPSEC_A_GROUP_MSG_LIMIT]);
+	if (tb[GRPSEC_A_GROUP_RATE_LIMIT])
+		cfg.rate_limit = nla_get_u32(tb[GRPSEC_A_GROUP_RATE_LIMIT]);
 	if (cfg.flags & GRPSEC_GROUP_F_TERMINATE) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_GROUP_FLAGS],
 				    "terminate mode is not supported yet");
@@ -330,6 +333,9 @@ static int group_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[GRPSEC_A_GROUP_MSG_LIMIT])
 		WRITE_ONCE(g->msg_limit,
 			   nla_get_u64(tb[GRPSEC_A_GROUP_MSG_LIMIT]));
+	if (tb[GRPSEC_A_GROUP_RATE_LIMIT])
+		WRITE_ONCE(g->rate_limit,
+			   nla_get_u32(tb[GRPSEC_A_GROUP_RATE_LIMIT]));
 	gn->generation++;
 out_unlock:
 	mutex_unlock(&gn->lock);
@@ -373,6 +379,8 @@ static int fill_group(struct sk_buff *skb, struct grpsec_group *g)
 	    nla_put_u32(skb, GRPSEC_A_GROUP_FLAGS, g->flags) ||
 	    nla_put_u64_64bit(skb, GRPSEC_A_GROUP_MSG_LIMIT,
 			      READ_ONCE(g->msg_limit), GRPSEC_A_GROUP_PAD) ||
+	    nla_put_u32(skb, GRPSEC_A_GROUP_RATE_LIMIT,
+			READ_ONCE(g->rate_limit)) ||
 	    nla_put_u32(skb, GRPSEC_A_GROUP_MEMBERS, g->nr_members) ||
 	    put_stats(skb, GRPSEC_A_GROUP_STATS, &stats)) {
 		nla_nest_cancel(skb, nest);

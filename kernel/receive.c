@@ -156,6 +156,8 @@ static int prepare(struct grpsec_net *gn, struct rx_item *it,
 		reason = GRPSEC_A_STATS_DROP_STALE_EPOCH;
 	else if (grpsec_replay_seen(&slot->replay, up->seq))
 		reason = GRPSEC_A_STATS_DROP_REPLAY;
+	else if (!grpsec_member_rate_ok(m, READ_ONCE(g->rate_limit)))
+		reason = GRPSEC_A_STATS_DROP_RATE_LIMIT;
 	if (reason) {
 		grpsec_stats_inc(g->stats, reason);
 		grpsec_member_count(m, reason);

@@ -5,8 +5,8 @@
 # own reason (namespace, group and member), and never reaches the
 # backend: forged tags, replays, bad versions, truncated and oversized
 # frames, unknown groups and members, stale epochs, a suite that is not
-# the group's, an epoch past its message limit, and frames verified while
-# no upstream is configured.
+# the group's, an epoch past its message limit, a member over its rate,
+# and frames verified while no upstream is configured.
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
@@ -31,8 +31,8 @@ expect_stat verified $N 1
 
 gw_start
 gw_group 2 anonymous $S 1 $N 1 msg-limit 50
-backend_start "$K/be.out" 1:identified:$S:1 2:anonymous:$S:1 -- \
-	--expect 60 --timeout $((60 * TIMEOUT_SCALE))
+backend_start "$K/be.out" 1:identified:$S:1 2:anonymous:$S:1 \
+	3:identified:$S:1 -- --idle $((5 * TIMEOUT_SCALE)) --timeout $((60 * TIMEOUT_SCALE))
 
 # drop_case COUNTER COUNT GROUP grpsec-member options...
 drop_case()
@@ -73,10 +73,19 @@ members 2 anonymous $S 1 1 60 > /dev/null
 wait_stat drop-epoch-limit 10
 expect_stat verified 50 2
 
+# One member over its group's rate: 5 frames a second, 20 sent at once.
+gw_group 3 identified $S 1 1 1 rate-limit 5
+members 3 identified $S 1 1 20 --burst > /dev/null
+wait_for 20 eval '[ $(( $(stat verified 3) + $(stat drop-rate-limit 3) )) -ge 20 ]' ||
+	fail "rate-limited frames unaccounted for"
+[ "$(stat drop-rate-limit 3)" -ge 1 ] || fail "no frame dropped over the rate"
+echo "# group 3: $(stat verified 3) verified, $(stat drop-rate-limit 3) over the rate"
+
 backend_wait || fail "backend: $(cat "$K/be.out")"
 cat "$K/be.out"
-# The backend saw only what was verified: the 10 replayed originals and
-# the 50 messages under the limit, and nothing else.
+# The backend saw only what was verified: the 10 replayed originals, the
+# 50 messages under the epoch limit and group 3's within its rate.
+expect_field "$K/be.out" unique $((60 + $(stat verified 3)))
 expect_field "$K/be.out" duplicates 0
 expect_field "$K/be.out" bad_tag 0
 expect_field "$K/be.out" replay 0

@@ -28,6 +28,8 @@
  *     GRPSEC_A_GROUP_MODE             set(new)/dump, u8 enum grpsec_mode
  *     GRPSEC_A_GROUP_FLAGS            set/dump, u32 GRPSEC_GROUP_F_*
  *     GRPSEC_A_GROUP_MSG_LIMIT        set/dump, u64 messages per epoch
+ *     GRPSEC_A_GROUP_RATE_LIMIT       set/dump, u32 frames per second and
+ *                                     member, 0 = none (default)
  *     GRPSEC_A_GROUP_MEMBERS          dump, u32 number of members
  *     GRPSEC_A_GROUP_STATS            dump, nest of GRPSEC_A_STATS_*
  *
@@ -211,6 +213,7 @@ enum grpsec_group_attr {
 	GRPSEC_A_GROUP_MEMBERS,		/* dump, u32 */
 	GRPSEC_A_GROUP_STATS,		/* dump, nest GRPSEC_A_STATS_* */
 	GRPSEC_A_GROUP_PAD,
+	GRPSEC_A_GROUP_RATE_LIMIT,	/* set/dump, u32 frames/s per member */
 
 	__GRPSEC_A_GROUP_MAX,
 	GRPSEC_A_GROUP_MAX = __GRPSEC_A_GROUP_MAX - 1,
@@ -304,6 +307,7 @@ enum grpsec_stats_attr {
 	GRPSEC_A_STATS_DROP_NOMEM,
 	GRPSEC_A_STATS_TX_ERRORS,	/* upstream send failures */
 	GRPSEC_A_STATS_PAD,
+	GRPSEC_A_STATS_DROP_RATE_LIMIT,	/* member over its group's rate */
 
 	__GRPSEC_A_STATS_MAX,
 	GRPSEC_A_STATS_MAX = __GRPSEC_A_STATS_MAX - 1,

@@ -10,8 +10,8 @@
 #include "tool.h"
 
 static const char usage_add[] =
-	"group add ID [suite aes-128-gcm|aes-256-gcm|chacha20-poly1305] [mode anonymous|identified] [msg-limit N]";
-static const char usage_set[] = "group set ID msg-limit N";
+	"group add ID [suite aes-128-gcm|aes-256-gcm|chacha20-poly1305] [mode anonymous|identified] [msg-limit N] [rate-limit N]";
+static const char usage_set[] = "group set ID [msg-limit N] [rate-limit N]";
 static const char usage_del[] = "group del ID";
 static const char usage_show[] =
 	"group show [ID] [suite|mode|flags|msg-limit|members|dump]";
@@ -21,6 +21,8 @@ struct group_args {
 	bool has_suite, has_mode, has_limit;
 	uint8_t suite, mode;
 	uint64_t msg_limit;
+	uint32_t rate_limit;
+	bool has_rate;
 };
 
 static int parse_group_args(int argc, char **argv, bool add,
@@ -38,7 +40,7 @@ static int parse_group_args(int argc, char **argv, bool add,
 		const char *key = argv[i], *val = argv[i + 1];
 
 		if (strcmp(key, "suite") && strcmp(key, "mode") &&
-		    strcmp(key, "msg-limit"))
+		    strcmp(key, "msg-limit") && strcmp(key, "rate-limit"))
 			return usage_fail(usage, "invalid argument \"%s\"", key);
 		if (!val)
 			return usage_fail(usage, "missing value after \"%s\"", key);
@@ -50,6 +52,10 @@ static int parse_group_args(int argc, char **argv, bool add,
 			if (!parse_mode(val, &ga->mode))
 				return usage_fail(usage, "invalid mode \"%s\"", val);
 			ga->has_mode = true;
+		} else if (!strcmp(key, "rate-limit")) {
+			if (!parse_u32(val, &ga->rate_limit, 0, UINT32_MAX))
+				return usage_fail(usage, "invalid rate limit \"%s\"", val);
+			ga->has_rate = true;
 		} else {
 			if (!parse_u64(val, &ga->msg_limit, 1, UINT64_MAX))
 				return usage_fail(usage, "invalid message limit \"%s\"", val);
@@ -59,7 +65,7 @@ static int parse_group_args(int argc, char **argv, bool add,
 	if (!add && (ga->has_suite || ga->has_mode))
 		return usage_fail(usage,
 				  "a group's suite and mode cannot change; delete the group and add it again");
-	if (!add && !ga->has_limit)
+	if (!add && !ga->has_limit && !ga->has_rate)
 		return usage_fail(usage, "nothing to set");
 	return 0;
 }
@@ -90,6 +96,27 @@ int group_send(uint8_t cmd, uint32_t id, const uint8_t *suite,
 	return kernel_request(msg, NULL, NULL, what);
 }
 
+/* The per-member rate limit, set on its own (0 lifts it). */
+static int group_send_rate(uint32_t id, uint32_t rate)
+{
+	struct nl_msg *msg = kernel_msg(GRPSEC_CMD_SET_GROUP, 0);
+	struct nlattr *nest;
+	char what[64];
+
+	if (!msg)
+		return EXIT_KERNEL;
+	nest = nla_nest_start(msg, GRPSEC_A_GROUP);
+	if (!nest || nla_put_u32(msg, GRPSEC_A_GROUP_ID, id) ||
+	    nla_put_u32(msg, GRPSEC_A_GROUP_RATE_LIMIT, rate)) {
+		grpsec_nl_msg_free(msg);
+		err_msg("out of message space");
+		return EXIT_KERNEL;
+	}
+	nla_nest_end(msg, nest);
+	snprintf(what, sizeof(what), "setting the rate limit of group %u", id);
+	return kernel_request(msg, NULL, NULL, what);
+}
+
 static int group_add(int argc, char **argv)
 {
 	struct group_args ga;
@@ -106,8 +133,11 @@ static int group_add(int argc, char **argv)
 	ret = kernel_open();
 	if (ret)
 		return ret;
-	return group_send(GRPSEC_CMD_NEW_GROUP, ga.id, &ga.suite, &ga.mode,
-			  ga.has_limit ? &ga.msg_limit : NULL);
+	ret = group_send(GRPSEC_CMD_NEW_GROUP, ga.id, &ga.suite, &ga.mode,
+			 ga.has_limit ? &ga.msg_limit : NULL);
+	if (!ret && ga.has_rate)
+		ret = group_send_rate(ga.id, ga.rate_limit);
+	return ret;
 }
 
 static int group_set(int argc, char **argv)
@@ -121,8 +151,12 @@ static int group_set(int argc, char **argv)
 	ret = kernel_open();
 	if (ret)
 		return ret;
-	return group_send(GRPSEC_CMD_SET_GROUP, ga.id, NULL, NULL,
-			  &ga.msg_limit);
+	if (ga.has_limit)
+		ret = group_send(GRPSEC_CMD_SET_GROUP, ga.id, NULL, NULL,
+				 &ga.msg_limit);
+	if (!ret && ga.has_rate)
+		ret = group_send_rate(ga.id, ga.rate_limit);
+	return ret;
 }
 
 static int group_del(int argc, char **argv)

@@ -394,6 +394,7 @@ static const char *const stats_names[] = {
 	[GRPSEC_A_STATS_DROP_QUEUE_FULL] = "drop-queue-full",
 	[GRPSEC_A_STATS_DROP_NOMEM] = "drop-nomem",
 	[GRPSEC_A_STATS_TX_ERRORS] = "tx-errors",
+	[GRPSEC_A_STATS_DROP_RATE_LIMIT] = "drop-rate-limit",
 };
 
 const char *stats_name(int attr)
