@@ -28,14 +28,20 @@
 # CPUs: the members and the backend (grpsec-bench) run on CPU 0, the
 # gateway on CPU 1: RPS steers the gateway's receive processing (softirq,
 # and so the module's per-CPU worker) to CPU 1, the backend's to CPU 0,
-# and grpsec-gw is pinned to CPU 1.  The gateway's CPU time is CPU 1's
-# busy time in /proc/stat (user, system, irq, softirq) during the run.
+# and grpsec-gw is pinned to CPU 1.  The gateway's CPU time is what a
+# SCHED_IDLE busy loop on CPU 1 lost during the run (grpsec-bench --soak);
+# CPU 1's busy time in /proc/stat is reported beside it (tick sampled, it
+# overstates light, bursty loads).
 #
 # Both gateways get large socket buffers: grpsec-gw asks for 8 MiB, and
 # net.core.wmem_default is raised to 4 MiB before the module's upstream
 # socket is made (with the default 208 KiB, batches of 9 KB waiting in the
 # backend's backlog fill it and the module drops whole batches, counted
 # as tx-errors).
+#
+# BENCH_PERF=/path/to/perf profiles the gateway's CPU during every run
+# (perf record -e cpu-clock, the only event without a PMU) and prints the
+# hottest symbols after it.
 #
 # Environment: BENCH_MEMBERS (4096), BENCH_MESSAGES (20 per member),
 # BENCH_PAYLOAD (128), BENCH_REPEAT (2), BENCH_BATCH_MAX (64),
@@ -106,15 +112,31 @@ chmod +x "$K/kstats"
 # bench LABEL ARGS...: one run of grpsec-bench, JSON in $OUT/LABEL.json.
 bench()
 {
-	local label=$1
+	local label=$1 prof=
 	shift
 	echo "# === $label" >&2
+	if [ -n "${BENCH_PERF:-}" ]; then
+		"$BENCH_PERF" record -q -e cpu-clock -C "$GW_CPU" -g \
+			-o "$OUT/$label.perf" > "$OUT/$label.perf.log" 2>&1 &
+		prof=$!
+		sleep 1
+	fi
 	run grpsec-bench --label "$label" --members-netns "$NS_M" \
 		--backend-netns "$NS_BE" --listen "$IP_BE:$BE_PORT" \
 		--cpus "$BENCH_CPU" --gw-cpus "$GW_CPU" \
 		--udp-netns "$NS_GW" --udp-netns "$NS_BE" \
-		--payload-size "$PAYLOAD" --progress 5 --window 1024 \
+		--payload-size "$PAYLOAD" --progress 5 --window 1024 --soak \
 		--json "$OUT/$label.json" --summary "$SUMMARY" "$@"
+	if [ -n "$prof" ]; then
+		kill -INT "$prof" 2> /dev/null || true
+		wait "$prof" || true
+		echo "# perf: the gateway CPU during $label, by symbol" >&2
+		"$BENCH_PERF" report -i "$OUT/$label.perf" --stdio --no-children \
+			--sort sym -g none --percent-limit 0.7 2> /dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 45
+		"$BENCH_PERF" report -i "$OUT/$label.perf" --stdio --no-children \
+			--sort dso -g none 2> /dev/null | grep -v '^#' | grep -v '^$' | head -n 8
+	fi
 }
 
 grpsec_args()
@@ -232,6 +254,7 @@ phase_flood()
 	# shellcheck disable=SC2046
 	bench flood.forged --target "$IP_GW_M:$GW_PORT" --members "$MEMBERS" \
 		--messages $rounds --burst --round-gap 400 --tamper-tag \
+		--seq-start $((rounds + 1)) \
 		--gw-stats "$K/kstats" $(grpsec_args)
 	kernel_gw_stop
 }
@@ -280,9 +303,19 @@ report()
 				return substr(a[i], length(k) + 2)
 		return ""
 	}
-	{ lab = f($0, "label"); split(lab, p, "."); v = p[1]; row[lab] = $0 }
+	# The median of the values of variant v, vals[v, 1..n[v]].
+	function median(v,   i, j, t, a, k) {
+		k = n[v]
+		for (i = 1; i <= k; i++) a[i] = vals[v, i]
+		for (i = 2; i <= k; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	{ lab = f($0, "label"); split(lab, p, "[.]"); v = p[1]; row[lab] = $0 }
 	(v == "kernel" || v == "userspace" || v == "forward") && p[2] ~ /^[0-9]+$/ {
-		n[v]++; pc = f($0, "per_cpu") + 0
+		n[v]++; pc = f($0, "per_cpu") + 0; vals[v, n[v]] = pc
 		sum[v] += pc; if (!(v in mn) || pc < mn[v]) mn[v] = pc; if (pc > mx[v]) mx[v] = pc
 		mps[v] += f($0, "mps"); us[v] += f($0, "us_per_msg")
 		p50[v] += f($0, "p50_us"); p99[v] += f($0, "p99_us")
@@ -293,18 +326,20 @@ report()
 		printf "\n%-12s %10s %10s %9s %9s %9s %8s %8s %9s %7s %7s\n", "gateway",
 		       "msg/s", "msg/CPU-s", "spread", "us/msg", "gw busy", "p50 us",
 		       "p99 us", "tags/10k", "batch", "lost"
+		printf "%-12s %10s %10s %9s %9s %9s %8s %8s %9s %7s %7s\n", "", "mean",
+		       "median", "", "mean", "mean", "mean", "mean", "mean", "mean", "sum"
 		split("kernel userspace forward", order, " ")
 		for (i = 1; i <= 3; i++) {
 			v = order[i]
 			if (!n[v]) continue
-			a = sum[v] / n[v]
+			a = sum[v] / n[v]; med[v] = median(v)
 			printf "%-12s %10.0f %10.0f %8.1f%% %9.2f %8.0f%% %8.0f %8.0f %9.1f %7.1f %7d\n",
-			       v, mps[v] / n[v], a, a ? 100 * (mx[v] - mn[v]) / a : 0,
+			       v, mps[v] / n[v], med[v], a ? 100 * (mx[v] - mn[v]) / a : 0,
 			       us[v] / n[v], 100 * util[v] / n[v], p50[v] / n[v],
 			       p99[v] / n[v], v == "forward" ? 0 : tag[v] / n[v],
 			       batch[v] / n[v], lost[v]
 		}
-		printf "(%d members, %d-byte payloads, %d runs each; spread = (max - min) / mean of msg/CPU-s)\n",
+		printf "(%d members, %d-byte payloads, %d runs each; msg/CPU-s is the median, spread its (max - min) / mean)\n",
 		       members, payload, n["kernel"]
 		for (i = 1; i <= 3; i++) {
 			v = order[i] ".latency"
@@ -328,9 +363,8 @@ report()
 		if ("memory" in row)
 			printf "kernel memory per member: %s B (slab objects, %s members)\n", \
 			       f(row["memory"], "bytes_per_member"), f(row["memory"], "members")
-		if (n["kernel"] && n["userspace"] && sum["userspace"])
-			printf "speedup vs userspace gateway: %.1fx\n", sum["kernel"] / n["kernel"] / \
-			       (sum["userspace"] / n["userspace"])
+		if (n["kernel"] && n["userspace"] && med["userspace"])
+			printf "speedup vs userspace gateway: %.1fx\n", med["kernel"] / med["userspace"]
 	}' "$SUMMARY"
 }
 

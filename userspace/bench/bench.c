@@ -76,6 +76,9 @@ static const char usage_text[] =
 "  --cpus LIST    run the members and the backend on these CPUs (\"0\", \"0,2-3\")\n"
 "  --gw-cpus LIST the CPUs whose busy time is the gateway's\n"
 "  --gw-procstat CMD  prints the gateway's /proc/stat (default: read it here)\n"
+"  --soak         measure the gateway's CPU time with a SCHED_IDLE busy\n"
+"                 loop on each --gw-cpus CPU (the gateway runs on this\n"
+"                 machine): time the loop lost is time the gateway used\n"
 "  --gw-stats CMD prints the gateway's counters, NAME VALUE or NAME=VALUE;\n"
 "                 run before and after, the differences are reported\n"
 "  --udp-netns NS UDP receive-buffer errors of NS are reported (repeatable)\n"
@@ -96,7 +99,7 @@ enum {
 	OPT_S_AUTH, OPT_S_E2E, OPT_K_G, OPT_GATEWAY_ID, OPT_UP_SECRET, OPT_K_UP,
 	OPT_UP_SUITE, OPT_M_NETNS, OPT_B_NETNS, OPT_CPUS, OPT_GW_CPUS, OPT_GW_PROCSTAT,
 	OPT_GW_STATS, OPT_UDP_NETNS, OPT_LABEL, OPT_JSON, OPT_SUMMARY, OPT_PROGRESS, OPT_GAP,
-	OPT_BACKEND_VERIFY, OPT_SEQ_START,
+	OPT_BACKEND_VERIFY, OPT_SEQ_START, OPT_SOAK,
 	OPT_HELP,
 };
 
@@ -141,6 +144,7 @@ static const struct option options[] = {
 	{ "round-gap", required_argument, NULL, OPT_GAP },
 	{ "backend-verify", required_argument, NULL, OPT_BACKEND_VERIFY },
 	{ "seq-start", required_argument, NULL, OPT_SEQ_START },
+	{ "soak", no_argument, NULL, OPT_SOAK },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -165,7 +169,7 @@ struct config {
 	size_t payload_size;
 	double rate, drain_ms, timeout, progress, gap_ms;
 	uint32_t window;
-	bool burst, seal_inline, tamper, quiet, light;
+	bool burst, seal_inline, tamper, quiet, light, soak;
 	unsigned int sockets, batch;
 	unsigned int mode, suite, up_suite;
 	uint8_t s_auth[GRPSEC_SECRET_LEN], s_e2e[GRPSEC_SECRET_LEN];
@@ -369,6 +373,9 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_SUMMARY:
 			c->summary = optarg;
 			break;
+		case OPT_SOAK:
+			c->soak = true;
+			break;
 		case OPT_SEQ_START:
 			c->seq_start = opt_u64("--seq-start", optarg, 1, UINT64_MAX / 2);
 			break;
@@ -433,6 +440,8 @@ static void parse(int argc, char **argv, struct config *c)
 		}
 		c->have_k_up = true;
 	}
+	if (c->soak && !c->have_gw_cpus)
+		usage_error("--soak needs --gw-cpus");
 	if (c->light && c->proto == PROTO_GRPSEC && c->mode != GRPSEC_MODE_IDENTIFIED)
 		usage_error("--backend-verify batch needs --mode identified");
 	/* A tampered flood never reaches the backend: nothing to wait for. */
@@ -668,6 +677,89 @@ static void stack_drops_read(struct stack_drops *d)
 		d->udp_rcvbuf[i] = udp_rcvbuf_errors();
 		netns_leave(self);
 	}
+}
+
+/*
+ * CPU time by soaking: a SCHED_IDLE thread spins on each gateway CPU and
+ * counts its loops.  Anything else that wants the CPU (the gateway's
+ * softirqs, workers, processes) takes it from the spinner at once, so the
+ * gateway's share is 1 - (loops per second now / loops per second alone).
+ * Unlike the tick-sampled /proc/stat, this does not depend on when ticks
+ * fall (tick sampling overstates short, tick-correlated bursts of work).
+ */
+struct soaker {
+	pthread_t th;
+	int cpu;
+	uint64_t loops;			/* updated every SOAK_CHUNK loops */
+};
+
+#define SOAK_CHUNK 4096
+
+static struct soaker soakers[MAX_CPUS];
+static unsigned int nsoakers;
+static bool soak_stop;
+
+static void *soak_thread(void *arg)
+{
+	struct soaker *sk = arg;
+	struct sched_param sp = { 0 };
+	cpu_set_t set;
+	volatile uint64_t x = 0;
+
+	CPU_ZERO(&set);
+	CPU_SET(sk->cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		runtime_error("cannot pin the soaker to CPU %d", sk->cpu);
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
+		runtime_error("cannot make the soaker SCHED_IDLE");
+	while (!__atomic_load_n(&soak_stop, __ATOMIC_RELAXED)) {
+		for (unsigned int i = 0; i < SOAK_CHUNK; i++)
+			x++;
+		__atomic_add_fetch(&sk->loops, SOAK_CHUNK, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void soak_start(void)
+{
+	for (int c = 0; c < MAX_CPUS; c++) {
+		if (!cfg.gw_cpus[c])
+			continue;
+		soakers[nsoakers].cpu = c;
+		if (pthread_create(&soakers[nsoakers].th, NULL, soak_thread, &soakers[nsoakers]))
+			runtime_error("cannot start a soaker");
+		nsoakers++;
+	}
+}
+
+static void soak_stop_all(void)
+{
+	__atomic_store_n(&soak_stop, true, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < nsoakers; i++)
+		pthread_join(soakers[i].th, NULL);
+}
+
+/* The loop counts of every soaker, into @out. */
+static void soak_read(uint64_t *out)
+{
+	for (unsigned int i = 0; i < nsoakers; i++)
+		out[i] = __atomic_load_n(&soakers[i].loops, __ATOMIC_RELAXED);
+}
+
+static double soak_rate[MAX_CPUS];	/* loops per second, CPU otherwise idle */
+
+static void soak_calibrate(void)
+{
+	uint64_t a[MAX_CPUS], b[MAX_CPUS], t0, t1;
+
+	sleep_ns(200000000);		/* let the spinners settle */
+	soak_read(a);
+	t0 = now_ns();
+	sleep_ns(1000000000);
+	soak_read(b);
+	t1 = now_ns();
+	for (unsigned int i = 0; i < nsoakers; i++)
+		soak_rate[i] = (double)(b[i] - a[i]) / ((double)(t1 - t0) / 1e9);
 }
 
 /* Members */
@@ -1263,6 +1355,8 @@ struct results {
 	unsigned int gw_ncpus;
 	double bench_cpu_s;
 	bool have_cpu;
+	double procstat_cpu_s, soak_cpu_s;
+	bool have_soak;
 	struct counters gw0, gw1;
 	struct stack_drops d0, d1;
 	uint64_t gw_processed, gw_dropped;
@@ -1379,9 +1473,11 @@ static void json_write(FILE *f, const struct results *r)
 	fprintf(f, "  \"cpu\": {\"measured\": %s, \"gateway_cpus\": %u, \"gateway_cpu_s\": %.3f"
 		", \"gateway_utilisation\": %.3f, \"gateway_us_per_message\": %.3f"
 		", \"messages_per_gateway_cpu_s\": %.1f, \"all_cpus_busy_s\": %.3f"
-		", \"bench_cpu_s\": %.3f},\n", r->have_cpu ? "true" : "false", r->gw_ncpus,
+		", \"bench_cpu_s\": %.3f, \"method\": \"%s\", \"procstat_gateway_cpu_s\": %.3f"
+		", \"soak_gateway_cpu_s\": %.3f},\n", r->have_cpu ? "true" : "false", r->gw_ncpus,
 		r->gw_cpu_s, r->gw_util, r->gw_us_per_msg, r->per_cpu, r->all_cpu_s,
-		r->bench_cpu_s);
+		r->bench_cpu_s, r->have_soak ? "soak" : "procstat", r->procstat_cpu_s,
+		r->soak_cpu_s);
 	fprintf(f, "  \"gateway_counters\": {");
 	for (unsigned int i = 0; i < r->gw1.n; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", r->gw1.name[i],
@@ -1422,9 +1518,12 @@ static void table_write(FILE *f, const struct results *r)
 	fprintf(f, "  %-28s p50 %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n", "latency",
 		r->lat_p50, r->lat_p90, r->lat_p99, r->lat_max);
 	if (r->have_cpu)
-		fprintf(f, "  %-28s %.3f s on %u CPU(s) (%.0f%% busy): %.2f us/msg, "
+		fprintf(f, "  %-28s %.3f s on %u CPU(s) (%.0f%% busy, %s): %.2f us/msg, "
 			"%.0f msg per CPU-second\n", "gateway CPU", r->gw_cpu_s, r->gw_ncpus,
-			r->gw_util * 100, r->gw_us_per_msg, r->per_cpu);
+			r->gw_util * 100, r->have_soak ? "soaker" : "/proc/stat", r->gw_us_per_msg,
+			r->per_cpu);
+	if (r->have_soak)
+		fprintf(f, "  %-28s %.3f s\n", "gateway CPU, /proc/stat", r->procstat_cpu_s);
 	fprintf(f, "  %-28s gateway %" PRIu64 ", netdev backlog %" PRIu64, "drops",
 		r->gw_dropped, r->d1.backlog - r->d0.backlog);
 	for (unsigned int i = 0; i < cfg.n_udp_netns; i++)
@@ -1450,20 +1549,21 @@ static void summary_write(FILE *f, const struct results *r)
 		" mps=%.0f gw_cpu_s=%.3f gw_util=%.3f us_per_msg=%.3f per_cpu=%.0f"
 		" p50_us=%.0f p99_us=%.0f mean_batch=%.2f tag_checks_per_10000=%.1f"
 		" gw_dropped=%" PRIu64 " bad_tag=%" PRIu64 " bad_tag_per_cpu=%.0f"
-		" backlog_drops=%" PRIu64 "\n",
+		" backlog_drops=%" PRIu64 " procstat_cpu_s=%.3f\n",
 		cfg.label, cfg.proto == PROTO_GRPSEC ? "grpsec" : "plain", cfg.members,
 		cfg.payload_size, sd.sent, r->received, r->lost, bs.duplicates, r->elapsed_s,
 		r->mps, r->gw_cpu_s, r->gw_util, r->gw_us_per_msg, r->per_cpu, r->lat_p50,
 		r->lat_p99, bs.datagrams ? (double)bs.entries / (double)bs.datagrams : 0,
 		r->received ? (double)bs.lib.tag_checks * 10000 / (double)r->received : 0,
 		r->gw_dropped, bad_tag, r->gw_cpu_s > 0 ? (double)bad_tag / r->gw_cpu_s : 0,
-		r->d1.backlog - r->d0.backlog);
+		r->d1.backlog - r->d0.backlog, r->procstat_cpu_s);
 }
 
 int main(int argc, char **argv)
 {
 	struct cpu_times c0, c1;
-	struct results r = { 0 };
+	static struct results r;
+	uint64_t soak0[MAX_CPUS], soak1[MAX_CPUS], soak_t0, soak_t1;
 	pthread_t th;
 	uint64_t t_first, t_end_send;
 	double ru0;
@@ -1502,21 +1602,31 @@ int main(int argc, char **argv)
 	if (pthread_create(&th, NULL, backend_thread, NULL))
 		runtime_error("cannot start the backend thread");
 
+	if (cfg.soak) {
+		soak_start();
+		soak_calibrate();
+	}
 	counters_read(cfg.gw_stats, &r.gw0);
 	stack_drops_read(&r.d0);
 	cpu_read(cfg.gw_procstat, &c0);
+	soak_read(soak0);
+	soak_t0 = now_ns();
 	ru0 = rusage_s();
 	run_start = t_first = now_ns();
 	sd.deadline = run_start + (uint64_t)(cfg.timeout * 1e9);
 	run_traffic();
 	t_end_send = now_ns();
 	drain();
+	soak_read(soak1);
+	soak_t1 = now_ns();
 	cpu_read(cfg.gw_procstat, &c1);
 	r.bench_cpu_s = rusage_s() - ru0;
 	stack_drops_read(&r.d1);
 	__atomic_store_n(&sh.stop, true, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	counters_read(cfg.gw_stats, &r.gw1);
+	if (cfg.soak)
+		soak_stop_all();
 	progress_line(true);
 
 	if (backend)
@@ -1537,6 +1647,23 @@ int main(int argc, char **argv)
 	r.lat_p99 = pct(bs.lat, bs.nlat, 99);
 	r.lat_max = bs.nlat ? (double)bs.lat[bs.nlat - 1] / 1e3 : 0;
 	cpu_delta(&c0, &c1, &r);
+	r.procstat_cpu_s = r.gw_cpu_s;
+	if (cfg.soak) {
+		double secs = (double)(soak_t1 - soak_t0) / 1e9, used = 0;
+
+		for (unsigned int i = 0; i < nsoakers; i++) {
+			double share = soak_rate[i] > 0 ?
+				1 - (double)(soak1[i] - soak0[i]) / secs / soak_rate[i] : 0;
+
+			used += (share < 0 ? 0 : share > 1 ? 1 : share) * secs;
+		}
+		r.soak_cpu_s = used;
+		r.have_soak = true;
+		/* The soaker's figure is the one the results use. */
+		r.gw_cpu_s = used;
+		r.gw_util = secs > 0 ? used / secs / nsoakers : 0;
+		r.have_cpu = true;
+	}
 	if (r.have_cpu && r.received) {
 		r.gw_us_per_msg = r.gw_cpu_s * 1e6 / (double)r.received;
 		r.per_cpu = r.gw_cpu_s > 0 ? (double)r.received / r.gw_cpu_s : 0;
