@@ -110,6 +110,8 @@ const char *grpsec_strerror(int err)
 		return "already exists";
 	case -ENOENT:
 		return "not found";
+	case -ENOKEY:
+		return "no key for that epoch";
 	default:
 		return err < 0 ? strerror(-err) : "unknown error";
 	}
@@ -313,4 +315,68 @@ int grpsec_batch_add_uplink(struct grpsec_batch_builder *b, unsigned int mode,
 	return grpsec_batch_add(b, mode, u->suite, u->group, u->epoch,
 				mode == GRPSEC_MODE_ANONYMOUS ? 0 : u->member,
 				u->inner, u->inner_len);
+}
+
+int grpsec_downlink_parse(const uint8_t *buf, size_t len, struct grpsec_downlink *out)
+{
+	size_t body_len;
+
+	if (!buf || !out)
+		return -EINVAL;
+	if (len < GRPSEC_DOWNLINK_HDR_LEN + 1 + GRPSEC_TAG_LEN || len > GRPSEC_DOWNLINK_MAX_LEN)
+		return -EMSGSIZE;
+	body_len = get_be16(buf + 26);
+	if (len != GRPSEC_DOWNLINK_HDR_LEN + body_len + GRPSEC_TAG_LEN)
+		return -EMSGSIZE;
+	if (buf[0] != GRPSEC_VERSION)
+		return -EPROTONOSUPPORT;
+	if (buf[1] != GRPSEC_TYPE_DOWNLINK || buf[3] || buf[25] ||
+	    !grpsec_suite_key_len(buf[2]) || !get_be64(buf + 8) || !get_be32(buf + 16) ||
+	    (buf[24] != GRPSEC_DOWNLINK_KIND_COMMAND && buf[24] != GRPSEC_DOWNLINK_KIND_REKEY) ||
+	    (buf[24] == GRPSEC_DOWNLINK_KIND_REKEY && !get_be32(buf + 20)))
+		return -EPROTO;
+	out->suite = buf[2];
+	out->gateway = get_be32(buf + 4);
+	out->seq = get_be64(buf + 8);
+	out->group = get_be32(buf + 16);
+	out->member = get_be32(buf + 20);
+	out->kind = buf[24];
+	out->body = buf + GRPSEC_DOWNLINK_HDR_LEN;
+	out->body_len = body_len;
+	out->frame = buf;
+	out->frame_len = len;
+	out->tag = buf + len - GRPSEC_TAG_LEN;
+	return 0;
+}
+
+int grpsec_mframe_parse(const uint8_t *buf, size_t len, struct grpsec_mframe *out)
+{
+	size_t body_len;
+
+	if (!buf || !out)
+		return -EINVAL;
+	if (len < GRPSEC_MFRAME_HDR_LEN + 1 + GRPSEC_TAG_LEN || len > GRPSEC_MFRAME_MAX_LEN)
+		return -EMSGSIZE;
+	body_len = get_be16(buf + 24);
+	if (len != GRPSEC_MFRAME_HDR_LEN + body_len + GRPSEC_TAG_LEN)
+		return -EMSGSIZE;
+	if (buf[0] != GRPSEC_VERSION)
+		return -EPROTONOSUPPORT;
+	if ((buf[1] != GRPSEC_TYPE_COMMAND && buf[1] != GRPSEC_TYPE_REKEY) ||
+	    (buf[3] & ~GRPSEC_MFRAME_FLAG_GATEWAY) || (buf[3] && buf[1] != GRPSEC_TYPE_COMMAND) ||
+	    get_be16(buf + 26) || !grpsec_suite_key_len(buf[2]) || !get_be32(buf + 4) ||
+	    !get_be32(buf + 8) || !get_be64(buf + 16))
+		return -EPROTO;
+	out->type = buf[1];
+	out->suite = buf[2];
+	out->flags = buf[3];
+	out->group = get_be32(buf + 4);
+	out->member = get_be32(buf + 8);
+	out->epoch = get_be32(buf + 12);
+	out->seq = get_be64(buf + 16);
+	out->body = buf + GRPSEC_MFRAME_HDR_LEN;
+	out->body_len = body_len;
+	out->frame = buf;
+	out->frame_len = len;
+	return 0;
 }

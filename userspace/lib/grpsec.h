@@ -58,9 +58,9 @@ extern "C" {
 
 #define GRPSEC_TYPE_UPLINK		1	/* member -> gateway */
 #define GRPSEC_TYPE_BATCH		2	/* gateway -> backend */
-#define GRPSEC_TYPE_DOWNLINK		3	/* backend -> gateway (reserved) */
-#define GRPSEC_TYPE_COMMAND		4	/* gateway -> member(s) (reserved) */
-#define GRPSEC_TYPE_REKEY		5	/* gateway -> one member (reserved) */
+#define GRPSEC_TYPE_DOWNLINK		3	/* backend -> gateway */
+#define GRPSEC_TYPE_COMMAND		4	/* gateway -> member(s) */
+#define GRPSEC_TYPE_REKEY		5	/* gateway -> one member */
 
 #define GRPSEC_SUITE_AES_128_GCM	1	/* 16-byte key, the default */
 #define GRPSEC_SUITE_AES_256_GCM	2	/* 32-byte key */
@@ -108,6 +108,36 @@ _Static_assert(GRPSEC_SUITE_CHACHA20_POLY1305 == 3 && GRPSEC_MODE_ANONYMOUS == 0
 /* First four bytes of a 96-bit nonce derived from a 64-bit sequence. */
 #define GRPSEC_NONCE_PREFIX_UPLINK	1	/* outer tag; identified inner */
 #define GRPSEC_NONCE_PREFIX_BATCH	2	/* batch tag */
+#define GRPSEC_NONCE_PREFIX_DOWNLINK	3	/* downlink tag (K_up); type 4/5 tag (K_m) */
+
+/* Downlink (type 3): header || body || tag under K_up. */
+#define GRPSEC_DOWNLINK_HDR_LEN		28
+#define GRPSEC_DOWNLINK_KIND_COMMAND	1
+#define GRPSEC_DOWNLINK_KIND_REKEY	2
+#define GRPSEC_BODY_MAX_LEN		1200	/* downlink and type 4/5 body */
+#define GRPSEC_DOWNLINK_MAX_LEN		(GRPSEC_DOWNLINK_HDR_LEN + GRPSEC_BODY_MAX_LEN + \
+					 GRPSEC_TAG_LEN)
+/* Command (type 4) and rekey (type 5) frames: header || body || tag under K_m[e]. */
+#define GRPSEC_MFRAME_HDR_LEN		28
+#define GRPSEC_MFRAME_MAX_LEN		(GRPSEC_MFRAME_HDR_LEN + GRPSEC_BODY_MAX_LEN + \
+					 GRPSEC_TAG_LEN)
+#define GRPSEC_MFRAME_FLAG_GATEWAY	0x01	/* gateway-originated, unsigned body */
+
+#define GRPSEC_SIG_LEN			64	/* Ed25519 signature */
+#define GRPSEC_SIGN_KEY_LEN		32	/* Ed25519 private or public key */
+#define GRPSEC_WRAP_KEY_LEN		32	/* K_wrap,m: AES-256-GCM */
+/* Command body: be32 epoch || be64 seq || nonce || ciphertext || tag [|| signature]. */
+#define GRPSEC_COMMAND_HDR_LEN		12
+#define GRPSEC_COMMAND_OVERHEAD		(GRPSEC_COMMAND_HDR_LEN + GRPSEC_NONCE_LEN + \
+					 GRPSEC_TAG_LEN + GRPSEC_SIG_LEN)	/* 104 */
+#define GRPSEC_COMMAND_UNSIGNED_OVERHEAD (GRPSEC_COMMAND_OVERHEAD - GRPSEC_SIG_LEN)
+#define GRPSEC_COMMAND_MAX_PAYLOAD	(GRPSEC_BODY_MAX_LEN - GRPSEC_COMMAND_OVERHEAD)
+/* Rekey body: be32 epoch || be64 seq || nonce || wrapped keys || tag || signature. */
+#define GRPSEC_REKEY_KEYS_HDR_LEN	12	/* of the wrapped key material */
+#define GRPSEC_REKEY_KEYS_MAX_LEN	(GRPSEC_REKEY_KEYS_HDR_LEN + 3 * GRPSEC_KEY_MAX_LEN)
+#define GRPSEC_REKEY_BODY_MAX_LEN	(GRPSEC_COMMAND_OVERHEAD + GRPSEC_REKEY_KEYS_MAX_LEN)
+#define GRPSEC_REKEY_HAS_GROUP_KEY	0x01	/* key material flags */
+#define GRPSEC_REKEY_HAS_E2E_KEY	0x02
 
 /* Defaults; see Documentation/keys.rst. */
 #define GRPSEC_SEQ_BLOCK_DEFAULT	1024
@@ -307,6 +337,18 @@ struct grpsec_member_config {
 	uint32_t reserve_block;		/* 0 = GRPSEC_SEQ_BLOCK_DEFAULT */
 	grpsec_seq_reserve_fn reserve;
 	void *reserve_arg;
+	/*
+	 * Group commands and rekeying.  group_key: K_G[e] for an identified
+	 * member (NULL: it cannot open commands until
+	 * grpsec_member_set_group_key()); ignored for anonymous members,
+	 * whose inner_key is K_G[e].  The floors are the last command, gateway
+	 * command and rekey sequences accepted before a restart (0 at first
+	 * start); the application persists grpsec_member_command_seq() etc.
+	 */
+	const uint8_t *group_key;
+	uint64_t command_seq_floor;
+	uint64_t gateway_command_seq_floor;
+	uint64_t rekey_seq_floor;
 };
 
 struct grpsec_member;
@@ -613,6 +655,245 @@ void grpsec_backend_get_stats(const struct grpsec_backend *be, struct grpsec_bac
 
 /* grpsec_backend_last_seq() - the last accepted batch sequence (or the floor). */
 uint64_t grpsec_backend_last_seq(const struct grpsec_backend *be);
+
+/*
+ * Group commands and rekeying (frames.rst: downlink, command, rekey).
+ *
+ * The manager's signing key is Ed25519 (OpenSSL EVP_PKEY_ED25519): the
+ * manager and backend hold the private key in a struct grpsec_signer,
+ * members the public key in a struct grpsec_verifier.
+ */
+
+struct grpsec_signer;
+struct grpsec_verifier;
+
+/*
+ * grpsec_signer_new() - load the 32-byte Ed25519 private key @priv
+ * (RFC 8032 seed).  Free with grpsec_signer_free().
+ * Returns 0, -EINVAL, -EIO.
+ */
+int grpsec_signer_new(const uint8_t priv[GRPSEC_SIGN_KEY_LEN], struct grpsec_signer **out);
+
+/* grpsec_signer_generate() - a new random signing key. */
+int grpsec_signer_generate(struct grpsec_signer **out);
+
+/* grpsec_signer_public() - write the 32-byte public key of @s. Returns 0, -EINVAL, -EIO. */
+int grpsec_signer_public(const struct grpsec_signer *s, uint8_t pub[GRPSEC_SIGN_KEY_LEN]);
+
+/* grpsec_signer_free() - free @s (NULL is fine). */
+void grpsec_signer_free(struct grpsec_signer *s);
+
+/* grpsec_verifier_new() - load a 32-byte Ed25519 public key. Returns 0, -EINVAL, -EIO. */
+int grpsec_verifier_new(const uint8_t pub[GRPSEC_SIGN_KEY_LEN], struct grpsec_verifier **out);
+
+/* grpsec_verifier_free() - free @v (NULL is fine). */
+void grpsec_verifier_free(struct grpsec_verifier *v);
+
+/*
+ * grpsec_kdf_wrap_key() - K_wrap,m for tests and simulators: HKDF(salt
+ * "grpsec-v1", IKM @secret (GRPSEC_SECRET_LEN bytes), info "grpsec wrap key"
+ * || be32 @member, L = 32).  A real K_wrap,m comes from enrollment.
+ * Returns 0, -EINVAL (member 0), -EIO.
+ */
+int grpsec_kdf_wrap_key(const uint8_t *secret, uint32_t member,
+			uint8_t out[GRPSEC_WRAP_KEY_LEN]);
+
+/* What a command body is sealed for. */
+struct grpsec_command_params {
+	unsigned int suite;		/* the group's suite */
+	unsigned int mode;		/* the group's mode (bound by the AAD) */
+	uint32_t group;			/* non-zero */
+	uint32_t epoch;			/* epoch of @group_key */
+	uint64_t seq;			/* command sequence, >= 1, strictly increasing per group */
+	const uint8_t *group_key;	/* K_G[epoch] */
+	/* 12 bytes, or NULL to draw a random nonce (always, except in test vectors) */
+	const uint8_t *nonce;
+};
+
+/*
+ * grpsec_command_seal() - build a command body: seal @payload under K_G[e]
+ * and, with @signer, sign it (backend or manager).  @signer NULL builds the
+ * unsigned body that only a gateway in terminate mode originates (it is sent
+ * with GRPSEC_MFRAME_FLAG_GATEWAY).
+ * @payload, @len: 0..GRPSEC_COMMAND_MAX_PAYLOAD bytes.
+ * @out: GRPSEC_COMMAND_OVERHEAD + @len bytes (signed) or
+ * GRPSEC_COMMAND_UNSIGNED_OVERHEAD + @len (unsigned).
+ * Returns 0, -EINVAL, -EMSGSIZE, -EIO.
+ */
+int grpsec_command_seal(const struct grpsec_command_params *p,
+			const struct grpsec_signer *signer, const uint8_t *payload,
+			size_t len, uint8_t *out, size_t out_size, size_t *out_len);
+
+/* The keys of a new epoch, as carried by a rekey body. */
+struct grpsec_rekey_keys {
+	uint32_t epoch;			/* the new epoch e' */
+	unsigned int suite, mode;	/* the group's (unchanged) */
+	uint64_t msg_limit;		/* for the member; 0 = default */
+	const uint8_t *member_key;	/* K_m[e'], required */
+	const uint8_t *group_key;	/* K_G[e']: required if anonymous, optional if identified */
+	const uint8_t *e2e_key;		/* K_e,m[e']: identified only, required there */
+};
+
+/*
+ * grpsec_rekey_seal() - build a rekey body for one @member of @group: wrap
+ * @keys under @wrap_key (K_wrap,m, AES-256-GCM) and sign with @signer.
+ * @seq: rekey sequence, >= 1, strictly increasing per member.
+ * @nonce: 12 bytes, or NULL for a random one (test vectors only).
+ * @out: GRPSEC_REKEY_BODY_MAX_LEN bytes are always enough.
+ * Returns 0, -EINVAL (bad argument or key set), -EMSGSIZE, -EIO.
+ */
+int grpsec_rekey_seal(const struct grpsec_signer *signer,
+		      const uint8_t wrap_key[GRPSEC_WRAP_KEY_LEN], uint32_t group,
+		      uint32_t member, uint64_t seq, const struct grpsec_rekey_keys *keys,
+		      const uint8_t *nonce, uint8_t *out, size_t out_size, size_t *out_len);
+
+/* struct grpsec_downlink - a parsed downlink frame; pointers into the buffer. */
+struct grpsec_downlink {
+	uint8_t suite;			/* of K_up */
+	uint8_t kind;			/* GRPSEC_DOWNLINK_KIND_* */
+	uint32_t gateway;
+	uint64_t seq;
+	uint32_t group;
+	uint32_t member;		/* 0 = every member of the group */
+	const uint8_t *body;
+	size_t body_len;
+	const uint8_t *frame;
+	size_t frame_len;
+	const uint8_t *tag;
+};
+
+/*
+ * grpsec_downlink_build() - backend side: a downlink frame from @gateway's
+ * backend under @upstream_key (K_up of @suite) carrying @body (a command or
+ * rekey body, 1..GRPSEC_BODY_MAX_LEN bytes) for @group and @member (0 = all;
+ * a rekey needs one member).  @seq: downlink sequence, >= 1, never reused
+ * under one K_up.  @out: GRPSEC_DOWNLINK_HDR_LEN + @body_len + 16 bytes.
+ * Returns 0, -EINVAL, -EMSGSIZE, -EIO.
+ */
+int grpsec_downlink_build(unsigned int suite, const uint8_t *upstream_key,
+			  uint32_t gateway, uint64_t seq, uint32_t group, uint32_t member,
+			  unsigned int kind, const uint8_t *body, size_t body_len,
+			  uint8_t *out, size_t out_size, size_t *out_len);
+
+/*
+ * grpsec_downlink_parse() - structure only, no authentication.
+ * Returns 0, -EINVAL, -EMSGSIZE (length does not match the body length, or
+ * out of range), -EPROTONOSUPPORT, -EPROTO (type, flags, reserved, suite,
+ * sequence 0, group 0, kind unknown, rekey for member 0).
+ */
+int grpsec_downlink_parse(const uint8_t *buf, size_t len, struct grpsec_downlink *out);
+
+/*
+ * grpsec_downlink_verify() - gateway reference: grpsec_downlink_parse(),
+ * then @gateway and @suite must be the gateway's own (-EPROTO), then the tag
+ * under @upstream_key (-EBADMSG).  The replay window on d->seq (RFC 6479)
+ * is the caller's: apply it after this returns 0.
+ */
+int grpsec_downlink_verify(const uint8_t *buf, size_t len, uint32_t gateway,
+			   unsigned int suite, const uint8_t *upstream_key,
+			   struct grpsec_downlink *out);
+
+/* struct grpsec_mframe - a parsed command (4) or rekey (5) frame. */
+struct grpsec_mframe {
+	uint8_t type;
+	uint8_t suite;
+	uint8_t flags;			/* GRPSEC_MFRAME_FLAG_GATEWAY */
+	uint32_t group;
+	uint32_t member;		/* the recipient */
+	uint32_t epoch;			/* of the K_m[e] that tags it */
+	uint64_t seq;			/* gateway sequence */
+	const uint8_t *body;
+	size_t body_len;
+	const uint8_t *frame;
+	size_t frame_len;
+};
+
+/*
+ * grpsec_member_frame_build() - gateway reference: a type 4 or 5 frame to
+ * @member carrying @body (1..GRPSEC_BODY_MAX_LEN bytes), tagged under
+ * @member_key (K_m[@epoch]) with nonce 00000003 || be64 @seq.
+ * @flags: 0 or GRPSEC_MFRAME_FLAG_GATEWAY (type 4 only).
+ * @out: GRPSEC_MFRAME_HDR_LEN + @body_len + 16 bytes.
+ * Returns 0, -EINVAL, -EMSGSIZE, -EIO.
+ */
+int grpsec_member_frame_build(unsigned int type, unsigned int suite, unsigned int flags,
+			      uint32_t group, uint32_t member, uint32_t epoch, uint64_t seq,
+			      const uint8_t *member_key, const uint8_t *body,
+			      size_t body_len, uint8_t *out, size_t out_size, size_t *out_len);
+
+/*
+ * grpsec_mframe_parse() - structure only.  Returns 0, -EINVAL, -EMSGSIZE,
+ * -EPROTONOSUPPORT, -EPROTO (type not 4 or 5, unknown flag, flag on a
+ * rekey, reserved set, unknown suite, group, member or sequence 0).
+ */
+int grpsec_mframe_parse(const uint8_t *buf, size_t len, struct grpsec_mframe *out);
+
+/*
+ * grpsec_member_open_frame() - member side: parse a type 4/5 frame and
+ * check that it is for this member (group, member id, suite: else
+ * -EPROTO) and of its current epoch (older: -ESTALE; newer: -ENOKEY), that
+ * the gateway sequence passes the member's RFC 6479 window (-ESTALE), and
+ * its tag under K_m[e] (-EBADMSG).  The window is updated only on success.
+ * It proves the frame came through the gateway, nothing about the body.
+ */
+int grpsec_member_open_frame(struct grpsec_member *m, const uint8_t *buf, size_t len,
+			     struct grpsec_mframe *out);
+
+/* What grpsec_member_open_command() found. */
+struct grpsec_command_info {
+	int from_gateway;		/* 1: unsigned, originated by the gateway itself */
+	uint32_t epoch;
+	uint64_t seq;			/* command sequence */
+};
+
+/*
+ * grpsec_member_open_command() - member side: a whole type 4 frame.
+ * grpsec_member_open_frame() (type 4 only, else -EPROTO), then the body
+ * (-EMSGSIZE when too short): command sequence 0 (-EPROTO); epoch must be
+ * the member's (older: -ESTALE, newer: -ENOKEY); the command sequence must
+ * be above the last accepted one (-ESTALE); signed bodies: the Ed25519
+ * signature under @v (-EBADMSG; @v NULL: -EINVAL); -ENOKEY when an
+ * identified member has no K_G[e] (grpsec_member_set_group_key());
+ * @out_size too small (-EMSGSIZE); the K_G[e] tag (-EBADMSG).  Signed
+ * commands and
+ * gateway-originated ones have separate sequences.  A gateway-originated
+ * body is accepted on the strength of the K_m tag alone and reported with
+ * info->from_gateway = 1: the application must treat it as coming from the
+ * gateway, not the backend.
+ * @out: receives the payload (up to GRPSEC_COMMAND_MAX_PAYLOAD + 64 bytes).
+ * Returns 0 or the first error; nothing changes on error (except the
+ * gateway sequence window when the frame itself verified).
+ */
+int grpsec_member_open_command(struct grpsec_member *m, const struct grpsec_verifier *v,
+			       const uint8_t *buf, size_t len, uint8_t *out,
+			       size_t out_size, size_t *out_len,
+			       struct grpsec_command_info *info);
+
+/*
+ * grpsec_member_apply_rekey() - member side: a whole type 5 frame.
+ * grpsec_member_open_frame() (type 5 only, else -EPROTO), the body length
+ * (-EMSGSIZE), rekey sequence 0 (-EPROTO), the new epoch must be above the
+ * current one and the rekey sequence above the last one (-ESTALE), the
+ * signature (-EBADMSG), the unwrap under @wrap_key (-EBADMSG), the key
+ * material well formed and of the member's suite and mode (-EPROTO); then
+ * grpsec_member_set_epoch() installs it (and K_G[e'] for commands).  The
+ * uplink sequence carries on.  @new_epoch (may be NULL) receives e'.
+ */
+int grpsec_member_apply_rekey(struct grpsec_member *m, const struct grpsec_verifier *v,
+			      const uint8_t wrap_key[GRPSEC_WRAP_KEY_LEN],
+			      const uint8_t *buf, size_t len, uint32_t *new_epoch);
+
+/*
+ * grpsec_member_set_group_key() - identified members: K_G of the current
+ * epoch, to open commands (anonymous members use their inner key).
+ * Returns 0, -EINVAL, -EIO.
+ */
+int grpsec_member_set_group_key(struct grpsec_member *m, const uint8_t *group_key);
+
+/* The last accepted signed command, gateway command and rekey sequences. */
+uint64_t grpsec_member_command_seq(const struct grpsec_member *m);
+uint64_t grpsec_member_gateway_command_seq(const struct grpsec_member *m);
+uint64_t grpsec_member_rekey_seq(const struct grpsec_member *m);
 
 /* Errors */
 

@@ -113,4 +113,23 @@ int grpsec_nonce_cache_insert(struct grpsec_nonce_cache *c,
 
 uint64_t grpsec_siphash(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len);
 
+/* downlink.c: signatures and the AADs of commands and rekeys. */
+#define GRPSEC_COMMAND_LABEL	"grpsec command v1"
+#define GRPSEC_REKEY_LABEL	"grpsec rekey v1"
+#define GRPSEC_COMMAND_AAD_LEN	(GRPSEC_INNER_AAD_LEN + 8)
+#define GRPSEC_REKEY_AAD_LEN	(sizeof(GRPSEC_REKEY_LABEL) - 1 + 20)
+
+struct grpsec_verifier;
+/* 0, -EBADMSG (bad signature), -EMSGSIZE, -ENOMEM, -EIO. */
+int grpsec_sig_verify(const struct grpsec_verifier *v, const uint8_t *prefix,
+		      size_t prefix_len, const uint8_t *body, size_t len,
+		      const uint8_t sig[GRPSEC_SIG_LEN]);
+/* Write the signature prefixes; return their length (at most 32). */
+size_t grpsec_command_sig_prefix(uint8_t *p, uint32_t group);
+size_t grpsec_rekey_prefix(uint8_t *p, uint32_t group, uint32_t member);
+void grpsec_command_aad(uint8_t aad[GRPSEC_COMMAND_AAD_LEN], unsigned int suite,
+			unsigned int mode, uint32_t group, uint32_t epoch, uint64_t seq);
+void grpsec_rekey_aad(uint8_t aad[GRPSEC_REKEY_AAD_LEN], uint32_t group, uint32_t member,
+		      uint32_t epoch, uint64_t seq);
+
 #endif /* GRPSEC_INTERNAL_H */

@@ -18,6 +18,7 @@
 #define LABEL_MEMBER	"grpsec member key"
 #define LABEL_E2E	"grpsec e2e key"
 #define LABEL_UPSTREAM	"grpsec upstream key"
+#define LABEL_WRAP	"grpsec wrap key"
 #define INFO_MAX	64
 
 static int hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *info,
@@ -102,4 +103,18 @@ int grpsec_random(uint8_t *out, size_t len)
 	if (!out || len > INT32_MAX)
 		return -EINVAL;
 	return RAND_bytes(out, (int)len) == 1 ? 0 : -EIO;
+}
+
+int grpsec_kdf_wrap_key(const uint8_t *secret, uint32_t member,
+			uint8_t out[GRPSEC_WRAP_KEY_LEN])
+{
+	size_t llen = sizeof(LABEL_WRAP) - 1;
+	uint8_t info[INFO_MAX];
+
+	if (!secret || !out || !member)
+		return -EINVAL;
+	memcpy(info, LABEL_WRAP, llen);
+	put_be32(info + llen, member);
+	return hkdf_sha256(secret, GRPSEC_SECRET_LEN, info, llen + 4, out,
+			   GRPSEC_WRAP_KEY_LEN);
 }

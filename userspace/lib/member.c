@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "internal.h"
 
 struct grpsec_member {
@@ -25,6 +27,12 @@ struct grpsec_member {
 	uint32_t block;
 	grpsec_seq_reserve_fn reserve;
 	void *reserve_arg;
+	/* Commands and rekeys */
+	struct grpsec_aead cmd;		/* K_G[e], decrypting; cmd.ctx NULL: none */
+	struct grpsec_window gw_window;	/* gateway sequences of type 4/5 frames */
+	uint64_t cmd_seq;		/* last signed command sequence accepted */
+	uint64_t gw_cmd_seq;		/* last gateway-originated command sequence */
+	uint64_t rekey_seq;		/* last rekey sequence accepted */
 };
 
 static int load_keys(struct grpsec_member *m, unsigned int suite,
@@ -67,10 +75,21 @@ int grpsec_member_new(const struct grpsec_member_config *cfg, struct grpsec_memb
 	m->reserve_arg = cfg->reserve_arg;
 	/* Without persistence every sequence is available. */
 	m->reserved = cfg->reserve ? cfg->seq_reserved : UINT64_MAX;
+	m->cmd_seq = cfg->command_seq_floor;
+	m->gw_cmd_seq = cfg->gateway_command_seq_floor;
+	m->rekey_seq = cfg->rekey_seq_floor;
 	err = load_keys(m, cfg->suite, cfg->member_key, cfg->inner_key);
 	if (err) {
 		free(m);
 		return err;
+	}
+	if (cfg->mode == GRPSEC_MODE_ANONYMOUS || cfg->group_key) {
+		err = grpsec_aead_init(&m->cmd, cfg->suite, cfg->mode == GRPSEC_MODE_ANONYMOUS ?
+				       cfg->inner_key : cfg->group_key, false);
+		if (err) {
+			grpsec_member_free(m);
+			return err;
+		}
 	}
 	*out = m;
 	return 0;
@@ -82,32 +101,71 @@ void grpsec_member_free(struct grpsec_member *m)
 		return;
 	grpsec_aead_uninit(&m->outer);
 	grpsec_aead_uninit(&m->inner);
+	grpsec_aead_uninit(&m->cmd);
 	grpsec_wipe(m, sizeof(*m));
 	free(m);
 }
 
-int grpsec_member_set_epoch(struct grpsec_member *m, uint32_t epoch,
-			    const uint8_t *member_key, const uint8_t *inner_key,
-			    uint64_t msg_limit)
+/*
+ * Install epoch @epoch: K_m, inner key and the command key @cmd_key (NULL:
+ * none).  All or nothing.
+ */
+static int switch_epoch(struct grpsec_member *m, uint32_t epoch, const uint8_t *member_key,
+			const uint8_t *inner_key, const uint8_t *cmd_key, uint64_t msg_limit)
 {
-	struct grpsec_aead old_outer, old_inner;
+	struct grpsec_aead old_outer, old_inner, cmd = { 0 };
 	int err;
 
 	if (!m || !member_key || !inner_key || epoch <= m->epoch)
 		return -EINVAL;
+	if (cmd_key) {
+		err = grpsec_aead_init(&cmd, m->suite, cmd_key, false);
+		if (err)
+			return err;
+	}
 	old_outer = m->outer;
 	old_inner = m->inner;
 	err = load_keys(m, m->suite, member_key, inner_key);
 	if (err) {
 		m->outer = old_outer;
 		m->inner = old_inner;
+		grpsec_aead_uninit(&cmd);
 		return err;
 	}
 	grpsec_aead_uninit(&old_outer);
 	grpsec_aead_uninit(&old_inner);
+	grpsec_aead_uninit(&m->cmd);
+	m->cmd = cmd;
 	m->epoch = epoch;
 	m->msg_limit = msg_limit ? msg_limit : GRPSEC_MSG_LIMIT_DEFAULT;
 	m->msg_count = 0;
+	/* A new K_m[e]: the gateway's sequence window starts again. */
+	memset(&m->gw_window, 0, sizeof(m->gw_window));
+	return 0;
+}
+
+int grpsec_member_set_epoch(struct grpsec_member *m, uint32_t epoch,
+			    const uint8_t *member_key, const uint8_t *inner_key,
+			    uint64_t msg_limit)
+{
+	if (!m)
+		return -EINVAL;
+	return switch_epoch(m, epoch, member_key, inner_key,
+			    m->mode == GRPSEC_MODE_ANONYMOUS ? inner_key : NULL, msg_limit);
+}
+
+int grpsec_member_set_group_key(struct grpsec_member *m, const uint8_t *group_key)
+{
+	struct grpsec_aead cmd;
+	int err;
+
+	if (!m || !group_key)
+		return -EINVAL;
+	err = grpsec_aead_init(&cmd, m->suite, group_key, false);
+	if (err)
+		return err;
+	grpsec_aead_uninit(&m->cmd);
+	m->cmd = cmd;
 	return 0;
 }
 
@@ -216,4 +274,187 @@ uint32_t grpsec_member_epoch(const struct grpsec_member *m)
 uint64_t grpsec_member_epoch_remaining(const struct grpsec_member *m)
 {
 	return m ? m->msg_limit - m->msg_count : 0;
+}
+
+uint64_t grpsec_member_command_seq(const struct grpsec_member *m)
+{
+	return m ? m->cmd_seq : 0;
+}
+
+uint64_t grpsec_member_gateway_command_seq(const struct grpsec_member *m)
+{
+	return m ? m->gw_cmd_seq : 0;
+}
+
+uint64_t grpsec_member_rekey_seq(const struct grpsec_member *m)
+{
+	return m ? m->rekey_seq : 0;
+}
+
+/* Type 4/5 frames (frames.rst): the K_m[e] tag proves the gateway sent it. */
+int grpsec_member_open_frame(struct grpsec_member *m, const uint8_t *buf, size_t len,
+			     struct grpsec_mframe *out)
+{
+	uint8_t nonce[GRPSEC_NONCE_LEN], tag[GRPSEC_TAG_LEN];
+	struct grpsec_mframe f;
+	int err;
+
+	if (!m || !out)
+		return -EINVAL;
+	err = grpsec_mframe_parse(buf, len, &f);
+	if (err)
+		return err;
+	if (f.group != m->group || f.member != m->member || f.suite != m->suite)
+		return -EPROTO;
+	if (f.epoch != m->epoch)
+		return f.epoch < m->epoch ? -ESTALE : -ENOKEY;
+	if (!grpsec_window_check(&m->gw_window, f.seq))
+		return -ESTALE;
+	/* The K_m context seals: recompute the tag of the empty plaintext. */
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_DOWNLINK, f.seq);
+	err = grpsec_aead_seal(&m->outer, nonce, buf, len - GRPSEC_TAG_LEN, NULL, 0, NULL, tag);
+	if (err)
+		return err;
+	if (CRYPTO_memcmp(tag, buf + len - GRPSEC_TAG_LEN, GRPSEC_TAG_LEN))
+		return -EBADMSG;
+	grpsec_window_update(&m->gw_window, f.seq);
+	*out = f;
+	return 0;
+}
+
+int grpsec_member_open_command(struct grpsec_member *m, const struct grpsec_verifier *v,
+			       const uint8_t *buf, size_t len, uint8_t *out,
+			       size_t out_size, size_t *out_len,
+			       struct grpsec_command_info *info)
+{
+	uint8_t aad[GRPSEC_COMMAND_AAD_LEN], prefix[32];
+	struct grpsec_mframe f;
+	const uint8_t *b, *nonce;
+	uint64_t seq, *last;
+	uint32_t epoch;
+	size_t n, signed_len;
+	bool from_gw;
+	int err;
+
+	if (!m || !out_len || (!out && out_size))
+		return -EINVAL;
+	err = grpsec_member_open_frame(m, buf, len, &f);
+	if (err)
+		return err;
+	if (f.type != GRPSEC_TYPE_COMMAND)
+		return -EPROTO;
+	from_gw = f.flags & GRPSEC_MFRAME_FLAG_GATEWAY;
+	b = f.body;
+	signed_len = from_gw ? f.body_len : f.body_len - GRPSEC_SIG_LEN;
+	if (f.body_len < (from_gw ? GRPSEC_COMMAND_UNSIGNED_OVERHEAD : GRPSEC_COMMAND_OVERHEAD))
+		return -EMSGSIZE;
+	n = signed_len - GRPSEC_COMMAND_UNSIGNED_OVERHEAD;
+	epoch = get_be32(b);
+	seq = get_be64(b + 4);
+	if (!seq)
+		return -EPROTO;
+	if (epoch != m->epoch)
+		return epoch < m->epoch ? -ESTALE : -ENOKEY;
+	last = from_gw ? &m->gw_cmd_seq : &m->cmd_seq;
+	if (seq <= *last)
+		return -ESTALE;
+	if (!from_gw) {
+		if (!v)
+			return -EINVAL;
+		err = grpsec_sig_verify(v, prefix, grpsec_command_sig_prefix(prefix, m->group),
+					b, signed_len, b + signed_len);
+		if (err)
+			return err;
+	}
+	if (!m->cmd.ctx)
+		return -ENOKEY;
+	if (out_size < n)
+		return -EMSGSIZE;
+	nonce = b + GRPSEC_COMMAND_HDR_LEN;
+	grpsec_command_aad(aad, m->suite, m->mode, m->group, epoch, seq);
+	err = grpsec_aead_open(&m->cmd, nonce, aad, sizeof(aad), nonce + GRPSEC_NONCE_LEN, n,
+			       nonce + GRPSEC_NONCE_LEN + n, out);
+	if (err) {
+		grpsec_wipe(out, n);
+		return err;
+	}
+	*last = seq;
+	*out_len = n;
+	if (info) {
+		info->from_gateway = from_gw;
+		info->epoch = epoch;
+		info->seq = seq;
+	}
+	return 0;
+}
+
+int grpsec_member_apply_rekey(struct grpsec_member *m, const struct grpsec_verifier *v,
+			      const uint8_t wrap_key[GRPSEC_WRAP_KEY_LEN],
+			      const uint8_t *buf, size_t len, uint32_t *new_epoch)
+{
+	uint8_t aad[GRPSEC_REKEY_AAD_LEN], prefix[32], pt[GRPSEC_REKEY_KEYS_MAX_LEN];
+	const uint8_t *b, *nonce, *k, *km, *kg = NULL, *ke = NULL;
+	size_t kl = grpsec_suite_key_len(m ? m->suite : 0), n, signed_len, want;
+	struct grpsec_mframe f;
+	uint32_t epoch;
+	uint64_t seq;
+	int err;
+
+	if (!m || !v || !wrap_key)
+		return -EINVAL;
+	err = grpsec_member_open_frame(m, buf, len, &f);
+	if (err)
+		return err;
+	if (f.type != GRPSEC_TYPE_REKEY)
+		return -EPROTO;
+	if (f.body_len < GRPSEC_COMMAND_OVERHEAD + GRPSEC_REKEY_KEYS_HDR_LEN + kl ||
+	    f.body_len > GRPSEC_REKEY_BODY_MAX_LEN)
+		return -EMSGSIZE;
+	b = f.body;
+	signed_len = f.body_len - GRPSEC_SIG_LEN;
+	n = signed_len - GRPSEC_COMMAND_UNSIGNED_OVERHEAD;
+	epoch = get_be32(b);
+	seq = get_be64(b + 4);
+	if (!seq)
+		return -EPROTO;
+	if (epoch <= m->epoch || seq <= m->rekey_seq)
+		return -ESTALE;
+	err = grpsec_sig_verify(v, prefix, grpsec_rekey_prefix(prefix, m->group, m->member),
+				b, signed_len, b + signed_len);
+	if (err)
+		return err;
+	nonce = b + GRPSEC_COMMAND_HDR_LEN;
+	grpsec_rekey_aad(aad, m->group, m->member, epoch, seq);
+	err = grpsec_aead_open_once(GRPSEC_SUITE_AES_256_GCM, wrap_key, nonce, aad, sizeof(aad),
+				    nonce + GRPSEC_NONCE_LEN, n, nonce + GRPSEC_NONCE_LEN + n, pt);
+	if (err)
+		goto out;
+	/* u8 suite, u8 mode, u8 flags, u8 0, be64 msg_limit, K_m [, K_G] [, K_e,m] */
+	want = GRPSEC_REKEY_KEYS_HDR_LEN + kl *
+	       (1 + !!(pt[2] & GRPSEC_REKEY_HAS_GROUP_KEY) + !!(pt[2] & GRPSEC_REKEY_HAS_E2E_KEY));
+	err = -EPROTO;
+	if (pt[0] != m->suite || pt[1] != m->mode || pt[3] || n != want ||
+	    (pt[2] & ~(GRPSEC_REKEY_HAS_GROUP_KEY | GRPSEC_REKEY_HAS_E2E_KEY)))
+		goto out;
+	k = pt + GRPSEC_REKEY_KEYS_HDR_LEN;
+	km = k;
+	k += kl;
+	if (pt[2] & GRPSEC_REKEY_HAS_GROUP_KEY) {
+		kg = k;
+		k += kl;
+	}
+	if (pt[2] & GRPSEC_REKEY_HAS_E2E_KEY)
+		ke = k;
+	if (m->mode == GRPSEC_MODE_ANONYMOUS ? !kg || ke : !ke)
+		goto out;
+	err = switch_epoch(m, epoch, km, m->mode == GRPSEC_MODE_ANONYMOUS ? kg : ke, kg,
+			   get_be64(pt + 4));
+	if (err)
+		goto out;
+	m->rekey_seq = seq;
+	if (new_epoch)
+		*new_epoch = epoch;
+out:
+	grpsec_wipe(pt, sizeof(pt));
+	return err;
 }
