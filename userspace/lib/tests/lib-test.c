@@ -1058,6 +1058,619 @@ static void test_vectors_open(void)
 	}
 }
 
+/* Group commands, downlink frames and rekeying. */
+
+static struct grpsec_signer *mgr_signer, *rogue_signer;
+static struct grpsec_verifier *mgr_verifier;
+static uint8_t wrap_secret[GRPSEC_SECRET_LEN];
+
+/* K_G[e] of (group, epoch); for anonymous members t->k_inner. */
+static void cmd_group_key(uint8_t *k, uint32_t group, uint32_t epoch)
+{
+	memcpy(k, k_g, GRPSEC_KEY_MAX_LEN);
+	k[0] ^= (uint8_t)epoch;
+	k[1] ^= (uint8_t)group;
+	k[2] ^= (uint8_t)(group >> 8);
+}
+
+/* A member that can open commands: K_G[e] as its inner key or group_key. */
+static int cmd_member(struct test_member *t, unsigned int suite, unsigned int mode,
+		      uint32_t id, uint8_t *kg)
+{
+	struct grpsec_member_config cfg = { .group_key = kg };
+
+	cmd_group_key(kg, group_of(suite, mode), EPOCH);
+	if (mode == GRPSEC_MODE_ANONYMOUS) {
+		int err = member_open(t, suite, mode, id, &cfg);
+
+		/* member_open() derives K_G its own way: use ours instead. */
+		grpsec_member_free(t->m);
+		t->m = NULL;
+		if (err)
+			return err;
+		memcpy(t->k_inner, kg, GRPSEC_KEY_MAX_LEN);
+		cfg.group = t->group;
+		cfg.member = id;
+		cfg.epoch = EPOCH;
+		cfg.mode = mode;
+		cfg.suite = suite;
+		cfg.member_key = t->k_m;
+		cfg.inner_key = t->k_inner;
+		return grpsec_member_new(&cfg, &t->m);
+	}
+	return member_open(t, suite, mode, id, &cfg);
+}
+
+static uint64_t gw_frame_seq = 1000;
+
+/* Backend -> gateway -> member: body in a downlink, then a type 4/5 frame. */
+static int cmd_deliver(const struct test_member *t, unsigned int type, unsigned int flags,
+		       const uint8_t *body, size_t body_len, uint8_t *frame, size_t *flen)
+{
+	static uint64_t dl_seq;
+	uint8_t k_up[GRPSEC_KEY_MAX_LEN], dl[GRPSEC_DOWNLINK_MAX_LEN];
+	struct grpsec_downlink d;
+	size_t dlen;
+	int err;
+
+	grpsec_kdf_upstream_key(1, up_secret, GATEWAY, k_up, 16);
+	err = grpsec_downlink_build(1, k_up, GATEWAY, ++dl_seq, t->group,
+				    type == GRPSEC_TYPE_REKEY ? t->id : 0,
+				    type == GRPSEC_TYPE_REKEY ? GRPSEC_DOWNLINK_KIND_REKEY :
+				    GRPSEC_DOWNLINK_KIND_COMMAND, body, body_len, dl, sizeof(dl), &dlen);
+	if (!err)
+		err = grpsec_downlink_verify(dl, dlen, GATEWAY, 1, k_up, &d);
+	if (err)
+		return err;
+	return grpsec_member_frame_build(type, t->suite, flags, t->group, t->id, t->epoch,
+					 ++gw_frame_seq, t->k_m, d.body, d.body_len, frame,
+					 GRPSEC_MFRAME_MAX_LEN, flen);
+}
+
+static int cmd_seal(const struct test_member *t, const uint8_t *kg, uint32_t group,
+		    uint32_t epoch, uint64_t seq, const struct grpsec_signer *s,
+		    const uint8_t *payload, size_t len, uint8_t *body, size_t *blen)
+{
+	struct grpsec_command_params p = {
+		.suite = t->suite, .mode = t->mode, .group = group, .epoch = epoch,
+		.seq = seq, .group_key = kg,
+	};
+
+	return grpsec_command_seal(&p, s, payload, len, body, GRPSEC_BODY_MAX_LEN, blen);
+}
+
+static int cmd_open(const struct test_member *t, const uint8_t *frame, size_t flen,
+		    struct grpsec_command_info *info, uint8_t *out, size_t *out_len)
+{
+	return grpsec_member_open_command(t->m, mgr_verifier, frame, flen, out,
+					  GRPSEC_COMMAND_MAX_PAYLOAD + GRPSEC_SIG_LEN, out_len, info);
+}
+
+static void cmd_init(void)
+{
+	uint8_t priv[GRPSEC_SIGN_KEY_LEN], pub[GRPSEC_SIGN_KEY_LEN];
+
+	for (unsigned int i = 0; i < 32; i++) {
+		priv[i] = (uint8_t)(0x80 + i);
+		wrap_secret[i] = (uint8_t)(0xc0 + i);
+	}
+	result(!grpsec_signer_new(priv, &mgr_signer) && !grpsec_signer_public(mgr_signer, pub) &&
+	       !grpsec_verifier_new(pub, &mgr_verifier) &&
+	       !grpsec_signer_generate(&rogue_signer) &&
+	       expect_eq(grpsec_signer_new(NULL, &rogue_signer), -EINVAL),
+	       "Ed25519 signer and verifier");
+}
+
+static void test_command_roundtrip(void)
+{
+	static const size_t sizes[] = { 0, 1, 100, GRPSEC_COMMAND_MAX_PAYLOAD };
+	uint8_t kg[GRPSEC_KEY_MAX_LEN], body[GRPSEC_BODY_MAX_LEN], frame[GRPSEC_MFRAME_MAX_LEN];
+	uint8_t payload[GRPSEC_BODY_MAX_LEN], out[GRPSEC_BODY_MAX_LEN];
+
+	for (unsigned int suite = 1; suite <= 3; suite++) {
+		for (unsigned int mode = 0; mode <= 1; mode++) {
+			struct test_member t = { 0 };
+			bool ok = !cmd_member(&t, suite, mode, 21, kg);
+
+			for (unsigned int i = 0; ok && i < 4; i++) {
+				struct grpsec_command_info info = { .from_gateway = -1 };
+				size_t blen, flen, olen;
+
+				fill_payload(payload, sizes[i], i);
+				ok = !cmd_seal(&t, kg, t.group, EPOCH, 10 + i, mgr_signer, payload,
+					       sizes[i], body, &blen) &&
+				     expect_eq(blen, sizes[i] + GRPSEC_COMMAND_OVERHEAD) &&
+				     !cmd_deliver(&t, GRPSEC_TYPE_COMMAND, 0, body, blen, frame,
+						  &flen) &&
+				     expect_eq(cmd_open(&t, frame, flen, &info, out, &olen), 0) &&
+				     expect_eq(olen, sizes[i]) && !memcmp(out, payload, olen) &&
+				     expect_eq(info.from_gateway, 0) && expect_eq(info.seq, 10 + i) &&
+				     expect_eq(info.epoch, EPOCH) &&
+				     expect_eq(grpsec_member_command_seq(t.m), 10 + i);
+			}
+			result(ok, "command round trip, %s %s, payload 0..%d", grpsec_suite_name(suite),
+			       grpsec_mode_name(mode), GRPSEC_COMMAND_MAX_PAYLOAD);
+			grpsec_member_free(t.m);
+		}
+	}
+}
+
+enum cmd_case {
+	CC_OK, CC_OTHER_GROUP_KEY, CC_OTHER_GROUP_SIG, CC_ROGUE_SIG, CC_FELLOW_SIG,
+	CC_FELLOW_TAG, CC_REPLAY_FRAME, CC_REPLAY_RETAG, CC_OLDER_SEQ, CC_SEQ_0,
+	CC_GW_OK, CC_GW_BAD_TAG, CC_GW_FLAG_ON_SIGNED, CC_UNSIGNED_NO_FLAG, CC_GW_REPLAY,
+	CC_TAMPER_BODY, CC_OTHER_MEMBER, CC_REKEY_TYPE, CC_EPOCH_NEWER, CC_FRAME_EPOCH_OLD,
+	CC_NO_VERIFIER, CC_SHORT_OUT,
+};
+
+static const struct {
+	const char *name;
+	enum cmd_case c;
+	int expect;
+} cmd_cases[] = {
+	{ "valid command", CC_OK, 0 },
+	{ "member of another group (other K_G) cannot open", CC_OTHER_GROUP_KEY, -EBADMSG },
+	{ "command signed for another group refused", CC_OTHER_GROUP_SIG, -EBADMSG },
+	{ "right K_G, wrong signing key refused", CC_ROGUE_SIG, -EBADMSG },
+	{ "fellow member (K_G, no signing key) cannot forge", CC_FELLOW_SIG, -EBADMSG },
+	{ "fellow member cannot pose as the gateway (K_m tag)", CC_FELLOW_TAG, -EBADMSG },
+	{ "replayed frame refused (gateway sequence)", CC_REPLAY_FRAME, -ESTALE },
+	{ "replayed command re-tagged by the gateway refused", CC_REPLAY_RETAG, -ESTALE },
+	{ "older command sequence refused", CC_OLDER_SEQ, -ESTALE },
+	{ "command sequence 0 refused", CC_SEQ_0, -EPROTO },
+	{ "gateway-originated unsigned command accepted", CC_GW_OK, 0 },
+	{ "gateway-originated command with a bad K_m tag refused", CC_GW_BAD_TAG, -EBADMSG },
+	{ "gateway flag on a signed body refused", CC_GW_FLAG_ON_SIGNED, -EBADMSG },
+	{ "unsigned body without the gateway flag refused", CC_UNSIGNED_NO_FLAG, -EMSGSIZE },
+	{ "gateway-originated command replay refused", CC_GW_REPLAY, -ESTALE },
+	{ "tampered command body refused", CC_TAMPER_BODY, -EBADMSG },
+	{ "frame for another member refused", CC_OTHER_MEMBER, -EPROTO },
+	{ "rekey frame is not a command", CC_REKEY_TYPE, -EPROTO },
+	{ "command of a newer epoch: no key", CC_EPOCH_NEWER, -ENOKEY },
+	{ "frame tagged under an older epoch refused", CC_FRAME_EPOCH_OLD, -ESTALE },
+	{ "signed command without a verifier refused", CC_NO_VERIFIER, -EINVAL },
+	{ "output buffer too small", CC_SHORT_OUT, -EMSGSIZE },
+};
+
+static void test_command_rejects(void)
+{
+	static const uint8_t payload[] = "open valve 3; report in 60 s; payload long enough";
+	uint8_t kg[GRPSEC_KEY_MAX_LEN], kg_other[GRPSEC_KEY_MAX_LEN];
+	uint8_t body[GRPSEC_BODY_MAX_LEN], frame[GRPSEC_MFRAME_MAX_LEN], out[GRPSEC_BODY_MAX_LEN];
+
+	for (size_t ci = 0; ci < sizeof(cmd_cases) / sizeof(cmd_cases[0]); ci++) {
+		for (unsigned int mode = 0; mode <= 1; mode++) {
+			struct test_member t = { 0 }, other = { 0 }, fellow = { 0 };
+			struct grpsec_command_info info = { .from_gateway = -1 };
+			const struct grpsec_signer *s = mgr_signer;
+			unsigned int flags = 0, type = GRPSEC_TYPE_COMMAND;
+			uint32_t group, epoch = EPOCH;
+			uint64_t seq = 50;
+			size_t blen, flen, olen, osize = sizeof(out);
+			const uint8_t *key;
+			enum cmd_case c = cmd_cases[ci].c;
+			bool ok;
+			int err = -1;
+
+			ok = !cmd_member(&t, 1, mode, 31, kg) && !cmd_member(&fellow, 1, mode, 32, kg) &&
+			     !cmd_member(&other, 2, mode, 31, kg_other);
+			group = t.group;
+			key = kg;
+			switch (c) {
+			case CC_OTHER_GROUP_KEY:	/* the other group's signed command */
+				group = other.group;
+				key = kg_other;
+				break;
+			case CC_OTHER_GROUP_SIG:
+				group = other.group;
+				break;
+			case CC_ROGUE_SIG:
+			case CC_FELLOW_SIG:
+				s = rogue_signer;
+				break;
+			case CC_SEQ_0:
+				seq = 0;
+				break;
+			case CC_GW_OK:
+			case CC_GW_BAD_TAG:
+			case CC_GW_REPLAY:
+				s = NULL;
+				flags = GRPSEC_MFRAME_FLAG_GATEWAY;
+				break;
+			case CC_GW_FLAG_ON_SIGNED:
+				flags = GRPSEC_MFRAME_FLAG_GATEWAY;
+				break;
+			case CC_UNSIGNED_NO_FLAG:
+				s = NULL;
+				break;
+			case CC_EPOCH_NEWER:
+				epoch = EPOCH + 1;
+				break;
+			case CC_SHORT_OUT:
+				osize = sizeof(payload) - 2;
+				break;
+			case CC_REKEY_TYPE:
+				type = GRPSEC_TYPE_REKEY;
+				break;
+			default:
+				break;
+			}
+			if (c == CC_OTHER_GROUP_KEY) {
+				/* Sealed and signed for @other's group, given to @t's group. */
+				struct grpsec_command_params p = {
+					.suite = 1, .mode = mode, .group = t.group, .epoch = EPOCH,
+					.seq = seq, .group_key = kg_other,
+				};
+
+				ok = ok && !grpsec_command_seal(&p, s, payload, sizeof(payload), body,
+							       sizeof(body), &blen);
+			} else if (c == CC_SEQ_0) {
+				ok = ok && expect_eq(cmd_seal(&t, key, group, epoch, 0, s, payload,
+							      sizeof(payload), body, &blen), -EINVAL);
+				cmd_seal(&t, key, group, epoch, 1, s, payload, sizeof(payload), body, &blen);
+				memset(body + 4, 0, 8);
+			} else {
+				ok = ok && !cmd_seal(&t, key, group, epoch, seq, s, payload,
+						     sizeof(payload), body, &blen);
+			}
+			if (c == CC_FELLOW_SIG)	/* a member signs with a key of its own */
+				ok = ok && !cmd_seal(&fellow, kg, t.group, EPOCH, seq, rogue_signer,
+						     payload, sizeof(payload), body, &blen);
+			if (c == CC_TAMPER_BODY)
+				body[GRPSEC_COMMAND_HDR_LEN + GRPSEC_NONCE_LEN] ^= 1;
+			if (c == CC_OLDER_SEQ || c == CC_REPLAY_RETAG || c == CC_GW_REPLAY) {
+				uint8_t b2[GRPSEC_BODY_MAX_LEN];
+				size_t b2len;
+
+				/* First a valid command with sequence 60 (or this one). */
+				if (c == CC_OLDER_SEQ)
+					ok = ok && !cmd_seal(&t, key, group, epoch, 60, s, payload,
+							     sizeof(payload), b2, &b2len);
+				else
+					memcpy(b2, body, b2len = blen);
+				ok = ok && !cmd_deliver(&t, type, flags, b2, b2len, frame, &flen) &&
+				     expect_eq(cmd_open(&t, frame, flen, NULL, out, &olen), 0);
+			}
+			if (c == CC_REKEY_TYPE) {
+				ok = ok && !cmd_deliver(&t, type, 0, body, blen, frame, &flen);
+			} else if (c == CC_FELLOW_TAG) {
+				/* The fellow tags with its own K_m, claiming the victim's id. */
+				ok = ok && !grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, 1,
+						GRPSEC_MFRAME_FLAG_GATEWAY, t.group, t.id, EPOCH,
+						++gw_frame_seq, fellow.k_m, body, blen, frame,
+						sizeof(frame), &flen);
+			} else if (c == CC_OTHER_MEMBER) {
+				ok = ok && !cmd_deliver(&fellow, type, flags, body, blen, frame, &flen);
+			} else if (c == CC_FRAME_EPOCH_OLD) {
+				ok = ok && !grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, 1, 0, t.group,
+						t.id, EPOCH - 1, ++gw_frame_seq, t.k_m, body, blen,
+						frame, sizeof(frame), &flen);
+			} else {
+				ok = ok && !cmd_deliver(&t, type, flags, body, blen, frame, &flen);
+			}
+			if (c == CC_GW_BAD_TAG)
+				frame[flen - 1] ^= 0x40;
+			if (c == CC_REPLAY_FRAME)
+				ok = ok && expect_eq(cmd_open(&t, frame, flen, NULL, out, &olen), 0);
+			if (ok) {
+				if (c == CC_NO_VERIFIER)
+					err = grpsec_member_open_command(t.m, NULL, frame, flen, out,
+									 osize, &olen, &info);
+				else
+					err = grpsec_member_open_command(t.m, mgr_verifier, frame, flen,
+									 out, osize, &olen, &info);
+			}
+			ok = ok && expect_eq(err, cmd_cases[ci].expect);
+			if (ok && !err)
+				ok = expect_eq(olen, sizeof(payload)) && !memcmp(out, payload, olen) &&
+				     expect_eq(info.from_gateway, c == CC_GW_OK) &&
+				     expect_eq(info.seq, seq);
+			if (ok && err)	/* nothing accepted: the last sequences are unchanged */
+				ok = expect_eq(grpsec_member_command_seq(t.m),
+					       c == CC_OLDER_SEQ ? 60 :
+					       c == CC_REPLAY_RETAG || c == CC_REPLAY_FRAME ? seq : 0) &&
+				     expect_eq(grpsec_member_gateway_command_seq(t.m),
+					       c == CC_GW_REPLAY ? seq : 0);
+			result(ok, "%s (%s)", cmd_cases[ci].name, grpsec_mode_name(mode));
+			grpsec_member_free(t.m);
+			grpsec_member_free(fellow.m);
+			grpsec_member_free(other.m);
+		}
+	}
+}
+
+static void test_command_nokey(void)
+{
+	struct grpsec_member_config cfg = { 0 };
+	uint8_t kg[GRPSEC_KEY_MAX_LEN], body[GRPSEC_BODY_MAX_LEN], frame[GRPSEC_MFRAME_MAX_LEN];
+	uint8_t out[GRPSEC_BODY_MAX_LEN];
+	struct test_member t = { 0 };
+	size_t blen, flen, olen;
+	bool ok;
+
+	cmd_group_key(kg, group_of(1, GRPSEC_MODE_IDENTIFIED), EPOCH);
+	ok = !member_open(&t, 1, GRPSEC_MODE_IDENTIFIED, 41, &cfg) &&
+	     !cmd_seal(&t, kg, t.group, EPOCH, 1, mgr_signer, body, 8, body, &blen) &&
+	     !cmd_deliver(&t, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+	     expect_eq(cmd_open(&t, frame, flen, NULL, out, &olen), -ENOKEY) &&
+	     !grpsec_member_set_group_key(t.m, kg) &&
+	     !cmd_deliver(&t, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+	     expect_eq(cmd_open(&t, frame, flen, NULL, out, &olen), 0) && expect_eq(olen, 8);
+	result(ok, "identified member without K_G: -ENOKEY until grpsec_member_set_group_key()");
+	grpsec_member_free(t.m);
+}
+
+static void test_downlink(void)
+{
+	static const struct {
+		const char *name;
+		int off;	/* byte to change; -1 = last byte; -2 = truncate; -3 append */
+		uint8_t xor;
+		int expect;
+	} cases[] = {
+		{ "valid", 0, 0, 0 },
+		{ "tampered tag", -1, 0x01, -EBADMSG },
+		{ "tampered body", 28, 0x80, -EBADMSG },
+		{ "tampered group", 16, 0x01, -EBADMSG },
+		{ "tampered member", 23, 0x01, -EBADMSG },
+		{ "tampered sequence", 15, 0x01, -EBADMSG },
+		{ "another gateway id", 7, 0x01, -EPROTO },
+		{ "version 2", 0, 0x03, -EPROTONOSUPPORT },
+		{ "type batch", 1, 0x01, -EPROTO },
+		{ "flags", 3, 0x01, -EPROTO },
+		{ "suite of another K_up", 2, 0x03, -EPROTO },
+		{ "unknown kind", 24, 0x07, -EPROTO },
+		{ "reserved", 25, 0x01, -EPROTO },
+		{ "body length too big", 27, 0x01, -EMSGSIZE },
+		{ "truncated", -2, 0, -EMSGSIZE },
+		{ "trailing byte", -3, 0, -EMSGSIZE },
+	};
+	uint8_t k_up[16], k_bad[16], body[64], dl[GRPSEC_DOWNLINK_MAX_LEN + 1];
+	struct grpsec_downlink d;
+	size_t dlen;
+	bool ok;
+
+	grpsec_kdf_upstream_key(1, up_secret, GATEWAY, k_up, 16);
+	fill_payload(body, sizeof(body), 3);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ok = !grpsec_downlink_build(1, k_up, GATEWAY, 7, 0x101, 0,
+					    GRPSEC_DOWNLINK_KIND_COMMAND, body, sizeof(body), dl,
+					    sizeof(dl), &dlen) &&
+		     expect_eq(dlen, GRPSEC_DOWNLINK_HDR_LEN + sizeof(body) + GRPSEC_TAG_LEN);
+		if (cases[i].off == -1)
+			dl[dlen - 1] ^= cases[i].xor;
+		else if (cases[i].off == -2)
+			dlen--;
+		else if (cases[i].off == -3)
+			dl[dlen++] = 0;
+		else
+			dl[cases[i].off] ^= cases[i].xor;
+		ok = ok && expect_eq(grpsec_downlink_verify(dl, dlen, GATEWAY, 1, k_up, &d),
+				     cases[i].expect);
+		if (ok && !cases[i].expect)
+			ok = expect_eq(d.seq, 7) && expect_eq(d.group, 0x101) &&
+			     expect_eq(d.member, 0) && expect_eq(d.body_len, sizeof(body)) &&
+			     !memcmp(d.body, body, sizeof(body));
+		result(ok, "downlink (gateway reference): %s", cases[i].name);
+	}
+	memcpy(k_bad, k_up, 16);
+	k_bad[0] ^= 1;
+	ok = !grpsec_downlink_build(1, k_up, GATEWAY, 8, 0x101, 0, GRPSEC_DOWNLINK_KIND_COMMAND,
+				    body, sizeof(body), dl, sizeof(dl), &dlen) &&
+	     expect_eq(grpsec_downlink_verify(dl, dlen, GATEWAY, 1, k_bad, &d), -EBADMSG) &&
+	     expect_eq(grpsec_downlink_build(1, k_up, GATEWAY, 8, 0x101, 0,
+					     GRPSEC_DOWNLINK_KIND_REKEY, body, sizeof(body), dl,
+					     sizeof(dl), &dlen), -EINVAL) &&
+	     expect_eq(grpsec_downlink_build(1, k_up, GATEWAY, 0, 0x101, 0,
+					     GRPSEC_DOWNLINK_KIND_COMMAND, body, sizeof(body), dl,
+					     sizeof(dl), &dlen), -EINVAL) &&
+	     expect_eq(grpsec_downlink_build(1, k_up, GATEWAY, 8, 0x101, 0,
+					     GRPSEC_DOWNLINK_KIND_COMMAND, body, 0, dl,
+					     sizeof(dl), &dlen), -EMSGSIZE) &&
+	     expect_eq(grpsec_downlink_build(1, k_up, GATEWAY, 8, 0x101, 0,
+					     GRPSEC_DOWNLINK_KIND_COMMAND, dl,
+					     GRPSEC_BODY_MAX_LEN + 1, dl, sizeof(dl), &dlen), -EMSGSIZE);
+	result(ok, "downlink: wrong K_up, rekey to member 0, sequence 0, body 0 or > 1200");
+}
+
+/* Seal a rekey for @t to epoch @epoch and deliver it. */
+static int rekey_for(const struct test_member *t, const struct grpsec_signer *s,
+		     const uint8_t *wrap, uint32_t epoch, uint64_t seq, uint8_t *frame,
+		     size_t *flen, uint8_t *new_km, uint8_t *new_kg, uint8_t *new_ke)
+{
+	struct grpsec_rekey_keys k = { .epoch = epoch, .suite = t->suite, .mode = t->mode };
+	size_t kl = grpsec_suite_key_len(t->suite), blen;
+	uint8_t body[GRPSEC_REKEY_BODY_MAX_LEN];
+	int err;
+
+	err = grpsec_kdf_member_key(t->suite, s_auth, t->group, epoch, t->id, new_km, kl);
+	if (err)
+		return err;
+	cmd_group_key(new_kg, t->group, epoch);
+	k.member_key = new_km;
+	k.group_key = new_kg;
+	if (t->mode == GRPSEC_MODE_IDENTIFIED) {
+		err = grpsec_kdf_e2e_key(t->suite, s_e2e, t->group, epoch, t->id, new_ke, kl);
+		if (err)
+			return err;
+		k.e2e_key = new_ke;
+	}
+	err = grpsec_rekey_seal(s, wrap, t->group, t->id, seq, &k, NULL, body, sizeof(body),
+				&blen);
+	if (err)
+		return err;
+	return cmd_deliver(t, GRPSEC_TYPE_REKEY, 0, body, blen, frame, flen);
+}
+
+static void test_rekey(void)
+{
+	uint8_t kg[GRPSEC_KEY_MAX_LEN], kg2[GRPSEC_KEY_MAX_LEN], km[GRPSEC_KEY_MAX_LEN];
+	uint8_t ke[GRPSEC_KEY_MAX_LEN], body[GRPSEC_BODY_MAX_LEN], out[GRPSEC_BODY_MAX_LEN];
+	uint8_t frame[GRPSEC_MFRAME_MAX_LEN], old_frame[GRPSEC_MFRAME_MAX_LEN];
+	uint8_t up[GRPSEC_UPLINK_MAX_LEN], wrap_a[32], wrap_b[32];
+	size_t flen, old_flen, blen, olen, ulen;
+
+	grpsec_kdf_wrap_key(wrap_secret, 51, wrap_a);
+	grpsec_kdf_wrap_key(wrap_secret, 52, wrap_b);
+	for (unsigned int suite = 1; suite <= 3; suite++) {
+		for (unsigned int mode = 0; mode <= 1; mode++) {
+			struct test_member a = { 0 }, b = { 0 };
+			struct grpsec_uplink u;
+			uint32_t e = 0;
+			uint64_t next;
+			bool ok;
+
+			ok = !cmd_member(&a, suite, mode, 51, kg) && !cmd_member(&b, suite, mode, 52, kg);
+			/* Only its member: another member's K_wrap, or the frame re-addressed. */
+			ok = ok && !rekey_for(&a, mgr_signer, wrap_b, EPOCH + 1, 1, frame, &flen, km,
+					     kg2, ke) &&
+			     expect_eq(grpsec_member_apply_rekey(a.m, mgr_verifier, wrap_a, frame,
+								 flen, &e), -EBADMSG);
+			result(ok, "rekey wrapped under another member's K_wrap refused (%s %s)",
+			       grpsec_suite_name(suite), grpsec_mode_name(mode));
+			ok = ok && !rekey_for(&a, mgr_signer, wrap_a, EPOCH + 1, 1, frame, &flen, km,
+					     kg2, ke);
+			{	/* The gateway hands a's rekey body to b. */
+				struct grpsec_mframe f;
+
+				ok = ok && !grpsec_mframe_parse(frame, flen, &f) &&
+				     !grpsec_member_frame_build(GRPSEC_TYPE_REKEY, suite, 0, b.group,
+						b.id, EPOCH, ++gw_frame_seq, b.k_m, f.body, f.body_len,
+						old_frame, sizeof(old_frame), &old_flen) &&
+				     expect_eq(grpsec_member_apply_rekey(b.m, mgr_verifier, wrap_b,
+									 old_frame, old_flen, &e),
+					       -EBADMSG) &&
+				     expect_eq(grpsec_member_epoch(b.m), EPOCH);
+			}
+			result(ok, "rekey reaches only its member (%s %s)", grpsec_suite_name(suite),
+			       grpsec_mode_name(mode));
+			/* Forged signature, then the real one. */
+			ok = ok && !rekey_for(&a, rogue_signer, wrap_a, EPOCH + 1, 1, old_frame,
+					     &old_flen, km, kg2, ke) &&
+			     expect_eq(grpsec_member_apply_rekey(a.m, mgr_verifier, wrap_a,
+								 old_frame, old_flen, &e), -EBADMSG) &&
+			     expect_eq(grpsec_member_epoch(a.m), EPOCH);
+			result(ok, "rekey with a wrong signature refused (%s %s)",
+			       grpsec_suite_name(suite), grpsec_mode_name(mode));
+			/* Uplink before and after: the sequence carries on. */
+			ok = ok && !grpsec_member_seal_uplink(a.m, NULL, 0, up, sizeof(up), &ulen);
+			next = grpsec_member_next_seq(a.m);
+			ok = ok && !grpsec_member_apply_rekey(a.m, mgr_verifier, wrap_a, frame, flen,
+							      &e) &&
+			     expect_eq(e, EPOCH + 1) && expect_eq(grpsec_member_epoch(a.m), EPOCH + 1) &&
+			     expect_eq(grpsec_member_rekey_seq(a.m), 1) &&
+			     expect_eq(grpsec_member_next_seq(a.m), next) &&
+			     !grpsec_member_seal_uplink(a.m, NULL, 0, up, sizeof(up), &ulen) &&
+			     !grpsec_uplink_parse(up, ulen, &u) && expect_eq(u.seq, next) &&
+			     expect_eq(u.epoch, EPOCH + 1) && !grpsec_uplink_verify(&u, km);
+			result(ok, "applied rekey: new epoch, uplink sequence continues (%s %s)",
+			       grpsec_suite_name(suite), grpsec_mode_name(mode));
+			/* The same rekey again (re-tagged by the gateway): replay. */
+			memcpy(a.k_m, km, sizeof(km));
+			a.epoch = EPOCH + 1;
+			{
+				struct grpsec_mframe f;
+
+				ok = ok && !grpsec_mframe_parse(frame, flen, &f) &&
+				     !grpsec_member_frame_build(GRPSEC_TYPE_REKEY, suite, 0, a.group,
+						a.id, a.epoch, ++gw_frame_seq, a.k_m, f.body,
+						f.body_len, old_frame, sizeof(old_frame), &old_flen) &&
+				     expect_eq(grpsec_member_apply_rekey(a.m, mgr_verifier, wrap_a,
+									 old_frame, old_flen, &e),
+					       -ESTALE);
+			}
+			/* A newer epoch with an old rekey sequence: replay too. */
+			ok = ok && !rekey_for(&a, mgr_signer, wrap_a, EPOCH + 2, 1, old_frame,
+					     &old_flen, out, out + 32, out + 64) &&
+			     expect_eq(grpsec_member_apply_rekey(a.m, mgr_verifier, wrap_a,
+								 old_frame, old_flen, &e), -ESTALE);
+			result(ok, "rekey replay and old rekey sequence refused (%s %s)",
+			       grpsec_suite_name(suite), grpsec_mode_name(mode));
+			/* Commands: new epoch opens, old epoch is stale. */
+			ok = ok && !cmd_seal(&a, kg2, a.group, EPOCH + 1, 5, mgr_signer, body, 3,
+					     body, &blen) &&
+			     !cmd_deliver(&a, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+			     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), 0) &&
+			     !cmd_seal(&a, kg, a.group, EPOCH, 6, mgr_signer, body, 3, body, &blen) &&
+			     !cmd_deliver(&a, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+			     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), -ESTALE);
+			result(ok, "after the rekey: commands of the new epoch open, old ones are stale "
+			       "(%s %s)", grpsec_suite_name(suite), grpsec_mode_name(mode));
+			grpsec_member_free(a.m);
+			grpsec_member_free(b.m);
+		}
+	}
+}
+
+static void test_rekey_material(void)
+{
+	struct grpsec_rekey_keys k = { .epoch = EPOCH + 1, .suite = 1, .mode = 0 };
+	uint8_t key[32] = { 1 }, wrap[32] = { 2 }, body[GRPSEC_REKEY_BODY_MAX_LEN];
+	size_t blen;
+
+	k.member_key = key;
+	result(expect_eq(grpsec_rekey_seal(mgr_signer, wrap, 1, 2, 1, &k, NULL, body,
+					   sizeof(body), &blen), -EINVAL) &&
+	       (k.group_key = key, k.e2e_key = key,
+		expect_eq(grpsec_rekey_seal(mgr_signer, wrap, 1, 2, 1, &k, NULL, body,
+					    sizeof(body), &blen), -EINVAL)) &&
+	       (k.e2e_key = NULL,
+		expect_eq(grpsec_rekey_seal(mgr_signer, wrap, 1, 2, 0, &k, NULL, body,
+					    sizeof(body), &blen), -EINVAL) &&
+		expect_eq(grpsec_rekey_seal(NULL, wrap, 1, 2, 1, &k, NULL, body,
+					    sizeof(body), &blen), -EINVAL) &&
+		expect_eq(grpsec_rekey_seal(mgr_signer, wrap, 1, 2, 1, &k, NULL, body,
+					    40, &blen), -EMSGSIZE) &&
+		!grpsec_rekey_seal(mgr_signer, wrap, 1, 2, 1, &k, NULL, body, sizeof(body), &blen) &&
+		expect_eq(blen, GRPSEC_COMMAND_OVERHEAD + GRPSEC_REKEY_KEYS_HDR_LEN + 32)) &&
+	       (k.mode = 1, k.group_key = NULL,
+		expect_eq(grpsec_rekey_seal(mgr_signer, wrap, 1, 2, 1, &k, NULL, body,
+					    sizeof(body), &blen), -EINVAL)),
+	       "rekey key material: anonymous needs K_G and no K_e,m; identified needs K_e,m");
+}
+
+static void test_mframe_parse(void)
+{
+	static const struct {
+		const char *name;
+		int off;
+		uint8_t xor;
+		int expect;
+	} cases[] = {
+		{ "valid", 0, 0, 0 },
+		{ "version 0", 0, 0x01, -EPROTONOSUPPORT },
+		{ "type 3", 1, 0x07, -EPROTO },
+		{ "unknown flag", 3, 0x02, -EPROTO },
+		{ "suite 0", 2, 0x01, -EPROTO },
+		{ "reserved", 27, 0x01, -EPROTO },
+		{ "body length", 25, 0x01, -EMSGSIZE },
+		{ "group 0", 7, 0x07, -EPROTO },
+		{ "member 0", 11, 0x07, -EPROTO },
+		{ "sequence 0", 23, 0x01, -EPROTO },
+	};
+	uint8_t km[16] = { 9 }, body[40] = { 0 }, f[GRPSEC_MFRAME_MAX_LEN];
+	struct grpsec_mframe m;
+	size_t flen;
+	bool ok;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ok = !grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, 1, 0, 7, 7, 1, 1, km, body,
+						sizeof(body), f, sizeof(f), &flen);
+		f[cases[i].off] ^= cases[i].xor;
+		result(ok && expect_eq(grpsec_mframe_parse(f, flen, &m), cases[i].expect),
+		       "type 4/5 frame parse: %s", cases[i].name);
+	}
+	ok = !grpsec_member_frame_build(GRPSEC_TYPE_REKEY, 1, 0, 7, 7, 1, 1, km, body,
+					sizeof(body), f, sizeof(f), &flen);
+	f[3] = GRPSEC_MFRAME_FLAG_GATEWAY;
+	result(ok && expect_eq(grpsec_mframe_parse(f, flen, &m), -EPROTO) &&
+	       expect_eq(grpsec_member_frame_build(GRPSEC_TYPE_REKEY, 1,
+						   GRPSEC_MFRAME_FLAG_GATEWAY, 7, 7, 1, 1, km,
+						   body, sizeof(body), f, sizeof(f), &flen),
+			 -EINVAL),
+	       "a gateway cannot originate a rekey");
+}
+
 static char *read_all(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -1132,6 +1745,17 @@ int main(int argc, char **argv)
 	test_nonce_cache();
 	test_kdf();
 	test_vectors_open();
+	cmd_init();
+	test_command_roundtrip();
+	test_command_rejects();
+	test_command_nokey();
+	test_downlink();
+	test_mframe_parse();
+	test_rekey();
+	test_rekey_material();
+	grpsec_signer_free(mgr_signer);
+	grpsec_signer_free(rogue_signer);
+	grpsec_verifier_free(mgr_verifier);
 	if (vectors_dir)
 		test_vectors_fresh(vectors_dir);
 	printf("# %u passed, %u failed\n", n_pass, n_fail);
