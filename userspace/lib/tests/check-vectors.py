@@ -14,6 +14,8 @@ try:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives import serialization
 except ImportError:
     print("check-vectors: python3 'cryptography' not available, skipped")
     sys.exit(77)
@@ -94,6 +96,37 @@ def build_batch(v):
     return out + aead(suite, v["k_up"]).encrypt(seq_nonce(2, bseq), b"", out)
 
 
+def build_downlink_vec(v, rekey):
+    """Body, downlink and type 4/5 frame of a command or rekey record."""
+    group, member, epoch = int(v["group"]), int(v["member"]), int(v["epoch"])
+    be, seq, suite, mode = int(v["body_epoch"]), int(v["seq"]), int(v["suite"]), \
+        1 if v["mode"] == "identified" else 0
+    sk = Ed25519PrivateKey.from_private_bytes(v["sign_priv"])
+    pub = sk.public_key().public_bytes(serialization.Encoding.Raw,
+                                       serialization.PublicFormat.Raw)
+    assert pub == v["sign_pub"], "public key"
+    nonce = v["nonce"]
+    head = struct.pack(">IQ", be, seq) + nonce
+    if rekey:
+        lbl = b"grpsec rekey v1" + struct.pack(">II", group, member)
+        aad = lbl + struct.pack(">IQ", be, seq)
+        signed = head + AESGCM(v["k_wrap"]).encrypt(nonce, v["key_material"], aad)
+        body = signed + sk.sign(lbl + signed)
+    else:
+        aad = struct.pack(">BBBBIIIQ", 1, 2, suite, mode, group, be, 0, seq)
+        signed = head + aead(suite, v["k_g"]).encrypt(nonce, v["payload"], aad)
+        body = signed + sk.sign(b"grpsec command v1" + struct.pack(">I", group) + signed)
+    dseq = int(v["downlink_seq"])
+    dl = struct.pack(">BBBBIQIIBBH", 1, 3, 1, 0, int(v["gateway"]), dseq, group,
+                     member if rekey else 0, 2 if rekey else 1, 0, len(body)) + body
+    dl += aead(1, v["k_up"]).encrypt(seq_nonce(3, dseq), b"", dl)
+    gseq = int(v["gateway_seq"])
+    fr = struct.pack(">BBBBIIIQHH", 1, 5 if rekey else 4, suite, 0, group, member, epoch,
+                     gseq, len(body), 0) + body
+    fr += aead(suite, v["k_m"]).encrypt(seq_nonce(3, gseq), b"", fr)
+    return body == v["body"] and dl == v["downlink"] and fr == v["frame"]
+
+
 def records(path):
     rec = {}
     with open(path) as f:
@@ -109,7 +142,9 @@ def records(path):
             k, _, val = line.partition(":")
             val = val.strip()
             hexy = k.split(".")[-1] in ("secret", "key", "k_m", "k_g", "k_e2e", "k_up",
-                                        "inner_nonce", "payload", "frame", "inner", "batch")
+                                        "inner_nonce", "payload", "frame", "inner", "batch",
+                                        "sign_priv", "sign_pub", "k_wrap", "nonce",
+                                        "key_material", "body", "downlink")
             rec[k] = bytes.fromhex(val) if hexy else val
     if rec:
         yield rec
@@ -143,6 +178,8 @@ def main():
                         ok = v["expect"] == "-EBADMSG"
             elif kind == "batch":
                 ok = build_batch(v) == v["batch"]
+            elif kind in ("command", "rekey"):
+                ok = build_downlink_vec(v, kind == "rekey")
             else:
                 ok = False
         except Exception as exc:  # noqa: BLE001 - report and go on

@@ -73,12 +73,40 @@ struct batch_vec {
 	size_t batch_len;
 };
 
+/* A command and a rekey, each through a downlink and a type 4/5 frame. */
+struct dl_vec {
+	const char *name;
+	unsigned int type;		/* GRPSEC_TYPE_COMMAND or _REKEY */
+	unsigned int suite, mode;
+	uint32_t group, member, epoch;	/* epoch: of K_m (frame) */
+	uint64_t seq;			/* command or rekey sequence */
+	uint32_t body_epoch;		/* command: e of K_G; rekey: e' */
+	uint8_t sign_priv[GRPSEC_SIGN_KEY_LEN], sign_pub[GRPSEC_SIGN_KEY_LEN];
+	uint8_t key[GRPSEC_KEY_MAX_LEN];	/* command: K_G[e]; rekey: K_wrap,m */
+	size_t key_len;
+	uint8_t nonce[GRPSEC_NONCE_LEN];
+	uint8_t pt[GRPSEC_REKEY_KEYS_MAX_LEN + 64];	/* payload or key material */
+	size_t pt_len;
+	uint8_t body[GRPSEC_BODY_MAX_LEN];
+	size_t body_len;
+	uint8_t k_up[16];
+	uint32_t gateway;
+	uint64_t dl_seq;
+	uint8_t downlink[GRPSEC_DOWNLINK_MAX_LEN];
+	size_t downlink_len;
+	uint8_t k_m[16];
+	uint64_t gw_seq;
+	uint8_t frame[GRPSEC_MFRAME_MAX_LEN];
+	size_t frame_len;
+};
+
 struct all {
 	struct kdf_vec kdf[N_KDF];
 	struct uplink_vec up[N_UPLINK];
 	struct reject_vec rej[16];
 	unsigned int n_rej;
 	struct batch_vec batch[3];
+	struct dl_vec dl[2];
 };
 
 static void fill(uint8_t *p, size_t len, uint8_t start)
@@ -313,6 +341,101 @@ static int make_batches(struct all *a)
 	return 0;
 }
 
+static int make_downlinks(struct all *a)
+{
+	static const char cmd[] = "grpsec v1 test command";
+	uint8_t secret[GRPSEC_SECRET_LEN], km_new[16], kg_new[16];
+	struct grpsec_signer *signer = NULL;
+	int err;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct dl_vec *v = &a->dl[i];
+		struct grpsec_rekey_keys k = { 0 };
+		struct grpsec_command_params p = { 0 };
+
+		v->name = i ? "rekey-aes-128-gcm-anonymous" : "command-aes-128-gcm-anonymous";
+		v->type = i ? GRPSEC_TYPE_REKEY : GRPSEC_TYPE_COMMAND;
+		v->suite = 1;
+		v->mode = GRPSEC_MODE_ANONYMOUS;
+		v->group = group_of(1, 0);
+		v->member = 0x00001001;
+		v->epoch = EPOCH;
+		v->seq = i ? 1 : 0x0000000100000001ULL;
+		v->body_epoch = i ? EPOCH + 1 : EPOCH;
+		v->gateway = GATEWAY;
+		v->dl_seq = BATCH_SEQ_BASE + 10 + i;
+		v->gw_seq = BATCH_SEQ_BASE + 20 + i;
+		fill(v->sign_priv, sizeof(v->sign_priv), 0x80);
+		fill(v->nonce, sizeof(v->nonce), 0xb0 + 0x10 * i);
+		fill(secret, sizeof(secret), 0x00);
+		err = grpsec_kdf_member_key(1, secret, v->group, v->epoch, v->member, v->k_m, 16);
+		fill(secret, sizeof(secret), 0x60);
+		if (!err)
+			err = grpsec_kdf_upstream_key(1, secret, v->gateway, v->k_up, 16);
+		if (!err)
+			err = grpsec_signer_new(v->sign_priv, &signer);
+		if (!err)
+			err = grpsec_signer_public(signer, v->sign_pub);
+		if (!err && !i) {
+			v->key_len = 16;
+			fill(v->key, 16, 0x40);
+			v->pt_len = sizeof(cmd) - 1;
+			memcpy(v->pt, cmd, v->pt_len);
+			p.suite = 1;
+			p.mode = v->mode;
+			p.group = v->group;
+			p.epoch = v->body_epoch;
+			p.seq = v->seq;
+			p.group_key = v->key;
+			p.nonce = v->nonce;
+			err = grpsec_command_seal(&p, signer, v->pt, v->pt_len, v->body,
+						  sizeof(v->body), &v->body_len);
+		} else if (!err) {
+			v->key_len = GRPSEC_WRAP_KEY_LEN;
+			fill(secret, sizeof(secret), 0xc0);
+			err = grpsec_kdf_wrap_key(secret, v->member, v->key);
+			fill(secret, sizeof(secret), 0x00);
+			if (!err)
+				err = grpsec_kdf_member_key(1, secret, v->group, v->body_epoch,
+							    v->member, km_new, 16);
+			fill(kg_new, sizeof(kg_new), 0x50);
+			k.epoch = v->body_epoch;
+			k.suite = 1;
+			k.mode = v->mode;
+			k.member_key = km_new;
+			k.group_key = kg_new;
+			/* The plaintext as the spec lays it out, for the record. */
+			v->pt[0] = 1;
+			v->pt[1] = (uint8_t)v->mode;
+			v->pt[2] = GRPSEC_REKEY_HAS_GROUP_KEY;
+			memcpy(v->pt + GRPSEC_REKEY_KEYS_HDR_LEN, km_new, 16);
+			memcpy(v->pt + GRPSEC_REKEY_KEYS_HDR_LEN + 16, kg_new, 16);
+			v->pt_len = GRPSEC_REKEY_KEYS_HDR_LEN + 32;
+			if (!err)
+				err = grpsec_rekey_seal(signer, v->key, v->group, v->member, v->seq,
+							&k, v->nonce, v->body, sizeof(v->body),
+							&v->body_len);
+		}
+		grpsec_signer_free(signer);
+		signer = NULL;
+		if (!err)
+			err = grpsec_downlink_build(1, v->k_up, v->gateway, v->dl_seq, v->group,
+						    i ? v->member : 0,
+						    i ? GRPSEC_DOWNLINK_KIND_REKEY :
+						    GRPSEC_DOWNLINK_KIND_COMMAND, v->body,
+						    v->body_len, v->downlink, sizeof(v->downlink),
+						    &v->downlink_len);
+		if (!err)
+			err = grpsec_member_frame_build(v->type, 1, 0, v->group, v->member,
+							v->epoch, v->gw_seq, v->k_m, v->body,
+							v->body_len, v->frame, sizeof(v->frame),
+							&v->frame_len);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Text output */
 
 static void hex_line(FILE *f, const char *key, const uint8_t *p, size_t len)
@@ -332,7 +455,8 @@ static void write_txt(FILE *f, const struct all *a)
 	      "#\n"
 	      "# Records are separated by blank lines; each line is \"field: value\".\n"
 	      "# Numbers are decimal, byte strings lowercase hex (empty: nothing after\n"
-	      "# the colon).  Record kinds: kdf, uplink, uplink-reject, batch.\n", f);
+	      "# the colon).  Record kinds: kdf, uplink, uplink-reject, batch, command,\n"
+	      "# rekey (each: body, downlink frame, type 4/5 frame).\n", f);
 	for (unsigned int i = 0; i < N_KDF; i++) {
 		const struct kdf_vec *v = &a->kdf[i];
 
@@ -391,6 +515,27 @@ static void write_txt(FILE *f, const struct all *a)
 			hex_line(f, key, u->payload, u->payload_len);
 		}
 		hex_line(f, "batch", b->batch, b->batch_len);
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct dl_vec *v = &a->dl[i];
+
+		fprintf(f, "\nkind: %s\nname: %s\nsuite: %u\nmode: %s\ngroup: %u\nmember: %u\n"
+			"epoch: %u\nbody_epoch: %u\nseq: %llu\n", i ? "rekey" : "command", v->name,
+			v->suite, grpsec_mode_name(v->mode), v->group, v->member, v->epoch,
+			v->body_epoch, (unsigned long long)v->seq);
+		hex_line(f, "sign_priv", v->sign_priv, sizeof(v->sign_priv));
+		hex_line(f, "sign_pub", v->sign_pub, sizeof(v->sign_pub));
+		hex_line(f, i ? "k_wrap" : "k_g", v->key, v->key_len);
+		hex_line(f, "nonce", v->nonce, sizeof(v->nonce));
+		hex_line(f, i ? "key_material" : "payload", v->pt, v->pt_len);
+		hex_line(f, "body", v->body, v->body_len);
+		fprintf(f, "gateway: %u\ndownlink_seq: %llu\n", v->gateway,
+			(unsigned long long)v->dl_seq);
+		hex_line(f, "k_up", v->k_up, sizeof(v->k_up));
+		hex_line(f, "downlink", v->downlink, v->downlink_len);
+		fprintf(f, "gateway_seq: %llu\n", (unsigned long long)v->gw_seq);
+		hex_line(f, "k_m", v->k_m, sizeof(v->k_m));
+		hex_line(f, "frame", v->frame, v->frame_len);
 	}
 }
 
@@ -583,6 +728,57 @@ static void write_hdr(FILE *f, const struct all *a)
 			b->key_len, i, b->count, i, b->batch_len);
 	}
 	fputs("};\n\n", f);
+	fputs("/* A command (type 4) or rekey (type 5): body, downlink, member frame. */\n"
+	      "struct grpsec_vec_downlink {\n"
+	      "\tconst char *name;\n"
+	      "\tunsigned int type, suite, mode, group, member, epoch, body_epoch;\n"
+	      "\tunsigned long long seq;\t\t/* command or rekey sequence */\n"
+	      "\tconst unsigned char *sign_pub;\t/* Ed25519, 32 bytes */\n"
+	      "\tconst unsigned char *key;\t/* command: K_G[e]; rekey: K_wrap,m */\n"
+	      "\tunsigned int key_len;\n"
+	      "\tconst unsigned char *plaintext;\t/* payload or key material */\n"
+	      "\tunsigned int plaintext_len;\n"
+	      "\tconst unsigned char *body;\n"
+	      "\tunsigned int body_len;\n"
+	      "\tunsigned int gateway;\n"
+	      "\tunsigned long long downlink_seq;\n"
+	      "\tconst unsigned char *k_up;\t/* 16 bytes, aes-128-gcm */\n"
+	      "\tconst unsigned char *downlink;\n"
+	      "\tunsigned int downlink_len;\n"
+	      "\tunsigned long long gateway_seq;\n"
+	      "\tconst unsigned char *k_m;\t/* 16 bytes */\n"
+	      "\tconst unsigned char *frame;\n"
+	      "\tunsigned int frame_len;\n"
+	      "};\n\n", f);
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct dl_vec *v = &a->dl[i];
+		static const char *const parts[] = { "sign_pub", "key", "plaintext", "body",
+						     "k_up", "downlink", "k_m", "frame" };
+		const uint8_t *ptr[] = { v->sign_pub, v->key, v->pt, v->body, v->k_up,
+					 v->downlink, v->k_m, v->frame };
+		size_t lens[] = { 32, v->key_len, v->pt_len, v->body_len, 16, v->downlink_len,
+				  16, v->frame_len };
+
+		for (unsigned int j = 0; j < 8; j++) {
+			snprintf(n1, sizeof(n1), "grpsec_vec_dl%u_%s", i, parts[j]);
+			c_array(f, n1, ptr[j], lens[j]);
+		}
+	}
+	fputs("static const struct grpsec_vec_downlink grpsec_vec_downlinks[] = {\n", f);
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct dl_vec *v = &a->dl[i];
+
+		fprintf(f, "\t{ \"%s\", %u, %u, %u, %uU, %uU, %uU, %uU, %lluULL,\n"
+			"\t  grpsec_vec_dl%u_sign_pub, grpsec_vec_dl%u_key, %zu,\n"
+			"\t  grpsec_vec_dl%u_plaintext, %zu, grpsec_vec_dl%u_body, %zu,\n"
+			"\t  %uU, %lluULL, grpsec_vec_dl%u_k_up, grpsec_vec_dl%u_downlink, %zu,\n"
+			"\t  %lluULL, grpsec_vec_dl%u_k_m, grpsec_vec_dl%u_frame, %zu },\n",
+			v->name, v->type, v->suite, v->mode, v->group, v->member, v->epoch,
+			v->body_epoch, (unsigned long long)v->seq, i, i, v->key_len, i, v->pt_len,
+			i, v->body_len, v->gateway, (unsigned long long)v->dl_seq, i, i,
+			v->downlink_len, (unsigned long long)v->gw_seq, i, i, v->frame_len);
+	}
+	fputs("};\n\n", f);
 	fputs("#endif /* GRPSEC_V1_VECTORS_H */\n", f);
 }
 
@@ -600,6 +796,8 @@ int vectors_write(FILE *txt, FILE *hdr)
 		make_rejects(a);
 		err = make_batches(a);
 	}
+	if (!err)
+		err = make_downlinks(a);
 	if (!err) {
 		if (txt)
 			write_txt(txt, a);
