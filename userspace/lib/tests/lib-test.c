@@ -1671,6 +1671,42 @@ static void test_mframe_parse(void)
 	       "a gateway cannot originate a rekey");
 }
 
+/* The committed command and rekey vectors open with the member API. */
+static void test_vectors_downlink(void)
+{
+	for (size_t i = 0; i < sizeof(grpsec_vec_downlinks) / sizeof(grpsec_vec_downlinks[0]); i++) {
+		const struct grpsec_vec_downlink *v = &grpsec_vec_downlinks[i];
+		uint8_t kg[16] = { 0 }, out[GRPSEC_BODY_MAX_LEN];
+		struct grpsec_member_config cfg = {
+			.group = v->group, .member = v->member, .epoch = v->epoch, .mode = v->mode,
+			.suite = v->suite, .member_key = v->k_m, .inner_key = v->key,
+		};
+		struct grpsec_verifier *ver = NULL;
+		struct grpsec_member *m = NULL;
+		struct grpsec_downlink d;
+		uint32_t e = 0;
+		size_t olen = 0;
+		bool ok;
+
+		if (v->type == GRPSEC_TYPE_REKEY)
+			cfg.inner_key = kg;
+		ok = !grpsec_verifier_new(v->sign_pub, &ver) && !grpsec_member_new(&cfg, &m) &&
+		     !grpsec_downlink_verify(v->downlink, v->downlink_len, v->gateway, 1, v->k_up,
+					     &d) &&
+		     expect_eq(d.body_len, v->body_len) && !memcmp(d.body, v->body, v->body_len);
+		if (ok && v->type == GRPSEC_TYPE_COMMAND)
+			ok = !grpsec_member_open_command(m, ver, v->frame, v->frame_len, out,
+							 sizeof(out), &olen, NULL) &&
+			     expect_eq(olen, v->plaintext_len) && !memcmp(out, v->plaintext, olen);
+		else if (ok)
+			ok = !grpsec_member_apply_rekey(m, ver, v->key, v->frame, v->frame_len, &e) &&
+			     expect_eq(e, v->body_epoch);
+		result(ok, "vector %s: downlink verifies, member opens it", v->name);
+		grpsec_member_free(m);
+		grpsec_verifier_free(ver);
+	}
+}
+
 static char *read_all(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -1753,6 +1789,7 @@ int main(int argc, char **argv)
 	test_mframe_parse();
 	test_rekey();
 	test_rekey_material();
+	test_vectors_downlink();
 	grpsec_signer_free(mgr_signer);
 	grpsec_signer_free(rogue_signer);
 	grpsec_verifier_free(mgr_verifier);
