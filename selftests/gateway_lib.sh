@@ -24,6 +24,15 @@ gw_cleanup()
 	rm -rf "$K"
 }
 
+# diagnose_test: on failure, what the gateway saw (lib.sh calls it).
+diagnose_test()
+{
+	echo "# --- gateway state at failure" >&2
+	"$IP" netns exec "$NS_GW" grpsec stats >&2 2>&1 || true
+	"$IP" netns exec "$NS_GW" grpsec upstream show >&2 2>&1 || true
+	"$IP" -n "$NS_GW" -s link show >&2 2>&1 || true
+}
+
 # keys_init: fresh secrets for one test.
 keys_init()
 {

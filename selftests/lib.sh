@@ -17,7 +17,8 @@
 # that set -e still stops the test when the command succeeds.
 # and exits 0 to pass, 4 (ksft_skip) to skip, anything else to fail.
 # lib.sh turns on "set -e" and installs an EXIT trap that calls
-# cleanup_test (when the test defines it), stops the processes started
+# diagnose_test when the test failed and defines one, then cleanup_test
+# (when the test defines it), stops the processes started
 # with spawn, and deletes the namespaces that setup_namespaces created.
 #
 # Topology made by setup_namespaces, one network namespace per role:
@@ -237,6 +238,10 @@ cleanup()
 {
 	local rc=$? ns pid
 	set +e
+	if [ "$rc" != 0 ] && [ "$rc" != "$ksft_skip" ] &&
+	   declare -F diagnose_test > /dev/null; then
+		diagnose_test
+	fi
 	if declare -F cleanup_test > /dev/null; then
 		cleanup_test
 	fi
