@@ -97,6 +97,8 @@ struct grpsec_group *grpsec_group_lookup(struct grpsec_net *gn, u32 id)
  * grpsec_group_use - count one message against its epoch's limit
  * @g: the group
  * @epoch: the epoch the message was sealed in
+ * @warn: set to true once per epoch, by the message that reaches 90% of
+ *	the limit (or the first one past it, if the limit was lowered)
  *
  * Two epochs are tracked at once, as members hold two keys; a third
  * epoch takes the place of the older one.
@@ -104,11 +106,13 @@ struct grpsec_group *grpsec_group_lookup(struct grpsec_net *gn, u32 id)
  * Return: the number of messages counted in @epoch, this one included;
  * over g->msg_limit means the epoch's key must not be used any more.
  */
-u64 grpsec_group_use(struct grpsec_group *g, u32 epoch)
+u64 grpsec_group_use(struct grpsec_group *g, u32 epoch, bool *warn)
 {
+	u64 limit = READ_ONCE(g->msg_limit), used;
 	struct grpsec_epoch_use *u = NULL;
 	int i;
 
+	*warn = false;
 	for (i = 0; i < ARRAY_SIZE(g->use); i++)
 		if (READ_ONCE(g->use[i].epoch) == epoch &&
 		    atomic64_read(&g->use[i].used))
@@ -130,9 +134,15 @@ u64 grpsec_group_use(struct grpsec_group *g, u32 epoch)
 			atomic64_set(&u->used, 0);
 			atomic64_inc(&u->used);
 			spin_unlock(&g->use_lock);
-			return 1;
+			used = 1;
+			goto out_warn;
 		}
 		spin_unlock(&g->use_lock);
 	}
-	return atomic64_inc_return(&u->used);
+	used = atomic64_inc_return(&u->used);
+out_warn:
+	if (used >= limit - limit / 10 && !READ_ONCE(u->warned) &&
+	    !xchg(&u->warned, true))
+		*warn = true;
+	return used;
 }

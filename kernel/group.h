@@ -51,6 +51,6 @@ int grpsec_group_add(struct grpsec_net *gn, struct grpsec_group *g);
 void grpsec_group_del(struct grpsec_net *gn, struct grpsec_group *g);
 void grpsec_group_del_all(struct grpsec_net *gn);
 struct grpsec_group *grpsec_group_lookup(struct grpsec_net *gn, u32 id);
-u64 grpsec_group_use(struct grpsec_group *g, u32 epoch);
+u64 grpsec_group_use(struct grpsec_group *g, u32 epoch, bool *warn);
 
 #endif /* _GRPSEC_GROUP_H */

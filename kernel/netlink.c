@@ -978,7 +978,8 @@ static const struct genl_ops grpsec_ops[] = {
 };
 
 static const struct genl_multicast_group grpsec_mcgrps[] = {
-	{ .name = GRPSEC_MCGRP_EVENTS },
+	/* Events name members and their addresses: admins only. */
+	{ .name = GRPSEC_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family grpsec_family __ro_after_init = {

@@ -98,6 +98,7 @@ struct rx_item {
 	struct grpsec_member *member;
 	u64 key_id;
 	int reason;
+	u32 burst;		/* replays caught before crypto, for an event */
 	struct grpsec_batch_item item;
 	u8 key[GRPSEC_KEY_MAX];
 };
@@ -161,6 +162,9 @@ static int prepare(struct grpsec_net *gn, struct rx_item *it,
 	if (reason) {
 		grpsec_stats_inc(g->stats, reason);
 		grpsec_member_count(m, reason);
+		/* Most replays end here: they count towards a burst too. */
+		if (reason == GRPSEC_A_STATS_DROP_REPLAY)
+			it->burst = grpsec_member_burst(m, true);
 		grpsec_member_put(m);
 		goto out_unlock;
 	}
@@ -190,6 +194,7 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	struct grpsec_member *m = it->member;
 	struct grpsec_group *g = m->group;
 	union grpsec_endpoint from;
+	bool warn;
 	u64 used;
 
 	if (result == -EBADMSG)
@@ -200,10 +205,8 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	source_of(it->skb, &from);
 	if (!grpsec_member_accept(m, it->key_id, up->seq, &from))
 		return GRPSEC_A_STATS_DROP_REPLAY;
-	used = grpsec_group_use(g, up->epoch);
-	if (used > g->msg_limit)
-		return GRPSEC_A_STATS_DROP_EPOCH_LIMIT;
-	if (used == g->msg_limit - g->msg_limit / 10) {
+	used = grpsec_group_use(g, up->epoch, &warn);
+	if (warn) {
 		struct grpsec_event ev = {
 			.type = GRPSEC_EVENT_EPOCH_LIMIT_NEAR,
 			.group = g->id,
@@ -214,6 +217,8 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 
 		grpsec_event_raise(gn, &ev);
 	}
+	if (used > READ_ONCE(g->msg_limit))
+		return GRPSEC_A_STATS_DROP_EPOCH_LIMIT;
 
 	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_VERIFIED);
 	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_VERIFIED);
@@ -248,6 +253,23 @@ static void burst_event(struct grpsec_net *gn, struct rx_item *it, int reason)
 	if (!ev.count)
 		return;
 	source_of(it->skb, &from);
+	grpsec_event_raise(gn, &ev);
+}
+
+static void replay_burst_event(struct grpsec_net *gn, struct sk_buff *skb,
+			       u32 count)
+{
+	const struct grpsec_uplink *up = &rx_cb(skb)->up;
+	union grpsec_endpoint from;
+	struct grpsec_event ev = {
+		.type = GRPSEC_EVENT_REPLAY_BURST,
+		.group = up->group,
+		.member = up->member,
+		.endpoint = &from,
+		.count = count,
+	};
+
+	source_of(skb, &from);
 	grpsec_event_raise(gn, &ev);
 }
 
@@ -357,9 +379,12 @@ void grpsec_receive_work(struct work_struct *work)
 		while (n < GRPSEC_CRYPTO_LANES &&
 		       (skb = __skb_dequeue(&frames))) {
 			it[n].skb = skb;
+			it[n].burst = 0;
 			reason = prepare(gn, &it[n], &v[n]);
 			if (reason == GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER)
 				unknown_member_event(gn, skb);
+			if (it[n].burst)
+				replay_burst_event(gn, skb, it[n].burst);
 			if (reason)
 				drop(gn, skb, reason);
 			else

@@ -119,17 +119,31 @@ static void member_rollover(struct kunit *test)
 
 static void member_epoch_limit(struct kunit *test)
 {
-	struct grpsec_member *m = new_member(test, 3);
+	struct grpsec_member *m = new_member(test, 20);
 	struct grpsec_group *g = m->group;
+	int i, warned = 0;
+	bool warn;
 
-	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 1), 1ULL);
-	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 1), 2ULL);
-	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 2), 1ULL);
-	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 1), 3ULL);
-	KUNIT_EXPECT_GT(test, grpsec_group_use(g, 1), g->msg_limit);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 1, &warn), 1ULL);
+	KUNIT_EXPECT_FALSE(test, warn);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 2, &warn), 1ULL);
+	/* 90% of 20 is 18: one warning, at message 18 of epoch 1. */
+	for (i = 2; i <= 21; i++) {
+		u64 used = grpsec_group_use(g, 1, &warn);
+
+		KUNIT_EXPECT_EQ(test, used, (u64)i);
+		KUNIT_EXPECT_EQ(test, warn, i == 18);
+		warned += warn;
+	}
+	KUNIT_EXPECT_EQ(test, warned, 1);
+	KUNIT_EXPECT_GT(test, grpsec_group_use(g, 1, &warn), g->msg_limit);
 	/* A third epoch takes the older one's place and starts at 1. */
-	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 3), 1ULL);
-	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 2), 2ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 3, &warn), 1ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 2, &warn), 2ULL);
+	/* A limit lowered below what was used warns at the next message. */
+	WRITE_ONCE(g->msg_limit, 1);
+	grpsec_group_use(g, 2, &warn);
+	KUNIT_EXPECT_TRUE(test, warn);
 	grpsec_member_put(m);
 }
 
