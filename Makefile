@@ -26,6 +26,7 @@ clean:
 	$(MAKE) -C userspace clean
 
 -include selftests/vm/harness.mk
+-include userspace/bench/bench.mk
 
 .PHONY: all module userspace install clean
 
