@@ -129,7 +129,7 @@ bench()
 		--backend-netns "$NS_BE" --listen "$IP_BE:$BE_PORT" \
 		--cpus "$BENCH_CPU" --gw-cpus "$GW_CPU" \
 		--udp-netns "$NS_GW" --udp-netns "$NS_BE" \
-		--payload-size "$PAYLOAD" --progress 5 --window 1024 $SOAK \
+		--payload-size "$PAYLOAD" --progress 5 --window 1024 ${SOAK:+"$SOAK"} \
 		--json "$OUT/$label.json" --summary "$SUMMARY" "$@"
 	if [ -n "$prof" ]; then
 		kill -INT "$prof" 2> /dev/null || true
