@@ -19,6 +19,9 @@
 #include "netns.h"
 #include "upstream.h"
 
+/* Room for a few hundred batches of the largest MTU in flight. */
+#define GRPSEC_UPSTREAM_SNDBUF	(4 << 20)
+
 struct grpsec_upstream {
 	struct mutex lock;	/* everything below */
 	struct grpsec_net *gn;
@@ -157,6 +160,15 @@ static int connect_sock(struct grpsec_net *gn, union grpsec_endpoint *ep,
 		sock_release(sock);
 		return err;
 	}
+	/*
+	 * Batches leave with MSG_DONTWAIT from the receive workers: a send
+	 * buffer sized for the system default loses whole batches when a
+	 * burst of large ones waits for the backend.
+	 */
+	lock_sock(sock->sk);
+	sock->sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+	WRITE_ONCE(sock->sk->sk_sndbuf, GRPSEC_UPSTREAM_SNDBUF);
+	release_sock(sock->sk);
 	*out = sock;
 	return 0;
 }
