@@ -58,7 +58,7 @@ expect "8${T}identified" n_gw grpsec group show 8 mode
 expect "8${T}1000" n_gw grpsec group show 8 msg-limit
 n_gw grpsec group set 8 msg-limit 2000
 expect "8${T}2000" n_gw grpsec group show 8 msg-limit
-expect "8${T}chacha20-poly1305${T}identified${T}0x0${T}2000${T}0" \
+expect "8${T}chacha20-poly1305${T}identified${T}0x0${T}2000${T}0${T}0" \
 	n_gw grpsec group show 8 dump
 
 # Members: raw and hex key files, standard input, both slots, endpoints.

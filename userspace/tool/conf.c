@@ -30,6 +30,8 @@ struct conf_group {
 	uint8_t mode;
 	bool has_limit;
 	uint64_t msg_limit;
+	uint32_t rate_limit;	/* 0, none, when the file has no RateLimit */
+	bool set_limit, set_rate;	/* syncconf: what differs */
 	unsigned int line;
 };
 
@@ -262,6 +264,12 @@ static int conf_parse(struct conf *c, const char *file)
 					bad++;
 				}
 				g->has_limit = true;
+			} else if (!strcasecmp(key, "RateLimit")) {
+				if (!parse_u32(val, &g->rate_limit, 0, UINT32_MAX)) {
+					err_msg("%s: invalid rate limit \"%s\"",
+						where, val);
+					bad++;
+				}
 			} else if (!strcasecmp(key, "Member")) {
 				struct member_spec *m = new_member(c);
 				char *tok[16];
@@ -442,6 +450,8 @@ int cmd_showconf(int argc, char **argv)
 		if (HAVE(g, GRPSEC_A_GROUP_MSG_LIMIT))
 			printf("MsgLimit = %llu\n",
 			       (unsigned long long)g->msg_limit);
+		if (HAVE(g, GRPSEC_A_GROUP_RATE_LIMIT) && g->rate_limit)
+			printf("RateLimit = %u\n", g->rate_limit);
 		ret = dump_members(g->id, showconf_member, NULL);
 	}
 out:
@@ -736,13 +746,23 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 			p->new_groups[p->nnew_groups++] = cg;
 			if (verbose)
 				printf("group %u add\n", cg->id);
-		} else if (cg->has_limit &&
-			   (!HAVE(kg, GRPSEC_A_GROUP_MSG_LIMIT) ||
-			    kg->msg_limit != cg->msg_limit)) {
-			p->set_groups[p->nset_groups++] = cg;
-			if (verbose)
+		} else {
+			/* A kernel that does not dump it has none. */
+			uint32_t krate = HAVE(kg, GRPSEC_A_GROUP_RATE_LIMIT) ?
+					 kg->rate_limit : 0;
+
+			cg->set_limit = cg->has_limit &&
+				(!HAVE(kg, GRPSEC_A_GROUP_MSG_LIMIT) ||
+				 kg->msg_limit != cg->msg_limit);
+			cg->set_rate = krate != cg->rate_limit;
+			if (cg->set_limit || cg->set_rate)
+				p->set_groups[p->nset_groups++] = cg;
+			if (verbose && cg->set_limit)
 				printf("group %u set msg-limit %llu\n", cg->id,
 				       (unsigned long long)cg->msg_limit);
+			if (verbose && cg->set_rate)
+				printf("group %u set rate-limit %u\n", cg->id,
+				       cg->rate_limit);
 		}
 	}
 
@@ -922,20 +942,23 @@ static int plan_apply(struct conf *c, struct plan *p)
 	}
 	for (size_t i = 0; i < p->ndel_groups; i++)
 		if (group_send(GRPSEC_CMD_DEL_GROUP, p->del_groups[i], NULL,
-			       NULL, NULL))
+			       NULL, NULL, NULL))
 			ret = EXIT_KERNEL;
 	for (size_t i = 0; i < p->nnew_groups; i++) {
 		struct conf_group *g = p->new_groups[i];
 
+		/* The rate only when there is one: kernels without it. */
 		if (group_send(GRPSEC_CMD_NEW_GROUP, g->id, &g->suite, &g->mode,
-			       g->has_limit ? &g->msg_limit : NULL))
+			       g->has_limit ? &g->msg_limit : NULL,
+			       g->rate_limit ? &g->rate_limit : NULL))
 			ret = EXIT_KERNEL;
 	}
 	for (size_t i = 0; i < p->nset_groups; i++) {
 		struct conf_group *g = p->set_groups[i];
 
 		if (group_send(GRPSEC_CMD_SET_GROUP, g->id, NULL, NULL,
-			       &g->msg_limit))
+			       g->set_limit ? &g->msg_limit : NULL,
+			       g->set_rate ? &g->rate_limit : NULL))
 			ret = EXIT_KERNEL;
 	}
 	if (p->nset_members) {
@@ -982,7 +1005,7 @@ static int clear_all(void)
 	free(specs);
 	for (size_t i = 0; i < k.ngroups && !ret; i++)
 		ret = group_send(GRPSEC_CMD_DEL_GROUP, k.groups[i].id, NULL,
-				 NULL, NULL);
+				 NULL, NULL, NULL);
 out:
 	kstate_free(&k);
 	return ret;

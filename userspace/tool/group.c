@@ -14,7 +14,7 @@ static const char usage_add[] =
 static const char usage_set[] = "group set ID [msg-limit N] [rate-limit N]";
 static const char usage_del[] = "group del ID";
 static const char usage_show[] =
-	"group show [ID] [suite|mode|flags|msg-limit|members|dump]";
+	"group show [ID] [suite|mode|flags|msg-limit|rate-limit|members|dump]";
 
 struct group_args {
 	uint32_t id;
@@ -72,7 +72,8 @@ static int parse_group_args(int argc, char **argv, bool add,
 
 /* Build and send NEW_GROUP or SET_GROUP; used by setconf and syncconf too. */
 int group_send(uint8_t cmd, uint32_t id, const uint8_t *suite,
-	       const uint8_t *mode, const uint64_t *msg_limit)
+	       const uint8_t *mode, const uint64_t *msg_limit,
+	       const uint32_t *rate_limit)
 {
 	struct nl_msg *msg = kernel_msg(cmd, 0);
 	struct nlattr *nest;
@@ -84,7 +85,8 @@ int group_send(uint8_t cmd, uint32_t id, const uint8_t *suite,
 	if (!nest || nla_put_u32(msg, GRPSEC_A_GROUP_ID, id) ||
 	    (suite && nla_put_u8(msg, GRPSEC_A_GROUP_SUITE, *suite)) ||
 	    (mode && nla_put_u8(msg, GRPSEC_A_GROUP_MODE, *mode)) ||
-	    (msg_limit && nla_put_u64(msg, GRPSEC_A_GROUP_MSG_LIMIT, *msg_limit))) {
+	    (msg_limit && nla_put_u64(msg, GRPSEC_A_GROUP_MSG_LIMIT, *msg_limit)) ||
+	    (rate_limit && nla_put_u32(msg, GRPSEC_A_GROUP_RATE_LIMIT, *rate_limit))) {
 		grpsec_nl_msg_free(msg);
 		err_msg("out of message space");
 		return EXIT_KERNEL;
@@ -93,27 +95,6 @@ int group_send(uint8_t cmd, uint32_t id, const uint8_t *suite,
 	snprintf(what, sizeof(what), "%s group %u",
 		 cmd == GRPSEC_CMD_NEW_GROUP ? "adding" :
 		 cmd == GRPSEC_CMD_SET_GROUP ? "changing" : "deleting", id);
-	return kernel_request(msg, NULL, NULL, what);
-}
-
-/* The per-member rate limit, set on its own (0 lifts it). */
-static int group_send_rate(uint32_t id, uint32_t rate)
-{
-	struct nl_msg *msg = kernel_msg(GRPSEC_CMD_SET_GROUP, 0);
-	struct nlattr *nest;
-	char what[64];
-
-	if (!msg)
-		return EXIT_KERNEL;
-	nest = nla_nest_start(msg, GRPSEC_A_GROUP);
-	if (!nest || nla_put_u32(msg, GRPSEC_A_GROUP_ID, id) ||
-	    nla_put_u32(msg, GRPSEC_A_GROUP_RATE_LIMIT, rate)) {
-		grpsec_nl_msg_free(msg);
-		err_msg("out of message space");
-		return EXIT_KERNEL;
-	}
-	nla_nest_end(msg, nest);
-	snprintf(what, sizeof(what), "setting the rate limit of group %u", id);
 	return kernel_request(msg, NULL, NULL, what);
 }
 
@@ -133,11 +114,9 @@ static int group_add(int argc, char **argv)
 	ret = kernel_open();
 	if (ret)
 		return ret;
-	ret = group_send(GRPSEC_CMD_NEW_GROUP, ga.id, &ga.suite, &ga.mode,
-			 ga.has_limit ? &ga.msg_limit : NULL);
-	if (!ret && ga.has_rate)
-		ret = group_send_rate(ga.id, ga.rate_limit);
-	return ret;
+	return group_send(GRPSEC_CMD_NEW_GROUP, ga.id, &ga.suite, &ga.mode,
+			  ga.has_limit ? &ga.msg_limit : NULL,
+			  ga.has_rate ? &ga.rate_limit : NULL);
 }
 
 static int group_set(int argc, char **argv)
@@ -151,12 +130,10 @@ static int group_set(int argc, char **argv)
 	ret = kernel_open();
 	if (ret)
 		return ret;
-	if (ga.has_limit)
-		ret = group_send(GRPSEC_CMD_SET_GROUP, ga.id, NULL, NULL,
-				 &ga.msg_limit);
-	if (!ret && ga.has_rate)
-		ret = group_send_rate(ga.id, ga.rate_limit);
-	return ret;
+	/* One request: both change, or neither. */
+	return group_send(GRPSEC_CMD_SET_GROUP, ga.id, NULL, NULL,
+			  ga.has_limit ? &ga.msg_limit : NULL,
+			  ga.has_rate ? &ga.rate_limit : NULL);
 }
 
 static int group_del(int argc, char **argv)
@@ -173,7 +150,7 @@ static int group_del(int argc, char **argv)
 	ret = kernel_open();
 	if (ret)
 		return ret;
-	return group_send(GRPSEC_CMD_DEL_GROUP, id, NULL, NULL, NULL);
+	return group_send(GRPSEC_CMD_DEL_GROUP, id, NULL, NULL, NULL, NULL);
 }
 
 static int group_show_cmd(int argc, char **argv)

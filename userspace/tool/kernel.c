@@ -69,6 +69,7 @@ static const char *const top_names[GRPSEC_A_MAX + 1] = {
 static const char *const group_names[GRPSEC_A_GROUP_MAX + 1] = {
 	N(GRPSEC_A_GROUP_ID), N(GRPSEC_A_GROUP_SUITE), N(GRPSEC_A_GROUP_MODE),
 	N(GRPSEC_A_GROUP_FLAGS), N(GRPSEC_A_GROUP_MSG_LIMIT),
+	N(GRPSEC_A_GROUP_RATE_LIMIT),
 	N(GRPSEC_A_GROUP_MEMBERS), N(GRPSEC_A_GROUP_STATS),
 };
 static const char *const member_names[GRPSEC_A_MEMBER_MAX + 1] = {
@@ -336,6 +337,7 @@ bool parse_group(struct nlattr *nest, struct group_rec *rec)
 	GET(get_u8, tb, GRPSEC_A_GROUP_MODE, rec->mode);
 	GET(get_u32, tb, GRPSEC_A_GROUP_FLAGS, rec->flags);
 	GET(get_u64, tb, GRPSEC_A_GROUP_MSG_LIMIT, rec->msg_limit);
+	GET(get_u32, tb, GRPSEC_A_GROUP_RATE_LIMIT, rec->rate_limit);
 	GET(get_u32, tb, GRPSEC_A_GROUP_MEMBERS, rec->members);
 	if (parse_stats(tb[GRPSEC_A_GROUP_STATS], &rec->stats))
 		rec->have |= 1ULL << GRPSEC_A_GROUP_STATS;

@@ -197,7 +197,8 @@ int member_show(int argc, char **argv, const char *usage)
 /* ---- groups ---- */
 
 static const char *const group_fields[] = {
-	"suite", "mode", "flags", "msg-limit", "members", "dump", NULL,
+	"suite", "mode", "flags", "msg-limit", "rate-limit", "members", "dump",
+	NULL,
 };
 
 static void group_value(const struct group_rec *g, const char *field,
@@ -214,6 +215,9 @@ static void group_value(const struct group_rec *g, const char *field,
 	else if (!strcmp(field, "msg-limit"))
 		opt_u64(buf, size, HAVE(g, GRPSEC_A_GROUP_MSG_LIMIT),
 			g->msg_limit);
+	else if (!strcmp(field, "rate-limit"))
+		opt_u64(buf, size, HAVE(g, GRPSEC_A_GROUP_RATE_LIMIT),
+			g->rate_limit);
 	else if (!strcmp(field, "members"))
 		opt_u64(buf, size, HAVE(g, GRPSEC_A_GROUP_MEMBERS),
 			g->members);
@@ -222,7 +226,8 @@ static void group_value(const struct group_rec *g, const char *field,
 static void print_group_dump(const struct group_rec *g)
 {
 	static const char *const f[] = {
-		"suite", "mode", "flags", "msg-limit", "members",
+		/* rate-limit last: it came last, scripts cut by column */
+		"suite", "mode", "flags", "msg-limit", "members", "rate-limit",
 	};
 	char buf[64];
 
@@ -246,6 +251,13 @@ static void print_group_human(const struct group_rec *g)
 	if (HAVE(g, GRPSEC_A_GROUP_MSG_LIMIT))
 		printf("  message limit: %llu per epoch\n",
 		       (unsigned long long)g->msg_limit);
+	if (HAVE(g, GRPSEC_A_GROUP_RATE_LIMIT)) {
+		if (g->rate_limit)
+			printf("  rate limit: %u frames/s per member\n",
+			       g->rate_limit);
+		else
+			printf("  rate limit: none\n");
+	}
 	if (HAVE(g, GRPSEC_A_GROUP_MEMBERS))
 		printf("  members: %u\n", g->members);
 }
@@ -261,6 +273,8 @@ static void print_group_json_fields(const struct group_rec *g)
 	jw_uint("flags", g->flags);
 	if (HAVE(g, GRPSEC_A_GROUP_MSG_LIMIT))
 		jw_uint("msg-limit", g->msg_limit);
+	if (HAVE(g, GRPSEC_A_GROUP_RATE_LIMIT))
+		jw_uint("rate-limit", g->rate_limit);
 	if (HAVE(g, GRPSEC_A_GROUP_MEMBERS))
 		jw_uint("members", g->members);
 }

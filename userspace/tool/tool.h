@@ -102,6 +102,7 @@ struct group_rec {
 	uint8_t mode;
 	uint32_t flags;
 	uint64_t msg_limit;
+	uint32_t rate_limit;
 	uint32_t members;
 	struct stats_rec stats;
 };
@@ -219,7 +220,8 @@ int member_show(int argc, char **argv, const char *usage);
 int group_show(int argc, char **argv, const char *usage);
 int upstream_show(int argc, char **argv, const char *usage);
 int group_send(uint8_t cmd, uint32_t id, const uint8_t *suite,
-	       const uint8_t *mode, const uint64_t *msg_limit);
+	       const uint8_t *mode, const uint64_t *msg_limit,
+	       const uint32_t *rate_limit);
 
 /* upstream.c */
 struct upstream_spec {

@@ -64,6 +64,11 @@ check 1 'invalid group id "x7"' group add x7
 check 1 'invalid group id "4294967296"' group add 4294967296
 check 1 'invalid message limit "0"' group add 7 msg-limit 0
 check 1 'invalid message limit "-1"' group add 7 msg-limit -1
+check 1 'invalid rate limit "fast"' group add 7 rate-limit fast
+check 1 'invalid rate limit "-1"' group set 7 rate-limit -1
+check 1 'invalid rate limit "4294967296"' group set 7 rate-limit 4294967296
+check 1 'missing value after "rate-limit"' group set 7 rate-limit
+check 1 'Usage: grpsec group set ID \[msg-limit N\] \[rate-limit N\]' group set 7 rate-limit x
 check 1 'missing value after "suite"' group add 7 suite
 check 1 'invalid argument "colour"' group add 7 colour red
 check 1 'missing group id' group add
@@ -135,6 +140,8 @@ Id = 3
 Id = 3
 [Group]
 Id = 3
+RateLimit = fast
+RateLimit = 4294967296
 CONF
 check 1 'bad.conf:2: invalid port "70000"' setconf "$tmp/bad.conf"
 check 1 'bad.conf:3: invalid section "\[Colours\]"' setconf "$tmp/bad.conf"
@@ -142,6 +149,8 @@ check 1 'bad.conf:7: invalid suite "aes-512"' setconf "$tmp/bad.conf"
 check 1 'bad.conf:8: invalid epoch "x"' setconf "$tmp/bad.conf"
 check 1 'bad.conf:6: \[Group\] without Id' setconf "$tmp/bad.conf"
 check 1 'bad.conf:12: group 3 already defined on line 9' setconf "$tmp/bad.conf"
+check 1 'bad.conf:14: invalid rate limit "fast"' setconf "$tmp/bad.conf"
+check 1 'bad.conf:15: invalid rate limit "4294967296"' setconf "$tmp/bad.conf"
 check 1 'bad.conf: \[Upstream\] needs GatewayId' syncconf "$tmp/bad.conf"
 check 1 'nothing applied' syncconf "$tmp/bad.conf" dry-run
 check 1 'invalid argument "now"' syncconf "$tmp/bad.conf" now
