@@ -37,7 +37,7 @@ bench()
 	shift
 	run grpsec-bench --target $IP_GW_M:$GW_PORT --listen $IP_BE:$BE_PORT \
 		--members-netns "$NS_M" --backend-netns "$NS_BE" \
-		--members $N --messages $MSGS --drain 2000 \
+		--members $N --messages $MSGS --drain $((2000 * TIMEOUT_SCALE)) \
 		--s-auth "$K/s_auth" --s-e2e "$K/s_e2e" --up-secret "$K/up" \
 		--gateway-id $GW_ID --mode identified --suite aes-128-gcm --epoch 1 \
 		--gw-stats "$K/kstats" --json "$json" -q "$@"
