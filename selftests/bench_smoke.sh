@@ -82,7 +82,11 @@ expect "$K/valid.json" bad_tag == 0
 grep -q '"measured": true' "$K/valid.json" || fail "no CPU times measured"
 
 # The same with the light backend: tags only, entries matched by sequence.
-bench "$K/light.json" --backend-verify batch --burst --seq-start 1001
+# On the debug kernel the backend thread, slowed by KASAN, cannot drain a
+# burst before its socket buffer overflows: pace it there instead.
+burst=--burst
+[ "$TIMEOUT_SCALE" = 1 ] || burst=
+bench "$K/light.json" --backend-verify batch $burst --seq-start 1001
 expect "$K/light.json" received == $total
 expect "$K/light.json" lost == 0
 expect "$K/light.json" inner_opens == 0
