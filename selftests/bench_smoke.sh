@@ -82,13 +82,19 @@ expect "$K/valid.json" bad_tag == 0
 grep -q '"measured": true' "$K/valid.json" || fail "no CPU times measured"
 
 # The same with the light backend: tags only, entries matched by sequence.
-# On the debug kernel the backend thread, slowed by KASAN, cannot drain a
-# burst before its socket buffer overflows: pace it there instead.
-burst=--burst
-[ "$TIMEOUT_SCALE" = 1 ] || burst=
-bench "$K/light.json" --backend-verify batch $burst --seq-start 1001
-expect "$K/light.json" received == $total
-expect "$K/light.json" lost == 0
+# On the debug kernel the benchmark's backend thread, slowed by KASAN and
+# sharing the CPUs with the other test VM, cannot always drain its socket
+# (up to 3% lost in full runs, with every frame forwarded by the gateway):
+# there it is paced, and only the gateway's side must be exact.
+if [ "$TIMEOUT_SCALE" = 1 ]; then
+	bench "$K/light.json" --backend-verify batch --burst --seq-start 1001
+	expect "$K/light.json" received == $total
+	expect "$K/light.json" lost == 0
+else
+	bench "$K/light.json" --backend-verify batch --seq-start 1001
+	expect "$K/light.json" forwarded == $total
+	expect "$K/light.json" received '>=' $((total * 9 / 10))
+fi
 expect "$K/light.json" inner_opens == 0
 expect "$K/light.json" entries_refused == 0
 
