@@ -9,6 +9,7 @@
 #include <linux/spinlock.h>
 
 #include "replay.h"
+#include "stats.h"
 #include "wire.h"
 
 struct grpsec_group;
@@ -47,7 +48,7 @@ struct grpsec_member {
 	u32 burst[2];
 	unsigned long rate_start;	/* jiffies; frames in this second */
 	u32 rate_count;
-	atomic64_t stats[__GRPSEC_A_STATS_MAX];
+	atomic64_t stats[GRPSEC_MEMBER_STATS];
 	refcount_t refs;
 	struct rcu_head rcu;
 };
@@ -71,7 +72,8 @@ bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 static inline void grpsec_member_count(struct grpsec_member *m,
 				       unsigned int idx)
 {
-	atomic64_inc(&m->stats[idx]);
+	if (idx < GRPSEC_MEMBER_STATS)
+		atomic64_inc(&m->stats[idx]);
 }
 
 #endif /* _GRPSEC_MEMBER_H */

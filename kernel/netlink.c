@@ -659,7 +659,8 @@ static int fill_member(struct sk_buff *skb, struct grpsec_member *m)
 	u64 last_seq;
 	int i;
 
-	for (i = 0; i < __GRPSEC_A_STATS_MAX; i++)
+	memset(&stats, 0, sizeof(stats));
+	for (i = 0; i < GRPSEC_MEMBER_STATS; i++)
 		stats.c[i] = atomic64_read(&m->stats[i]);
 	spin_lock(&m->lock);
 	cur = rcu_dereference_protected(m->slot[0], lockdep_is_held(&m->lock));

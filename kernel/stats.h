@@ -25,6 +25,9 @@ static inline void grpsec_stats_inc(struct grpsec_stats __percpu *s,
 	this_cpu_inc(s->c[idx]);
 }
 
+/* Members keep the uplink counters only, up to DROP_RATE_LIMIT. */
+#define GRPSEC_MEMBER_STATS	(GRPSEC_A_STATS_DROP_RATE_LIMIT + 1)
+
 void grpsec_stats_sum(struct grpsec_stats __percpu *s,
 		      struct grpsec_stats *out);
 

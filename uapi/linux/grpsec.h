@@ -32,6 +32,22 @@
  *                                     member, 0 = none (default)
  *     GRPSEC_A_GROUP_MEMBERS          dump, u32 number of members
  *     GRPSEC_A_GROUP_STATS            dump, nest of GRPSEC_A_STATS_*
+ *     GRPSEC_A_GROUP_KEY              set, nest, multi-attr (one per slot):
+ *                                     the group key K_G[e] of a terminate
+ *                                     mode group, as GRPSEC_A_MEMBER_KEY
+ *     GRPSEC_A_GROUP_DELIVER          set/dump, sockaddr_in/_in6: where a
+ *                                     terminate mode group's messages are
+ *                                     delivered (a local UDP port); an
+ *                                     empty attribute clears it
+ *     GRPSEC_A_GROUP_EPOCH            dump, u32 epoch of the current K_G
+ *     GRPSEC_A_GROUP_NEXT_EPOCH       dump, u32 epoch of the next K_G
+ *     GRPSEC_A_GROUP_CMD_SEQ          dump, u64 last command sequence the
+ *                                     gateway used (SEND)
+ *
+ *   GRPSEC_GROUP_F_TERMINATE needs an anonymous group; the gateway then
+ *   opens the group's uplink messages with K_G and delivers them to
+ *   GRPSEC_A_GROUP_DELIVER instead of forwarding them upstream, and SEND
+ *   can address the group.
  *
  * GRPSEC_CMD_NEW_MEMBER, GRPSEC_CMD_SET_MEMBER, GRPSEC_CMD_DEL_MEMBER (doit)
  *   GRPSEC_A_MEMBER (nest, multi-attr: up to GRPSEC_MEMBERS_PER_MSG per
@@ -80,6 +96,19 @@
  *                                     batch_bytes, tx_errors and
  *                                     drop_no_upstream; the rest are 0
  *
+ * GRPSEC_CMD_SEND (doit): a command from the gateway itself (terminate
+ *   mode), sealed under the group's current K_G and sent as a type 4
+ *   frame (flag bit 0) to every member of the group, or to one.
+ *   GRPSEC_A_SEND (nest)
+ *     GRPSEC_A_SEND_GROUP             set, u32 group id
+ *     GRPSEC_A_SEND_MEMBER            set, u32 member id (default: all)
+ *     GRPSEC_A_SEND_DATA              set, binary, 0..GRPSEC_SEND_MAX
+ *   reply: GRPSEC_A_SEND (nest)
+ *     GRPSEC_A_SEND_SEQ               u64 the command sequence used
+ *     GRPSEC_A_SEND_RECIPIENTS        u32 members the command is queued
+ *                                     for (frames leave in process context
+ *                                     after the reply)
+ *
  * GRPSEC_CMD_GET_STATS (doit)
  *   reply: GRPSEC_A_STATS (nest of GRPSEC_A_STATS_*), this namespace's
  *   totals.
@@ -119,6 +148,8 @@
 /* A member's bad tags or replays within one second that raise an event. */
 #define GRPSEC_BURST_THRESHOLD		8
 #define GRPSEC_BATCH_MAX		255
+/* Largest SEND payload: a command body is 40 + n bytes, at most 1200. */
+#define GRPSEC_SEND_MAX			1160
 
 enum grpsec_suite {
 	GRPSEC_SUITE_AES128_GCM = 1,
@@ -146,7 +177,7 @@ enum grpsec_key_slot {
 };
 
 enum grpsec_group_flags {
-	/* Reserved for terminate mode (open the inner layer locally). */
+	/* Terminate mode: the gateway holds K_G, opens and delivers locally. */
 	GRPSEC_GROUP_F_TERMINATE = 1U << 0,
 
 	__GRPSEC_GROUP_F_ALL = GRPSEC_GROUP_F_TERMINATE,
@@ -180,6 +211,7 @@ enum grpsec_cmd {
 	GRPSEC_CMD_GET_STATS,
 	GRPSEC_CMD_EVENT,
 	GRPSEC_CMD_DEL_UPSTREAM,
+	GRPSEC_CMD_SEND,
 
 	__GRPSEC_CMD_MAX,
 	GRPSEC_CMD_MAX = __GRPSEC_CMD_MAX - 1,
@@ -198,6 +230,7 @@ enum grpsec_attr {
 	GRPSEC_A_MEMBER_GROUP_FILTER,	/* set (member dump), u32 group id */
 	GRPSEC_A_PAD,
 	GRPSEC_A_EVENT,			/* notification, GRPSEC_A_EVENT_* */
+	GRPSEC_A_SEND,			/* nest, GRPSEC_A_SEND_* */
 
 	__GRPSEC_A_MAX,
 	GRPSEC_A_MAX = __GRPSEC_A_MAX - 1,
@@ -214,6 +247,11 @@ enum grpsec_group_attr {
 	GRPSEC_A_GROUP_STATS,		/* dump, nest GRPSEC_A_STATS_* */
 	GRPSEC_A_GROUP_PAD,
 	GRPSEC_A_GROUP_RATE_LIMIT,	/* set/dump, u32 frames/s per member */
+	GRPSEC_A_GROUP_KEY,		/* set, nest GRPSEC_A_KEY_*, multi */
+	GRPSEC_A_GROUP_DELIVER,		/* set/dump, sockaddr_in/_in6 */
+	GRPSEC_A_GROUP_EPOCH,		/* dump, u32 */
+	GRPSEC_A_GROUP_NEXT_EPOCH,	/* dump, u32 */
+	GRPSEC_A_GROUP_CMD_SEQ,		/* dump, u64 */
 
 	__GRPSEC_A_GROUP_MAX,
 	GRPSEC_A_GROUP_MAX = __GRPSEC_A_GROUP_MAX - 1,
@@ -262,6 +300,19 @@ enum grpsec_upstream_attr {
 	GRPSEC_A_UPSTREAM_MAX = __GRPSEC_A_UPSTREAM_MAX - 1,
 };
 
+enum grpsec_send_attr {
+	GRPSEC_A_SEND_UNSPEC,
+	GRPSEC_A_SEND_GROUP,		/* set, u32 */
+	GRPSEC_A_SEND_MEMBER,		/* set, u32, default all */
+	GRPSEC_A_SEND_DATA,		/* set, binary 0..GRPSEC_SEND_MAX */
+	GRPSEC_A_SEND_SEQ,		/* reply, u64 */
+	GRPSEC_A_SEND_RECIPIENTS,	/* reply, u32 */
+	GRPSEC_A_SEND_PAD,
+
+	__GRPSEC_A_SEND_MAX,
+	GRPSEC_A_SEND_MAX = __GRPSEC_A_SEND_MAX - 1,
+};
+
 enum grpsec_event_attr {
 	GRPSEC_A_EVENT_UNSPEC,
 	GRPSEC_A_EVENT_TYPE,		/* u8 enum grpsec_event_type */
@@ -283,6 +334,9 @@ enum grpsec_event_attr {
  * Counters, all u64.  The same set is reported per namespace, per group,
  * per member and for the upstream; a counter that does not apply at one
  * level stays 0 there.  DROP_* name the reason a frame was dropped.
+ * Members count the uplink counters (up to DROP_RATE_LIMIT) only; the
+ * downlink and terminate mode counters after it are kept per namespace
+ * and per group.
  */
 enum grpsec_stats_attr {
 	GRPSEC_A_STATS_UNSPEC,
@@ -308,6 +362,16 @@ enum grpsec_stats_attr {
 	GRPSEC_A_STATS_TX_ERRORS,	/* upstream send failures */
 	GRPSEC_A_STATS_PAD,
 	GRPSEC_A_STATS_DROP_RATE_LIMIT,	/* member over its group's rate */
+	GRPSEC_A_STATS_DOWNLINKS,	/* downlink frames accepted (K_up) */
+	GRPSEC_A_STATS_DL_DROP_MALFORMED, /* bad length, header, kind, id,
+					   * or no upstream to check it */
+	GRPSEC_A_STATS_DL_DROP_BAD_TAG,	/* K_up tag did not verify */
+	GRPSEC_A_STATS_DL_DROP_REPLAY,	/* downlink sequence seen or stale */
+	GRPSEC_A_STATS_DL_DROP_UNKNOWN,	/* group or member not configured */
+	GRPSEC_A_STATS_TX_FRAMES,	/* command/rekey frames sent to members */
+	GRPSEC_A_STATS_TX_NO_ENDPOINT,	/* not sent: member has no address */
+	GRPSEC_A_STATS_DELIVERED,	/* terminate mode: delivered locally */
+	GRPSEC_A_STATS_DROP_INNER_TAG,	/* terminate mode: inner tag failed */
 
 	__GRPSEC_A_STATS_MAX,
 	GRPSEC_A_STATS_MAX = __GRPSEC_A_STATS_MAX - 1,
