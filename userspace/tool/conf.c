@@ -6,9 +6,10 @@
  * keys; showconf names them after a fixed layout under KeyDirectory
  * (upstream.key, GROUP/MEMBER.EPOCH.key), which is where a configuration
  * written by hand or by a daemon should keep them for the round trip to
- * work.  A key is known by its epoch: syncconf installs a member key only
- * when the file's epoch differs from the kernel's, so a new key must come
- * with a new epoch.  grpsec(8) describes the format.
+ * work.  A terminate mode group's key K_G is named GROUP/group.EPOCH.key
+ * in the same way.  A key is known by its epoch: syncconf installs a key
+ * only when the file's epoch differs from the kernel's, so a new key must
+ * come with a new epoch.  grpsec(8) describes the format.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,7 +32,16 @@ struct conf_group {
 	bool has_limit;
 	uint64_t msg_limit;
 	uint32_t rate_limit;	/* 0, none, when the file has no RateLimit */
-	bool set_limit, set_rate;	/* syncconf: what differs */
+	uint32_t flags;		/* GRPSEC_GROUP_F_*: Terminate */
+	bool has_deliver;
+	struct sockaddr_storage deliver;
+	socklen_t deliver_len;
+	bool has_key, has_next_key;	/* GroupKey, NextGroupKey: K_G */
+	struct key_ref key, next_key;
+	uint32_t key_epoch, next_key_epoch;
+	/* syncconf: what differs */
+	bool set_limit, set_rate, set_flags, set_deliver, set_key, set_next_key,
+	     clear_next_key;
 	unsigned int line;
 };
 
@@ -51,6 +61,12 @@ struct conf {
 
 static void conf_free(struct conf *c)
 {
+	for (size_t i = 0; i < c->ngroups; i++) {
+		key_wipe(&c->groups[i].key);
+		key_wipe(&c->groups[i].next_key);
+		free(c->groups[i].key.token);
+		free(c->groups[i].next_key.token);
+	}
 	for (size_t i = 0; i < c->nmembers; i++)
 		member_spec_free(&c->members[i]);
 	upstream_spec_free(&c->up);
@@ -117,6 +133,36 @@ static int group_end(struct conf *c, size_t first_member, bool has_id)
 	}
 	for (size_t i = first_member; i < c->nmembers; i++)
 		c->members[i].group = g->id;
+	return 0;
+}
+
+/* "KEY [epoch E]": a key file (or hex key) and its epoch, 0 by default. */
+static int group_key_parse(char *val, struct key_ref *key, uint32_t *epoch,
+			   const char *where)
+{
+	char *tok[4];
+	int ntok = split_line(val, tok, 4);
+
+	if (key->token) {
+		err_msg("%s: group key given twice", where);
+		return 1;
+	}
+	if (ntok != 1 && !(ntok == 3 && !strcmp(tok[1], "epoch"))) {
+		err_msg("%s: expected \"KEY [epoch E]\"", where);
+		return 1;
+	}
+	if (!strcmp(tok[0], "-")) {
+		err_msg("%s: a key in a file cannot come from standard input",
+			where);
+		return 1;
+	}
+	*epoch = 0;
+	if (ntok == 3 && !parse_u32(tok[2], epoch, 0, UINT32_MAX)) {
+		err_msg("%s: invalid epoch \"%s\"", where, tok[2]);
+		return 1;
+	}
+	key->token = strdup(tok[0]);
+	key->allow_literal = true;
 	return 0;
 }
 
@@ -270,6 +316,35 @@ static int conf_parse(struct conf *c, const char *file)
 						where, val);
 					bad++;
 				}
+			} else if (!strcasecmp(key, "Terminate")) {
+				if (!strcasecmp(val, "on")) {
+					g->flags |= GRPSEC_GROUP_F_TERMINATE;
+				} else if (!strcasecmp(val, "off")) {
+					g->flags &= ~GRPSEC_GROUP_F_TERMINATE;
+				} else {
+					err_msg("%s: invalid Terminate \"%s\" (on or off)",
+						where, val);
+					bad++;
+				}
+			} else if (!strcasecmp(key, "Deliver")) {
+				if (!parse_endpoint(val, &g->deliver, &g->deliver_len)) {
+					err_msg("%s: invalid delivery address \"%s\"",
+						where, val);
+					bad++;
+				}
+				g->has_deliver = true;
+			} else if (!strcasecmp(key, "GroupKey") ||
+				   !strcasecmp(key, "NextGroupKey")) {
+				bool next = !strcasecmp(key, "NextGroupKey");
+
+				if (group_key_parse(val, next ? &g->next_key : &g->key,
+						    next ? &g->next_key_epoch :
+							   &g->key_epoch, where))
+					bad++;
+				else if (next)
+					g->has_next_key = true;
+				else
+					g->has_key = true;
 			} else if (!strcasecmp(key, "Member")) {
 				struct member_spec *m = new_member(c);
 				char *tok[16];
@@ -326,6 +401,10 @@ static int conf_parse(struct conf *c, const char *file)
 		}
 	}
 	c->up.key.dir = c->keydir;
+	for (size_t i = 0; i < c->ngroups; i++) {
+		c->groups[i].key.dir = c->keydir;
+		c->groups[i].next_key.dir = c->keydir;
+	}
 	for (size_t i = 0; i < c->nmembers; i++) {
 		c->members[i].key.dir = c->keydir;
 		c->members[i].next_key.dir = c->keydir;
@@ -452,6 +531,19 @@ int cmd_showconf(int argc, char **argv)
 			       (unsigned long long)g->msg_limit);
 		if (HAVE(g, GRPSEC_A_GROUP_RATE_LIMIT) && g->rate_limit)
 			printf("RateLimit = %u\n", g->rate_limit);
+		if (g->flags & GRPSEC_GROUP_F_TERMINATE) {
+			printf("Terminate = on\n");
+			if (HAVE(g, GRPSEC_A_GROUP_EPOCH))
+				printf("GroupKey = %u/group.%u.key epoch %u\n",
+				       g->id, g->epoch, g->epoch);
+			if (HAVE(g, GRPSEC_A_GROUP_NEXT_EPOCH))
+				printf("NextGroupKey = %u/group.%u.key epoch %u\n",
+				       g->id, g->next_epoch, g->next_epoch);
+		}
+		if (HAVE(g, GRPSEC_A_GROUP_DELIVER)) {
+			format_endpoint(&g->deliver, ep, sizeof(ep));
+			printf("Deliver = %s\n", ep);
+		}
 		ret = dump_members(g->id, showconf_member, NULL);
 	}
 out:
@@ -693,6 +785,23 @@ static bool upstream_differs(const struct conf *c, const struct kstate *k)
 #undef DIFF
 }
 
+/* What of a group's terminate mode differs between file and kernel. */
+static void group_diff(struct conf_group *cg, const struct group_rec *kg)
+{
+	cg->set_flags = cg->flags != kg->flags;
+	cg->set_deliver = cg->has_deliver != HAVE(kg, GRPSEC_A_GROUP_DELIVER) ||
+		(cg->has_deliver &&
+		 !endpoint_equal(&cg->deliver, cg->deliver_len, &kg->deliver,
+				 kg->deliver_len));
+	cg->set_key = cg->has_key && (!HAVE(kg, GRPSEC_A_GROUP_EPOCH) ||
+				      kg->epoch != cg->key_epoch);
+	cg->set_next_key = cg->has_next_key &&
+		(!HAVE(kg, GRPSEC_A_GROUP_NEXT_EPOCH) ||
+		 kg->next_epoch != cg->next_key_epoch);
+	cg->clear_next_key = !cg->has_next_key &&
+			     HAVE(kg, GRPSEC_A_GROUP_NEXT_EPOCH);
+}
+
 static char *dup_token(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -755,7 +864,10 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 				(!HAVE(kg, GRPSEC_A_GROUP_MSG_LIMIT) ||
 				 kg->msg_limit != cg->msg_limit);
 			cg->set_rate = krate != cg->rate_limit;
-			if (cg->set_limit || cg->set_rate)
+			group_diff(cg, kg);
+			if (cg->set_limit || cg->set_rate || cg->set_flags ||
+			    cg->set_deliver || cg->set_key || cg->set_next_key ||
+			    cg->clear_next_key)
 				p->set_groups[p->nset_groups++] = cg;
 			if (verbose && cg->set_limit)
 				printf("group %u set msg-limit %llu\n", cg->id,
@@ -763,6 +875,24 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 			if (verbose && cg->set_rate)
 				printf("group %u set rate-limit %u\n", cg->id,
 				       cg->rate_limit);
+			if (verbose && cg->set_flags)
+				printf("group %u set terminate %s\n", cg->id,
+				       cg->flags & GRPSEC_GROUP_F_TERMINATE ?
+				       "on" : "off");
+			if (verbose && cg->set_key)
+				printf("group %u set key epoch %u\n", cg->id,
+				       cg->key_epoch);
+			if (verbose && cg->set_next_key)
+				printf("group %u set next-key epoch %u\n", cg->id,
+				       cg->next_key_epoch);
+			if (verbose && cg->clear_next_key)
+				printf("group %u set next-key none\n", cg->id);
+			if (verbose && cg->set_deliver && cg->has_deliver) {
+				format_endpoint(&cg->deliver, ep, sizeof(ep));
+				printf("group %u set deliver %s\n", cg->id, ep);
+			} else if (verbose && cg->set_deliver) {
+				printf("group %u set deliver none\n", cg->id);
+			}
 		}
 	}
 
@@ -898,6 +1028,22 @@ static int plan_resolve_keys(const struct conf *c, struct plan *p)
 {
 	int bad = 0;
 
+	for (size_t i = 0; i < p->nnew_groups + p->nset_groups; i++) {
+		struct conf_group *g = i < p->nnew_groups ? p->new_groups[i] :
+				       p->set_groups[i - p->nnew_groups];
+		bool new = i < p->nnew_groups;
+		size_t len = suite_key_len(g->suite);
+		char where[320];
+
+		snprintf(where, sizeof(where), "%s:%u: group %u", c->file,
+			 g->line, g->id);
+		if (g->has_key && (new || g->set_key) &&
+		    key_resolve(&g->key, len, where))
+			bad++;
+		if (g->has_next_key && (new || g->set_next_key) &&
+		    key_resolve(&g->next_key, len, where))
+			bad++;
+	}
 	for (size_t i = 0; i < p->nnew_members; i++) {
 		struct member_spec *s = &p->new_members[i];
 
@@ -918,6 +1064,41 @@ static int plan_resolve_keys(const struct conf *c, struct plan *p)
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+/*
+ * The request for a group: a new one gets everything the file gives (the
+ * rate and the flags only when there are some, for kernels without them),
+ * one that changes what plan_make() found different.
+ */
+static void conf_group_spec(struct conf_group *g, bool new,
+			    struct group_spec *gs)
+{
+	if (new) {
+		g->set_limit = g->has_limit;
+		g->set_rate = g->rate_limit != 0;
+		g->set_flags = g->flags != 0;
+		g->set_key = g->has_key;
+		g->set_next_key = g->has_next_key;
+		g->clear_next_key = false;
+		g->set_deliver = g->has_deliver;
+	}
+	*gs = (struct group_spec){
+		.id = g->id,
+		.suite = new ? &g->suite : NULL,
+		.mode = new ? &g->mode : NULL,
+		.msg_limit = g->set_limit ? &g->msg_limit : NULL,
+		.rate_limit = g->set_rate ? &g->rate_limit : NULL,
+		.flags = g->set_flags ? &g->flags : NULL,
+		.key = g->set_key ? &g->key : NULL,
+		.key_epoch = g->key_epoch,
+		.next_key = g->set_next_key ? &g->next_key : NULL,
+		.next_key_epoch = g->next_key_epoch,
+		.clear_next_key = g->clear_next_key,
+		.set_deliver = g->set_deliver,
+		.deliver = g->deliver,
+		.deliver_len = g->has_deliver ? g->deliver_len : 0,
+	};
 }
 
 static int plan_apply(struct conf *c, struct plan *p)
@@ -941,24 +1122,16 @@ static int plan_apply(struct conf *c, struct plan *p)
 		total += failed;
 	}
 	for (size_t i = 0; i < p->ndel_groups; i++)
-		if (group_send(GRPSEC_CMD_DEL_GROUP, p->del_groups[i], NULL,
-			       NULL, NULL, NULL))
+		if (group_del_send(p->del_groups[i]))
 			ret = EXIT_KERNEL;
-	for (size_t i = 0; i < p->nnew_groups; i++) {
-		struct conf_group *g = p->new_groups[i];
+	for (size_t i = 0; i < p->nnew_groups + p->nset_groups; i++) {
+		bool new = i < p->nnew_groups;
+		struct group_spec gs;
 
-		/* The rate only when there is one: kernels without it. */
-		if (group_send(GRPSEC_CMD_NEW_GROUP, g->id, &g->suite, &g->mode,
-			       g->has_limit ? &g->msg_limit : NULL,
-			       g->rate_limit ? &g->rate_limit : NULL))
-			ret = EXIT_KERNEL;
-	}
-	for (size_t i = 0; i < p->nset_groups; i++) {
-		struct conf_group *g = p->set_groups[i];
-
-		if (group_send(GRPSEC_CMD_SET_GROUP, g->id, NULL, NULL,
-			       g->set_limit ? &g->msg_limit : NULL,
-			       g->set_rate ? &g->rate_limit : NULL))
+		conf_group_spec(new ? p->new_groups[i] :
+			       p->set_groups[i - p->nnew_groups], new, &gs);
+		if (group_send(new ? GRPSEC_CMD_NEW_GROUP : GRPSEC_CMD_SET_GROUP,
+			       &gs))
 			ret = EXIT_KERNEL;
 	}
 	if (p->nset_members) {
@@ -1004,8 +1177,7 @@ static int clear_all(void)
 				   &failed);
 	free(specs);
 	for (size_t i = 0; i < k.ngroups && !ret; i++)
-		ret = group_send(GRPSEC_CMD_DEL_GROUP, k.groups[i].id, NULL,
-				 NULL, NULL, NULL);
+		ret = group_del_send(k.groups[i].id);
 out:
 	kstate_free(&k);
 	return ret;

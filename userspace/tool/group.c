@@ -10,24 +10,45 @@
 #include "tool.h"
 
 static const char usage_add[] =
-	"group add ID [suite aes-128-gcm|aes-256-gcm|chacha20-poly1305] [mode anonymous|identified] [msg-limit N] [rate-limit N]";
-static const char usage_set[] = "group set ID [msg-limit N] [rate-limit N]";
+	"group add ID [suite aes-128-gcm|aes-256-gcm|chacha20-poly1305] [mode anonymous|identified] [msg-limit N] [rate-limit N] [terminate on|off] [key FILE [epoch E] [slot current|next]] [deliver ADDR:PORT]";
+static const char usage_set[] =
+	"group set ID [msg-limit N] [rate-limit N] [terminate on|off] [key FILE [epoch E] [slot current|next]] [deliver ADDR:PORT|none]";
 static const char usage_del[] = "group del ID";
 static const char usage_show[] =
-	"group show [ID] [suite|mode|flags|msg-limit|rate-limit|members|dump]";
+	"group show [ID] [suite|mode|flags|msg-limit|rate-limit|members|terminate|deliver|epoch|next-epoch|cmd-seq|dump]";
 
 struct group_args {
 	uint32_t id;
-	bool has_suite, has_mode, has_limit;
+	bool has_suite, has_mode, has_limit, has_rate, has_flags, has_epoch;
 	uint8_t suite, mode;
 	uint64_t msg_limit;
 	uint32_t rate_limit;
-	bool has_rate;
+	uint32_t flags;
+	struct key_ref key;	/* token NULL: no key given */
+	uint32_t epoch;
+	uint8_t slot;
+	bool has_deliver;
+	struct sockaddr_storage deliver;
+	socklen_t deliver_len;	/* 0 with has_deliver: "none" */
 };
+
+static const char *const group_keywords[] = {
+	"suite", "mode", "msg-limit", "rate-limit", "terminate", "key", "epoch",
+	"slot", "deliver", NULL,
+};
+
+static bool is_keyword(const char *s)
+{
+	for (const char *const *k = group_keywords; *k; k++)
+		if (!strcmp(*k, s))
+			return true;
+	return false;
+}
 
 static int parse_group_args(int argc, char **argv, bool add,
 			    struct group_args *ga, const char *usage)
 {
+	bool has_slot = false;
 	int i;
 
 	memset(ga, 0, sizeof(*ga));
@@ -39,8 +60,7 @@ static int parse_group_args(int argc, char **argv, bool add,
 	for (i = 2; i < argc; i += 2) {
 		const char *key = argv[i], *val = argv[i + 1];
 
-		if (strcmp(key, "suite") && strcmp(key, "mode") &&
-		    strcmp(key, "msg-limit") && strcmp(key, "rate-limit"))
+		if (!is_keyword(key))
 			return usage_fail(usage, "invalid argument \"%s\"", key);
 		if (!val)
 			return usage_fail(usage, "missing value after \"%s\"", key);
@@ -56,46 +76,152 @@ static int parse_group_args(int argc, char **argv, bool add,
 			if (!parse_u32(val, &ga->rate_limit, 0, UINT32_MAX))
 				return usage_fail(usage, "invalid rate limit \"%s\"", val);
 			ga->has_rate = true;
-		} else {
+		} else if (!strcmp(key, "msg-limit")) {
 			if (!parse_u64(val, &ga->msg_limit, 1, UINT64_MAX))
 				return usage_fail(usage, "invalid message limit \"%s\"", val);
 			ga->has_limit = true;
+		} else if (!strcmp(key, "terminate")) {
+			if (!strcmp(val, "on"))
+				ga->flags = GRPSEC_GROUP_F_TERMINATE;
+			else if (!strcmp(val, "off"))
+				ga->flags = 0;
+			else
+				return usage_fail(usage, "invalid terminate \"%s\" (on or off)", val);
+			ga->has_flags = true;
+		} else if (!strcmp(key, "key")) {
+			if (ga->key.token)
+				return usage_fail(usage, "key given twice");
+			ga->key.token = (char *)val;
+		} else if (!strcmp(key, "epoch")) {
+			if (!parse_u32(val, &ga->epoch, 0, UINT32_MAX))
+				return usage_fail(usage, "invalid epoch \"%s\"", val);
+			ga->has_epoch = true;
+		} else if (!strcmp(key, "slot")) {
+			if (!strcmp(val, "current"))
+				ga->slot = GRPSEC_KEY_SLOT_CURRENT;
+			else if (!strcmp(val, "next"))
+				ga->slot = GRPSEC_KEY_SLOT_NEXT;
+			else
+				return usage_fail(usage, "invalid slot \"%s\" (current or next)", val);
+			has_slot = true;
+		} else {
+			if (!strcmp(val, "none") && !add) {
+				ga->deliver_len = 0;
+			} else if (!parse_endpoint(val, &ga->deliver, &ga->deliver_len)) {
+				return usage_fail(usage, "invalid delivery address \"%s\"", val);
+			}
+			ga->has_deliver = true;
 		}
 	}
 	if (!add && (ga->has_suite || ga->has_mode))
 		return usage_fail(usage,
 				  "a group's suite and mode cannot change; delete the group and add it again");
-	if (!add && !ga->has_limit && !ga->has_rate)
+	if ((ga->has_epoch || has_slot) && !ga->key.token)
+		return usage_fail(usage, "epoch and slot go with key");
+	if (!add && !ga->has_limit && !ga->has_rate && !ga->has_flags &&
+	    !ga->key.token && !ga->has_deliver)
 		return usage_fail(usage, "nothing to set");
 	return 0;
 }
 
 /* Build and send NEW_GROUP or SET_GROUP; used by setconf and syncconf too. */
-int group_send(uint8_t cmd, uint32_t id, const uint8_t *suite,
-	       const uint8_t *mode, const uint64_t *msg_limit,
-	       const uint32_t *rate_limit)
+int group_send(uint8_t cmd, const struct group_spec *gs)
 {
 	struct nl_msg *msg = kernel_msg(cmd, 0);
 	struct nlattr *nest;
 	char what[64];
+	int err;
 
 	if (!msg)
 		return EXIT_KERNEL;
 	nest = nla_nest_start(msg, GRPSEC_A_GROUP);
-	if (!nest || nla_put_u32(msg, GRPSEC_A_GROUP_ID, id) ||
-	    (suite && nla_put_u8(msg, GRPSEC_A_GROUP_SUITE, *suite)) ||
-	    (mode && nla_put_u8(msg, GRPSEC_A_GROUP_MODE, *mode)) ||
-	    (msg_limit && nla_put_u64(msg, GRPSEC_A_GROUP_MSG_LIMIT, *msg_limit)) ||
-	    (rate_limit && nla_put_u32(msg, GRPSEC_A_GROUP_RATE_LIMIT, *rate_limit))) {
+	err = !nest || nla_put_u32(msg, GRPSEC_A_GROUP_ID, gs->id) ||
+	      (gs->suite && nla_put_u8(msg, GRPSEC_A_GROUP_SUITE, *gs->suite)) ||
+	      (gs->mode && nla_put_u8(msg, GRPSEC_A_GROUP_MODE, *gs->mode)) ||
+	      (gs->flags && nla_put_u32(msg, GRPSEC_A_GROUP_FLAGS, *gs->flags)) ||
+	      (gs->msg_limit &&
+	       nla_put_u64(msg, GRPSEC_A_GROUP_MSG_LIMIT, *gs->msg_limit)) ||
+	      (gs->rate_limit &&
+	       nla_put_u32(msg, GRPSEC_A_GROUP_RATE_LIMIT, *gs->rate_limit)) ||
+	      (gs->key &&
+	       put_key_slot(msg, GRPSEC_A_GROUP_KEY, GRPSEC_KEY_SLOT_CURRENT,
+			    gs->key_epoch, gs->key)) ||
+	      (gs->next_key &&
+	       put_key_slot(msg, GRPSEC_A_GROUP_KEY, GRPSEC_KEY_SLOT_NEXT,
+			    gs->next_key_epoch, gs->next_key)) ||
+	      (gs->clear_next_key &&
+	       put_empty_key_slot(msg, GRPSEC_A_GROUP_KEY, GRPSEC_KEY_SLOT_NEXT)) ||
+	      (gs->set_deliver &&
+	       nla_put(msg, GRPSEC_A_GROUP_DELIVER, gs->deliver_len, &gs->deliver));
+	if (err) {
 		grpsec_nl_msg_free(msg);
 		err_msg("out of message space");
 		return EXIT_KERNEL;
 	}
 	nla_nest_end(msg, nest);
 	snprintf(what, sizeof(what), "%s group %u",
-		 cmd == GRPSEC_CMD_NEW_GROUP ? "adding" :
-		 cmd == GRPSEC_CMD_SET_GROUP ? "changing" : "deleting", id);
+		 cmd == GRPSEC_CMD_NEW_GROUP ? "adding" : "changing", gs->id);
+	/* grpsec_nl_msg_free() wipes the buffer, keys included. */
 	return kernel_request(msg, NULL, NULL, what);
+}
+
+int group_del_send(uint32_t id)
+{
+	struct nl_msg *msg = kernel_msg(GRPSEC_CMD_DEL_GROUP, 0);
+	struct nlattr *nest;
+	char what[64];
+
+	if (!msg)
+		return EXIT_KERNEL;
+	nest = nla_nest_start(msg, GRPSEC_A_GROUP);
+	if (!nest || nla_put_u32(msg, GRPSEC_A_GROUP_ID, id)) {
+		grpsec_nl_msg_free(msg);
+		err_msg("out of message space");
+		return EXIT_KERNEL;
+	}
+	nla_nest_end(msg, nest);
+	snprintf(what, sizeof(what), "deleting group %u", id);
+	return kernel_request(msg, NULL, NULL, what);
+}
+
+/* Read the key given on the command line, now that the suite is known. */
+static int group_key_resolve(struct group_args *ga, uint8_t suite)
+{
+	char where[64];
+
+	if (!ga->key.token)
+		return 0;
+	snprintf(where, sizeof(where), "group %u", ga->id);
+	return key_resolve(&ga->key, suite_key_len(suite), where);
+}
+
+/* The request of a group add or set, from its arguments. */
+static int group_apply(uint8_t cmd, struct group_args *ga)
+{
+	struct group_spec gs = {
+		.id = ga->id,
+		.suite = cmd == GRPSEC_CMD_NEW_GROUP ? &ga->suite : NULL,
+		.mode = cmd == GRPSEC_CMD_NEW_GROUP ? &ga->mode : NULL,
+		.msg_limit = ga->has_limit ? &ga->msg_limit : NULL,
+		.rate_limit = ga->has_rate ? &ga->rate_limit : NULL,
+		.flags = ga->has_flags ? &ga->flags : NULL,
+		.set_deliver = ga->has_deliver && (ga->deliver_len ||
+						   cmd == GRPSEC_CMD_SET_GROUP),
+		.deliver = ga->deliver,
+		.deliver_len = ga->deliver_len,
+	};
+	int ret;
+
+	if (ga->key.token && ga->slot == GRPSEC_KEY_SLOT_NEXT) {
+		gs.next_key = &ga->key;
+		gs.next_key_epoch = ga->epoch;
+	} else if (ga->key.token) {
+		gs.key = &ga->key;
+		gs.key_epoch = ga->epoch;
+	}
+	ret = group_send(cmd, &gs);
+	key_wipe(&ga->key);
+	return ret;
 }
 
 static int group_add(int argc, char **argv)
@@ -111,17 +237,19 @@ static int group_add(int argc, char **argv)
 		ga.suite = GRPSEC_SUITE_AES128_GCM;
 	if (!ga.has_mode)
 		ga.mode = GRPSEC_MODE_ANONYMOUS;
-	ret = kernel_open();
-	if (ret)
-		return ret;
-	return group_send(GRPSEC_CMD_NEW_GROUP, ga.id, &ga.suite, &ga.mode,
-			  ga.has_limit ? &ga.msg_limit : NULL,
-			  ga.has_rate ? &ga.rate_limit : NULL);
+	ret = group_key_resolve(&ga, ga.suite);
+	if (!ret)
+		ret = kernel_open();
+	if (!ret)
+		ret = group_apply(GRPSEC_CMD_NEW_GROUP, &ga);
+	key_wipe(&ga.key);
+	return ret;
 }
 
 static int group_set(int argc, char **argv)
 {
 	struct group_args ga;
+	struct group_rec g;
 	int ret;
 
 	ret = parse_group_args(argc, argv, false, &ga, usage_set);
@@ -130,10 +258,16 @@ static int group_set(int argc, char **argv)
 	ret = kernel_open();
 	if (ret)
 		return ret;
-	/* One request: both change, or neither. */
-	return group_send(GRPSEC_CMD_SET_GROUP, ga.id, NULL, NULL,
-			  ga.has_limit ? &ga.msg_limit : NULL,
-			  ga.has_rate ? &ga.rate_limit : NULL);
+	if (ga.key.token) {
+		/* The key's length is the group's suite's. */
+		ret = get_group(ga.id, &g);
+		if (!ret)
+			ret = group_key_resolve(&ga, g.suite);
+		if (ret)
+			return ret;
+	}
+	/* One request: everything changes, or nothing. */
+	return group_apply(GRPSEC_CMD_SET_GROUP, &ga);
 }
 
 static int group_del(int argc, char **argv)
@@ -150,7 +284,7 @@ static int group_del(int argc, char **argv)
 	ret = kernel_open();
 	if (ret)
 		return ret;
-	return group_send(GRPSEC_CMD_DEL_GROUP, id, NULL, NULL, NULL, NULL);
+	return group_del_send(id);
 }
 
 static int group_show_cmd(int argc, char **argv)

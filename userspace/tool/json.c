@@ -127,3 +127,9 @@ void jw_null(const char *name)
 	member_start(name);
 	fputs("null", stdout);
 }
+
+void jw_bool(const char *name, bool v)
+{
+	member_start(name);
+	fputs(v ? "true" : "false", stdout);
+}

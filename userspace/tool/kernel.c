@@ -64,13 +64,16 @@ static const char *const top_names[GRPSEC_A_MAX + 1] = {
 	N(GRPSEC_A_VERSION), N(GRPSEC_A_LISTEN_PORT), N(GRPSEC_A_GROUP_COUNT),
 	N(GRPSEC_A_MEMBER_COUNT), N(GRPSEC_A_GROUP), N(GRPSEC_A_MEMBER),
 	N(GRPSEC_A_UPSTREAM), N(GRPSEC_A_STATS),
-	N(GRPSEC_A_MEMBER_GROUP_FILTER),
+	N(GRPSEC_A_MEMBER_GROUP_FILTER), N(GRPSEC_A_SEND),
 };
 static const char *const group_names[GRPSEC_A_GROUP_MAX + 1] = {
 	N(GRPSEC_A_GROUP_ID), N(GRPSEC_A_GROUP_SUITE), N(GRPSEC_A_GROUP_MODE),
 	N(GRPSEC_A_GROUP_FLAGS), N(GRPSEC_A_GROUP_MSG_LIMIT),
 	N(GRPSEC_A_GROUP_RATE_LIMIT),
 	N(GRPSEC_A_GROUP_MEMBERS), N(GRPSEC_A_GROUP_STATS),
+	N(GRPSEC_A_GROUP_KEY), N(GRPSEC_A_GROUP_DELIVER),
+	N(GRPSEC_A_GROUP_EPOCH), N(GRPSEC_A_GROUP_NEXT_EPOCH),
+	N(GRPSEC_A_GROUP_CMD_SEQ),
 };
 static const char *const member_names[GRPSEC_A_MEMBER_MAX + 1] = {
 	N(GRPSEC_A_MEMBER_GROUP), N(GRPSEC_A_MEMBER_ID),
@@ -87,6 +90,10 @@ static const char *const upstream_names[GRPSEC_A_UPSTREAM_MAX + 1] = {
 	N(GRPSEC_A_UPSTREAM_BATCH_MAX), N(GRPSEC_A_UPSTREAM_FLUSH_USEC),
 	N(GRPSEC_A_UPSTREAM_MTU), N(GRPSEC_A_UPSTREAM_SEQ),
 };
+static const char *const send_names[GRPSEC_A_SEND_MAX + 1] = {
+	N(GRPSEC_A_SEND_GROUP), N(GRPSEC_A_SEND_MEMBER), N(GRPSEC_A_SEND_DATA),
+	N(GRPSEC_A_SEND_SEQ), N(GRPSEC_A_SEND_RECIPIENTS),
+};
 #undef N
 
 struct name_table {
@@ -100,8 +107,9 @@ static const struct name_table tables[] = {
 	{ member_names, GRPSEC_A_MEMBER_MAX },
 	{ key_names, GRPSEC_A_KEY_MAX },
 	{ upstream_names, GRPSEC_A_UPSTREAM_MAX },
+	{ send_names, GRPSEC_A_SEND_MAX },
 };
-enum { T_TOP, T_GROUP, T_MEMBER, T_KEY, T_UPSTREAM, T_NONE };
+enum { T_TOP, T_GROUP, T_MEMBER, T_KEY, T_UPSTREAM, T_SEND, T_NONE };
 
 static const char *attr_name(int table, int type)
 {
@@ -120,7 +128,11 @@ static int nest_table(int table, int type)
 		return T_MEMBER;
 	if (table == T_TOP && type == GRPSEC_A_UPSTREAM)
 		return T_UPSTREAM;
+	if (table == T_TOP && type == GRPSEC_A_SEND)
+		return T_SEND;
 	if (table == T_MEMBER && type == GRPSEC_A_MEMBER_KEY)
+		return T_KEY;
+	if (table == T_GROUP && type == GRPSEC_A_GROUP_KEY)
 		return T_KEY;
 	return T_NONE;
 }
@@ -328,6 +340,7 @@ int parse_info(struct nl_msg *msg, struct info_rec *rec)
 bool parse_group(struct nlattr *nest, struct group_rec *rec)
 {
 	struct nlattr *tb[GRPSEC_A_GROUP_MAX + 1];
+	struct nlattr *ep;
 
 	memset(rec, 0, sizeof(*rec));
 	if (!nest || nla_parse_nested(tb, GRPSEC_A_GROUP_MAX, nest, NULL))
@@ -339,6 +352,13 @@ bool parse_group(struct nlattr *nest, struct group_rec *rec)
 	GET(get_u64, tb, GRPSEC_A_GROUP_MSG_LIMIT, rec->msg_limit);
 	GET(get_u32, tb, GRPSEC_A_GROUP_RATE_LIMIT, rec->rate_limit);
 	GET(get_u32, tb, GRPSEC_A_GROUP_MEMBERS, rec->members);
+	GET(get_u32, tb, GRPSEC_A_GROUP_EPOCH, rec->epoch);
+	GET(get_u32, tb, GRPSEC_A_GROUP_NEXT_EPOCH, rec->next_epoch);
+	GET(get_u64, tb, GRPSEC_A_GROUP_CMD_SEQ, rec->cmd_seq);
+	ep = tb[GRPSEC_A_GROUP_DELIVER];
+	if (ep && endpoint_from_attr(nla_data(ep), nla_len(ep), &rec->deliver,
+				     &rec->deliver_len))
+		rec->have |= 1ULL << GRPSEC_A_GROUP_DELIVER;
 	if (parse_stats(tb[GRPSEC_A_GROUP_STATS], &rec->stats))
 		rec->have |= 1ULL << GRPSEC_A_GROUP_STATS;
 	return HAVE(rec, GRPSEC_A_GROUP_ID);
@@ -593,4 +613,29 @@ int put_endpoint(struct nl_msg *msg, int type,
 		 const struct sockaddr_storage *ss, socklen_t len)
 {
 	return nla_put(msg, type, len, ss);
+}
+
+/* A key slot nest (GRPSEC_A_MEMBER_KEY or GRPSEC_A_GROUP_KEY). */
+int put_key_slot(struct nl_msg *msg, int type, uint8_t slot, uint32_t epoch,
+		 const struct key_ref *key)
+{
+	struct nlattr *nest = nla_nest_start(msg, type);
+
+	if (!nest || nla_put_u8(msg, GRPSEC_A_KEY_SLOT, slot) ||
+	    nla_put_u32(msg, GRPSEC_A_KEY_EPOCH, epoch) ||
+	    nla_put(msg, GRPSEC_A_KEY_DATA, key->len, key->key))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* In a SET, a slot named without key data is emptied. */
+int put_empty_key_slot(struct nl_msg *msg, int type, uint8_t slot)
+{
+	struct nlattr *nest = nla_nest_start(msg, type);
+
+	if (!nest || nla_put_u8(msg, GRPSEC_A_KEY_SLOT, slot))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
 }

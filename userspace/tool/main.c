@@ -25,6 +25,7 @@ static const struct {
 	{ "listen", cmd_listen, "Open the device-facing UDP port (0 closes it)" },
 	{ "stats", cmd_stats, "Show counters, every drop reason by name" },
 	{ "monitor", cmd_monitor, "Print the kernel's events as they arrive" },
+	{ "send", cmd_send, "Send a command from the gateway to a terminate mode group" },
 	{ "showconf", cmd_showconf, "Print the configuration as a configuration file" },
 	{ "setconf", cmd_setconf, "Replace the configuration with a file's" },
 	{ "syncconf", cmd_syncconf, "Apply only what differs from a file, keeping live state" },

@@ -166,30 +166,6 @@ int member_resolve_keys(struct member_spec *spec, uint8_t suite)
 	return 0;
 }
 
-static int put_key(struct nl_msg *msg, uint8_t slot, uint32_t epoch,
-		   const struct key_ref *key)
-{
-	struct nlattr *nest = nla_nest_start(msg, GRPSEC_A_MEMBER_KEY);
-
-	if (!nest || nla_put_u8(msg, GRPSEC_A_KEY_SLOT, slot) ||
-	    nla_put_u32(msg, GRPSEC_A_KEY_EPOCH, epoch) ||
-	    nla_put(msg, GRPSEC_A_KEY_DATA, key->len, key->key))
-		return -EMSGSIZE;
-	nla_nest_end(msg, nest);
-	return 0;
-}
-
-/* In a SET, a slot named without key data is emptied. */
-static int put_empty_slot(struct nl_msg *msg, uint8_t slot)
-{
-	struct nlattr *nest = nla_nest_start(msg, GRPSEC_A_MEMBER_KEY);
-
-	if (!nest || nla_put_u8(msg, GRPSEC_A_KEY_SLOT, slot))
-		return -EMSGSIZE;
-	nla_nest_end(msg, nest);
-	return 0;
-}
-
 static int put_member(struct nl_msg *msg, uint8_t cmd,
 		      const struct member_spec *spec)
 {
@@ -200,13 +176,15 @@ static int put_member(struct nl_msg *msg, uint8_t cmd,
 		return -EMSGSIZE;
 	if (cmd != GRPSEC_CMD_DEL_MEMBER) {
 		if (spec->has_key &&
-		    put_key(msg, GRPSEC_KEY_SLOT_CURRENT, spec->epoch, &spec->key))
+		    put_key_slot(msg, GRPSEC_A_MEMBER_KEY, GRPSEC_KEY_SLOT_CURRENT,
+				 spec->epoch, &spec->key))
 			return -EMSGSIZE;
 		if (spec->has_next &&
-		    put_key(msg, GRPSEC_KEY_SLOT_NEXT, spec->next_epoch,
-			    &spec->next_key))
+		    put_key_slot(msg, GRPSEC_A_MEMBER_KEY, GRPSEC_KEY_SLOT_NEXT,
+				 spec->next_epoch, &spec->next_key))
 			return -EMSGSIZE;
-		if (spec->clear_next && put_empty_slot(msg, GRPSEC_KEY_SLOT_NEXT))
+		if (spec->clear_next &&
+		    put_empty_key_slot(msg, GRPSEC_A_MEMBER_KEY, GRPSEC_KEY_SLOT_NEXT))
 			return -EMSGSIZE;
 		if (spec->has_endpoint &&
 		    put_endpoint(msg, GRPSEC_A_MEMBER_ENDPOINT, &spec->endpoint,

@@ -197,8 +197,8 @@ int member_show(int argc, char **argv, const char *usage)
 /* ---- groups ---- */
 
 static const char *const group_fields[] = {
-	"suite", "mode", "flags", "msg-limit", "rate-limit", "members", "dump",
-	NULL,
+	"suite", "mode", "flags", "msg-limit", "rate-limit", "members",
+	"terminate", "deliver", "epoch", "next-epoch", "cmd-seq", "dump", NULL,
 };
 
 static void group_value(const struct group_rec *g, const char *field,
@@ -221,15 +221,28 @@ static void group_value(const struct group_rec *g, const char *field,
 	else if (!strcmp(field, "members"))
 		opt_u64(buf, size, HAVE(g, GRPSEC_A_GROUP_MEMBERS),
 			g->members);
+	else if (!strcmp(field, "terminate"))
+		snprintf(buf, size, "%s",
+			 g->flags & GRPSEC_GROUP_F_TERMINATE ? "on" : "off");
+	else if (!strcmp(field, "deliver"))
+		format_endpoint(&g->deliver, buf, size);
+	else if (!strcmp(field, "epoch"))
+		opt_u64(buf, size, HAVE(g, GRPSEC_A_GROUP_EPOCH), g->epoch);
+	else if (!strcmp(field, "next-epoch"))
+		opt_u64(buf, size, HAVE(g, GRPSEC_A_GROUP_NEXT_EPOCH),
+			g->next_epoch);
+	else if (!strcmp(field, "cmd-seq"))
+		opt_u64(buf, size, HAVE(g, GRPSEC_A_GROUP_CMD_SEQ), g->cmd_seq);
 }
 
 static void print_group_dump(const struct group_rec *g)
 {
 	static const char *const f[] = {
-		/* rate-limit last: it came last, scripts cut by column */
+		/* Newer fields last: scripts cut by column. */
 		"suite", "mode", "flags", "msg-limit", "members", "rate-limit",
+		"deliver", "epoch", "next-epoch", "cmd-seq",
 	};
-	char buf[64];
+	char buf[ENDPOINT_STRLEN];
 
 	printf("%u", g->id);
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
@@ -241,6 +254,8 @@ static void print_group_dump(const struct group_rec *g)
 
 static void print_group_human(const struct group_rec *g)
 {
+	char ep[ENDPOINT_STRLEN];
+
 	printf("group: %u\n", g->id);
 	if (HAVE(g, GRPSEC_A_GROUP_SUITE))
 		printf("  suite: %s\n", suite_name(g->suite));
@@ -260,11 +275,26 @@ static void print_group_human(const struct group_rec *g)
 	}
 	if (HAVE(g, GRPSEC_A_GROUP_MEMBERS))
 		printf("  members: %u\n", g->members);
+	if (HAVE(g, GRPSEC_A_GROUP_EPOCH) || HAVE(g, GRPSEC_A_GROUP_NEXT_EPOCH))
+		printf("  group key: (hidden)\n");
+	if (HAVE(g, GRPSEC_A_GROUP_EPOCH))
+		printf("  group key epoch: %u\n", g->epoch);
+	if (HAVE(g, GRPSEC_A_GROUP_NEXT_EPOCH))
+		printf("  group key next epoch: %u\n", g->next_epoch);
+	if (HAVE(g, GRPSEC_A_GROUP_DELIVER)) {
+		format_endpoint(&g->deliver, ep, sizeof(ep));
+		printf("  deliver to: %s\n", ep);
+	}
+	if (HAVE(g, GRPSEC_A_GROUP_CMD_SEQ) && g->cmd_seq)
+		printf("  last command sequence: %llu\n",
+		       (unsigned long long)g->cmd_seq);
 }
 
 /* The group's fields, in an object already opened. */
 static void print_group_json_fields(const struct group_rec *g)
 {
+	char ep[ENDPOINT_STRLEN];
+
 	jw_uint("id", g->id);
 	if (HAVE(g, GRPSEC_A_GROUP_SUITE))
 		jw_str("suite", suite_name(g->suite));
@@ -277,6 +307,25 @@ static void print_group_json_fields(const struct group_rec *g)
 		jw_uint("rate-limit", g->rate_limit);
 	if (HAVE(g, GRPSEC_A_GROUP_MEMBERS))
 		jw_uint("members", g->members);
+	jw_bool("terminate", g->flags & GRPSEC_GROUP_F_TERMINATE);
+	if (HAVE(g, GRPSEC_A_GROUP_EPOCH) || HAVE(g, GRPSEC_A_GROUP_NEXT_EPOCH))
+		jw_str("group-key", "(hidden)");
+	if (HAVE(g, GRPSEC_A_GROUP_EPOCH))
+		jw_uint("epoch", g->epoch);
+	else
+		jw_null("epoch");
+	if (HAVE(g, GRPSEC_A_GROUP_NEXT_EPOCH))
+		jw_uint("next-epoch", g->next_epoch);
+	else
+		jw_null("next-epoch");
+	if (HAVE(g, GRPSEC_A_GROUP_DELIVER)) {
+		format_endpoint(&g->deliver, ep, sizeof(ep));
+		jw_str("deliver", ep);
+	} else {
+		jw_null("deliver");
+	}
+	if (HAVE(g, GRPSEC_A_GROUP_CMD_SEQ))
+		jw_uint("cmd-seq", g->cmd_seq);
 }
 
 struct group_print {
@@ -286,7 +335,7 @@ struct group_print {
 static int group_print_cb(const struct group_rec *g, void *arg)
 {
 	struct group_print *gp = arg;
-	char buf[64];
+	char buf[ENDPOINT_STRLEN];
 
 	if (opt.json) {
 		jw_obj_open(NULL);
@@ -664,20 +713,22 @@ out:
 
 /* ---- stats ---- */
 
-void print_stats_human(const char *title, const struct stats_rec *s)
+void print_stats_human(const char *title, const struct stats_rec *s,
+		       bool member)
 {
 	printf("%s:\n", title);
 	for (int i = 1; i <= GRPSEC_A_STATS_MAX; i++)
-		if (stats_name(i))
+		if (stats_name(i) && (!member || stats_member_counter(i)))
 			printf("  %-22s %llu\n", stats_name(i),
 			       (unsigned long long)s->v[i]);
 }
 
-void print_stats_json(const char *name, const struct stats_rec *s)
+void print_stats_json(const char *name, const struct stats_rec *s,
+		      bool member)
 {
 	jw_obj_open(name);
 	for (int i = 1; i <= GRPSEC_A_STATS_MAX; i++)
-		if (stats_name(i))
+		if (stats_name(i) && (!member || stats_member_counter(i)))
 			jw_uint(stats_name(i), s->v[i]);
 	jw_obj_close();
 }
@@ -695,7 +746,7 @@ static int group_stats_cb(const struct group_rec *g, void *arg)
 	if (opt.json) {
 		jw_obj_open(NULL);
 		jw_uint("id", g->id);
-		print_stats_json("stats", &g->stats);
+		print_stats_json("stats", &g->stats, false);
 		jw_obj_close();
 	} else if (sp->counter) {
 		printf("group\t%u\t%llu\n", g->id,
@@ -703,7 +754,7 @@ static int group_stats_cb(const struct group_rec *g, void *arg)
 	} else {
 		snprintf(title, sizeof(title), "group %u", g->id);
 		putchar('\n');
-		print_stats_human(title, &g->stats);
+		print_stats_human(title, &g->stats, false);
 	}
 	return 0;
 }
@@ -717,15 +768,18 @@ static int member_stats_cb(const struct member_rec *m, void *arg)
 		jw_obj_open(NULL);
 		jw_uint("group", m->group);
 		jw_uint("id", m->id);
-		print_stats_json("stats", &m->stats);
+		print_stats_json("stats", &m->stats, true);
 		jw_obj_close();
 	} else if (sp->counter) {
+		/* Members do not count downlink or terminate mode events. */
+		if (!stats_member_counter(sp->counter))
+			return 0;
 		printf("member\t%u\t%u\t%llu\n", m->group, m->id,
 		       (unsigned long long)m->stats.v[sp->counter]);
 	} else {
 		snprintf(title, sizeof(title), "member %u/%u", m->group, m->id);
 		putchar('\n');
-		print_stats_human(title, &m->stats);
+		print_stats_human(title, &m->stats, true);
 	}
 	return 0;
 }
@@ -775,9 +829,9 @@ int cmd_stats(int argc, char **argv)
 	if (opt.json) {
 		jw_begin();
 		jw_obj_open(NULL);
-		print_stats_json("total", &total);
+		print_stats_json("total", &total, false);
 		if (configured)
-			print_stats_json("upstream", &u.stats);
+			print_stats_json("upstream", &u.stats, false);
 		else
 			jw_null("upstream");
 		jw_arr_open("groups");
@@ -787,10 +841,10 @@ int cmd_stats(int argc, char **argv)
 			printf("upstream\t%llu\n",
 			       (unsigned long long)u.stats.v[sp.counter]);
 	} else {
-		print_stats_human("total", &total);
+		print_stats_human("total", &total, false);
 		if (configured) {
 			putchar('\n');
-			print_stats_human("upstream", &u.stats);
+			print_stats_human("upstream", &u.stats, false);
 		}
 	}
 	ret = dump_groups(group_stats_cb, &sp);

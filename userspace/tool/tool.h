@@ -67,6 +67,8 @@ char *dir_of(const char *path);
 
 /* Counter names, indexed by GRPSEC_A_STATS_*. */
 const char *stats_name(int attr);
+/* Members report the uplink counters only; the later ones are per group. */
+bool stats_member_counter(int attr);
 
 /* json.c: a small streaming JSON writer (iproute2's conventions). */
 void jw_begin(void);
@@ -78,6 +80,7 @@ void jw_arr_close(void);
 void jw_uint(const char *name, uint64_t v);
 void jw_str(const char *name, const char *s);
 void jw_null(const char *name);
+void jw_bool(const char *name, bool v);
 
 /* kernel.c: requests, replies and error reports. */
 extern struct grpsec_nl nl;
@@ -104,6 +107,11 @@ struct group_rec {
 	uint64_t msg_limit;
 	uint32_t rate_limit;
 	uint32_t members;
+	struct sockaddr_storage deliver;	/* terminate mode */
+	socklen_t deliver_len;
+	uint32_t epoch;			/* of K_G, current and next slot */
+	uint32_t next_epoch;
+	uint64_t cmd_seq;
 	struct stats_rec stats;
 };
 
@@ -174,6 +182,9 @@ int dump_groups(group_fn fn, void *arg);
 int dump_members(uint32_t group, member_fn fn, void *arg);
 int put_endpoint(struct nl_msg *msg, int type,
 		 const struct sockaddr_storage *ss, socklen_t len);
+int put_key_slot(struct nl_msg *msg, int type, uint8_t slot, uint32_t epoch,
+		 const struct key_ref *key);
+int put_empty_key_slot(struct nl_msg *msg, int type, uint8_t slot);
 
 /* member.c: members in bulk. */
 struct member_spec {
@@ -213,15 +224,35 @@ int split_line(char *line, char **tok, int max);
 
 /* show.c: printers. */
 void print_member_line_json(const struct member_rec *m);
-void print_stats_human(const char *title, const struct stats_rec *s);
-void print_stats_json(const char *name, const struct stats_rec *s);
+void print_stats_human(const char *title, const struct stats_rec *s,
+		       bool member);
+void print_stats_json(const char *name, const struct stats_rec *s,
+		      bool member);
 
 int member_show(int argc, char **argv, const char *usage);
 int group_show(int argc, char **argv, const char *usage);
 int upstream_show(int argc, char **argv, const char *usage);
-int group_send(uint8_t cmd, uint32_t id, const uint8_t *suite,
-	       const uint8_t *mode, const uint64_t *msg_limit,
-	       const uint32_t *rate_limit);
+
+/* group.c: what a group add or set changes; NULL pointers leave it alone. */
+struct group_spec {
+	uint32_t id;
+	const uint8_t *suite;
+	const uint8_t *mode;
+	const uint64_t *msg_limit;
+	const uint32_t *rate_limit;
+	const uint32_t *flags;
+	/* Terminate mode: K_G in the current and next slot, where to deliver. */
+	const struct key_ref *key;
+	uint32_t key_epoch;
+	const struct key_ref *next_key;
+	uint32_t next_key_epoch;
+	bool clear_next_key;
+	bool set_deliver;		/* deliver_len 0: clear it */
+	struct sockaddr_storage deliver;
+	socklen_t deliver_len;
+};
+int group_send(uint8_t cmd, const struct group_spec *gs);
+int group_del_send(uint32_t id);
 
 /* upstream.c */
 struct upstream_spec {
@@ -249,5 +280,6 @@ int cmd_monitor(int argc, char **argv);
 int cmd_showconf(int argc, char **argv);
 int cmd_setconf(int argc, char **argv);
 int cmd_syncconf(int argc, char **argv);
+int cmd_send(int argc, char **argv);
 
 #endif /* GRPSEC_TOOL_H */

@@ -395,6 +395,15 @@ static const char *const stats_names[] = {
 	[GRPSEC_A_STATS_DROP_NOMEM] = "drop-nomem",
 	[GRPSEC_A_STATS_TX_ERRORS] = "tx-errors",
 	[GRPSEC_A_STATS_DROP_RATE_LIMIT] = "drop-rate-limit",
+	[GRPSEC_A_STATS_DOWNLINKS] = "downlinks",
+	[GRPSEC_A_STATS_DL_DROP_MALFORMED] = "dl-drop-malformed",
+	[GRPSEC_A_STATS_DL_DROP_BAD_TAG] = "dl-drop-bad-tag",
+	[GRPSEC_A_STATS_DL_DROP_REPLAY] = "dl-drop-replay",
+	[GRPSEC_A_STATS_DL_DROP_UNKNOWN] = "dl-drop-unknown",
+	[GRPSEC_A_STATS_TX_FRAMES] = "tx-frames",
+	[GRPSEC_A_STATS_TX_NO_ENDPOINT] = "tx-no-endpoint",
+	[GRPSEC_A_STATS_DELIVERED] = "delivered",
+	[GRPSEC_A_STATS_DROP_INNER_TAG] = "drop-inner-tag",
 };
 
 const char *stats_name(int attr)
@@ -402,6 +411,11 @@ const char *stats_name(int attr)
 	if (attr > 0 && attr < (int)(sizeof(stats_names) / sizeof(stats_names[0])))
 		return stats_names[attr];
 	return NULL;
+}
+
+bool stats_member_counter(int attr)
+{
+	return attr <= GRPSEC_A_STATS_DROP_RATE_LIMIT;
 }
 
 void print_usage(const char *usage)

@@ -77,6 +77,17 @@ check 1 'nothing to set' group set 7
 check 1 'unexpected argument "8"' group del 7 8
 check 1 'invalid group id or field "bogus"' group show bogus
 check 1 'invalid group field "colour"' group show 7 colour
+check 1 'invalid terminate "yes" \(on or off\)' group add 7 terminate yes
+check 1 'missing value after "terminate"' group set 7 terminate
+check 1 'invalid delivery address "127.0.0.1"' group add 7 deliver 127.0.0.1
+check 1 'invalid delivery address "none"' group add 7 deliver none
+check 1 'invalid slot "later" \(current or next\)' group set 7 key "$tmp/k16" slot later
+check 1 'invalid epoch "-2"' group set 7 key "$tmp/k16" epoch -2
+check 1 'epoch and slot go with key' group set 7 epoch 2
+check 1 'key given twice' group add 7 key "$tmp/k16" key "$tmp/k16"
+check 1 'Usage: grpsec group set ID .*\[terminate on\|off\] \[key FILE \[epoch E\] \[slot current\|next\]\] \[deliver ADDR:PORT\|none\]' group set 7 colour red
+check 1 'cannot open key file "/nonexistent/kg"' group add 7 terminate on key /nonexistent/kg
+check 1 'does not hold a 32-byte key' group add 7 suite aes-256-gcm key "$tmp/k16"
 
 check 1 'a new member needs a key' member add 7 1
 check 1 'invalid member id "0"' member add 7 0 key "$tmp/k16"
@@ -107,6 +118,19 @@ check 1 'missing port' listen
 check 1 'invalid field "colour"' show colour
 check 1 'a field and -j exclude each other' -j show dump
 check 1 'invalid counter "drop-everything"' stats drop-everything
+
+# send: a payload from a file or standard input, at most 1160 bytes.
+check 0 '^Usage: grpsec send GROUP \[member ID\] \[FILE\]$' send help
+check 0 'send +Send a command from the gateway' help
+check 1 'missing group id' send
+check 1 'invalid group id "0"' send 0
+check 1 'invalid member id "x"' send 2 member x
+check 1 'missing value after "member"' send 2 member
+check 1 'unexpected argument "extra"' send 2 member 3 "$tmp/k16" extra
+check 1 'cannot open "/nonexistent/payload"' send 2 /nonexistent/payload
+head -c 1161 /dev/zero > "$tmp/big"
+head -c 1160 /dev/zero > "$tmp/max"
+check 1 'payload of ".*big" is longer than 1160 bytes' send 2 "$tmp/big"
 check 1 'unexpected argument "now"' monitor now
 check 1 'Usage: grpsec monitor \[count N\]' monitor now
 check 1 'invalid count "0"' monitor count 0
@@ -151,6 +175,20 @@ check 1 'bad.conf:6: \[Group\] without Id' setconf "$tmp/bad.conf"
 check 1 'bad.conf:12: group 3 already defined on line 9' setconf "$tmp/bad.conf"
 check 1 'bad.conf:14: invalid rate limit "fast"' setconf "$tmp/bad.conf"
 check 1 'bad.conf:15: invalid rate limit "4294967296"' setconf "$tmp/bad.conf"
+cat > "$tmp/term.conf" <<'CONF'
+[Group]
+Id = 4
+Terminate = maybe
+Deliver = 127.0.0.1
+GroupKey = k epoch x
+NextGroupKey = k epoch 2 extra
+GroupKey = - epoch 1
+CONF
+check 1 'term.conf:3: invalid Terminate "maybe" \(on or off\)' setconf "$tmp/term.conf"
+check 1 'term.conf:4: invalid delivery address "127.0.0.1"' setconf "$tmp/term.conf"
+check 1 'term.conf:5: invalid epoch "x"' setconf "$tmp/term.conf"
+check 1 'term.conf:6: expected "KEY \[epoch E\]"' setconf "$tmp/term.conf"
+check 1 'term.conf:7: a key in a file cannot come from standard input' setconf "$tmp/term.conf"
 check 1 'bad.conf: \[Upstream\] needs GatewayId' syncconf "$tmp/bad.conf"
 check 1 'nothing applied' syncconf "$tmp/bad.conf" dry-run
 check 1 'invalid argument "now"' syncconf "$tmp/bad.conf" now
@@ -167,6 +205,9 @@ else
 	check 2 'not loaded' -j show
 	check 2 'not loaded' monitor count 1 timeout 1
 	check 2 'not loaded' upstream del
+	check 2 'not loaded' send 2 "$tmp/max"
+	check 2 'not loaded' send 2 member 7
+	check 2 'not loaded' group add 7 terminate on key "$tmp/k16" deliver 127.0.0.1:6000
 fi
 
 echo "$passed passed, $failed failed"
