@@ -300,3 +300,82 @@ int grpsec_aead_key_open_tag(struct grpsec_aead_key *k,
 {
 	return key_tag(k, nonce, data, auth_len, false);
 }
+
+/**
+ * grpsec_aead_key_setkey - replace the key of a single-key transform
+ * @k: the key, not in use by anyone else
+ * @key: new key, the suite's length
+ * @len: its length
+ *
+ * For the downlink sender, which tags one frame per member with one
+ * transform.  Return: 0 or -errno.
+ */
+int grpsec_aead_key_setkey(struct grpsec_aead_key *k, const u8 *key,
+			   unsigned int len)
+{
+	return crypto_aead_setkey(k->tfm, key, len);
+}
+
+static int key_crypt(struct grpsec_aead_key *k, const u8 *nonce,
+		     const u8 *aad, u32 aad_len, u8 *data, u32 len, bool seal)
+{
+	u8 iv[GRPSEC_NONCE_LEN];
+	struct aead_request *req;
+	struct scatterlist sg[2];
+	DECLARE_CRYPTO_WAIT(wait);
+	int err;
+
+	req = aead_request_alloc(k->tfm, GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	memcpy(iv, nonce, sizeof(iv));
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], aad, aad_len);
+	sg_set_buf(&sg[1], data, len + (seal ? GRPSEC_TAG_LEN : 0));
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG,
+				  crypto_req_done, &wait);
+	aead_request_set_ad(req, aad_len);
+	aead_request_set_crypt(req, sg, sg, len, iv);
+	err = crypto_wait_req(seal ? crypto_aead_encrypt(req) :
+				     crypto_aead_decrypt(req), &wait);
+	aead_request_free(req);
+	return err;
+}
+
+/**
+ * grpsec_aead_key_seal - encrypt @len bytes of @data in place
+ * @k: the key
+ * @nonce: 12-byte nonce, never used twice with this key
+ * @aad: associated data, not encrypted
+ * @aad_len: its length
+ * @data: plaintext, followed by room for the tag
+ * @len: plaintext length
+ *
+ * Return: 0 or -errno.
+ */
+int grpsec_aead_key_seal(struct grpsec_aead_key *k,
+			 const u8 nonce[GRPSEC_NONCE_LEN], const u8 *aad,
+			 u32 aad_len, u8 *data, u32 len)
+{
+	return key_crypt(k, nonce, aad, aad_len, data, len, true);
+}
+
+/**
+ * grpsec_aead_key_open - decrypt in place and check the tag
+ * @k: the key
+ * @nonce: 12-byte nonce
+ * @aad: associated data
+ * @aad_len: its length
+ * @data: ciphertext followed by the tag; plaintext on success
+ * @len: ciphertext and tag length (at least GRPSEC_TAG_LEN)
+ *
+ * Return: 0, -EBADMSG if the tag is wrong, or another -errno.
+ */
+int grpsec_aead_key_open(struct grpsec_aead_key *k,
+			 const u8 nonce[GRPSEC_NONCE_LEN], const u8 *aad,
+			 u32 aad_len, u8 *data, u32 len)
+{
+	if (len < GRPSEC_TAG_LEN)
+		return -EBADMSG;
+	return key_crypt(k, nonce, aad, aad_len, data, len, false);
+}

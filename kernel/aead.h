@@ -38,5 +38,13 @@ int grpsec_aead_key_seal_tag(struct grpsec_aead_key *k,
 int grpsec_aead_key_open_tag(struct grpsec_aead_key *k,
 			     const u8 nonce[GRPSEC_NONCE_LEN], u8 *data,
 			     u32 auth_len);
+int grpsec_aead_key_setkey(struct grpsec_aead_key *k, const u8 *key,
+			   unsigned int len);
+int grpsec_aead_key_seal(struct grpsec_aead_key *k,
+			 const u8 nonce[GRPSEC_NONCE_LEN], const u8 *aad,
+			 u32 aad_len, u8 *data, u32 len);
+int grpsec_aead_key_open(struct grpsec_aead_key *k,
+			 const u8 nonce[GRPSEC_NONCE_LEN], const u8 *aad,
+			 u32 aad_len, u8 *data, u32 len);
 
 #endif /* _GRPSEC_AEAD_H */

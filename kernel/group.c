@@ -6,6 +6,7 @@
 #include <linux/grpsec.h>
 #include <linux/slab.h>
 
+#include "aead.h"
 #include "group.h"
 #include "member.h"
 #include "netns.h"
@@ -29,6 +30,7 @@ struct grpsec_group *grpsec_group_create(const struct grpsec_group_cfg *cfg)
 	g->rate_limit = cfg->rate_limit;
 	xa_init(&g->members);
 	spin_lock_init(&g->use_lock);
+	init_rwsem(&g->key_lock);
 	refcount_set(&g->refs, 1);
 	pr_debug("group %u created\n", g->id);
 	return g;
@@ -69,6 +71,8 @@ void grpsec_group_del(struct grpsec_net *gn, struct grpsec_group *g)
 	lockdep_assert_held(&gn->lock);
 	xa_erase(&gn->groups, g->id);
 	gn->nr_groups--;
+	grpsec_group_clear_key(g, 0);
+	grpsec_group_clear_key(g, 1);
 	xa_for_each(&g->members, id, m)
 		grpsec_member_del(gn, m);
 	/* Empty now; the xarray lock is never taken from softirq. */
@@ -145,4 +149,54 @@ out_warn:
 	    !xchg(&u->warned, true))
 		*warn = true;
 	return used;
+}
+
+/**
+ * grpsec_group_set_key - install K_G[@epoch] in a slot
+ * @g: a terminate mode group
+ * @slot: GRPSEC_KEY_SLOT_CURRENT or _NEXT
+ * @epoch: the key's epoch
+ * @key: the key, the suite's length
+ * @len: its length
+ *
+ * Return: 0 or -errno; the slot is unchanged on error.
+ */
+int grpsec_group_set_key(struct grpsec_group *g, int slot, u32 epoch,
+			 const u8 *key, unsigned int len)
+{
+	struct grpsec_aead_key *k, *old;
+
+	k = grpsec_aead_key_create(g->suite, key, len);
+	if (IS_ERR(k))
+		return PTR_ERR(k);
+	down_write(&g->key_lock);
+	old = g->key[slot].aead;
+	g->key[slot].aead = k;
+	g->key[slot].epoch = epoch;
+	up_write(&g->key_lock);
+	grpsec_aead_key_destroy(old);
+	return 0;
+}
+
+void grpsec_group_clear_key(struct grpsec_group *g, int slot)
+{
+	struct grpsec_aead_key *old;
+
+	down_write(&g->key_lock);
+	old = g->key[slot].aead;
+	g->key[slot].aead = NULL;
+	g->key[slot].epoch = 0;
+	up_write(&g->key_lock);
+	grpsec_aead_key_destroy(old);
+}
+
+void grpsec_group_set_deliver(struct grpsec_group *g,
+			      const union grpsec_endpoint *ep)
+{
+	down_write(&g->key_lock);
+	if (ep)
+		g->deliver = *ep;
+	else
+		memset(&g->deliver, 0, sizeof(g->deliver));
+	up_write(&g->key_lock);
 }

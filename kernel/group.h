@@ -4,12 +4,21 @@
 
 #include <linux/bits.h>
 #include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
 
+#include "member.h"
 #include "stats.h"
 
 struct grpsec_net;
+struct grpsec_aead_key;
+
+/* A terminate mode group's key K_G[e], expanded once. */
+struct grpsec_group_key {
+	u32 epoch;
+	struct grpsec_aead_key *aead;
+};
 
 /* Messages counted against one epoch's limit. */
 struct grpsec_epoch_use {
@@ -30,6 +39,11 @@ struct grpsec_group {
 	spinlock_t use_lock;
 	struct grpsec_epoch_use use[2];
 	struct grpsec_stats __percpu *stats;
+	/* Terminate mode: K_G[e] slots, delivery address, SEND sequence. */
+	struct rw_semaphore key_lock;
+	struct grpsec_group_key key[2];	/* current, next; aead NULL = empty */
+	union grpsec_endpoint deliver;	/* AF_UNSPEC = none */
+	u64 cmd_seq;
 	refcount_t refs;
 	struct rcu_head rcu;
 };
@@ -52,5 +66,10 @@ void grpsec_group_del(struct grpsec_net *gn, struct grpsec_group *g);
 void grpsec_group_del_all(struct grpsec_net *gn);
 struct grpsec_group *grpsec_group_lookup(struct grpsec_net *gn, u32 id);
 u64 grpsec_group_use(struct grpsec_group *g, u32 epoch, bool *warn);
+int grpsec_group_set_key(struct grpsec_group *g, int slot, u32 epoch,
+			 const u8 *key, unsigned int len);
+void grpsec_group_clear_key(struct grpsec_group *g, int slot);
+void grpsec_group_set_deliver(struct grpsec_group *g,
+			      const union grpsec_endpoint *ep);
 
 #endif /* _GRPSEC_GROUP_H */

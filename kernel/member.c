@@ -292,3 +292,34 @@ bool grpsec_member_rate_ok(struct grpsec_member *m, u32 limit)
 	spin_unlock(&m->lock);
 	return ok;
 }
+
+/**
+ * grpsec_member_tx_key - what a frame to @m is tagged with, and where it goes
+ * @m: the member
+ * @key: out, the key (GRPSEC_KEY_MAX bytes; the caller wipes it)
+ * @epoch: out, its epoch
+ * @to: out, the last authenticated or the configured address
+ *
+ * The member's current epoch is the one it sends under: the next key
+ * once its frames have started a rollover, else the current key.
+ *
+ * Return: true, or false if the member has no key or no address.
+ */
+bool grpsec_member_tx_key(struct grpsec_member *m, u8 *key, u32 *epoch,
+			  union grpsec_endpoint *to)
+{
+	struct grpsec_keyslot *s;
+	bool ok = false;
+
+	spin_lock(&m->lock);
+	s = rcu_dereference_protected(m->slot[m->rollover_since ? 1 : 0],
+				      lockdep_is_held(&m->lock));
+	if (s && m->endpoint.addr.sa_family != AF_UNSPEC) {
+		memcpy(key, s->key, GRPSEC_KEY_MAX);
+		*epoch = s->epoch;
+		*to = m->endpoint;
+		ok = true;
+	}
+	spin_unlock(&m->lock);
+	return ok;
+}

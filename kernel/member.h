@@ -68,6 +68,8 @@ bool grpsec_member_rate_ok(struct grpsec_member *m, u32 limit);
 u32 grpsec_member_burst(struct grpsec_member *m, bool replay);
 bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 			  const union grpsec_endpoint *from);
+bool grpsec_member_tx_key(struct grpsec_member *m, u8 *key, u32 *epoch,
+			  union grpsec_endpoint *to);
 
 static inline void grpsec_member_count(struct grpsec_member *m,
 				       unsigned int idx)

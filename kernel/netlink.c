@@ -15,10 +15,17 @@
 #include "netlink.h"
 #include "netns.h"
 #include "socket.h"
+#include "terminate.h"
 #include "upstream.h"
 
 static const struct nla_policy stats_policy[GRPSEC_A_STATS_MAX + 1] = {
 	[GRPSEC_A_STATS_UNSPEC] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy key_policy[GRPSEC_A_KEY_MAX + 1] = {
+	[GRPSEC_A_KEY_SLOT] = NLA_POLICY_MAX(NLA_U8, GRPSEC_KEY_SLOT_MAX),
+	[GRPSEC_A_KEY_EPOCH] = { .type = NLA_U32 },
+	[GRPSEC_A_KEY_DATA] = NLA_POLICY_RANGE(NLA_BINARY, 16, GRPSEC_KEY_MAX),
 };
 
 static const struct nla_policy group_policy[GRPSEC_A_GROUP_MAX + 1] = {
@@ -32,12 +39,12 @@ static const struct nla_policy group_policy[GRPSEC_A_GROUP_MAX + 1] = {
 	[GRPSEC_A_GROUP_RATE_LIMIT] = { .type = NLA_U32 },
 	[GRPSEC_A_GROUP_MEMBERS] = { .type = NLA_REJECT },
 	[GRPSEC_A_GROUP_STATS] = { .type = NLA_REJECT },
-};
-
-static const struct nla_policy key_policy[GRPSEC_A_KEY_MAX + 1] = {
-	[GRPSEC_A_KEY_SLOT] = NLA_POLICY_MAX(NLA_U8, GRPSEC_KEY_SLOT_MAX),
-	[GRPSEC_A_KEY_EPOCH] = { .type = NLA_U32 },
-	[GRPSEC_A_KEY_DATA] = NLA_POLICY_RANGE(NLA_BINARY, 16, GRPSEC_KEY_MAX),
+	[GRPSEC_A_GROUP_KEY] = NLA_POLICY_NESTED(key_policy),
+	[GRPSEC_A_GROUP_DELIVER] = { .type = NLA_BINARY,
+				      .len = sizeof(struct sockaddr_in6) },
+	[GRPSEC_A_GROUP_EPOCH] = { .type = NLA_REJECT },
+	[GRPSEC_A_GROUP_NEXT_EPOCH] = { .type = NLA_REJECT },
+	[GRPSEC_A_GROUP_CMD_SEQ] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy member_policy[GRPSEC_A_MEMBER_MAX + 1] = {
@@ -83,6 +90,14 @@ static const struct nla_policy upstream_policy[GRPSEC_A_UPSTREAM_MAX + 1] = {
 	[GRPSEC_A_UPSTREAM_STATS] = { .type = NLA_REJECT },
 };
 
+static const struct nla_policy send_policy[GRPSEC_A_SEND_MAX + 1] = {
+	[GRPSEC_A_SEND_GROUP] = NLA_POLICY_MIN(NLA_U32, 1),
+	[GRPSEC_A_SEND_MEMBER] = { .type = NLA_U32 },
+	[GRPSEC_A_SEND_DATA] = NLA_POLICY_MAX(NLA_BINARY, GRPSEC_SEND_MAX),
+	[GRPSEC_A_SEND_SEQ] = { .type = NLA_REJECT },
+	[GRPSEC_A_SEND_RECIPIENTS] = { .type = NLA_REJECT },
+};
+
 static const struct nla_policy grpsec_policy[GRPSEC_A_MAX + 1] = {
 	[GRPSEC_A_VERSION] = { .type = NLA_REJECT },
 	[GRPSEC_A_LISTEN_PORT] = { .type = NLA_U16 },
@@ -93,6 +108,7 @@ static const struct nla_policy grpsec_policy[GRPSEC_A_MAX + 1] = {
 	[GRPSEC_A_UPSTREAM] = NLA_POLICY_NESTED(upstream_policy),
 	[GRPSEC_A_STATS] = NLA_POLICY_NESTED(stats_policy),
 	[GRPSEC_A_MEMBER_GROUP_FILTER] = NLA_POLICY_MIN(NLA_U32, 1),
+	[GRPSEC_A_SEND] = NLA_POLICY_NESTED(send_policy),
 };
 
 static struct grpsec_net *info_net(struct genl_info *info)
@@ -219,6 +235,135 @@ static int listen_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* Keys */
+
+/* Where the keys of a GRPSEC_A_*_KEY list go: a member, or a group. */
+struct key_target {
+	void *obj;
+	unsigned int keylen;
+	int (*set)(void *obj, int slot, u32 epoch, const u8 *key,
+		   unsigned int len);
+	void (*clear)(void *obj, int slot);
+};
+
+static int apply_keys(const struct key_target *t, struct nlattr *nest,
+		      int type, bool need_key, struct netlink_ext_ack *extack)
+{
+	struct nlattr *kb[GRPSEC_A_KEY_MAX + 1];
+	struct nlattr *attr;
+	int rem, err, seen = 0;
+
+	nla_for_each_nested(attr, nest, rem) {
+		int slot = GRPSEC_KEY_SLOT_CURRENT;
+		u32 epoch = 0;
+
+		if (nla_type(attr) != type)
+			continue;
+		err = nla_parse_nested(kb, GRPSEC_A_KEY_MAX, attr, key_policy,
+				       extack);
+		if (err)
+			return err;
+		if (kb[GRPSEC_A_KEY_SLOT])
+			slot = nla_get_u8(kb[GRPSEC_A_KEY_SLOT]);
+		if (!kb[GRPSEC_A_KEY_DATA]) {
+			/* A slot without data empties that slot. */
+			if (need_key || !kb[GRPSEC_A_KEY_SLOT]) {
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "key without data");
+				return -EINVAL;
+			}
+			t->clear(t->obj, slot);
+			continue;
+		}
+		if (nla_len(kb[GRPSEC_A_KEY_DATA]) != t->keylen) {
+			wipe_attr(kb[GRPSEC_A_KEY_DATA]);
+			NL_SET_ERR_MSG_ATTR(extack, kb[GRPSEC_A_KEY_DATA],
+					    "key length does not match the group's suite");
+			return -EINVAL;
+		}
+		if (kb[GRPSEC_A_KEY_EPOCH])
+			epoch = nla_get_u32(kb[GRPSEC_A_KEY_EPOCH]);
+		err = t->set(t->obj, slot, epoch,
+			     nla_data(kb[GRPSEC_A_KEY_DATA]), t->keylen);
+		wipe_attr(kb[GRPSEC_A_KEY_DATA]);
+		if (err)
+			return err;
+		seen++;
+	}
+	if (need_key && !seen) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a new member needs a key");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int member_set_key(void *m, int slot, u32 epoch, const u8 *key,
+			  unsigned int len)
+{
+	return grpsec_member_set_key(m, slot, epoch, key, len);
+}
+
+static void member_clear_key(void *m, int slot)
+{
+	grpsec_member_clear_key(m, slot);
+}
+
+static int member_keys(struct grpsec_member *m, struct nlattr *nest,
+		       bool need_key, struct netlink_ext_ack *extack)
+{
+	const struct key_target t = {
+		.obj = m,
+		.keylen = grpsec_suite_keylen(m->group->suite),
+		.set = member_set_key,
+		.clear = member_clear_key,
+	};
+
+	return apply_keys(&t, nest, GRPSEC_A_MEMBER_KEY, need_key, extack);
+}
+
+static int group_set_key(void *g, int slot, u32 epoch, const u8 *key,
+			 unsigned int len)
+{
+	return grpsec_group_set_key(g, slot, epoch, key, len);
+}
+
+static void group_clear_key(void *g, int slot)
+{
+	grpsec_group_clear_key(g, slot);
+}
+
+static int group_keys(struct grpsec_group *g, struct nlattr *nest,
+		      struct netlink_ext_ack *extack)
+{
+	const struct key_target t = {
+		.obj = g,
+		.keylen = grpsec_suite_keylen(g->suite),
+		.set = group_set_key,
+		.clear = group_clear_key,
+	};
+
+	return apply_keys(&t, nest, GRPSEC_A_GROUP_KEY, false, extack);
+}
+
+/* Key bytes of every @outer nest's @type keys, wiped from the request. */
+static void wipe_keys(struct genl_info *info, int outer, int type)
+{
+	struct nlattr *attr, *key, *data;
+	int rem, krem, drem;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != outer)
+			continue;
+		nla_for_each_nested(key, attr, krem) {
+			if (nla_type(key) != type)
+				continue;
+			nla_for_each_nested(data, key, drem)
+				if (nla_type(data) == GRPSEC_A_KEY_DATA)
+					wipe_attr(data);
+		}
+	}
+}
+
 /* Groups */
 
 static int parse_group(struct genl_info *info, struct nlattr **tb)
@@ -253,7 +398,58 @@ static struct grpsec_group *find_group(struct grpsec_net *gn, u32 id,
 	return g;
 }
 
-static int group_new_doit(struct sk_buff *skb, struct genl_info *info)
+static int check_terminate(u32 flags, u8 mode, struct nlattr **tb,
+			   struct netlink_ext_ack *extack)
+{
+	if ((flags & GRPSEC_GROUP_F_TERMINATE) &&
+	    mode != GRPSEC_MODE_ANONYMOUS) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_GROUP_FLAGS],
+				    "terminate mode needs an anonymous group");
+		return -EOPNOTSUPP;
+	}
+	if (tb[GRPSEC_A_GROUP_KEY] && !(flags & GRPSEC_GROUP_F_TERMINATE)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_GROUP_KEY],
+				    "only a terminate mode group takes a group key");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The terminate mode part of NEW_GROUP and SET_GROUP, after the flags:
+ * delivery address and group keys.  A group that leaves terminate mode
+ * loses its keys.
+ */
+static int group_terminate(struct grpsec_group *g, struct nlattr **tb,
+			   struct genl_info *info)
+{
+	struct nlattr *deliver = tb[GRPSEC_A_GROUP_DELIVER];
+	union grpsec_endpoint ep;
+	int err;
+
+	if (!(g->flags & GRPSEC_GROUP_F_TERMINATE)) {
+		grpsec_group_clear_key(g, GRPSEC_KEY_SLOT_CURRENT);
+		grpsec_group_clear_key(g, GRPSEC_KEY_SLOT_NEXT);
+	}
+	if (deliver && nla_len(deliver)) {
+		err = get_endpoint(deliver, &ep, info->extack);
+		if (err)
+			return err;
+		grpsec_group_set_deliver(g, &ep);
+	} else if (deliver) {
+		grpsec_group_set_deliver(g, NULL);
+	}
+	if (!tb[GRPSEC_A_GROUP_KEY])
+		return 0;
+	if (!(g->flags & GRPSEC_GROUP_F_TERMINATE)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_GROUP_KEY],
+				    "only a terminate mode group takes a group key");
+		return -EINVAL;
+	}
+	return group_keys(g, info->attrs[GRPSEC_A_GROUP], info->extack);
+}
+
+static int group_new(struct genl_info *info)
 {
 	struct grpsec_net *gn = info_net(info);
 	struct nlattr *tb[GRPSEC_A_GROUP_MAX + 1];
@@ -278,19 +474,15 @@ static int group_new_doit(struct sk_buff *skb, struct genl_info *info)
 		cfg.msg_limit = nla_get_u64(tb[GRPSEC_A_GROUP_MSG_LIMIT]);
 	if (tb[GRPSEC_A_GROUP_RATE_LIMIT])
 		cfg.rate_limit = nla_get_u32(tb[GRPSEC_A_GROUP_RATE_LIMIT]);
-	if (cfg.flags & GRPSEC_GROUP_F_TERMINATE) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_GROUP_FLAGS],
-				    "terminate mode is not supported yet");
-		return -EOPNOTSUPP;
-	}
+	err = check_terminate(cfg.flags, cfg.mode, tb, info->extack);
+	if (err)
+		return err;
 
 	g = grpsec_group_create(&cfg);
 	if (IS_ERR(g))
 		return PTR_ERR(g);
 	mutex_lock(&gn->lock);
 	err = grpsec_group_add(gn, g);
-	gn->generation++;
-	mutex_unlock(&gn->lock);
 	if (err) {
 		grpsec_group_put(g);
 		if (err == -EBUSY) {
@@ -298,11 +490,25 @@ static int group_new_doit(struct sk_buff *skb, struct genl_info *info)
 					    "group already exists");
 			err = -EEXIST;
 		}
+	} else {
+		err = group_terminate(g, tb, info);
+		if (err)
+			grpsec_group_del(gn, g);
 	}
+	gn->generation++;
+	mutex_unlock(&gn->lock);
 	return err;
 }
 
-static int group_set_doit(struct sk_buff *skb, struct genl_info *info)
+static int group_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = group_new(info);
+
+	wipe_keys(info, GRPSEC_A_GROUP, GRPSEC_A_GROUP_KEY);
+	return err;
+}
+
+static int group_set(struct genl_info *info)
 {
 	struct grpsec_net *gn = info_net(info);
 	struct nlattr *tb[GRPSEC_A_GROUP_MAX + 1];
@@ -317,11 +523,6 @@ static int group_set_doit(struct sk_buff *skb, struct genl_info *info)
 				   "suite and mode are fixed when a group is created");
 		return -EINVAL;
 	}
-	if (tb[GRPSEC_A_GROUP_FLAGS] && nla_get_u32(tb[GRPSEC_A_GROUP_FLAGS])) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_GROUP_FLAGS],
-				    "terminate mode is not supported yet");
-		return -EOPNOTSUPP;
-	}
 
 	mutex_lock(&gn->lock);
 	g = find_group(gn, nla_get_u32(tb[GRPSEC_A_GROUP_ID]),
@@ -330,6 +531,17 @@ static int group_set_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 		goto out_unlock;
 	}
+	if (tb[GRPSEC_A_GROUP_FLAGS]) {
+		u32 flags = nla_get_u32(tb[GRPSEC_A_GROUP_FLAGS]);
+
+		err = check_terminate(flags, g->mode, tb, info->extack);
+		if (err)
+			goto out_unlock;
+		WRITE_ONCE(g->flags, flags);
+	}
+	err = group_terminate(g, tb, info);
+	if (err)
+		goto out_unlock;
 	if (tb[GRPSEC_A_GROUP_MSG_LIMIT])
 		WRITE_ONCE(g->msg_limit,
 			   nla_get_u64(tb[GRPSEC_A_GROUP_MSG_LIMIT]));
@@ -339,6 +551,14 @@ static int group_set_doit(struct sk_buff *skb, struct genl_info *info)
 	gn->generation++;
 out_unlock:
 	mutex_unlock(&gn->lock);
+	return err;
+}
+
+static int group_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = group_set(info);
+
+	wipe_keys(info, GRPSEC_A_GROUP, GRPSEC_A_GROUP_KEY);
 	return err;
 }
 
@@ -364,6 +584,29 @@ static int group_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* Terminate mode state of a group dump; gn->lock held. */
+static int fill_group_terminate(struct sk_buff *skb, struct grpsec_group *g)
+{
+	union grpsec_endpoint ep;
+	int err = 0;
+
+	down_read(&g->key_lock);
+	ep = g->deliver;
+	if (g->key[GRPSEC_KEY_SLOT_CURRENT].aead)
+		err = nla_put_u32(skb, GRPSEC_A_GROUP_EPOCH,
+				  g->key[GRPSEC_KEY_SLOT_CURRENT].epoch);
+	if (!err && g->key[GRPSEC_KEY_SLOT_NEXT].aead)
+		err = nla_put_u32(skb, GRPSEC_A_GROUP_NEXT_EPOCH,
+				  g->key[GRPSEC_KEY_SLOT_NEXT].epoch);
+	up_read(&g->key_lock);
+	if (!err && ep.addr.sa_family != AF_UNSPEC)
+		err = put_endpoint(skb, GRPSEC_A_GROUP_DELIVER, &ep);
+	if (!err && g->cmd_seq)
+		err = nla_put_u64_64bit(skb, GRPSEC_A_GROUP_CMD_SEQ, g->cmd_seq,
+					GRPSEC_A_GROUP_PAD);
+	return err;
+}
+
 static int fill_group(struct sk_buff *skb, struct grpsec_group *g)
 {
 	struct grpsec_stats stats;
@@ -382,6 +625,7 @@ static int fill_group(struct sk_buff *skb, struct grpsec_group *g)
 	    nla_put_u32(skb, GRPSEC_A_GROUP_RATE_LIMIT,
 			READ_ONCE(g->rate_limit)) ||
 	    nla_put_u32(skb, GRPSEC_A_GROUP_MEMBERS, g->nr_members) ||
+	    fill_group_terminate(skb, g) ||
 	    put_stats(skb, GRPSEC_A_GROUP_STATS, &stats)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -462,59 +706,6 @@ static int group_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 enum member_op { MEMBER_NEW, MEMBER_SET, MEMBER_DEL };
 
-static int member_keys(struct grpsec_member *m, struct nlattr *nest,
-		       bool need_key, struct netlink_ext_ack *extack)
-{
-	unsigned int keylen = grpsec_suite_keylen(m->group->suite);
-	struct nlattr *kb[GRPSEC_A_KEY_MAX + 1];
-	struct nlattr *attr;
-	int rem, err, seen = 0;
-
-	nla_for_each_nested(attr, nest, rem) {
-		int slot = GRPSEC_KEY_SLOT_CURRENT;
-		u32 epoch = 0;
-
-		if (nla_type(attr) != GRPSEC_A_MEMBER_KEY)
-			continue;
-		err = nla_parse_nested(kb, GRPSEC_A_KEY_MAX, attr, key_policy,
-				       extack);
-		if (err)
-			return err;
-		if (kb[GRPSEC_A_KEY_SLOT])
-			slot = nla_get_u8(kb[GRPSEC_A_KEY_SLOT]);
-		if (!kb[GRPSEC_A_KEY_DATA]) {
-			/* A slot without data empties that slot. */
-			if (need_key || !kb[GRPSEC_A_KEY_SLOT]) {
-				NL_SET_ERR_MSG_ATTR(extack, attr,
-						    "key without data");
-				return -EINVAL;
-			}
-			grpsec_member_clear_key(m, slot);
-			continue;
-		}
-		if (nla_len(kb[GRPSEC_A_KEY_DATA]) != keylen) {
-			wipe_attr(kb[GRPSEC_A_KEY_DATA]);
-			NL_SET_ERR_MSG_ATTR(extack, kb[GRPSEC_A_KEY_DATA],
-					    "key length does not match the group's suite");
-			return -EINVAL;
-		}
-		if (kb[GRPSEC_A_KEY_EPOCH])
-			epoch = nla_get_u32(kb[GRPSEC_A_KEY_EPOCH]);
-		err = grpsec_member_set_key(m, slot, epoch,
-					    nla_data(kb[GRPSEC_A_KEY_DATA]),
-					    keylen);
-		wipe_attr(kb[GRPSEC_A_KEY_DATA]);
-		if (err)
-			return err;
-		seen++;
-	}
-	if (need_key && !seen) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "a new member needs a key");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int member_one(struct grpsec_net *gn, enum member_op op,
 		      struct nlattr *nest, struct netlink_ext_ack *extack)
 {
@@ -583,24 +774,6 @@ static int member_one(struct grpsec_net *gn, enum member_op op,
 	return -EINVAL;
 }
 
-static void wipe_member_keys(struct genl_info *info)
-{
-	struct nlattr *attr, *key, *data;
-	int rem, krem, drem;
-
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
-		if (nla_type(attr) != GRPSEC_A_MEMBER)
-			continue;
-		nla_for_each_nested(key, attr, krem) {
-			if (nla_type(key) != GRPSEC_A_MEMBER_KEY)
-				continue;
-			nla_for_each_nested(data, key, drem)
-				if (nla_type(data) == GRPSEC_A_KEY_DATA)
-					wipe_attr(data);
-		}
-	}
-}
-
 /*
  * Members come as repeated GRPSEC_A_MEMBER nests, applied in order; the
  * first failure stops the request, and the extack points at its nest so
@@ -631,7 +804,7 @@ static int member_doit(struct genl_info *info, enum member_op op)
 	}
 	gn->generation++;
 	mutex_unlock(&gn->lock);
-	wipe_member_keys(info);
+	wipe_keys(info, GRPSEC_A_MEMBER, GRPSEC_A_MEMBER_KEY);
 	return err;
 }
 
@@ -878,6 +1051,97 @@ out_free_msg:
 	return -EMSGSIZE;
 }
 
+/* GRPSEC_CMD_SEND */
+
+static int send_reply(struct genl_info *info, u64 seq, u32 recipients)
+{
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = reply_put(msg, info);
+	if (!hdr)
+		goto out_free_msg;
+	nest = nla_nest_start(msg, GRPSEC_A_SEND);
+	if (!nest ||
+	    nla_put_u64_64bit(msg, GRPSEC_A_SEND_SEQ, seq, GRPSEC_A_SEND_PAD) ||
+	    nla_put_u32(msg, GRPSEC_A_SEND_RECIPIENTS, recipients))
+		goto out_free_msg;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+out_free_msg:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int send_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct grpsec_net *gn = info_net(info);
+	struct nlattr *tb[GRPSEC_A_SEND_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	struct grpsec_group *g;
+	u32 member = 0, recipients = 0;
+	const u8 *data = NULL;
+	u32 len = 0;
+	u64 seq = 0;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, GRPSEC_A_SEND))
+		return -EINVAL;
+	err = nla_parse_nested(tb, GRPSEC_A_SEND_MAX, info->attrs[GRPSEC_A_SEND],
+			       send_policy, extack);
+	if (err)
+		return err;
+	if (!tb[GRPSEC_A_SEND_GROUP]) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[GRPSEC_A_SEND],
+				    "missing group id");
+		return -EINVAL;
+	}
+	if (tb[GRPSEC_A_SEND_MEMBER])
+		member = nla_get_u32(tb[GRPSEC_A_SEND_MEMBER]);
+	if (tb[GRPSEC_A_SEND_DATA]) {
+		data = nla_data(tb[GRPSEC_A_SEND_DATA]);
+		len = nla_len(tb[GRPSEC_A_SEND_DATA]);
+	}
+
+	mutex_lock(&gn->lock);
+	g = find_group(gn, nla_get_u32(tb[GRPSEC_A_SEND_GROUP]),
+		       tb[GRPSEC_A_SEND_GROUP], extack);
+	if (!g) {
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	if (!(g->flags & GRPSEC_GROUP_F_TERMINATE)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_SEND_GROUP],
+				    "group is not in terminate mode");
+		err = -EINVAL;
+		goto out_unlock;
+	}
+	if (member && !xa_load(&g->members, member)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_SEND_MEMBER],
+				    "no such member in the group");
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	recipients = member ? 1 : g->nr_members;
+	err = grpsec_terminate_send(gn, g, member, data, len, &seq);
+	if (err == -ENOKEY)
+		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_SEND_GROUP],
+				    "group has no current group key");
+	else if (err == -ENOBUFS)
+		NL_SET_ERR_MSG_MOD(extack, "too many sends queued, try again");
+out_unlock:
+	mutex_unlock(&gn->lock);
+	if (err)
+		return err;
+	return send_reply(info, seq, recipients);
+}
+
 /* GRPSEC_CMD_GET_STATS */
 
 static int stats_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -974,6 +1238,11 @@ static const struct genl_ops grpsec_ops[] = {
 	{
 		.cmd = GRPSEC_CMD_GET_STATS,
 		.doit = stats_get_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = GRPSEC_CMD_SEND,
+		.doit = send_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -2,16 +2,19 @@
 /*
  * One grpsec instance per network namespace, created with the namespace
  * and torn down with it: sockets first, so nothing new arrives, then the
- * queued frames, the upstream and finally groups and members.
+ * queued frames, the upstream, the downlink queues and finally groups and
+ * members.
  */
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "downlink.h"
 #include "group.h"
 #include "netns.h"
 #include "receive.h"
 #include "socket.h"
+#include "terminate.h"
 #include "upstream.h"
 
 static unsigned int grpsec_net_id __read_mostly;
@@ -28,6 +31,7 @@ static int __net_init grpsec_net_init(struct net *net)
 
 	gn->net = net;
 	mutex_init(&gn->lock);
+	mutex_init(&gn->deliver_lock);
 	xa_init(&gn->groups);
 	grpsec_events_init(gn);
 	gn->stats = alloc_percpu(struct grpsec_stats);
@@ -48,8 +52,13 @@ static int __net_init grpsec_net_init(struct net *net)
 	err = grpsec_upstream_init(gn);
 	if (err)
 		goto err_rxq;
+	err = grpsec_downlink_init(gn);
+	if (err)
+		goto err_upstream;
 	return 0;
 
+err_upstream:
+	grpsec_upstream_uninit(gn);
 err_rxq:
 	free_percpu(gn->rxq);
 err_stats:
@@ -66,6 +75,10 @@ static void __net_exit grpsec_net_exit(struct net *net)
 	mutex_unlock(&gn->lock);
 
 	grpsec_receive_purge(gn);
+	grpsec_terminate_uninit(gn);
+	/* The upstream socket receives downlinks: closed before the queue. */
+	grpsec_upstream_stop(gn);
+	grpsec_downlink_uninit(gn);
 	grpsec_upstream_uninit(gn);
 
 	mutex_lock(&gn->lock);

@@ -11,6 +11,8 @@
 #include "stats.h"
 
 struct grpsec_upstream;
+struct grpsec_downlink;
+struct socket;
 struct grpsec_crypto;
 struct grpsec_rx_scratch;
 
@@ -35,6 +37,9 @@ struct grpsec_net {
 	struct socket *sock[2];		/* IPv4, IPv6 listen sockets */
 	struct grpsec_rx_queue __percpu *rxq;
 	struct grpsec_upstream *up;
+	struct grpsec_downlink *dl;
+	struct mutex deliver_lock;	/* creating deliver_sock */
+	struct socket *deliver_sock[2];	/* terminate mode: IPv4, IPv6 */
 	struct grpsec_stats __percpu *stats;
 	struct grpsec_event_limit event_limits[__GRPSEC_EVENT_MAX];
 };

@@ -7,7 +7,9 @@
  * (grpsec_receive_work): takes the whole queue at once, looks up group,
  * member and key slot, drops replays before spending crypto on them,
  * verifies up to GRPSEC_CRYPTO_LANES outer tags in one submission, then
- * records each sequence number and hands the inner part upstream.
+ * records each sequence number and hands the inner part upstream, or, for
+ * a terminate mode group, opens it and delivers it locally (terminate.c).
+ * Downlink frames from the backend go to downlink.c as they arrive.
  */
 #include <linux/grpsec.h>
 #include <linux/ip.h>
@@ -17,12 +19,14 @@
 #include <net/sock.h>
 
 #include "aead.h"
+#include "downlink.h"
 #include "events.h"
 #include "frame.h"
 #include "group.h"
 #include "member.h"
 #include "netns.h"
 #include "receive.h"
+#include "terminate.h"
 #include "upstream.h"
 
 /* Beyond this, a CPU's queue drops rather than grows. */
@@ -73,6 +77,10 @@ int grpsec_receive(struct sock *sk, struct sk_buff *skb)
 	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_RX_FRAMES);
 	grpsec_stats_add(gn->stats, GRPSEC_A_STATS_RX_BYTES, skb->len);
 
+	if (skb->len >= 2 && skb->data[1] == GRPSEC_TYPE_DOWNLINK) {
+		grpsec_downlink_receive(gn, skb);
+		return 0;
+	}
 	reason = grpsec_uplink_parse(skb->data, skb->len, &rx_cb(skb)->up);
 	if (unlikely(reason)) {
 		net_dbg_ratelimited("grpsec: dropped frame: reason %d\n",
@@ -98,6 +106,7 @@ struct rx_item {
 	struct grpsec_member *member;
 	u64 key_id;
 	int reason;
+	bool local;		/* terminate mode: delivered, not forwarded */
 	u32 burst;		/* replays caught before crypto, for an event */
 	struct grpsec_batch_item item;
 	u8 key[GRPSEC_KEY_MAX];
@@ -223,6 +232,10 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_VERIFIED);
 	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_VERIFIED);
 	grpsec_member_count(m, GRPSEC_A_STATS_VERIFIED);
+	if (READ_ONCE(g->flags) & GRPSEC_GROUP_F_TERMINATE) {
+		it->local = true;
+		return 0;
+	}
 	it->item = (struct grpsec_batch_item) {
 		.mode = g->mode,
 		.suite = up->suite,
@@ -289,13 +302,23 @@ static void unknown_member_event(struct grpsec_net *gn, struct sk_buff *skb)
 	grpsec_event_raise(gn, &ev);
 }
 
+/* Terminate mode: open the message here and hand it to the local port. */
+static int deliver(struct grpsec_net *gn, struct rx_item *it)
+{
+	return grpsec_terminate_deliver(gn, it->member->group,
+					&rx_cb(it->skb)->up, it->skb);
+}
+
 /* Count the outcome, release the frame and the member. */
 static void release(struct grpsec_net *gn, struct rx_item *it)
 {
 	struct grpsec_member *m = it->member;
 	int reason = it->reason;
 
-	if (!reason) {
+	if (!reason && it->local) {
+		grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_DELIVERED);
+		grpsec_stats_inc(m->group->stats, GRPSEC_A_STATS_DELIVERED);
+	} else if (!reason) {
 		grpsec_stats_inc(m->group->stats, GRPSEC_A_STATS_FORWARDED);
 		grpsec_member_count(m, GRPSEC_A_STATS_FORWARDED);
 	}
@@ -380,6 +403,7 @@ void grpsec_receive_work(struct work_struct *work)
 		       (skb = __skb_dequeue(&frames))) {
 			it[n].skb = skb;
 			it[n].burst = 0;
+			it[n].local = false;
 			reason = prepare(gn, &it[n], &v[n]);
 			if (reason == GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER)
 				unknown_member_event(gn, skb);
@@ -396,16 +420,19 @@ void grpsec_receive_work(struct work_struct *work)
 		nfwd = 0;
 		for (i = 0; i < n; i++) {
 			it[i].reason = finish(gn, &it[i], v[i].result);
-			if (!it[i].reason)
+			if (!it[i].reason && !it[i].local)
 				fwd[nfwd++] = &it[i].item;
 		}
 		/* One upstream lock for the whole batch, not one a frame. */
 		if (nfwd && grpsec_upstream_add(gn, fwd, nfwd))
 			for (i = 0; i < n; i++)
-				if (!it[i].reason)
+				if (!it[i].reason && !it[i].local)
 					it[i].reason = GRPSEC_A_STATS_DROP_NO_UPSTREAM;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			if (!it[i].reason && it[i].local)
+				it[i].reason = deliver(gn, &it[i]);
 			release(gn, &it[i]);
+		}
 		cond_resched();
 	}
 	grpsec_upstream_kick(gn);

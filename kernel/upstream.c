@@ -12,11 +12,14 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <net/sock.h>
+#include <net/udp_tunnel.h>
 
 #include "aead.h"
 #include "events.h"
 #include "frame.h"
 #include "netns.h"
+#include "receive.h"
+#include "replay.h"
 #include "upstream.h"
 
 /* Room for a few hundred batches of the largest MTU in flight. */
@@ -28,6 +31,8 @@ struct grpsec_upstream {
 	bool configured;
 	struct grpsec_upstream_info info;
 	struct grpsec_aead_key *key;
+	u8 key_bytes[GRPSEC_KEY_MAX];	/* to tell a new K_up from the same */
+	struct grpsec_replay dl_replay;	/* downlink sequences under K_up */
 	struct socket *sock;
 	u8 *buf;
 	struct grpsec_batch batch;
@@ -123,14 +128,16 @@ static void teardown_locked(struct grpsec_upstream *up)
 	up->configured = false;
 	grpsec_aead_key_destroy(up->key);
 	up->key = NULL;
+	memzero_explicit(up->key_bytes, sizeof(up->key_bytes));
 	if (up->sock)
-		sock_release(up->sock);
+		udp_tunnel_sock_release(up->sock);
 	up->sock = NULL;
 	kfree(up->buf);
 	up->buf = NULL;
 }
 
-void grpsec_upstream_uninit(struct grpsec_net *gn)
+/* Nothing is sent or received any more; the state stays until uninit. */
+void grpsec_upstream_stop(struct grpsec_net *gn)
 {
 	struct grpsec_upstream *up = gn->up;
 
@@ -139,6 +146,13 @@ void grpsec_upstream_uninit(struct grpsec_net *gn)
 	mutex_lock(&up->lock);
 	teardown_locked(up);
 	mutex_unlock(&up->lock);
+}
+
+void grpsec_upstream_uninit(struct grpsec_net *gn)
+{
+	struct grpsec_upstream *up = gn->up;
+
+	grpsec_upstream_stop(gn);
 	kfree(up);
 	gn->up = NULL;
 }
@@ -148,6 +162,12 @@ static int connect_sock(struct grpsec_net *gn, union grpsec_endpoint *ep,
 {
 	int len = ep->addr.sa_family == AF_INET6 ? sizeof(ep->v6) :
 						     sizeof(ep->v4);
+	/* The backend may answer with downlink frames to where batches come from. */
+	struct udp_tunnel_sock_cfg tcfg = {
+		.sk_user_data = gn,
+		.encap_type = 1,
+		.encap_rcv = grpsec_receive,
+	};
 	struct socket *sock;
 	int err;
 
@@ -169,6 +189,7 @@ static int connect_sock(struct grpsec_net *gn, union grpsec_endpoint *ep,
 	sock->sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
 	WRITE_ONCE(sock->sk->sk_sndbuf, GRPSEC_UPSTREAM_SNDBUF);
 	release_sock(sock->sk);
+	setup_udp_tunnel_sock(gn->net, sock, &tcfg);
 	*out = sock;
 	return 0;
 }
@@ -209,7 +230,13 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	mutex_lock(&up->lock);
 	if (up->configured)
 		flush_locked(up);
+	/* The same K_up again keeps the downlink window: no replays. */
+	if (!up->configured || up->info.suite != cfg->suite ||
+	    up->info.gateway != cfg->gateway ||
+	    memcmp(up->key_bytes, cfg->key, cfg->key_len))
+		grpsec_replay_init(&up->dl_replay);
 	teardown_locked(up);
+	memcpy(up->key_bytes, cfg->key, cfg->key_len);
 	up->key = key;
 	up->sock = sock;
 	up->buf = buf;
@@ -324,4 +351,44 @@ void grpsec_upstream_kick(struct grpsec_net *gn)
 		hrtimer_start(&up->timer, ns_to_ktime((u64)up->info.flush_usec * NSEC_PER_USEC),
 			      HRTIMER_MODE_REL);
 	mutex_unlock(&up->lock);
+}
+
+/**
+ * grpsec_upstream_check_downlink - authenticate a downlink frame
+ * @gn: the instance
+ * @suite: the frame's suite
+ * @gateway: the frame's gateway id
+ * @seq: its downlink sequence
+ * @data: the frame, tag after @auth_len bytes
+ * @auth_len: bytes the tag covers
+ *
+ * Process context.  The sequence is recorded only once the tag verified.
+ *
+ * Return: 0; -ENOTCONN without an upstream, -EINVAL if suite or gateway
+ * id are not those of K_up, -EBADMSG for a bad tag, -EALREADY for a
+ * sequence seen before or too old for the window; or another -errno.
+ */
+int grpsec_upstream_check_downlink(struct grpsec_net *gn, u8 suite,
+				   u32 gateway, u64 seq, u8 *data,
+				   u32 auth_len)
+{
+	struct grpsec_upstream *up = gn->up;
+	u8 nonce[GRPSEC_NONCE_LEN];
+	int err;
+
+	mutex_lock(&up->lock);
+	if (!up->configured) {
+		err = -ENOTCONN;
+	} else if (suite != up->info.suite || gateway != up->info.gateway) {
+		err = -EINVAL;
+	} else if (grpsec_replay_seen(&up->dl_replay, seq)) {
+		err = -EALREADY;
+	} else {
+		grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, seq);
+		err = grpsec_aead_key_open_tag(up->key, nonce, data, auth_len);
+		if (!err && !grpsec_replay_accept(&up->dl_replay, seq))
+			err = -EALREADY;
+	}
+	mutex_unlock(&up->lock);
+	return err;
 }

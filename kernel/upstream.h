@@ -34,6 +34,7 @@ struct grpsec_upstream_info {
 #define GRPSEC_MTU_DEFAULT		1400
 
 int grpsec_upstream_init(struct grpsec_net *gn);
+void grpsec_upstream_stop(struct grpsec_net *gn);
 void grpsec_upstream_uninit(struct grpsec_net *gn);
 int grpsec_upstream_set(struct grpsec_net *gn,
 			const struct grpsec_upstream_cfg *cfg);
@@ -44,5 +45,8 @@ int grpsec_upstream_add(struct grpsec_net *gn,
 			const struct grpsec_batch_item *const *items,
 			unsigned int n);
 void grpsec_upstream_kick(struct grpsec_net *gn);
+int grpsec_upstream_check_downlink(struct grpsec_net *gn, u8 suite,
+				   u32 gateway, u64 seq, u8 *data,
+				   u32 auth_len);
 
 #endif /* _GRPSEC_UPSTREAM_H */

@@ -73,6 +73,77 @@ struct grpsec_batch_entry {
 	__be32 member;
 } __packed;
 
+/* Downlink (type 3): body, then the K_up tag. */
+struct grpsec_downlink_hdr {
+	u8 version;
+	u8 type;
+	u8 suite;
+	u8 flags;
+	__be32 gateway;
+	__be64 seq;
+	__be32 group;
+	__be32 member;
+	u8 kind;
+	u8 reserved;
+	__be16 body_len;
+} __packed;
+
+enum grpsec_downlink_kind {
+	GRPSEC_KIND_COMMAND = 1,
+	GRPSEC_KIND_REKEY = 2,
+};
+
+#define GRPSEC_BODY_MAX		1200
+#define GRPSEC_DOWNLINK_OVERHEAD (sizeof(struct grpsec_downlink_hdr) + \
+				  GRPSEC_TAG_LEN)
+
+/* Command (type 4) and rekey (type 5): body, then the K_m tag. */
+struct grpsec_mframe_hdr {
+	u8 version;
+	u8 type;
+	u8 suite;
+	u8 flags;
+	__be32 group;
+	__be32 member;
+	__be32 epoch;
+	__be64 seq;
+	__be16 body_len;
+	__be16 reserved;
+} __packed;
+
+#define GRPSEC_MFRAME_MAX	(sizeof(struct grpsec_mframe_hdr) + \
+				 GRPSEC_BODY_MAX + GRPSEC_TAG_LEN)
+
+/* Flag of a command frame: the body comes from the gateway itself. */
+#define GRPSEC_MFRAME_F_GATEWAY	0x01
+
+/* Command body without signature: epoch, sequence, nonce, ct, tag. */
+#define GRPSEC_CMD_BODY_HDR	(4 + 8 + GRPSEC_NONCE_LEN)
+#define GRPSEC_CMD_AAD_LEN	(16 + 8)
+
+/* The inner AAD of frames.rst, 16 bytes. */
+struct grpsec_inner_aad {
+	u8 version;
+	u8 direction;
+	u8 suite;
+	u8 mode;
+	__be32 group;
+	__be32 epoch;
+	__be32 member;
+} __packed;
+
+/* Terminate mode: the header of a locally delivered message. */
+struct grpsec_deliver_hdr {
+	u8 version;
+	u8 type;
+	u8 suite;
+	u8 flags;
+	__be32 group;
+	__be32 epoch;
+	__be32 member;
+	__be64 seq;
+} __packed;
+
 /* Nonce built from a sequence number: be32 kind, be64 sequence. */
 struct grpsec_seq_nonce {
 	__be32 kind;
@@ -86,6 +157,10 @@ static inline void grpsec_wire_checks(void)
 	BUILD_BUG_ON(sizeof(struct grpsec_batch_entry) != 16);
 	BUILD_BUG_ON(sizeof(struct grpsec_seq_nonce) != GRPSEC_NONCE_LEN);
 	BUILD_BUG_ON(GRPSEC_UPLINK_OVERHEAD != 68);
+	BUILD_BUG_ON(sizeof(struct grpsec_downlink_hdr) != 28);
+	BUILD_BUG_ON(sizeof(struct grpsec_mframe_hdr) != 28);
+	BUILD_BUG_ON(sizeof(struct grpsec_inner_aad) != 16);
+	BUILD_BUG_ON(sizeof(struct grpsec_deliver_hdr) != 24);
 }
 
 #endif /* _GRPSEC_WIRE_H */

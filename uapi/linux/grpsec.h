@@ -363,8 +363,8 @@ enum grpsec_stats_attr {
 	GRPSEC_A_STATS_PAD,
 	GRPSEC_A_STATS_DROP_RATE_LIMIT,	/* member over its group's rate */
 	GRPSEC_A_STATS_DOWNLINKS,	/* downlink frames accepted (K_up) */
-	GRPSEC_A_STATS_DL_DROP_MALFORMED, /* bad length, header, kind, id,
-					   * or no upstream to check it */
+	/* Malformed: bad length, header, kind or id, or no upstream. */
+	GRPSEC_A_STATS_DL_DROP_MALFORMED,
 	GRPSEC_A_STATS_DL_DROP_BAD_TAG,	/* K_up tag did not verify */
 	GRPSEC_A_STATS_DL_DROP_REPLAY,	/* downlink sequence seen or stale */
 	GRPSEC_A_STATS_DL_DROP_UNKNOWN,	/* group or member not configured */

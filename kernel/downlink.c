@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Downlink: frames from the backend (type 3), authenticated under K_up,
+ * and the fan-out that turns each into command or rekey frames (types 4
+ * and 5), one per recipient, tagged under the recipient's K_m[e].
+ *
+ * Softirq only queues a downlink frame.  Process context checks it and
+ * queues a fan-out job; one work item sends the jobs' frames in order, a
+ * chunk of members at a time, so a command to 10,000 members neither
+ * holds up the receive path nor runs for long without yielding, and the
+ * gateway sequences reach each member in increasing order.
+ */
+#include <linux/grpsec.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <net/sock.h>
+
+#include "aead.h"
+#include "downlink.h"
+#include "frame.h"
+#include "group.h"
+#include "member.h"
+#include "netns.h"
+#include "upstream.h"
+
+/* Downlink frames waiting for their check; beyond this they are dropped. */
+#define GRPSEC_DL_QUEUE_MAX	1024
+/* Fan-out jobs waiting; a full queue refuses new ones. */
+#define GRPSEC_TX_JOBS_MAX	256
+/* Members served per run of the send work. */
+#define GRPSEC_TX_CHUNK		256
+
+struct grpsec_tx_job {
+	struct list_head list;
+	u32 group;
+	u32 member;		/* 0: every member */
+	u8 type;		/* GRPSEC_TYPE_COMMAND or _REKEY */
+	u8 flags;
+	unsigned long next;	/* member id to continue from */
+	u16 body_len;
+	u8 body[];
+};
+
+struct grpsec_downlink {
+	struct grpsec_net *gn;
+	struct sk_buff_head rxq;
+	struct work_struct rx_work;
+
+	spinlock_t lock;	/* jobs, nr_jobs */
+	struct list_head jobs;
+	unsigned int nr_jobs;
+	struct work_struct tx_work;
+
+	/* The send work's own state. */
+	struct grpsec_aead_key *key[GRPSEC_SUITE_MAX + 1];
+	u64 seq;
+	u8 *frame;
+	struct grpsec_member *batch[GRPSEC_TX_CHUNK];
+};
+
+static void count(struct grpsec_net *gn, struct grpsec_group *g,
+		  unsigned int idx)
+{
+	grpsec_stats_inc(gn->stats, idx);
+	if (g)
+		grpsec_stats_inc(g->stats, idx);
+}
+
+/**
+ * grpsec_fanout_queue - send a body to a group's members, or to one
+ * @gn: the instance
+ * @group: group id
+ * @member: member id, 0 for every member of the group
+ * @type: GRPSEC_TYPE_COMMAND or GRPSEC_TYPE_REKEY
+ * @flags: the frame's flags byte
+ * @body: the body, copied
+ * @len: its length, 1..GRPSEC_BODY_MAX
+ *
+ * Return: 0, or -ENOBUFS when too many jobs wait already, or -ENOMEM.
+ */
+int grpsec_fanout_queue(struct grpsec_net *gn, u32 group, u32 member, u8 type,
+			u8 flags, const u8 *body, u16 len)
+{
+	struct grpsec_downlink *dl = gn->dl;
+	struct grpsec_tx_job *job;
+	int err = 0;
+
+	if (WARN_ON_ONCE(!len || len > GRPSEC_BODY_MAX))
+		return -EINVAL;
+	job = kmalloc(struct_size(job, body, len), GFP_KERNEL);
+	if (!job)
+		return -ENOMEM;
+	job->group = group;
+	job->member = member;
+	job->type = type;
+	job->flags = flags;
+	job->next = 0;
+	job->body_len = len;
+	memcpy(job->body, body, len);
+
+	spin_lock_bh(&dl->lock);
+	if (dl->nr_jobs < GRPSEC_TX_JOBS_MAX) {
+		list_add_tail(&job->list, &dl->jobs);
+		dl->nr_jobs++;
+	} else {
+		err = -ENOBUFS;
+	}
+	spin_unlock_bh(&dl->lock);
+	if (err) {
+		kfree(job);
+		return err;
+	}
+	queue_work(grpsec_wq, &dl->tx_work);
+	return 0;
+}
+
+/* The send work's transform for @suite, keyed per frame. */
+static struct grpsec_aead_key *tx_key(struct grpsec_downlink *dl, u8 suite)
+{
+	static const u8 zero[GRPSEC_KEY_MAX];
+	struct grpsec_aead_key *k = dl->key[suite];
+
+	if (k)
+		return k;
+	k = grpsec_aead_key_create(suite, zero, grpsec_suite_keylen(suite));
+	if (IS_ERR(k))
+		return NULL;
+	dl->key[suite] = k;
+	return k;
+}
+
+/* One command or rekey frame to @m.  Caller holds gn->lock (sockets). */
+static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
+		   struct grpsec_member *m)
+{
+	struct grpsec_mframe_hdr *h = (struct grpsec_mframe_hdr *)dl->frame;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct grpsec_net *gn = dl->gn;
+	struct grpsec_group *g = m->group;
+	u8 key[GRPSEC_KEY_MAX], nonce[GRPSEC_NONCE_LEN];
+	u32 auth_len = sizeof(*h) + job->body_len;
+	union grpsec_endpoint to;
+	struct grpsec_aead_key *k;
+	struct socket *sock;
+	struct kvec iov;
+	u32 epoch;
+	int err;
+
+	if (!grpsec_member_tx_key(m, key, &epoch, &to)) {
+		count(gn, g, GRPSEC_A_STATS_TX_NO_ENDPOINT);
+		return;
+	}
+	sock = gn->sock[to.addr.sa_family == AF_INET6];
+	k = tx_key(dl, g->suite);
+	err = -ENOTCONN;
+	if (!sock || !k)
+		goto out_error;
+	err = grpsec_aead_key_setkey(k, key, grpsec_suite_keylen(g->suite));
+	if (err)
+		goto out_error;
+
+	/* Never below the last one, never below the clock: see frames.rst. */
+	dl->seq = max_t(u64, dl->seq + 1, ktime_get_real_ns());
+	*h = (struct grpsec_mframe_hdr) {
+		.version = GRPSEC_WIRE_VERSION,
+		.type = job->type,
+		.suite = g->suite,
+		.flags = job->flags,
+		.group = htonl(g->id),
+		.member = htonl(m->id),
+		.epoch = htonl(epoch),
+		.seq = cpu_to_be64(dl->seq),
+		.body_len = htons(job->body_len),
+	};
+	memcpy(dl->frame + sizeof(*h), job->body, job->body_len);
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, dl->seq);
+	err = grpsec_aead_key_seal_tag(k, nonce, dl->frame, auth_len);
+	if (err)
+		goto out_error;
+
+	msg.msg_name = &to.addr;
+	msg.msg_namelen = to.addr.sa_family == AF_INET6 ? sizeof(to.v6) :
+							  sizeof(to.v4);
+	iov.iov_base = dl->frame;
+	iov.iov_len = auth_len + GRPSEC_TAG_LEN;
+	err = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+	if (err >= 0) {
+		count(gn, g, GRPSEC_A_STATS_TX_FRAMES);
+		memzero_explicit(key, sizeof(key));
+		return;
+	}
+out_error:
+	net_dbg_ratelimited("grpsec: member %u/%u: frame not sent: %d\n",
+			    g->id, m->id, err);
+	count(gn, g, GRPSEC_A_STATS_TX_ERRORS);
+	memzero_explicit(key, sizeof(key));
+}
+
+/*
+ * Take references on the job's next members.  Return: how many, and
+ * whether the job has none left after them.
+ */
+static unsigned int tx_collect(struct grpsec_downlink *dl,
+			       struct grpsec_tx_job *job, bool *last)
+{
+	struct grpsec_member *m;
+	struct grpsec_group *g;
+	unsigned long id;
+	unsigned int n = 0;
+
+	*last = true;
+	rcu_read_lock();
+	g = grpsec_group_lookup(dl->gn, job->group);
+	if (!g)
+		goto out_unlock;
+	if (job->member) {
+		m = grpsec_member_get(g, job->member);
+		if (m)
+			dl->batch[n++] = m;
+		goto out_unlock;
+	}
+	xa_for_each_start(&g->members, id, m, job->next) {
+		if (n == GRPSEC_TX_CHUNK) {
+			job->next = id;
+			*last = false;
+			break;
+		}
+		if (refcount_inc_not_zero(&m->refs))
+			dl->batch[n++] = m;
+	}
+out_unlock:
+	rcu_read_unlock();
+	return n;
+}
+
+static void tx_work(struct work_struct *work)
+{
+	struct grpsec_downlink *dl = container_of(work, struct grpsec_downlink,
+						  tx_work);
+	struct grpsec_net *gn = dl->gn;
+	struct grpsec_tx_job *job;
+	unsigned int n, i;
+	bool last, more;
+
+	spin_lock_bh(&dl->lock);
+	job = list_first_entry_or_null(&dl->jobs, struct grpsec_tx_job, list);
+	spin_unlock_bh(&dl->lock);
+	if (!job)
+		return;
+
+	if (!dl->frame)
+		dl->frame = kmalloc(GRPSEC_MFRAME_MAX, GFP_KERNEL);
+	n = tx_collect(dl, job, &last);
+	mutex_lock(&gn->lock);
+	for (i = 0; i < n; i++) {
+		if (dl->frame)
+			tx_one(dl, job, dl->batch[i]);
+		else
+			count(gn, dl->batch[i]->group,
+			      GRPSEC_A_STATS_DROP_NOMEM);
+	}
+	mutex_unlock(&gn->lock);
+	for (i = 0; i < n; i++)
+		grpsec_member_put(dl->batch[i]);
+
+	spin_lock_bh(&dl->lock);
+	if (last) {
+		list_del(&job->list);
+		dl->nr_jobs--;
+	}
+	more = !list_empty(&dl->jobs);
+	spin_unlock_bh(&dl->lock);
+	if (last)
+		kfree(job);
+	if (more)
+		queue_work(grpsec_wq, &dl->tx_work);
+}
+
+/* Check one downlink frame and queue its fan-out.  Return: 0 or a counter. */
+static int downlink_one(struct grpsec_net *gn, struct sk_buff *skb)
+{
+	const struct grpsec_downlink_hdr *h;
+	struct grpsec_group *g;
+	u32 group, member;
+	u16 body_len;
+	int err;
+
+	if (skb->len < GRPSEC_DOWNLINK_OVERHEAD)
+		return GRPSEC_A_STATS_DL_DROP_MALFORMED;
+	h = (const struct grpsec_downlink_hdr *)skb->data;
+	body_len = ntohs(h->body_len);
+	group = ntohl(h->group);
+	member = ntohl(h->member);
+	if (h->version != GRPSEC_WIRE_VERSION ||
+	    h->type != GRPSEC_TYPE_DOWNLINK || h->flags || h->reserved ||
+	    skb->len != GRPSEC_DOWNLINK_OVERHEAD + body_len || !body_len ||
+	    body_len > GRPSEC_BODY_MAX || !h->seq || !group ||
+	    (h->kind != GRPSEC_KIND_COMMAND && h->kind != GRPSEC_KIND_REKEY) ||
+	    (h->kind == GRPSEC_KIND_REKEY && !member))
+		return GRPSEC_A_STATS_DL_DROP_MALFORMED;
+
+	err = grpsec_upstream_check_downlink(gn, h->suite, ntohl(h->gateway),
+					     be64_to_cpu(h->seq), skb->data,
+					     skb->len - GRPSEC_TAG_LEN);
+	if (err == -EBADMSG)
+		return GRPSEC_A_STATS_DL_DROP_BAD_TAG;
+	if (err == -EALREADY)
+		return GRPSEC_A_STATS_DL_DROP_REPLAY;
+	if (err)
+		return GRPSEC_A_STATS_DL_DROP_MALFORMED;
+
+	rcu_read_lock();
+	g = grpsec_group_lookup(gn, group);
+	if (!g || (member && !xa_load(&g->members, member))) {
+		if (g)
+			grpsec_stats_inc(g->stats,
+					 GRPSEC_A_STATS_DL_DROP_UNKNOWN);
+		rcu_read_unlock();
+		return GRPSEC_A_STATS_DL_DROP_UNKNOWN;
+	}
+	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_DOWNLINKS);
+	rcu_read_unlock();
+
+	err = grpsec_fanout_queue(gn, group, member,
+				  h->kind == GRPSEC_KIND_COMMAND ?
+				  GRPSEC_TYPE_COMMAND : GRPSEC_TYPE_REKEY,
+				  0, skb->data + sizeof(*h), body_len);
+	if (err)
+		return err == -ENOBUFS ? GRPSEC_A_STATS_DROP_QUEUE_FULL :
+					 GRPSEC_A_STATS_DROP_NOMEM;
+	return GRPSEC_A_STATS_DOWNLINKS;
+}
+
+static void rx_work(struct work_struct *work)
+{
+	struct grpsec_downlink *dl = container_of(work, struct grpsec_downlink,
+						  rx_work);
+	struct sk_buff_head frames;
+	struct sk_buff *skb;
+	int idx;
+
+	__skb_queue_head_init(&frames);
+	spin_lock_bh(&dl->rxq.lock);
+	skb_queue_splice_init(&dl->rxq, &frames);
+	spin_unlock_bh(&dl->rxq.lock);
+
+	while ((skb = __skb_dequeue(&frames))) {
+		idx = downlink_one(dl->gn, skb);
+		grpsec_stats_inc(dl->gn->stats, idx);
+		if (idx == GRPSEC_A_STATS_DOWNLINKS) {
+			consume_skb(skb);
+		} else {
+			net_dbg_ratelimited("grpsec: dropped downlink: reason %d\n",
+					    idx);
+			kfree_skb(skb);
+		}
+		cond_resched();
+	}
+}
+
+/**
+ * grpsec_downlink_receive - queue a downlink frame for its check
+ * @gn: the instance
+ * @skb: the frame, linear, data at the grpsec header
+ *
+ * Softirq.  The frame is consumed.
+ */
+void grpsec_downlink_receive(struct grpsec_net *gn, struct sk_buff *skb)
+{
+	struct grpsec_downlink *dl = gn->dl;
+
+	if (skb_queue_len_lockless(&dl->rxq) >= GRPSEC_DL_QUEUE_MAX) {
+		grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_DROP_QUEUE_FULL);
+		kfree_skb(skb);
+		return;
+	}
+	skb_dst_drop(skb);
+	skb_queue_tail(&dl->rxq, skb);
+	queue_work(grpsec_wq, &dl->rx_work);
+}
+
+int grpsec_downlink_init(struct grpsec_net *gn)
+{
+	struct grpsec_downlink *dl = kzalloc(sizeof(*dl), GFP_KERNEL);
+
+	if (!dl)
+		return -ENOMEM;
+	dl->gn = gn;
+	skb_queue_head_init(&dl->rxq);
+	INIT_WORK(&dl->rx_work, rx_work);
+	spin_lock_init(&dl->lock);
+	INIT_LIST_HEAD(&dl->jobs);
+	INIT_WORK(&dl->tx_work, tx_work);
+	gn->dl = dl;
+	return 0;
+}
+
+/* The sockets are closed: nothing arrives or leaves any more. */
+void grpsec_downlink_uninit(struct grpsec_net *gn)
+{
+	struct grpsec_downlink *dl = gn->dl;
+	struct grpsec_tx_job *job, *tmp;
+	int i;
+
+	cancel_work_sync(&dl->rx_work);
+	skb_queue_purge(&dl->rxq);
+	/* Jobs queued by a downlink checked meanwhile are freed below. */
+	cancel_work_sync(&dl->tx_work);
+	list_for_each_entry_safe(job, tmp, &dl->jobs, list)
+		kfree(job);
+	for (i = 0; i < ARRAY_SIZE(dl->key); i++)
+		grpsec_aead_key_destroy(dl->key[i]);
+	kfree(dl->frame);
+	kfree(dl);
+	gn->dl = NULL;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _GRPSEC_DOWNLINK_H
+#define _GRPSEC_DOWNLINK_H
+
+#include <linux/skbuff.h>
+
+struct grpsec_net;
+
+int grpsec_downlink_init(struct grpsec_net *gn);
+void grpsec_downlink_uninit(struct grpsec_net *gn);
+void grpsec_downlink_receive(struct grpsec_net *gn, struct sk_buff *skb);
+int grpsec_fanout_queue(struct grpsec_net *gn, u32 group, u32 member, u8 type,
+			u8 flags, const u8 *body, u16 len);
+
+#endif /* _GRPSEC_DOWNLINK_H */
