@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "backend_send.h"
 #include "common.h"
 
 static const char usage_text[] =
@@ -42,7 +43,9 @@ static const char usage_text[] =
 "  --ready-file FILE  written (\"port=N\") once the socket is bound\n"
 "\n"
 "Prints one line of key=value counters.  Exit 0 on success, 1 on bad\n"
-"usage, 2 on a runtime failure or an unmet --expect.\n";
+"usage, 2 on a runtime failure or an unmet --expect.\n"
+"\n"
+"grpsec-backend command|rekey --help: send downlink frames to a gateway.\n";
 
 enum {
 	OPT_LISTEN = 256, OPT_GATEWAY, OPT_K_UP, OPT_UP_SECRET, OPT_UP_SUITE, OPT_GROUP,
@@ -183,7 +186,6 @@ static void parse(int argc, char **argv, struct config *c)
 static struct grpsec_backend *backend_create(const struct config *c)
 {
 	uint8_t k_up[GRPSEC_KEY_MAX_LEN];
-	size_t kl = grpsec_suite_key_len(c->up_suite);
 	struct grpsec_backend_config bc = {
 		.gateway = c->gateway, .suite = c->up_suite, .upstream_key = k_up,
 		.batch_seq_floor = c->floor,
@@ -191,16 +193,7 @@ static struct grpsec_backend *backend_create(const struct config *c)
 	struct grpsec_backend *be;
 	int err;
 
-	if (c->k_up_src) {
-		opt_bytes("--k-up", c->k_up_src, k_up, kl);
-	} else {
-		uint8_t secret[GRPSEC_SECRET_LEN];
-
-		opt_bytes("--up-secret", c->up_secret_src, secret, sizeof(secret));
-		err = grpsec_kdf_upstream_key(c->up_suite, secret, c->gateway, k_up, kl);
-		if (err)
-			runtime_error("cannot derive K_up: %s", grpsec_strerror(err));
-	}
+	opt_k_up(c->k_up_src, c->up_secret_src, c->up_suite, c->gateway, k_up);
 	err = grpsec_backend_new(&bc, &be);
 	memset(k_up, 0, sizeof(k_up));
 	if (err)
@@ -287,6 +280,8 @@ int main(int argc, char **argv)
 	int fd, status = EXIT_OK;
 
 	prog = "grpsec-backend";
+	if (argc > 1 && (!strcmp(argv[1], "command") || !strcmp(argv[1], "rekey")))
+		return backend_send_main(argc - 1, argv + 1);
 	parse(argc, argv, &c);
 	be = backend_create(&c);
 	if (c.dump) {

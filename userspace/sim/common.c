@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -237,9 +238,15 @@ int udp_socket(int family, const struct sockaddr_storage *bind_to, socklen_t len
 
 	if (fd < 0)
 		runtime_error("cannot create a UDP socket: %s", strerror(errno));
-	/* Best effort: the kernel caps these at net.core.*mem_max. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	/*
+	 * Best effort: the kernel caps these at net.core.*mem_max, except
+	 * for a caller with CAP_NET_ADMIN (a fan-out to thousands of
+	 * simulated members arrives faster than one receiver reads it).
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	if (bind_to && bind((int)fd, (const struct sockaddr *)bind_to, len)) {
 		char a[INET6_ADDRSTRLEN] = "?";
 
@@ -467,4 +474,44 @@ void opt_group(const char *opt, const char *val, struct sim_group *g, size_t key
 		key_len = g->mode == GRPSEC_MODE_IDENTIFIED ? GRPSEC_SECRET_LEN :
 			  grpsec_suite_key_len(g->suite);
 	opt_bytes(opt, f[4], g->key, key_len);
+}
+
+void print_payload(FILE *f, const uint8_t *p, size_t len)
+{
+	uint32_t group, member;
+	uint64_t counter;
+	bool text = len > 0;
+
+	if (sim_payload_parse(p, len, &group, &member, &counter)) {
+		fprintf(f, "sim:%" PRIu32 "/%" PRIu32 "/%" PRIu64, group, member, counter);
+		return;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (p[i] < 0x21 || p[i] > 0x7e)
+			text = false;
+	if (text) {
+		fwrite(p, 1, len, f);
+		return;
+	}
+	fputs("hex:", f);
+	for (size_t i = 0; i < len; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+void opt_k_up(const char *k_up_src, const char *up_secret_src, unsigned int suite,
+	      uint32_t gateway, uint8_t *out)
+{
+	size_t kl = grpsec_suite_key_len(suite);
+	uint8_t secret[GRPSEC_SECRET_LEN];
+	int err;
+
+	if (k_up_src) {
+		opt_bytes("--k-up", k_up_src, out, kl);
+		return;
+	}
+	opt_bytes("--up-secret", up_secret_src, secret, sizeof(secret));
+	err = grpsec_kdf_upstream_key(suite, secret, gateway, out, kl);
+	memset(secret, 0, sizeof(secret));
+	if (err)
+		runtime_error("cannot derive K_up: %s", grpsec_strerror(err));
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "grpsec.h"
@@ -36,6 +37,13 @@ unsigned int opt_mode(const char *opt, const char *val);
  */
 void opt_bytes(const char *opt, const char *src, uint8_t *out, size_t len);
 
+/*
+ * opt_k_up() - K_up of @gateway for @suite: read from @k_up_src (--k-up),
+ * or derived from the upstream secret in @up_secret_src (--up-secret).
+ */
+void opt_k_up(const char *k_up_src, const char *up_secret_src, unsigned int suite,
+	      uint32_t gateway, uint8_t *out);
+
 /* opt_addr() - parse "ADDR:PORT" or "[ADDR6]:PORT" (@allow_any: "PORT" alone = any). */
 socklen_t opt_addr(const char *opt, const char *val, struct sockaddr_storage *ss,
 		   bool allow_any);
@@ -63,6 +71,13 @@ char *hex_string(const uint8_t *p, size_t len);	/* malloc'ed, lowercase */
 void sim_payload_fill(uint8_t *p, size_t len, uint32_t group, uint32_t member, uint64_t counter);
 bool sim_payload_parse(const uint8_t *p, size_t len, uint32_t *group, uint32_t *member,
 		       uint64_t *counter);
+
+/*
+ * print_payload() - a payload in one word: "sim:G/M/C" for a simulator
+ * payload, the text itself when it is printable ASCII without blanks,
+ * else "hex:" and its bytes.
+ */
+void print_payload(FILE *f, const uint8_t *p, size_t len);
 
 /* A set of (group, member, counter) triples, for exactly-once checks. */
 struct triple_set {

@@ -181,16 +181,7 @@ static void parse(int argc, char **argv, struct config *c)
 		usage_error("--attack leak-member-id needs an anonymous group");
 	if (!have_to)
 		c->to = c->member == UINT32_MAX ? 1 : c->member + 1;
-	if (c->k_up_src) {
-		opt_bytes("--k-up", c->k_up_src, c->k_up, grpsec_suite_key_len(c->up_suite));
-	} else {
-		uint8_t secret[GRPSEC_SECRET_LEN];
-
-		opt_bytes("--up-secret", c->up_secret_src, secret, sizeof(secret));
-		if (grpsec_kdf_upstream_key(c->up_suite, secret, c->gateway, c->k_up,
-					    grpsec_suite_key_len(c->up_suite)))
-			runtime_error("cannot derive K_up");
-	}
+	opt_k_up(c->k_up_src, c->up_secret_src, c->up_suite, c->gateway, c->k_up);
 }
 
 /* Seal the member's frames; @inner_key NULL means the real inner key. */

@@ -4,7 +4,10 @@
  * simulators and of libgrpsec, where no kernel module can be loaded.  It
  * does what grpsec.ko does on its data path, simply: parse, outer tag
  * under K_m[e] (derived from S_auth), replay window per member, batches
- * under K_up.  It is not the product and not tuned for speed.
+ * under K_up; and downlink frames from the backend (tag under K_up,
+ * replay window) fanned out as command or rekey frames to the members'
+ * last authenticated addresses.  It is not the product and not tuned for
+ * speed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,7 +35,8 @@ static const char usage_text[] =
 "Userspace reference gateway for host tests: verifies uplink frames of the\n"
 "given groups (K_m[e] derived from S_auth for members FIRST..FIRST+COUNT-1,\n"
 "default 1..4294967295), drops replays, and forwards the inner parts in\n"
-"batches to the backend.  Stops after --timeout (default 30 s) or --idle.\n"
+"batches to the backend.  Downlink frames (type 3) from the backend are\n"
+"checked under K_up and sent on to the members that sent a valid frame.  Stops after --timeout (default 30 s) or --idle.\n"
 "With --members, every member's key is derived at start; otherwise on its\n"
 "first valid frame.  Prints one line of key=value counters (also written\n"
 "to --stats-file on SIGUSR1 and at exit).  Exit 0 ok, 1 usage, 2 runtime.\n";
@@ -91,6 +95,8 @@ struct win {
 	uint32_t group, member, epoch;
 	struct grpsec_aead outer;
 	struct grpsec_window w;
+	struct sockaddr_storage addr;	/* last authenticated address */
+	socklen_t addr_len;
 };
 
 #define WIN_BUCKETS 65536
@@ -152,6 +158,8 @@ static void windows_free(void)
 static struct {
 	uint64_t rx, ok, truncated, bad_version, bad_header, unknown_group, unknown_member,
 		 bad_tag, replay, batches, entries, send_errors;
+	uint64_t downlinks, dl_malformed, dl_bad_tag, dl_replay, dl_unknown, tx_frames,
+		 tx_no_endpoint;
 } cnt;
 
 static volatile sig_atomic_t stop_signal, stats_signal;
@@ -259,16 +267,7 @@ static void parse(int argc, char **argv, struct config *c)
 	if (c->have_members && (uint64_t)c->first + c->count - 1 > UINT32_MAX)
 		usage_error("--members %" PRIu32 ":%" PRIu32 " passes member id %" PRIu32,
 			    c->first, c->count, UINT32_MAX);
-	if (c->k_up_src) {
-		opt_bytes("--k-up", c->k_up_src, c->k_up, grpsec_suite_key_len(c->up_suite));
-	} else {
-		uint8_t secret[GRPSEC_SECRET_LEN];
-
-		opt_bytes("--up-secret", c->up_secret_src, secret, sizeof(secret));
-		if (grpsec_kdf_upstream_key(c->up_suite, secret, c->gateway, c->k_up,
-					    grpsec_suite_key_len(c->up_suite)))
-			runtime_error("cannot derive K_up");
-	}
+	opt_k_up(c->k_up_src, c->up_secret_src, c->up_suite, c->gateway, c->k_up);
 }
 
 /* Sealed batches wait here until the end of a receive round: one sendmmsg. */
@@ -288,6 +287,8 @@ struct gateway {
 	struct grpsec_batch_builder b;
 	uint64_t seq;
 	uint64_t first_entry_ns;
+	struct grpsec_window dl_window;	/* downlink sequences */
+	uint64_t gw_seq;		/* sequence of command and rekey frames */
 };
 
 static void tx_send(struct gateway *gw)
@@ -347,7 +348,76 @@ static void batch_flush(struct gateway *gw)
 	batch_start(gw);
 }
 
-static void handle(struct gateway *gw, const uint8_t *frame, size_t len)
+/* A command or rekey frame for one member, tagged under its K_m[e]. */
+static void downlink_send(struct gateway *gw, const struct sim_group *g,
+			  const struct grpsec_downlink *d, const struct win *w)
+{
+	uint8_t k_m[GRPSEC_KEY_MAX_LEN], out[GRPSEC_MFRAME_MAX_LEN];
+	size_t len;
+	int err;
+
+	if (!w->addr_len) {
+		cnt.tx_no_endpoint++;
+		return;
+	}
+	err = grpsec_kdf_member_key(g->suite, g->key, g->group, w->epoch, w->member, k_m,
+				    grpsec_suite_key_len(g->suite));
+	if (!err)
+		err = grpsec_member_frame_build(d->kind == GRPSEC_DOWNLINK_KIND_COMMAND ?
+						GRPSEC_TYPE_COMMAND : GRPSEC_TYPE_REKEY,
+						g->suite, 0, g->group, w->member, w->epoch,
+						++gw->gw_seq, k_m, d->body, d->body_len, out,
+						sizeof(out), &len);
+	grpsec_wipe(k_m, sizeof(k_m));
+	if (err)
+		runtime_error("cannot build a member frame: %s", grpsec_strerror(err));
+	if (sendto(gw->fd, out, len, 0, (const struct sockaddr *)&w->addr, w->addr_len) < 0)
+		cnt.send_errors++;
+	else
+		cnt.tx_frames++;
+}
+
+/* A downlink from the backend: K_up tag, replay window, then the fan-out. */
+static void handle_downlink(struct gateway *gw, const uint8_t *frame, size_t len)
+{
+	const struct config *c = gw->c;
+	const struct sim_group *g = NULL;
+	struct grpsec_downlink d;
+	int err;
+
+	err = grpsec_downlink_verify(frame, len, c->gateway, c->up_suite, c->k_up, &d);
+	if (err) {
+		if (err == -EBADMSG)
+			cnt.dl_bad_tag++;
+		else
+			cnt.dl_malformed++;
+		return;
+	}
+	if (!grpsec_window_check(&gw->dl_window, d.seq)) {
+		cnt.dl_replay++;
+		return;
+	}
+	grpsec_window_update(&gw->dl_window, d.seq);
+	for (unsigned int i = 0; i < c->ngroups; i++)
+		if (c->groups[i].group == d.group)
+			g = &c->groups[i];
+	if (!g || (d.member && !window_find(d.group, d.member))) {
+		cnt.dl_unknown++;
+		return;
+	}
+	cnt.downlinks++;
+	if (d.member) {
+		downlink_send(gw, g, &d, window_find(d.group, d.member));
+		return;
+	}
+	for (size_t h = 0; h < WIN_BUCKETS; h++)
+		for (struct win *w = windows[h]; w; w = w->next)
+			if (w->group == d.group)
+				downlink_send(gw, g, &d, w);
+}
+
+static void handle(struct gateway *gw, const uint8_t *frame, size_t len,
+		   const struct sockaddr_storage *from, socklen_t from_len)
 {
 	const struct config *c = gw->c;
 	const struct sim_group *g = NULL;
@@ -357,6 +427,10 @@ static void handle(struct gateway *gw, const uint8_t *frame, size_t len)
 	struct win *w;
 	int err;
 
+	if (len >= 2 && frame[1] == GRPSEC_TYPE_DOWNLINK) {
+		handle_downlink(gw, frame, len);
+		return;
+	}
 	cnt.rx++;
 	err = grpsec_uplink_parse(frame, len, &u);
 	if (err == -EMSGSIZE) {
@@ -427,6 +501,8 @@ static void handle(struct gateway *gw, const uint8_t *frame, size_t len)
 		return;
 	}
 	grpsec_window_update(&w->w, u.seq);
+	memcpy(&w->addr, from, from_len);
+	w->addr_len = from_len;
 	cnt.ok++;
 	if (grpsec_batch_add_uplink(&gw->b, g->mode, &u) == -EMSGSIZE) {
 		batch_flush(gw);
@@ -444,10 +520,13 @@ static void stats_line(FILE *f, double ms)
 	fprintf(f, "rx=%" PRIu64 " ok=%" PRIu64 " truncated=%" PRIu64 " bad_version=%" PRIu64
 		" bad_header=%" PRIu64 " unknown_group=%" PRIu64 " unknown_member=%" PRIu64
 		" bad_tag=%" PRIu64 " replay=%" PRIu64 " batches=%" PRIu64 " entries=%" PRIu64
-		" send_errors=%" PRIu64 " elapsed_ms=%.1f result=ok\n", cnt.rx, cnt.ok,
-		cnt.truncated, cnt.bad_version, cnt.bad_header, cnt.unknown_group,
-		cnt.unknown_member, cnt.bad_tag, cnt.replay, cnt.batches, cnt.entries,
-		cnt.send_errors, ms);
+		" send_errors=%" PRIu64 " downlinks=%" PRIu64 " dl_malformed=%" PRIu64
+		" dl_bad_tag=%" PRIu64 " dl_replay=%" PRIu64 " dl_unknown=%" PRIu64
+		" tx_frames=%" PRIu64 " tx_no_endpoint=%" PRIu64 " elapsed_ms=%.1f result=ok\n",
+		cnt.rx, cnt.ok, cnt.truncated, cnt.bad_version, cnt.bad_header,
+		cnt.unknown_group, cnt.unknown_member, cnt.bad_tag, cnt.replay, cnt.batches,
+		cnt.entries, cnt.send_errors, cnt.downlinks, cnt.dl_malformed, cnt.dl_bad_tag,
+		cnt.dl_replay, cnt.dl_unknown, cnt.tx_frames, cnt.tx_no_endpoint, ms);
 }
 
 static void stats_write(const char *path, double ms)
@@ -470,6 +549,7 @@ static void stats_write(const char *path, double ms)
 int main(int argc, char **argv)
 {
 	static uint8_t rx[RX_VLEN][GRPSEC_UPLINK_MAX_LEN + 1];
+	static struct sockaddr_storage from[RX_VLEN];
 	struct mmsghdr msgs[RX_VLEN];
 	struct iovec iov[RX_VLEN];
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -481,6 +561,7 @@ int main(int argc, char **argv)
 	parse(argc, argv, &c);
 	gw.c = &c;
 	gw.seq = realtime_ns();
+	gw.gw_seq = realtime_ns();
 	if (grpsec_aead_init(&gw.up, c.up_suite, c.k_up, true))
 		runtime_error("cannot load K_up");
 	if (c.have_members && c.count <= 1000000) {
@@ -527,14 +608,16 @@ int main(int argc, char **argv)
 		for (;;) {
 			for (unsigned int i = 0; i < RX_VLEN; i++) {
 				iov[i] = (struct iovec){ .iov_base = rx[i], .iov_len = sizeof(rx[i]) };
-				msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i],
-									 .msg_iovlen = 1 } };
+				msgs[i] = (struct mmsghdr){ .msg_hdr = {
+					.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
+					.msg_iov = &iov[i], .msg_iovlen = 1 } };
 			}
 			n = recvmmsg(gw.fd, msgs, RX_VLEN, MSG_DONTWAIT, NULL);
 			if (n <= 0)
 				break;
 			for (int i = 0; i < n; i++)
-				handle(&gw, rx[i], msgs[i].msg_len);
+				handle(&gw, rx[i], msgs[i].msg_len, &from[i],
+				       msgs[i].msg_hdr.msg_namelen);
 			last_rx = now_ns();
 			/* Batches sealed in this round leave together. */
 			tx_send(&gw);

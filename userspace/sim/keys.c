@@ -24,11 +24,16 @@ static const char usage_text[] =
 "                            [--count N] (--out FILE | --dir DIR | --import FILE) [--hex]\n"
 "       grpsec-keys upstream --secret SRC --suite S --gateway ID --out FILE [--hex]\n"
 "       grpsec-keys random   (--suite S | --bytes N) --out FILE [--hex]\n"
+"       grpsec-keys sign     --out FILE --pub FILE [--hex]\n"
+"       grpsec-keys wrap     --secret SRC --member ID --out FILE [--hex]\n"
 "\n"
 "  member    K_m[e] of members ID..ID+N-1 (HKDF of S_auth)\n"
 "  e2e       K_e,m[e] of members ID..ID+N-1 (HKDF of S_e2e)\n"
 "  upstream  K_up of a gateway (HKDF of the upstream secret)\n"
 "  random    random bytes: K_G[e] (--suite), S_auth, S_e2e or a secret (--bytes 32)\n"
+"  sign      a new Ed25519 signing key pair of the manager: the private key\n"
+"            (32-byte seed) to --out, the public key to --pub\n"
+"  wrap      K_wrap,m of member ID (HKDF of a wrap secret, keys.rst)\n"
 "\n"
 "  --out FILE    one key (N = 1), raw bytes (--hex: hex and a newline)\n"
 "  --dir DIR     one file per member, DIR/<member>.key\n"
@@ -39,7 +44,8 @@ static const char usage_text[] =
 
 enum {
 	OPT_S_AUTH = 256, OPT_S_E2E, OPT_SECRET, OPT_SUITE, OPT_GROUP, OPT_EPOCH, OPT_MEMBER,
-	OPT_COUNT, OPT_GATEWAY, OPT_BYTES, OPT_OUT, OPT_DIR, OPT_IMPORT, OPT_HEX, OPT_HELP,
+	OPT_COUNT, OPT_GATEWAY, OPT_BYTES, OPT_OUT, OPT_DIR, OPT_IMPORT, OPT_HEX, OPT_PUB,
+	OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -57,6 +63,7 @@ static const struct option options[] = {
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "import", required_argument, NULL, OPT_IMPORT },
 	{ "hex", no_argument, NULL, OPT_HEX },
+	{ "pub", required_argument, NULL, OPT_PUB },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -67,7 +74,7 @@ struct config {
 	unsigned int suite;
 	uint32_t group, epoch, member, count, gateway, bytes;
 	bool have_group, have_epoch, have_member, have_gateway;
-	const char *out, *dir, *import;
+	const char *out, *dir, *import, *pub;
 	bool hex;
 };
 
@@ -106,8 +113,8 @@ static void parse(int argc, char **argv, struct config *c)
 	}
 	c->cmd = argv[1];
 	if (strcmp(c->cmd, "member") && strcmp(c->cmd, "e2e") && strcmp(c->cmd, "upstream") &&
-	    strcmp(c->cmd, "random"))
-		usage_error("unknown command \"%s\" (expected member, e2e, upstream or random)",
+	    strcmp(c->cmd, "random") && strcmp(c->cmd, "sign") && strcmp(c->cmd, "wrap"))
+		usage_error("unknown command \"%s\" (expected member, e2e, upstream, random, sign or wrap)",
 			    c->cmd);
 	optind = 2;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -156,6 +163,9 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_HEX:
 			c->hex = true;
 			break;
+		case OPT_PUB:
+			c->pub = optarg;
+			break;
 		case 'h':
 		case OPT_HELP:
 			fputs(usage_text, stdout);
@@ -169,6 +179,18 @@ static void parse(int argc, char **argv, struct config *c)
 		usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!!c->out + !!c->dir + !!c->import != 1)
 		usage_error("give exactly one of --out, --dir and --import");
+	if (!strcmp(c->cmd, "sign")) {
+		if (!c->out || !c->pub)
+			usage_error("sign: --out and --pub are required");
+		return;
+	}
+	if (!strcmp(c->cmd, "wrap")) {
+		if (!c->secret_src || strcmp(c->secret_opt, "--secret"))
+			usage_error("wrap: --secret is required");
+		if (!c->have_member || !c->out)
+			usage_error("wrap: --member and --out are required");
+		return;
+	}
 	if (!strcmp(c->cmd, "random")) {
 		if (!c->suite == !c->bytes)
 			usage_error("random: give exactly one of --suite and --bytes");
@@ -217,7 +239,32 @@ int main(int argc, char **argv)
 		memset(buf, 0, sizeof(buf));
 		return EXIT_OK;
 	}
+	if (!strcmp(c.cmd, "sign")) {
+		uint8_t priv[GRPSEC_SIGN_KEY_LEN], pub[GRPSEC_SIGN_KEY_LEN];
+		struct grpsec_signer *s;
+
+		if (grpsec_random(priv, sizeof(priv)) || grpsec_signer_new(priv, &s))
+			runtime_error("cannot make a signing key");
+		err = grpsec_signer_public(s, pub);
+		grpsec_signer_free(s);
+		if (err)
+			runtime_error("cannot compute the public key: %s", grpsec_strerror(err));
+		write_key(c.out, priv, sizeof(priv), c.hex);
+		write_key(c.pub, pub, sizeof(pub), c.hex);
+		memset(priv, 0, sizeof(priv));
+		return EXIT_OK;
+	}
 	opt_bytes(c.secret_opt, c.secret_src, secret, sizeof(secret));
+	if (!strcmp(c.cmd, "wrap")) {
+		uint8_t wrap[GRPSEC_WRAP_KEY_LEN];
+
+		err = grpsec_kdf_wrap_key(secret, c.member, wrap);
+		if (err)
+			runtime_error("cannot derive K_wrap: %s", grpsec_strerror(err));
+		write_key(c.out, wrap, sizeof(wrap), c.hex);
+		memset(wrap, 0, sizeof(wrap));
+		return EXIT_OK;
+	}
 	if (!strcmp(c.cmd, "upstream")) {
 		err = grpsec_kdf_upstream_key(c.suite, secret, c.gateway, key, kl);
 		if (err)

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * grpsec-member: simulate N members of one group sending M uplink frames
- * each to a gateway over UDP (sendmmsg), with optional faults for tests.
+ * each to a gateway over UDP (sendmmsg), with optional faults for tests;
+ * then, if asked, receive the command and rekey frames the gateway sends
+ * them back on the same socket and open them as each member would.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "internal.h"
 
 static const char usage_text[] =
 "usage: grpsec-member --gateway ADDR:PORT --group G --first ID --count N\n"
@@ -21,13 +25,18 @@ static const char usage_text[] =
 "                     [--mode anonymous|identified] [--suite SUITE] [--epoch E]\n"
 "                     [--payload-size B] [--rate FPS] [--burst] [--batch K]\n"
 "                     [--seq-file FILE] [--counter-start C] [--msg-limit L]\n"
-"                     [--timeout SEC]\n"
+"                     [--timeout SEC] [--payload TEXT]\n"
 "                     [--tamper-tag] [--replay] [--bad-version] [--truncate]\n"
 "                     [--unknown-member] [--stale-epoch]\n"
+"                     [--listen SEC [--expect-commands N] [--expect-rekeys N]\n"
+"                      [--sign-pub SRC] [--wrap-secret SRC] [--linger MS] [--quiet]\n"
+"                      [--dump-frames FILE] [--messages-after M2]]\n"
+"                     [--open-file FILE]\n"
 "\n"
 "Members FIRST..FIRST+N-1 of group G each send M frames to the gateway.\n"
 "Keys: K_m[e] is derived from S_auth; the inner key is K_e,m[e] derived\n"
-"from S_e2e (identified) or K_G (anonymous).  SRC is a file (raw bytes or\n"
+"from S_e2e (identified) or K_G (anonymous; identified members use --k-g\n"
+"to open commands).  SRC is a file (raw bytes or\n"
 "hex) or hex:DIGITS.  Each payload carries (group, member, counter C..C+M-1,\n"
 "C = --counter-start, default 1).\n"
 "\n"
@@ -39,6 +48,7 @@ static const char usage_text[] =
 "  --seq-file     persist sequence reservations (\"MEMBER RESERVED\" lines)\n"
 "  --msg-limit    per-member epoch message limit (default: none)\n"
 "  --timeout      give up after SEC seconds (default 120)\n"
+"  --payload      send this text instead of the simulator payload\n"
 "Faults (the gateway must drop every frame):\n"
 "  --tamper-tag   flip a bit of the outer tag\n"
 "  --bad-version  version byte 2\n"
@@ -47,14 +57,39 @@ static const char usage_text[] =
 "  --stale-epoch  seal under epoch E-1\n"
 "  --replay       send every frame twice (the gateway drops the copies)\n"
 "\n"
-"Prints one line of key=value results.  Exit 0 when every frame was sent,\n"
-"1 on bad usage, 2 on a runtime failure.\n";
+"Commands and rekeys (after sending, on the same socket, which is the\n"
+"members' address as far as the gateway knows):\n"
+"  --listen SEC   receive command (type 4) and rekey (type 5) frames for up\n"
+"                 to SEC seconds, open each as its member would (frame tag\n"
+"                 under K_m[e], replay windows, signature, K_G[e]) and print\n"
+"                 \"command group G member M seq S origin backend|gateway\n"
+"                 epoch E payload P\" or \"rekey group G member M epoch E\"\n"
+"  --expect-commands N, --expect-rekeys N  stop once that many were accepted\n"
+"                 (plus --linger ms, default 300, for late duplicates); exit 2\n"
+"                 unless exactly that many were\n"
+"  --sign-pub     the manager's Ed25519 public key (signed commands, rekeys)\n"
+"  --wrap-secret  K_wrap,m = HKDF of this secret and the member id (rekeys)\n"
+"  --quiet        no line per command or rekey\n"
+"  --dump-frames  append each received datagram to FILE, one hex line each\n"
+"  --messages-after M2  then M2 more frames per member (after a rekey: under\n"
+"                 the new epoch)\n"
+"  --open-file    open the frames of FILE (hex lines, as --dump-frames writes\n"
+"                 them) instead of receiving; with --messages 0 nothing is sent\n"
+"Refused frames are counted by reason: refused_bad_tag (frame tag, signature\n"
+"or K_G tag), refused_stale (replays, old epochs or sequences),\n"
+"refused_nokey, refused_proto (not for these members), refused_other.\n"
+"\n"
+"Prints one line of key=value results.  Exit 0 when every frame was sent\n"
+"(and what --expect-* asked for arrived), 1 on bad usage, 2 on a runtime\n"
+"failure.\n";
 
 enum {
 	OPT_GATEWAY = 256, OPT_GROUP, OPT_FIRST, OPT_COUNT, OPT_MESSAGES, OPT_S_AUTH,
 	OPT_S_E2E, OPT_K_G, OPT_MODE, OPT_SUITE, OPT_EPOCH, OPT_PAYLOAD, OPT_RATE,
 	OPT_BURST, OPT_BATCH, OPT_SEQ_FILE, OPT_COUNTER, OPT_MSG_LIMIT, OPT_TIMEOUT, OPT_TAMPER,
-	OPT_REPLAY, OPT_BAD_VERSION, OPT_TRUNCATE, OPT_UNKNOWN, OPT_STALE, OPT_HELP,
+	OPT_REPLAY, OPT_BAD_VERSION, OPT_TRUNCATE, OPT_UNKNOWN, OPT_STALE, OPT_PAYLOAD_TEXT,
+	OPT_LISTEN, OPT_EXPECT_COMMANDS, OPT_EXPECT_REKEYS, OPT_SIGN_PUB, OPT_WRAP, OPT_LINGER,
+	OPT_QUIET, OPT_DUMP_FRAMES, OPT_MESSAGES_AFTER, OPT_OPEN_FILE, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -83,6 +118,17 @@ static const struct option options[] = {
 	{ "truncate", no_argument, NULL, OPT_TRUNCATE },
 	{ "unknown-member", no_argument, NULL, OPT_UNKNOWN },
 	{ "stale-epoch", no_argument, NULL, OPT_STALE },
+	{ "payload", required_argument, NULL, OPT_PAYLOAD_TEXT },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "expect-commands", required_argument, NULL, OPT_EXPECT_COMMANDS },
+	{ "expect-rekeys", required_argument, NULL, OPT_EXPECT_REKEYS },
+	{ "sign-pub", required_argument, NULL, OPT_SIGN_PUB },
+	{ "wrap-secret", required_argument, NULL, OPT_WRAP },
+	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "dump-frames", required_argument, NULL, OPT_DUMP_FRAMES },
+	{ "messages-after", required_argument, NULL, OPT_MESSAGES_AFTER },
+	{ "open-file", required_argument, NULL, OPT_OPEN_FILE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -103,6 +149,13 @@ struct config {
 	unsigned int batch;
 	const char *seq_file;
 	double timeout;
+	const char *payload_text;
+	/* Receiving commands and rekeys. */
+	double listen, linger_ms;
+	uint64_t expect_commands, expect_rekeys, messages_after;
+	bool have_expect_commands, have_expect_rekeys, have_sign_pub, have_wrap, quiet;
+	uint8_t sign_pub[GRPSEC_SIGN_KEY_LEN], wrap_secret[GRPSEC_SECRET_LEN];
+	const char *dump_frames, *open_file;
 };
 
 /* Sequence persistence shared by all simulated members: one file. */
@@ -185,6 +238,7 @@ static void parse(int argc, char **argv, struct config *c)
 	c->counter_start = 1;
 	c->batch = 64;
 	c->timeout = 120;
+	c->linger_ms = 300;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_GATEWAY:
@@ -204,7 +258,7 @@ static void parse(int argc, char **argv, struct config *c)
 			have_count = true;
 			break;
 		case OPT_MESSAGES:
-			c->messages = opt_u64("--messages", optarg, 1, UINT32_MAX);
+			c->messages = opt_u64("--messages", optarg, 0, UINT32_MAX);
 			have_messages = true;
 			break;
 		case OPT_S_AUTH:
@@ -271,6 +325,45 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_STALE:
 			c->stale = true;
 			break;
+		case OPT_PAYLOAD_TEXT:
+			if (strlen(optarg) > GRPSEC_MAX_PAYLOAD)
+				usage_error("--payload is longer than %d bytes", GRPSEC_MAX_PAYLOAD);
+			c->payload_text = optarg;
+			break;
+		case OPT_LISTEN:
+			c->listen = opt_double("--listen", optarg, 0.001, 86400);
+			break;
+		case OPT_EXPECT_COMMANDS:
+			c->expect_commands = opt_u64("--expect-commands", optarg, 0, UINT64_MAX);
+			c->have_expect_commands = true;
+			break;
+		case OPT_EXPECT_REKEYS:
+			c->expect_rekeys = opt_u64("--expect-rekeys", optarg, 0, UINT64_MAX);
+			c->have_expect_rekeys = true;
+			break;
+		case OPT_SIGN_PUB:
+			opt_bytes("--sign-pub", optarg, c->sign_pub, sizeof(c->sign_pub));
+			c->have_sign_pub = true;
+			break;
+		case OPT_WRAP:
+			opt_bytes("--wrap-secret", optarg, c->wrap_secret, sizeof(c->wrap_secret));
+			c->have_wrap = true;
+			break;
+		case OPT_LINGER:
+			c->linger_ms = opt_double("--linger", optarg, 0, 60000);
+			break;
+		case OPT_QUIET:
+			c->quiet = true;
+			break;
+		case OPT_DUMP_FRAMES:
+			c->dump_frames = optarg;
+			break;
+		case OPT_MESSAGES_AFTER:
+			c->messages_after = opt_u64("--messages-after", optarg, 1, UINT32_MAX);
+			break;
+		case OPT_OPEN_FILE:
+			c->open_file = optarg;
+			break;
 		case 'h':
 		case OPT_HELP:
 			fputs(usage_text, stdout);
@@ -295,6 +388,13 @@ static void parse(int argc, char **argv, struct config *c)
 		usage_error("--k-g is required for anonymous groups");
 	if (c->stale && c->epoch == 0)
 		usage_error("--stale-epoch needs --epoch 1 or higher");
+	if ((c->have_expect_commands || c->have_expect_rekeys || c->messages_after ||
+	     c->dump_frames) && !c->listen && !c->open_file)
+		usage_error("--expect-commands, --expect-rekeys, --messages-after and --dump-frames need --listen or --open-file");
+	if (c->listen && c->open_file)
+		usage_error("give at most one of --listen and --open-file");
+	if (!c->messages && !c->open_file)
+		usage_error("--messages 0 needs --open-file");
 	if (c->k_g_src)
 		opt_bytes("--k-g", c->k_g_src, c->k_g, grpsec_suite_key_len(c->suite));
 }
@@ -303,6 +403,7 @@ struct sim_member {
 	struct grpsec_member *m;
 	uint32_t id;			/* as sent (after --unknown-member) */
 	uint64_t counter;		/* last payload counter used */
+	uint32_t commands;		/* commands accepted */
 };
 
 static void members_create(const struct config *c, struct sim_member *sm)
@@ -318,6 +419,8 @@ static void members_create(const struct config *c, struct sim_member *sm)
 			.group = c->group, .epoch = epoch, .mode = c->mode, .suite = c->suite,
 			.member_key = k_m, .inner_key = k_in,
 			.msg_limit = c->msg_limit ? c->msg_limit : UINT64_MAX,
+			/* Identified members open commands with K_G too. */
+			.group_key = c->k_g_src ? c->k_g : NULL,
 		};
 		uint32_t id = c->first + i;
 		int err;
@@ -354,9 +457,14 @@ static size_t next_frame(const struct config *c, struct sim_member *s, uint8_t *
 	int err;
 
 	s->counter++;
-	sim_payload_fill(payload, c->payload_size, c->group, s->id, s->counter);
-	err = grpsec_member_seal_uplink(s->m, payload, c->payload_size, buf,
-					GRPSEC_UPLINK_MAX_LEN, &len);
+	if (c->payload_text) {
+		len = strlen(c->payload_text);
+		memcpy(payload, c->payload_text, len);
+	} else {
+		len = c->payload_size;
+		sim_payload_fill(payload, len, c->group, s->id, s->counter);
+	}
+	err = grpsec_member_seal_uplink(s->m, payload, len, buf, GRPSEC_UPLINK_MAX_LEN, &len);
 	if (err)
 		runtime_error("member %" PRIu32 ": frame %" PRIu64 ": %s", s->id, s->counter,
 			      grpsec_strerror(err));
@@ -419,9 +527,218 @@ static void sender_flush(struct sender *sd)
 	sd->n = 0;
 }
 
+
+/* Receiving: what the members did with the frames the gateway sent them. */
+enum refusal { R_BAD_TAG, R_STALE, R_NOKEY, R_PROTO, R_OTHER, R_MAX };
+static const char *const refusal_names[R_MAX] = {
+	"refused_bad_tag", "refused_stale", "refused_nokey", "refused_proto", "refused_other",
+};
+
+struct receiver {
+	const struct config *c;
+	struct sim_member *sm;
+	struct grpsec_verifier *v;
+	FILE *dump;
+	uint64_t received, commands, gateway_commands, rekeys, refused[R_MAX];
+	uint64_t members_commanded;	/* members with at least one command */
+};
+
+static enum refusal refusal_of(int err)
+{
+	switch (err) {
+	case -EBADMSG:
+		return R_BAD_TAG;
+	case -ESTALE:
+		return R_STALE;
+	case -ENOKEY:
+		return R_NOKEY;
+	case -EPROTO:
+	case -EMSGSIZE:
+	case -EPROTONOSUPPORT:
+		return R_PROTO;
+	default:
+		return R_OTHER;
+	}
+}
+
+/* One datagram from the gateway: a command or rekey for one of ours. */
+static void handle_frame(struct receiver *r, const uint8_t *buf, size_t len)
+{
+	static uint8_t out[GRPSEC_COMMAND_MAX_PAYLOAD + 64];
+	const struct config *c = r->c;
+	struct grpsec_command_info info;
+	struct sim_member *s;
+	uint32_t id, idx, epoch;
+	size_t out_len;
+	int err;
+
+	r->received++;
+	if (r->dump) {
+		for (size_t i = 0; i < len; i++)
+			fprintf(r->dump, "%02x", buf[i]);
+		fputc('\n', r->dump);
+	}
+	if (len < GRPSEC_MFRAME_HDR_LEN || get_be32(buf + 4) != c->group) {
+		r->refused[R_PROTO]++;
+		return;
+	}
+	id = get_be32(buf + 8);
+	idx = (c->unknown ? id ^ 0x80000000U : id) - c->first;
+	if (idx >= c->count) {
+		r->refused[R_PROTO]++;
+		return;
+	}
+	s = &r->sm[idx];
+	if (buf[1] == GRPSEC_TYPE_REKEY) {
+		uint8_t wrap[GRPSEC_WRAP_KEY_LEN];
+
+		err = c->have_wrap ? grpsec_kdf_wrap_key(c->wrap_secret, id, wrap) : -ENOKEY;
+		if (!err)
+			err = grpsec_member_apply_rekey(s->m, r->v, wrap, buf, len, &epoch);
+		memset(wrap, 0, sizeof(wrap));
+		if (err) {
+			r->refused[refusal_of(err)]++;
+			return;
+		}
+		r->rekeys++;
+		if (!c->quiet)
+			printf("rekey group %" PRIu32 " member %" PRIu32 " epoch %" PRIu32 "\n",
+			       c->group, id, epoch);
+		return;
+	}
+	err = grpsec_member_open_command(s->m, r->v, buf, len, out, sizeof(out), &out_len,
+					 &info);
+	if (err) {
+		r->refused[refusal_of(err)]++;
+		return;
+	}
+	r->commands++;
+	if (info.from_gateway)
+		r->gateway_commands++;
+	if (!s->commands++)
+		r->members_commanded++;
+	if (!c->quiet) {
+		printf("command group %" PRIu32 " member %" PRIu32 " seq %" PRIu64
+		       " origin %s epoch %" PRIu32 " payload ", c->group, id, info.seq,
+		       info.from_gateway ? "gateway" : "backend", info.epoch);
+		print_payload(stdout, out, out_len);
+		putchar('\n');
+	}
+	memset(out, 0, out_len);
+}
+
+static bool expectations_met(const struct receiver *r)
+{
+	const struct config *c = r->c;
+
+	if (!c->have_expect_commands && !c->have_expect_rekeys)
+		return false;
+	return (!c->have_expect_commands || r->commands >= c->expect_commands) &&
+	       (!c->have_expect_rekeys || r->rekeys >= c->expect_rekeys);
+}
+
+#define RX_VLEN 256
+
+/* Receive on @fd until the expectations are met (and the linger passed) or --listen ends. */
+static void receive_frames(struct receiver *r, int fd)
+{
+	static uint8_t bufs[RX_VLEN][GRPSEC_MFRAME_MAX_LEN + 1];
+	struct mmsghdr msgs[RX_VLEN];
+	struct iovec iov[RX_VLEN];
+	uint64_t deadline = now_ns() + (uint64_t)(r->c->listen * 1e9), linger_until = 0;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = now_ns();
+		int n;
+
+		if (now >= deadline || (linger_until && now >= linger_until))
+			break;
+		if (poll(&pfd, 1, 20) <= 0)
+			continue;
+		for (unsigned int i = 0; i < RX_VLEN; i++) {
+			iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = sizeof(bufs[i]) };
+			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i],
+								 .msg_iovlen = 1 } };
+		}
+		n = recvmmsg(fd, msgs, RX_VLEN, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			/* ICMP errors of earlier uplink frames are not ours to mind. */
+			if (errno == EINTR || errno == EAGAIN || errno == ECONNREFUSED)
+				continue;
+			runtime_error("recvmmsg failed: %s", strerror(errno));
+		}
+		for (int i = 0; i < n; i++)
+			handle_frame(r, bufs[i], msgs[i].msg_len);
+		fflush(stdout);
+		if (!linger_until && expectations_met(r))
+			linger_until = now_ns() + (uint64_t)(r->c->linger_ms * 1e6);
+	}
+}
+
+/* --open-file: frames as hex lines, opened as if they had arrived. */
+static void open_frames_file(struct receiver *r, const char *path)
+{
+	static uint8_t buf[GRPSEC_MFRAME_MAX_LEN + 1];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		runtime_error("cannot open --open-file \"%s\": %s", path, strerror(errno));
+	while ((n = getline(&line, &cap, f)) > 0) {
+		size_t len = 0;
+
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		for (ssize_t i = 0; i + 1 < n && len < sizeof(buf); i += 2) {
+			unsigned int b;
+
+			if (sscanf(line + i, "%2x", &b) != 1)
+				break;
+			buf[len++] = (uint8_t)b;
+		}
+		if (len)
+			handle_frame(r, buf, len);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* Send @per_member frames for every member (after commands and rekeys). */
+static void send_more(const struct config *c, struct sim_member *sm, struct sender *sd,
+		      uint64_t per_member, uint64_t *frames)
+{
+	size_t stride = GRPSEC_UPLINK_MAX_LEN;
+	uint8_t *bufs = malloc(1024 * stride);
+	unsigned int slot = 0;
+
+	if (!bufs)
+		runtime_error("out of memory");
+	for (uint64_t k = 0; k < per_member; k++) {
+		for (uint32_t i = 0; i < c->count; i++) {
+			uint8_t *buf = bufs + (size_t)slot * stride;
+
+			sender_queue(sd, buf, next_frame(c, &sm[i], buf));
+			(*frames)++;
+			if (++slot == 1024) {
+				sender_flush(sd);
+				slot = 0;
+			}
+		}
+	}
+	sender_flush(sd);
+	free(bufs);
+}
+
 int main(int argc, char **argv)
 {
 	static struct sender sd;
+	struct receiver rx = { 0 };
+	const char *result = "ok";
+	int status = EXIT_OK;
+	double ms;
 	struct config c;
 	struct sim_member *sm;
 	uint64_t total, frames = 0, start, first_seq;
@@ -458,7 +775,9 @@ int main(int argc, char **argv)
 	start = now_ns();
 	sd.deadline = start + (uint64_t)(c.timeout * 1e9);
 
-	if (c.burst) {
+	if (!c.messages) {
+		/* --open-file alone: nothing to send. */
+	} else if (c.burst) {
 		/* Everybody at once: seal all frames first, then blast them. */
 		size_t *lens = malloc(nbufs * sizeof(*lens));
 
@@ -509,19 +828,61 @@ int main(int argc, char **argv)
 		}
 	}
 
-	{
-		double ms = (double)(now_ns() - start) / 1e6;
+	ms = (double)(now_ns() - start) / 1e6;
 
-		printf("members=%" PRIu32 " messages=%" PRIu64 " frames=%" PRIu64
-		       " datagrams=%" PRIu64 " bytes=%" PRIu64 " send_retries=%" PRIu64
-		       " first_seq=%" PRIu64 " next_seq=%" PRIu64 " elapsed_ms=%.1f fps=%.0f result=ok\n",
-		       c.count, c.messages, frames, sd.datagrams, sd.bytes, sd.retries, first_seq,
-		       grpsec_member_next_seq(sm[0].m), ms, ms > 0 ? (double)frames / ms * 1e3 : 0);
+	if (c.listen || c.open_file) {
+		rx.c = &c;
+		rx.sm = sm;
+		if (c.have_sign_pub && grpsec_verifier_new(c.sign_pub, &rx.v))
+			runtime_error("cannot load --sign-pub");
+		if (c.dump_frames) {
+			rx.dump = fopen(c.dump_frames, "a");
+			if (!rx.dump)
+				runtime_error("cannot open --dump-frames \"%s\": %s", c.dump_frames,
+					      strerror(errno));
+		}
+		if (c.open_file)
+			open_frames_file(&rx, c.open_file);
+		else
+			receive_frames(&rx, sd.fd);
+		if (rx.dump)
+			fclose(rx.dump);
+		grpsec_verifier_free(rx.v);
+		if ((c.have_expect_commands && rx.commands != c.expect_commands) ||
+		    (c.have_expect_rekeys && rx.rekeys != c.expect_rekeys)) {
+			result = expectations_met(&rx) ? "fail" : "timeout";
+			status = EXIT_RUNTIME;
+		}
+		if (c.messages_after)
+			send_more(&c, sm, &sd, c.messages_after, &frames);
 	}
+
+	printf("members=%" PRIu32 " messages=%" PRIu64 " frames=%" PRIu64
+	       " datagrams=%" PRIu64 " bytes=%" PRIu64 " send_retries=%" PRIu64
+	       " first_seq=%" PRIu64 " next_seq=%" PRIu64 " elapsed_ms=%.1f fps=%.0f",
+	       c.count, c.messages, frames, sd.datagrams, sd.bytes, sd.retries, first_seq,
+	       grpsec_member_next_seq(sm[0].m), ms, ms > 0 ? (double)frames / ms * 1e3 : 0);
+	if (c.listen || c.open_file) {
+		uint64_t refused = 0;
+
+		for (int i = 0; i < R_MAX; i++)
+			refused += rx.refused[i];
+		printf(" received=%" PRIu64 " commands=%" PRIu64 " gateway_commands=%" PRIu64
+		       " members_commanded=%" PRIu64 " rekeys=%" PRIu64 " epoch=%" PRIu32
+		       " refused=%" PRIu64, rx.received, rx.commands, rx.gateway_commands,
+		       rx.members_commanded, rx.rekeys, grpsec_member_epoch(sm[0].m), refused);
+		for (int i = 0; i < R_MAX; i++)
+			printf(" %s=%" PRIu64, refusal_names[i], rx.refused[i]);
+	}
+	printf(" result=%s\n", result);
+	if (status)
+		fprintf(stderr, "grpsec-member: expected %" PRIu64 " commands and %" PRIu64
+			" rekeys, got %" PRIu64 " and %" PRIu64 "\n", c.expect_commands,
+			c.expect_rekeys, rx.commands, rx.rekeys);
 	for (uint32_t i = 0; i < c.count; i++)
 		grpsec_member_free(sm[i].m);
 	free(sm);
 	free(bufs);
 	close(sd.fd);
-	return EXIT_OK;
+	return status;
 }

@@ -196,10 +196,87 @@ result $ok "grpsec-keys reproduces the kdf vectors"
 	--out "$T/k3" && cmp -s "$T/k3" "$T/keys/3.key"
 result $? "grpsec-keys --dir writes DIR/<member>.key, raw"
 
-# 7. Usage errors exit 1 and quote the bad value; --expect unmet exits 2.
+# 7. Downlink: backend commands and rekeys through the reference gateway.
+./grpsec-keys sign --out "$T/sign" --pub "$T/sign.pub"
+./grpsec-keys sign --out "$T/forger" --pub "$T/forger.pub"
+./grpsec-keys random --bytes 32 --out "$T/wrap"
+./grpsec-keys random --suite aes-256-gcm --out "$T/k_g4"
+start_backend be7 --expect 50 --timeout 20
+start_gw gw7 --timeout 30
+member 11 anonymous --first 1 --count 50 --messages 1 --listen 20 --expect-commands 50 \
+	--expect-rekeys 3 --sign-pub "$T/sign.pub" --wrap-secret "$T/wrap" \
+	--dump-frames "$T/frames.hex" > "$T/m7.out" 2> "$T/m7.err" &
+MPID=$!; PIDS+=($MPID)
+wait $BPID
+send() {	# send command|rekey ARGS...
+	local kind=$1; shift
+	./grpsec-backend "$kind" --to 127.0.0.1:$GPORT --gateway $GW --up-secret "$T/up" \
+		--group 11 --suite aes-256-gcm --dl-seq-file "$T/dl_seq" "$@"
+}
+send command --epoch 3 --k-g "$T/k_g" --sign-key "$T/forger" --payload forged > /dev/null
+send command --epoch 3 --k-g "$T/k_g" --sign-key "$T/sign" --payload open-valve \
+	> "$T/c7.out"
+send rekey --member 1 --count 3 --new-epoch 4 --s-auth "$T/s_auth" --k-g "$T/k_g4" \
+	--wrap-secret "$T/wrap" --sign-key "$T/sign" > /dev/null
+wait $MPID; rc=$?
+[ $rc = 0 ] && expect_fields "$(tail -n 1 "$T/m7.out")" commands=50 members_commanded=50 \
+	gateway_commands=0 rekeys=3 refused=50 refused_bad_tag=50 result=ok &&
+	[ "$(grep -c '^command group 11 member [0-9]* seq [0-9]* origin backend epoch 3 payload open-valve$' \
+		"$T/m7.out")" = 50 ] &&
+	[ "$(grep -c '^rekey group 11 member [123] epoch 4$' "$T/m7.out")" = 3 ]
+r=$?; [ $r = 0 ] || cat "$T/m7.out" "$T/m7.err" >&2
+result $r "backend command reaches 50 members once, a forged one is refused, 3 rekeys apply"
+
+# The frames as captured: a member of group 10 cannot open group 11's.
+member 10 identified --first 1 --count 50 --messages 0 --k-g "$T/k_g" \
+	--sign-pub "$T/sign.pub" --open-file "$T/frames.hex" > "$T/m7b.out"
+expect_fields "$(cat "$T/m7b.out")" commands=0 rekeys=0 refused=103 refused_proto=103
+result $? "a member of another group opens none of the captured frames"
+
+# Replays of captured frames are refused by the member itself.
+member 11 anonymous --first 1 --count 50 --messages 0 --sign-pub "$T/sign.pub" \
+	--wrap-secret "$T/wrap" --open-file <(cat "$T/frames.hex" "$T/frames.hex") \
+	> "$T/m7c.out"
+expect_fields "$(cat "$T/m7c.out")" commands=50 rekeys=3 refused_bad_tag=50 \
+	refused_stale=103
+result $? "member: replayed command and rekey frames are refused as stale"
+
+# Downlinks the gateway drops, by reason.
+send command --epoch 3 --k-g "$T/k_g" --sign-key "$T/sign" --fault bad-tag > /dev/null
+send command --epoch 3 --k-g "$T/k_g" --sign-key "$T/sign" --fault malformed > /dev/null
+send command --epoch 3 --k-g "$T/k_g" --sign-key "$T/sign" --fault replay > /dev/null
+old() {	# old GROUP ARGS...: a command with a downlink sequence of its own
+	local g=$1; shift
+	./grpsec-backend command --to 127.0.0.1:$GPORT --gateway $GW --up-secret "$T/up" \
+		--group "$g" --suite aes-256-gcm --epoch 3 --k-g "$T/k_g" \
+		--sign-key "$T/sign" "$@" > /dev/null
+}
+old 11 --dl-seq 5
+old 99
+kill -INT $GPID; wait $GPID
+# Accepted: the forged and the real command, 3 rekeys, the first copy.
+expect_fields "$(cat "$T/gw7.out")" downlinks=6 dl_bad_tag=1 dl_malformed=1 dl_replay=2 \
+	dl_unknown=1 tx_frames=$((3 * 50 + 3))
+result $? "gateway: downlinks dropped for a bad tag, malformed, replayed, stale, unknown group"
+
+# 8. grpsec-app prints a delivered message.
+rm -f "$T/app.ready"
+./grpsec-app --listen 0 --count 1 --timeout 10 --ready-file "$T/app.ready" > "$T/app.out" &
+APID=$!; PIDS+=($APID)
+APORT=$(wait_ready "$T/app.ready")
+# Header: version 1, type 1, suite 1, flags 0, group 1, epoch 3, member 7, seq 9.
+printf '\x01\x01\x01\x00\x00\x00\x00\x01\x00\x00\x00\x03\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x09FIRE' \
+	> /dev/udp/127.0.0.1/$APORT
+wait $APID; rc=$?
+[ $rc = 0 ] && grep -qx 'message group 1 member 7 epoch 3 seq 9 payload FIRE' "$T/app.out"
+r=$?; [ $r = 0 ] || cat "$T/app.out" >&2
+result $r "grpsec-app prints group, member, epoch, sequence and payload"
+
+# 9. Usage errors exit 1 and quote the bad value; --expect unmet exits 2.
 for cmd in "./grpsec-member --gateway 127.0.0.1:0" "./grpsec-backend --listen x" \
 	   "./grpsec-forge --attack nope" "./grpsec-keys member --suite 9" \
-	   "./grpsec-gw --mtu 1"; do
+	   "./grpsec-gw --mtu 1" "./grpsec-backend command --fault nope" \
+	   "./grpsec-app --count x" "./grpsec-keys frob"; do
 	$cmd > /dev/null 2> "$T/err"; rc=$?
 	[ $rc = 1 ] && grep -q '"' "$T/err"
 	result $? "usage error exits 1 with the value quoted: $cmd"
