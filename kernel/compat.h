@@ -32,6 +32,14 @@
 #define grpsec_crypto_cb_data(arg) (arg)
 #endif
 
+/*
+ * Until 6.2 a UDP encap socket's ICMP error hook gets the ICMP packet and
+ * works out the error itself; since, it gets the errno.
+ */
+#if KERNEL_VERSION(6, 2, 0) > LINUX_VERSION_CODE
+#define GRPSEC_ENCAP_ERR_RCV_SKB	1
+#endif
+
 /* KUnit's memory comparison arrived in 6.2. */
 #if defined(KUNIT_EXPECT_EQ) && !defined(KUNIT_EXPECT_MEMEQ)
 #define KUNIT_EXPECT_MEMEQ(test, left, right, size)			\

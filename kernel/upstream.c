@@ -8,6 +8,8 @@
  */
 #include <linux/grpsec.h>
 #include <linux/hrtimer.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -157,6 +159,43 @@ void grpsec_upstream_uninit(struct grpsec_net *gn)
 	gn->up = NULL;
 }
 
+/*
+ * The upstream socket is an encap socket (it receives downlinks), and the
+ * stack does not report ICMP errors to those: do what it does for other
+ * connected UDP sockets, so the next send fails and raises the
+ * upstream-down event.
+ */
+#ifdef GRPSEC_ENCAP_ERR_RCV_SKB
+static void upstream_icmp(struct sock *sk, struct sk_buff *skb,
+			  unsigned int udp_offset)
+{
+	int err = EHOSTUNREACH;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct icmphdr *ih = icmp_hdr(skb);
+
+		if (ih->type == ICMP_DEST_UNREACH &&
+		    ih->code == ICMP_PORT_UNREACH)
+			err = ECONNREFUSED;
+	} else {
+		const struct icmp6hdr *ih = icmp6_hdr(skb);
+
+		if (ih->icmp6_type == ICMPV6_DEST_UNREACH &&
+		    ih->icmp6_code == ICMPV6_PORT_UNREACH)
+			err = ECONNREFUSED;
+	}
+	WRITE_ONCE(sk->sk_err, err);
+	sk_error_report(sk);
+}
+#else
+static void upstream_icmp(struct sock *sk, struct sk_buff *skb, int err,
+			  __be16 port, u32 info, u8 *payload)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	sk_error_report(sk);
+}
+#endif
+
 static int connect_sock(struct grpsec_net *gn, union grpsec_endpoint *ep,
 			struct socket **out)
 {
@@ -167,6 +206,7 @@ static int connect_sock(struct grpsec_net *gn, union grpsec_endpoint *ep,
 		.sk_user_data = gn,
 		.encap_type = 1,
 		.encap_rcv = grpsec_receive,
+		.encap_err_rcv = upstream_icmp,
 	};
 	struct socket *sock;
 	int err;
