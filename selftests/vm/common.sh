@@ -207,7 +207,7 @@ make_initrd()
 	mkdir -p "$root/selftests"
 	rsync -a --exclude=/vm --exclude='*.o' "$B/src/selftests/" \
 		"$root/selftests/"
-	list_selftests > "$root/selftests/tests.list"
+	list_selftests > "$root/selftests/tests.list" || return 1
 
 	cp "$vm_dir/init" "$root/init"
 	chmod 755 "$root/init"
@@ -222,11 +222,17 @@ make_initrd()
 
 # list_selftests: the selftests to run, one a line: every executable *.sh
 # but lib.sh and *_lib.sh (helpers), and every program built from a *.c,
-# filtered by GRPSEC_TESTS (a name, with or without .sh, or a glob).
+# filtered by GRPSEC_TESTS (names, with or without .sh, or globs, separated
+# by commas or spaces).  A filter that matches nothing is an error, not an
+# empty run that passes.
 list_selftests()
 {
-	local f n
-	(cd "$B/src/selftests" && for f in *.sh *.c; do
+	local f n p found=0
+	local -a pats=()
+
+	IFS=', ' read -r -a pats <<< "${GRPSEC_TESTS:-}"
+	cd "$B/src/selftests" || return 1
+	for f in *.sh *.c; do
 		[ -e "$f" ] || continue
 		case $f in
 		lib.sh | *_lib.sh) continue ;;
@@ -234,14 +240,24 @@ list_selftests()
 		esac
 		{ [ -f "$f" ] && [ -x "$f" ]; } || continue
 		n=${f%.sh}
-		if [ -n "${GRPSEC_TESTS:-}" ]; then
+		if [ ${#pats[@]} -gt 0 ]; then
+			for p in "${pats[@]}"; do
+				# shellcheck disable=SC2254
+				case $f in $p) break ;; esac
+				# shellcheck disable=SC2254
+				case $n in $p) break ;; esac
+			done
 			# shellcheck disable=SC2254
-			case $f in $GRPSEC_TESTS) ;; *)
-				case $n in $GRPSEC_TESTS) ;; *) continue ;; esac ;;
-			esac
+			case $f in $p) ;; *) case $n in $p) ;; *) continue ;; esac ;; esac
 		fi
 		echo "$f"
-	done)
+		found=1
+	done
+	cd - > /dev/null || return 1
+	if [ ${#pats[@]} -gt 0 ] && [ $found = 0 ]; then
+		echo "no selftest matches GRPSEC_TESTS=$GRPSEC_TESTS" >&2
+		return 1
+	fi
 }
 
 # run_vm FLAVOUR KDIR INITRD CONSOLE RESULTS TIMEOUT [interactive]: boot.
