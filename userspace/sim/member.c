@@ -167,6 +167,8 @@ struct seq_store {
 
 static struct seq_store store;
 
+#define SEQ_BLOCK	1024	/* sequence numbers reserved at a time */
+
 static int store_save(void)
 {
 	size_t size = (size_t)store.count * 32 + 1, len = 0;
@@ -221,8 +223,33 @@ static int reserve_cb(void *arg, uint64_t reserved)
 {
 	uint32_t idx = (uint32_t)(uintptr_t)arg;
 
+	/* The first block of every member is stored at start, in one write. */
+	if (reserved <= store.reserved[idx])
+		return 0;
 	store.reserved[idx] = reserved;
 	return store_save();
+}
+
+/*
+ * Reserve every member's first block at once: one file write instead of
+ * one per member, which for 10,000 members would rewrite the file 10,000
+ * times.  Returns what each member had stored, its seq_reserved.
+ */
+static uint64_t *store_reserve_all(void)
+{
+	uint64_t *prev = malloc(store.count * sizeof(*prev));
+	int err;
+
+	if (!prev)
+		runtime_error("out of memory");
+	for (uint32_t i = 0; i < store.count; i++) {
+		prev[i] = store.reserved[i];
+		store.reserved[i] += SEQ_BLOCK;
+	}
+	err = store_save();
+	if (err)
+		runtime_error("cannot write --seq-file \"%s\": %s", store.path, strerror(-err));
+	return prev;
 }
 
 static void parse(int argc, char **argv, struct config *c)
@@ -410,9 +437,12 @@ static void members_create(const struct config *c, struct sim_member *sm)
 {
 	size_t kl = grpsec_suite_key_len(c->suite);
 	uint32_t epoch = c->stale ? c->epoch - 1 : c->epoch;
+	uint64_t *prev = NULL;
 
-	if (c->seq_file)
+	if (c->seq_file) {
 		store_load(c->seq_file, c->first, c->count);
+		prev = store_reserve_all();
+	}
 	for (uint32_t i = 0; i < c->count; i++) {
 		uint8_t k_m[GRPSEC_KEY_MAX_LEN], k_in[GRPSEC_KEY_MAX_LEN];
 		struct grpsec_member_config mc = {
@@ -431,7 +461,8 @@ static void members_create(const struct config *c, struct sim_member *sm)
 		if (c->seq_file) {
 			mc.reserve = reserve_cb;
 			mc.reserve_arg = (void *)(uintptr_t)i;
-			mc.seq_reserved = store.reserved[i];
+			mc.seq_reserved = prev[i];
+			mc.reserve_block = SEQ_BLOCK;
 		}
 		err = grpsec_kdf_member_key(c->suite, c->s_auth, c->group, epoch, id, k_m, kl);
 		if (!err && c->mode == GRPSEC_MODE_IDENTIFIED)
@@ -447,6 +478,7 @@ static void members_create(const struct config *c, struct sim_member *sm)
 		sm[i].id = id;
 		sm[i].counter = c->counter_start - 1;
 	}
+	free(prev);
 }
 
 /* Seal the next frame of @s into @buf; returns the length to send. */
@@ -654,6 +686,9 @@ static void receive_frames(struct receiver *r, int fd)
 
 		if (now >= deadline || (linger_until && now >= linger_until))
 			break;
+		/* --expect-commands 0: nothing may come during the linger. */
+		if (!linger_until && expectations_met(r))
+			linger_until = now + (uint64_t)(r->c->linger_ms * 1e6);
 		if (poll(&pfd, 1, 20) <= 0)
 			continue;
 		for (unsigned int i = 0; i < RX_VLEN; i++) {
