@@ -187,6 +187,54 @@ wait_stat()
 		fail "gateway counter $1 stayed at $(stat "$1" "${3:-}"), expected $2"
 }
 
+# sign_init: the manager's Ed25519 signing key pair ($K/sign, $K/sign.pub)
+# and the secret the members' wrap keys K_wrap,m derive from ($K/wrap).
+sign_init()
+{
+	grpsec-keys sign --out "$K/sign" --pub "$K/sign.pub"
+	grpsec-keys random --bytes 32 --out "$K/wrap"
+}
+
+# downlink command|rekey ARGS...: the backend sends downlink frames to the
+# gateway's listen port (DL_TO, by default its IPv4 address on the
+# backend side), signed with $K/sign, with downlink sequences that never
+# repeat ($K/dl_seq); ARGS are grpsec-backend command|rekey options.
+downlink()
+{
+	local kind=$1
+
+	shift
+	n_be grpsec-backend "$kind" --to "${DL_TO:-$IP_GW_BE:$GW_PORT}" \
+		--gateway $GW_ID --up-secret "$K/up" --dl-seq-file "$K/dl_seq" \
+		--sign-key "${SIGN_KEY:-$K/sign}" "$@"
+}
+
+# members_listen OUTFILE GROUP MODE SUITE FIRST COUNT [grpsec-member
+# options]: members that send one frame each (so that the gateway learns
+# their address), then wait up to 60 s (scaled) for command and rekey
+# frames, in the background; $members_pid is their pid.  Returns once the
+# gateway verified their frames.
+members_listen()
+{
+	local out=$1 g=$2 before
+
+	shift
+	before=$(stat verified "$g")
+	members "$1" "$2" "$3" "$4" "$5" 1 --listen $((60 * TIMEOUT_SCALE)) \
+		--sign-pub "$K/sign.pub" --wrap-secret "$K/wrap" "${@:6}" > "$out" &
+	members_pid=$!
+	_pids+=("$members_pid")
+	wait_stat verified $((${before:-0} + $5)) "$g"
+}
+
+# members_wait OUTFILE: wait for members_listen's members; fail with
+# their output unless they got what they expected.
+members_wait()
+{
+	wait "$members_pid" || fail "members: $(tail -n 1 "$1")"
+	tail -n 1 "$1" >&2
+}
+
 # dump_member_ids FILE: the member id of every batch entry in a backend
 # --dump file, one a line, with the entry's mode (parsed from the wire).
 dump_member_ids()
