@@ -134,13 +134,13 @@ static struct grpsec_aead_key *tx_key(struct grpsec_downlink *dl, u8 suite)
 static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 		   struct grpsec_member *m)
 {
-	struct grpsec_mframe_hdr *h = (struct grpsec_mframe_hdr *)dl->frame;
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
 	struct grpsec_net *gn = dl->gn;
 	struct grpsec_group *g = m->group;
 	u8 key[GRPSEC_KEY_MAX], nonce[GRPSEC_NONCE_LEN];
-	u32 auth_len = sizeof(*h) + job->body_len;
+	struct grpsec_mframe f;
 	union grpsec_endpoint to;
+	u32 auth_len;
 	struct grpsec_aead_key *k;
 	struct socket *sock;
 	struct kvec iov;
@@ -162,18 +162,17 @@ static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 
 	/* Never below the last one, never below the clock: see frames.rst. */
 	dl->seq = max_t(u64, dl->seq + 1, ktime_get_real_ns());
-	*h = (struct grpsec_mframe_hdr) {
-		.version = GRPSEC_WIRE_VERSION,
+	f = (struct grpsec_mframe) {
 		.type = job->type,
 		.suite = g->suite,
 		.flags = job->flags,
-		.group = htonl(g->id),
-		.member = htonl(m->id),
-		.epoch = htonl(epoch),
-		.seq = cpu_to_be64(dl->seq),
-		.body_len = htons(job->body_len),
+		.group = g->id,
+		.member = m->id,
+		.epoch = epoch,
+		.seq = dl->seq,
+		.body_len = job->body_len,
 	};
-	memcpy(dl->frame + sizeof(*h), job->body, job->body_len);
+	auth_len = grpsec_mframe_build(dl->frame, &f, job->body);
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, dl->seq);
 	err = grpsec_aead_key_seal_tag(k, nonce, dl->frame, auth_len);
 	if (err)
@@ -280,29 +279,14 @@ static void tx_work(struct work_struct *work)
 /* Check one downlink frame and queue its fan-out.  Return: 0 or a counter. */
 static int downlink_one(struct grpsec_net *gn, struct sk_buff *skb)
 {
-	const struct grpsec_downlink_hdr *h;
+	struct grpsec_downlink_frame dl;
 	struct grpsec_group *g;
-	u32 group, member;
-	u16 body_len;
 	int err;
 
-	if (skb->len < GRPSEC_DOWNLINK_OVERHEAD)
+	if (grpsec_downlink_parse(skb->data, skb->len, &dl))
 		return GRPSEC_A_STATS_DL_DROP_MALFORMED;
-	h = (const struct grpsec_downlink_hdr *)skb->data;
-	body_len = ntohs(h->body_len);
-	group = ntohl(h->group);
-	member = ntohl(h->member);
-	if (h->version != GRPSEC_WIRE_VERSION ||
-	    h->type != GRPSEC_TYPE_DOWNLINK || h->flags || h->reserved ||
-	    skb->len != GRPSEC_DOWNLINK_OVERHEAD + body_len || !body_len ||
-	    body_len > GRPSEC_BODY_MAX || !h->seq || !group ||
-	    (h->kind != GRPSEC_KIND_COMMAND && h->kind != GRPSEC_KIND_REKEY) ||
-	    (h->kind == GRPSEC_KIND_REKEY && !member))
-		return GRPSEC_A_STATS_DL_DROP_MALFORMED;
-
-	err = grpsec_upstream_check_downlink(gn, h->suite, ntohl(h->gateway),
-					     be64_to_cpu(h->seq), skb->data,
-					     skb->len - GRPSEC_TAG_LEN);
+	err = grpsec_upstream_check_downlink(gn, dl.suite, dl.gateway, dl.seq,
+					     skb->data, dl.auth_len);
 	if (err == -EBADMSG)
 		return GRPSEC_A_STATS_DL_DROP_BAD_TAG;
 	if (err == -EALREADY)
@@ -311,8 +295,8 @@ static int downlink_one(struct grpsec_net *gn, struct sk_buff *skb)
 		return GRPSEC_A_STATS_DL_DROP_MALFORMED;
 
 	rcu_read_lock();
-	g = grpsec_group_lookup(gn, group);
-	if (!g || (member && !xa_load(&g->members, member))) {
+	g = grpsec_group_lookup(gn, dl.group);
+	if (!g || (dl.member && !xa_load(&g->members, dl.member))) {
 		if (g)
 			grpsec_stats_inc(g->stats,
 					 GRPSEC_A_STATS_DL_DROP_UNKNOWN);
@@ -322,10 +306,10 @@ static int downlink_one(struct grpsec_net *gn, struct sk_buff *skb)
 	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_DOWNLINKS);
 	rcu_read_unlock();
 
-	err = grpsec_fanout_queue(gn, group, member,
-				  h->kind == GRPSEC_KIND_COMMAND ?
+	err = grpsec_fanout_queue(gn, dl.group, dl.member,
+				  dl.kind == GRPSEC_KIND_COMMAND ?
 				  GRPSEC_TYPE_COMMAND : GRPSEC_TYPE_REKEY,
-				  0, skb->data + sizeof(*h), body_len);
+				  0, dl.body, dl.body_len);
 	if (err)
 		return err == -ENOBUFS ? GRPSEC_A_STATS_DROP_QUEUE_FULL :
 					 GRPSEC_A_STATS_DROP_NOMEM;

@@ -177,13 +177,10 @@ int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 			  u32 member, const u8 *data, u32 len, u64 *seq)
 {
 	u32 body_len = GRPSEC_CMD_BODY_HDR + len + GRPSEC_TAG_LEN;
-	struct grpsec_inner_aad *aad;
+	u8 nonce[GRPSEC_NONCE_LEN];
 	struct grpsec_aead_key *k;
+	struct grpsec_mframe f;
 	u8 *buf, *body;
-	__be32 e_be;
-	__be64 s_be;
-	u32 epoch;
-	u64 s;
 	int err;
 
 	lockdep_assert_held(&gn->lock);
@@ -193,40 +190,30 @@ int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 	buf = kzalloc(GRPSEC_CMD_AAD_LEN + body_len, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	aad = (struct grpsec_inner_aad *)buf;
 	body = buf + GRPSEC_CMD_AAD_LEN;
 
 	down_read(&g->key_lock);
 	k = g->key[GRPSEC_KEY_SLOT_CURRENT].aead;
-	epoch = g->key[GRPSEC_KEY_SLOT_CURRENT].epoch;
 	if (!k) {
 		err = -ENOKEY;
 		goto out_unlock;
 	}
-	s = max_t(u64, g->cmd_seq + 1, ktime_get_real_ns());
-	s_be = cpu_to_be64(s);
-	*aad = (struct grpsec_inner_aad) {
-		.version = GRPSEC_WIRE_VERSION,
-		.direction = GRPSEC_DIR_COMMAND,
+	f = (struct grpsec_mframe) {
 		.suite = g->suite,
-		.mode = g->mode,
-		.group = htonl(g->id),
-		.epoch = htonl(epoch),
+		.group = g->id,
+		.epoch = g->key[GRPSEC_KEY_SLOT_CURRENT].epoch,
+		.seq = max_t(u64, g->cmd_seq + 1, ktime_get_real_ns()),
 	};
-	memcpy(buf + sizeof(*aad), &s_be, sizeof(s_be));
-	e_be = htonl(epoch);
-	memcpy(body, &e_be, sizeof(e_be));
-	memcpy(body + 4, &s_be, sizeof(s_be));
-	get_random_bytes(body + 12, GRPSEC_NONCE_LEN);
-	memcpy(body + GRPSEC_CMD_BODY_HDR, data, len);
-	err = grpsec_aead_key_seal(k, body + 12, buf, GRPSEC_CMD_AAD_LEN,
+	get_random_bytes(nonce, sizeof(nonce));
+	grpsec_command_layout(buf, &f, g->mode, nonce, data, len);
+	err = grpsec_aead_key_seal(k, nonce, buf, GRPSEC_CMD_AAD_LEN,
 				   body + GRPSEC_CMD_BODY_HDR, len);
 out_unlock:
 	up_read(&g->key_lock);
 	if (!err) {
 		/* Spent even if the queue refuses it: never used twice. */
-		g->cmd_seq = s;
-		*seq = s;
+		g->cmd_seq = f.seq;
+		*seq = f.seq;
 		err = grpsec_fanout_queue(gn, g->id, member,
 					  GRPSEC_TYPE_COMMAND,
 					  GRPSEC_MFRAME_F_GATEWAY, body,

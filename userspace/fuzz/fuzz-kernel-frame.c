@@ -30,6 +30,11 @@
 #undef grpsec_batch_init
 #undef grpsec_batch_add
 #undef grpsec_batch_entry
+#undef grpsec_downlink_parse
+#undef grpsec_downlink_frame
+#undef grpsec_mframe
+#undef grpsec_mframe_build
+#undef grpsec_command_layout
 #include "grpsec.h"
 
 #define CHECK(cond) do { if (!(cond)) abort(); } while (0)

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite grpsec_downlink_vectors: the kernel's side of downlink,
+ * command and rekey frames against libgrpsec's vectors
+ * (Documentation/vectors/): it accepts the backend's downlink frames and
+ * refuses changed ones, builds byte for byte the member frames libgrpsec
+ * builds, and seals a gateway command body as the backend does.
+ */
+#include <kunit/test.h>
+#include <linux/errno.h>
+#include <linux/grpsec.h>
+
+#include "../aead.h"
+#include "../frame.h"
+#include "../../Documentation/vectors/v1_vectors.h"
+
+/* Scatterlists need linear memory: vectors live in module memory. */
+static u8 *copy(struct kunit *test, const u8 *p, unsigned int len,
+		unsigned int room)
+{
+	u8 *d = kunit_kzalloc(test, room, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	memcpy(d, p, len);
+	return d;
+}
+
+static void dl_desc(const struct grpsec_vec_downlink *v, char *desc)
+{
+	strscpy(desc, v->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(dl, grpsec_vec_downlinks, dl_desc);
+
+static void vectors_downlink_accept(struct kunit *test)
+{
+	const struct grpsec_vec_downlink *vec = test->param_value;
+	u8 *buf = copy(test, vec->downlink, vec->downlink_len,
+		       vec->downlink_len);
+	struct grpsec_downlink_frame dl;
+	u8 nonce[GRPSEC_NONCE_LEN];
+	struct grpsec_aead_key *k;
+
+	KUNIT_ASSERT_EQ(test, grpsec_downlink_parse(buf, vec->downlink_len,
+						    &dl), 0);
+	KUNIT_EXPECT_EQ(test, dl.suite, vec->suite);
+	KUNIT_EXPECT_EQ(test, dl.gateway, vec->gateway);
+	KUNIT_EXPECT_EQ(test, dl.seq, vec->downlink_seq);
+	KUNIT_EXPECT_EQ(test, dl.group, vec->group);
+	KUNIT_EXPECT_EQ(test, dl.member,
+			vec->type == GRPSEC_TYPE_REKEY ? vec->member : 0);
+	KUNIT_EXPECT_EQ(test, dl.kind, vec->type == GRPSEC_TYPE_REKEY ?
+			GRPSEC_KIND_REKEY : GRPSEC_KIND_COMMAND);
+	KUNIT_EXPECT_EQ(test, dl.body_len, vec->body_len);
+	KUNIT_EXPECT_MEMEQ(test, dl.body, vec->body, vec->body_len);
+
+	k = grpsec_aead_key_create(vec->suite, vec->k_up, 16);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, dl.seq);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf,
+						       dl.auth_len), 0);
+	/* One bit of the body changed: the gateway refuses it. */
+	buf[dl.auth_len - 1] ^= 0x01;
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf,
+						       dl.auth_len), -EBADMSG);
+	grpsec_aead_key_destroy(k);
+}
+
+/* Layout faults a gateway catches before spending the tag check. */
+static void downlink_parse_rejects(struct kunit *test)
+{
+	const struct grpsec_vec_downlink *vec = &grpsec_vec_downlinks[0];
+	struct grpsec_downlink_frame dl;
+	unsigned int len = vec->downlink_len;
+	static const struct {
+		unsigned int off;
+		u8 val;
+	} faults[] = {
+		{ 0, 2 },	/* version */
+		{ 1, 1 },	/* type */
+		{ 3, 1 },	/* flags */
+		{ 24, 3 },	/* kind */
+		{ 25, 1 },	/* reserved */
+		{ 27, 0 },	/* body length one off (low byte) */
+	};
+	unsigned int i;
+	u8 *buf;
+
+	for (i = 0; i < ARRAY_SIZE(faults); i++) {
+		buf = copy(test, vec->downlink, len, len);
+		buf[faults[i].off] = faults[i].val;
+		KUNIT_EXPECT_EQ_MSG(test, grpsec_downlink_parse(buf, len, &dl),
+				    GRPSEC_A_STATS_DL_DROP_MALFORMED,
+				    "byte %u", faults[i].off);
+	}
+	buf = copy(test, vec->downlink, len, len);
+	KUNIT_EXPECT_EQ(test, grpsec_downlink_parse(buf, len - 1, &dl),
+			GRPSEC_A_STATS_DL_DROP_MALFORMED);
+	KUNIT_EXPECT_EQ(test, grpsec_downlink_parse(buf, 10, &dl),
+			GRPSEC_A_STATS_DL_DROP_MALFORMED);
+	/* Sequence 0 and group 0 are never valid. */
+	memset(buf + 8, 0, 8);
+	KUNIT_EXPECT_EQ(test, grpsec_downlink_parse(buf, len, &dl),
+			GRPSEC_A_STATS_DL_DROP_MALFORMED);
+	buf = copy(test, vec->downlink, len, len);
+	memset(buf + 16, 0, 4);
+	KUNIT_EXPECT_EQ(test, grpsec_downlink_parse(buf, len, &dl),
+			GRPSEC_A_STATS_DL_DROP_MALFORMED);
+	/* A rekey names its member. */
+	vec = &grpsec_vec_downlinks[1];
+	len = vec->downlink_len;
+	buf = copy(test, vec->downlink, len, len);
+	KUNIT_ASSERT_EQ(test, grpsec_downlink_parse(buf, len, &dl), 0);
+	memset(buf + 20, 0, 4);
+	KUNIT_EXPECT_EQ(test, grpsec_downlink_parse(buf, len, &dl),
+			GRPSEC_A_STATS_DL_DROP_MALFORMED);
+}
+
+static void vectors_member_frame_produce(struct kunit *test)
+{
+	const struct grpsec_vec_downlink *vec = test->param_value;
+	u8 *buf = kunit_kzalloc(test, GRPSEC_MFRAME_MAX, GFP_KERNEL);
+	struct grpsec_mframe f = {
+		.type = vec->type,
+		.suite = vec->suite,
+		.group = vec->group,
+		.member = vec->member,
+		.epoch = vec->epoch,
+		.seq = vec->gateway_seq,
+		.body_len = vec->body_len,
+	};
+	u8 nonce[GRPSEC_NONCE_LEN];
+	struct grpsec_aead_key *k;
+	u32 len;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	len = grpsec_mframe_build(buf, &f, vec->body);
+	KUNIT_ASSERT_EQ(test, len + GRPSEC_TAG_LEN, vec->frame_len);
+	k = grpsec_aead_key_create(vec->suite, vec->k_m, 16);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, vec->gateway_seq);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal_tag(k, nonce, buf, len), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, vec->frame, vec->frame_len);
+	grpsec_aead_key_destroy(k);
+}
+
+/*
+ * A command body sealed by the gateway (terminate mode) is the backend's
+ * body without the signature: same AAD, same layout.
+ */
+static void vectors_command_body_produce(struct kunit *test)
+{
+	const struct grpsec_vec_downlink *vec = &grpsec_vec_downlinks[0];
+	unsigned int n = vec->plaintext_len;
+	u8 *buf = kunit_kzalloc(test, GRPSEC_CMD_AAD_LEN + GRPSEC_CMD_BODY_HDR +
+				n + GRPSEC_TAG_LEN, GFP_KERNEL);
+	u8 *body = buf + GRPSEC_CMD_AAD_LEN;
+	struct grpsec_mframe f = {
+		.suite = vec->suite,
+		.group = vec->group,
+		.epoch = vec->body_epoch,
+		.seq = vec->seq,
+	};
+	u8 nonce[GRPSEC_NONCE_LEN];
+	struct grpsec_aead_key *k;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, vec->type, GRPSEC_TYPE_COMMAND);
+	memcpy(nonce, vec->body + 12, sizeof(nonce));
+	grpsec_command_layout(buf, &f, vec->mode, nonce, vec->plaintext, n);
+	k = grpsec_aead_key_create(vec->suite, vec->key, vec->key_len);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal(k, nonce, buf,
+						   GRPSEC_CMD_AAD_LEN,
+						   body + GRPSEC_CMD_BODY_HDR,
+						   n), 0);
+	KUNIT_EXPECT_MEMEQ(test, body, vec->body,
+			   GRPSEC_CMD_BODY_HDR + n + GRPSEC_TAG_LEN);
+
+	/* And opens it again; a changed AAD (other group) does not. */
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, buf,
+						   GRPSEC_CMD_AAD_LEN,
+						   body + GRPSEC_CMD_BODY_HDR,
+						   n + GRPSEC_TAG_LEN), 0);
+	KUNIT_EXPECT_MEMEQ(test, body + GRPSEC_CMD_BODY_HDR, vec->plaintext, n);
+	memcpy(body + GRPSEC_CMD_BODY_HDR, vec->body + GRPSEC_CMD_BODY_HDR,
+	       n + GRPSEC_TAG_LEN);
+	buf[7] ^= 0x01;
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, buf,
+						   GRPSEC_CMD_AAD_LEN,
+						   body + GRPSEC_CMD_BODY_HDR,
+						   n + GRPSEC_TAG_LEN), -EBADMSG);
+	grpsec_aead_key_destroy(k);
+}
+
+static struct kunit_case downlink_cases[] = {
+	KUNIT_CASE_PARAM(vectors_downlink_accept, dl_gen_params),
+	KUNIT_CASE(downlink_parse_rejects),
+	KUNIT_CASE_PARAM(vectors_member_frame_produce, dl_gen_params),
+	KUNIT_CASE(vectors_command_body_produce),
+	{}
+};
+
+static struct kunit_suite downlink_suite = {
+	.name = "grpsec_downlink_vectors",
+	.test_cases = downlink_cases,
+};
+
+kunit_test_suites(&downlink_suite);
+
