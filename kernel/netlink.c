@@ -231,7 +231,7 @@ static int listen_set_doit(struct sk_buff *skb, struct genl_info *info)
 				    info->attrs[GRPSEC_A_LISTEN_PORT],
 				    "UDP port already in use");
 	else if (err)
-		NL_SET_ERR_MSG_MOD(info->extack, "cannot open the listen socket");
+		NL_SET_ERR_MSG(info->extack, "cannot open the listen socket");
 	return err;
 }
 
@@ -519,8 +519,8 @@ static int group_set(struct genl_info *info)
 	if (err)
 		return err;
 	if (tb[GRPSEC_A_GROUP_SUITE] || tb[GRPSEC_A_GROUP_MODE]) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "suite and mode are fixed when a group is created");
+		NL_SET_ERR_MSG(info->extack,
+			       "suite and mode are fixed when a group is created");
 		return -EINVAL;
 	}
 
@@ -996,7 +996,7 @@ static int upstream_del_doit(struct sk_buff *skb, struct genl_info *info)
 	gn->generation++;
 	mutex_unlock(&gn->lock);
 	if (err)
-		NL_SET_ERR_MSG_MOD(info->extack, "no upstream configured");
+		NL_SET_ERR_MSG(info->extack, "no upstream configured");
 	return err;
 }
 
@@ -1016,7 +1016,7 @@ static int upstream_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int i;
 
 	if (!grpsec_upstream_get(gn, &up)) {
-		NL_SET_ERR_MSG_MOD(info->extack, "no upstream configured");
+		NL_SET_ERR_MSG(info->extack, "no upstream configured");
 		return -ENOENT;
 	}
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -1134,7 +1134,7 @@ static int send_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_SEND_GROUP],
 				    "group has no current group key");
 	else if (err == -ENOBUFS)
-		NL_SET_ERR_MSG_MOD(extack, "too many sends queued, try again");
+		NL_SET_ERR_MSG(extack, "too many sends queued, try again");
 out_unlock:
 	mutex_unlock(&gn->lock);
 	if (err)
