@@ -245,12 +245,12 @@ void grpsec_aead_key_destroy(struct grpsec_aead_key *k)
 	kfree(k);
 }
 
-static int key_tag(struct grpsec_aead_key *k, const u8 *nonce, u8 *data,
-		   u32 auth_len, bool seal)
+static int key_crypt(struct grpsec_aead_key *k, const u8 *nonce,
+		     const u8 *aad, u32 aad_len, u8 *data, u32 len, bool seal)
 {
 	u8 iv[GRPSEC_NONCE_LEN];
 	struct aead_request *req;
-	struct scatterlist sg;
+	struct scatterlist sg[2];
 	DECLARE_CRYPTO_WAIT(wait);
 	int err;
 
@@ -258,15 +258,25 @@ static int key_tag(struct grpsec_aead_key *k, const u8 *nonce, u8 *data,
 	if (!req)
 		return -ENOMEM;
 	memcpy(iv, nonce, sizeof(iv));
-	sg_init_one(&sg, data, auth_len + GRPSEC_TAG_LEN);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], aad, aad_len);
+	sg_set_buf(&sg[1], data, len + (seal ? GRPSEC_TAG_LEN : 0));
 	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG,
 				  crypto_req_done, &wait);
-	aead_request_set_ad(req, auth_len);
-	aead_request_set_crypt(req, &sg, &sg, seal ? 0 : GRPSEC_TAG_LEN, iv);
+	aead_request_set_ad(req, aad_len);
+	aead_request_set_crypt(req, sg, sg, len, iv);
 	err = crypto_wait_req(seal ? crypto_aead_encrypt(req) :
 				     crypto_aead_decrypt(req), &wait);
 	aead_request_free(req);
 	return err;
+}
+
+/* A tag over @auth_len bytes of @data, no ciphertext: the tag follows. */
+static int key_tag(struct grpsec_aead_key *k, const u8 *nonce, u8 *data,
+		   u32 auth_len, bool seal)
+{
+	return key_crypt(k, nonce, data, auth_len, data + auth_len,
+			 seal ? 0 : GRPSEC_TAG_LEN, seal);
 }
 
 /**
@@ -314,32 +324,6 @@ int grpsec_aead_key_setkey(struct grpsec_aead_key *k, const u8 *key,
 			   unsigned int len)
 {
 	return crypto_aead_setkey(k->tfm, key, len);
-}
-
-static int key_crypt(struct grpsec_aead_key *k, const u8 *nonce,
-		     const u8 *aad, u32 aad_len, u8 *data, u32 len, bool seal)
-{
-	u8 iv[GRPSEC_NONCE_LEN];
-	struct aead_request *req;
-	struct scatterlist sg[2];
-	DECLARE_CRYPTO_WAIT(wait);
-	int err;
-
-	req = aead_request_alloc(k->tfm, GFP_KERNEL);
-	if (!req)
-		return -ENOMEM;
-	memcpy(iv, nonce, sizeof(iv));
-	sg_init_table(sg, 2);
-	sg_set_buf(&sg[0], aad, aad_len);
-	sg_set_buf(&sg[1], data, len + (seal ? GRPSEC_TAG_LEN : 0));
-	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG,
-				  crypto_req_done, &wait);
-	aead_request_set_ad(req, aad_len);
-	aead_request_set_crypt(req, sg, sg, len, iv);
-	err = crypto_wait_req(seal ? crypto_aead_encrypt(req) :
-				     crypto_aead_decrypt(req), &wait);
-	aead_request_free(req);
-	return err;
 }
 
 /**
