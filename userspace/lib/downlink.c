@@ -358,16 +358,20 @@ int grpsec_member_frame_build(unsigned int type, unsigned int suite, unsigned in
 			      const uint8_t *member_key, const uint8_t *body,
 			      size_t body_len, uint8_t *out, size_t out_size, size_t *out_len)
 {
+	bool mcast = flags == GRPSEC_MFRAME_FLAG_MULTICAST;
 	uint8_t nonce[GRPSEC_NONCE_LEN];
 	size_t n = GRPSEC_MFRAME_HDR_LEN + body_len;
 	int err;
 
+	/* Multicast: member 0, epoch 0, no key, no tag. */
 	if ((type != GRPSEC_TYPE_COMMAND && type != GRPSEC_TYPE_REKEY) ||
-	    !grpsec_suite_key_len(suite) || (flags & ~GRPSEC_MFRAME_FLAG_GATEWAY) ||
-	    (flags && type != GRPSEC_TYPE_COMMAND) || !group || !member || !seq ||
-	    !member_key || !body || !out || !out_len)
+	    !grpsec_suite_key_len(suite) ||
+	    (flags != 0 && flags != GRPSEC_MFRAME_FLAG_GATEWAY && !mcast) ||
+	    (flags && type != GRPSEC_TYPE_COMMAND) || !group || !member != mcast ||
+	    (mcast && epoch) || !seq || (!member_key && !mcast) || !body || !out || !out_len)
 		return -EINVAL;
-	if (!body_len || body_len > GRPSEC_BODY_MAX_LEN || out_size < n + GRPSEC_TAG_LEN)
+	if (!body_len || body_len > GRPSEC_BODY_MAX_LEN ||
+	    out_size < n + (mcast ? 0 : GRPSEC_TAG_LEN))
 		return -EMSGSIZE;
 	out[0] = GRPSEC_VERSION;
 	out[1] = (uint8_t)type;
@@ -380,6 +384,10 @@ int grpsec_member_frame_build(unsigned int type, unsigned int suite, unsigned in
 	put_be16(out + 24, (uint16_t)body_len);
 	put_be16(out + 26, 0);
 	memmove(out + GRPSEC_MFRAME_HDR_LEN, body, body_len);
+	if (mcast) {
+		*out_len = n;
+		return 0;
+	}
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_DOWNLINK, seq);
 	err = grpsec_aead_seal_once(suite, member_key, nonce, out, n, NULL, 0, NULL, out + n);
 	if (err)

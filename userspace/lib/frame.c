@@ -352,20 +352,25 @@ int grpsec_downlink_parse(const uint8_t *buf, size_t len, struct grpsec_downlink
 int grpsec_mframe_parse(const uint8_t *buf, size_t len, struct grpsec_mframe *out)
 {
 	size_t body_len;
+	bool mcast;
 
 	if (!buf || !out)
 		return -EINVAL;
-	if (len < GRPSEC_MFRAME_HDR_LEN + 1 + GRPSEC_TAG_LEN || len > GRPSEC_MFRAME_MAX_LEN)
+	if (len < GRPSEC_MFRAME_HDR_LEN + 1 || len > GRPSEC_MFRAME_MAX_LEN)
 		return -EMSGSIZE;
+	/* A multicast frame has no tag: no one member key covers all. */
+	mcast = buf[3] & GRPSEC_MFRAME_FLAG_MULTICAST;
 	body_len = get_be16(buf + 24);
-	if (len != GRPSEC_MFRAME_HDR_LEN + body_len + GRPSEC_TAG_LEN)
+	if (len != GRPSEC_MFRAME_HDR_LEN + body_len + (mcast ? 0 : GRPSEC_TAG_LEN))
 		return -EMSGSIZE;
 	if (buf[0] != GRPSEC_VERSION)
 		return -EPROTONOSUPPORT;
 	if ((buf[1] != GRPSEC_TYPE_COMMAND && buf[1] != GRPSEC_TYPE_REKEY) ||
-	    (buf[3] & ~GRPSEC_MFRAME_FLAG_GATEWAY) || (buf[3] && buf[1] != GRPSEC_TYPE_COMMAND) ||
+	    (buf[3] & ~(GRPSEC_MFRAME_FLAG_GATEWAY | GRPSEC_MFRAME_FLAG_MULTICAST)) ||
+	    (buf[3] && buf[1] != GRPSEC_TYPE_COMMAND) ||
+	    buf[3] == (GRPSEC_MFRAME_FLAG_GATEWAY | GRPSEC_MFRAME_FLAG_MULTICAST) ||
 	    get_be16(buf + 26) || !grpsec_suite_key_len(buf[2]) || !get_be32(buf + 4) ||
-	    !get_be32(buf + 8) || !get_be64(buf + 16))
+	    !get_be32(buf + 8) != mcast || (mcast && get_be32(buf + 12)) || !get_be64(buf + 16))
 		return -EPROTO;
 	out->type = buf[1];
 	out->suite = buf[2];

@@ -122,6 +122,7 @@ _Static_assert(GRPSEC_SUITE_CHACHA20_POLY1305 == 3 && GRPSEC_MODE_ANONYMOUS == 0
 #define GRPSEC_MFRAME_MAX_LEN		(GRPSEC_MFRAME_HDR_LEN + GRPSEC_BODY_MAX_LEN + \
 					 GRPSEC_TAG_LEN)
 #define GRPSEC_MFRAME_FLAG_GATEWAY	0x01	/* gateway-originated, unsigned body */
+#define GRPSEC_MFRAME_FLAG_MULTICAST	0x02	/* to a group address: member 0, no tag */
 
 #define GRPSEC_SIG_LEN			64	/* Ed25519 signature */
 #define GRPSEC_SIGN_KEY_LEN		32	/* Ed25519 private or public key */
@@ -797,7 +798,7 @@ int grpsec_downlink_verify(const uint8_t *buf, size_t len, uint32_t gateway,
 struct grpsec_mframe {
 	uint8_t type;
 	uint8_t suite;
-	uint8_t flags;			/* GRPSEC_MFRAME_FLAG_GATEWAY */
+	uint8_t flags;			/* GRPSEC_MFRAME_FLAG_* */
 	uint32_t group;
 	uint32_t member;		/* the recipient */
 	uint32_t epoch;			/* of the K_m[e] that tags it */
@@ -812,7 +813,9 @@ struct grpsec_mframe {
  * grpsec_member_frame_build() - gateway reference: a type 4 or 5 frame to
  * @member carrying @body (1..GRPSEC_BODY_MAX_LEN bytes), tagged under
  * @member_key (K_m[@epoch]) with nonce 00000003 || be64 @seq.
- * @flags: 0 or GRPSEC_MFRAME_FLAG_GATEWAY (type 4 only).
+ * @flags: 0 or GRPSEC_MFRAME_FLAG_GATEWAY (type 4 only), or
+ * GRPSEC_MFRAME_FLAG_MULTICAST (type 4, @member 0, @epoch 0, no key and no
+ * tag: the frame is GRPSEC_MFRAME_HDR_LEN + @body_len bytes).
  * @out: GRPSEC_MFRAME_HDR_LEN + @body_len + 16 bytes.
  * Returns 0, -EINVAL, -EMSGSIZE, -EIO.
  */
@@ -835,6 +838,9 @@ int grpsec_mframe_parse(const uint8_t *buf, size_t len, struct grpsec_mframe *ou
  * the gateway sequence passes the member's RFC 6479 window (-ESTALE), and
  * its tag under K_m[e] (-EBADMSG).  The window is updated only on success.
  * It proves the frame came through the gateway, nothing about the body.
+ * A multicast frame (GRPSEC_MFRAME_FLAG_MULTICAST: member 0, no tag) is
+ * checked for group and suite only; its body must be signed, which
+ * grpsec_member_open_command() then requires.
  */
 int grpsec_member_open_frame(struct grpsec_member *m, const uint8_t *buf, size_t len,
 			     struct grpsec_mframe *out);

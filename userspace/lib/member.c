@@ -304,6 +304,13 @@ int grpsec_member_open_frame(struct grpsec_member *m, const uint8_t *buf, size_t
 	err = grpsec_mframe_parse(buf, len, &f);
 	if (err)
 		return err;
+	if (f.flags & GRPSEC_MFRAME_FLAG_MULTICAST) {
+		/* No tag to check: the body's signature must carry it. */
+		if (f.group != m->group || f.suite != m->suite)
+			return -EPROTO;
+		*out = f;
+		return 0;
+	}
 	if (f.group != m->group || f.member != m->member || f.suite != m->suite)
 		return -EPROTO;
 	if (f.epoch != m->epoch)

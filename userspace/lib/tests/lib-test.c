@@ -1640,7 +1640,8 @@ static void test_mframe_parse(void)
 		{ "valid", 0, 0, 0 },
 		{ "version 0", 0, 0x01, -EPROTONOSUPPORT },
 		{ "type 3", 1, 0x07, -EPROTO },
-		{ "unknown flag", 3, 0x02, -EPROTO },
+		{ "unknown flag", 3, 0x04, -EPROTO },
+		{ "multicast flag, member set", 3, 0x02, -EMSGSIZE },
 		{ "suite 0", 2, 0x01, -EPROTO },
 		{ "reserved", 27, 0x01, -EPROTO },
 		{ "body length", 25, 0x01, -EMSGSIZE },
@@ -1705,6 +1706,69 @@ static void test_vectors_downlink(void)
 		grpsec_member_free(m);
 		grpsec_verifier_free(ver);
 	}
+}
+
+/*
+ * A multicast command: the vector's signed body in one untagged frame for
+ * member 0.  Any member of the group opens it; the signature carries it.
+ */
+static void test_multicast_command(void)
+{
+	const struct grpsec_vec_downlink *v = &grpsec_vec_downlinks[0];
+	struct grpsec_member_config cfg = {
+		.group = v->group, .member = v->member, .epoch = v->epoch, .mode = v->mode,
+		.suite = v->suite, .member_key = v->k_m, .inner_key = v->key,
+	};
+	uint8_t f[GRPSEC_MFRAME_MAX_LEN], g[GRPSEC_MFRAME_MAX_LEN], out[GRPSEC_BODY_MAX_LEN];
+	struct grpsec_verifier *ver = NULL;
+	struct grpsec_member *m = NULL;
+	struct grpsec_mframe mf;
+	size_t flen = 0, glen = 0, olen = 0;
+	bool ok;
+
+	ok = !grpsec_verifier_new(v->sign_pub, &ver) && !grpsec_member_new(&cfg, &m) &&
+	     !grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, v->suite,
+					GRPSEC_MFRAME_FLAG_MULTICAST, v->group, 0, 0,
+					v->gateway_seq, NULL, v->body, v->body_len, f,
+					sizeof(f), &flen) &&
+	     expect_eq(flen, GRPSEC_MFRAME_HDR_LEN + v->body_len) &&
+	     !grpsec_mframe_parse(f, flen, &mf) && expect_eq(mf.member, 0);
+	result(ok, "multicast frame: member 0, no tag");
+
+	/* Changed signature: refused; then the real one; then its replay. */
+	memcpy(g, f, flen);
+	g[flen - 1] ^= 0x01;
+	result(ok && expect_eq(grpsec_member_open_command(m, ver, g, flen, out, sizeof(out),
+							  &olen, NULL), -EBADMSG),
+	       "multicast command with a bad signature is refused");
+	result(ok && !grpsec_member_open_command(m, ver, f, flen, out, sizeof(out), &olen, NULL) &&
+	       expect_eq(olen, v->plaintext_len) && !memcmp(out, v->plaintext, olen),
+	       "multicast command opens with the signature");
+	result(ok && expect_eq(grpsec_member_open_command(m, ver, f, flen, out, sizeof(out),
+							  &olen, NULL), -ESTALE),
+	       "multicast command replayed is refused");
+
+	/* Never for a gateway command, a member, an epoch, or with a tag. */
+	memcpy(g, f, flen);
+	g[3] |= GRPSEC_MFRAME_FLAG_GATEWAY;
+	result(expect_eq(grpsec_mframe_parse(g, flen, &mf), -EPROTO), "multicast + gateway flag");
+	memcpy(g, f, flen);
+	g[11] = 1;
+	result(expect_eq(grpsec_mframe_parse(g, flen, &mf), -EPROTO), "multicast to a member");
+	memcpy(g, f, flen);
+	g[15] = 1;
+	result(expect_eq(grpsec_mframe_parse(g, flen, &mf), -EPROTO), "multicast with an epoch");
+	memcpy(g, f, flen);
+	memset(g + flen, 0, GRPSEC_TAG_LEN);
+	glen = flen + GRPSEC_TAG_LEN;
+	result(expect_eq(grpsec_mframe_parse(g, glen, &mf), -EMSGSIZE), "multicast with a tag");
+	result(expect_eq(grpsec_member_frame_build(GRPSEC_TYPE_REKEY, v->suite,
+						   GRPSEC_MFRAME_FLAG_MULTICAST, v->group, 0,
+						   0, 1, NULL, v->body, v->body_len, g,
+						   sizeof(g), &glen), -EINVAL),
+	       "no multicast rekey");
+	grpsec_member_free(m);
+	grpsec_verifier_free(ver);
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -1790,6 +1854,7 @@ int main(int argc, char **argv)
 	test_rekey();
 	test_rekey_material();
 	test_vectors_downlink();
+	test_multicast_command();
 	grpsec_signer_free(mgr_signer);
 	grpsec_signer_free(rogue_signer);
 	grpsec_verifier_free(mgr_verifier);
