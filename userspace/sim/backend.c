@@ -5,6 +5,7 @@
  * simulator payloads and print one line of counters.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -25,7 +26,7 @@ static const char usage_text[] =
 "                      --group GROUP:MODE:SUITE:EPOCH:KEYSRC [--group ...]\n"
 "                      [--expect N] [--batches N] [--timeout SEC] [--idle SEC]\n"
 "                      [--linger MS] [--batch-seq-floor N] [--nonce-cache N]\n"
-"                      [--dump FILE] [--ready-file FILE]\n"
+"                      [--dump FILE] [--ready-file FILE] [--peer-file FILE]\n"
 "\n"
 "Receives batch frames of gateway ID, checks each batch tag under K_up\n"
 "(given, or derived from the upstream secret), opens every entry with the\n"
@@ -41,6 +42,9 @@ static const char usage_text[] =
 "  --idle SEC     stop when no datagram came for SEC seconds after the first\n"
 "  --dump FILE    append every received datagram to FILE, one hex line each\n"
 "  --ready-file FILE  written (\"port=N\") once the socket is bound\n"
+"  --peer-file FILE   written (\"ADDR:PORT\") with the source of the first\n"
+"                 datagram: the gateway's upstream socket, where downlink\n"
+"                 frames may be sent as well\n"
 "\n"
 "Prints one line of key=value counters.  Exit 0 on success, 1 on bad\n"
 "usage, 2 on a runtime failure or an unmet --expect.\n"
@@ -50,7 +54,7 @@ static const char usage_text[] =
 enum {
 	OPT_LISTEN = 256, OPT_GATEWAY, OPT_K_UP, OPT_UP_SECRET, OPT_UP_SUITE, OPT_GROUP,
 	OPT_EXPECT, OPT_BATCHES, OPT_TIMEOUT, OPT_IDLE, OPT_LINGER, OPT_FLOOR,
-	OPT_NONCE_CACHE, OPT_DUMP, OPT_READY, OPT_HELP,
+	OPT_NONCE_CACHE, OPT_DUMP, OPT_READY, OPT_PEER, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -69,6 +73,7 @@ static const struct option options[] = {
 	{ "nonce-cache", required_argument, NULL, OPT_NONCE_CACHE },
 	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ "ready-file", required_argument, NULL, OPT_READY },
+	{ "peer-file", required_argument, NULL, OPT_PEER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,7 +92,7 @@ struct config {
 	bool have_expect;
 	double timeout, idle, linger_ms;
 	uint32_t nonce_cache;
-	const char *dump, *ready;
+	const char *dump, *ready, *peer;
 };
 
 struct counts {
@@ -163,6 +168,9 @@ static void parse(int argc, char **argv, struct config *c)
 			break;
 		case OPT_READY:
 			c->ready = optarg;
+			break;
+		case OPT_PEER:
+			c->peer = optarg;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -265,9 +273,31 @@ static void print_summary(const struct grpsec_backend *be, const struct counts *
 
 #define VLEN 64
 
+/* --peer-file: where the first datagram came from, as ADDR:PORT. */
+static void peer_write(const char *path, const struct sockaddr_storage *ss)
+{
+	char addr[INET6_ADDRSTRLEN] = "?", text[INET6_ADDRSTRLEN + 16];
+	int len;
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
+		len = snprintf(text, sizeof(text), "[%s]:%u\n", addr, ntohs(s6->sin6_port));
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
+		len = snprintf(text, sizeof(text), "%s:%u\n", addr, ntohs(s4->sin_port));
+	}
+	if (write_file_atomic(path, text, (size_t)len))
+		warnx("cannot write --peer-file \"%s\"", path);
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t bufs[VLEN][GRPSEC_BATCH_MAX_LEN];
+	static struct sockaddr_storage from[VLEN];
 	struct mmsghdr msgs[VLEN];
 	struct iovec iov[VLEN];
 	struct counts n = { 0 };
@@ -330,6 +360,8 @@ int main(int argc, char **argv)
 			memset(&msgs[i], 0, sizeof(msgs[i]));
 			msgs[i].msg_hdr.msg_iov = &iov[i];
 			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
 		}
 		r = recvmmsg(fd, msgs, VLEN, MSG_DONTWAIT, NULL);
 		if (r < 0) {
@@ -338,6 +370,8 @@ int main(int argc, char **argv)
 			runtime_error("recvmmsg failed: %s", strerror(errno));
 		}
 		last_rx = now_ns();
+		if (c.peer && !n.datagrams && r > 0)
+			peer_write(c.peer, &from[0]);
 		for (int i = 0; i < r; i++) {
 			struct grpsec_batch_info info = { 0 };
 			size_t len = msgs[i].msg_len;

@@ -24,7 +24,7 @@ static const char usage_text[] =
 "                      [--up-suite SUITE] --group G [--member ID] [--count N]\n"
 "                      [--mode MODE] [--suite SUITE] [--epoch E] --k-g SRC\n"
 "                      --sign-key SRC [--cmd-seq N] [--payload TEXT | --payload-file F]\n"
-"                      [--dl-seq N | --dl-seq-file FILE] [--fault F]\n"
+"                      [--dl-seq N | --dl-seq-file FILE] [--fault F] [--from [ADDR:]PORT]\n"
 "       grpsec-backend rekey --to ADDR:PORT --gateway ID (--k-up SRC | --up-secret SRC)\n"
 "                      [--up-suite SUITE] --group G --member ID [--count N]\n"
 "                      [--mode MODE] [--suite SUITE] --new-epoch E --s-auth SRC\n"
@@ -43,7 +43,8 @@ static const char usage_text[] =
 "--rekey-seq (default CLOCK_REALTIME in ns).\n"
 "Each downlink frame carries its own downlink sequence: --dl-seq N (then\n"
 "N+1, ...), or the one after the last recorded in --dl-seq-file, or by\n"
-"default CLOCK_REALTIME in ns.\n"
+"default CLOCK_REALTIME in ns.  --from binds the sending socket (a gateway's\n"
+"upstream socket hears only the backend's own address and port).\n"
 "Faults, each counted by the gateway as a drop:\n"
 "  bad-tag     one bit of the K_up tag flipped          dl-drop-bad-tag\n"
 "  replay      every frame sent twice                   dl-drop-replay\n"
@@ -54,7 +55,7 @@ enum {
 	OPT_TO = 256, OPT_GATEWAY, OPT_K_UP, OPT_UP_SECRET, OPT_UP_SUITE, OPT_GROUP, OPT_MEMBER,
 	OPT_COUNT, OPT_MODE, OPT_SUITE, OPT_EPOCH, OPT_NEW_EPOCH, OPT_K_G, OPT_S_AUTH, OPT_S_E2E,
 	OPT_WRAP, OPT_SIGN, OPT_CMD_SEQ, OPT_REKEY_SEQ, OPT_PAYLOAD, OPT_PAYLOAD_FILE, OPT_DL_SEQ,
-	OPT_DL_SEQ_FILE, OPT_FAULT, OPT_HELP,
+	OPT_DL_SEQ_FILE, OPT_FAULT, OPT_FROM, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -82,6 +83,7 @@ static const struct option options[] = {
 	{ "dl-seq", required_argument, NULL, OPT_DL_SEQ },
 	{ "dl-seq-file", required_argument, NULL, OPT_DL_SEQ_FILE },
 	{ "fault", required_argument, NULL, OPT_FAULT },
+	{ "from", required_argument, NULL, OPT_FROM },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -90,8 +92,8 @@ enum fault { FAULT_NONE, FAULT_BAD_TAG, FAULT_REPLAY, FAULT_MALFORMED };
 
 struct config {
 	bool rekey;
-	struct sockaddr_storage to;
-	socklen_t to_len;
+	struct sockaddr_storage to, from;
+	socklen_t to_len, from_len;
 	uint32_t gateway, group, member, count, epoch, new_epoch;
 	unsigned int up_suite, mode, suite;
 	uint8_t k_up[GRPSEC_KEY_MAX_LEN];
@@ -192,6 +194,9 @@ static void parse(int argc, char **argv, struct config *c)
 			break;
 		case OPT_DL_SEQ_FILE:
 			c->dl_seq_file = optarg;
+			break;
+		case OPT_FROM:
+			c->from_len = opt_addr("--from", optarg, &c->from, true);
 			break;
 		case OPT_FAULT:
 			if (!strcmp(optarg, "bad-tag"))
@@ -376,7 +381,7 @@ int backend_send_main(int argc, char **argv)
 	if (!seq)
 		seq = realtime_ns();
 	dl_seq = dl_seq_take(&c, c.count);
-	fd = udp_socket(c.to.ss_family, NULL, 0);
+	fd = udp_socket(c.to.ss_family, c.from_len ? &c.from : NULL, c.from_len);
 
 	for (uint32_t i = 0; i < c.count; i++) {
 		uint32_t member = c.member ? c.member + i : 0;

@@ -233,7 +233,8 @@ socklen_t opt_addr(const char *opt, const char *val, struct sockaddr_storage *ss
 
 int udp_socket(int family, const struct sockaddr_storage *bind_to, socklen_t len)
 {
-	int size = 8 << 20;
+	/* A fan-out of 20,000 command frames queues about 40 MB. */
+	int rsize = 64 << 20, size = 8 << 20;
 	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -243,7 +244,7 @@ int udp_socket(int family, const struct sockaddr_storage *bind_to, socklen_t len
 	 * for a caller with CAP_NET_ADMIN (a fan-out to thousands of
 	 * simulated members arrives faster than one receiver reads it).
 	 */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rsize, sizeof(rsize)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
