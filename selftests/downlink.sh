@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Downlink: the backend sends commands and key updates through the gateway.
-# A command for a group reaches each of its members exactly once (over
-# IPv4 and IPv6), a forged one (the right group key, the wrong signing
+# A command for a group reaches each of its members exactly once (sent to
+# the listen port over IPv4 and IPv6, and to the upstream socket the
+# batches come from), a forged one (the right group key, the wrong signing
 # key) is refused by every member, rekey blobs reach only the members they
 # are for, which switch epoch and go on sending under it.  Downlink frames
 # with a bad K_up tag, a stale or replayed sequence, a bad header, or for
@@ -40,7 +41,8 @@ done
 grpsec-keys random --suite aes-128-gcm --out "$K/kg1.2"
 
 backend_start "$K/be.out" 1:anonymous:aes-128-gcm:1 \
-	2:identified:chacha20-poly1305:1 -- --timeout $((120 * TIMEOUT_SCALE))
+	2:identified:chacha20-poly1305:1 -- --timeout $((120 * TIMEOUT_SCALE)) \
+	--peer-file "$K/peer"
 
 members_listen "$K/m1.out" 1 anonymous aes-128-gcm 1 $N1 \
 	--expect-commands $N1 --expect-rekeys 3 --messages-after 1
@@ -53,7 +55,14 @@ m2_pid=$members_pid
 grpsec-keys sign --out "$K/forger" --pub "$K/forger.pub"
 SIGN_KEY=$K/forger downlink command --group 1 --epoch 1 \
 	--k-g "$K/k_g.1.1" --payload forged
-downlink command --group 1 --epoch 1 --k-g "$K/k_g.1.1" --payload close-valves
+# The backend may answer where the batches come from, from where it
+# received them: the gateway's upstream socket.  Its receiver has done its
+# part and gives the port up.
+wait_for 20 test -s "$K/peer"
+kill "$backend_pid"
+wait "$backend_pid" || true
+DL_TO=$(cat "$K/peer") downlink command --group 1 --epoch 1 \
+	--k-g "$K/k_g.1.1" --payload close-valves --from $IP_BE:$BE_PORT
 DL_TO=[$IP6_GW_BE]:$GW_PORT downlink command --group 2 --mode identified \
 	--suite chacha20-poly1305 --epoch 1 --k-g "$K/kg2" --payload report-now
 downlink rekey --group 1 --member 1 --count 3 --new-epoch 2 \
