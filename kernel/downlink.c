@@ -130,31 +130,93 @@ static struct grpsec_aead_key *tx_key(struct grpsec_downlink *dl, u8 suite)
 	return k;
 }
 
+/* Send @len bytes of dl->frame to @to from the listen socket. */
+static int tx_send(struct grpsec_downlink *dl, const union grpsec_endpoint *to,
+		   u32 len)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct socket *sock;
+	struct kvec iov;
+
+	lockdep_assert_held(&dl->gn->lock);
+	sock = dl->gn->sock[to->addr.sa_family == AF_INET6];
+	if (!sock)
+		return -ENOTCONN;
+	msg.msg_name = (struct sockaddr *)&to->addr;
+	msg.msg_namelen = to->addr.sa_family == AF_INET6 ? sizeof(to->v6) :
+							   sizeof(to->v4);
+	iov.iov_base = dl->frame;
+	iov.iov_len = len;
+	return kernel_sendmsg(sock, &msg, &iov, 1, len);
+}
+
+/*
+ * A signed command for every member of a group with a multicast address
+ * leaves once, untagged (frames.rst, "Multicast command frames").
+ * Return: true if @job was sent (or failed) that way.
+ */
+static bool tx_multicast(struct grpsec_downlink *dl, struct grpsec_tx_job *job)
+{
+	struct grpsec_net *gn = dl->gn;
+	union grpsec_endpoint to;
+	struct grpsec_mframe f;
+	struct grpsec_group *g;
+	bool sent = false;
+	u32 len;
+	int err;
+
+	if (job->member || job->type != GRPSEC_TYPE_COMMAND ||
+	    (job->flags & GRPSEC_MFRAME_F_GATEWAY))
+		return false;
+	rcu_read_lock();
+	g = grpsec_group_lookup(gn, job->group);
+	if (g && !refcount_inc_not_zero(&g->refs))
+		g = NULL;
+	rcu_read_unlock();
+	if (!g)
+		return false;
+	if (grpsec_group_mcast(g, &to)) {
+		dl->seq = max_t(u64, dl->seq + 1, ktime_get_real_ns());
+		f = (struct grpsec_mframe) {
+			.type = GRPSEC_TYPE_COMMAND,
+			.suite = g->suite,
+			.flags = GRPSEC_MFRAME_F_MULTICAST,
+			.group = g->id,
+			.seq = dl->seq,
+			.body_len = job->body_len,
+		};
+		len = grpsec_mframe_build(dl->frame, &f, job->body);
+		mutex_lock(&gn->lock);
+		err = tx_send(dl, &to, len);
+		mutex_unlock(&gn->lock);
+		count(gn, g, err < 0 ? GRPSEC_A_STATS_TX_ERRORS :
+				       GRPSEC_A_STATS_TX_FRAMES);
+		sent = true;
+	}
+	grpsec_group_put(g);
+	return sent;
+}
+
 /* One command or rekey frame to @m.  Caller holds gn->lock (sockets). */
 static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 		   struct grpsec_member *m)
 {
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
 	struct grpsec_net *gn = dl->gn;
 	struct grpsec_group *g = m->group;
 	u8 key[GRPSEC_KEY_MAX], nonce[GRPSEC_NONCE_LEN];
 	struct grpsec_mframe f;
 	union grpsec_endpoint to;
-	u32 auth_len;
 	struct grpsec_aead_key *k;
-	struct socket *sock;
-	struct kvec iov;
-	u32 epoch;
+	u32 auth_len, epoch;
 	int err;
 
 	if (!grpsec_member_tx_key(m, key, &epoch, &to)) {
 		count(gn, g, GRPSEC_A_STATS_TX_NO_ENDPOINT);
 		return;
 	}
-	sock = gn->sock[to.addr.sa_family == AF_INET6];
 	k = tx_key(dl, g->suite);
-	err = -ENOTCONN;
-	if (!sock || !k)
+	err = -ENOMEM;
+	if (!k)
 		goto out_error;
 	err = grpsec_aead_key_setkey(k, key, grpsec_suite_keylen(g->suite));
 	if (err)
@@ -178,12 +240,7 @@ static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 	if (err)
 		goto out_error;
 
-	msg.msg_name = &to.addr;
-	msg.msg_namelen = to.addr.sa_family == AF_INET6 ? sizeof(to.v6) :
-							  sizeof(to.v4);
-	iov.iov_base = dl->frame;
-	iov.iov_len = auth_len + GRPSEC_TAG_LEN;
-	err = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+	err = tx_send(dl, &to, auth_len + GRPSEC_TAG_LEN);
 	if (err >= 0) {
 		count(gn, g, GRPSEC_A_STATS_TX_FRAMES);
 		memzero_explicit(key, sizeof(key));
@@ -250,7 +307,12 @@ static void tx_work(struct work_struct *work)
 
 	if (!dl->frame)
 		dl->frame = kmalloc(GRPSEC_MFRAME_MAX, GFP_KERNEL);
-	n = tx_collect(dl, job, &last);
+	if (dl->frame && tx_multicast(dl, job)) {
+		n = 0;
+		last = true;
+	} else {
+		n = tx_collect(dl, job, &last);
+	}
 	mutex_lock(&gn->lock);
 	for (i = 0; i < n; i++) {
 		if (dl->frame)

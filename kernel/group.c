@@ -190,13 +190,35 @@ void grpsec_group_clear_key(struct grpsec_group *g, int slot)
 	grpsec_aead_key_destroy(old);
 }
 
-void grpsec_group_set_deliver(struct grpsec_group *g,
-			      const union grpsec_endpoint *ep)
+static void set_endpoint(struct grpsec_group *g, union grpsec_endpoint *dst,
+			 const union grpsec_endpoint *ep)
 {
 	down_write(&g->key_lock);
 	if (ep)
-		g->deliver = *ep;
+		*dst = *ep;
 	else
-		memset(&g->deliver, 0, sizeof(g->deliver));
+		memset(dst, 0, sizeof(*dst));
 	up_write(&g->key_lock);
+}
+
+/* Where terminate mode delivers; NULL clears it. */
+void grpsec_group_set_deliver(struct grpsec_group *g,
+			      const union grpsec_endpoint *ep)
+{
+	set_endpoint(g, &g->deliver, ep);
+}
+
+/* The group's multicast address for signed commands; NULL clears it. */
+void grpsec_group_set_mcast(struct grpsec_group *g,
+			    const union grpsec_endpoint *ep)
+{
+	set_endpoint(g, &g->mcast, ep);
+}
+
+bool grpsec_group_mcast(struct grpsec_group *g, union grpsec_endpoint *ep)
+{
+	down_read(&g->key_lock);
+	*ep = g->mcast;
+	up_read(&g->key_lock);
+	return ep->addr.sa_family != AF_UNSPEC;
 }

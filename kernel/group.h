@@ -39,10 +39,11 @@ struct grpsec_group {
 	spinlock_t use_lock;
 	struct grpsec_epoch_use use[2];
 	struct grpsec_stats __percpu *stats;
-	/* Terminate mode: K_G[e] slots, delivery address, SEND sequence. */
-	struct rw_semaphore key_lock;
+	/* Terminate mode (K_G[e] slots, delivery, SEND sequence), multicast. */
+	struct rw_semaphore key_lock;	/* key, deliver, mcast */
 	struct grpsec_group_key key[2];	/* current, next; aead NULL = empty */
 	union grpsec_endpoint deliver;	/* AF_UNSPEC = none */
+	union grpsec_endpoint mcast;	/* AF_UNSPEC = none */
 	u64 cmd_seq;
 	refcount_t refs;
 	struct rcu_head rcu;
@@ -71,5 +72,8 @@ int grpsec_group_set_key(struct grpsec_group *g, int slot, u32 epoch,
 void grpsec_group_clear_key(struct grpsec_group *g, int slot);
 void grpsec_group_set_deliver(struct grpsec_group *g,
 			      const union grpsec_endpoint *ep);
+void grpsec_group_set_mcast(struct grpsec_group *g,
+			    const union grpsec_endpoint *ep);
+bool grpsec_group_mcast(struct grpsec_group *g, union grpsec_endpoint *ep);
 
 #endif /* _GRPSEC_GROUP_H */

@@ -6,7 +6,9 @@
  * returned, and wiped from the request once copied.
  */
 #include <linux/grpsec.h>
+#include <linux/in.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 
 #include "aead.h"
@@ -45,6 +47,8 @@ static const struct nla_policy group_policy[GRPSEC_A_GROUP_MAX + 1] = {
 	[GRPSEC_A_GROUP_EPOCH] = { .type = NLA_REJECT },
 	[GRPSEC_A_GROUP_NEXT_EPOCH] = { .type = NLA_REJECT },
 	[GRPSEC_A_GROUP_CMD_SEQ] = { .type = NLA_REJECT },
+	[GRPSEC_A_GROUP_MCAST] = { .type = NLA_BINARY,
+				   .len = sizeof(struct sockaddr_in6) },
 };
 
 static const struct nla_policy member_policy[GRPSEC_A_MEMBER_MAX + 1] = {
@@ -416,29 +420,63 @@ static int check_terminate(u32 flags, u8 mode, struct nlattr **tb,
 }
 
 /*
- * The terminate mode part of NEW_GROUP and SET_GROUP, after the flags:
- * delivery address and group keys.  A group that leaves terminate mode
- * loses its keys.
+ * An address attribute that may be empty (clear it): 0 with @ep filled
+ * in, 0 with @ep NULLed for an empty one, or -EINVAL.
+ */
+static int get_optional_endpoint(const struct nlattr *attr,
+				 union grpsec_endpoint **ep,
+				 struct netlink_ext_ack *extack)
+{
+	if (!nla_len(attr)) {
+		*ep = NULL;
+		return 0;
+	}
+	return get_endpoint(attr, *ep, extack);
+}
+
+static bool is_multicast(const union grpsec_endpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET)
+		return ipv4_is_multicast(ep->v4.sin_addr.s_addr);
+	return ipv6_addr_is_multicast(&ep->v6.sin6_addr);
+}
+
+/*
+ * The addresses and the terminate mode part of NEW_GROUP and SET_GROUP,
+ * after the flags: delivery and multicast addresses, group keys.  A
+ * group that leaves terminate mode loses its keys.
  */
 static int group_terminate(struct grpsec_group *g, struct nlattr **tb,
 			   struct genl_info *info)
 {
 	struct nlattr *deliver = tb[GRPSEC_A_GROUP_DELIVER];
-	union grpsec_endpoint ep;
+	struct nlattr *mcast = tb[GRPSEC_A_GROUP_MCAST];
+	union grpsec_endpoint dep, mep, *d = &dep, *m = &mep;
 	int err;
 
+	if (deliver) {
+		err = get_optional_endpoint(deliver, &d, info->extack);
+		if (err)
+			return err;
+	}
+	if (mcast) {
+		err = get_optional_endpoint(mcast, &m, info->extack);
+		if (err)
+			return err;
+		if (m && !is_multicast(m)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, mcast,
+					    "not a multicast address");
+			return -EINVAL;
+		}
+	}
 	if (!(g->flags & GRPSEC_GROUP_F_TERMINATE)) {
 		grpsec_group_clear_key(g, GRPSEC_KEY_SLOT_CURRENT);
 		grpsec_group_clear_key(g, GRPSEC_KEY_SLOT_NEXT);
 	}
-	if (deliver && nla_len(deliver)) {
-		err = get_endpoint(deliver, &ep, info->extack);
-		if (err)
-			return err;
-		grpsec_group_set_deliver(g, &ep);
-	} else if (deliver) {
-		grpsec_group_set_deliver(g, NULL);
-	}
+	if (deliver)
+		grpsec_group_set_deliver(g, d);
+	if (mcast)
+		grpsec_group_set_mcast(g, m);
 	if (!tb[GRPSEC_A_GROUP_KEY])
 		return 0;
 	if (!(g->flags & GRPSEC_GROUP_F_TERMINATE)) {
@@ -587,11 +625,12 @@ static int group_del_doit(struct sk_buff *skb, struct genl_info *info)
 /* Terminate mode state of a group dump; gn->lock held. */
 static int fill_group_terminate(struct sk_buff *skb, struct grpsec_group *g)
 {
-	union grpsec_endpoint ep;
+	union grpsec_endpoint ep, mep;
 	int err = 0;
 
 	down_read(&g->key_lock);
 	ep = g->deliver;
+	mep = g->mcast;
 	if (g->key[GRPSEC_KEY_SLOT_CURRENT].aead)
 		err = nla_put_u32(skb, GRPSEC_A_GROUP_EPOCH,
 				  g->key[GRPSEC_KEY_SLOT_CURRENT].epoch);
@@ -601,6 +640,8 @@ static int fill_group_terminate(struct sk_buff *skb, struct grpsec_group *g)
 	up_read(&g->key_lock);
 	if (!err && ep.addr.sa_family != AF_UNSPEC)
 		err = put_endpoint(skb, GRPSEC_A_GROUP_DELIVER, &ep);
+	if (!err && mep.addr.sa_family != AF_UNSPEC)
+		err = put_endpoint(skb, GRPSEC_A_GROUP_MCAST, &mep);
 	if (!err && g->cmd_seq)
 		err = nla_put_u64_64bit(skb, GRPSEC_A_GROUP_CMD_SEQ, g->cmd_seq,
 					GRPSEC_A_GROUP_PAD);

@@ -114,8 +114,10 @@ struct grpsec_mframe_hdr {
 #define GRPSEC_MFRAME_MAX	(sizeof(struct grpsec_mframe_hdr) + \
 				 GRPSEC_BODY_MAX + GRPSEC_TAG_LEN)
 
-/* Flag of a command frame: the body comes from the gateway itself. */
+/* Flags of a command frame: the body comes from the gateway itself; */
 #define GRPSEC_MFRAME_F_GATEWAY	0x01
+/* sent once to the group's multicast address: member 0, no tag. */
+#define GRPSEC_MFRAME_F_MULTICAST 0x02
 
 /* Command body without signature: epoch, sequence, nonce, ct, tag. */
 #define GRPSEC_CMD_BODY_HDR	(4 + 8 + GRPSEC_NONCE_LEN)

@@ -39,6 +39,10 @@
  *                                     terminate mode group's messages are
  *                                     delivered (a local UDP port); an
  *                                     empty attribute clears it
+ *     GRPSEC_A_GROUP_MCAST            set/dump, sockaddr_in/_in6 of an IP
+ *                                     multicast group: signed commands for
+ *                                     every member leave once, to it; an
+ *                                     empty attribute clears it
  *     GRPSEC_A_GROUP_EPOCH            dump, u32 epoch of the current K_G
  *     GRPSEC_A_GROUP_NEXT_EPOCH       dump, u32 epoch of the next K_G
  *     GRPSEC_A_GROUP_CMD_SEQ          dump, u64 last command sequence the
@@ -252,6 +256,7 @@ enum grpsec_group_attr {
 	GRPSEC_A_GROUP_EPOCH,		/* dump, u32 */
 	GRPSEC_A_GROUP_NEXT_EPOCH,	/* dump, u32 */
 	GRPSEC_A_GROUP_CMD_SEQ,		/* dump, u64 */
+	GRPSEC_A_GROUP_MCAST,		/* set/dump, sockaddr_in/_in6 */
 
 	__GRPSEC_A_GROUP_MAX,
 	GRPSEC_A_GROUP_MAX = __GRPSEC_A_GROUP_MAX - 1,
