@@ -9,8 +9,10 @@
  * struct grpsec_crypto, a set of lanes per suite, each lane a transform
  * with its request allocated once.  A batch puts one frame on each lane,
  * submits them all, and waits once for the ones an asynchronous engine
- * queued.  Lanes remember which key they hold, so a burst from one member
- * costs one setkey.
+ * queued.  Lanes remember which key they hold, and a frame goes to the
+ * lane that already holds its key if there is one, else to the lane used
+ * least recently: a member that sends again while its key is still on a
+ * lane costs no setkey, whatever position its frame has in the batch.
  */
 #include <crypto/aead.h>
 #include <linux/atomic.h>
@@ -53,6 +55,7 @@ struct lane {
 	struct aead_request *req;
 	struct scatterlist sg;
 	u64 key_id;
+	u64 last_used;		/* batch number; 0 = never */
 	struct grpsec_verify *v;
 	struct batch_wait *wait;
 };
@@ -63,6 +66,7 @@ struct batch_wait {
 };
 
 struct grpsec_crypto {
+	u64 batches;
 	struct lane lanes[GRPSEC_SUITE_MAX + 1][GRPSEC_CRYPTO_LANES];
 };
 
@@ -140,6 +144,30 @@ static void verify_done(grpsec_crypto_cb_arg arg, int err)
 		complete(&l->wait->done);
 }
 
+/*
+ * The lane for a frame under @key_id: one not yet taken in this batch,
+ * holding that key if one does, else the least recently used.  Setkey
+ * costs two AES key expansions and an AES block for the GHASH subkey,
+ * about as much as checking a short frame's tag, so it is worth a scan.
+ */
+static struct lane *lane_pick(struct grpsec_crypto *c, u8 suite, u64 key_id)
+{
+	struct lane *lanes = c->lanes[suite], *lru = NULL;
+	unsigned int i;
+
+	for (i = 0; i < GRPSEC_CRYPTO_LANES; i++) {
+		struct lane *l = &lanes[i];
+
+		if (l->last_used == c->batches)
+			continue;
+		if (l->key_id == key_id)
+			return l;
+		if (!lru || l->last_used < lru->last_used)
+			lru = l;
+	}
+	return lru;
+}
+
 /**
  * grpsec_crypto_verify - check up to GRPSEC_CRYPTO_LANES outer tags
  * @c: this CPU's crypto state
@@ -156,10 +184,14 @@ void grpsec_crypto_verify(struct grpsec_crypto *c, struct grpsec_verify *v,
 
 	atomic_set(&wait.pending, 1);
 	init_completion(&wait.done);
+	c->batches++;
 
 	for (i = 0; i < n && i < GRPSEC_CRYPTO_LANES; i++) {
-		struct lane *l = &c->lanes[v[i].suite][i];
+		struct lane *l = lane_pick(c, v[i].suite, v[i].key_id);
 		int ret;
+
+		/* At most one frame per lane: n never exceeds the lanes. */
+		l->last_used = c->batches;
 
 		if (!l->tfm) {
 			ret = lane_init(l, v[i].suite);

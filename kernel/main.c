@@ -7,6 +7,7 @@
 #include <linux/grpsec.h>
 #include <net/genetlink.h>
 
+#include "member.h"
 #include "netlink.h"
 #include "netns.h"
 #include "wire.h"
@@ -22,9 +23,12 @@ static int __init grpsec_init(void)
 				    0);
 	if (!grpsec_wq)
 		return -ENOMEM;
-	err = grpsec_netns_init();
+	err = grpsec_member_init();
 	if (err)
 		goto err_wq;
+	err = grpsec_netns_init();
+	if (err)
+		goto err_member;
 	err = grpsec_netlink_init();
 	if (err)
 		goto err_netns;
@@ -33,6 +37,9 @@ static int __init grpsec_init(void)
 
 err_netns:
 	grpsec_netns_uninit();
+err_member:
+	rcu_barrier();
+	grpsec_member_uninit();
 err_wq:
 	destroy_workqueue(grpsec_wq);
 	return err;
@@ -49,6 +56,7 @@ static void __exit grpsec_exit(void)
 	 */
 	rcu_barrier();
 	rcu_barrier();
+	grpsec_member_uninit();
 	pr_debug("unloaded\n");
 }
 

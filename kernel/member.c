@@ -12,9 +12,41 @@
 #include "member.h"
 #include "netns.h"
 
+/*
+ * Dedicated caches: a gateway holds tens of thousands of members, and
+ * kmalloc would round each member up to 512 bytes and each slot to 256.
+ */
+static struct kmem_cache *member_cache __ro_after_init;
+static struct kmem_cache *slot_cache __ro_after_init;
+
+/* Named after the module: the KUnit module builds this file too. */
+int grpsec_member_init(void)
+{
+	member_cache = kmem_cache_create(KBUILD_MODNAME "_member",
+					 sizeof(struct grpsec_member), 0, 0,
+					 NULL);
+	if (!member_cache)
+		return -ENOMEM;
+	slot_cache = kmem_cache_create(KBUILD_MODNAME "_keyslot",
+				       sizeof(struct grpsec_keyslot), 0, 0,
+				       NULL);
+	if (!slot_cache) {
+		kmem_cache_destroy(member_cache);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Caller has waited for the RCU callbacks that free members and slots. */
+void grpsec_member_uninit(void)
+{
+	kmem_cache_destroy(slot_cache);
+	kmem_cache_destroy(member_cache);
+}
+
 struct grpsec_member *grpsec_member_create(struct grpsec_group *g, u32 id)
 {
-	struct grpsec_member *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	struct grpsec_member *m = kmem_cache_zalloc(member_cache, GFP_KERNEL);
 
 	if (!m)
 		return ERR_PTR(-ENOMEM);
@@ -26,12 +58,18 @@ struct grpsec_member *grpsec_member_create(struct grpsec_group *g, u32 id)
 	return m;
 }
 
+static void slot_free(struct grpsec_keyslot *s)
+{
+	memzero_explicit(s, sizeof(*s));
+	kmem_cache_free(slot_cache, s);
+}
+
 static void slot_free_rcu(struct rcu_head *rcu)
 {
 	struct grpsec_keyslot *s = container_of(rcu, struct grpsec_keyslot,
 						rcu);
 
-	kfree_sensitive(s);
+	slot_free(s);
 }
 
 static void slot_retire(struct grpsec_keyslot *s)
@@ -45,7 +83,7 @@ static void member_free_rcu(struct rcu_head *rcu)
 	struct grpsec_member *m = container_of(rcu, struct grpsec_member, rcu);
 
 	grpsec_group_put(m->group);
-	kfree(m);
+	kmem_cache_free(member_cache, m);
 }
 
 void grpsec_member_put(struct grpsec_member *m)
@@ -117,7 +155,7 @@ int grpsec_member_set_key(struct grpsec_member *m, int slot, u32 epoch,
 {
 	struct grpsec_keyslot *s, *old;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kmem_cache_zalloc(slot_cache, GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
 	s->epoch = epoch;
@@ -128,7 +166,7 @@ int grpsec_member_set_key(struct grpsec_member *m, int slot, u32 epoch,
 	old = rcu_dereference_protected(m->slot[slot], lockdep_is_held(&m->lock));
 	if (old && old->epoch == epoch && !memcmp(old->key, key, len)) {
 		spin_unlock(&m->lock);
-		kfree_sensitive(s);
+		slot_free(s);
 		return 0;
 	}
 	grpsec_replay_init(&s->replay);
@@ -160,6 +198,26 @@ void grpsec_member_set_endpoint(struct grpsec_member *m,
 	spin_lock(&m->lock);
 	m->endpoint = *ep;
 	spin_unlock(&m->lock);
+}
+
+/**
+ * grpsec_member_stats_read - a member's counters, as GRPSEC_A_STATS_* values
+ * @m: the member
+ * @out: filled; counters a member does not keep are 0
+ */
+void grpsec_member_stats_read(struct grpsec_member *m,
+			      struct grpsec_stats *out)
+{
+	unsigned int i, c;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < GRPSEC_MEMBER_STATS; i++) {
+		c = grpsec_member_stat(i);
+		if (c < __GRPSEC_MEMBER_HOT)
+			out->c[i] = atomic64_read(&m->hot[c]);
+		else if (c < __GRPSEC_MEMBER_COUNTERS)
+			out->c[i] = (u32)atomic_read(&m->drops[c - __GRPSEC_MEMBER_HOT]);
+	}
 }
 
 /**
@@ -244,6 +302,16 @@ bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 	return ok;
 }
 
+/*
+ * Has the one-second window that started at @start (the low 32 bits of
+ * jiffies) ended?  Unsigned, so that a window left for longer than half
+ * the 32-bit range still counts as over.
+ */
+static bool window_over(u32 start)
+{
+	return (u32)jiffies - start > HZ;
+}
+
 /**
  * grpsec_member_burst - count one bad tag or replay from @m
  * @m: the member
@@ -257,12 +325,14 @@ u32 grpsec_member_burst(struct grpsec_member *m, bool replay)
 	u32 n;
 
 	spin_lock(&m->lock);
-	if (time_after(jiffies, m->burst_start + HZ)) {
-		m->burst_start = jiffies;
+	if (window_over(m->burst_start)) {
+		m->burst_start = (u32)jiffies;
 		m->burst[0] = 0;
 		m->burst[1] = 0;
 	}
-	n = ++m->burst[replay];
+	n = m->burst[replay];
+	if (n <= GRPSEC_BURST_THRESHOLD)
+		m->burst[replay] = ++n;
 	spin_unlock(&m->lock);
 	return n == GRPSEC_BURST_THRESHOLD ? n : 0;
 }
@@ -284,8 +354,8 @@ bool grpsec_member_rate_ok(struct grpsec_member *m, u32 limit)
 	if (!limit)
 		return true;
 	spin_lock(&m->lock);
-	if (time_after(jiffies, m->rate_start + HZ)) {
-		m->rate_start = jiffies;
+	if (window_over(m->rate_start)) {
+		m->rate_start = (u32)jiffies;
 		m->rate_count = 0;
 	}
 	ok = ++m->rate_count <= limit;

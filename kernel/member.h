@@ -23,7 +23,8 @@ union grpsec_endpoint {
 
 /*
  * A member's key for one epoch, with the replay window of the frames
- * sealed under it.  Replaced whole (RCU), never edited in place.
+ * sealed under it.  Replaced whole (RCU), never edited in place.  From a
+ * kmem_cache of its own: 200 bytes, not a kmalloc-256 object.
  */
 struct grpsec_keyslot {
 	u32 epoch;
@@ -36,22 +37,83 @@ struct grpsec_keyslot {
 /* How long the old key stays valid once frames under the next arrive. */
 #define GRPSEC_ROLLOVER_GRACE	(10 * HZ)
 
+/*
+ * A member keeps the counters of its own frames' outcomes: 64 bits for
+ * the ones every frame passes through, 32 bits (wrapping) for the drop
+ * reasons a known member can meet.  Other counters exist per group and
+ * per namespace only.
+ */
+enum grpsec_member_stat {
+	GRPSEC_MEMBER_RX_FRAMES,
+	GRPSEC_MEMBER_VERIFIED,
+	GRPSEC_MEMBER_FORWARDED,
+	__GRPSEC_MEMBER_HOT,
+	GRPSEC_MEMBER_DROP_STALE_EPOCH = __GRPSEC_MEMBER_HOT,
+	GRPSEC_MEMBER_DROP_BAD_TAG,
+	GRPSEC_MEMBER_DROP_REPLAY,
+	GRPSEC_MEMBER_DROP_EPOCH_LIMIT,
+	GRPSEC_MEMBER_DROP_NO_UPSTREAM,
+	GRPSEC_MEMBER_DROP_NOMEM,
+	GRPSEC_MEMBER_DROP_RATE_LIMIT,
+	__GRPSEC_MEMBER_COUNTERS,
+	GRPSEC_MEMBER_NONE = __GRPSEC_MEMBER_COUNTERS,
+};
+
+/*
+ * From a kmem_cache of its own; the small fields are packed so that a
+ * member is 168 bytes on 64-bit machines instead of a kmalloc-512 object.
+ */
 struct grpsec_member {
 	u32 id;
-	struct grpsec_group *group;	/* holds a reference */
 	spinlock_t lock;		/* slots, replay, endpoint */
+	struct grpsec_group *group;	/* holds a reference */
 	struct grpsec_keyslot __rcu *slot[2];
 	unsigned long rollover_since;	/* jiffies; 0 = no rollover */
-	union grpsec_endpoint endpoint;
 	u64 last_seq;
-	unsigned long burst_start;	/* jiffies; bad tags, replays */
-	u32 burst[2];
-	unsigned long rate_start;	/* jiffies; frames in this second */
-	u32 rate_count;
-	atomic64_t stats[GRPSEC_MEMBER_STATS];
+	union grpsec_endpoint endpoint;
 	refcount_t refs;
+	u32 burst_start;		/* low bits of jiffies: bad tags, replays */
+	u16 burst[2];			/* saturate at GRPSEC_BURST_THRESHOLD */
+	u32 rate_start;			/* low bits of jiffies: this second */
+	u32 rate_count;
+	atomic_t drops[__GRPSEC_MEMBER_COUNTERS - __GRPSEC_MEMBER_HOT];
+	atomic64_t hot[__GRPSEC_MEMBER_HOT];
 	struct rcu_head rcu;
 };
+
+/* Where a member keeps GRPSEC_A_STATS_@idx, or GRPSEC_MEMBER_NONE. */
+static inline unsigned int grpsec_member_stat(unsigned int idx)
+{
+	switch (idx) {
+	case GRPSEC_A_STATS_RX_FRAMES:
+		return GRPSEC_MEMBER_RX_FRAMES;
+	case GRPSEC_A_STATS_VERIFIED:
+		return GRPSEC_MEMBER_VERIFIED;
+	case GRPSEC_A_STATS_FORWARDED:
+		return GRPSEC_MEMBER_FORWARDED;
+	case GRPSEC_A_STATS_DROP_STALE_EPOCH:
+		return GRPSEC_MEMBER_DROP_STALE_EPOCH;
+	case GRPSEC_A_STATS_DROP_BAD_TAG:
+		return GRPSEC_MEMBER_DROP_BAD_TAG;
+	case GRPSEC_A_STATS_DROP_REPLAY:
+		return GRPSEC_MEMBER_DROP_REPLAY;
+	case GRPSEC_A_STATS_DROP_EPOCH_LIMIT:
+		return GRPSEC_MEMBER_DROP_EPOCH_LIMIT;
+	case GRPSEC_A_STATS_DROP_NO_UPSTREAM:
+		return GRPSEC_MEMBER_DROP_NO_UPSTREAM;
+	case GRPSEC_A_STATS_DROP_NOMEM:
+		return GRPSEC_MEMBER_DROP_NOMEM;
+	case GRPSEC_A_STATS_DROP_RATE_LIMIT:
+		return GRPSEC_MEMBER_DROP_RATE_LIMIT;
+	default:
+		return GRPSEC_MEMBER_NONE;
+	}
+}
+
+int grpsec_member_init(void);
+void grpsec_member_uninit(void);
+void grpsec_member_stats_read(struct grpsec_member *m,
+			      struct grpsec_stats *out);
 
 struct grpsec_member *grpsec_member_create(struct grpsec_group *g, u32 id);
 void grpsec_member_put(struct grpsec_member *m);
@@ -74,8 +136,12 @@ bool grpsec_member_tx_key(struct grpsec_member *m, u8 *key, u32 *epoch,
 static inline void grpsec_member_count(struct grpsec_member *m,
 				       unsigned int idx)
 {
-	if (idx < GRPSEC_MEMBER_STATS)
-		atomic64_inc(&m->stats[idx]);
+	unsigned int c = grpsec_member_stat(idx);
+
+	if (c < __GRPSEC_MEMBER_HOT)
+		atomic64_inc(&m->hot[c]);
+	else if (c < __GRPSEC_MEMBER_COUNTERS)
+		atomic_inc(&m->drops[c - __GRPSEC_MEMBER_HOT]);
 }
 
 #endif /* _GRPSEC_MEMBER_H */

@@ -871,11 +871,8 @@ static int fill_member(struct sk_buff *skb, struct grpsec_member *m)
 	struct grpsec_stats stats;
 	struct nlattr *nest;
 	u64 last_seq;
-	int i;
 
-	memset(&stats, 0, sizeof(stats));
-	for (i = 0; i < GRPSEC_MEMBER_STATS; i++)
-		stats.c[i] = atomic64_read(&m->stats[i]);
+	grpsec_member_stats_read(m, &stats);
 	spin_lock(&m->lock);
 	cur = rcu_dereference_protected(m->slot[0], lockdep_is_held(&m->lock));
 	next = rcu_dereference_protected(m->slot[1], lockdep_is_held(&m->lock));

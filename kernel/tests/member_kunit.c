@@ -157,9 +157,45 @@ static void member_burst_threshold(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, grpsec_member_burst(m, false),
 			(u32)GRPSEC_BURST_THRESHOLD);
 	KUNIT_EXPECT_EQ(test, grpsec_member_burst(m, false), 0U);
+	/* The count saturates: the event is not raised again in the window. */
+	for (i = 0; i < 70000; i++)
+		KUNIT_EXPECT_EQ(test, grpsec_member_burst(m, false), 0U);
 	/* Replays count apart from bad tags. */
 	KUNIT_EXPECT_EQ(test, grpsec_member_burst(m, true), 0U);
 	grpsec_member_put(m);
+}
+
+/* A member keeps its uplink outcomes, and nothing else. */
+static void member_counters(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 0);
+	struct grpsec_stats st;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		grpsec_member_count(m, GRPSEC_A_STATS_RX_FRAMES);
+	grpsec_member_count(m, GRPSEC_A_STATS_VERIFIED);
+	grpsec_member_count(m, GRPSEC_A_STATS_FORWARDED);
+	grpsec_member_count(m, GRPSEC_A_STATS_DROP_BAD_TAG);
+	grpsec_member_count(m, GRPSEC_A_STATS_DROP_RATE_LIMIT);
+	grpsec_member_count(m, GRPSEC_A_STATS_RX_BYTES);
+	grpsec_member_count(m, GRPSEC_A_STATS_DELIVERED);
+	grpsec_member_stats_read(m, &st);
+	KUNIT_EXPECT_EQ(test, st.c[GRPSEC_A_STATS_RX_FRAMES], 3ULL);
+	KUNIT_EXPECT_EQ(test, st.c[GRPSEC_A_STATS_VERIFIED], 1ULL);
+	KUNIT_EXPECT_EQ(test, st.c[GRPSEC_A_STATS_FORWARDED], 1ULL);
+	KUNIT_EXPECT_EQ(test, st.c[GRPSEC_A_STATS_DROP_BAD_TAG], 1ULL);
+	KUNIT_EXPECT_EQ(test, st.c[GRPSEC_A_STATS_DROP_RATE_LIMIT], 1ULL);
+	KUNIT_EXPECT_EQ(test, st.c[GRPSEC_A_STATS_DROP_REPLAY], 0ULL);
+	KUNIT_EXPECT_EQ(test, st.c[GRPSEC_A_STATS_RX_BYTES], 0ULL);
+	KUNIT_EXPECT_EQ(test, st.c[GRPSEC_A_STATS_DELIVERED], 0ULL);
+	grpsec_member_put(m);
+}
+
+/* This module has its own copy of member.c, and of its caches. */
+static int member_suite_init(struct kunit_suite *suite)
+{
+	return grpsec_member_init();
 }
 
 /* Keys and members are freed after a grace period, by this module. */
@@ -167,6 +203,7 @@ static void member_suite_exit(struct kunit_suite *suite)
 {
 	rcu_barrier();
 	rcu_barrier();
+	grpsec_member_uninit();
 }
 
 static struct kunit_case member_test_cases[] = {
@@ -175,11 +212,13 @@ static struct kunit_case member_test_cases[] = {
 	KUNIT_CASE(member_rollover),
 	KUNIT_CASE(member_epoch_limit),
 	KUNIT_CASE(member_burst_threshold),
+	KUNIT_CASE(member_counters),
 	{}
 };
 
 static struct kunit_suite member_suite = {
 	.name = "grpsec_member",
+	.suite_init = member_suite_init,
 	.suite_exit = member_suite_exit,
 	.test_cases = member_test_cases,
 };
