@@ -10,6 +10,7 @@
  * holds up the receive path nor runs for long without yielding, and the
  * gateway sequences reach each member in increasing order.
  */
+#include <linux/delay.h>
 #include <linux/grpsec.h>
 #include <linux/net.h>
 #include <linux/slab.h>
@@ -130,24 +131,41 @@ static struct grpsec_aead_key *tx_key(struct grpsec_downlink *dl, u8 suite)
 	return k;
 }
 
-/* Send @len bytes of dl->frame to @to from the listen socket. */
+/* A full send buffer is waited out this often, a millisecond at a time. */
+#define GRPSEC_TX_RETRIES	500
+
+/*
+ * Send @len bytes of dl->frame to @to from the listen socket, so replies
+ * pass the NAT mappings the members' own frames opened.  A fan-out can
+ * outrun the device: a full socket buffer is waited for, briefly, rather
+ * than the frame lost.  gn->lock keeps the socket open during one send.
+ */
 static int tx_send(struct grpsec_downlink *dl, const union grpsec_endpoint *to,
 		   u32 len)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct grpsec_net *gn = dl->gn;
+	int tries = GRPSEC_TX_RETRIES;
 	struct socket *sock;
 	struct kvec iov;
+	int err;
 
-	lockdep_assert_held(&dl->gn->lock);
-	sock = dl->gn->sock[to->addr.sa_family == AF_INET6];
-	if (!sock)
-		return -ENOTCONN;
-	msg.msg_name = (struct sockaddr *)&to->addr;
 	msg.msg_namelen = to->addr.sa_family == AF_INET6 ? sizeof(to->v6) :
 							   sizeof(to->v4);
-	iov.iov_base = dl->frame;
-	iov.iov_len = len;
-	return kernel_sendmsg(sock, &msg, &iov, 1, len);
+	do {
+		msg.msg_name = (struct sockaddr *)&to->addr;
+		iov.iov_base = dl->frame;
+		iov.iov_len = len;
+		mutex_lock(&gn->lock);
+		sock = gn->sock[to->addr.sa_family == AF_INET6];
+		err = sock ? kernel_sendmsg(sock, &msg, &iov, 1, len) :
+			     -ENOTCONN;
+		mutex_unlock(&gn->lock);
+		if (err != -EAGAIN && err != -ENOBUFS)
+			break;
+		usleep_range(1000, 2000);
+	} while (--tries);
+	return err;
 }
 
 /*
@@ -186,9 +204,7 @@ static bool tx_multicast(struct grpsec_downlink *dl, struct grpsec_tx_job *job)
 			.body_len = job->body_len,
 		};
 		len = grpsec_mframe_build(dl->frame, &f, job->body);
-		mutex_lock(&gn->lock);
 		err = tx_send(dl, &to, len);
-		mutex_unlock(&gn->lock);
 		count(gn, g, err < 0 ? GRPSEC_A_STATS_TX_ERRORS :
 				       GRPSEC_A_STATS_TX_FRAMES);
 		sent = true;
@@ -197,7 +213,7 @@ static bool tx_multicast(struct grpsec_downlink *dl, struct grpsec_tx_job *job)
 	return sent;
 }
 
-/* One command or rekey frame to @m.  Caller holds gn->lock (sockets). */
+/* One command or rekey frame to @m. */
 static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 		   struct grpsec_member *m)
 {
@@ -313,7 +329,6 @@ static void tx_work(struct work_struct *work)
 	} else {
 		n = tx_collect(dl, job, &last);
 	}
-	mutex_lock(&gn->lock);
 	for (i = 0; i < n; i++) {
 		if (dl->frame)
 			tx_one(dl, job, dl->batch[i]);
@@ -321,7 +336,6 @@ static void tx_work(struct work_struct *work)
 			count(gn, dl->batch[i]->group,
 			      GRPSEC_A_STATS_DROP_NOMEM);
 	}
-	mutex_unlock(&gn->lock);
 	for (i = 0; i < n; i++)
 		grpsec_member_put(dl->batch[i]);
 

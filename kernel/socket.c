@@ -6,11 +6,14 @@
  * path in softirq.
  */
 #include <linux/net.h>
+#include <net/sock.h>
 #include <net/udp_tunnel.h>
 
 #include "netns.h"
 #include "receive.h"
 #include "socket.h"
+
+#define GRPSEC_LISTEN_SNDBUF	(4 << 20)
 
 static int open_one(struct grpsec_net *gn, int family, u16 port,
 		    struct socket **out)
@@ -35,6 +38,11 @@ static int open_one(struct grpsec_net *gn, int family, u16 port,
 	err = udp_sock_create(gn->net, &cfg, &sock);
 	if (err)
 		return err;
+	/* Room for a fan-out's frames while the device drains them. */
+	lock_sock(sock->sk);
+	sock->sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+	WRITE_ONCE(sock->sk->sk_sndbuf, GRPSEC_LISTEN_SNDBUF);
+	release_sock(sock->sk);
 	setup_udp_tunnel_sock(gn->net, sock, &tcfg);
 	*out = sock;
 	return 0;
