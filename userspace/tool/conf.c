@@ -36,12 +36,15 @@ struct conf_group {
 	bool has_deliver;
 	struct sockaddr_storage deliver;
 	socklen_t deliver_len;
+	bool has_mcast;
+	struct sockaddr_storage mcast;
+	socklen_t mcast_len;
 	bool has_key, has_next_key;	/* GroupKey, NextGroupKey: K_G */
 	struct key_ref key, next_key;
 	uint32_t key_epoch, next_key_epoch;
 	/* syncconf: what differs */
-	bool set_limit, set_rate, set_flags, set_deliver, set_key, set_next_key,
-	     clear_next_key;
+	bool set_limit, set_rate, set_flags, set_deliver, set_mcast, set_key,
+	     set_next_key, clear_next_key;
 	unsigned int line;
 };
 
@@ -333,6 +336,13 @@ static int conf_parse(struct conf *c, const char *file)
 					bad++;
 				}
 				g->has_deliver = true;
+			} else if (!strcasecmp(key, "Multicast")) {
+				if (!parse_endpoint(val, &g->mcast, &g->mcast_len)) {
+					err_msg("%s: invalid multicast address \"%s\"",
+						where, val);
+					bad++;
+				}
+				g->has_mcast = true;
 			} else if (!strcasecmp(key, "GroupKey") ||
 				   !strcasecmp(key, "NextGroupKey")) {
 				bool next = !strcasecmp(key, "NextGroupKey");
@@ -543,6 +553,10 @@ int cmd_showconf(int argc, char **argv)
 		if (HAVE(g, GRPSEC_A_GROUP_DELIVER)) {
 			format_endpoint(&g->deliver, ep, sizeof(ep));
 			printf("Deliver = %s\n", ep);
+		}
+		if (HAVE(g, GRPSEC_A_GROUP_MCAST)) {
+			format_endpoint(&g->mcast, ep, sizeof(ep));
+			printf("Multicast = %s\n", ep);
 		}
 		ret = dump_members(g->id, showconf_member, NULL);
 	}
@@ -785,7 +799,7 @@ static bool upstream_differs(const struct conf *c, const struct kstate *k)
 #undef DIFF
 }
 
-/* What of a group's terminate mode differs between file and kernel. */
+/* What of a group's terminate mode and multicast address differs. */
 static void group_diff(struct conf_group *cg, const struct group_rec *kg)
 {
 	cg->set_flags = cg->flags != kg->flags;
@@ -793,6 +807,10 @@ static void group_diff(struct conf_group *cg, const struct group_rec *kg)
 		(cg->has_deliver &&
 		 !endpoint_equal(&cg->deliver, cg->deliver_len, &kg->deliver,
 				 kg->deliver_len));
+	cg->set_mcast = cg->has_mcast != HAVE(kg, GRPSEC_A_GROUP_MCAST) ||
+		(cg->has_mcast &&
+		 !endpoint_equal(&cg->mcast, cg->mcast_len, &kg->mcast,
+				 kg->mcast_len));
 	cg->set_key = cg->has_key && (!HAVE(kg, GRPSEC_A_GROUP_EPOCH) ||
 				      kg->epoch != cg->key_epoch);
 	cg->set_next_key = cg->has_next_key &&
@@ -866,7 +884,8 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 			cg->set_rate = krate != cg->rate_limit;
 			group_diff(cg, kg);
 			if (cg->set_limit || cg->set_rate || cg->set_flags ||
-			    cg->set_deliver || cg->set_key || cg->set_next_key ||
+			    cg->set_deliver || cg->set_mcast || cg->set_key ||
+			    cg->set_next_key ||
 			    cg->clear_next_key)
 				p->set_groups[p->nset_groups++] = cg;
 			if (verbose && cg->set_limit)
@@ -892,6 +911,12 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 				printf("group %u set deliver %s\n", cg->id, ep);
 			} else if (verbose && cg->set_deliver) {
 				printf("group %u set deliver none\n", cg->id);
+			}
+			if (verbose && cg->set_mcast && cg->has_mcast) {
+				format_endpoint(&cg->mcast, ep, sizeof(ep));
+				printf("group %u set mcast %s\n", cg->id, ep);
+			} else if (verbose && cg->set_mcast) {
+				printf("group %u set mcast none\n", cg->id);
 			}
 		}
 	}
@@ -1082,6 +1107,7 @@ static void conf_group_spec(struct conf_group *g, bool new,
 		g->set_next_key = g->has_next_key;
 		g->clear_next_key = false;
 		g->set_deliver = g->has_deliver;
+		g->set_mcast = g->has_mcast;
 	}
 	*gs = (struct group_spec){
 		.id = g->id,
@@ -1098,6 +1124,9 @@ static void conf_group_spec(struct conf_group *g, bool new,
 		.set_deliver = g->set_deliver,
 		.deliver = g->deliver,
 		.deliver_len = g->has_deliver ? g->deliver_len : 0,
+		.set_mcast = g->set_mcast,
+		.mcast = g->mcast,
+		.mcast_len = g->has_mcast ? g->mcast_len : 0,
 	};
 }
 

@@ -10,12 +10,12 @@
 #include "tool.h"
 
 static const char usage_add[] =
-	"group add ID [suite aes-128-gcm|aes-256-gcm|chacha20-poly1305] [mode anonymous|identified] [msg-limit N] [rate-limit N] [terminate on|off] [key FILE [epoch E] [slot current|next]] [deliver ADDR:PORT]";
+	"group add ID [suite aes-128-gcm|aes-256-gcm|chacha20-poly1305] [mode anonymous|identified] [msg-limit N] [rate-limit N] [terminate on|off] [key FILE [epoch E] [slot current|next]] [deliver ADDR:PORT] [mcast ADDR:PORT]";
 static const char usage_set[] =
-	"group set ID [msg-limit N] [rate-limit N] [terminate on|off] [key FILE [epoch E] [slot current|next]] [deliver ADDR:PORT|none]";
+	"group set ID [msg-limit N] [rate-limit N] [terminate on|off] [key FILE [epoch E] [slot current|next]] [deliver ADDR:PORT|none] [mcast ADDR:PORT|none]";
 static const char usage_del[] = "group del ID";
 static const char usage_show[] =
-	"group show [ID] [suite|mode|flags|msg-limit|rate-limit|members|terminate|deliver|epoch|next-epoch|cmd-seq|dump]";
+	"group show [ID] [suite|mode|flags|msg-limit|rate-limit|members|terminate|deliver|mcast|epoch|next-epoch|cmd-seq|dump]";
 
 struct group_args {
 	uint32_t id;
@@ -30,11 +30,14 @@ struct group_args {
 	bool has_deliver;
 	struct sockaddr_storage deliver;
 	socklen_t deliver_len;	/* 0 with has_deliver: "none" */
+	bool has_mcast;
+	struct sockaddr_storage mcast;
+	socklen_t mcast_len;	/* 0 with has_mcast: "none" */
 };
 
 static const char *const group_keywords[] = {
 	"suite", "mode", "msg-limit", "rate-limit", "terminate", "key", "epoch",
-	"slot", "deliver", NULL,
+	"slot", "deliver", "mcast", NULL,
 };
 
 static bool is_keyword(const char *s)
@@ -104,13 +107,21 @@ static int parse_group_args(int argc, char **argv, bool add,
 			else
 				return usage_fail(usage, "invalid slot \"%s\" (current or next)", val);
 			has_slot = true;
-		} else {
+		} else if (!strcmp(key, "deliver")) {
 			if (!strcmp(val, "none") && !add) {
 				ga->deliver_len = 0;
 			} else if (!parse_endpoint(val, &ga->deliver, &ga->deliver_len)) {
 				return usage_fail(usage, "invalid delivery address \"%s\"", val);
 			}
 			ga->has_deliver = true;
+		} else {
+			/* Whether it is a multicast group is the kernel's to say. */
+			if (!strcmp(val, "none") && !add) {
+				ga->mcast_len = 0;
+			} else if (!parse_endpoint(val, &ga->mcast, &ga->mcast_len)) {
+				return usage_fail(usage, "invalid multicast address \"%s\"", val);
+			}
+			ga->has_mcast = true;
 		}
 	}
 	if (!add && (ga->has_suite || ga->has_mode))
@@ -119,7 +130,7 @@ static int parse_group_args(int argc, char **argv, bool add,
 	if ((ga->has_epoch || has_slot) && !ga->key.token)
 		return usage_fail(usage, "epoch and slot go with key");
 	if (!add && !ga->has_limit && !ga->has_rate && !ga->has_flags &&
-	    !ga->key.token && !ga->has_deliver)
+	    !ga->key.token && !ga->has_deliver && !ga->has_mcast)
 		return usage_fail(usage, "nothing to set");
 	return 0;
 }
@@ -152,7 +163,9 @@ int group_send(uint8_t cmd, const struct group_spec *gs)
 	      (gs->clear_next_key &&
 	       put_empty_key_slot(msg, GRPSEC_A_GROUP_KEY, GRPSEC_KEY_SLOT_NEXT)) ||
 	      (gs->set_deliver &&
-	       nla_put(msg, GRPSEC_A_GROUP_DELIVER, gs->deliver_len, &gs->deliver));
+	       nla_put(msg, GRPSEC_A_GROUP_DELIVER, gs->deliver_len, &gs->deliver)) ||
+	      (gs->set_mcast &&
+	       nla_put(msg, GRPSEC_A_GROUP_MCAST, gs->mcast_len, &gs->mcast));
 	if (err) {
 		grpsec_nl_msg_free(msg);
 		err_msg("out of message space");
@@ -209,6 +222,10 @@ static int group_apply(uint8_t cmd, struct group_args *ga)
 						   cmd == GRPSEC_CMD_SET_GROUP),
 		.deliver = ga->deliver,
 		.deliver_len = ga->deliver_len,
+		.set_mcast = ga->has_mcast && (ga->mcast_len ||
+					       cmd == GRPSEC_CMD_SET_GROUP),
+		.mcast = ga->mcast,
+		.mcast_len = ga->mcast_len,
 	};
 	int ret;
 

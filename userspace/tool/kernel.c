@@ -73,7 +73,7 @@ static const char *const group_names[GRPSEC_A_GROUP_MAX + 1] = {
 	N(GRPSEC_A_GROUP_MEMBERS), N(GRPSEC_A_GROUP_STATS),
 	N(GRPSEC_A_GROUP_KEY), N(GRPSEC_A_GROUP_DELIVER),
 	N(GRPSEC_A_GROUP_EPOCH), N(GRPSEC_A_GROUP_NEXT_EPOCH),
-	N(GRPSEC_A_GROUP_CMD_SEQ),
+	N(GRPSEC_A_GROUP_CMD_SEQ), N(GRPSEC_A_GROUP_MCAST),
 };
 static const char *const member_names[GRPSEC_A_MEMBER_MAX + 1] = {
 	N(GRPSEC_A_MEMBER_GROUP), N(GRPSEC_A_MEMBER_ID),
@@ -359,6 +359,10 @@ bool parse_group(struct nlattr *nest, struct group_rec *rec)
 	if (ep && endpoint_from_attr(nla_data(ep), nla_len(ep), &rec->deliver,
 				     &rec->deliver_len))
 		rec->have |= 1ULL << GRPSEC_A_GROUP_DELIVER;
+	ep = tb[GRPSEC_A_GROUP_MCAST];
+	if (ep && endpoint_from_attr(nla_data(ep), nla_len(ep), &rec->mcast,
+				     &rec->mcast_len))
+		rec->have |= 1ULL << GRPSEC_A_GROUP_MCAST;
 	if (parse_stats(tb[GRPSEC_A_GROUP_STATS], &rec->stats))
 		rec->have |= 1ULL << GRPSEC_A_GROUP_STATS;
 	return HAVE(rec, GRPSEC_A_GROUP_ID);

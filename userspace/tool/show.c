@@ -198,7 +198,8 @@ int member_show(int argc, char **argv, const char *usage)
 
 static const char *const group_fields[] = {
 	"suite", "mode", "flags", "msg-limit", "rate-limit", "members",
-	"terminate", "deliver", "epoch", "next-epoch", "cmd-seq", "dump", NULL,
+	"terminate", "deliver", "mcast", "epoch", "next-epoch", "cmd-seq", "dump",
+	NULL,
 };
 
 static void group_value(const struct group_rec *g, const char *field,
@@ -226,6 +227,8 @@ static void group_value(const struct group_rec *g, const char *field,
 			 g->flags & GRPSEC_GROUP_F_TERMINATE ? "on" : "off");
 	else if (!strcmp(field, "deliver"))
 		format_endpoint(&g->deliver, buf, size);
+	else if (!strcmp(field, "mcast"))
+		format_endpoint(&g->mcast, buf, size);
 	else if (!strcmp(field, "epoch"))
 		opt_u64(buf, size, HAVE(g, GRPSEC_A_GROUP_EPOCH), g->epoch);
 	else if (!strcmp(field, "next-epoch"))
@@ -240,7 +243,7 @@ static void print_group_dump(const struct group_rec *g)
 	static const char *const f[] = {
 		/* Newer fields last: scripts cut by column. */
 		"suite", "mode", "flags", "msg-limit", "members", "rate-limit",
-		"deliver", "epoch", "next-epoch", "cmd-seq",
+		"deliver", "epoch", "next-epoch", "cmd-seq", "mcast",
 	};
 	char buf[ENDPOINT_STRLEN];
 
@@ -285,6 +288,10 @@ static void print_group_human(const struct group_rec *g)
 		format_endpoint(&g->deliver, ep, sizeof(ep));
 		printf("  deliver to: %s\n", ep);
 	}
+	if (HAVE(g, GRPSEC_A_GROUP_MCAST)) {
+		format_endpoint(&g->mcast, ep, sizeof(ep));
+		printf("  multicast to: %s\n", ep);
+	}
 	if (HAVE(g, GRPSEC_A_GROUP_CMD_SEQ) && g->cmd_seq)
 		printf("  last command sequence: %llu\n",
 		       (unsigned long long)g->cmd_seq);
@@ -323,6 +330,12 @@ static void print_group_json_fields(const struct group_rec *g)
 		jw_str("deliver", ep);
 	} else {
 		jw_null("deliver");
+	}
+	if (HAVE(g, GRPSEC_A_GROUP_MCAST)) {
+		format_endpoint(&g->mcast, ep, sizeof(ep));
+		jw_str("mcast", ep);
+	} else {
+		jw_null("mcast");
 	}
 	if (HAVE(g, GRPSEC_A_GROUP_CMD_SEQ))
 		jw_uint("cmd-seq", g->cmd_seq);

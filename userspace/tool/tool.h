@@ -109,6 +109,8 @@ struct group_rec {
 	uint32_t members;
 	struct sockaddr_storage deliver;	/* terminate mode */
 	socklen_t deliver_len;
+	struct sockaddr_storage mcast;		/* signed commands for all */
+	socklen_t mcast_len;
 	uint32_t epoch;			/* of K_G, current and next slot */
 	uint32_t next_epoch;
 	uint64_t cmd_seq;
@@ -250,6 +252,10 @@ struct group_spec {
 	bool set_deliver;		/* deliver_len 0: clear it */
 	struct sockaddr_storage deliver;
 	socklen_t deliver_len;
+	/* Where signed commands for every member go at once. */
+	bool set_mcast;			/* mcast_len 0: clear it */
+	struct sockaddr_storage mcast;
+	socklen_t mcast_len;
 };
 int group_send(uint8_t cmd, const struct group_spec *gs);
 int group_del_send(uint32_t id);

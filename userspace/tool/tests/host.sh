@@ -81,11 +81,14 @@ check 1 'invalid terminate "yes" \(on or off\)' group add 7 terminate yes
 check 1 'missing value after "terminate"' group set 7 terminate
 check 1 'invalid delivery address "127.0.0.1"' group add 7 deliver 127.0.0.1
 check 1 'invalid delivery address "none"' group add 7 deliver none
+check 1 'invalid multicast address "239.1.2.3"' group add 7 mcast 239.1.2.3
+check 1 'invalid multicast address "none"' group add 7 mcast none
+check 1 'missing value after "mcast"' group set 7 mcast
 check 1 'invalid slot "later" \(current or next\)' group set 7 key "$tmp/k16" slot later
 check 1 'invalid epoch "-2"' group set 7 key "$tmp/k16" epoch -2
 check 1 'epoch and slot go with key' group set 7 epoch 2
 check 1 'key given twice' group add 7 key "$tmp/k16" key "$tmp/k16"
-check 1 'Usage: grpsec group set ID .*\[terminate on\|off\] \[key FILE \[epoch E\] \[slot current\|next\]\] \[deliver ADDR:PORT\|none\]' group set 7 colour red
+check 1 'Usage: grpsec group set ID .*\[terminate on\|off\] \[key FILE \[epoch E\] \[slot current\|next\]\] \[deliver ADDR:PORT\|none\] \[mcast ADDR:PORT\|none\]' group set 7 colour red
 check 1 'cannot open key file "/nonexistent/kg"' group add 7 terminate on key /nonexistent/kg
 check 1 'does not hold a 32-byte key' group add 7 suite aes-256-gcm key "$tmp/k16"
 
@@ -183,12 +186,14 @@ Deliver = 127.0.0.1
 GroupKey = k epoch x
 NextGroupKey = k epoch 2 extra
 GroupKey = - epoch 1
+Multicast = 239.1.2.3
 CONF
 check 1 'term.conf:3: invalid Terminate "maybe" \(on or off\)' setconf "$tmp/term.conf"
 check 1 'term.conf:4: invalid delivery address "127.0.0.1"' setconf "$tmp/term.conf"
 check 1 'term.conf:5: invalid epoch "x"' setconf "$tmp/term.conf"
 check 1 'term.conf:6: expected "KEY \[epoch E\]"' setconf "$tmp/term.conf"
 check 1 'term.conf:7: a key in a file cannot come from standard input' setconf "$tmp/term.conf"
+check 1 'term.conf:8: invalid multicast address "239.1.2.3"' setconf "$tmp/term.conf"
 check 1 'bad.conf: \[Upstream\] needs GatewayId' syncconf "$tmp/bad.conf"
 check 1 'nothing applied' syncconf "$tmp/bad.conf" dry-run
 check 1 'invalid argument "now"' syncconf "$tmp/bad.conf" now
@@ -208,6 +213,7 @@ else
 	check 2 'not loaded' send 2 "$tmp/max"
 	check 2 'not loaded' send 2 member 7
 	check 2 'not loaded' group add 7 terminate on key "$tmp/k16" deliver 127.0.0.1:6000
+	check 2 'not loaded' group set 7 mcast none
 fi
 
 echo "$passed passed, $failed failed"
