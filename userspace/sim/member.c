@@ -3,12 +3,14 @@
  * grpsec-member: simulate N members of one group sending M uplink frames
  * each to a gateway over UDP (sendmmsg), with optional faults for tests;
  * then, if asked, receive the command and rekey frames the gateway sends
- * them back on the same socket and open them as each member would.
+ * them back on the same socket (and, with --mcast, the multicast commands
+ * of the group) and open them as each member would.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,8 @@ static const char usage_text[] =
 "                     [--unknown-member] [--stale-epoch]\n"
 "                     [--listen SEC [--expect-commands N] [--expect-rekeys N]\n"
 "                      [--sign-pub SRC] [--wrap-secret SRC] [--linger MS] [--quiet]\n"
-"                      [--dump-frames FILE] [--messages-after M2]]\n"
+"                      [--dump-frames FILE] [--messages-after M2]\n"
+"                      [--mcast ADDR:PORT]]\n"
 "                     [--open-file FILE]\n"
 "\n"
 "Members FIRST..FIRST+N-1 of group G each send M frames to the gateway.\n"
@@ -73,11 +76,21 @@ static const char usage_text[] =
 "  --dump-frames  append each received datagram to FILE, one hex line each\n"
 "  --messages-after M2  then M2 more frames per member (after a rekey: under\n"
 "                 the new epoch)\n"
+"  --mcast ADDR:PORT  also receive on a second socket bound to PORT\n"
+"                 (SO_REUSEADDR, so that several processes can) that joins the\n"
+"                 IP multicast group ADDR (interface chosen by the route to\n"
+"                 it): a multicast command frame (flag bit 1, member 0, no\n"
+"                 tag; on either socket) is opened as every member, each with\n"
+"                 its own command sequence, and each that accepts it prints\n"
+"                 its line with \"via multicast\" before \"payload\" and counts\n"
+"                 as one command for --expect-commands (as N unicast frames\n"
+"                 would); each that refuses it counts one refusal by reason\n"
 "  --open-file    open the frames of FILE (hex lines, as --dump-frames writes\n"
 "                 them) instead of receiving; with --messages 0 nothing is sent\n"
-"Refused frames are counted by reason: refused_bad_tag (frame tag, signature\n"
-"or K_G tag), refused_stale (replays, old epochs or sequences),\n"
-"refused_nokey, refused_proto (not for these members), refused_other.\n"
+"Refused frames are counted by reason (a multicast one once per member):\n"
+"refused_bad_tag (frame tag, signature or K_G tag), refused_stale (replays,\n"
+"old epochs or sequences), refused_nokey, refused_proto (not for these\n"
+"members), refused_other.\n"
 "\n"
 "Prints one line of key=value results.  Exit 0 when every frame was sent\n"
 "(and what --expect-* asked for arrived), 1 on bad usage, 2 on a runtime\n"
@@ -89,7 +102,7 @@ enum {
 	OPT_BURST, OPT_BATCH, OPT_SEQ_FILE, OPT_COUNTER, OPT_MSG_LIMIT, OPT_TIMEOUT, OPT_TAMPER,
 	OPT_REPLAY, OPT_BAD_VERSION, OPT_TRUNCATE, OPT_UNKNOWN, OPT_STALE, OPT_PAYLOAD_TEXT,
 	OPT_LISTEN, OPT_EXPECT_COMMANDS, OPT_EXPECT_REKEYS, OPT_SIGN_PUB, OPT_WRAP, OPT_LINGER,
-	OPT_QUIET, OPT_DUMP_FRAMES, OPT_MESSAGES_AFTER, OPT_OPEN_FILE, OPT_HELP,
+	OPT_QUIET, OPT_DUMP_FRAMES, OPT_MESSAGES_AFTER, OPT_MCAST, OPT_OPEN_FILE, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -128,6 +141,7 @@ static const struct option options[] = {
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "dump-frames", required_argument, NULL, OPT_DUMP_FRAMES },
 	{ "messages-after", required_argument, NULL, OPT_MESSAGES_AFTER },
+	{ "mcast", required_argument, NULL, OPT_MCAST },
 	{ "open-file", required_argument, NULL, OPT_OPEN_FILE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -156,6 +170,7 @@ struct config {
 	bool have_expect_commands, have_expect_rekeys, have_sign_pub, have_wrap, quiet;
 	uint8_t sign_pub[GRPSEC_SIGN_KEY_LEN], wrap_secret[GRPSEC_SECRET_LEN];
 	const char *dump_frames, *open_file;
+	struct sockaddr_storage mcast;	/* ss_family 0: no --mcast */
 };
 
 /* Sequence persistence shared by all simulated members: one file. */
@@ -250,6 +265,13 @@ static uint64_t *store_reserve_all(void)
 	if (err)
 		runtime_error("cannot write --seq-file \"%s\": %s", store.path, strerror(-err));
 	return prev;
+}
+
+static bool is_multicast(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return IN_MULTICAST(ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr));
+	return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)ss)->sin6_addr);
 }
 
 static void parse(int argc, char **argv, struct config *c)
@@ -388,6 +410,11 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_MESSAGES_AFTER:
 			c->messages_after = opt_u64("--messages-after", optarg, 1, UINT32_MAX);
 			break;
+		case OPT_MCAST:
+			opt_addr("--mcast", optarg, &c->mcast, false);
+			if (!is_multicast(&c->mcast))
+				usage_error("--mcast \"%s\" is not a multicast address", optarg);
+			break;
 		case OPT_OPEN_FILE:
 			c->open_file = optarg;
 			break;
@@ -418,6 +445,8 @@ static void parse(int argc, char **argv, struct config *c)
 	if ((c->have_expect_commands || c->have_expect_rekeys || c->messages_after ||
 	     c->dump_frames) && !c->listen && !c->open_file)
 		usage_error("--expect-commands, --expect-rekeys, --messages-after and --dump-frames need --listen or --open-file");
+	if (c->mcast.ss_family && !c->listen)
+		usage_error("--mcast needs --listen");
 	if (c->listen && c->open_file)
 		usage_error("give at most one of --listen and --open-file");
 	if (!c->messages && !c->open_file)
@@ -573,6 +602,7 @@ struct receiver {
 	FILE *dump;
 	uint64_t received, commands, gateway_commands, rekeys, refused[R_MAX];
 	uint64_t members_commanded;	/* members with at least one command */
+	uint64_t multicast_frames, multicast_commands;
 };
 
 static enum refusal refusal_of(int err)
@@ -593,15 +623,48 @@ static enum refusal refusal_of(int err)
 	}
 }
 
-/* One datagram from the gateway: a command or rekey for one of ours. */
-static void handle_frame(struct receiver *r, const uint8_t *buf, size_t len)
+/* A command frame, opened as member @s would. */
+static void open_command(struct receiver *r, struct sim_member *s, const uint8_t *buf,
+			 size_t len, bool mcast)
 {
 	static uint8_t out[GRPSEC_COMMAND_MAX_PAYLOAD + 64];
-	const struct config *c = r->c;
 	struct grpsec_command_info info;
+	size_t out_len;
+	int err;
+
+	err = grpsec_member_open_command(s->m, r->v, buf, len, out, sizeof(out), &out_len,
+					 &info);
+	if (err) {
+		r->refused[refusal_of(err)]++;
+		return;
+	}
+	r->commands++;
+	if (info.from_gateway)
+		r->gateway_commands++;
+	if (mcast)
+		r->multicast_commands++;
+	if (!s->commands++)
+		r->members_commanded++;
+	if (!r->c->quiet) {
+		printf("command group %" PRIu32 " member %" PRIu32 " seq %" PRIu64
+		       " origin %s epoch %" PRIu32 "%s payload ", r->c->group, s->id, info.seq,
+		       info.from_gateway ? "gateway" : "backend", info.epoch,
+		       mcast ? " via multicast" : "");
+		print_payload(stdout, out, out_len);
+		putchar('\n');
+	}
+	memset(out, 0, out_len);
+}
+
+/*
+ * One datagram from the gateway: a command or rekey for one of ours, or a
+ * multicast command for all of them.
+ */
+static void handle_frame(struct receiver *r, const uint8_t *buf, size_t len)
+{
+	const struct config *c = r->c;
 	struct sim_member *s;
 	uint32_t id, idx, epoch;
-	size_t out_len;
 	int err;
 
 	r->received++;
@@ -612,6 +675,13 @@ static void handle_frame(struct receiver *r, const uint8_t *buf, size_t len)
 	}
 	if (len < GRPSEC_MFRAME_HDR_LEN || get_be32(buf + 4) != c->group) {
 		r->refused[R_PROTO]++;
+		return;
+	}
+	if (buf[3] & GRPSEC_MFRAME_FLAG_MULTICAST) {
+		/* Every member receives it; each checks it on its own. */
+		r->multicast_frames++;
+		for (uint32_t i = 0; i < c->count; i++)
+			open_command(r, &r->sm[i], buf, len, true);
 		return;
 	}
 	id = get_be32(buf + 8);
@@ -638,25 +708,7 @@ static void handle_frame(struct receiver *r, const uint8_t *buf, size_t len)
 			       c->group, id, epoch);
 		return;
 	}
-	err = grpsec_member_open_command(s->m, r->v, buf, len, out, sizeof(out), &out_len,
-					 &info);
-	if (err) {
-		r->refused[refusal_of(err)]++;
-		return;
-	}
-	r->commands++;
-	if (info.from_gateway)
-		r->gateway_commands++;
-	if (!s->commands++)
-		r->members_commanded++;
-	if (!c->quiet) {
-		printf("command group %" PRIu32 " member %" PRIu32 " seq %" PRIu64
-		       " origin %s epoch %" PRIu32 " payload ", c->group, id, info.seq,
-		       info.from_gateway ? "gateway" : "backend", info.epoch);
-		print_payload(stdout, out, out_len);
-		putchar('\n');
-	}
-	memset(out, 0, out_len);
+	open_command(r, s, buf, len, false);
 }
 
 static bool expectations_met(const struct receiver *r)
@@ -671,41 +723,94 @@ static bool expectations_met(const struct receiver *r)
 
 #define RX_VLEN 256
 
-/* Receive on @fd until the expectations are met (and the linger passed) or --listen ends. */
-static void receive_frames(struct receiver *r, int fd)
+/* Whatever @fd holds now. */
+static void receive_batch(struct receiver *r, int fd)
 {
 	static uint8_t bufs[RX_VLEN][GRPSEC_MFRAME_MAX_LEN + 1];
 	struct mmsghdr msgs[RX_VLEN];
 	struct iovec iov[RX_VLEN];
+	int n;
+
+	for (unsigned int i = 0; i < RX_VLEN; i++) {
+		iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = sizeof(bufs[i]) };
+		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
+	n = recvmmsg(fd, msgs, RX_VLEN, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		/* ICMP errors of earlier uplink frames are not ours to mind. */
+		if (errno == EINTR || errno == EAGAIN || errno == ECONNREFUSED)
+			return;
+		runtime_error("recvmmsg failed: %s", strerror(errno));
+	}
+	for (int i = 0; i < n; i++)
+		handle_frame(r, bufs[i], msgs[i].msg_len);
+	fflush(stdout);
+}
+
+/*
+ * --mcast: a socket on the group's port that several processes can bind
+ * (SO_REUSEADDR: each gets its own copy of a multicast datagram), in the
+ * group, on the interface the route to the group goes out of.
+ */
+static int mcast_socket(const struct sockaddr_storage *group)
+{
+	struct sockaddr_storage any = { .ss_family = group->ss_family };
+	int fd = udp_socket(group->ss_family, NULL, 0), one = 1, zero = 0, err;
+	socklen_t len;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		runtime_error("--mcast: SO_REUSEADDR: %s", strerror(errno));
+	if (group->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)group;
+		struct ip_mreqn mr = { .imr_multiaddr = sin->sin_addr };
+
+		((struct sockaddr_in *)&any)->sin_port = sin->sin_port;
+		len = sizeof(struct sockaddr_in);
+		/* Only the groups this socket joined, not every one of the host's. */
+		setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof(zero));
+		err = setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr));
+	} else {
+		const struct sockaddr_in6 *sin6 = (const void *)group;
+		struct ipv6_mreq mr = { .ipv6mr_multiaddr = sin6->sin6_addr };
+
+		((struct sockaddr_in6 *)&any)->sin6_port = sin6->sin6_port;
+		len = sizeof(struct sockaddr_in6);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof(zero));
+		err = setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr));
+	}
+	if (err)
+		runtime_error("--mcast: cannot join the group: %s", strerror(errno));
+	if (bind(fd, (const struct sockaddr *)&any, len))
+		runtime_error("--mcast: cannot bind port %u: %s",
+			      ntohs(((struct sockaddr_in *)&any)->sin_port), strerror(errno));
+	return fd;
+}
+
+/*
+ * Receive on @fd (and @mcast_fd, -1 for none) until the expectations are
+ * met (and the linger passed) or --listen ends.
+ */
+static void receive_frames(struct receiver *r, int fd, int mcast_fd)
+{
 	uint64_t deadline = now_ns() + (uint64_t)(r->c->listen * 1e9), linger_until = 0;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = mcast_fd, .events = POLLIN },
+		};
 		uint64_t now = now_ns();
-		int n;
 
 		if (now >= deadline || (linger_until && now >= linger_until))
 			break;
 		/* --expect-commands 0: nothing may come during the linger. */
 		if (!linger_until && expectations_met(r))
 			linger_until = now + (uint64_t)(r->c->linger_ms * 1e6);
-		if (poll(&pfd, 1, 20) <= 0)
+		if (poll(pfd, mcast_fd < 0 ? 1 : 2, 20) <= 0)
 			continue;
-		for (unsigned int i = 0; i < RX_VLEN; i++) {
-			iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = sizeof(bufs[i]) };
-			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i],
-								 .msg_iovlen = 1 } };
-		}
-		n = recvmmsg(fd, msgs, RX_VLEN, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			/* ICMP errors of earlier uplink frames are not ours to mind. */
-			if (errno == EINTR || errno == EAGAIN || errno == ECONNREFUSED)
-				continue;
-			runtime_error("recvmmsg failed: %s", strerror(errno));
-		}
-		for (int i = 0; i < n; i++)
-			handle_frame(r, bufs[i], msgs[i].msg_len);
-		fflush(stdout);
+		for (unsigned int i = 0; i < 2; i++)
+			if (pfd[i].revents)
+				receive_batch(r, pfd[i].fd);
 		if (!linger_until && expectations_met(r))
 			linger_until = now_ns() + (uint64_t)(r->c->linger_ms * 1e6);
 	}
@@ -781,6 +886,7 @@ int main(int argc, char **argv)
 	size_t stride = GRPSEC_UPLINK_MAX_LEN;
 	uint8_t *bufs;
 	size_t nbufs;
+	int mcast_fd;
 
 	prog = "grpsec-member";
 	parse(argc, argv, &c);
@@ -807,6 +913,8 @@ int main(int argc, char **argv)
 
 	sd.fd = udp_socket(c.gw.ss_family, NULL, 0);
 	sd.c = &c;
+	/* In the group before the first frame tells the gateway we are here. */
+	mcast_fd = c.mcast.ss_family ? mcast_socket(&c.mcast) : -1;
 	start = now_ns();
 	sd.deadline = start + (uint64_t)(c.timeout * 1e9);
 
@@ -879,7 +987,7 @@ int main(int argc, char **argv)
 		if (c.open_file)
 			open_frames_file(&rx, c.open_file);
 		else
-			receive_frames(&rx, sd.fd);
+			receive_frames(&rx, sd.fd, mcast_fd);
 		if (rx.dump)
 			fclose(rx.dump);
 		grpsec_verifier_free(rx.v);
@@ -906,6 +1014,9 @@ int main(int argc, char **argv)
 		       " members_commanded=%" PRIu64 " rekeys=%" PRIu64 " epoch=%" PRIu32
 		       " refused=%" PRIu64, rx.received, rx.commands, rx.gateway_commands,
 		       rx.members_commanded, rx.rekeys, grpsec_member_epoch(sm[0].m), refused);
+		if (c.mcast.ss_family)
+			printf(" multicast_frames=%" PRIu64 " multicast_commands=%" PRIu64,
+			       rx.multicast_frames, rx.multicast_commands);
 		for (int i = 0; i < R_MAX; i++)
 			printf(" %s=%" PRIu64, refusal_names[i], rx.refused[i]);
 	}
@@ -919,5 +1030,7 @@ int main(int argc, char **argv)
 	free(sm);
 	free(bufs);
 	close(sd.fd);
+	if (mcast_fd >= 0)
+		close(mcast_fd);
 	return status;
 }
