@@ -73,11 +73,11 @@ static void __net_exit grpsec_net_exit(struct net *net)
 	mutex_lock(&gn->lock);
 	grpsec_socket_close(gn);
 	mutex_unlock(&gn->lock);
+	/* The upstream socket receives downlinks: closed with the others. */
+	grpsec_upstream_stop(gn);
 
 	grpsec_receive_purge(gn);
 	grpsec_terminate_uninit(gn);
-	/* The upstream socket receives downlinks: closed before the queue. */
-	grpsec_upstream_stop(gn);
 	grpsec_downlink_uninit(gn);
 	grpsec_upstream_uninit(gn);
 

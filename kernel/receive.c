@@ -49,6 +49,48 @@ static void drop(struct grpsec_net *gn, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
+/* Linear data from the grpsec header on.  Return: false if dropped. */
+static bool pull(struct grpsec_net *gn, struct sk_buff *skb)
+{
+	unsigned int off = skb_transport_offset(skb) + sizeof(struct udphdr);
+
+	if (unlikely(skb_linearize(skb))) {
+		drop(gn, skb, GRPSEC_A_STATS_DROP_NOMEM);
+		return false;
+	}
+	__skb_pull(skb, off);
+	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_RX_FRAMES);
+	grpsec_stats_add(gn->stats, GRPSEC_A_STATS_RX_BYTES, skb->len);
+	return true;
+}
+
+/**
+ * grpsec_receive_upstream - UDP encap hook of the upstream socket
+ * @sk: the upstream socket, connected to the backend
+ * @skb: a datagram from the backend, data at the UDP header
+ *
+ * Only downlink frames are expected there; anything else is dropped.
+ *
+ * Return: 0, the datagram is consumed either way.
+ */
+int grpsec_receive_upstream(struct sock *sk, struct sk_buff *skb)
+{
+	struct grpsec_net *gn = rcu_dereference_sk_user_data(sk);
+
+	if (unlikely(!gn)) {
+		kfree_skb(skb);
+		return 0;
+	}
+	if (!pull(gn, skb))
+		return 0;
+	if (skb->len < 2 || skb->data[1] != GRPSEC_TYPE_DOWNLINK) {
+		drop(gn, skb, GRPSEC_A_STATS_DL_DROP_MALFORMED);
+		return 0;
+	}
+	grpsec_downlink_receive(gn, skb);
+	return 0;
+}
+
 /**
  * grpsec_receive - UDP encap hook of the listen sockets
  * @sk: the listen socket
@@ -60,7 +102,6 @@ int grpsec_receive(struct sock *sk, struct sk_buff *skb)
 {
 	struct grpsec_net *gn = rcu_dereference_sk_user_data(sk);
 	struct grpsec_rx_queue *q;
-	unsigned int off;
 	int reason;
 
 	if (unlikely(!gn)) {
@@ -68,15 +109,8 @@ int grpsec_receive(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 
-	off = skb_transport_offset(skb) + sizeof(struct udphdr);
-	if (unlikely(skb_linearize(skb))) {
-		drop(gn, skb, GRPSEC_A_STATS_DROP_NOMEM);
+	if (!pull(gn, skb))
 		return 0;
-	}
-	__skb_pull(skb, off);
-	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_RX_FRAMES);
-	grpsec_stats_add(gn->stats, GRPSEC_A_STATS_RX_BYTES, skb->len);
-
 	if (skb->len >= 2 && skb->data[1] == GRPSEC_TYPE_DOWNLINK) {
 		grpsec_downlink_receive(gn, skb);
 		return 0;

@@ -8,6 +8,7 @@ struct work_struct;
 struct grpsec_net;
 
 int grpsec_receive(struct sock *sk, struct sk_buff *skb);
+int grpsec_receive_upstream(struct sock *sk, struct sk_buff *skb);
 void grpsec_receive_work(struct work_struct *work);
 void grpsec_receive_purge(struct grpsec_net *gn);
 

@@ -6,6 +6,7 @@
  * when the next entry would not fit in the MTU, or flush_usec after its
  * first entry, whichever comes first.
  */
+#include <crypto/sha2.h>
 #include <linux/grpsec.h>
 #include <linux/hrtimer.h>
 #include <linux/icmp.h>
@@ -33,7 +34,14 @@ struct grpsec_upstream {
 	bool configured;
 	struct grpsec_upstream_info info;
 	struct grpsec_aead_key *key;
-	u8 key_bytes[GRPSEC_KEY_MAX];	/* to tell a new K_up from the same */
+	/*
+	 * The downlink window belongs to a K_up, not to one association:
+	 * it survives DEL_UPSTREAM and a SET with the same key, told by
+	 * the key's SHA-256 (with the suite and gateway id).
+	 */
+	u8 key_hash[SHA256_DIGEST_SIZE];
+	u8 dl_suite;
+	u32 dl_gateway;
 	struct grpsec_replay dl_replay;	/* downlink sequences under K_up */
 	struct socket *sock;
 	u8 *buf;
@@ -130,7 +138,6 @@ static void teardown_locked(struct grpsec_upstream *up)
 	up->configured = false;
 	grpsec_aead_key_destroy(up->key);
 	up->key = NULL;
-	memzero_explicit(up->key_bytes, sizeof(up->key_bytes));
 	if (up->sock)
 		udp_tunnel_sock_release(up->sock);
 	up->sock = NULL;
@@ -169,20 +176,24 @@ void grpsec_upstream_uninit(struct grpsec_net *gn)
 static void upstream_icmp(struct sock *sk, struct sk_buff *skb,
 			  unsigned int udp_offset)
 {
-	int err = EHOSTUNREACH;
+	int err;
 
+	/* Destination unreachable only: time exceeded and the like pass. */
 	if (skb->protocol == htons(ETH_P_IP)) {
 		const struct icmphdr *ih = icmp_hdr(skb);
 
-		if (ih->type == ICMP_DEST_UNREACH &&
-		    ih->code == ICMP_PORT_UNREACH)
-			err = ECONNREFUSED;
+		if (ih->type != ICMP_DEST_UNREACH ||
+		    ih->code == ICMP_FRAG_NEEDED)
+			return;
+		err = ih->code == ICMP_PORT_UNREACH ? ECONNREFUSED :
+						      EHOSTUNREACH;
 	} else {
 		const struct icmp6hdr *ih = icmp6_hdr(skb);
 
-		if (ih->icmp6_type == ICMPV6_DEST_UNREACH &&
-		    ih->icmp6_code == ICMPV6_PORT_UNREACH)
-			err = ECONNREFUSED;
+		if (ih->icmp6_type != ICMPV6_DEST_UNREACH)
+			return;
+		err = ih->icmp6_code == ICMPV6_PORT_UNREACH ? ECONNREFUSED :
+							      EHOSTUNREACH;
 	}
 	WRITE_ONCE(sk->sk_err, err);
 	sk_error_report(sk);
@@ -191,6 +202,8 @@ static void upstream_icmp(struct sock *sk, struct sk_buff *skb,
 static void upstream_icmp(struct sock *sk, struct sk_buff *skb, int err,
 			  __be16 port, u32 info, u8 *payload)
 {
+	if (err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH)
+		return;
 	WRITE_ONCE(sk->sk_err, err);
 	sk_error_report(sk);
 }
@@ -205,7 +218,7 @@ static int connect_sock(struct grpsec_net *gn, union grpsec_endpoint *ep,
 	struct udp_tunnel_sock_cfg tcfg = {
 		.sk_user_data = gn,
 		.encap_type = 1,
-		.encap_rcv = grpsec_receive,
+		.encap_rcv = grpsec_receive_upstream,
 		.encap_err_rcv = upstream_icmp,
 	};
 	struct socket *sock;
@@ -250,11 +263,13 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 			const struct grpsec_upstream_cfg *cfg)
 {
 	struct grpsec_upstream *up = gn->up;
+	u8 hash[SHA256_DIGEST_SIZE];
 	struct grpsec_aead_key *key;
 	struct socket *sock;
 	u8 *buf;
 	int err;
 
+	sha256(cfg->key, cfg->key_len, hash);
 	key = grpsec_aead_key_create(cfg->suite, cfg->key, cfg->key_len);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
@@ -271,12 +286,14 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	if (up->configured)
 		flush_locked(up);
 	/* The same K_up again keeps the downlink window: no replays. */
-	if (!up->configured || up->info.suite != cfg->suite ||
-	    up->info.gateway != cfg->gateway ||
-	    memcmp(up->key_bytes, cfg->key, cfg->key_len))
+	if (up->dl_suite != cfg->suite || up->dl_gateway != cfg->gateway ||
+	    memcmp(up->key_hash, hash, sizeof(hash))) {
 		grpsec_replay_init(&up->dl_replay);
+		memcpy(up->key_hash, hash, sizeof(hash));
+		up->dl_suite = cfg->suite;
+		up->dl_gateway = cfg->gateway;
+	}
 	teardown_locked(up);
-	memcpy(up->key_bytes, cfg->key, cfg->key_len);
 	up->key = key;
 	up->sock = sock;
 	up->buf = buf;
