@@ -79,7 +79,6 @@ int grpsec_terminate_deliver(struct grpsec_net *gn, struct grpsec_group *g,
 			     struct sk_buff *skb)
 {
 	u32 n = up->inner_len - GRPSEC_INNER_OVERHEAD;
-	u8 *inner = skb->data + sizeof(struct grpsec_uplink_hdr);
 	struct grpsec_inner_aad *aad;
 	struct grpsec_deliver_hdr *dh;
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
@@ -88,12 +87,18 @@ int grpsec_terminate_deliver(struct grpsec_net *gn, struct grpsec_group *g,
 	struct grpsec_aead_key *k;
 	struct socket *sock;
 	struct kvec iov;
+	u8 *inner;
 	int err;
 
 	BUILD_BUG_ON(sizeof(*aad) > sizeof(struct grpsec_uplink_hdr));
 	BUILD_BUG_ON(sizeof(*dh) > sizeof(struct grpsec_uplink_hdr) +
 				   GRPSEC_NONCE_LEN);
-	if (WARN_ON_ONCE(up->inner != inner))
+	/* Written in place: a clone (a packet tap) must not see it. */
+	if (skb_unclone(skb, GFP_KERNEL))
+		return GRPSEC_A_STATS_DROP_NOMEM;
+	inner = skb->data + sizeof(struct grpsec_uplink_hdr);
+	if (WARN_ON_ONCE(skb->len != sizeof(struct grpsec_uplink_hdr) +
+				     up->inner_len + GRPSEC_TAG_LEN))
 		return GRPSEC_A_STATS_DROP_NOMEM;
 
 	down_read(&g->key_lock);
@@ -217,7 +222,7 @@ out_unlock:
 		err = grpsec_fanout_queue(gn, g->id, member,
 					  GRPSEC_TYPE_COMMAND,
 					  GRPSEC_MFRAME_F_GATEWAY, body,
-					  body_len);
+					  body_len, GFP_KERNEL);
 	}
 	kfree_sensitive(buf);
 	return err;
