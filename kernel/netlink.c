@@ -248,6 +248,7 @@ struct key_target {
 	int (*set)(void *obj, int slot, u32 epoch, const u8 *key,
 		   unsigned int len);
 	void (*clear)(void *obj, int slot);
+	bool check_only;	/* validate the request, change nothing */
 };
 
 static int apply_keys(const struct key_target *t, struct nlattr *nest,
@@ -276,7 +277,8 @@ static int apply_keys(const struct key_target *t, struct nlattr *nest,
 						    "key without data");
 				return -EINVAL;
 			}
-			t->clear(t->obj, slot);
+			if (!t->check_only)
+				t->clear(t->obj, slot);
 			continue;
 		}
 		if (nla_len(kb[GRPSEC_A_KEY_DATA]) != t->keylen) {
@@ -287,7 +289,8 @@ static int apply_keys(const struct key_target *t, struct nlattr *nest,
 		}
 		if (kb[GRPSEC_A_KEY_EPOCH])
 			epoch = nla_get_u32(kb[GRPSEC_A_KEY_EPOCH]);
-		err = t->set(t->obj, slot, epoch,
+		err = t->check_only ? 0 :
+		      t->set(t->obj, slot, epoch,
 			     nla_data(kb[GRPSEC_A_KEY_DATA]), t->keylen);
 		wipe_attr(kb[GRPSEC_A_KEY_DATA]);
 		if (err)
@@ -337,13 +340,14 @@ static void group_clear_key(void *g, int slot)
 }
 
 static int group_keys(struct grpsec_group *g, struct nlattr *nest,
-		      struct netlink_ext_ack *extack)
+		      bool check_only, struct netlink_ext_ack *extack)
 {
 	const struct key_target t = {
 		.obj = g,
 		.keylen = grpsec_suite_keylen(g->suite),
 		.set = group_set_key,
 		.clear = group_clear_key,
+		.check_only = check_only,
 	};
 
 	return apply_keys(&t, nest, GRPSEC_A_GROUP_KEY, false, extack);
@@ -442,13 +446,16 @@ static bool is_multicast(const union grpsec_endpoint *ep)
 }
 
 /*
- * The addresses and the terminate mode part of NEW_GROUP and SET_GROUP,
- * after the flags: delivery and multicast addresses, group keys.  A
+ * Flags, addresses and group keys of NEW_GROUP and SET_GROUP (checked
+ * against the new flags by check_terminate() first).  Everything is
+ * validated before anything changes, so a refused request leaves the
+ * group as it was; only a transform allocation can fail half way.  A
  * group that leaves terminate mode loses its keys.
  */
-static int group_terminate(struct grpsec_group *g, struct nlattr **tb,
-			   struct genl_info *info)
+static int group_terminate(struct grpsec_group *g, u32 flags,
+			   struct nlattr **tb, struct genl_info *info)
 {
+	struct nlattr *nest = info->attrs[GRPSEC_A_GROUP];
 	struct nlattr *deliver = tb[GRPSEC_A_GROUP_DELIVER];
 	struct nlattr *mcast = tb[GRPSEC_A_GROUP_MCAST];
 	union grpsec_endpoint dep, mep, *d = &dep, *m = &mep;
@@ -469,7 +476,14 @@ static int group_terminate(struct grpsec_group *g, struct nlattr **tb,
 			return -EINVAL;
 		}
 	}
-	if (!(g->flags & GRPSEC_GROUP_F_TERMINATE)) {
+	if (tb[GRPSEC_A_GROUP_KEY]) {
+		err = group_keys(g, nest, true, info->extack);
+		if (err)
+			return err;
+	}
+
+	WRITE_ONCE(g->flags, flags);
+	if (!(flags & GRPSEC_GROUP_F_TERMINATE)) {
 		grpsec_group_clear_key(g, GRPSEC_KEY_SLOT_CURRENT);
 		grpsec_group_clear_key(g, GRPSEC_KEY_SLOT_NEXT);
 	}
@@ -479,12 +493,7 @@ static int group_terminate(struct grpsec_group *g, struct nlattr **tb,
 		grpsec_group_set_mcast(g, m);
 	if (!tb[GRPSEC_A_GROUP_KEY])
 		return 0;
-	if (!(g->flags & GRPSEC_GROUP_F_TERMINATE)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_GROUP_KEY],
-				    "only a terminate mode group takes a group key");
-		return -EINVAL;
-	}
-	return group_keys(g, info->attrs[GRPSEC_A_GROUP], info->extack);
+	return group_keys(g, nest, false, info->extack);
 }
 
 static int group_new(struct genl_info *info)
@@ -529,7 +538,7 @@ static int group_new(struct genl_info *info)
 			err = -EEXIST;
 		}
 	} else {
-		err = group_terminate(g, tb, info);
+		err = group_terminate(g, g->flags, tb, info);
 		if (err)
 			grpsec_group_del(gn, g);
 	}
@@ -551,6 +560,7 @@ static int group_set(struct genl_info *info)
 	struct grpsec_net *gn = info_net(info);
 	struct nlattr *tb[GRPSEC_A_GROUP_MAX + 1];
 	struct grpsec_group *g;
+	u32 flags;
 	int err;
 
 	err = parse_group(info, tb);
@@ -569,15 +579,11 @@ static int group_set(struct genl_info *info)
 		err = -ENOENT;
 		goto out_unlock;
 	}
-	if (tb[GRPSEC_A_GROUP_FLAGS]) {
-		u32 flags = nla_get_u32(tb[GRPSEC_A_GROUP_FLAGS]);
-
-		err = check_terminate(flags, g->mode, tb, info->extack);
-		if (err)
-			goto out_unlock;
-		WRITE_ONCE(g->flags, flags);
-	}
-	err = group_terminate(g, tb, info);
+	flags = tb[GRPSEC_A_GROUP_FLAGS] ?
+		nla_get_u32(tb[GRPSEC_A_GROUP_FLAGS]) : g->flags;
+	err = check_terminate(flags, g->mode, tb, info->extack);
+	if (!err)
+		err = group_terminate(g, flags, tb, info);
 	if (err)
 		goto out_unlock;
 	if (tb[GRPSEC_A_GROUP_MSG_LIMIT])
