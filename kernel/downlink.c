@@ -77,11 +77,12 @@ static void count(struct grpsec_net *gn, struct grpsec_group *g,
  * @flags: the frame's flags byte
  * @body: the body, copied
  * @len: its length, 1..GRPSEC_BODY_MAX
+ * @gfp: GFP_KERNEL, or GFP_ATOMIC under rcu_read_lock()
  *
  * Return: 0, or -ENOBUFS when too many jobs wait already, or -ENOMEM.
  */
 int grpsec_fanout_queue(struct grpsec_net *gn, u32 group, u32 member, u8 type,
-			u8 flags, const u8 *body, u16 len)
+			u8 flags, const u8 *body, u16 len, gfp_t gfp)
 {
 	struct grpsec_downlink *dl = gn->dl;
 	struct grpsec_tx_job *job;
@@ -89,7 +90,7 @@ int grpsec_fanout_queue(struct grpsec_net *gn, u32 group, u32 member, u8 type,
 
 	if (WARN_ON_ONCE(!len || len > GRPSEC_BODY_MAX))
 		return -EINVAL;
-	job = kmalloc(struct_size(job, body, len), GFP_KERNEL);
+	job = kmalloc(struct_size(job, body, len), gfp);
 	if (!job)
 		return -ENOMEM;
 	job->group = group;
@@ -116,15 +117,17 @@ int grpsec_fanout_queue(struct grpsec_net *gn, u32 group, u32 member, u8 type,
 	return 0;
 }
 
+static const u8 zero_key[GRPSEC_KEY_MAX];
+
 /* The send work's transform for @suite, keyed per frame. */
 static struct grpsec_aead_key *tx_key(struct grpsec_downlink *dl, u8 suite)
 {
-	static const u8 zero[GRPSEC_KEY_MAX];
 	struct grpsec_aead_key *k = dl->key[suite];
 
 	if (k)
 		return k;
-	k = grpsec_aead_key_create(suite, zero, grpsec_suite_keylen(suite));
+	k = grpsec_aead_key_create(suite, zero_key,
+				   grpsec_suite_keylen(suite));
 	if (IS_ERR(k))
 		return NULL;
 	dl->key[suite] = k;
@@ -183,7 +186,8 @@ static bool tx_multicast(struct grpsec_downlink *dl, struct grpsec_tx_job *job)
 	u32 len;
 	int err;
 
-	if (job->member || job->type != GRPSEC_TYPE_COMMAND ||
+	/* Decided once per job: a unicast fan-out under way goes on. */
+	if (job->member || job->next || job->type != GRPSEC_TYPE_COMMAND ||
 	    (job->flags & GRPSEC_MFRAME_F_GATEWAY))
 		return false;
 	rcu_read_lock();
@@ -306,6 +310,17 @@ out_unlock:
 	return n;
 }
 
+/* Idle: the transforms keep no member's key schedule. */
+static void tx_forget_keys(struct grpsec_downlink *dl)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dl->key); i++)
+		if (dl->key[i])
+			grpsec_aead_key_setkey(dl->key[i], zero_key,
+					       grpsec_suite_keylen(i));
+}
+
 static void tx_work(struct work_struct *work)
 {
 	struct grpsec_downlink *dl = container_of(work, struct grpsec_downlink,
@@ -350,6 +365,8 @@ static void tx_work(struct work_struct *work)
 		kfree(job);
 	if (more)
 		queue_work(grpsec_wq, &dl->tx_work);
+	else
+		tx_forget_keys(dl);
 }
 
 /* Check one downlink frame and queue its fan-out.  Return: 0 or a counter. */
@@ -357,7 +374,7 @@ static int downlink_one(struct grpsec_net *gn, struct sk_buff *skb)
 {
 	struct grpsec_downlink_frame dl;
 	struct grpsec_group *g;
-	int err;
+	int err, idx;
 
 	if (grpsec_downlink_parse(skb->data, skb->len, &dl))
 		return GRPSEC_A_STATS_DL_DROP_MALFORMED;
@@ -372,24 +389,27 @@ static int downlink_one(struct grpsec_net *gn, struct sk_buff *skb)
 
 	rcu_read_lock();
 	g = grpsec_group_lookup(gn, dl.group);
-	if (!g || (dl.member && !xa_load(&g->members, dl.member))) {
-		if (g)
-			grpsec_stats_inc(g->stats,
-					 GRPSEC_A_STATS_DL_DROP_UNKNOWN);
-		rcu_read_unlock();
-		return GRPSEC_A_STATS_DL_DROP_UNKNOWN;
+	if (!g) {
+		idx = GRPSEC_A_STATS_DL_DROP_UNKNOWN;
+	} else if (dl.member && !xa_load(&g->members, dl.member)) {
+		idx = GRPSEC_A_STATS_DL_DROP_UNKNOWN;
+	} else {
+		err = grpsec_fanout_queue(gn, dl.group, dl.member,
+					  dl.kind == GRPSEC_KIND_COMMAND ?
+					  GRPSEC_TYPE_COMMAND :
+					  GRPSEC_TYPE_REKEY,
+					  0, dl.body, dl.body_len, GFP_ATOMIC);
+		if (err == -ENOBUFS)
+			idx = GRPSEC_A_STATS_DROP_QUEUE_FULL;
+		else if (err)
+			idx = GRPSEC_A_STATS_DROP_NOMEM;
+		else
+			idx = GRPSEC_A_STATS_DOWNLINKS;
 	}
-	grpsec_stats_inc(g->stats, GRPSEC_A_STATS_DOWNLINKS);
+	if (g)
+		grpsec_stats_inc(g->stats, idx);
 	rcu_read_unlock();
-
-	err = grpsec_fanout_queue(gn, dl.group, dl.member,
-				  dl.kind == GRPSEC_KIND_COMMAND ?
-				  GRPSEC_TYPE_COMMAND : GRPSEC_TYPE_REKEY,
-				  0, dl.body, dl.body_len);
-	if (err)
-		return err == -ENOBUFS ? GRPSEC_A_STATS_DROP_QUEUE_FULL :
-					 GRPSEC_A_STATS_DROP_NOMEM;
-	return GRPSEC_A_STATS_DOWNLINKS;
+	return idx;
 }
 
 static void rx_work(struct work_struct *work)

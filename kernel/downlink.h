@@ -10,6 +10,6 @@ int grpsec_downlink_init(struct grpsec_net *gn);
 void grpsec_downlink_uninit(struct grpsec_net *gn);
 void grpsec_downlink_receive(struct grpsec_net *gn, struct sk_buff *skb);
 int grpsec_fanout_queue(struct grpsec_net *gn, u32 group, u32 member, u8 type,
-			u8 flags, const u8 *body, u16 len);
+			u8 flags, const u8 *body, u16 len, gfp_t gfp);
 
 #endif /* _GRPSEC_DOWNLINK_H */
