@@ -289,8 +289,12 @@ static int apply_keys(const struct key_target *t, struct nlattr *nest,
 		}
 		if (kb[GRPSEC_A_KEY_EPOCH])
 			epoch = nla_get_u32(kb[GRPSEC_A_KEY_EPOCH]);
-		err = t->check_only ? 0 :
-		      t->set(t->obj, slot, epoch,
+		if (t->check_only) {
+			/* Kept for the pass that installs it. */
+			seen++;
+			continue;
+		}
+		err = t->set(t->obj, slot, epoch,
 			     nla_data(kb[GRPSEC_A_KEY_DATA]), t->keylen);
 		wipe_attr(kb[GRPSEC_A_KEY_DATA]);
 		if (err)

@@ -160,6 +160,14 @@ refused 'group has no current group key' n_gw grpsec send 5 "$K/unlock"
 refused 'no such group' n_gw grpsec send 77 "$K/unlock"
 head -c 1161 /dev/zero > "$K/big"
 ! n_gw grpsec send 2 "$K/big" || false
+# A refused SET changes nothing: group 5 stays in terminate mode, with no
+# delivery address, when the same request also names a bad multicast one.
+refused 'not a multicast address' \
+	n_gw grpsec group set 5 terminate off deliver 127.0.0.1:1 mcast 10.0.0.1:1
+[ "$(n_gw grpsec group show 5 terminate)" = "5${T}on" ] ||
+	fail "a refused SET changed the flags: $(n_gw grpsec group show 5 terminate)"
+[ "$(n_gw grpsec group show 5 deliver)" = "5${T}(none)" ] ||
+	fail "a refused SET changed the delivery address"
 n_gw grpsec group del 4
 n_gw grpsec group del 5
 
