@@ -45,7 +45,13 @@ struct grpsec_tx_job {
 
 struct grpsec_downlink {
 	struct grpsec_net *gn;
-	struct sk_buff_head rxq;
+	/*
+	 * Downlinks from the upstream socket (the backend's address) and
+	 * from the listen sockets (anyone's) wait apart, and the former go
+	 * first: a flood of forgeries at the public port takes neither their
+	 * room nor their turn.
+	 */
+	struct sk_buff_head rxq[2];	/* GRPSEC_DL_FROM_* */
 	struct work_struct rx_work;
 
 	spinlock_t lock;	/* jobs, nr_jobs */
@@ -418,12 +424,14 @@ static void rx_work(struct work_struct *work)
 						  rx_work);
 	struct sk_buff_head frames;
 	struct sk_buff *skb;
-	int idx;
+	int i, idx;
 
 	__skb_queue_head_init(&frames);
-	spin_lock_bh(&dl->rxq.lock);
-	skb_queue_splice_init(&dl->rxq, &frames);
-	spin_unlock_bh(&dl->rxq.lock);
+	for (i = 0; i < ARRAY_SIZE(dl->rxq); i++) {
+		spin_lock_bh(&dl->rxq[i].lock);
+		skb_queue_splice_tail_init(&dl->rxq[i], &frames);
+		spin_unlock_bh(&dl->rxq[i].lock);
+	}
 
 	while ((skb = __skb_dequeue(&frames))) {
 		idx = downlink_one(dl->gn, skb);
@@ -443,20 +451,23 @@ static void rx_work(struct work_struct *work)
  * grpsec_downlink_receive - queue a downlink frame for its check
  * @gn: the instance
  * @skb: the frame, linear, data at the grpsec header
+ * @from: GRPSEC_DL_FROM_UPSTREAM or GRPSEC_DL_FROM_LISTEN
  *
  * Softirq.  The frame is consumed.
  */
-void grpsec_downlink_receive(struct grpsec_net *gn, struct sk_buff *skb)
+void grpsec_downlink_receive(struct grpsec_net *gn, struct sk_buff *skb,
+			     int from)
 {
 	struct grpsec_downlink *dl = gn->dl;
+	struct sk_buff_head *q = &dl->rxq[from];
 
-	if (skb_queue_len_lockless(&dl->rxq) >= GRPSEC_DL_QUEUE_MAX) {
+	if (skb_queue_len_lockless(q) >= GRPSEC_DL_QUEUE_MAX) {
 		grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_DROP_QUEUE_FULL);
 		kfree_skb(skb);
 		return;
 	}
 	skb_dst_drop(skb);
-	skb_queue_tail(&dl->rxq, skb);
+	skb_queue_tail(q, skb);
 	queue_work(grpsec_wq, &dl->rx_work);
 }
 
@@ -467,7 +478,8 @@ int grpsec_downlink_init(struct grpsec_net *gn)
 	if (!dl)
 		return -ENOMEM;
 	dl->gn = gn;
-	skb_queue_head_init(&dl->rxq);
+	skb_queue_head_init(&dl->rxq[GRPSEC_DL_FROM_UPSTREAM]);
+	skb_queue_head_init(&dl->rxq[GRPSEC_DL_FROM_LISTEN]);
 	INIT_WORK(&dl->rx_work, rx_work);
 	spin_lock_init(&dl->lock);
 	INIT_LIST_HEAD(&dl->jobs);
@@ -484,7 +496,8 @@ void grpsec_downlink_uninit(struct grpsec_net *gn)
 	int i;
 
 	cancel_work_sync(&dl->rx_work);
-	skb_queue_purge(&dl->rxq);
+	skb_queue_purge(&dl->rxq[GRPSEC_DL_FROM_UPSTREAM]);
+	skb_queue_purge(&dl->rxq[GRPSEC_DL_FROM_LISTEN]);
 	/* Jobs queued by a downlink checked meanwhile are freed below. */
 	cancel_work_sync(&dl->tx_work);
 	list_for_each_entry_safe(job, tmp, &dl->jobs, list)

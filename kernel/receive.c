@@ -87,7 +87,7 @@ int grpsec_receive_upstream(struct sock *sk, struct sk_buff *skb)
 		drop(gn, skb, GRPSEC_A_STATS_DL_DROP_MALFORMED);
 		return 0;
 	}
-	grpsec_downlink_receive(gn, skb);
+	grpsec_downlink_receive(gn, skb, GRPSEC_DL_FROM_UPSTREAM);
 	return 0;
 }
 
@@ -112,7 +112,7 @@ int grpsec_receive(struct sock *sk, struct sk_buff *skb)
 	if (!pull(gn, skb))
 		return 0;
 	if (skb->len >= 2 && skb->data[1] == GRPSEC_TYPE_DOWNLINK) {
-		grpsec_downlink_receive(gn, skb);
+		grpsec_downlink_receive(gn, skb, GRPSEC_DL_FROM_LISTEN);
 		return 0;
 	}
 	reason = grpsec_uplink_parse(skb->data, skb->len, &rx_cb(skb)->up);
