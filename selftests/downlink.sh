@@ -9,7 +9,7 @@
 # are for, which switch epoch and go on sending under it.  Downlink frames
 # with a bad K_up tag, a stale or replayed sequence, a bad header, or for
 # a group or member the gateway does not have are dropped and counted by
-# reason.
+# reason; the replay window outlives deleting and setting the same K_up.
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
@@ -143,4 +143,15 @@ expect_stat dl-drop-bad-tag 2
 expect_stat dl-drop-malformed 1
 expect_stat dl-drop-unknown 2
 expect_stat tx-frames $((2 * N1 + 3 + N2 + 1))
+
+# The window belongs to K_up: deleting the association and setting the
+# same key again does not reopen old downlink sequences.
+n_gw grpsec upstream del
+n_gw grpsec upstream set endpoint $IP_BE:$BE_PORT gateway-id $GW_ID \
+	key "$K/k_up"
+n_be grpsec-backend command --to $IP_GW_BE:$GW_PORT --gateway $GW_ID \
+	--up-secret "$K/up" --sign-key "$K/sign" --dl-seq 1 --group 1 \
+	--epoch 1 --k-g "$K/k_g.1.1"
+wait_stat dl-drop-replay 3
+expect_stat downlinks 8
 exit $ksft_pass

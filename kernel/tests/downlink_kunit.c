@@ -145,6 +145,36 @@ static void vectors_member_frame_produce(struct kunit *test)
 }
 
 /*
+ * A multicast command frame (frames.rst): the backend's body behind a
+ * header for member 0 and epoch 0 with flag bit 1, and no tag.
+ */
+static void multicast_frame_layout(struct kunit *test)
+{
+	const struct grpsec_vec_downlink *vec = &grpsec_vec_downlinks[0];
+	u8 *buf = kunit_kzalloc(test, GRPSEC_MFRAME_MAX, GFP_KERNEL);
+	struct grpsec_mframe f = {
+		.type = GRPSEC_TYPE_COMMAND,
+		.suite = vec->suite,
+		.flags = GRPSEC_MFRAME_F_MULTICAST,
+		.group = vec->group,
+		.seq = vec->gateway_seq,
+		.body_len = vec->body_len,
+	};
+	u32 len;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	len = grpsec_mframe_build(buf, &f, vec->body);
+	KUNIT_EXPECT_EQ(test, len, 28 + vec->body_len);
+	/* The unicast vector frame with member, epoch and flags changed. */
+	KUNIT_EXPECT_MEMEQ(test, buf, vec->frame, 3);
+	KUNIT_EXPECT_EQ(test, buf[3], 0x02);
+	KUNIT_EXPECT_MEMEQ(test, buf + 4, vec->frame + 4, 4);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 8), 0);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 12), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf + 16, vec->frame + 16, len - 16);
+}
+
+/*
  * A command body sealed by the gateway (terminate mode) is the backend's
  * body without the signature: same AAD, same layout.
  */
@@ -197,6 +227,7 @@ static struct kunit_case downlink_cases[] = {
 	KUNIT_CASE_PARAM(vectors_downlink_accept, dl_gen_params),
 	KUNIT_CASE(downlink_parse_rejects),
 	KUNIT_CASE_PARAM(vectors_member_frame_produce, dl_gen_params),
+	KUNIT_CASE(multicast_frame_layout),
 	KUNIT_CASE(vectors_command_body_produce),
 	{}
 };
