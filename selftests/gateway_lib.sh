@@ -31,6 +31,18 @@ diagnose_test()
 	"$IP" netns exec "$NS_GW" grpsec stats >&2 2>&1 || true
 	"$IP" netns exec "$NS_GW" grpsec upstream show >&2 2>&1 || true
 	"$IP" -n "$NS_GW" -s link show >&2 2>&1 || true
+	# Last, so that a short excerpt still shows where frames went.
+	echo "# nonzero gateway drops:" \
+		"$("$IP" netns exec "$NS_GW" grpsec stats 2> /dev/null |
+		awk '/^total/ { t = 1; next } /^[^ ]/ { t = 0 }
+		     t && $1 ~ /drop|miss/ && $2 != 0 { printf "%s=%s ", $1, $2 }')" >&2
+	local ns
+	for ns in "$NS_M" "$NS_GW" "$NS_BE"; do
+		echo "# UDP in $ns: $("$IP" netns exec "$ns" awk \
+			'/^Udp:/ { if (seen++) { for (i = 2; i <= NF; i++)
+			if ($i != 0) printf "%s=%s ", h[i], $i } else
+			for (i = 2; i <= NF; i++) h[i] = $i }' /proc/net/snmp)" >&2
+	done
 }
 
 # keys_init: fresh secrets for one test.

@@ -299,7 +299,7 @@ collect_flavour()
 {
 	local f=$1 dir=$B/$1 rc end
 	local con=$B/$1/console.log res=$B/$1/results.log
-	local n_kunit=0 st name detail case_ splats failed0=$failed
+	local n_kunit=0 st name detail case_ splats out failed0=$failed
 	[ -n "${vm_pid[$f]:-}" ] || return
 	wait "${vm_pid[$f]}"
 	read -r rc end < "$dir/qemu.rc" || rc=255 end=$SECONDS
@@ -314,8 +314,12 @@ collect_flavour()
 		[ "$st" = fail ] || continue
 		case $name in
 		selftests.*)
-			section "$con" "grpsec-vm: === selftest ${name#selftests.}" \
-				"grpsec-vm: === end of selftest" | excerpt 30 ;;
+			# The reason first (a FAIL: line can sit above a long
+			# state dump), then the end of the test's output.
+			out=$(section "$con" "grpsec-vm: === selftest ${name#selftests.}" \
+				"grpsec-vm: === end of selftest")
+			grep -E 'FAIL:|^not ok|timed out' <<< "$out" | excerpt 10
+			excerpt 30 <<< "$out" ;;
 		vm.kmemleak)
 			section "$con" "grpsec-vm: === kmemleak report" \
 				"grpsec-vm: === end of kmemleak report" | excerpt 60 ;;
