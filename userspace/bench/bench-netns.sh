@@ -33,11 +33,10 @@
 # CPU 1's busy time in /proc/stat is reported beside it (tick sampled, it
 # overstates light, bursty loads).
 #
-# Both gateways get large socket buffers: grpsec-gw asks for 8 MiB, and
-# net.core.wmem_default is raised to 4 MiB before the module's upstream
-# socket is made (with the default 208 KiB, batches of 9 KB waiting in the
-# backend's backlog fill it and the module drops whole batches, counted
-# as tx-errors).
+# Both gateways get large send buffers: grpsec-gw asks for 8 MiB, and the
+# module gives its upstream socket 4 MiB itself (with the default 208 KiB,
+# batches of 9 KB waiting in the backend's backlog filled it and whole
+# batches were lost, counted as tx-errors).
 #
 # BENCH_PERF=/path/to/perf profiles the gateway's CPU during every run
 # (perf record -e cpu-clock, the only event without a PMU) and prints the
@@ -99,7 +98,6 @@ keys_init
 echo 65536 > /proc/sys/net/core/netdev_max_backlog
 echo $((32 << 20)) > /proc/sys/net/core/rmem_max
 echo $((32 << 20)) > /proc/sys/net/core/wmem_max
-echo $((4 << 20)) > /proc/sys/net/core/wmem_default
 n_gw "$IP" link set gw-be mtu $((MTU + 28))
 n_be "$IP" link set be0 mtu $((MTU + 28))
 mask() { printf '%x' $((1 << $1)); }
