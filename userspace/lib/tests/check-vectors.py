@@ -127,6 +127,20 @@ def build_downlink_vec(v, rekey):
     return body == v["body"] and dl == v["downlink"] and fr == v["frame"]
 
 
+def build_multicast(v, command):
+    """A multicast command frame (type 4, flag bit 1, member 0, epoch 0, no
+    tag) carrying the body of the command record it is based on."""
+    assert v["body"] == command["body"], "body differs from %s" % command["name"]
+    assert (int(v["suite"]), int(v["group"])) == \
+        (int(command["suite"]), int(command["group"])), "suite or group of the command"
+    assert (int(v["flags"]), int(v["member"]), int(v["epoch"])) == (2, 0, 0), \
+        "flags 2, member 0, epoch 0"
+    body = command["body"]
+    fr = struct.pack(">BBBBIIIQHH", 1, 4, int(command["suite"]), 0x02,
+                     int(command["group"]), 0, 0, int(v["gateway_seq"]), len(body), 0)
+    return fr + body == v["frame"]
+
+
 def records(path):
     rec = {}
     with open(path) as f:
@@ -153,8 +167,10 @@ def records(path):
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "Documentation/vectors/v1.txt"
     failed = n = 0
+    seen = {}
     for v in records(path):
         n += 1
+        seen[v["name"]] = v
         kind = v["kind"]
         try:
             if kind == "kdf":
@@ -180,6 +196,9 @@ def main():
                 ok = build_batch(v) == v["batch"]
             elif kind in ("command", "rekey"):
                 ok = build_downlink_vec(v, kind == "rekey")
+            elif kind == "multicast":
+                command = seen[v["based_on"]]
+                ok = command["kind"] == "command" and build_multicast(v, command)
             else:
                 ok = False
         except Exception as exc:  # noqa: BLE001 - report and go on

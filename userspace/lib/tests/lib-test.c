@@ -1709,12 +1709,14 @@ static void test_vectors_downlink(void)
 }
 
 /*
- * A multicast command: the vector's signed body in one untagged frame for
- * member 0.  Any member of the group opens it; the signature carries it.
+ * A multicast command: the command vector's signed body in one untagged
+ * frame for member 0 (the multicast vector).  Any member of the group opens
+ * it; the signature carries it.
  */
 static void test_multicast_command(void)
 {
-	const struct grpsec_vec_downlink *v = &grpsec_vec_downlinks[0];
+	const struct grpsec_vec_multicast *mv = &grpsec_vec_multicasts[0];
+	const struct grpsec_vec_downlink *v = &grpsec_vec_downlinks[mv->command];
 	struct grpsec_member_config cfg = {
 		.group = v->group, .member = v->member, .epoch = v->epoch, .mode = v->mode,
 		.suite = v->suite, .member_key = v->k_m, .inner_key = v->key,
@@ -1727,13 +1729,18 @@ static void test_multicast_command(void)
 	bool ok;
 
 	ok = !grpsec_verifier_new(v->sign_pub, &ver) && !grpsec_member_new(&cfg, &m) &&
-	     !grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, v->suite,
-					GRPSEC_MFRAME_FLAG_MULTICAST, v->group, 0, 0,
-					v->gateway_seq, NULL, v->body, v->body_len, f,
-					sizeof(f), &flen) &&
-	     expect_eq(flen, GRPSEC_MFRAME_HDR_LEN + v->body_len) &&
-	     !grpsec_mframe_parse(f, flen, &mf) && expect_eq(mf.member, 0);
-	result(ok, "multicast frame: member 0, no tag");
+	     !grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, mv->suite, mv->flags, mv->group,
+					mv->member, mv->epoch, mv->gateway_seq, NULL, mv->body,
+					mv->body_len, f, sizeof(f), &flen);
+	result(ok && expect_eq(flen, mv->frame_len) && !memcmp(f, mv->frame, flen),
+	       "vector %s: built byte for byte", mv->name);
+	result(!grpsec_mframe_parse(mv->frame, mv->frame_len, &mf) &&
+	       expect_eq(mf.type, GRPSEC_TYPE_COMMAND) && expect_eq(mf.suite, v->suite) &&
+	       expect_eq(mf.flags, GRPSEC_MFRAME_FLAG_MULTICAST) && expect_eq(mf.group, v->group) &&
+	       expect_eq(mf.member, 0) && expect_eq(mf.epoch, 0) &&
+	       expect_eq(mf.seq, mv->gateway_seq) && expect_eq(mf.body_len, v->body_len) &&
+	       !memcmp(mf.body, v->body, v->body_len),
+	       "vector %s: member 0, epoch 0, no tag, the command's body", mv->name);
 
 	/* Changed signature: refused; then the real one; then its replay. */
 	memcpy(g, f, flen);
@@ -1741,9 +1748,10 @@ static void test_multicast_command(void)
 	result(ok && expect_eq(grpsec_member_open_command(m, ver, g, flen, out, sizeof(out),
 							  &olen, NULL), -EBADMSG),
 	       "multicast command with a bad signature is refused");
-	result(ok && !grpsec_member_open_command(m, ver, f, flen, out, sizeof(out), &olen, NULL) &&
+	result(ok && !grpsec_member_open_command(m, ver, mv->frame, mv->frame_len, out,
+						 sizeof(out), &olen, NULL) &&
 	       expect_eq(olen, v->plaintext_len) && !memcmp(out, v->plaintext, olen),
-	       "multicast command opens with the signature");
+	       "vector %s: opens with the signature", mv->name);
 	result(ok && expect_eq(grpsec_member_open_command(m, ver, f, flen, out, sizeof(out),
 							  &olen, NULL), -ESTALE),
 	       "multicast command replayed is refused");

@@ -100,6 +100,15 @@ struct dl_vec {
 	size_t frame_len;
 };
 
+/* A command's body in a multicast frame: member 0, epoch 0, no tag. */
+struct mc_vec {
+	const char *name;
+	const struct dl_vec *from;	/* the command vector */
+	uint64_t gw_seq;
+	uint8_t frame[GRPSEC_MFRAME_MAX_LEN];
+	size_t frame_len;
+};
+
 struct all {
 	struct kdf_vec kdf[N_KDF];
 	struct uplink_vec up[N_UPLINK];
@@ -107,6 +116,7 @@ struct all {
 	unsigned int n_rej;
 	struct batch_vec batch[3];
 	struct dl_vec dl[2];
+	struct mc_vec mc;
 };
 
 static void fill(uint8_t *p, size_t len, uint8_t start)
@@ -436,6 +446,19 @@ static int make_downlinks(struct all *a)
 	return 0;
 }
 
+static int make_multicast(struct all *a)
+{
+	struct mc_vec *v = &a->mc;
+
+	v->name = "multicast-aes-128-gcm-anonymous";
+	v->from = &a->dl[0];
+	v->gw_seq = BATCH_SEQ_BASE + 22;
+	return grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, v->from->suite,
+					 GRPSEC_MFRAME_FLAG_MULTICAST, v->from->group, 0, 0,
+					 v->gw_seq, NULL, v->from->body, v->from->body_len,
+					 v->frame, sizeof(v->frame), &v->frame_len);
+}
+
 /* Text output */
 
 static void hex_line(FILE *f, const char *key, const uint8_t *p, size_t len)
@@ -456,7 +479,8 @@ static void write_txt(FILE *f, const struct all *a)
 	      "# Records are separated by blank lines; each line is \"field: value\".\n"
 	      "# Numbers are decimal, byte strings lowercase hex (empty: nothing after\n"
 	      "# the colon).  Record kinds: kdf, uplink, uplink-reject, batch, command,\n"
-	      "# rekey (each: body, downlink frame, type 4/5 frame).\n", f);
+	      "# rekey (each: body, downlink frame, type 4/5 frame), multicast (the\n"
+	      "# command record's body in a multicast type 4 frame: no tag).\n", f);
 	for (unsigned int i = 0; i < N_KDF; i++) {
 		const struct kdf_vec *v = &a->kdf[i];
 
@@ -537,6 +561,12 @@ static void write_txt(FILE *f, const struct all *a)
 		hex_line(f, "k_m", v->k_m, sizeof(v->k_m));
 		hex_line(f, "frame", v->frame, v->frame_len);
 	}
+	fprintf(f, "\nkind: multicast\nname: %s\nbased_on: %s\nsuite: %u\nflags: %u\n"
+		"group: %u\nmember: 0\nepoch: 0\ngateway_seq: %llu\n", a->mc.name,
+		a->mc.from->name, a->mc.from->suite, GRPSEC_MFRAME_FLAG_MULTICAST,
+		a->mc.from->group, (unsigned long long)a->mc.gw_seq);
+	hex_line(f, "body", a->mc.from->body, a->mc.from->body_len);
+	hex_line(f, "frame", a->mc.frame, a->mc.frame_len);
 }
 
 /* C header output */
@@ -779,6 +809,25 @@ static void write_hdr(FILE *f, const struct all *a)
 			v->downlink_len, (unsigned long long)v->gw_seq, i, i, v->frame_len);
 	}
 	fputs("};\n\n", f);
+	fputs("/* A multicast command (type 4, flag bit 1): a command's body, untagged. */\n"
+	      "struct grpsec_vec_multicast {\n"
+	      "\tconst char *name;\n"
+	      "\tunsigned int command;\t\t/* index in grpsec_vec_downlinks[] */\n"
+	      "\tunsigned int suite, flags, group, member, epoch;\t/* member, epoch: 0 */\n"
+	      "\tunsigned long long gateway_seq;\n"
+	      "\tconst unsigned char *body;\t/* the command's */\n"
+	      "\tunsigned int body_len;\n"
+	      "\tconst unsigned char *frame;\t/* 28 + body_len bytes */\n"
+	      "\tunsigned int frame_len;\n"
+	      "};\n\n", f);
+	c_array(f, "grpsec_vec_mc0_frame", a->mc.frame, a->mc.frame_len);
+	fprintf(f, "static const struct grpsec_vec_multicast grpsec_vec_multicasts[] = {\n"
+		"\t{ \"%s\", %u, %u, %u, %uU, 0U, 0U,\n"
+		"\t  %lluULL, grpsec_vec_dl%u_body, %zu, grpsec_vec_mc0_frame, %zu },\n"
+		"};\n\n", a->mc.name, (unsigned int)(a->mc.from - a->dl), a->mc.from->suite,
+		GRPSEC_MFRAME_FLAG_MULTICAST, a->mc.from->group,
+		(unsigned long long)a->mc.gw_seq, (unsigned int)(a->mc.from - a->dl),
+		a->mc.from->body_len, a->mc.frame_len);
 	fputs("#endif /* GRPSEC_V1_VECTORS_H */\n", f);
 }
 
@@ -798,6 +847,8 @@ int vectors_write(FILE *txt, FILE *hdr)
 	}
 	if (!err)
 		err = make_downlinks(a);
+	if (!err)
+		err = make_multicast(a);
 	if (!err) {
 		if (txt)
 			write_txt(txt, a);
