@@ -91,6 +91,7 @@ static const struct nla_policy upstream_policy[GRPSEC_A_UPSTREAM_MAX + 1] = {
 							       &flush_range),
 	[GRPSEC_A_UPSTREAM_MTU] = NLA_POLICY_FULL_RANGE(NLA_U16, &mtu_range),
 	[GRPSEC_A_UPSTREAM_SEQ] = { .type = NLA_U64 },
+	[GRPSEC_A_UPSTREAM_DL_SEQ] = { .type = NLA_U64 },
 	[GRPSEC_A_UPSTREAM_STATS] = { .type = NLA_REJECT },
 };
 
@@ -1011,6 +1012,8 @@ static int upstream_set_doit(struct sk_buff *skb, struct genl_info *info)
 		cfg.mtu = nla_get_u16(tb[GRPSEC_A_UPSTREAM_MTU]);
 	if (tb[GRPSEC_A_UPSTREAM_SEQ])
 		cfg.seq_floor = nla_get_u64(tb[GRPSEC_A_UPSTREAM_SEQ]);
+	if (tb[GRPSEC_A_UPSTREAM_DL_SEQ])
+		cfg.dl_floor = nla_get_u64(tb[GRPSEC_A_UPSTREAM_DL_SEQ]);
 	cfg.key = nla_data(tb[GRPSEC_A_UPSTREAM_KEY]);
 	cfg.key_len = nla_len(tb[GRPSEC_A_UPSTREAM_KEY]);
 	if (cfg.key_len != grpsec_suite_keylen(cfg.suite)) {
@@ -1082,6 +1085,8 @@ static int upstream_get_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, GRPSEC_A_UPSTREAM_FLUSH_USEC, up.flush_usec) ||
 	    nla_put_u16(msg, GRPSEC_A_UPSTREAM_MTU, up.mtu) ||
 	    nla_put_u64_64bit(msg, GRPSEC_A_UPSTREAM_SEQ, up.seq,
+			      GRPSEC_A_UPSTREAM_PAD) ||
+	    nla_put_u64_64bit(msg, GRPSEC_A_UPSTREAM_DL_SEQ, up.dl_seq,
 			      GRPSEC_A_UPSTREAM_PAD))
 		goto out_free_msg;
 	/* The namespace's counters that describe the upstream. */

@@ -43,6 +43,7 @@ struct grpsec_upstream {
 	u8 dl_suite;
 	u32 dl_gateway;
 	struct grpsec_replay dl_replay;	/* downlink sequences under K_up */
+	u64 dl_floor;		/* and none at or below this one */
 	struct socket *sock;
 	u8 *buf;
 	struct grpsec_batch batch;
@@ -285,14 +286,19 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	mutex_lock(&up->lock);
 	if (up->configured)
 		flush_locked(up);
-	/* The same K_up again keeps the downlink window: no replays. */
+	/*
+	 * The same K_up again keeps the downlink window: no replays.  A
+	 * floor (the last sequence saved before a restart) only rises.
+	 */
 	if (up->dl_suite != cfg->suite || up->dl_gateway != cfg->gateway ||
 	    memcmp(up->key_hash, hash, sizeof(hash))) {
 		grpsec_replay_init(&up->dl_replay);
 		memcpy(up->key_hash, hash, sizeof(hash));
 		up->dl_suite = cfg->suite;
 		up->dl_gateway = cfg->gateway;
+		up->dl_floor = 0;
 	}
+	up->dl_floor = max(up->dl_floor, cfg->dl_floor);
 	teardown_locked(up);
 	up->key = key;
 	up->sock = sock;
@@ -350,8 +356,10 @@ bool grpsec_upstream_get(struct grpsec_net *gn,
 
 	mutex_lock(&up->lock);
 	ok = up->configured;
-	if (ok)
+	if (ok) {
 		*info = up->info;
+		info->dl_seq = max(up->dl_floor, up->dl_replay.top);
+	}
 	mutex_unlock(&up->lock);
 	return ok;
 }
@@ -423,7 +431,8 @@ void grpsec_upstream_kick(struct grpsec_net *gn)
  *
  * Return: 0; -ENOTCONN without an upstream, -EINVAL if suite or gateway
  * id are not those of K_up, -EBADMSG for a bad tag, -EALREADY for a
- * sequence seen before or too old for the window; or another -errno.
+ * sequence seen before, too old for the window or not above the floor
+ * set with the association; or another -errno.
  */
 int grpsec_upstream_check_downlink(struct grpsec_net *gn, u8 suite,
 				   u32 gateway, u64 seq, u8 *data,
@@ -438,7 +447,8 @@ int grpsec_upstream_check_downlink(struct grpsec_net *gn, u8 suite,
 		err = -ENOTCONN;
 	} else if (suite != up->info.suite || gateway != up->info.gateway) {
 		err = -EINVAL;
-	} else if (grpsec_replay_seen(&up->dl_replay, seq)) {
+	} else if (seq <= up->dl_floor ||
+		   grpsec_replay_seen(&up->dl_replay, seq)) {
 		err = -EALREADY;
 	} else {
 		grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, seq);

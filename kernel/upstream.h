@@ -17,6 +17,7 @@ struct grpsec_upstream_cfg {
 	u32 flush_usec;
 	u16 mtu;
 	u64 seq_floor;
+	u64 dl_floor;
 };
 
 struct grpsec_upstream_info {
@@ -27,6 +28,7 @@ struct grpsec_upstream_info {
 	u32 flush_usec;
 	u16 mtu;
 	u64 seq;
+	u64 dl_seq;	/* highest downlink sequence accepted, or the floor */
 };
 
 #define GRPSEC_BATCH_MAX_DEFAULT	64

@@ -188,4 +188,23 @@ n_gw2 grpsec setconf "$tmp/f.conf"
 	fail "setconf kept the upstream"
 # Having none to delete is fine.
 n_gw2 grpsec setconf "$tmp/f.conf"
+
+# A saved downlink sequence becomes the floor and reads back; syncconf
+# raises it, never lowers it (the kernel's moves on by itself).
+sed 's/^Mtu = 1200$/&\nDownlinkSequence = 5000/' "$tmp/a.conf" > "$tmp/h.conf"
+n_gw grpsec setconf "$tmp/h.conf"
+[ "$(n_gw grpsec upstream show dl-seq)" = 5000 ] ||
+	fail "setconf: dl-seq $(n_gw grpsec upstream show dl-seq), not 5000"
+n_gw grpsec showconf keydir "$keys" > "$tmp/i.conf"
+diff -u "$tmp/h.conf" "$tmp/i.conf" ||
+	fail "showconf differs after setconf with a downlink sequence"
+sed 's/^DownlinkSequence = 5000$/DownlinkSequence = 10/' "$tmp/h.conf" > "$tmp/j.conf"
+[ -z "$(n_gw grpsec syncconf "$tmp/j.conf" dry-run)" ] ||
+	fail "syncconf plans to lower the downlink floor"
+sed 's/^DownlinkSequence = 5000$/DownlinkSequence = 6000/' "$tmp/h.conf" > "$tmp/k.conf"
+[ "$(n_gw grpsec syncconf "$tmp/k.conf" dry-run)" = "upstream set" ] ||
+	fail "syncconf does not raise the downlink floor"
+n_gw grpsec syncconf "$tmp/k.conf"
+[ "$(n_gw grpsec upstream show dl-seq)" = 6000 ] ||
+	fail "syncconf: dl-seq $(n_gw grpsec upstream show dl-seq), not 6000"
 exit $ksft_pass

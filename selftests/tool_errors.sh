@@ -43,6 +43,9 @@ refused 1 'Usage: grpsec group add ID' n_gw grpsec group add 7 suite foo
 refused 1 'invalid endpoint "1.2.3.4"' \
 	n_gw grpsec member add 7 1 key "$tmp/k16" endpoint 1.2.3.4
 refused 1 'invalid port "x"' n_gw grpsec listen x
+refused 1 'invalid downlink sequence "-1"' \
+	n_gw grpsec upstream set endpoint 192.0.2.1:7 gateway-id 1 \
+	key "$tmp/k16" dl-seq -1
 
 # Refusals by the kernel: exit 2 and its extack text.
 n_gw grpsec group add 7

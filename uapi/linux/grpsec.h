@@ -99,6 +99,12 @@
  *                                     namespace's forwarded, batches,
  *                                     batch_bytes, tx_errors and
  *                                     drop_no_upstream; the rest are 0
+ *     GRPSEC_A_UPSTREAM_DL_SEQ        set: u64 downlink sequence floor,
+ *                                     downlinks at or below it are
+ *                                     refused as replays (never lowers
+ *                                     the floor of the same K_up); dump:
+ *                                     the highest downlink sequence
+ *                                     accepted under K_up, or the floor
  *
  * GRPSEC_CMD_SEND (doit): a command from the gateway itself (terminate
  *   mode), sealed under the group's current K_G and sent as a type 4
@@ -300,6 +306,7 @@ enum grpsec_upstream_attr {
 	GRPSEC_A_UPSTREAM_SEQ,		/* set (floor)/dump (next), u64 */
 	GRPSEC_A_UPSTREAM_STATS,	/* dump, nest GRPSEC_A_STATS_* */
 	GRPSEC_A_UPSTREAM_PAD,
+	GRPSEC_A_UPSTREAM_DL_SEQ,	/* set (floor)/dump (last), u64 */
 
 	__GRPSEC_A_UPSTREAM_MAX,
 	GRPSEC_A_UPSTREAM_MAX = __GRPSEC_A_UPSTREAM_MAX - 1,

@@ -101,6 +101,7 @@ static const struct {
 	{ "Endpoint", "endpoint" }, { "GatewayId", "gateway-id" },
 	{ "Suite", "suite" }, { "Key", "key" }, { "BatchMax", "batch-max" },
 	{ "FlushUsec", "flush-usec" }, { "Mtu", "mtu" },
+	{ "DownlinkSequence", "dl-seq" },
 };
 
 static struct member_spec *new_member(struct conf *c)
@@ -528,6 +529,10 @@ int cmd_showconf(int argc, char **argv)
 			printf("FlushUsec = %u\n", u.flush_usec);
 		if (HAVE(&u, GRPSEC_A_UPSTREAM_MTU))
 			printf("Mtu = %u\n", u.mtu);
+		/* Saved at shutdown, it keeps old downlinks out after a restart. */
+		if (HAVE(&u, GRPSEC_A_UPSTREAM_DL_SEQ) && u.dl_seq)
+			printf("DownlinkSequence = %llu\n",
+			       (unsigned long long)u.dl_seq);
 	}
 	for (size_t i = 0; i < st.ngroups && !ret; i++) {
 		const struct group_rec *g = &st.groups[i];
@@ -795,7 +800,10 @@ static bool upstream_differs(const struct conf *c, const struct kstate *k)
 	       DIFF(GRPSEC_A_UPSTREAM_SUITE, suite) ||
 	       DIFF(GRPSEC_A_UPSTREAM_BATCH_MAX, batch_max) ||
 	       DIFF(GRPSEC_A_UPSTREAM_FLUSH_USEC, flush_usec) ||
-	       DIFF(GRPSEC_A_UPSTREAM_MTU, mtu);
+	       DIFF(GRPSEC_A_UPSTREAM_MTU, mtu) ||
+	       /* The kernel's moves on by itself: only a higher floor counts. */
+	       (HAVE(w, GRPSEC_A_UPSTREAM_DL_SEQ) &&
+		(!HAVE(h, GRPSEC_A_UPSTREAM_DL_SEQ) || w->dl_seq > h->dl_seq));
 #undef DIFF
 }
 

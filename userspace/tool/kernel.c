@@ -89,6 +89,7 @@ static const char *const upstream_names[GRPSEC_A_UPSTREAM_MAX + 1] = {
 	N(GRPSEC_A_UPSTREAM_SUITE), N(GRPSEC_A_UPSTREAM_KEY),
 	N(GRPSEC_A_UPSTREAM_BATCH_MAX), N(GRPSEC_A_UPSTREAM_FLUSH_USEC),
 	N(GRPSEC_A_UPSTREAM_MTU), N(GRPSEC_A_UPSTREAM_SEQ),
+	N(GRPSEC_A_UPSTREAM_DL_SEQ),
 };
 static const char *const send_names[GRPSEC_A_SEND_MAX + 1] = {
 	N(GRPSEC_A_SEND_GROUP), N(GRPSEC_A_SEND_MEMBER), N(GRPSEC_A_SEND_DATA),
@@ -408,6 +409,7 @@ bool parse_upstream(struct nlattr *nest, struct upstream_rec *rec)
 	GET(get_u32, tb, GRPSEC_A_UPSTREAM_FLUSH_USEC, rec->flush_usec);
 	GET(get_u16, tb, GRPSEC_A_UPSTREAM_MTU, rec->mtu);
 	GET(get_u64, tb, GRPSEC_A_UPSTREAM_SEQ, rec->seq);
+	GET(get_u64, tb, GRPSEC_A_UPSTREAM_DL_SEQ, rec->dl_seq);
 	if (parse_stats(tb[GRPSEC_A_UPSTREAM_STATS], &rec->stats))
 		rec->have |= 1ULL << GRPSEC_A_UPSTREAM_STATS;
 	return true;

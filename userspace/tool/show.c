@@ -423,7 +423,7 @@ int group_show(int argc, char **argv, const char *usage)
 
 static const char *const upstream_fields[] = {
 	"endpoint", "gateway-id", "suite", "batch-max", "flush-usec", "mtu",
-	"seq", "dump", NULL,
+	"seq", "dl-seq", "dump", NULL,
 };
 
 static void upstream_value(const struct upstream_rec *u, const char *field,
@@ -447,6 +447,8 @@ static void upstream_value(const struct upstream_rec *u, const char *field,
 		opt_u64(buf, size, HAVE(u, GRPSEC_A_UPSTREAM_MTU), u->mtu);
 	else if (!strcmp(field, "seq"))
 		opt_u64(buf, size, HAVE(u, GRPSEC_A_UPSTREAM_SEQ), u->seq);
+	else if (!strcmp(field, "dl-seq"))
+		opt_u64(buf, size, HAVE(u, GRPSEC_A_UPSTREAM_DL_SEQ), u->dl_seq);
 }
 
 static void print_upstream_dump(const struct upstream_rec *u, bool configured)
@@ -488,6 +490,9 @@ static void print_upstream_human(const struct upstream_rec *u,
 		printf("  mtu: %u bytes\n", u->mtu);
 	if (HAVE(u, GRPSEC_A_UPSTREAM_SEQ))
 		printf("  next sequence: %llu\n", (unsigned long long)u->seq);
+	if (HAVE(u, GRPSEC_A_UPSTREAM_DL_SEQ))
+		printf("  last downlink sequence: %llu\n",
+		       (unsigned long long)u->dl_seq);
 }
 
 static void print_upstream_json(const char *name, const struct upstream_rec *u,
@@ -515,6 +520,8 @@ static void print_upstream_json(const char *name, const struct upstream_rec *u,
 		jw_uint("mtu", u->mtu);
 	if (HAVE(u, GRPSEC_A_UPSTREAM_SEQ))
 		jw_uint("seq", u->seq);
+	if (HAVE(u, GRPSEC_A_UPSTREAM_DL_SEQ))
+		jw_uint("dl-seq", u->dl_seq);
 	jw_obj_close();
 }
 

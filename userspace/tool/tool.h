@@ -139,6 +139,7 @@ struct upstream_rec {
 	uint32_t flush_usec;
 	uint16_t mtu;
 	uint64_t seq;
+	uint64_t dl_seq;	/* set: floor; dump: last accepted or floor */
 	struct stats_rec stats;
 };
 

@@ -12,10 +12,10 @@
 #include "tool.h"
 
 static const char usage_set[] =
-	"upstream set endpoint ADDR:PORT gateway-id N key FILE [suite S] [batch-max N] [flush-usec N] [mtu N] [seq N]";
+	"upstream set endpoint ADDR:PORT gateway-id N key FILE [suite S] [batch-max N] [flush-usec N] [mtu N] [seq N] [dl-seq N]";
 static const char usage_del[] = "upstream del";
 static const char usage_show[] =
-	"upstream show [endpoint|gateway-id|suite|batch-max|flush-usec|mtu|seq|dump]";
+	"upstream show [endpoint|gateway-id|suite|batch-max|flush-usec|mtu|seq|dl-seq|dump]";
 
 int upstream_parse(char **argv, int argc, struct upstream_spec *us,
 		   const char *usage, const char *dir, const char *where)
@@ -31,7 +31,8 @@ int upstream_parse(char **argv, int argc, struct upstream_spec *us,
 		if (strcmp(key, "endpoint") && strcmp(key, "gateway-id") &&
 		    strcmp(key, "key") && strcmp(key, "suite") &&
 		    strcmp(key, "batch-max") && strcmp(key, "flush-usec") &&
-		    strcmp(key, "mtu") && strcmp(key, "seq"))
+		    strcmp(key, "mtu") && strcmp(key, "seq") &&
+		    strcmp(key, "dl-seq"))
 			return BAD("invalid argument \"%s\"", key);
 		if (!val)
 			return BAD("missing value after \"%s\"", key);
@@ -70,10 +71,14 @@ int upstream_parse(char **argv, int argc, struct upstream_spec *us,
 				return BAD("invalid mtu \"%s\" (128..65507)", val);
 			us->rec.mtu = v;
 			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_MTU;
-		} else {
+		} else if (!strcmp(key, "seq")) {
 			if (!parse_u64(val, &us->rec.seq, 0, UINT64_MAX))
 				return BAD("invalid sequence \"%s\"", val);
 			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_SEQ;
+		} else {
+			if (!parse_u64(val, &us->rec.dl_seq, 0, UINT64_MAX))
+				return BAD("invalid downlink sequence \"%s\"", val);
+			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_DL_SEQ;
 		}
 	}
 	return 0;
@@ -125,6 +130,8 @@ int upstream_send(struct upstream_spec *us, const char *where)
 		ret = nla_put_u16(msg, GRPSEC_A_UPSTREAM_MTU, r->mtu);
 	if (!ret && HAVE(r, GRPSEC_A_UPSTREAM_SEQ))
 		ret = nla_put_u64(msg, GRPSEC_A_UPSTREAM_SEQ, r->seq);
+	if (!ret && HAVE(r, GRPSEC_A_UPSTREAM_DL_SEQ))
+		ret = nla_put_u64(msg, GRPSEC_A_UPSTREAM_DL_SEQ, r->dl_seq);
 	key_wipe(&us->key);
 	if (ret) {
 		grpsec_nl_msg_free(msg);
