@@ -100,7 +100,6 @@ enum {
 	OPT_UP_SUITE, OPT_M_NETNS, OPT_B_NETNS, OPT_CPUS, OPT_GW_CPUS, OPT_GW_PROCSTAT,
 	OPT_GW_STATS, OPT_UDP_NETNS, OPT_LABEL, OPT_JSON, OPT_SUMMARY, OPT_PROGRESS, OPT_GAP,
 	OPT_BACKEND_VERIFY, OPT_SEQ_START, OPT_SOAK,
-	OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -146,7 +145,7 @@ static const struct option options[] = {
 	{ "seq-start", required_argument, NULL, OPT_SEQ_START },
 	{ "soak", no_argument, NULL, OPT_SOAK },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -233,7 +232,7 @@ static void parse(int argc, char **argv, struct config *c)
 	c->up_suite = GRPSEC_SUITE_AES_128_GCM;
 	c->label = "run";
 	c->listen_len = opt_addr("--listen", "5741", &c->listen, true);
-	while ((opt = getopt_long(argc, argv, "hq", options, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, "hq", options, usage_text)) != -1) {
 		switch (opt) {
 		case OPT_PROTO:
 			if (!strcmp(optarg, "grpsec"))
@@ -397,47 +396,22 @@ static void parse(int argc, char **argv, struct config *c)
 		case 'q':
 			c->quiet = true;
 			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(usage_text, stdout);
-			exit(EXIT_OK);
-		default:
-			fputs(usage_text, stderr);
-			exit(EXIT_USAGE);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!have_target)
 		usage_error("--target is required");
-	if ((uint64_t)c->first + c->members - 1 > UINT32_MAX)
-		usage_error("--first %" PRIu32 " with --members %" PRIu32 " passes member id %"
-			    PRIu32, c->first, c->members, UINT32_MAX);
+	opt_member_range("--first", c->first, "--members", c->members);
 	if (c->tamper && c->proto != PROTO_GRPSEC)
 		usage_error("--tamper-tag needs --proto grpsec");
 	if (c->proto == PROTO_GRPSEC) {
 		if (!have_s_auth)
 			usage_error("--s-auth is required");
-		if (c->mode == GRPSEC_MODE_IDENTIFIED && !c->have_s_e2e)
-			usage_error("--s-e2e is required for identified groups");
-		if (c->mode == GRPSEC_MODE_ANONYMOUS && !c->k_g_src)
-			usage_error("--k-g is required for anonymous groups");
+		opt_inner_key(c->mode, c->have_s_e2e, c->k_g_src);
 		if (!c->k_up_src == !c->up_secret_src)
 			usage_error("give exactly one of --k-up and --up-secret");
 		if (c->k_g_src)
 			opt_bytes("--k-g", c->k_g_src, c->k_g, grpsec_suite_key_len(c->suite));
-		if (c->k_up_src) {
-			opt_bytes("--k-up", c->k_up_src, c->k_up,
-				  grpsec_suite_key_len(c->up_suite));
-		} else {
-			uint8_t secret[GRPSEC_SECRET_LEN];
-
-			opt_bytes("--up-secret", c->up_secret_src, secret, sizeof(secret));
-			if (grpsec_kdf_upstream_key(c->up_suite, secret, c->gateway_id, c->k_up,
-						    grpsec_suite_key_len(c->up_suite)))
-				runtime_error("cannot derive K_up");
-			memset(secret, 0, sizeof(secret));
-		}
+		opt_k_up(c->k_up_src, c->up_secret_src, c->up_suite, c->gateway_id, c->k_up);
 		c->have_k_up = true;
 	}
 	if (c->soak && !c->have_gw_cpus)
@@ -772,36 +746,12 @@ struct bench_member {
 static struct bench_member *members;
 static size_t frame_len;		/* on the wire, both protocols */
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
 static void payload_fill(uint8_t *p, size_t len, uint32_t idx, uint64_t counter, uint64_t ts)
 {
-	put32(p, BENCH_MAGIC);
-	put32(p + 4, idx);
-	put64(p + 8, counter);
-	put64(p + 16, ts);
+	put_be32(p, BENCH_MAGIC);
+	put_be32(p + 4, idx);
+	put_be64(p + 8, counter);
+	put_be64(p + 16, ts);
 	for (size_t i = BENCH_PAYLOAD_MIN; i < len; i++)
 		p[i] = (uint8_t)(idx + counter + i);
 }
@@ -809,48 +759,29 @@ static void payload_fill(uint8_t *p, size_t len, uint32_t idx, uint64_t counter,
 static bool payload_parse(const uint8_t *p, size_t len, uint32_t *idx, uint64_t *counter,
 			  uint64_t *ts)
 {
-	if (len < BENCH_PAYLOAD_MIN || get32(p) != BENCH_MAGIC)
+	if (len < BENCH_PAYLOAD_MIN || get_be32(p) != BENCH_MAGIC)
 		return false;
-	*idx = get32(p + 4);
-	*counter = get64(p + 8);
-	*ts = get64(p + 16);
+	*idx = get_be32(p + 4);
+	*counter = get_be64(p + 8);
+	*ts = get_be64(p + 16);
 	return *idx < cfg.members && *counter >= 1 && *counter <= cfg.messages;
 }
 
 static void members_create(void)
 {
-	size_t kl = grpsec_suite_key_len(cfg.suite);
-
 	members = calloc(cfg.members, sizeof(*members));
 	if (!members)
 		runtime_error("out of memory for %" PRIu32 " members", cfg.members);
 	for (uint32_t i = 0; i < cfg.members; i++) {
-		uint8_t k_m[GRPSEC_KEY_MAX_LEN], k_in[GRPSEC_KEY_MAX_LEN];
 		struct grpsec_member_config mc = {
 			.group = cfg.group, .member = cfg.first + i, .epoch = cfg.epoch,
-			.mode = cfg.mode, .suite = cfg.suite, .member_key = k_m,
-			.inner_key = k_in, .msg_limit = UINT64_MAX,
+			.mode = cfg.mode, .suite = cfg.suite, .msg_limit = UINT64_MAX,
 			.seq_reserved = cfg.seq_start - 1,
 		};
-		int err;
 
 		members[i].id = cfg.first + i;
-		if (cfg.proto != PROTO_GRPSEC)
-			continue;
-		err = grpsec_kdf_member_key(cfg.suite, cfg.s_auth, cfg.group, cfg.epoch,
-					    mc.member, k_m, kl);
-		if (!err && cfg.mode == GRPSEC_MODE_IDENTIFIED)
-			err = grpsec_kdf_e2e_key(cfg.suite, cfg.s_e2e, cfg.group, cfg.epoch,
-						 mc.member, k_in, kl);
-		else if (!err)
-			memcpy(k_in, cfg.k_g, kl);
-		if (!err)
-			err = grpsec_member_new(&mc, &members[i].m);
-		memset(k_m, 0, sizeof(k_m));
-		memset(k_in, 0, sizeof(k_in));
-		if (err)
-			runtime_error("member %" PRIu32 ": cannot set up: %s", mc.member,
-				      grpsec_strerror(err));
+		if (cfg.proto == PROTO_GRPSEC)
+			members[i].m = sim_member_new(&mc, cfg.s_auth, cfg.s_e2e, cfg.k_g);
 	}
 }
 
@@ -999,7 +930,7 @@ static int light_open(const uint8_t *buf, size_t len, struct grpsec_batch_info *
 	bs.lib.batches_ok++;
 	while ((r = grpsec_batch_entry_next(&b, &off, &e)) == 1) {
 		/* Member i's message c carries sequence seq_start + c - 1. */
-		uint64_t c = get64(e.inner + 4) - cfg.seq_start + 1;
+		uint64_t c = get_be64(e.inner + 4) - cfg.seq_start + 1;
 
 		bs.lib.entries++;
 		if (e.group != cfg.group || e.member < cfg.first ||
@@ -1025,11 +956,7 @@ static void *backend_thread(void *arg)
 	for (;;) {
 		int r;
 
-		for (unsigned int i = 0; i < RX_VLEN; i++) {
-			iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = sizeof(bufs[i]) };
-			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i],
-								 .msg_iovlen = 1 } };
-		}
+		rx_vec_init(msgs, iov, RX_VLEN, bufs, sizeof(bufs[0]), NULL);
 		/* SO_RCVTIMEO bounds the wait, so that stop is noticed. */
 		r = recvmmsg(backend_fd, msgs, RX_VLEN, MSG_WAITFORONE, NULL);
 		if (__atomic_load_n(&sh.stop, __ATOMIC_ACQUIRE))
@@ -1108,62 +1035,25 @@ static void backend_create(void)
 struct sender {
 	int fd[MAX_SOCKETS];
 	unsigned int next_fd;
-	struct mmsghdr msgs[1024];
-	struct iovec iov[1024];
+	struct udp_tx tx;		/* to --target */
 	uint64_t first[1024];		/* frame number of each queued datagram */
-	unsigned int n;
-	uint64_t sent, bytes, retries, errors;
-	uint64_t deadline;
 };
 
 static struct sender sd;
 
 static void sender_flush(void)
 {
-	unsigned int off = 0;
-	int fd = sd.fd[sd.next_fd];
+	int fd = sd.fd[sd.next_fd], err;
 	uint64_t now = now_ns();
 
 	sd.next_fd = (sd.next_fd + 1) % cfg.sockets;
 	if (!cfg.seal_inline) {
-		for (unsigned int i = 0; i < sd.n; i++)
+		for (unsigned int i = 0; i < sd.tx.n; i++)
 			__atomic_store_n(&send_ns[sd.first[i]], now, __ATOMIC_RELEASE);
 	}
-	while (off < sd.n) {
-		int r = sendmmsg(fd, sd.msgs + off, sd.n - off, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED &&
-			    errno != EPERM)
-				runtime_error("sendmmsg failed: %s", strerror(errno));
-			sd.retries++;
-			if (now_ns() > sd.deadline)
-				runtime_error("timed out while the send queue stayed full");
-			sleep_ns(50000);
-			continue;
-		}
-		for (int i = 0; i < r; i++)
-			sd.bytes += sd.msgs[off + i].msg_hdr.msg_iov->iov_len;
-		sd.sent += (unsigned int)r;
-		off += (unsigned int)r;
-	}
-	sd.n = 0;
-}
-
-static void sender_queue(uint64_t k, uint8_t *buf, size_t len)
-{
-	struct mmsghdr *mh = &sd.msgs[sd.n];
-
-	sd.iov[sd.n] = (struct iovec){ .iov_base = buf, .iov_len = len };
-	memset(mh, 0, sizeof(*mh));
-	mh->msg_hdr.msg_name = (void *)&cfg.target;
-	mh->msg_hdr.msg_namelen = cfg.target_len;
-	mh->msg_hdr.msg_iov = &sd.iov[sd.n];
-	mh->msg_hdr.msg_iovlen = 1;
-	sd.first[sd.n] = k;
-	sd.n++;
+	err = udp_tx_flush(&sd.tx, fd, true);
+	if (err)
+		runtime_error("sendmmsg failed: %s", strerror(-err));
 }
 
 static uint64_t run_start, last_progress;
@@ -1181,7 +1071,7 @@ static void progress_line(bool force)
 	received = sh.received;
 	pthread_mutex_unlock(&sh.lock);
 	fprintf(stderr, "%s: %s: %.1f s: sent %" PRIu64 "/%" PRIu64 ", received %" PRIu64
-		" (%.0f msg/s)\n", prog, cfg.label, (double)(now - run_start) / 1e9, sd.sent,
+		" (%.0f msg/s)\n", prog, cfg.label, (double)(now - run_start) / 1e9, sd.tx.sent,
 		total_frames, received,
 		now > run_start ? (double)received / ((double)(now - run_start) / 1e9) : 0);
 }
@@ -1200,11 +1090,11 @@ static uint64_t wait_inflight(uint64_t limit, uint64_t stall_ns)
 		uint64_t now = now_ns(), since;
 		struct timespec ts;
 
-		inflight = sd.sent - sh.received;
+		inflight = sd.tx.sent - sh.received;
 		if (inflight <= limit)
 			break;
 		since = sh.last_rx_ns > run_start ? sh.last_rx_ns : run_start;
-		if (now - since >= stall_ns || now > sd.deadline)
+		if (now - since >= stall_ns || now > sd.tx.deadline)
 			break;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 20 * 1000000;
@@ -1240,8 +1130,9 @@ static void send_one(uint64_t k)
 
 	if (cfg.seal_inline)
 		frame_build(k, buf, now_ns());
-	sender_queue(k, buf, frame_len);
-	if (sd.n >= cfg.batch)
+	sd.first[sd.tx.n] = k;
+	udp_tx_queue(&sd.tx, buf, frame_len);
+	if (sd.tx.n >= cfg.batch)
 		sender_flush();
 }
 
@@ -1267,14 +1158,14 @@ static void run_traffic(void)
 				stalls++;
 			if (cfg.gap_ms)
 				sleep_ns((uint64_t)(cfg.gap_ms * 1e6));
-			if (now_ns() > sd.deadline)
+			if (now_ns() > sd.tx.deadline)
 				runtime_error("timed out after %" PRIu64 " of %" PRIu64 " frames",
-					      sd.sent, total_frames);
+					      sd.tx.sent, total_frames);
 		}
 		return;
 	}
 	for (uint64_t k = 0; k < total_frames; k++) {
-		if (sd.n == 0) {
+		if (sd.tx.n == 0) {
 			/* A new chunk: room in the window, and its time under --rate. */
 			if (cfg.window && wait_inflight(cfg.window > per_call ?
 							cfg.window - per_call : 0, stall_ns) +
@@ -1287,13 +1178,13 @@ static void run_traffic(void)
 				if (due > now)
 					sleep_ns(due - now);
 			}
-			if (now_ns() > sd.deadline)
+			if (now_ns() > sd.tx.deadline)
 				runtime_error("timed out after %" PRIu64 " of %" PRIu64 " frames",
-					      sd.sent, total_frames);
+					      sd.tx.sent, total_frames);
 			progress_line(false);
 		}
 		send_one(k);
-		if (sd.n >= per_call)
+		if (sd.tx.n >= per_call)
 			sender_flush();
 	}
 	sender_flush();
@@ -1311,10 +1202,10 @@ static void drain(void)
 		uint64_t now = now_ns(), since;
 		struct timespec ts;
 
-		if (sh.received >= sd.sent)
+		if (sh.received >= sd.tx.sent)
 			break;
 		since = sh.last_rx_ns > run_start ? sh.last_rx_ns : run_start;
-		if (now - since >= (uint64_t)(cfg.drain_ms * 1e6) || now > sd.deadline)
+		if (now - since >= (uint64_t)(cfg.drain_ms * 1e6) || now > sd.tx.deadline)
 			break;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 20 * 1000000;
@@ -1445,7 +1336,8 @@ static void json_write(FILE *f, const struct results *r)
 	fprintf(f, "  \"sent\": %" PRIu64 ",\n  \"received\": %" PRIu64 ",\n  \"lost\": %" PRIu64
 		",\n  \"duplicates\": %" PRIu64 ",\n  \"bad_payload\": %" PRIu64
 		",\n  \"send_retries\": %" PRIu64 ",\n  \"window_stalls\": %" PRIu64 ",\n",
-		sd.sent, r->received, r->lost, bs.duplicates, bs.bad_payload, sd.retries, stalls);
+		sd.tx.sent, r->received, r->lost, bs.duplicates, bs.bad_payload, sd.tx.retries,
+		stalls);
 	fprintf(f, "  \"elapsed_s\": %.6f,\n  \"send_s\": %.6f,\n  \"messages_per_s\": %.1f,\n"
 		"  \"uplink_bytes_per_s\": %.1f,\n  \"upstream_bytes_per_s\": %.1f,\n",
 		r->elapsed_s, r->send_s, r->mps, r->rx_bps, r->tx_bps);
@@ -1504,7 +1396,7 @@ static void table_write(FILE *f, const struct results *r)
 		cfg.payload_size, frame_len, cfg.burst ? ", burst" : "",
 		cfg.tamper ? ", tampered tags" : "");
 	fprintf(f, "  %-28s %" PRIu64 " sent, %" PRIu64 " received, %" PRIu64 " lost, %" PRIu64
-		" duplicates\n", "messages", sd.sent, r->received, r->lost, bs.duplicates);
+		" duplicates\n", "messages", sd.tx.sent, r->received, r->lost, bs.duplicates);
 	fprintf(f, "  %-28s %.3f s (sending %.3f s)\n", "elapsed", r->elapsed_s, r->send_s);
 	fprintf(f, "  %-28s %.0f msg/s, %.2f MB/s in, %.2f MB/s out\n", "through the gateway",
 		r->mps, r->rx_bps / 1e6, r->tx_bps / 1e6);
@@ -1551,7 +1443,7 @@ static void summary_write(FILE *f, const struct results *r)
 		" gw_dropped=%" PRIu64 " bad_tag=%" PRIu64 " bad_tag_per_cpu=%.0f"
 		" backlog_drops=%" PRIu64 " procstat_cpu_s=%.3f\n",
 		cfg.label, cfg.proto == PROTO_GRPSEC ? "grpsec" : "plain", cfg.members,
-		cfg.payload_size, sd.sent, r->received, r->lost, bs.duplicates, r->elapsed_s,
+		cfg.payload_size, sd.tx.sent, r->received, r->lost, bs.duplicates, r->elapsed_s,
 		r->mps, r->gw_cpu_s, r->gw_util, r->gw_us_per_msg, r->per_cpu, r->lat_p50,
 		r->lat_p99, bs.datagrams ? (double)bs.entries / (double)bs.datagrams : 0,
 		r->received ? (double)bs.lib.tag_checks * 10000 / (double)r->received : 0,
@@ -1613,7 +1505,9 @@ int main(int argc, char **argv)
 	soak_t0 = now_ns();
 	ru0 = rusage_s();
 	run_start = t_first = now_ns();
-	sd.deadline = run_start + (uint64_t)(cfg.timeout * 1e9);
+	sd.tx.to = &cfg.target;
+	sd.tx.to_len = cfg.target_len;
+	sd.tx.deadline = run_start + (uint64_t)(cfg.timeout * 1e9);
 	run_traffic();
 	t_end_send = now_ns();
 	drain();
@@ -1633,7 +1527,7 @@ int main(int argc, char **argv)
 		grpsec_backend_get_stats(backend, &bs.lib);
 	grpsec_aead_uninit(&up_ctx);
 	r.received = sh.received;
-	r.lost = sd.sent - r.received;
+	r.lost = sd.tx.sent - r.received;
 	r.elapsed_s = (double)((sh.last_rx_ns > t_first ? sh.last_rx_ns : t_end_send) - t_first) / 1e9;
 	r.send_s = (double)(t_end_send - t_first) / 1e9;
 	if (r.elapsed_s > 0) {

@@ -11,7 +11,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +39,7 @@ static const char usage_text[] =
 "\n"
 "Ends with one line of key=value counters.  Exit 0 ok, 1 usage, 2 runtime.\n";
 
-enum { OPT_LISTEN = 256, OPT_COUNT, OPT_TIMEOUT, OPT_QUIET, OPT_READY, OPT_HELP };
+enum { OPT_LISTEN = 256, OPT_COUNT, OPT_TIMEOUT, OPT_QUIET, OPT_READY };
 
 static const struct option options[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -48,23 +47,15 @@ static const struct option options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "ready-file", required_argument, NULL, OPT_READY },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 #define DELIVER_HDR_LEN	24
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
 int main(int argc, char **argv)
 {
 	static uint8_t buf[GRPSEC_MAX_PAYLOAD + DELIVER_HDR_LEN + 1];
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct sockaddr_storage listen;
 	socklen_t listen_len = 0;
 	uint64_t count = 0, messages = 0, malformed = 0, bytes = 0, deadline;
@@ -74,7 +65,7 @@ int main(int argc, char **argv)
 	int opt, fd, status = EXIT_OK;
 
 	prog = "grpsec-app";
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, "h", options, usage_text)) != -1) {
 		switch (opt) {
 		case OPT_LISTEN:
 			listen_len = opt_addr("--listen", optarg, &listen, true);
@@ -91,17 +82,8 @@ int main(int argc, char **argv)
 		case OPT_READY:
 			ready = optarg;
 			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			fputs(usage_text, stderr);
-			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!listen_len)
 		usage_error("--listen is required");
 	/* "PORT" alone: loopback, so that only this host can reach it. */
@@ -110,15 +92,9 @@ int main(int argc, char **argv)
 		((struct sockaddr_in *)&listen)->sin_addr.s_addr = htonl(0x7f000001);
 
 	fd = udp_socket(listen.ss_family, &listen, listen_len);
-	if (ready) {
-		char text[32];
-		int len = snprintf(text, sizeof(text), "port=%u\n", socket_port(fd));
-
-		if (write_file_atomic(ready, text, (size_t)len))
-			runtime_error("cannot write --ready-file \"%s\"", ready);
-	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (ready && write_ready_file(ready, fd))
+		runtime_error("cannot write --ready-file \"%s\"", ready);
+	catch_stop_signals();
 	deadline = now_ns() + (uint64_t)(timeout * 1e9);
 	while (!count || messages < count) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };

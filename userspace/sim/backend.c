@@ -10,7 +10,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +53,7 @@ static const char usage_text[] =
 enum {
 	OPT_LISTEN = 256, OPT_GATEWAY, OPT_K_UP, OPT_UP_SECRET, OPT_UP_SUITE, OPT_GROUP,
 	OPT_EXPECT, OPT_BATCHES, OPT_TIMEOUT, OPT_IDLE, OPT_LINGER, OPT_FLOOR,
-	OPT_NONCE_CACHE, OPT_DUMP, OPT_READY, OPT_PEER, OPT_HELP,
+	OPT_NONCE_CACHE, OPT_DUMP, OPT_READY, OPT_PEER,
 };
 
 static const struct option options[] = {
@@ -74,7 +73,7 @@ static const struct option options[] = {
 	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "peer-file", required_argument, NULL, OPT_PEER },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -101,13 +100,6 @@ struct counts {
 	struct triple_set seen;
 };
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
 static void parse(int argc, char **argv, struct config *c)
 {
 	bool have_listen = false, have_gateway = false;
@@ -117,7 +109,7 @@ static void parse(int argc, char **argv, struct config *c)
 	c->up_suite = GRPSEC_SUITE_AES_128_GCM;
 	c->timeout = 30;
 	c->linger_ms = 300;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, "h", options, usage_text)) != -1) {
 		switch (opt) {
 		case OPT_LISTEN:
 			c->listen_len = opt_addr("--listen", optarg, &c->listen, true);
@@ -172,17 +164,8 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_PEER:
 			c->peer = optarg;
 			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(usage_text, stdout);
-			exit(EXIT_OK);
-		default:
-			fputs(usage_text, stderr);
-			exit(EXIT_USAGE);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!have_listen || !have_gateway)
 		usage_error("--listen and --gateway are required");
 	if (!c->k_up_src == !c->up_secret_src)
@@ -301,13 +284,12 @@ int main(int argc, char **argv)
 	struct mmsghdr msgs[VLEN];
 	struct iovec iov[VLEN];
 	struct counts n = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct grpsec_backend *be;
 	struct config c;
 	FILE *dump = NULL;
 	uint64_t start, deadline, last_rx = 0, linger_until = 0;
 	const char *result = "ok";
-	int fd, status = EXIT_OK;
+	int fd, err, status = EXIT_OK;
 
 	prog = "grpsec-backend";
 	if (argc > 1 && (!strcmp(argv[1], "command") || !strcmp(argv[1], "rekey")))
@@ -320,16 +302,10 @@ int main(int argc, char **argv)
 			runtime_error("cannot open --dump file \"%s\": %s", c.dump, strerror(errno));
 	}
 	fd = udp_socket(c.listen.ss_family, &c.listen, c.listen_len);
-	if (c.ready) {
-		char text[32];
-		int len = snprintf(text, sizeof(text), "port=%u\n", socket_port(fd));
-		int err = write_file_atomic(c.ready, text, (size_t)len);
-
-		if (err)
-			runtime_error("cannot write --ready-file \"%s\": %s", c.ready, strerror(-err));
-	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	err = c.ready ? write_ready_file(c.ready, fd) : 0;
+	if (err)
+		runtime_error("cannot write --ready-file \"%s\": %s", c.ready, strerror(-err));
+	catch_stop_signals();
 
 	start = now_ns();
 	deadline = start + (uint64_t)(c.timeout * 1e9);
@@ -355,14 +331,7 @@ int main(int argc, char **argv)
 			runtime_error("poll failed: %s", strerror(errno));
 		if (r <= 0)
 			continue;
-		for (unsigned int i = 0; i < VLEN; i++) {
-			iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = sizeof(bufs[i]) };
-			memset(&msgs[i], 0, sizeof(msgs[i]));
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &from[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-		}
+		rx_vec_init(msgs, iov, VLEN, bufs, sizeof(bufs[0]), from);
 		r = recvmmsg(fd, msgs, VLEN, MSG_DONTWAIT, NULL);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -379,8 +348,7 @@ int main(int argc, char **argv)
 			n.datagrams++;
 			n.bytes += len;
 			if (dump) {
-				for (size_t j = 0; j < len; j++)
-					fprintf(dump, "%02x", bufs[i][j]);
+				hex_print(dump, bufs[i], len);
 				fputc('\n', dump);
 			}
 			if (!grpsec_backend_open_batch(be, bufs[i], len, &info, entry_cb, &n) &&

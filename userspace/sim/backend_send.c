@@ -55,7 +55,7 @@ enum {
 	OPT_TO = 256, OPT_GATEWAY, OPT_K_UP, OPT_UP_SECRET, OPT_UP_SUITE, OPT_GROUP, OPT_MEMBER,
 	OPT_COUNT, OPT_MODE, OPT_SUITE, OPT_EPOCH, OPT_NEW_EPOCH, OPT_K_G, OPT_S_AUTH, OPT_S_E2E,
 	OPT_WRAP, OPT_SIGN, OPT_CMD_SEQ, OPT_REKEY_SEQ, OPT_PAYLOAD, OPT_PAYLOAD_FILE, OPT_DL_SEQ,
-	OPT_DL_SEQ_FILE, OPT_FAULT, OPT_FROM, OPT_HELP,
+	OPT_DL_SEQ_FILE, OPT_FAULT, OPT_FROM,
 };
 
 static const struct option options[] = {
@@ -84,7 +84,7 @@ static const struct option options[] = {
 	{ "dl-seq-file", required_argument, NULL, OPT_DL_SEQ_FILE },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "from", required_argument, NULL, OPT_FROM },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -117,7 +117,7 @@ static void parse(int argc, char **argv, struct config *c)
 	c->mode = GRPSEC_MODE_ANONYMOUS;
 	c->count = 1;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, "h", options, usage_text)) != -1) {
 		switch (opt) {
 		case OPT_TO:
 			c->to_len = opt_addr("--to", optarg, &c->to, false);
@@ -209,17 +209,8 @@ static void parse(int argc, char **argv, struct config *c)
 				usage_error("invalid --fault \"%s\" (bad-tag, replay or malformed)",
 					    optarg);
 			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(usage_text, stdout);
-			exit(EXIT_OK);
-		default:
-			fputs(usage_text, stderr);
-			exit(EXIT_USAGE);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!have_to || !have_gateway || !have_group)
 		usage_error("--to, --gateway and --group are required");
 	if (!c->k_up_src == !c->up_secret_src)
@@ -232,9 +223,7 @@ static void parse(int argc, char **argv, struct config *c)
 		usage_error("give at most one of --dl-seq and --dl-seq-file");
 	if (c->count > 1 && !c->member)
 		usage_error("--count needs --member (the first of the members)");
-	if ((uint64_t)c->member + c->count - 1 > UINT32_MAX)
-		usage_error("--member %" PRIu32 " with --count %" PRIu32 " passes member id %" PRIu32,
-			    c->member, c->count, UINT32_MAX);
+	opt_member_range("--member", c->member, "--count", c->count);
 	if (c->rekey) {
 		if (!c->have_member || !c->member)
 			usage_error("rekey: --member is required (a rekey is for one member)");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
-/* Shared helpers of the grpsec simulators. */
+/* Shared helpers of the grpsec simulators and the benchmark. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "internal.h"
 
 const char *prog = "grpsec-sim";
 
@@ -53,6 +55,24 @@ void warnx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(fmt, ap);
 	va_end(ap);
+}
+
+int opt_next(int argc, char **argv, const char *optstring, const struct option *longopts,
+	     const char *usage)
+{
+	int opt = getopt_long(argc, argv, optstring, longopts, NULL);
+
+	if (opt == 'h') {
+		fputs(usage, stdout);
+		exit(EXIT_OK);
+	}
+	if (opt == '?') {
+		fputs(usage, stderr);
+		exit(EXIT_USAGE);
+	}
+	if (opt == -1 && optind < argc)
+		usage_error("unexpected argument \"%s\"", argv[optind]);
+	return opt;
 }
 
 uint64_t opt_u64(const char *opt, const char *val, uint64_t min, uint64_t max)
@@ -171,6 +191,22 @@ void opt_bytes(const char *opt, const char *src, uint8_t *out, size_t len)
 			    opt, src, len, 2 * len);
 }
 
+void opt_member_range(const char *first_opt, uint32_t first, const char *count_opt,
+		      uint32_t count)
+{
+	if ((uint64_t)first + count - 1 > UINT32_MAX)
+		usage_error("%s %" PRIu32 " with %s %" PRIu32 " passes member id %" PRIu32,
+			    first_opt, first, count_opt, count, UINT32_MAX);
+}
+
+void opt_inner_key(unsigned int mode, bool have_s_e2e, const char *k_g_src)
+{
+	if (mode == GRPSEC_MODE_IDENTIFIED && !have_s_e2e)
+		usage_error("--s-e2e is required for identified groups");
+	if (mode == GRPSEC_MODE_ANONYMOUS && !k_g_src)
+		usage_error("--k-g is required for anonymous groups");
+}
+
 socklen_t opt_addr(const char *opt, const char *val, struct sockaddr_storage *ss,
 		   bool allow_any)
 {
@@ -274,6 +310,80 @@ uint16_t socket_port(int fd)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+int write_ready_file(const char *path, int fd)
+{
+	char text[32];
+	int len = snprintf(text, sizeof(text), "port=%u\n", socket_port(fd));
+
+	return write_file_atomic(path, text, (size_t)len);
+}
+
+volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void rx_vec_init(struct mmsghdr *msgs, struct iovec *iov, unsigned int n, void *bufs,
+		 size_t size, struct sockaddr_storage *from)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		iov[i] = (struct iovec){ .iov_base = (uint8_t *)bufs + i * size, .iov_len = size };
+		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+		if (from) {
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+	}
+}
+
+void udp_tx_queue(struct udp_tx *tx, void *buf, size_t len)
+{
+	tx->iov[tx->n] = (struct iovec){ .iov_base = buf, .iov_len = len };
+	tx->msgs[tx->n] = (struct mmsghdr){ .msg_hdr = {
+		.msg_name = (void *)tx->to, .msg_namelen = tx->to_len,
+		.msg_iov = &tx->iov[tx->n], .msg_iovlen = 1 } };
+	tx->n++;
+}
+
+int udp_tx_flush(struct udp_tx *tx, int fd, bool eperm)
+{
+	unsigned int off = 0;
+
+	while (off < tx->n) {
+		int r = sendmmsg(fd, tx->msgs + off, tx->n - off, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED &&
+			    (!eperm || errno != EPERM))
+				return -errno;
+			/* A full queue or a stale ICMP error: wait a little and go on. */
+			tx->retries++;
+			if (now_ns() > tx->deadline)
+				runtime_error("timed out while the send queue stayed full");
+			sleep_ns(50000);
+			continue;
+		}
+		for (int i = 0; i < r; i++)
+			tx->bytes += tx->msgs[off + i].msg_hdr.msg_iov->iov_len;
+		tx->sent += (unsigned int)r;
+		off += (unsigned int)r;
+	}
+	tx->n = 0;
+	return 0;
+}
+
 int write_file_atomic(const char *path, const void *text, size_t len)
 {
 	char tmp[PATH_MAX];
@@ -335,6 +445,12 @@ void sleep_ns(uint64_t ns)
 		;
 }
 
+void hex_print(FILE *f, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
 char *hex_string(const uint8_t *p, size_t len)
 {
 	char *s = malloc(2 * len + 1);
@@ -347,26 +463,12 @@ char *hex_string(const uint8_t *p, size_t len)
 	return s;
 }
 
-static void be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 void sim_payload_fill(uint8_t *p, size_t len, uint32_t group, uint32_t member, uint64_t counter)
 {
-	be32(p, SIM_MAGIC);
-	be32(p + 4, group);
-	be32(p + 8, member);
-	be32(p + 12, (uint32_t)(counter >> 32));
-	be32(p + 16, (uint32_t)counter);
+	put_be32(p, SIM_MAGIC);
+	put_be32(p + 4, group);
+	put_be32(p + 8, member);
+	put_be64(p + 12, counter);
 	for (size_t i = SIM_PAYLOAD_MIN; i < len; i++)
 		p[i] = (uint8_t)(member + counter + i);
 }
@@ -374,11 +476,11 @@ void sim_payload_fill(uint8_t *p, size_t len, uint32_t group, uint32_t member, u
 bool sim_payload_parse(const uint8_t *p, size_t len, uint32_t *group, uint32_t *member,
 		       uint64_t *counter)
 {
-	if (len < SIM_PAYLOAD_MIN || get32(p) != SIM_MAGIC)
+	if (len < SIM_PAYLOAD_MIN || get_be32(p) != SIM_MAGIC)
 		return false;
-	*group = get32(p + 4);
-	*member = get32(p + 8);
-	*counter = (uint64_t)get32(p + 12) << 32 | get32(p + 16);
+	*group = get_be32(p + 4);
+	*member = get_be32(p + 8);
+	*counter = get_be64(p + 12);
 	for (size_t i = SIM_PAYLOAD_MIN; i < len; i++) {
 		if (p[i] != (uint8_t)(*member + *counter + i))
 			return false;
@@ -495,8 +597,7 @@ void print_payload(FILE *f, const uint8_t *p, size_t len)
 		return;
 	}
 	fputs("hex:", f);
-	for (size_t i = 0; i < len; i++)
-		fprintf(f, "%02x", p[i]);
+	hex_print(f, p, len);
 }
 
 void opt_k_up(const char *k_up_src, const char *up_secret_src, unsigned int suite,
@@ -515,4 +616,31 @@ void opt_k_up(const char *k_up_src, const char *up_secret_src, unsigned int suit
 	memset(secret, 0, sizeof(secret));
 	if (err)
 		runtime_error("cannot derive K_up: %s", grpsec_strerror(err));
+}
+
+struct grpsec_member *sim_member_new(const struct grpsec_member_config *mc,
+				     const uint8_t *s_auth, const uint8_t *s_e2e,
+				     const uint8_t *k_g)
+{
+	uint8_t k_m[GRPSEC_KEY_MAX_LEN], k_in[GRPSEC_KEY_MAX_LEN];
+	struct grpsec_member_config c = *mc;
+	size_t kl = grpsec_suite_key_len(c.suite);
+	struct grpsec_member *m = NULL;
+	int err;
+
+	c.member_key = k_m;
+	c.inner_key = k_in;
+	err = grpsec_kdf_member_key(c.suite, s_auth, c.group, c.epoch, c.member, k_m, kl);
+	if (!err && c.mode == GRPSEC_MODE_IDENTIFIED)
+		err = grpsec_kdf_e2e_key(c.suite, s_e2e, c.group, c.epoch, c.member, k_in, kl);
+	else if (!err)
+		memcpy(k_in, k_g, kl);
+	if (!err)
+		err = grpsec_member_new(&c, &m);
+	memset(k_m, 0, sizeof(k_m));
+	memset(k_in, 0, sizeof(k_in));
+	if (err)
+		runtime_error("member %" PRIu32 ": cannot set up: %s", c.member,
+			      grpsec_strerror(err));
+	return m;
 }

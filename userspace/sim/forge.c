@@ -46,7 +46,6 @@ static const char usage_text[] =
 enum {
 	OPT_BACKEND = 256, OPT_GATEWAY, OPT_K_UP, OPT_UP_SECRET, OPT_UP_SUITE, OPT_GROUP,
 	OPT_MEMBER, OPT_ATTACK, OPT_COUNT, OPT_TO, OPT_PAYLOAD, OPT_COUNTER, OPT_SEQ,
-	OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -63,7 +62,7 @@ static const struct option options[] = {
 	{ "payload-size", required_argument, NULL, OPT_PAYLOAD },
 	{ "counter-start", required_argument, NULL, OPT_COUNTER },
 	{ "batch-seq", required_argument, NULL, OPT_SEQ },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -104,7 +103,7 @@ static void parse(int argc, char **argv, struct config *c)
 	c->payload_size = 32;
 	c->counter_start = 1;
 	c->seq = realtime_ns();
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, "h", options, usage_text)) != -1) {
 		switch (opt) {
 		case OPT_BACKEND:
 			c->backend_len = opt_addr("--backend", optarg, &c->backend, false);
@@ -160,17 +159,8 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_SEQ:
 			c->seq = opt_u64("--batch-seq", optarg, 1, UINT64_MAX / 2);
 			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(usage_text, stdout);
-			exit(EXIT_OK);
-		default:
-			fputs(usage_text, stderr);
-			exit(EXIT_USAGE);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!have_backend || !have_gateway || !have_group || !have_member || !have_attack)
 		usage_error("--backend, --gateway, --group, --member and --attack are required");
 	if (!c->k_up_src == !c->up_secret_src)

@@ -44,7 +44,7 @@ static const char usage_text[] =
 enum {
 	OPT_LISTEN = 256, OPT_BACKEND, OPT_GATEWAY, OPT_K_UP, OPT_UP_SECRET, OPT_UP_SUITE,
 	OPT_GROUP, OPT_MEMBERS, OPT_BATCH_MAX, OPT_FLUSH, OPT_MTU, OPT_TIMEOUT, OPT_IDLE,
-	OPT_READY, OPT_STATS_FILE, OPT_HELP,
+	OPT_READY, OPT_STATS_FILE,
 };
 
 static const struct option options[] = {
@@ -63,7 +63,7 @@ static const struct option options[] = {
 	{ "idle", required_argument, NULL, OPT_IDLE },
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -162,14 +162,12 @@ static struct {
 		 tx_no_endpoint;
 } cnt;
 
-static volatile sig_atomic_t stop_signal, stats_signal;
+static volatile sig_atomic_t stats_signal;
 
-static void on_signal(int sig)
+static void on_sigusr1(int sig)
 {
-	if (sig == SIGUSR1)
-		stats_signal = 1;
-	else
-		stop_signal = sig;
+	(void)sig;
+	stats_signal = 1;
 }
 
 static void parse(int argc, char **argv, struct config *c)
@@ -185,7 +183,7 @@ static void parse(int argc, char **argv, struct config *c)
 	c->flush_ms = 2;
 	c->mtu = 1400;
 	c->timeout = 30;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, "h", options, usage_text)) != -1) {
 		switch (opt) {
 		case OPT_LISTEN:
 			c->listen_len = opt_addr("--listen", optarg, &c->listen, true);
@@ -249,17 +247,8 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_STATS_FILE:
 			c->stats_file = optarg;
 			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(usage_text, stdout);
-			exit(EXIT_OK);
-		default:
-			fputs(usage_text, stderr);
-			exit(EXIT_USAGE);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!have_listen || !have_backend || !have_gateway || !c->ngroups)
 		usage_error("--listen, --backend, --gateway and --group are required");
 	if (!c->k_up_src == !c->up_secret_src)
@@ -552,7 +541,7 @@ int main(int argc, char **argv)
 	static struct sockaddr_storage from[RX_VLEN];
 	struct mmsghdr msgs[RX_VLEN];
 	struct iovec iov[RX_VLEN];
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
 	static struct gateway gw;
 	struct config c;
 	uint64_t start, deadline, last_rx = 0;
@@ -574,15 +563,9 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i <= TX_MAX; i++)
 		gw.spare[gw.nspare++] = gw.bufs[i];
 	batch_start(&gw);
-	if (c.ready) {
-		char text[32];
-		int len = snprintf(text, sizeof(text), "port=%u\n", socket_port(gw.fd));
-
-		if (write_file_atomic(c.ready, text, (size_t)len))
-			runtime_error("cannot write --ready-file \"%s\"", c.ready);
-	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (c.ready && write_ready_file(c.ready, gw.fd))
+		runtime_error("cannot write --ready-file \"%s\"", c.ready);
+	catch_stop_signals();
 	sigaction(SIGUSR1, &sa, NULL);
 	start = now_ns();
 	deadline = start + (uint64_t)(c.timeout * 1e9);
@@ -606,12 +589,7 @@ int main(int argc, char **argv)
 		if (poll(&pfd, 1, 1) <= 0)
 			continue;
 		for (;;) {
-			for (unsigned int i = 0; i < RX_VLEN; i++) {
-				iov[i] = (struct iovec){ .iov_base = rx[i], .iov_len = sizeof(rx[i]) };
-				msgs[i] = (struct mmsghdr){ .msg_hdr = {
-					.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
-					.msg_iov = &iov[i], .msg_iovlen = 1 } };
-			}
+			rx_vec_init(msgs, iov, RX_VLEN, rx, sizeof(rx[0]), from);
 			n = recvmmsg(gw.fd, msgs, RX_VLEN, MSG_DONTWAIT, NULL);
 			if (n <= 0)
 				break;

@@ -45,7 +45,6 @@ static const char usage_text[] =
 enum {
 	OPT_S_AUTH = 256, OPT_S_E2E, OPT_SECRET, OPT_SUITE, OPT_GROUP, OPT_EPOCH, OPT_MEMBER,
 	OPT_COUNT, OPT_GATEWAY, OPT_BYTES, OPT_OUT, OPT_DIR, OPT_IMPORT, OPT_HEX, OPT_PUB,
-	OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -64,7 +63,7 @@ static const struct option options[] = {
 	{ "import", required_argument, NULL, OPT_IMPORT },
 	{ "hex", no_argument, NULL, OPT_HEX },
 	{ "pub", required_argument, NULL, OPT_PUB },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -117,7 +116,7 @@ static void parse(int argc, char **argv, struct config *c)
 		usage_error("unknown command \"%s\" (expected member, e2e, upstream, random, sign or wrap)",
 			    c->cmd);
 	optind = 2;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, "h", options, usage_text)) != -1) {
 		switch (opt) {
 		case OPT_S_AUTH:
 		case OPT_S_E2E:
@@ -166,17 +165,8 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_PUB:
 			c->pub = optarg;
 			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(usage_text, stdout);
-			exit(EXIT_OK);
-		default:
-			fputs(usage_text, stderr);
-			exit(EXIT_USAGE);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!!c->out + !!c->dir + !!c->import != 1)
 		usage_error("give exactly one of --out, --dir and --import");
 	if (!strcmp(c->cmd, "sign")) {
@@ -213,9 +203,7 @@ static void parse(int argc, char **argv, struct config *c)
 			    !strcmp(c->cmd, "member") ? "--s-auth" : "--s-e2e");
 	if (!c->have_group || !c->have_epoch || !c->have_member)
 		usage_error("%s: --group, --epoch and --member are required", c->cmd);
-	if ((uint64_t)c->member + c->count - 1 > UINT32_MAX)
-		usage_error("--member %" PRIu32 " with --count %" PRIu32 " passes member id %" PRIu32,
-			    c->member, c->count, UINT32_MAX);
+	opt_member_range("--member", c->member, "--count", c->count);
 	if (c->out && c->count != 1)
 		usage_error("--out writes one key: use --dir or --import with --count");
 }

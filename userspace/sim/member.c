@@ -102,7 +102,7 @@ enum {
 	OPT_BURST, OPT_BATCH, OPT_SEQ_FILE, OPT_COUNTER, OPT_MSG_LIMIT, OPT_TIMEOUT, OPT_TAMPER,
 	OPT_REPLAY, OPT_BAD_VERSION, OPT_TRUNCATE, OPT_UNKNOWN, OPT_STALE, OPT_PAYLOAD_TEXT,
 	OPT_LISTEN, OPT_EXPECT_COMMANDS, OPT_EXPECT_REKEYS, OPT_SIGN_PUB, OPT_WRAP, OPT_LINGER,
-	OPT_QUIET, OPT_DUMP_FRAMES, OPT_MESSAGES_AFTER, OPT_MCAST, OPT_OPEN_FILE, OPT_HELP,
+	OPT_QUIET, OPT_DUMP_FRAMES, OPT_MESSAGES_AFTER, OPT_MCAST, OPT_OPEN_FILE,
 };
 
 static const struct option options[] = {
@@ -143,7 +143,7 @@ static const struct option options[] = {
 	{ "messages-after", required_argument, NULL, OPT_MESSAGES_AFTER },
 	{ "mcast", required_argument, NULL, OPT_MCAST },
 	{ "open-file", required_argument, NULL, OPT_OPEN_FILE },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -288,7 +288,7 @@ static void parse(int argc, char **argv, struct config *c)
 	c->batch = 64;
 	c->timeout = 120;
 	c->linger_ms = 300;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, "h", options, usage_text)) != -1) {
 		switch (opt) {
 		case OPT_GATEWAY:
 			c->gw_len = opt_addr("--gateway", optarg, &c->gw, false);
@@ -418,28 +418,14 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_OPEN_FILE:
 			c->open_file = optarg;
 			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(usage_text, stdout);
-			exit(EXIT_OK);
-		default:
-			fputs(usage_text, stderr);
-			exit(EXIT_USAGE);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!have_gw || !have_group || !have_first || !have_count || !have_messages)
 		usage_error("--gateway, --group, --first, --count and --messages are required");
 	if (!c->have_s_auth)
 		usage_error("--s-auth is required");
-	if ((uint64_t)c->first + c->count - 1 > UINT32_MAX)
-		usage_error("--first %" PRIu32 " with --count %" PRIu32 " passes member id %" PRIu32,
-			    c->first, c->count, UINT32_MAX);
-	if (c->mode == GRPSEC_MODE_IDENTIFIED && !c->have_s_e2e)
-		usage_error("--s-e2e is required for identified groups");
-	if (c->mode == GRPSEC_MODE_ANONYMOUS && !c->k_g_src)
-		usage_error("--k-g is required for anonymous groups");
+	opt_member_range("--first", c->first, "--count", c->count);
+	opt_inner_key(c->mode, c->have_s_e2e, c->k_g_src);
 	if (c->stale && c->epoch == 0)
 		usage_error("--stale-epoch needs --epoch 1 or higher");
 	if ((c->have_expect_commands || c->have_expect_rekeys || c->messages_after ||
@@ -464,7 +450,6 @@ struct sim_member {
 
 static void members_create(const struct config *c, struct sim_member *sm)
 {
-	size_t kl = grpsec_suite_key_len(c->suite);
 	uint32_t epoch = c->stale ? c->epoch - 1 : c->epoch;
 	uint64_t *prev = NULL;
 
@@ -473,16 +458,13 @@ static void members_create(const struct config *c, struct sim_member *sm)
 		prev = store_reserve_all();
 	}
 	for (uint32_t i = 0; i < c->count; i++) {
-		uint8_t k_m[GRPSEC_KEY_MAX_LEN], k_in[GRPSEC_KEY_MAX_LEN];
 		struct grpsec_member_config mc = {
 			.group = c->group, .epoch = epoch, .mode = c->mode, .suite = c->suite,
-			.member_key = k_m, .inner_key = k_in,
 			.msg_limit = c->msg_limit ? c->msg_limit : UINT64_MAX,
 			/* Identified members open commands with K_G too. */
 			.group_key = c->k_g_src ? c->k_g : NULL,
 		};
 		uint32_t id = c->first + i;
-		int err;
 
 		if (c->unknown)
 			id ^= 0x80000000U;
@@ -493,17 +475,7 @@ static void members_create(const struct config *c, struct sim_member *sm)
 			mc.seq_reserved = prev[i];
 			mc.reserve_block = SEQ_BLOCK;
 		}
-		err = grpsec_kdf_member_key(c->suite, c->s_auth, c->group, epoch, id, k_m, kl);
-		if (!err && c->mode == GRPSEC_MODE_IDENTIFIED)
-			err = grpsec_kdf_e2e_key(c->suite, c->s_e2e, c->group, epoch, id, k_in, kl);
-		else if (!err)
-			memcpy(k_in, c->k_g, kl);
-		if (!err)
-			err = grpsec_member_new(&mc, &sm[i].m);
-		memset(k_m, 0, sizeof(k_m));
-		memset(k_in, 0, sizeof(k_in));
-		if (err)
-			runtime_error("member %" PRIu32 ": cannot set up: %s", id, grpsec_strerror(err));
+		sm[i].m = sim_member_new(&mc, c->s_auth, c->s_e2e, c->k_g);
 		sm[i].id = id;
 		sm[i].counter = c->counter_start - 1;
 	}
@@ -540,52 +512,15 @@ static size_t next_frame(const struct config *c, struct sim_member *s, uint8_t *
 
 struct sender {
 	int fd;
-	const struct config *c;
-	struct mmsghdr msgs[2048];
-	struct iovec iov[2048];
-	unsigned int n;
-	uint64_t datagrams, bytes, retries;
-	uint64_t deadline;
+	struct udp_tx tx;		/* to the gateway */
 };
-
-static void sender_queue(struct sender *sd, uint8_t *buf, size_t len)
-{
-	struct mmsghdr *mh = &sd->msgs[sd->n];
-
-	sd->iov[sd->n] = (struct iovec){ .iov_base = buf, .iov_len = len };
-	memset(mh, 0, sizeof(*mh));
-	mh->msg_hdr.msg_name = (void *)&sd->c->gw;
-	mh->msg_hdr.msg_namelen = sd->c->gw_len;
-	mh->msg_hdr.msg_iov = &sd->iov[sd->n];
-	mh->msg_hdr.msg_iovlen = 1;
-	sd->n++;
-}
 
 static void sender_flush(struct sender *sd)
 {
-	unsigned int off = 0;
+	int err = udp_tx_flush(&sd->tx, sd->fd, false);
 
-	while (off < sd->n) {
-		int r = sendmmsg(sd->fd, sd->msgs + off, sd->n - off, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED)
-				runtime_error("sendmmsg to the gateway failed: %s", strerror(errno));
-			/* A full queue or a stale ICMP error: wait a little and go on. */
-			sd->retries++;
-			if (now_ns() > sd->deadline)
-				runtime_error("timed out while the send queue stayed full");
-			sleep_ns(50000);
-			continue;
-		}
-		for (int i = 0; i < r; i++)
-			sd->bytes += sd->msgs[off + i].msg_hdr.msg_iov->iov_len;
-		sd->datagrams += (unsigned int)r;
-		off += (unsigned int)r;
-	}
-	sd->n = 0;
+	if (err)
+		runtime_error("sendmmsg to the gateway failed: %s", strerror(-err));
 }
 
 
@@ -669,8 +604,7 @@ static void handle_frame(struct receiver *r, const uint8_t *buf, size_t len)
 
 	r->received++;
 	if (r->dump) {
-		for (size_t i = 0; i < len; i++)
-			fprintf(r->dump, "%02x", buf[i]);
+		hex_print(r->dump, buf, len);
 		fputc('\n', r->dump);
 	}
 	if (len < GRPSEC_MFRAME_HDR_LEN || get_be32(buf + 4) != c->group) {
@@ -731,10 +665,7 @@ static void receive_batch(struct receiver *r, int fd)
 	struct iovec iov[RX_VLEN];
 	int n;
 
-	for (unsigned int i = 0; i < RX_VLEN; i++) {
-		iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = sizeof(bufs[i]) };
-		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
-	}
+	rx_vec_init(msgs, iov, RX_VLEN, bufs, sizeof(bufs[0]), NULL);
 	n = recvmmsg(fd, msgs, RX_VLEN, MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		/* ICMP errors of earlier uplink frames are not ours to mind. */
@@ -860,7 +791,7 @@ static void send_more(const struct config *c, struct sim_member *sm, struct send
 		for (uint32_t i = 0; i < c->count; i++) {
 			uint8_t *buf = bufs + (size_t)slot * stride;
 
-			sender_queue(sd, buf, next_frame(c, &sm[i], buf));
+			udp_tx_queue(&sd->tx, buf, next_frame(c, &sm[i], buf));
 			(*frames)++;
 			if (++slot == 1024) {
 				sender_flush(sd);
@@ -912,11 +843,12 @@ int main(int argc, char **argv)
 		runtime_error("out of memory for %zu frames", nbufs);
 
 	sd.fd = udp_socket(c.gw.ss_family, NULL, 0);
-	sd.c = &c;
+	sd.tx.to = &c.gw;
+	sd.tx.to_len = c.gw_len;
 	/* In the group before the first frame tells the gateway we are here. */
 	mcast_fd = c.mcast.ss_family ? mcast_socket(&c.mcast) : -1;
 	start = now_ns();
-	sd.deadline = start + (uint64_t)(c.timeout * 1e9);
+	sd.tx.deadline = start + (uint64_t)(c.timeout * 1e9);
 
 	if (!c.messages) {
 		/* --open-file alone: nothing to send. */
@@ -932,10 +864,10 @@ int main(int argc, char **argv)
 		frames = total;
 		start = now_ns();
 		for (uint64_t j = 0; j < total; j++) {
-			sender_queue(&sd, bufs + j * stride, lens[j]);
+			udp_tx_queue(&sd.tx, bufs + j * stride, lens[j]);
 			if (c.replay)
-				sender_queue(&sd, bufs + j * stride, lens[j]);
-			if (sd.n >= 1024)
+				udp_tx_queue(&sd.tx, bufs + j * stride, lens[j]);
+			if (sd.tx.n >= 1024)
 				sender_flush(&sd);
 		}
 		sender_flush(&sd);
@@ -949,9 +881,9 @@ int main(int argc, char **argv)
 				size_t len = next_frame(&c, &sm[i], buf);
 
 				frames++;
-				sender_queue(&sd, buf, len);
+				udp_tx_queue(&sd.tx, buf, len);
 				if (c.replay)
-					sender_queue(&sd, buf, len);
+					udp_tx_queue(&sd.tx, buf, len);
 				if (++slot < per_call && frames < total)
 					continue;
 				if (c.rate) {
@@ -962,7 +894,7 @@ int main(int argc, char **argv)
 					if (due > now)
 						sleep_ns(due - now);
 				}
-				if (now_ns() > sd.deadline)
+				if (now_ns() > sd.tx.deadline)
 					runtime_error("timed out after %" PRIu64 " of %" PRIu64 " frames",
 						      frames - slot, total);
 				sender_flush(&sd);
@@ -1003,7 +935,7 @@ int main(int argc, char **argv)
 	printf("members=%" PRIu32 " messages=%" PRIu64 " frames=%" PRIu64
 	       " datagrams=%" PRIu64 " bytes=%" PRIu64 " send_retries=%" PRIu64
 	       " first_seq=%" PRIu64 " next_seq=%" PRIu64 " elapsed_ms=%.1f fps=%.0f",
-	       c.count, c.messages, frames, sd.datagrams, sd.bytes, sd.retries, first_seq,
+	       c.count, c.messages, frames, sd.tx.sent, sd.tx.bytes, sd.tx.retries, first_seq,
 	       grpsec_member_next_seq(sm[0].m), ms, ms > 0 ? (double)frames / ms * 1e3 : 0);
 	if (c.listen || c.open_file) {
 		uint64_t refused = 0;
