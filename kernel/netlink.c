@@ -164,6 +164,8 @@ static int get_endpoint(const struct nlattr *attr, union grpsec_endpoint *ep,
 	int len = nla_len(attr);
 
 	memset(ep, 0, sizeof(*ep));
+	if (len < sizeof(sa->sa_family))
+		goto bad;
 	if (sa->sa_family == AF_INET && len == sizeof(ep->v4)) {
 		memcpy(&ep->v4, sa, len);
 		return 0;
@@ -172,6 +174,7 @@ static int get_endpoint(const struct nlattr *attr, union grpsec_endpoint *ep,
 		memcpy(&ep->v6, sa, len);
 		return 0;
 	}
+bad:
 	NL_SET_ERR_MSG_ATTR(extack, attr,
 			    "endpoint must be a sockaddr_in or sockaddr_in6");
 	return -EINVAL;
@@ -321,13 +324,15 @@ static void member_clear_key(void *m, int slot)
 }
 
 static int member_keys(struct grpsec_member *m, struct nlattr *nest,
-		       bool need_key, struct netlink_ext_ack *extack)
+		       bool need_key, bool check_only,
+		       struct netlink_ext_ack *extack)
 {
 	const struct key_target t = {
 		.obj = m,
 		.keylen = grpsec_suite_keylen(m->group->suite),
 		.set = member_set_key,
 		.clear = member_clear_key,
+		.check_only = check_only,
 	};
 
 	return apply_keys(&t, nest, GRPSEC_A_MEMBER_KEY, need_key, extack);
@@ -721,7 +726,10 @@ out_free_msg:
 	return err;
 }
 
-/* Dump cursor: cb->args[0] is the next group id to visit. */
+/*
+ * Dump cursor: cb->args[0] is the next group id to visit; cb->args[1] is
+ * set once group U32_MAX is in (its next id would wrap to 0).
+ */
 static int group_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct grpsec_net *gn = grpsec_net(sock_net(skb->sk));
@@ -730,6 +738,8 @@ static int group_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 	int err = 0;
 
+	if (cb->args[1])
+		return 0;
 	mutex_lock(&gn->lock);
 	cb->seq = gn->generation;
 	xa_for_each_start(&gn->groups, id, g, cb->args[0]) {
@@ -745,6 +755,8 @@ static int group_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 		}
 		genlmsg_end(skb, hdr);
+		if (id == U32_MAX)
+			cb->args[1] = 1;
 		cb->args[0] = id + 1;
 	}
 	mutex_unlock(&gn->lock);
@@ -799,7 +811,7 @@ static int member_one(struct grpsec_net *gn, enum member_op op,
 		m = grpsec_member_create(g, id);
 		if (IS_ERR(m))
 			return PTR_ERR(m);
-		err = member_keys(m, nest, true, extack);
+		err = member_keys(m, nest, true, false, extack);
 		if (!err && tb[GRPSEC_A_MEMBER_ENDPOINT])
 			grpsec_member_set_endpoint(m, &ep);
 		if (!err)
@@ -818,7 +830,10 @@ static int member_one(struct grpsec_net *gn, enum member_op op,
 			grpsec_member_del(gn, m);
 			return 0;
 		}
-		err = member_keys(m, nest, false, extack);
+		/* A refused request changes nothing of a live member. */
+		err = member_keys(m, nest, false, true, extack);
+		if (!err)
+			err = member_keys(m, nest, false, false, extack);
 		if (!err && tb[GRPSEC_A_MEMBER_ENDPOINT])
 			grpsec_member_set_endpoint(m, &ep);
 		return err;
@@ -916,7 +931,8 @@ out_cancel:
 
 /*
  * One message per member, so any number of members dumps.  Cursor:
- * cb->args[0] the group id, cb->args[1] the next member id in it.
+ * cb->args[0] the group id, cb->args[1] the next member id in it,
+ * cb->args[2] set once group U32_MAX is done (the next id would wrap).
  */
 static int member_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -929,6 +945,8 @@ static int member_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	int err = 0;
 	void *hdr;
 
+	if (cb->args[2])
+		return 0;
 	if (filter && !gid)
 		gid = nla_get_u32(filter);
 
@@ -959,7 +977,9 @@ static int member_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			genlmsg_end(skb, hdr);
 			cb->args[1] = mid + 1;
 		}
-		cb->args[0] = g->id + 1;
+		if (g->id == U32_MAX)
+			cb->args[2] = 1;
+		cb->args[0] = (unsigned long)g->id + 1;
 		cb->args[1] = 0;
 	}
 out_unlock:

@@ -55,8 +55,11 @@ static int open_one(struct grpsec_net *gn, int family, u16 port,
  *
  * A kernel without IPv6 listens on IPv4 alone.
  *
- * Return: 0 or -errno (-EADDRINUSE when the port is taken); on error the
- * previous sockets are closed.
+ * The new sockets open before the old ones close, so a refused port
+ * leaves the gateway listening where it was; the same port again changes
+ * nothing.
+ *
+ * Return: 0 or -errno (-EADDRINUSE when the port is taken).
  */
 int grpsec_socket_listen(struct grpsec_net *gn, u16 port)
 {
@@ -64,9 +67,12 @@ int grpsec_socket_listen(struct grpsec_net *gn, u16 port)
 	int err;
 
 	lockdep_assert_held(&gn->lock);
-	grpsec_socket_close(gn);
-	if (!port)
+	if (port == gn->port)
 		return 0;
+	if (!port) {
+		grpsec_socket_close(gn);
+		return 0;
+	}
 
 	err = open_one(gn, AF_INET, port, &s4);
 	if (err)
@@ -78,6 +84,7 @@ int grpsec_socket_listen(struct grpsec_net *gn, u16 port)
 			return err;
 		}
 	}
+	grpsec_socket_close(gn);
 	gn->sock[0] = s4;
 	gn->sock[1] = s6;
 	gn->port = port;

@@ -267,6 +267,7 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	u8 hash[SHA256_DIGEST_SIZE];
 	struct grpsec_aead_key *key;
 	struct socket *sock;
+	u64 seq;
 	u8 *buf;
 	int err;
 
@@ -287,9 +288,12 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	if (up->configured)
 		flush_locked(up);
 	/*
-	 * The same K_up again keeps the downlink window: no replays.  A
-	 * floor (the last sequence saved before a restart) only rises.
+	 * The same K_up again keeps the downlink window (no replays) and
+	 * the batch sequences it used (no nonce twice, even if the clock
+	 * went back meanwhile).  A downlink floor (the last sequence saved
+	 * before a restart) only rises.
 	 */
+	seq = max_t(u64, cfg->seq_floor, ktime_get_real_ns());
 	if (up->dl_suite != cfg->suite || up->dl_gateway != cfg->gateway ||
 	    memcmp(up->key_hash, hash, sizeof(hash))) {
 		grpsec_replay_init(&up->dl_replay);
@@ -297,7 +301,10 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 		up->dl_suite = cfg->suite;
 		up->dl_gateway = cfg->gateway;
 		up->dl_floor = 0;
+	} else {
+		seq = max(seq, up->info.seq);
 	}
+	memzero_explicit(hash, sizeof(hash));
 	up->dl_floor = max(up->dl_floor, cfg->dl_floor);
 	teardown_locked(up);
 	up->key = key;
@@ -309,7 +316,7 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	up->info.batch_max = cfg->batch_max;
 	up->info.flush_usec = cfg->flush_usec;
 	up->info.mtu = cfg->mtu;
-	up->info.seq = max_t(u64, cfg->seq_floor, ktime_get_real_ns());
+	up->info.seq = seq;
 	grpsec_batch_init(&up->batch, buf, cfg->mtu, cfg->batch_max);
 	up->configured = true;
 	mutex_unlock(&up->lock);

@@ -154,8 +154,10 @@ udp_listening()
 {
 	local hex
 	hex=$(printf ':%04X ' "$2")
+	# awk reads to the end: an early exit (grep -q) would fail the
+	# pipeline under pipefail with SIGPIPE, as if nothing listened.
 	"$IP" netns exec "$1" cat /proc/net/udp /proc/net/udp6 2> /dev/null |
-		awk '{ print $2 " " }' | grep -q -- "$hex"
+		awk -v p="$hex" 'index($2 " ", p) { found = 1 } END { exit !found }'
 }
 
 # wait_udp NS PORT [SECONDS]: wait until something listens on PORT in NS.

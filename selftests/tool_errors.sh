@@ -28,7 +28,7 @@ refused()
 }
 
 require_root
-require_cmd grpsec
+require_cmd grpsec grpsec-app
 [ -n "$IP" ] || ksft_skip "iproute2's ip not found"
 module_load
 ns_create "$NS_GW"
@@ -61,6 +61,19 @@ refused 2 'kernel reports: member already exists \(GRPSEC_A_MEMBER_ID\)' \
 refused 2 'kernel reports: no such member' n_gw grpsec member del 7 2
 refused 2 'kernel reports: no such member' \
 	n_gw grpsec member set 7 2 endpoint 192.0.2.1:1
+# A port that is taken is refused, and the gateway keeps listening where
+# it was.
+n_gw grpsec listen 7000
+spawn "$NS_GW" grpsec-app --listen 0.0.0.0:7001 --timeout 60 --quiet \
+	--ready-file "$tmp/app.ready"
+wait_for 10 test -s "$tmp/app.ready"
+refused 2 'kernel reports: UDP port already in use' n_gw grpsec listen 7001
+[ "$(n_gw grpsec show listen-port)" = 7000 ] ||
+	fail "a refused port changed the listen port"
+udp_listening "$NS_GW" 7000 || fail "a refused port closed the listen socket"
+n_gw grpsec listen 7000
+kill "$spawned"
+
 # Keys of the wrong length are caught before the kernel sees them.
 refused 1 'key file ".*/k32" does not hold a 16-byte key' \
 	n_gw grpsec member add 7 2 key "$tmp/k32"
@@ -122,6 +135,20 @@ if [ -n "$drop" ]; then
 else
 	log "no way to drop privileges here: not checking unprivileged use"
 fi
+
+# The highest group id: dumps of it end (its next id would wrap to 0).
+groups=$(n_gw grpsec group show dump | wc -l)
+members=$(n_gw grpsec member show dump | wc -l)
+n_gw grpsec group add 4294967295
+n_gw grpsec member add 4294967295 1 key "$tmp/k16"
+dump() { timeout 10 "$IP" netns exec "$NS_GW" grpsec "$@" | wc -l; }
+[ "$(dump member show 4294967295 last-seq)" = 1 ] ||
+	fail "the member dump of group 4294967295 does not end"
+[ "$(dump member show dump)" = $((members + 1)) ] ||
+	fail "the member dump does not end after group 4294967295"
+[ "$(dump group show dump)" = $((groups + 1)) ] ||
+	fail "the group dump does not end after group 4294967295"
+n_gw grpsec group del 4294967295
 
 # No module: the tool asks the kernel to load it once, and says clearly
 # when that does not work.
