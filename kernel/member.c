@@ -144,16 +144,23 @@ void grpsec_member_del(struct grpsec_net *gn, struct grpsec_member *m)
  * @key: key bytes, the group suite's length
  * @len: key length
  *
- * The slot's replay window starts empty: a new key never saw a frame.
- * Installing the epoch that a slot already holds keeps its window, so a
- * configuration sync does not reopen old sequence numbers.
+ * The slot's replay window starts empty for an epoch newer than any the
+ * member had: a new key never saw a frame.  Otherwise old sequence numbers
+ * stay closed, so a configuration sync that finds the slots otherwise
+ * than it expects (the kernel promoted the next key by itself) reopens
+ * none: the same epoch and key in the same slot keeps its window, moved
+ * from the other slot takes that window along, and any other epoch that
+ * is not new starts above the member's highest accepted sequence (which
+ * carries on across epochs, Documentation/keys.rst).
  *
  * Return: 0 or -ENOMEM.
  */
 int grpsec_member_set_key(struct grpsec_member *m, int slot, u32 epoch,
 			  const u8 *key, unsigned int len)
 {
-	struct grpsec_keyslot *s, *old;
+	int other_slot = slot == GRPSEC_KEY_SLOT_CURRENT ?
+			 GRPSEC_KEY_SLOT_NEXT : GRPSEC_KEY_SLOT_CURRENT;
+	struct grpsec_keyslot *s, *old, *other;
 
 	s = kmem_cache_zalloc(slot_cache, GFP_KERNEL);
 	if (!s)
@@ -169,7 +176,15 @@ int grpsec_member_set_key(struct grpsec_member *m, int slot, u32 epoch,
 		slot_free(s);
 		return 0;
 	}
-	grpsec_replay_init(&s->replay);
+	other = rcu_dereference_protected(m->slot[other_slot],
+					  lockdep_is_held(&m->lock));
+	if (other && other->epoch == epoch && !memcmp(other->key, key, len))
+		s->replay = other->replay;
+	else if (epoch > m->max_epoch)
+		grpsec_replay_init(&s->replay);
+	else
+		grpsec_replay_init_floor(&s->replay, m->last_seq);
+	m->max_epoch = max(m->max_epoch, epoch);
 	rcu_assign_pointer(m->slot[slot], s);
 	if (slot == GRPSEC_KEY_SLOT_NEXT)
 		m->rollover_since = 0;

@@ -77,6 +77,7 @@ struct grpsec_member {
 	u32 rate_start;			/* low bits of jiffies: this second */
 	u32 rate_count;
 	atomic_t drops[__GRPSEC_MEMBER_COUNTERS - __GRPSEC_MEMBER_HOT];
+	u32 max_epoch;			/* the highest ever installed */
 	atomic64_t hot[__GRPSEC_MEMBER_HOT];
 	struct rcu_head rcu;
 };

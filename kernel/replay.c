@@ -12,6 +12,23 @@ void grpsec_replay_init(struct grpsec_replay *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/**
+ * grpsec_replay_init_floor - a window that refuses everything up to @floor
+ * @r: the window
+ * @floor: the highest sequence to refuse (0: none, as grpsec_replay_init())
+ *
+ * As if every sequence up to @floor had been seen: the words behind the
+ * top are full, the top's word holds the bits up to @floor only (the
+ * algorithm expects the bits above the top in its word to be clear).
+ */
+void grpsec_replay_init_floor(struct grpsec_replay *r, u64 floor)
+{
+	memset(r->bitmap, 0xff, sizeof(r->bitmap));
+	r->bitmap[(floor / 64) % GRPSEC_REPLAY_WORDS] =
+		GENMASK_ULL(floor % 64, 0);
+	r->top = floor;
+}
+
 static bool too_old(const struct grpsec_replay *r, u64 seq)
 {
 	return r->top > GRPSEC_REPLAY_WINDOW &&

@@ -79,11 +79,50 @@ static void member_accept_replay(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, slot_id(m, 1), id);
 	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 5, &from));
 
-	/* A different key is a new slot: the old id is refused. */
+	/*
+	 * A different key is a new slot: the old id is refused.  The epoch
+	 * is not new, so the member's sequences so far stay closed.
+	 */
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key3, 16), 0);
 	KUNIT_EXPECT_NE(test, slot_id(m, 1), id);
 	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 6, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, slot_id(m, 1), 5, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 1), 6, &from));
+	grpsec_member_put(m);
+}
+
+/*
+ * A configuration sync after the kernel promoted the next key by itself
+ * installs the keys again in other slots: no sequence opens again.
+ */
+static void member_reinstall_keeps_sequences(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 0);
+	u64 id;
+
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 1, 2, key2, 16), 0);
 	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 1), 5, &from));
+	/* A new epoch starts empty: its members may count from anywhere. */
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 2), 3, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 2), 10, &from));
+
+	/* Epoch 2 moves to the current slot: its window goes along. */
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 2, key2, 16), 0);
+	KUNIT_ASSERT_TRUE(test, rcu_access_pointer(m->slot[0])->epoch == 2);
+	id = rcu_access_pointer(m->slot[0])->key_id;
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 3, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 10, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 7, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 11, &from));
+
+	/* Epoch 1 again, retired meanwhile: nothing up to 11 opens. */
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 1, 1, key1, 16), 0);
+	id = slot_id(m, 1);
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 5, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 4, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 11, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 12, &from));
 	grpsec_member_put(m);
 }
 
@@ -209,6 +248,7 @@ static void member_suite_exit(struct kunit_suite *suite)
 static struct kunit_case member_test_cases[] = {
 	KUNIT_CASE(member_slots_by_epoch),
 	KUNIT_CASE(member_accept_replay),
+	KUNIT_CASE(member_reinstall_keeps_sequences),
 	KUNIT_CASE(member_rollover),
 	KUNIT_CASE(member_epoch_limit),
 	KUNIT_CASE(member_burst_threshold),

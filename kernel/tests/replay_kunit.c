@@ -95,10 +95,33 @@ static void replay_slide(struct kunit *test)
 				!(seq & 1));
 }
 
+/* A floor refuses what it covers and nothing above, wherever it falls. */
+static void replay_floor(struct kunit *test)
+{
+	static const u64 floors[] = { 0, 1, 63, 64, 65, 1000, 5000 };
+	struct grpsec_replay r;
+	u64 f, seq;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(floors); i++) {
+		f = floors[i];
+		grpsec_replay_init_floor(&r, f);
+		for (seq = f > 1100 ? f - 1100 : 1; seq <= f; seq++)
+			KUNIT_EXPECT_TRUE(test, grpsec_replay_seen(&r, seq));
+		for (seq = f + 1; seq <= f + 200; seq += 3)
+			KUNIT_EXPECT_FALSE(test, grpsec_replay_seen(&r, seq));
+		for (seq = f + 200; seq > f; seq--)
+			KUNIT_EXPECT_TRUE(test, grpsec_replay_accept(&r, seq));
+		for (seq = f > 100 ? f - 100 : 1; seq <= f + 200; seq++)
+			KUNIT_EXPECT_FALSE(test, grpsec_replay_accept(&r, seq));
+	}
+}
+
 static struct kunit_case replay_test_cases[] = {
 	KUNIT_CASE(replay_sequence),
 	KUNIT_CASE(replay_reverse_order),
 	KUNIT_CASE(replay_slide),
+	KUNIT_CASE(replay_floor),
 	{}
 };
 
