@@ -198,7 +198,8 @@ static int prepare(struct grpsec_net *gn, struct rx_item *it,
 	slot = grpsec_member_slot(m, up->epoch);
 	if (!slot)
 		reason = GRPSEC_A_STATS_DROP_STALE_EPOCH;
-	else if (grpsec_replay_seen(&slot->replay, up->seq))
+	/* Unlocked pre-check; grpsec_member_accept() decides under m->lock. */
+	else if (data_race(grpsec_replay_seen(&slot->replay, up->seq)))
 		reason = GRPSEC_A_STATS_DROP_REPLAY;
 	else if (!grpsec_member_rate_ok(m, READ_ONCE(g->rate_limit)))
 		reason = GRPSEC_A_STATS_DROP_RATE_LIMIT;

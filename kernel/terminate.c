@@ -145,8 +145,10 @@ int grpsec_terminate_deliver(struct grpsec_net *gn, struct grpsec_group *g,
 		.seq = cpu_to_be64(up->seq),
 	};
 	sock = deliver_sock(gn, to.addr.sa_family);
-	if (!sock)
+	if (!sock) {
+		memzero_explicit(dh + 1, n);
 		return GRPSEC_A_STATS_DROP_NOMEM;
+	}
 	msg.msg_name = &to.addr;
 	msg.msg_namelen = to.addr.sa_family == AF_INET6 ? sizeof(to.v6) :
 							  sizeof(to.v4);
