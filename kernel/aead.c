@@ -132,6 +132,31 @@ void grpsec_crypto_destroy(struct grpsec_crypto *c)
 	kfree(c);
 }
 
+/**
+ * grpsec_crypto_forget - key every lane with zeros
+ * @c: the lanes
+ *
+ * A lane keeps its transform keyed between frames, so without this the
+ * key schedule of a deleted member or of a replaced key would stay in
+ * memory until the lane is reused.  The next frame of each lane pays a
+ * setkey.
+ */
+void grpsec_crypto_forget(struct grpsec_crypto *c)
+{
+	static const u8 zero[GRPSEC_KEY_MAX];
+	struct lane *l;
+	int s, i;
+
+	for (s = 0; s <= GRPSEC_SUITE_MAX; s++)
+		for (i = 0; i < GRPSEC_CRYPTO_LANES; i++) {
+			l = &c->lanes[s][i];
+			if (!l->tfm || !l->key_id)
+				continue;
+			crypto_aead_setkey(l->tfm, zero, suite_keylen[s]);
+			l->key_id = 0;
+		}
+}
+
 static void verify_done(grpsec_crypto_cb_arg arg, int err)
 {
 	struct lane *l = grpsec_crypto_cb_data(arg);

@@ -28,6 +28,7 @@ struct grpsec_crypto *grpsec_crypto_create(void);
 void grpsec_crypto_destroy(struct grpsec_crypto *c);
 void grpsec_crypto_verify(struct grpsec_crypto *c, struct grpsec_verify *v,
 			  unsigned int n);
+void grpsec_crypto_forget(struct grpsec_crypto *c);
 
 struct grpsec_aead_key *grpsec_aead_key_create(u8 suite, const u8 *key,
 					       unsigned int len);

@@ -16,6 +16,7 @@
 #include "member.h"
 #include "netlink.h"
 #include "netns.h"
+#include "receive.h"
 #include "socket.h"
 #include "terminate.h"
 #include "upstream.h"
@@ -635,6 +636,8 @@ static int group_del_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 	gn->generation++;
 	mutex_unlock(&gn->lock);
+	if (!err)
+		grpsec_receive_forget_keys(gn);
 	return err;
 }
 
@@ -872,6 +875,9 @@ static int member_doit(struct genl_info *info, enum member_op op)
 	gn->generation++;
 	mutex_unlock(&gn->lock);
 	wipe_keys(info, GRPSEC_A_MEMBER, GRPSEC_A_MEMBER_KEY);
+	/* Keys replaced or deleted may still be scheduled in a lane. */
+	if (op != MEMBER_NEW)
+		grpsec_receive_forget_keys(gn);
 	return err;
 }
 

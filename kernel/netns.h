@@ -23,6 +23,7 @@ struct grpsec_rx_queue {
 	struct grpsec_net *gn;
 	struct grpsec_crypto *crypto;
 	struct grpsec_rx_scratch *scratch;
+	int keys_forgotten;		/* grpsec_net.keys_retired, when idle */
 };
 
 /* One grpsec instance per network namespace. */
@@ -36,6 +37,7 @@ struct grpsec_net {
 	u16 port;
 	struct socket *sock[2];		/* IPv4, IPv6 listen sockets */
 	struct grpsec_rx_queue __percpu *rxq;
+	atomic_t keys_retired;		/* bumped when member keys go */
 	struct grpsec_upstream *up;
 	struct grpsec_downlink *dl;
 	struct mutex deliver_lock;	/* creating deliver_sock */

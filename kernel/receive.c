@@ -471,6 +471,33 @@ void grpsec_receive_work(struct work_struct *work)
 		cond_resched();
 	}
 	grpsec_upstream_kick(gn);
+
+	/* Idle, after member keys went: none stays in a lane. */
+	if (q->keys_forgotten != atomic_read(&gn->keys_retired) &&
+	    skb_queue_empty_lockless(&q->queue)) {
+		q->keys_forgotten = atomic_read(&gn->keys_retired);
+		grpsec_crypto_forget(q->crypto);
+	}
+}
+
+/**
+ * grpsec_receive_forget_keys - member keys were replaced or deleted
+ * @gn: the instance
+ *
+ * Process context.  Every CPU whose lanes were ever keyed runs its worker
+ * once more, which keys the lanes with zeros when it finds nothing to do.
+ */
+void grpsec_receive_forget_keys(struct grpsec_net *gn)
+{
+	int cpu;
+
+	atomic_inc(&gn->keys_retired);
+	for_each_possible_cpu(cpu) {
+		struct grpsec_rx_queue *q = per_cpu_ptr(gn->rxq, cpu);
+
+		if (READ_ONCE(q->crypto))
+			queue_work_on(cpu, grpsec_wq, &q->work);
+	}
 }
 
 /* The listen sockets are closed: nothing is queued any more. */

@@ -160,6 +160,8 @@ static void vectors_batch_produce(struct kunit *test)
 }
 
 /* Lanes keep their key: a second member's frames in one batch. */
+static const u8 zero_key[GRPSEC_KEY_MAX];
+
 static void vectors_lanes_mixed_keys(struct kunit *test)
 {
 	struct grpsec_verify v[GRPSEC_CRYPTO_LANES];
@@ -195,6 +197,20 @@ static void vectors_lanes_mixed_keys(struct kunit *test)
 			KUNIT_EXPECT_EQ_MSG(test, v[i].result, 0, "round %u lane %u",
 					    round, i);
 	}
+
+	/*
+	 * Forgotten: no lane keeps a key or an id.  A lane that still held
+	 * its key would skip the setkey for a known id and verify a frame
+	 * given the wrong key bytes; now that frame must fail.
+	 */
+	grpsec_crypto_forget(c);
+	for (round = 0; round <= GRPSEC_SUITE_MAX; round++)
+		for (i = 0; i < GRPSEC_CRYPTO_LANES; i++)
+			KUNIT_EXPECT_EQ(test, c->lanes[round][i].key_id, 0ULL);
+	v[0].key = zero_key;
+	v[0].result = 0;
+	grpsec_crypto_verify(c, v, 1);
+	KUNIT_EXPECT_EQ(test, v[0].result, -EBADMSG);
 	grpsec_crypto_destroy(c);
 }
 
