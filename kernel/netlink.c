@@ -302,8 +302,11 @@ static int apply_keys(const struct key_target *t, struct nlattr *nest,
 		err = t->set(t->obj, slot, epoch,
 			     nla_data(kb[GRPSEC_A_KEY_DATA]), t->keylen);
 		wipe_attr(kb[GRPSEC_A_KEY_DATA]);
-		if (err)
+		if (err) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "cannot install the key");
 			return err;
+		}
 		seen++;
 	}
 	if (need_key && !seen) {
@@ -460,8 +463,10 @@ static bool is_multicast(const union grpsec_endpoint *ep)
  * Flags, addresses and group keys of NEW_GROUP and SET_GROUP (checked
  * against the new flags by check_terminate() first).  Everything is
  * validated before anything changes, so a refused request leaves the
- * group as it was; only a transform allocation can fail half way.  A
- * group that leaves terminate mode loses its keys.
+ * group as it was.  Only installing a key can still fail (allocating its
+ * transform), so keys go first: then at worst some of the new keys are
+ * in, and flags, addresses and limits are as they were.  A group that
+ * leaves terminate mode loses its keys.
  */
 static int group_terminate(struct grpsec_group *g, u32 flags,
 			   struct nlattr **tb, struct genl_info *info)
@@ -489,6 +494,8 @@ static int group_terminate(struct grpsec_group *g, u32 flags,
 	}
 	if (tb[GRPSEC_A_GROUP_KEY]) {
 		err = group_keys(g, nest, true, info->extack);
+		if (!err)
+			err = group_keys(g, nest, false, info->extack);
 		if (err)
 			return err;
 	}
@@ -502,9 +509,7 @@ static int group_terminate(struct grpsec_group *g, u32 flags,
 		grpsec_group_set_deliver(g, d);
 	if (mcast)
 		grpsec_group_set_mcast(g, m);
-	if (!tb[GRPSEC_A_GROUP_KEY])
-		return 0;
-	return group_keys(g, nest, false, info->extack);
+	return 0;
 }
 
 static int group_new(struct genl_info *info)
@@ -595,8 +600,10 @@ static int group_set(struct genl_info *info)
 	err = check_terminate(flags, g->mode, tb, info->extack);
 	if (!err)
 		err = group_terminate(g, flags, tb, info);
-	if (err)
+	if (err) {
+		gn->generation++;	/* some keys may be in */
 		goto out_unlock;
+	}
 	if (tb[GRPSEC_A_GROUP_MSG_LIMIT])
 		WRITE_ONCE(g->msg_limit,
 			   nla_get_u64(tb[GRPSEC_A_GROUP_MSG_LIMIT]));
