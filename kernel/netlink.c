@@ -1221,6 +1221,9 @@ static int send_doit(struct sk_buff *skb, struct genl_info *info)
 				    "group has no current group key");
 	else if (err == -ENOBUFS)
 		NL_SET_ERR_MSG(extack, "too many sends queued, try again");
+	else if (err == -EDQUOT)
+		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_SEND_GROUP],
+				    "the group key's epoch reached its message limit");
 out_unlock:
 	mutex_unlock(&gn->lock);
 	if (err)

@@ -15,6 +15,7 @@
 
 #include "aead.h"
 #include "downlink.h"
+#include "events.h"
 #include "frame.h"
 #include "group.h"
 #include "netns.h"
@@ -178,7 +179,11 @@ int grpsec_terminate_deliver(struct grpsec_net *gn, struct grpsec_group *g,
  * The body (frames.rst, "Command body", without signature) is sealed
  * under the group's current K_G[e] and queued for the fan-out.
  *
- * Return: 0, -ENOKEY without a current group key, or -errno.
+ * The seal counts against the epoch's message limit like a member's
+ * frame: K_G[e]'s random nonces are bounded.
+ *
+ * Return: 0, -ENOKEY without a current group key, -EDQUOT when the
+ * epoch's limit is reached, or -errno.
  */
 int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 			  u32 member, const u8 *data, u32 len, u64 *seq)
@@ -188,6 +193,8 @@ int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 	struct grpsec_aead_key *k;
 	struct grpsec_mframe f;
 	u8 *buf, *body;
+	bool warn;
+	u64 used;
 	int err;
 
 	lockdep_assert_held(&gn->lock);
@@ -211,6 +218,22 @@ int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 		.epoch = g->key[GRPSEC_KEY_SLOT_CURRENT].epoch,
 		.seq = max_t(u64, g->cmd_seq + 1, ktime_get_real_ns()),
 	};
+	used = grpsec_group_use(g, f.epoch, &warn);
+	if (warn) {
+		struct grpsec_event ev = {
+			.type = GRPSEC_EVENT_EPOCH_LIMIT_NEAR,
+			.group = g->id,
+			.epoch = f.epoch,
+			.count = used,
+			.limit = g->msg_limit,
+		};
+
+		grpsec_event_raise(gn, &ev);
+	}
+	if (used > READ_ONCE(g->msg_limit)) {
+		err = -EDQUOT;
+		goto out_unlock;
+	}
 	get_random_bytes(nonce, sizeof(nonce));
 	grpsec_command_layout(buf, &f, g->mode, nonce, data, len);
 	err = grpsec_aead_key_seal(k, nonce, buf, GRPSEC_CMD_AAD_LEN,

@@ -168,6 +168,14 @@ refused 'not a multicast address' \
 	fail "a refused SET changed the flags: $(n_gw grpsec group show 5 terminate)"
 [ "$(n_gw grpsec group show 5 deliver)" = "5${T}(none)" ] ||
 	fail "a refused SET changed the delivery address"
+# The gateway's own commands count against the epoch's message limit
+# (K_G[e]'s random nonces are bounded): the third of a limit of 2 is
+# refused.
+n_gw grpsec group set 5 key "$K/k_g.1.1" epoch 1 msg-limit 2
+n_gw grpsec send 5 "$K/unlock" > /dev/null
+n_gw grpsec send 5 "$K/unlock" > /dev/null
+refused "the group key's epoch reached its message limit" \
+	n_gw grpsec send 5 "$K/unlock"
 n_gw grpsec group del 4
 n_gw grpsec group del 5
 
