@@ -104,12 +104,27 @@ struct grpsec_group *grpsec_group_lookup(struct grpsec_net *gn, u32 id)
  * @warn: set to true once per epoch, by the message that reaches 90% of
  *	the limit (or the first one past it, if the limit was lowered)
  *
- * Two epochs are tracked at once, as members hold two keys; a third
- * epoch takes the place of the older one.
+ * GRPSEC_EPOCHS_COUNTED epochs are tracked at once; one more takes the
+ * place of the oldest.
  *
  * Return: the number of messages counted in @epoch, this one included;
  * over g->msg_limit means the epoch's key must not be used any more.
  */
+/* Where a newly counted epoch goes: a free entry, or the oldest epoch's. */
+static struct grpsec_epoch_use *use_victim(struct grpsec_group *g)
+{
+	struct grpsec_epoch_use *v = &g->use[0];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(g->use); i++) {
+		if (!atomic64_read(&g->use[i].used))
+			return &g->use[i];
+		if (g->use[i].epoch < v->epoch)
+			v = &g->use[i];
+	}
+	return v;
+}
+
 u64 grpsec_group_use(struct grpsec_group *g, u32 epoch, bool *warn)
 {
 	u64 limit = READ_ONCE(g->msg_limit), used;
@@ -129,10 +144,7 @@ u64 grpsec_group_use(struct grpsec_group *g, u32 epoch, bool *warn)
 			    atomic64_read(&g->use[i].used))
 				u = &g->use[i];
 		if (!u) {
-			u = &g->use[0];
-			if (atomic64_read(&g->use[1].used) == 0 ||
-			    g->use[1].epoch < g->use[0].epoch)
-				u = &g->use[1];
+			u = use_victim(g);
 			WRITE_ONCE(u->epoch, epoch);
 			u->warned = false;
 			atomic64_set(&u->used, 0);

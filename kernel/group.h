@@ -20,6 +20,14 @@ struct grpsec_group_key {
 	struct grpsec_aead_key *aead;
 };
 
+/*
+ * Members hold two epochs each, but not all the same two: one that slept
+ * through a rollover holds {e-1, e} while the others hold {e, e+1}.
+ * Four epochs are counted at once, so live ones never push each other
+ * out (which would start their counts again).
+ */
+#define GRPSEC_EPOCHS_COUNTED	4
+
 /* Messages counted against one epoch's limit. */
 struct grpsec_epoch_use {
 	u32 epoch;
@@ -37,7 +45,7 @@ struct grpsec_group {
 	u32 nr_members;
 	struct xarray members;		/* member id -> member, RCU readers */
 	spinlock_t use_lock;
-	struct grpsec_epoch_use use[2];
+	struct grpsec_epoch_use use[GRPSEC_EPOCHS_COUNTED];
 	struct grpsec_stats __percpu *stats;
 	/* Terminate mode (K_G[e] slots, delivery, SEND sequence), multicast. */
 	struct rw_semaphore key_lock;	/* key, deliver, mcast */

@@ -176,9 +176,19 @@ static void member_epoch_limit(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, warned, 1);
 	KUNIT_EXPECT_GT(test, grpsec_group_use(g, 1, &warn), g->msg_limit);
-	/* A third epoch takes the older one's place and starts at 1. */
+	/*
+	 * Three live epochs (a member that slept through a rollover) keep
+	 * their counts, taking turns; a fifth epoch takes the oldest's place
+	 * and starts at 1.
+	 */
 	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 3, &warn), 1ULL);
 	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 2, &warn), 2ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 1, &warn), 23ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 3, &warn), 2ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 4, &warn), 1ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 5, &warn), 1ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 2, &warn), 3ULL);
+	KUNIT_EXPECT_EQ(test, grpsec_group_use(g, 1, &warn), 1ULL);
 	/* A limit lowered below what was used warns at the next message. */
 	WRITE_ONCE(g->msg_limit, 1);
 	grpsec_group_use(g, 2, &warn);
