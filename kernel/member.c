@@ -72,6 +72,9 @@ static void slot_free_rcu(struct rcu_head *rcu)
 	slot_free(s);
 }
 
+/* Keys retired by a rollover, for the lanes that may still hold them. */
+atomic_t grpsec_member_rollovers = ATOMIC_INIT(0);
+
 static void slot_retire(struct grpsec_keyslot *s)
 {
 	if (s)
@@ -313,6 +316,8 @@ bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 			m->last_seq = seq;
 	}
 	spin_unlock(&m->lock);
+	if (retired)
+		atomic_inc(&grpsec_member_rollovers);
 	slot_retire(retired);
 	return ok;
 }

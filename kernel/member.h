@@ -111,6 +111,8 @@ static inline unsigned int grpsec_member_stat(unsigned int idx)
 	}
 }
 
+extern atomic_t grpsec_member_rollovers;
+
 int grpsec_member_init(void);
 void grpsec_member_uninit(void);
 void grpsec_member_stats_read(struct grpsec_member *m,

@@ -416,7 +416,7 @@ void grpsec_receive_work(struct work_struct *work)
 	struct sk_buff *skb;
 	struct rx_item *it;
 	unsigned int n, i, nfwd;
-	int reason;
+	int reason, gen;
 
 	__skb_queue_head_init(&frames);
 	spin_lock_bh(&q->queue.lock);
@@ -472,10 +472,15 @@ void grpsec_receive_work(struct work_struct *work)
 	}
 	grpsec_upstream_kick(gn);
 
-	/* Idle, after member keys went: none stays in a lane. */
-	if (q->keys_forgotten != atomic_read(&gn->keys_retired) &&
-	    skb_queue_empty_lockless(&q->queue)) {
-		q->keys_forgotten = atomic_read(&gn->keys_retired);
+	/*
+	 * Idle, after member keys went (deleted or replaced over netlink,
+	 * or retired by a rollover): none stays in a lane.  Both counters
+	 * only grow, so their sum changes whenever either does.
+	 */
+	gen = atomic_read(&gn->keys_retired) +
+	      atomic_read(&grpsec_member_rollovers);
+	if (q->keys_forgotten != gen && skb_queue_empty_lockless(&q->queue)) {
+		q->keys_forgotten = gen;
 		grpsec_crypto_forget(q->crypto);
 	}
 }
