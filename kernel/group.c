@@ -13,11 +13,11 @@
 
 struct grpsec_group *grpsec_group_create(const struct grpsec_group_cfg *cfg)
 {
-	struct grpsec_group *g = kzalloc(sizeof(*g), GFP_KERNEL);
+	struct grpsec_group *g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 
 	if (!g)
 		return ERR_PTR(-ENOMEM);
-	g->stats = alloc_percpu(struct grpsec_stats);
+	g->stats = alloc_percpu_gfp(struct grpsec_stats, GFP_KERNEL_ACCOUNT);
 	if (!g->stats) {
 		kfree(g);
 		return ERR_PTR(-ENOMEM);
@@ -56,7 +56,7 @@ int grpsec_group_add(struct grpsec_net *gn, struct grpsec_group *g)
 	int err;
 
 	lockdep_assert_held(&gn->lock);
-	err = xa_insert(&gn->groups, g->id, g, GFP_KERNEL);
+	err = xa_insert(&gn->groups, g->id, g, GFP_KERNEL_ACCOUNT);
 	if (!err)
 		gn->nr_groups++;
 	return err;

@@ -19,17 +19,21 @@
 static struct kmem_cache *member_cache __ro_after_init;
 static struct kmem_cache *slot_cache __ro_after_init;
 
-/* Named after the module: the KUnit module builds this file too. */
+/*
+ * Named after the module: the KUnit module builds this file too.  Members
+ * and keys are charged to the memory cgroup of whoever adds them: the
+ * family admits CAP_NET_ADMIN in any user namespace.
+ */
 int grpsec_member_init(void)
 {
 	member_cache = kmem_cache_create(KBUILD_MODNAME "_member",
-					 sizeof(struct grpsec_member), 0, 0,
-					 NULL);
+					 sizeof(struct grpsec_member), 0,
+					 SLAB_ACCOUNT, NULL);
 	if (!member_cache)
 		return -ENOMEM;
 	slot_cache = kmem_cache_create(KBUILD_MODNAME "_keyslot",
-				       sizeof(struct grpsec_keyslot), 0, 0,
-				       NULL);
+				       sizeof(struct grpsec_keyslot), 0,
+				       SLAB_ACCOUNT, NULL);
 	if (!slot_cache) {
 		kmem_cache_destroy(member_cache);
 		return -ENOMEM;
@@ -120,7 +124,7 @@ int grpsec_member_add(struct grpsec_net *gn, struct grpsec_member *m)
 	int err;
 
 	lockdep_assert_held(&gn->lock);
-	err = xa_insert(&m->group->members, m->id, m, GFP_KERNEL);
+	err = xa_insert(&m->group->members, m->id, m, GFP_KERNEL_ACCOUNT);
 	if (err)
 		return err;
 	m->group->nr_members++;
