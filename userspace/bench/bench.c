@@ -64,6 +64,10 @@ static const char usage_text[] =
 "  --sockets N    member sockets (source ports), default 16\n"
 "  --batch K      datagrams per sendmmsg (1..1024, default 64)\n"
 "  --round-gap MS with --burst: pause between rounds (default 0)\n"
+"  --round-wait COUNTER  with --burst and --gw-stats: after each round,\n"
+"                 wait until the gateway's COUNTER (bad-tag, verified, ...)\n"
+"                 grew by the frames sent so far (a forged flood has no\n"
+"                 arrivals to wait for; the gateway stays busy, not idle)\n"
 "  --drain MS     after the last send, wait this long without progress for\n"
 "                 late messages (default 1000)\n"
 "  --timeout SEC  give up after SEC seconds (default 600)\n"
@@ -99,6 +103,7 @@ enum {
 	OPT_S_AUTH, OPT_S_E2E, OPT_K_G, OPT_GATEWAY_ID, OPT_UP_SECRET, OPT_K_UP,
 	OPT_UP_SUITE, OPT_M_NETNS, OPT_B_NETNS, OPT_CPUS, OPT_GW_CPUS, OPT_GW_PROCSTAT,
 	OPT_GW_STATS, OPT_UDP_NETNS, OPT_LABEL, OPT_JSON, OPT_SUMMARY, OPT_PROGRESS, OPT_GAP,
+	OPT_ROUND_WAIT,
 	OPT_BACKEND_VERIFY, OPT_SEQ_START, OPT_SOAK,
 };
 
@@ -141,6 +146,7 @@ static const struct option options[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "summary", required_argument, NULL, OPT_SUMMARY },
 	{ "round-gap", required_argument, NULL, OPT_GAP },
+	{ "round-wait", required_argument, NULL, OPT_ROUND_WAIT },
 	{ "backend-verify", required_argument, NULL, OPT_BACKEND_VERIFY },
 	{ "seq-start", required_argument, NULL, OPT_SEQ_START },
 	{ "soak", no_argument, NULL, OPT_SOAK },
@@ -183,6 +189,7 @@ struct config {
 	bool gw_cpus[MAX_CPUS];
 	bool have_gw_cpus;
 	const char *gw_procstat, *gw_stats, *label, *json, *summary;
+	const char *round_wait;
 };
 
 static struct config cfg;
@@ -390,6 +397,9 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_GAP:
 			c->gap_ms = opt_double("--round-gap", optarg, 0, 60000);
 			break;
+		case OPT_ROUND_WAIT:
+			c->round_wait = optarg;
+			break;
 		case OPT_PROGRESS:
 			c->progress = opt_double("--progress", optarg, 0, 3600);
 			break;
@@ -416,6 +426,8 @@ static void parse(int argc, char **argv, struct config *c)
 	}
 	if (c->soak && !c->have_gw_cpus)
 		usage_error("--soak needs --gw-cpus");
+	if (c->round_wait && (!c->burst || !c->gw_stats))
+		usage_error("--round-wait needs --burst and --gw-stats");
 	if (c->light && c->proto == PROTO_GRPSEC && c->mode != GRPSEC_MODE_IDENTIFIED)
 		usage_error("--backend-verify batch needs --mode identified");
 	/* A tampered flood never reaches the backend: nothing to wait for. */
@@ -532,23 +544,30 @@ struct counters {
 	bool ok;
 };
 
+/* One spelling for both gateways: drop-bad-tag, bad_tag -> bad_tag. */
+static void counter_norm(const char *name, char *out, size_t size)
+{
+	size_t i;
+
+	if (!strncmp(name, "drop-", 5) || !strncmp(name, "drop_", 5))
+		name += 5;
+	for (i = 0; name[i] && i < size - 1; i++)
+		out[i] = name[i] == '-' ? '_' : name[i];
+	out[i] = '\0';
+}
+
 static void counter_set(struct counters *c, const char *name, const char *val)
 {
 	char *end;
 	unsigned long long v;
-	size_t i, len = strlen(name);
+	size_t len = strlen(name);
 
 	errno = 0;
 	v = strtoull(val, &end, 10);
 	if (errno || end == val || *end || !len || len >= sizeof(c->name[0]) ||
 	    c->n == MAX_COUNTERS)
 		return;
-	/* One spelling for both gateways: drop-bad-tag, bad_tag -> bad_tag. */
-	if (!strncmp(name, "drop-", 5) || !strncmp(name, "drop_", 5))
-		name += 5;
-	for (i = 0; name[i] && i < sizeof(c->name[0]) - 1; i++)
-		c->name[c->n][i] = name[i] == '-' ? '_' : name[i];
-	c->name[c->n][i] = '\0';
+	counter_norm(name, c->name[c->n], sizeof(c->name[0]));
 	c->value[c->n++] = v;
 }
 
@@ -1136,6 +1155,43 @@ static void send_one(uint64_t k)
 		sender_flush();
 }
 
+static const struct counters *round_base;	/* the gateway's, at the start */
+
+/*
+ * --round-wait: until the gateway has counted @sent frames under the
+ * counter since the start, or the counter stopped moving for 200 ms (the
+ * rest were dropped for another reason, which the report shows).
+ */
+static void round_wait(uint64_t sent)
+{
+	uint64_t base, v, last = UINT64_MAX, still_since = now_ns();
+	struct counters now;
+	bool found = false;
+	char name[40];
+
+	counter_norm(cfg.round_wait, name, sizeof(name));
+	base = counter_get(round_base, name, NULL);
+	for (;;) {
+		counters_read(cfg.gw_stats, &now);
+		v = counter_get(&now, name, &found);
+		if (!found)
+			runtime_error("--round-wait: the gateway has no counter \"%s\"",
+				      cfg.round_wait);
+		if (v - base >= sent)
+			return;
+		if (v != last) {
+			last = v;
+			still_since = now_ns();
+		} else if (now_ns() - still_since > 200000000) {
+			return;
+		}
+		if (now_ns() > sd.tx.deadline)
+			runtime_error("timed out waiting for %s: %" PRIu64 " of %" PRIu64,
+				      cfg.round_wait, v - base, sent);
+		sleep_ns(2000000);
+	}
+}
+
 static void run_traffic(void)
 {
 	uint64_t stall_ns = (uint64_t)(cfg.drain_ms * 1e6);
@@ -1156,6 +1212,8 @@ static void run_traffic(void)
 			progress_line(false);
 			if (cfg.window && wait_inflight(0, stall_ns))
 				stalls++;
+			if (cfg.round_wait)
+				round_wait(k + 1);
 			if (cfg.gap_ms)
 				sleep_ns((uint64_t)(cfg.gap_ms * 1e6));
 			if (now_ns() > sd.tx.deadline)
@@ -1194,7 +1252,9 @@ static void run_traffic(void)
 static void drain(void)
 {
 	if (cfg.tamper) {
-		sleep_ns((uint64_t)(cfg.drain_ms * 1e6));
+		/* Nothing arrives; --round-wait saw the gateway count it all. */
+		if (!cfg.round_wait)
+			sleep_ns((uint64_t)(cfg.drain_ms * 1e6));
 		return;
 	}
 	pthread_mutex_lock(&sh.lock);
@@ -1499,6 +1559,7 @@ int main(int argc, char **argv)
 		soak_calibrate();
 	}
 	counters_read(cfg.gw_stats, &r.gw0);
+	round_base = &r.gw0;
 	stack_drops_read(&r.d0);
 	cpu_read(cfg.gw_procstat, &c0);
 	soak_read(soak0);
