@@ -97,19 +97,6 @@ struct grpsec_group *grpsec_group_lookup(struct grpsec_net *gn, u32 id)
 	return xa_load(&gn->groups, id);
 }
 
-/**
- * grpsec_group_use - count one message against its epoch's limit
- * @g: the group
- * @epoch: the epoch the message was sealed in
- * @warn: set to true once per epoch, by the message that reaches 90% of
- *	the limit (or the first one past it, if the limit was lowered)
- *
- * GRPSEC_EPOCHS_COUNTED epochs are tracked at once; one more takes the
- * place of the oldest.
- *
- * Return: the number of messages counted in @epoch, this one included;
- * over g->msg_limit means the epoch's key must not be used any more.
- */
 /* Where a newly counted epoch goes: a free entry, or the oldest epoch's. */
 static struct grpsec_epoch_use *use_victim(struct grpsec_group *g)
 {
@@ -125,6 +112,19 @@ static struct grpsec_epoch_use *use_victim(struct grpsec_group *g)
 	return v;
 }
 
+/**
+ * grpsec_group_use - count one message against its epoch's limit
+ * @g: the group
+ * @epoch: the epoch the message was sealed in
+ * @warn: set to true once per epoch, by the message that reaches 90% of
+ *	the limit (or the first one past it, if the limit was lowered)
+ *
+ * GRPSEC_EPOCHS_COUNTED epochs are tracked at once; one more takes the
+ * place of the oldest.
+ *
+ * Return: the number of messages counted in @epoch, this one included;
+ * over g->msg_limit means the epoch's key must not be used any more.
+ */
 u64 grpsec_group_use(struct grpsec_group *g, u32 epoch, bool *warn)
 {
 	u64 limit = READ_ONCE(g->msg_limit), used;
