@@ -29,16 +29,20 @@
 #define GRPSEC_UPSTREAM_SNDBUF	(4 << 20)
 
 struct grpsec_upstream {
-	struct mutex lock;	/* everything below */
+	struct mutex lock;	/* the batch side, below up to dl_lock */
 	struct grpsec_net *gn;
 	bool configured;
 	struct grpsec_upstream_info info;
 	struct grpsec_aead_key *key;
 	/*
-	 * The downlink window belongs to a K_up, not to one association:
-	 * it survives DEL_UPSTREAM and a SET with the same key, told by
-	 * the key's SHA-256 (with the suite and gateway id).
+	 * Downlink checks have a lock and a K_up transform of their own, so
+	 * that a flood of forged downlinks does not hold up the batches
+	 * (lock order: lock, then dl_lock).  The window belongs to a K_up,
+	 * not to one association: it survives DEL_UPSTREAM and a SET with
+	 * the same key, told by the key's SHA-256 (with suite and gateway).
 	 */
+	struct mutex dl_lock;	/* what follows, up to sock */
+	struct grpsec_aead_key *dl_key;	/* NULL without an association */
 	u8 key_hash[SHA256_DIGEST_SIZE];
 	u8 dl_suite;
 	u32 dl_gateway;
@@ -125,6 +129,7 @@ int grpsec_upstream_init(struct grpsec_net *gn)
 	if (!up)
 		return -ENOMEM;
 	mutex_init(&up->lock);
+	mutex_init(&up->dl_lock);
 	up->gn = gn;
 	hrtimer_init(&up->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	up->timer.function = flush_timer;
@@ -139,6 +144,10 @@ static void teardown_locked(struct grpsec_upstream *up)
 	up->configured = false;
 	grpsec_aead_key_destroy(up->key);
 	up->key = NULL;
+	mutex_lock(&up->dl_lock);
+	grpsec_aead_key_destroy(up->dl_key);
+	up->dl_key = NULL;
+	mutex_unlock(&up->dl_lock);
 	if (up->sock)
 		udp_tunnel_sock_release(up->sock);
 	up->sock = NULL;
@@ -264,8 +273,8 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 			const struct grpsec_upstream_cfg *cfg)
 {
 	struct grpsec_upstream *up = gn->up;
+	struct grpsec_aead_key *key, *dl_key;
 	u8 hash[SHA256_DIGEST_SIZE];
-	struct grpsec_aead_key *key;
 	struct socket *sock;
 	u64 seq;
 	u8 *buf;
@@ -275,10 +284,15 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	key = grpsec_aead_key_create(cfg->suite, cfg->key, cfg->key_len);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
+	dl_key = grpsec_aead_key_create(cfg->suite, cfg->key, cfg->key_len);
+	if (IS_ERR(dl_key)) {
+		err = PTR_ERR(dl_key);
+		goto out_free_key;
+	}
 	buf = kmalloc(cfg->mtu, GFP_KERNEL);
 	if (!buf) {
 		err = -ENOMEM;
-		goto out_free_key;
+		goto out_free_dl_key;
 	}
 	err = connect_sock(gn, (union grpsec_endpoint *)&cfg->endpoint, &sock);
 	if (err)
@@ -287,6 +301,7 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	mutex_lock(&up->lock);
 	if (up->configured)
 		flush_locked(up);
+	teardown_locked(up);
 	/*
 	 * The same K_up again keeps the downlink window (no replays) and
 	 * the batch sequences it used (no nonce twice, even if the clock
@@ -294,6 +309,7 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	 * before a restart) only rises.
 	 */
 	seq = max_t(u64, cfg->seq_floor, ktime_get_real_ns());
+	mutex_lock(&up->dl_lock);
 	if (up->dl_suite != cfg->suite || up->dl_gateway != cfg->gateway ||
 	    memcmp(up->key_hash, hash, sizeof(hash))) {
 		grpsec_replay_init(&up->dl_replay);
@@ -304,9 +320,10 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	} else {
 		seq = max(seq, up->info.seq);
 	}
-	memzero_explicit(hash, sizeof(hash));
 	up->dl_floor = max(up->dl_floor, cfg->dl_floor);
-	teardown_locked(up);
+	up->dl_key = dl_key;
+	mutex_unlock(&up->dl_lock);
+	memzero_explicit(hash, sizeof(hash));
 	up->key = key;
 	up->sock = sock;
 	up->buf = buf;
@@ -325,8 +342,11 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 
 out_free_buf:
 	kfree(buf);
+out_free_dl_key:
+	grpsec_aead_key_destroy(dl_key);
 out_free_key:
 	grpsec_aead_key_destroy(key);
+	memzero_explicit(hash, sizeof(hash));
 	return err;
 }
 
@@ -365,7 +385,9 @@ bool grpsec_upstream_get(struct grpsec_net *gn,
 	ok = up->configured;
 	if (ok) {
 		*info = up->info;
+		mutex_lock(&up->dl_lock);
 		info->dl_seq = max(up->dl_floor, up->dl_replay.top);
+		mutex_unlock(&up->dl_lock);
 	}
 	mutex_unlock(&up->lock);
 	return ok;
@@ -449,20 +471,21 @@ int grpsec_upstream_check_downlink(struct grpsec_net *gn, u8 suite,
 	u8 nonce[GRPSEC_NONCE_LEN];
 	int err;
 
-	mutex_lock(&up->lock);
-	if (!up->configured) {
+	mutex_lock(&up->dl_lock);
+	if (!up->dl_key) {
 		err = -ENOTCONN;
-	} else if (suite != up->info.suite || gateway != up->info.gateway) {
+	} else if (suite != up->dl_suite || gateway != up->dl_gateway) {
 		err = -EINVAL;
 	} else if (seq <= up->dl_floor ||
 		   grpsec_replay_seen(&up->dl_replay, seq)) {
 		err = -EALREADY;
 	} else {
 		grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, seq);
-		err = grpsec_aead_key_open_tag(up->key, nonce, data, auth_len);
+		err = grpsec_aead_key_open_tag(up->dl_key, nonce, data,
+					       auth_len);
 		if (!err && !grpsec_replay_accept(&up->dl_replay, seq))
 			err = -EALREADY;
 	}
-	mutex_unlock(&up->lock);
+	mutex_unlock(&up->dl_lock);
 	return err;
 }
