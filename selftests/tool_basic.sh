@@ -97,6 +97,14 @@ expect "$IP_BE:7001${T}5${T}aes-128-gcm${T}64${T}2000${T}1400" \
 	eval "n_gw grpsec upstream show dump | cut -f1-6"
 seq=$(n_gw grpsec upstream show seq)
 [ "$seq" -ge 1000 ] || fail "upstream seq $seq is below its floor"
+# The same K_up again never goes back to batch sequences it may have
+# used: here a floor ahead of the clock, as after the clock went back.
+ahead=$((seq + 1000000000000000))
+n_gw grpsec upstream set endpoint "$IP_BE:7001" gateway-id 5 key "$tmp/k16" \
+	seq $ahead
+n_gw grpsec upstream set endpoint "$IP_BE:7001" gateway-id 5 key "$tmp/k16"
+[ "$(n_gw grpsec upstream show seq)" -ge $ahead ] ||
+	fail "the same K_up went back to sequence $(n_gw grpsec upstream show seq)"
 expect 5 n_gw grpsec upstream show gateway-id
 n_gw grpsec upstream set endpoint "[$IP6_BE]:7001" gateway-id 6 \
 	key "$tmp/k32" suite chacha20-poly1305
