@@ -10,6 +10,7 @@
 #include <net/genetlink.h>
 
 #include "events.h"
+#include "group.h"
 #include "netlink.h"
 #include "netns.h"
 
@@ -99,4 +100,35 @@ void grpsec_event_raise(struct grpsec_net *gn, const struct grpsec_event *ev)
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&grpsec_family, gn->net, msg, 0, 0, GFP_KERNEL);
+}
+
+/**
+ * grpsec_epoch_charge - count one message sealed under a group's epoch
+ * @gn: the instance
+ * @g: the group
+ * @epoch: the epoch the message was sealed in
+ *
+ * Members' frames and the gateway's own commands alike: raises the
+ * near-limit event once per epoch.  Process context.
+ *
+ * Return: true while the epoch is within its limit, false past it.
+ */
+bool grpsec_epoch_charge(struct grpsec_net *gn, struct grpsec_group *g,
+			 u32 epoch)
+{
+	bool warn;
+	u64 used = grpsec_group_use(g, epoch, &warn);
+
+	if (warn) {
+		struct grpsec_event ev = {
+			.type = GRPSEC_EVENT_EPOCH_LIMIT_NEAR,
+			.group = g->id,
+			.epoch = epoch,
+			.count = used,
+			.limit = g->msg_limit,
+		};
+
+		grpsec_event_raise(gn, &ev);
+	}
+	return used <= READ_ONCE(g->msg_limit);
 }

@@ -8,6 +8,7 @@
 #include "member.h"
 
 struct grpsec_net;
+struct grpsec_group;
 
 /* Per namespace and event type: GRPSEC_EVENTS_PER_SEC, then suppress. */
 struct grpsec_event_limit {
@@ -30,5 +31,7 @@ struct grpsec_event {
 
 void grpsec_events_init(struct grpsec_net *gn);
 void grpsec_event_raise(struct grpsec_net *gn, const struct grpsec_event *ev);
+bool grpsec_epoch_charge(struct grpsec_net *gn, struct grpsec_group *g,
+			 u32 epoch);
 
 #endif /* _GRPSEC_EVENTS_H */

@@ -238,8 +238,6 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	struct grpsec_member *m = it->member;
 	struct grpsec_group *g = m->group;
 	union grpsec_endpoint from;
-	bool warn;
-	u64 used;
 
 	if (result == -EBADMSG)
 		return GRPSEC_A_STATS_DROP_BAD_TAG;
@@ -249,19 +247,7 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	source_of(it->skb, &from);
 	if (!grpsec_member_accept(m, it->key_id, up->seq, &from))
 		return GRPSEC_A_STATS_DROP_REPLAY;
-	used = grpsec_group_use(g, up->epoch, &warn);
-	if (warn) {
-		struct grpsec_event ev = {
-			.type = GRPSEC_EVENT_EPOCH_LIMIT_NEAR,
-			.group = g->id,
-			.epoch = up->epoch,
-			.count = used,
-			.limit = g->msg_limit,
-		};
-
-		grpsec_event_raise(gn, &ev);
-	}
-	if (used > READ_ONCE(g->msg_limit))
+	if (!grpsec_epoch_charge(gn, g, up->epoch))
 		return GRPSEC_A_STATS_DROP_EPOCH_LIMIT;
 
 	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_VERIFIED);

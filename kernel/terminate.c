@@ -193,8 +193,6 @@ int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 	struct grpsec_aead_key *k;
 	struct grpsec_mframe f;
 	u8 *buf, *body;
-	bool warn;
-	u64 used;
 	int err;
 
 	lockdep_assert_held(&gn->lock);
@@ -218,19 +216,7 @@ int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 		.epoch = g->key[GRPSEC_KEY_SLOT_CURRENT].epoch,
 		.seq = max_t(u64, g->cmd_seq + 1, ktime_get_real_ns()),
 	};
-	used = grpsec_group_use(g, f.epoch, &warn);
-	if (warn) {
-		struct grpsec_event ev = {
-			.type = GRPSEC_EVENT_EPOCH_LIMIT_NEAR,
-			.group = g->id,
-			.epoch = f.epoch,
-			.count = used,
-			.limit = g->msg_limit,
-		};
-
-		grpsec_event_raise(gn, &ev);
-	}
-	if (used > READ_ONCE(g->msg_limit)) {
+	if (!grpsec_epoch_charge(gn, g, f.epoch)) {
 		err = -EDQUOT;
 		goto out_unlock;
 	}
