@@ -3,8 +3,8 @@
 #
 # grpsec-bench works: a short run through the gateway module produces
 # sane JSON (every message delivered once, nothing dropped, latencies,
-# batches, the gateway's counters), and a forged flood is counted as
-# dropped for bad tags.  A functional test of the benchmark: it asserts
+# batches, the gateway's counters), a forged flood is counted as dropped
+# for bad tags and a replayed one as replays.  A functional test of the benchmark: it asserts
 # no timing.
 
 source "$(dirname "$0")/lib.sh"
@@ -103,4 +103,10 @@ bench "$K/forged.json" --tamper-tag --seq-start 2001
 expect "$K/forged.json" received == 0
 wait_stat drop-bad-tag $total
 expect "$K/forged.json" bad_tag == $total
+
+# The light run's frames again: nothing arrives, every one a replay.
+bench "$K/replayed.json" --expect-dropped --seq-start 1001
+expect "$K/replayed.json" received == 0
+wait_stat drop-replay $total
+expect "$K/replayed.json" replay == $total
 exit $ksft_pass

@@ -21,7 +21,8 @@
 #             a second, well below every gateway's capacity
 #   scale     the kernel module with 16 and with 65,536 members
 #   flood     the kernel module: rounds of valid frames, then of frames
-#             with a forged outer tag
+#             with a forged outer tag, of the valid frames replayed, and of
+#             frames from members the gateway does not know
 #   memory    kernel memory per member: /proc/slabinfo before and after
 #             importing BENCH_MEM_MEMBERS (default 65,536) members
 #
@@ -261,6 +262,17 @@ phase_flood()
 		--messages $rounds --burst --round-wait bad-tag --tamper-tag \
 		--seq-start $((rounds + 1)) \
 		--gw-stats "$K/kstats" $(grpsec_args)
+	# The floods the gateway drops before any tag check: the valid
+	# rounds' frames once more, and frames of members it does not know.
+	# shellcheck disable=SC2046
+	bench flood.replayed --target "$IP_GW_M:$GW_PORT" --members "$MEMBERS" \
+		--messages $rounds --burst --round-wait replay --expect-dropped \
+		--gw-stats "$K/kstats" $(grpsec_args)
+	# shellcheck disable=SC2046
+	bench flood.unknown --target "$IP_GW_M:$GW_PORT" --members "$MEMBERS" \
+		--first $((MEMBERS + 1)) --messages $rounds --burst \
+		--round-wait unknown-member --expect-dropped \
+		--gw-stats "$K/kstats" $(grpsec_args)
 	kernel_gw_stop
 }
 
@@ -364,6 +376,14 @@ report()
 			a = f(row["flood.valid"], "per_cpu"); b = f(row["flood.forged"], "bad_tag_per_cpu")
 			printf "forged frames rejected %.0f/CPU-s vs valid processed %.0f/CPU-s = %.2fx\n", \
 			       b, a, a ? b / a : 0
+			split("replayed unknown", kind, " ")
+			for (i = 1; i <= 2; i++) {
+				v = "flood." kind[i]
+				if (!(v in row)) continue
+				b = f(row[v], "dropped_per_cpu")
+				printf "%s frames rejected %.0f/CPU-s vs valid processed %.0f/CPU-s = %.2fx\n", \
+				       kind[i], b, a, a ? b / a : 0
+			}
 		}
 		if ("memory" in row)
 			printf "kernel memory per member: %s B (slab objects, %s members)\n", \

@@ -55,6 +55,9 @@ static const char usage_text[] =
 "                 send times are kept in a table) or just before sending\n"
 "                 (the send time travels in the payload)\n"
 "  --tamper-tag   flip a bit of every outer tag: the gateway must drop all\n"
+"  --expect-dropped  nothing is to reach the backend (frames the gateway\n"
+"                 drops: replayed sequences, unknown members); implied by\n"
+"                 --tamper-tag\n"
 "  --seq-start S  the members' first sequence number (default 1); a gateway\n"
 "                 that saw earlier runs needs a higher one\n"
 "  --backend-verify full|batch  open every entry with libgrpsec (default),\n"
@@ -98,7 +101,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_PROTO = 256, OPT_TARGET, OPT_LISTEN, OPT_MEMBERS, OPT_FIRST, OPT_MESSAGES,
-	OPT_PAYLOAD, OPT_RATE, OPT_WINDOW, OPT_BURST, OPT_SEAL, OPT_TAMPER, OPT_SOCKETS,
+	OPT_PAYLOAD, OPT_RATE, OPT_WINDOW, OPT_BURST, OPT_SEAL, OPT_TAMPER, OPT_DROPPED, OPT_SOCKETS,
 	OPT_BATCH, OPT_DRAIN, OPT_TIMEOUT, OPT_GROUP, OPT_MODE, OPT_SUITE, OPT_EPOCH,
 	OPT_S_AUTH, OPT_S_E2E, OPT_K_G, OPT_GATEWAY_ID, OPT_UP_SECRET, OPT_K_UP,
 	OPT_UP_SUITE, OPT_M_NETNS, OPT_B_NETNS, OPT_CPUS, OPT_GW_CPUS, OPT_GW_PROCSTAT,
@@ -120,6 +123,7 @@ static const struct option options[] = {
 	{ "burst", no_argument, NULL, OPT_BURST },
 	{ "seal", required_argument, NULL, OPT_SEAL },
 	{ "tamper-tag", no_argument, NULL, OPT_TAMPER },
+	{ "expect-dropped", no_argument, NULL, OPT_DROPPED },
 	{ "sockets", required_argument, NULL, OPT_SOCKETS },
 	{ "batch", required_argument, NULL, OPT_BATCH },
 	{ "drain", required_argument, NULL, OPT_DRAIN },
@@ -174,7 +178,7 @@ struct config {
 	size_t payload_size;
 	double rate, drain_ms, timeout, progress, gap_ms;
 	uint32_t window;
-	bool burst, seal_inline, tamper, quiet, light, soak;
+	bool burst, seal_inline, tamper, dropped, quiet, light, soak;
 	unsigned int sockets, batch;
 	unsigned int mode, suite, up_suite;
 	uint8_t s_auth[GRPSEC_SECRET_LEN], s_e2e[GRPSEC_SECRET_LEN];
@@ -290,6 +294,10 @@ static void parse(int argc, char **argv, struct config *c)
 			break;
 		case OPT_TAMPER:
 			c->tamper = true;
+			c->dropped = true;
+			break;
+		case OPT_DROPPED:
+			c->dropped = true;
 			break;
 		case OPT_SOCKETS:
 			c->sockets = opt_u32("--sockets", optarg, 1, MAX_SOCKETS);
@@ -430,8 +438,8 @@ static void parse(int argc, char **argv, struct config *c)
 		usage_error("--round-wait needs --burst and --gw-stats");
 	if (c->light && c->proto == PROTO_GRPSEC && c->mode != GRPSEC_MODE_IDENTIFIED)
 		usage_error("--backend-verify batch needs --mode identified");
-	/* A tampered flood never reaches the backend: nothing to wait for. */
-	if (c->tamper)
+	/* A flood the gateway drops never reaches the backend: no window. */
+	if (c->dropped)
 		c->window = 0;
 }
 
@@ -1251,7 +1259,7 @@ static void run_traffic(void)
 /* Waits for the last messages: until all arrived or nothing came for --drain. */
 static void drain(void)
 {
-	if (cfg.tamper) {
+	if (cfg.dropped) {
 		/* Nothing arrives; --round-wait saw the gateway count it all. */
 		if (!cfg.round_wait)
 			sleep_ns((uint64_t)(cfg.drain_ms * 1e6));
@@ -1387,11 +1395,13 @@ static void json_write(FILE *f, const struct results *r)
 	fprintf(f, "  \"config\": {\"members\": %" PRIu32 ", \"messages_per_member\": %" PRIu64
 		", \"payload_size\": %zu, \"frame_len\": %zu, \"mode\": \"%s\", \"suite\": \"%s\""
 		", \"rate\": %.0f, \"window\": %" PRIu32 ", \"burst\": %s, \"seal\": \"%s\""
-		", \"tamper_tag\": %s, \"sockets\": %u, \"backend_verify\": \"%s\"},\n",
+		", \"tamper_tag\": %s, \"expect_dropped\": %s, \"sockets\": %u"
+		", \"backend_verify\": \"%s\"},\n",
 		cfg.members, cfg.messages,
 		cfg.payload_size, frame_len, grpsec_mode_name(cfg.mode),
 		grpsec_suite_name(cfg.suite), cfg.rate, cfg.window, cfg.burst ? "true" : "false",
-		cfg.seal_inline ? "inline" : "ahead", cfg.tamper ? "true" : "false", cfg.sockets,
+		cfg.seal_inline ? "inline" : "ahead", cfg.tamper ? "true" : "false",
+		cfg.dropped ? "true" : "false", cfg.sockets,
 		cfg.light ? "batch" : "full");
 	fprintf(f, "  \"sent\": %" PRIu64 ",\n  \"received\": %" PRIu64 ",\n  \"lost\": %" PRIu64
 		",\n  \"duplicates\": %" PRIu64 ",\n  \"bad_payload\": %" PRIu64
@@ -1454,7 +1464,7 @@ static void table_write(FILE *f, const struct results *r)
 		" (%zu-byte frames)%s%s\n", cfg.label,
 		cfg.proto == PROTO_GRPSEC ? "grpsec" : "plain UDP", cfg.members, cfg.messages,
 		cfg.payload_size, frame_len, cfg.burst ? ", burst" : "",
-		cfg.tamper ? ", tampered tags" : "");
+		cfg.tamper ? ", tampered tags" : cfg.dropped ? ", all to be dropped" : "");
 	fprintf(f, "  %-28s %" PRIu64 " sent, %" PRIu64 " received, %" PRIu64 " lost, %" PRIu64
 		" duplicates\n", "messages", sd.tx.sent, r->received, r->lost, bs.duplicates);
 	fprintf(f, "  %-28s %.3f s (sending %.3f s)\n", "elapsed", r->elapsed_s, r->send_s);
@@ -1500,14 +1510,16 @@ static void summary_write(FILE *f, const struct results *r)
 		" received=%" PRIu64 " lost=%" PRIu64 " duplicates=%" PRIu64 " elapsed_s=%.3f"
 		" mps=%.0f gw_cpu_s=%.3f gw_util=%.3f us_per_msg=%.3f per_cpu=%.0f"
 		" p50_us=%.0f p99_us=%.0f mean_batch=%.2f tag_checks_per_10000=%.1f"
-		" gw_dropped=%" PRIu64 " bad_tag=%" PRIu64 " bad_tag_per_cpu=%.0f"
+		" gw_dropped=%" PRIu64 " dropped_per_cpu=%.0f bad_tag=%" PRIu64
+		" bad_tag_per_cpu=%.0f"
 		" backlog_drops=%" PRIu64 " procstat_cpu_s=%.3f\n",
 		cfg.label, cfg.proto == PROTO_GRPSEC ? "grpsec" : "plain", cfg.members,
 		cfg.payload_size, sd.tx.sent, r->received, r->lost, bs.duplicates, r->elapsed_s,
 		r->mps, r->gw_cpu_s, r->gw_util, r->gw_us_per_msg, r->per_cpu, r->lat_p50,
 		r->lat_p99, bs.datagrams ? (double)bs.entries / (double)bs.datagrams : 0,
 		r->received ? (double)bs.lib.tag_checks * 10000 / (double)r->received : 0,
-		r->gw_dropped, bad_tag, r->gw_cpu_s > 0 ? (double)bad_tag / r->gw_cpu_s : 0,
+		r->gw_dropped, r->gw_cpu_s > 0 ? (double)r->gw_dropped / r->gw_cpu_s : 0,
+		bad_tag, r->gw_cpu_s > 0 ? (double)bad_tag / r->gw_cpu_s : 0,
 		r->d1.backlog - r->d0.backlog, r->procstat_cpu_s);
 }
 
