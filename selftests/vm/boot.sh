@@ -32,9 +32,9 @@
 # did not unload, or the guest did not finish (crash, hang, timeout).
 # The console log is kept in <build>/boot-<flavour>/console.log.
 #
-# Environment: GRPSEC_QEMU_ARGS adds QEMU arguments, e.g. "-icount
-# shift=0" for instruction-counted guest time (repeatable cost
-# comparisons, not throughput); GRPSEC_VM_CPUS, GRPSEC_VM_MEM; and the
+# Environment: GRPSEC_QEMU_ARGS adds QEMU arguments, GRPSEC_KERNEL_ARGS
+# kernel command-line parameters (a later loglevel= wins, e.g.
+# "loglevel=8" to see the boot); GRPSEC_VM_CPUS, GRPSEC_VM_MEM; and the
 # others of common.sh.
 set -uo pipefail
 

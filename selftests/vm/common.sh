@@ -20,8 +20,8 @@
 #   GRPSEC_VM_TIMEOUT    seconds before a VM is killed (default 900 normal,
 #                        2400 debug)
 #   GRPSEC_VM_CPUS, GRPSEC_VM_MEM  guest size (default 2, 2G)
-#   GRPSEC_QEMU_ARGS     more QEMU arguments, e.g. "-icount shift=0" for
-#                        instruction-counted, repeatable guest timing
+#   GRPSEC_QEMU_ARGS     more QEMU arguments
+#   GRPSEC_KERNEL_ARGS   more kernel command-line parameters
 
 vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$vm_dir/../.." && pwd)
@@ -269,7 +269,7 @@ run_vm()
 	local kdir=$2 initrd=$3 results=$5 tmo=$6 interactive=${7:-}
 	# loglevel=5 puts warnings (WARN_ON, lockdep) on the console too: with
 	# loglevel=4 only errors and worse would show.
-	local append="console=ttyS0 panic=-1 oops=panic loglevel=5"
+	local append="console=ttyS0 panic=-1 oops=panic loglevel=5 ${GRPSEC_KERNEL_ARGS:-}"
 	: > "$results"
 	if [ -n "$interactive" ]; then
 		timeout --foreground "$tmo" qemu-system-x86_64 -accel tcg \

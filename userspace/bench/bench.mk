@@ -4,10 +4,8 @@
 # gateway with the same traffic, then one table of ratios ending with
 # "speedup vs userspace gateway: X.Yx".  Included by the top-level Makefile.
 #
-#   make bench                          every phase (about 15 minutes)
+#   make bench                          every phase (a few minutes)
 #   make bench BENCH_PHASES=compare     only the side-by-side comparison
-#   make bench BENCH_ICOUNT=1           instruction-counted guest time
-#                                       (-icount shift=0): repeatable
 #   make bench BENCH_MEMBERS=1024 BENCH_MESSAGES=50 BENCH_PAYLOAD=512 ...
 #
 # userspace/bench/bench-netns.sh documents the phases and the method;
@@ -16,12 +14,10 @@
 GRPSEC_BENCH_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 BENCH_PHASES ?=
 BENCH_TIMEOUT ?= 5400
-BENCH_ICOUNT ?=
 BENCH_VARS := BENCH_MEMBERS BENCH_MESSAGES BENCH_PAYLOAD BENCH_REPEAT BENCH_RATE \
 	BENCH_BATCH_MAX BENCH_MTU BENCH_FLUSH_USEC BENCH_MEM_MEMBERS
 
 bench:
-	GRPSEC_QEMU_ARGS="$(if $(BENCH_ICOUNT),-icount shift=0) $(GRPSEC_QEMU_ARGS)" \
 	$(GRPSEC_BENCH_DIR)/../../selftests/vm/boot.sh -t $(BENCH_TIMEOUT) \
 		-a $(GRPSEC_BENCH_DIR)/bench-netns.sh \
 		-c '$(foreach v,$(BENCH_VARS),$(if $($(v)),$(v)=$($(v)) ))bash /data/bench-netns.sh $(BENCH_PHASES)'
