@@ -30,7 +30,7 @@ flavours=${GRPSEC_FLAVOURS:-normal debug}
 packages="build-essential pkg-config rsync perl cpio kmod bc flex bison procps xz-utils
 	libelf-dev qemu-system-x86 busybox-static iproute2 linux-source-6.1
 	linux-headers-amd64 libnl-3-dev libnl-genl-3-dev libssl-dev
-	libsqlite3-dev clang-14 libclang-rt-14-dev"
+	libsqlite3-dev clang-14 libclang-rt-14-dev python3-docutils"
 
 passed=0
 failed=0
@@ -237,6 +237,25 @@ distro_build()
 	fi
 }
 
+# check_docs: every page of Documentation/ is valid reStructuredText (a
+# malformed table or a broken reference is an error, as in a docs build).
+check_docs()
+{
+	local f log=$B/log/docs.log pages=0 bad=0
+	: > "$log"
+	for f in "$B"/src/Documentation/*.rst; do
+		pages=$((pages + 1))
+		/usr/bin/python3 -m docutils --halt=warning --report=warning \
+			"$f" /dev/null >> "$log" 2>&1 || bad=$((bad + 1))
+	done
+	if [ $bad = 0 ]; then
+		report ok host/docs "$pages pages"
+	else
+		sed "s|$B/src/||" "$log" | excerpt 10
+		report FAIL host/docs "$bad of $pages pages with errors, log: $log"
+	fi
+}
+
 # section FILE START END: the lines of FILE between two marker lines.
 section()
 {
@@ -379,6 +398,7 @@ fuzz_smoke()
 host_checks()
 {
 	run_host_unit_tests
+	check_docs
 	fuzz_smoke
 	if [ -n "$1" ]; then
 		run_checkpatch "$1"
