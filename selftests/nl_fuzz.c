@@ -7,7 +7,11 @@
  * and sizes drawn from small sets so that groups, members, keys and the
  * upstream really get created, changed and deleted, and some attributes
  * of the wrong type, size or nesting, unknown attributes and truncated
- * messages.  What must hold:
+ * messages.  Meanwhile a third process sends uplink frames to the listen
+ * ports the requests open, for the same groups and members, their outer
+ * tags sealed (OpenSSL) under the keys the requests install or forged,
+ * and random downlink frames: the data path looks up, verifies, forwards
+ * and delivers while its configuration changes under it.  What must hold:
  *
  *  - every request is answered (an ACK, an error, or a dump's end);
  *  - every refusal of a well-formed request says why in an extack
@@ -49,6 +53,7 @@
 #include <unistd.h>
 
 #include <linux/grpsec.h>
+#include <openssl/evp.h>
 
 #define KSFT_PASS	0
 #define KSFT_FAIL	1
@@ -215,6 +220,8 @@ static bool is_get(int cmd)
 struct tally {
 	unsigned long sent[256], ok[256], refused[256];
 	int failed;
+	int done;			/* the frame sender's cue to stop */
+	unsigned long frames;
 };
 
 static struct tally *tallies;	/* shared with the children */
@@ -616,6 +623,96 @@ static int answer(int fd, uint32_t seq, int cmd, const struct msg *m)
 	}
 }
 
+/* Frames */
+
+/*
+ * The outer tag of an uplink frame (Documentation/frames.rst): AEAD under
+ * the member key of the empty plaintext, nonce 00 00 00 01 || be64 seq,
+ * AAD the frame before the tag.
+ */
+static void outer_tag(uint8_t suite, const uint8_t *key, uint64_t seq,
+		      uint8_t *frame, size_t auth_len)
+{
+	const EVP_CIPHER *c = suite == GRPSEC_SUITE_AES128_GCM ? EVP_aes_128_gcm() :
+			      suite == GRPSEC_SUITE_AES256_GCM ? EVP_aes_256_gcm() :
+			      EVP_chacha20_poly1305();
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	uint8_t nonce[12] = { 0, 0, 0, 1 };
+	int len;
+
+	for (int i = 0; i < 8; i++)
+		nonce[4 + i] = (uint8_t)(seq >> (56 - 8 * i));
+	if (!ctx)
+		return;
+	if (EVP_EncryptInit_ex(ctx, c, NULL, key, nonce) != 1 ||
+	    EVP_EncryptUpdate(ctx, NULL, &len, frame, (int)auth_len) != 1 ||
+	    EVP_EncryptFinal_ex(ctx, frame + auth_len, &len) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16,
+				frame + auth_len) != 1)
+		memset(frame + auth_len, 0, 16);
+	EVP_CIPHER_CTX_free(ctx);
+}
+
+static void put_be(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+}
+
+/* Until the request processes are done: frames to every listen port. */
+static void send_frames(uint64_t seed)
+{
+	static const uint16_t ports[] = { 5740, 5741 };
+	struct sockaddr_in to4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 to6 = { .sin6_family = AF_INET6,
+				    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	uint64_t seq = 1;
+	uint8_t f[1400];
+	int fd4, fd6;
+
+	proc_id = PROCS;
+	rng = seed * 0x9e3779b97f4a7c15ULL + 0x51;
+	to4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	while (!__atomic_load_n(&tallies[0].done, __ATOMIC_ACQUIRE) ||
+	       !__atomic_load_n(&tallies[1].done, __ATOMIC_ACQUIRE)) {
+		size_t n = (size_t[]){ 0, 16, 128 }[pick(3)], len = 68 + n;
+		uint8_t suite = chance(60) ? GRPSEC_SUITE_AES128_GCM :
+				(uint8_t)(1 + pick(3));
+		const uint8_t *key = pool[pick(POOL_KEYS)];
+
+		for (size_t i = 0; i < len; i++)
+			f[i] = (uint8_t)rnd();
+		if (chance(95)) {
+			f[0] = 1;
+			f[1] = chance(95) ? 1 : 3;	/* uplink, or downlink */
+			f[2] = suite;
+			f[3] = 0;
+			put_be(f + 4, pick_id(), 4);
+			put_be(f + 8, pick_id(), 4);
+			put_be(f + 12, pick_id(), 4);
+			/* Mostly new sequences, some replayed. */
+			put_be(f + 16, chance(90) ? ++seq : seq - pick(4), 8);
+			if (f[1] == 1 && chance(80))
+				outer_tag(suite, key, seq, f, len - 16);
+		}
+		if (chance(70)) {
+			to4.sin_port = htons(ports[pick(2)]);
+			sendto(fd4, f, len, 0, (struct sockaddr *)&to4, sizeof(to4));
+		} else {
+			to6.sin6_port = htons(ports[pick(2)]);
+			sendto(fd6, f, len, 0, (struct sockaddr *)&to6, sizeof(to6));
+		}
+		tallies[PROCS].frames++;
+		/* Leave the CPUs to the requests now and then. */
+		if (!(tallies[PROCS].frames % 16))
+			usleep(1000);
+	}
+	close(fd4);
+	close(fd6);
+}
+
 /* Setup */
 
 static int nl_open(void)
@@ -730,11 +827,85 @@ static void run(int id, uint64_t seed, unsigned long requests)
 	close(fd);
 }
 
+/*
+ * What the data path made of the frames: the namespace's counters.  It
+ * must at least have received some, or the frames went nowhere.
+ */
+static int frame_report(int rc)
+{
+	static const struct { int attr; const char *name; } shown[] = {
+		{ GRPSEC_A_STATS_RX_FRAMES, "rx-frames" },
+		{ GRPSEC_A_STATS_VERIFIED, "verified" },
+		{ GRPSEC_A_STATS_FORWARDED, "forwarded" },
+		{ GRPSEC_A_STATS_DELIVERED, "delivered" },
+		{ GRPSEC_A_STATS_DROP_BAD_TAG, "drop-bad-tag" },
+		{ GRPSEC_A_STATS_DROP_REPLAY, "drop-replay" },
+		{ GRPSEC_A_STATS_DOWNLINKS, "downlinks" },
+	};
+	uint64_t v[GRPSEC_A_STATS_MAX + 1] = { 0 };
+	static uint8_t buf[16384];
+	struct nlmsghdr *nh;
+	struct msg m = { 0 };
+	struct genlmsghdr *gh;
+	int fd = nl_open();
+	ssize_t n;
+
+	m.len = NLMSG_HDRLEN + GENL_HDRLEN;
+	nh = (struct nlmsghdr *)m.buf;
+	gh = (struct genlmsghdr *)(m.buf + NLMSG_HDRLEN);
+	nh->nlmsg_len = (uint32_t)m.len;
+	nh->nlmsg_type = family;
+	nh->nlmsg_flags = NLM_F_REQUEST;
+	nh->nlmsg_seq = 1;
+	gh->cmd = GRPSEC_CMD_GET_STATS;
+	gh->version = GRPSEC_GENL_VERSION;
+	if (fd < 0 || send(fd, m.buf, m.len, 0) < 0 ||
+	    (n = recv(fd, buf, sizeof(buf), 0)) < 0) {
+		printf("nl_fuzz: FAIL: cannot read the counters\n");
+		return KSFT_FAIL;
+	}
+	close(fd);
+	nh = (struct nlmsghdr *)buf;
+	if (NLMSG_OK(nh, (size_t)n) && nh->nlmsg_type == family) {
+		size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
+
+		while (off + NLA_HDRLEN <= nh->nlmsg_len) {
+			struct nlattr *a = (struct nlattr *)(buf + off), *c;
+			size_t in = NLA_HDRLEN;
+
+			if (a->nla_len < NLA_HDRLEN)
+				break;
+			while ((a->nla_type & NLA_TYPE_MASK) == GRPSEC_A_STATS &&
+			       in + NLA_HDRLEN <= a->nla_len) {
+				c = (struct nlattr *)((uint8_t *)a + in);
+				if (c->nla_len < NLA_HDRLEN)
+					break;
+				if (c->nla_type <= GRPSEC_A_STATS_MAX &&
+				    c->nla_len == NLA_HDRLEN + 8)
+					memcpy(&v[c->nla_type], (uint8_t *)c + NLA_HDRLEN, 8);
+				in += NLA_ALIGN(c->nla_len);
+			}
+			off += NLA_ALIGN(a->nla_len);
+		}
+	}
+	printf("frames sent %lu:", tallies[PROCS].frames);
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+		printf(" %s %llu", shown[i].name,
+		       (unsigned long long)v[shown[i].attr]);
+	printf("\n");
+	if (!v[GRPSEC_A_STATS_RX_FRAMES]) {
+		printf("nl_fuzz: FAIL: the gateway received none of the frames\n");
+		return KSFT_FAIL;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long requests = 10000, ok_total = 0;
 	uint64_t seed = (uint64_t)time(NULL);
 	int opt, fd, status, rc = KSFT_PASS;
+	pid_t pids[PROCS + 1];
 
 	while ((opt = getopt(argc, argv, "s:n:")) != -1) {
 		if (opt == 's')
@@ -761,7 +932,7 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 
-	tallies = mmap(NULL, PROCS * sizeof(*tallies), PROT_READ | PROT_WRITE,
+	tallies = mmap(NULL, (PROCS + 1) * sizeof(*tallies), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (tallies == MAP_FAILED)
 		return KSFT_FAIL;
@@ -769,23 +940,32 @@ int main(int argc, char **argv)
 	for (int k = 0; k < POOL_KEYS; k++)
 		for (int i = 0; i < KEY_BYTES; i++)
 			pool[k][i] = (uint8_t)rnd();
-	printf("nl_fuzz: seed %llu, %d processes x %lu requests\n",
+	printf("nl_fuzz: seed %llu, %d processes x %lu requests, frames meanwhile\n",
 	       (unsigned long long)seed, PROCS, requests);
 	fflush(stdout);
 
-	for (int p = 0; p < PROCS; p++) {
-		pid_t pid = fork();
-
-		if (pid < 0)
+	for (int p = 0; p <= PROCS; p++) {
+		pids[p] = fork();
+		if (pids[p] < 0)
 			return KSFT_FAIL;
-		if (!pid) {
+		if (!pids[p] && p < PROCS) {
 			run(p, seed, requests);
 			_exit(0);
 		}
+		if (!pids[p]) {
+			send_frames(seed);
+			_exit(0);
+		}
 	}
-	while (wait(&status) > 0)
-		if (!WIFEXITED(status) || WEXITSTATUS(status))
+	for (int p = 0; p <= PROCS; p++) {
+		if (waitpid(pids[p], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			printf("nl_fuzz: FAIL: process %d ended abnormally\n", p);
 			rc = KSFT_FAIL;
+		}
+		if (p < PROCS)
+			__atomic_store_n(&tallies[p].done, 1, __ATOMIC_RELEASE);
+	}
 
 	printf("%-14s %8s %8s %8s\n", "command", "sent", "ok", "refused");
 	for (int c = 0; c < 256; c++) {
@@ -814,6 +994,7 @@ int main(int argc, char **argv)
 	for (int p = 0; p < PROCS; p++)
 		if (tallies[p].failed)
 			rc = KSFT_FAIL;
+	rc = frame_report(rc);
 	printf("nl_fuzz: %lu requests succeeded; %s\n", ok_total,
 	       rc == KSFT_PASS ? "pass" : "FAIL");
 	return rc;
