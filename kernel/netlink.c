@@ -799,6 +799,14 @@ static int member_one(struct grpsec_net *gn, enum member_op op,
 		NL_SET_ERR_MSG_ATTR(extack, nest, "member needs a group and an id");
 		return -EINVAL;
 	}
+	/* Keys or an address in a DEL are a client's mistake: say so. */
+	if (op == MEMBER_DEL &&
+	    (tb[GRPSEC_A_MEMBER_KEY] || tb[GRPSEC_A_MEMBER_ENDPOINT])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_MEMBER_KEY] ?:
+				    tb[GRPSEC_A_MEMBER_ENDPOINT],
+				    "deleting a member takes only its group and id");
+		return -EINVAL;
+	}
 	g = find_group(gn, nla_get_u32(tb[GRPSEC_A_MEMBER_GROUP]),
 		       tb[GRPSEC_A_MEMBER_GROUP], extack);
 	if (!g)

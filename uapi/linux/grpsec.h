@@ -59,7 +59,8 @@
  *   members before it stay applied, and the extack's attribute offset
  *   points into the failing member's nest)
  *     GRPSEC_A_MEMBER_GROUP           set/dump, u32 group id
- *     GRPSEC_A_MEMBER_ID              set/dump, u32 1..
+ *     GRPSEC_A_MEMBER_ID              set/dump, u32 1.. (DEL: these two
+ *                                     only; keys or an endpoint refused)
  *     GRPSEC_A_MEMBER_KEY             set, nest, multi-attr (one per slot)
  *       GRPSEC_A_KEY_SLOT             set, u8 enum grpsec_key_slot
  *                                     (default current)
