@@ -42,6 +42,7 @@ static int __net_init grpsec_net_init(struct net *net)
 		err = -ENOMEM;
 		goto err_stats;
 	}
+	INIT_DELAYED_WORK(&gn->forget_work, grpsec_receive_forget_work);
 	for_each_possible_cpu(cpu) {
 		struct grpsec_rx_queue *q = per_cpu_ptr(gn->rxq, cpu);
 

@@ -38,6 +38,7 @@ struct grpsec_net {
 	struct socket *sock[2];		/* IPv4, IPv6 listen sockets */
 	struct grpsec_rx_queue __percpu *rxq;
 	atomic_t keys_retired;		/* bumped when member keys go */
+	struct delayed_work forget_work;	/* wakes CPUs after rollovers */
 	struct grpsec_upstream *up;
 	struct grpsec_downlink *dl;
 	struct mutex deliver_lock;	/* creating deliver_sock */

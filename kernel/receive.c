@@ -399,6 +399,7 @@ void grpsec_receive_work(struct work_struct *work)
 	struct grpsec_net *gn = q->gn;
 	struct sk_buff_head frames;
 	struct grpsec_verify *v;
+	int rollovers = atomic_read(&grpsec_member_rollovers);
 	struct sk_buff *skb;
 	struct rx_item *it;
 	unsigned int n, i, nfwd;
@@ -459,6 +460,15 @@ void grpsec_receive_work(struct work_struct *work)
 	grpsec_upstream_kick(gn);
 
 	/*
+	 * Keys this run retired (a member's frames under its next key) may
+	 * sit in other CPUs' lanes too: within a second, every keyed CPU
+	 * runs its worker, which forgets them if it is idle.  Queued once
+	 * however many rollovers there were meanwhile.
+	 */
+	if (atomic_read(&grpsec_member_rollovers) != rollovers)
+		queue_delayed_work(grpsec_wq, &gn->forget_work, HZ);
+
+	/*
 	 * Idle, after member keys went (deleted or replaced over netlink,
 	 * or retired by a rollover): none stays in a lane.  Both counters
 	 * only grow, so their sum changes whenever either does.
@@ -471,6 +481,19 @@ void grpsec_receive_work(struct work_struct *work)
 	}
 }
 
+/* Every CPU whose lanes were ever keyed runs its worker once more. */
+static void wake_keyed(struct grpsec_net *gn)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct grpsec_rx_queue *q = per_cpu_ptr(gn->rxq, cpu);
+
+		if (READ_ONCE(q->crypto))
+			queue_work_on(cpu, grpsec_wq, &q->work);
+	}
+}
+
 /**
  * grpsec_receive_forget_keys - member keys were replaced or deleted
  * @gn: the instance
@@ -480,15 +503,20 @@ void grpsec_receive_work(struct work_struct *work)
  */
 void grpsec_receive_forget_keys(struct grpsec_net *gn)
 {
-	int cpu;
-
 	atomic_inc(&gn->keys_retired);
-	for_each_possible_cpu(cpu) {
-		struct grpsec_rx_queue *q = per_cpu_ptr(gn->rxq, cpu);
+	wake_keyed(gn);
+}
 
-		if (READ_ONCE(q->crypto))
-			queue_work_on(cpu, grpsec_wq, &q->work);
-	}
+/**
+ * grpsec_receive_forget_work - a second after rollovers, wake keyed CPUs
+ * @work: the instance's forget_work
+ */
+void grpsec_receive_forget_work(struct work_struct *work)
+{
+	struct grpsec_net *gn = container_of(to_delayed_work(work),
+					     struct grpsec_net, forget_work);
+
+	wake_keyed(gn);
 }
 
 /* The listen sockets are closed: nothing is queued any more. */
@@ -496,6 +524,13 @@ void grpsec_receive_purge(struct grpsec_net *gn)
 {
 	int cpu;
 
+	/*
+	 * A worker may queue forget_work, and forget_work queues workers:
+	 * stop the workers, then forget_work, then whatever it queued.
+	 */
+	for_each_possible_cpu(cpu)
+		cancel_work_sync(&per_cpu_ptr(gn->rxq, cpu)->work);
+	cancel_delayed_work_sync(&gn->forget_work);
 	for_each_possible_cpu(cpu) {
 		struct grpsec_rx_queue *q = per_cpu_ptr(gn->rxq, cpu);
 

@@ -12,5 +12,6 @@ int grpsec_receive_upstream(struct sock *sk, struct sk_buff *skb);
 void grpsec_receive_work(struct work_struct *work);
 void grpsec_receive_purge(struct grpsec_net *gn);
 void grpsec_receive_forget_keys(struct grpsec_net *gn);
+void grpsec_receive_forget_work(struct work_struct *work);
 
 #endif /* _GRPSEC_RECEIVE_H */
