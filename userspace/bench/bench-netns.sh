@@ -340,11 +340,15 @@ report()
 		util[v] += f($0, "gw_util"); batch[v] += f($0, "mean_batch")
 	}
 	END {
-		printf "\n%-12s %10s %10s %9s %9s %9s %8s %8s %9s %7s %7s\n", "gateway",
-		       "msg/s", "msg/CPU-s", "spread", "us/msg", "gw busy", "p50 us",
-		       "p99 us", "tags/10k", "batch", "lost"
-		printf "%-12s %10s %10s %9s %9s %9s %8s %8s %9s %7s %7s\n", "", "mean",
-		       "median", "", "mean", "mean", "mean", "mean", "mean", "mean", "sum"
+		# The side-by-side table, when the compare phase ran.
+		shown = n["kernel"] + n["userspace"] + n["forward"]
+		if (shown) {
+			printf "\n%-12s %10s %10s %9s %9s %9s %8s %8s %9s %7s %7s\n", "gateway",
+			       "msg/s", "msg/CPU-s", "spread", "us/msg", "gw busy", "p50 us",
+			       "p99 us", "tags/10k", "batch", "lost"
+			printf "%-12s %10s %10s %9s %9s %9s %8s %8s %9s %7s %7s\n", "", "mean",
+			       "median", "", "mean", "mean", "mean", "mean", "mean", "mean", "sum"
+		}
 		split("kernel userspace forward", order, " ")
 		for (i = 1; i <= 3; i++) {
 			v = order[i]
@@ -356,8 +360,9 @@ report()
 			       p99[v] / n[v], v == "forward" ? 0 : tag[v] / n[v],
 			       batch[v] / n[v], lost[v]
 		}
-		printf "(%d members, %d-byte payloads, %d runs each; msg/CPU-s is the median, spread its (max - min) / mean)\n",
-		       members, payload, n["kernel"]
+		if (shown)
+			printf "(%d members, %d-byte payloads, %d runs each; msg/CPU-s is the median, spread its (max - min) / mean)\n",
+			       members, payload, n["kernel"]
 		for (i = 1; i <= 3; i++) {
 			v = order[i] ".latency"
 			if (v in row)
