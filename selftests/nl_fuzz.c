@@ -374,7 +374,7 @@ static size_t put_addr(uint8_t *out)
 
 static void put_value(struct msg *m, uint16_t type, enum kind k, int depth)
 {
-	uint8_t v[1500];
+	uint8_t v[1500] = { 0 };	/* a wrong size may reach past the value */
 	size_t len = 0;
 	uint64_t x;
 
