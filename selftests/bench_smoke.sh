@@ -4,8 +4,9 @@
 # grpsec-bench works: a short run through the gateway module produces
 # sane JSON (every message delivered once, nothing dropped, latencies,
 # batches, the gateway's counters), a forged flood is counted as dropped
-# for bad tags and a replayed one as replays.  A functional test of the benchmark: it asserts
-# no timing.
+# for bad tags, a replayed one as replays, one from members the gateway
+# does not have as unknown members.  A functional test of the benchmark:
+# it asserts no timing.
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
@@ -109,4 +110,10 @@ bench "$K/replayed.json" --expect-dropped --seq-start 1001
 expect "$K/replayed.json" received == 0
 wait_stat drop-replay $total
 expect "$K/replayed.json" replay == $total
+
+# Members the gateway does not have: nothing arrives, each one counted.
+bench "$K/unknown.json" --expect-dropped --first $((N + 1))
+expect "$K/unknown.json" received == 0
+wait_stat drop-unknown-member $total
+expect "$K/unknown.json" unknown_member == $total
 exit $ksft_pass
