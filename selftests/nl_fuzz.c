@@ -20,7 +20,8 @@
  *    the family does not have);
  *  - no reply ever contains key bytes the fuzzer installed;
  *  - every command of the family succeeded at least once (the fuzzer
- *    reached past validation);
+ *    reached past validation; a quarter of its new groups are terminate
+ *    mode groups with their key, which SEND needs);
  *  - the kernel stays clean (the VM harness checks its log, KASAN,
  *    lockdep and kmemleak on the debug kernel, and unloads the module);
  *    leaving the namespace tears down whatever state was left.
@@ -305,6 +306,37 @@ static unsigned int tmpl_percent(const struct tmpl *t)
 	return (unsigned int)t->percent;
 }
 
+static uint32_t pick_id(void);
+
+/*
+ * A terminate mode group as an operator writes it: anonymous, AES-128-GCM,
+ * its group key, a delivery address.  SEND needs one.
+ */
+static void put_terminate_group(struct msg *m, uint16_t type)
+{
+	struct sockaddr_in deliver = { .sin_family = AF_INET,
+				       .sin_port = htons(6000),
+				       .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct nlattr *nest = put(m, type | NLA_F_NESTED, NULL, 0), *key;
+
+	if (!nest)
+		return;
+	put(m, GRPSEC_A_GROUP_ID, &(uint32_t){ pick_id() }, 4);
+	put(m, GRPSEC_A_GROUP_SUITE, &(uint8_t){ GRPSEC_SUITE_AES128_GCM }, 1);
+	put(m, GRPSEC_A_GROUP_MODE, &(uint8_t){ GRPSEC_MODE_ANONYMOUS }, 1);
+	put(m, GRPSEC_A_GROUP_FLAGS, &(uint32_t){ GRPSEC_GROUP_F_TERMINATE }, 4);
+	key = put(m, GRPSEC_A_GROUP_KEY | NLA_F_NESTED, NULL, 0);
+	if (key) {
+		put(m, GRPSEC_A_KEY_SLOT, &(uint8_t){ GRPSEC_KEY_SLOT_CURRENT }, 1);
+		put(m, GRPSEC_A_KEY_EPOCH, &(uint32_t){ 1 }, 4);
+		put(m, GRPSEC_A_KEY_DATA, pool[0], 16);	/* see send_frames() */
+		key->nla_len = (uint16_t)((m->buf + m->len) - (uint8_t *)key);
+	}
+	if (chance(70))
+		put(m, GRPSEC_A_GROUP_DELIVER, &deliver, sizeof(deliver));
+	nest->nla_len = (uint16_t)((m->buf + m->len) - (uint8_t *)nest);
+}
+
 static void put_nest(struct msg *m, uint16_t type, const enum kind *kinds,
 		     int max, const struct tmpl *tmpl, int depth)
 {
@@ -380,7 +412,11 @@ static void put_value(struct msg *m, uint16_t type, enum kind k, int depth)
 
 	switch (k) {
 	case K_NEST_GROUP:
-		put_nest(m, type, group_kinds, GRPSEC_A_GROUP_MAX, group_tmpl, depth);
+		if (cur_cmd == GRPSEC_CMD_NEW_GROUP && chance(25))
+			put_terminate_group(m, type);
+		else
+			put_nest(m, type, group_kinds, GRPSEC_A_GROUP_MAX,
+				 group_tmpl, depth);
 		return;
 	case K_NEST_MEMBER:
 		put_nest(m, type, member_kinds, GRPSEC_A_MEMBER_MAX, member_tmpl, depth);
@@ -639,27 +675,47 @@ static int answer(int fd, uint32_t seq, int cmd, const struct msg *m)
  * the member key of the empty plaintext, nonce 00 00 00 01 || be64 seq,
  * AAD the frame before the tag.
  */
-static void outer_tag(uint8_t suite, const uint8_t *key, uint64_t seq,
-		      uint8_t *frame, size_t auth_len)
+/* AEAD seal of @n bytes in place, the tag after them; zeros on failure. */
+static void seal(uint8_t suite, const uint8_t *key, const uint8_t *nonce,
+		 const uint8_t *aad, size_t aad_len, uint8_t *data, size_t n)
 {
 	const EVP_CIPHER *c = suite == GRPSEC_SUITE_AES128_GCM ? EVP_aes_128_gcm() :
 			      suite == GRPSEC_SUITE_AES256_GCM ? EVP_aes_256_gcm() :
 			      EVP_chacha20_poly1305();
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	uint8_t nonce[12] = { 0, 0, 0, 1 };
 	int len;
 
-	for (int i = 0; i < 8; i++)
-		nonce[4 + i] = (uint8_t)(seq >> (56 - 8 * i));
 	if (!ctx)
 		return;
 	if (EVP_EncryptInit_ex(ctx, c, NULL, key, nonce) != 1 ||
-	    EVP_EncryptUpdate(ctx, NULL, &len, frame, (int)auth_len) != 1 ||
-	    EVP_EncryptFinal_ex(ctx, frame + auth_len, &len) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16,
-				frame + auth_len) != 1)
-		memset(frame + auth_len, 0, 16);
+	    EVP_EncryptUpdate(ctx, NULL, &len, aad, (int)aad_len) != 1 ||
+	    (n && EVP_EncryptUpdate(ctx, data, &len, data, (int)n) != 1) ||
+	    EVP_EncryptFinal_ex(ctx, data + n, &len) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, data + n) != 1)
+		memset(data + n, 0, 16);
 	EVP_CIPHER_CTX_free(ctx);
+}
+
+static void outer_tag(uint8_t suite, const uint8_t *key, uint64_t seq,
+		      uint8_t *frame, size_t auth_len)
+{
+	uint8_t nonce[12] = { 0, 0, 0, 1 };
+
+	for (int i = 0; i < 8; i++)
+		nonce[4 + i] = (uint8_t)(seq >> (56 - 8 * i));
+	seal(suite, key, nonce, frame, auth_len, frame + auth_len, 0);
+}
+
+/*
+ * The inner layer of an anonymous group's frame under K_G, so that a
+ * terminate mode group can open and deliver it (frames.rst, inner AAD).
+ */
+static void inner_seal(uint8_t suite, const uint8_t *key, uint8_t *f, size_t n)
+{
+	uint8_t aad[16] = { 1, 1, suite, GRPSEC_MODE_ANONYMOUS };
+
+	memcpy(aad + 4, f + 4, 8);		/* group, epoch; member 0 */
+	seal(suite, key, f + 24, aad, sizeof(aad), f + 36, n);
 }
 
 static void put_be(uint8_t *p, uint64_t v, int bytes)
@@ -703,6 +759,9 @@ static void send_frames(uint64_t seed)
 			put_be(f + 12, pick_id(), 4);
 			/* Mostly new sequences, some replayed. */
 			put_be(f + 16, chance(90) ? ++seq : seq - pick(4), 8);
+			/* Under the key terminate groups get, K_G. */
+			if (f[1] == 1 && chance(50))
+				inner_seal(suite, pool[0], f, n);
 			if (f[1] == 1 && chance(80))
 				outer_tag(suite, key, seq, f, len - 16);
 		}
@@ -847,6 +906,7 @@ static int frame_report(int rc)
 		{ GRPSEC_A_STATS_VERIFIED, "verified" },
 		{ GRPSEC_A_STATS_FORWARDED, "forwarded" },
 		{ GRPSEC_A_STATS_DELIVERED, "delivered" },
+		{ GRPSEC_A_STATS_DROP_INNER_TAG, "drop-inner-tag" },
 		{ GRPSEC_A_STATS_DROP_BAD_TAG, "drop-bad-tag" },
 		{ GRPSEC_A_STATS_DROP_REPLAY, "drop-replay" },
 		{ GRPSEC_A_STATS_DOWNLINKS, "downlinks" },
@@ -990,12 +1050,8 @@ int main(int argc, char **argv)
 		if (c <= GRPSEC_CMD_MAX)
 			printf("%-14s %8lu %8lu %8lu\n", cmd_name(c), s, o, r);
 		ok_total += o;
-		/*
-		 * Every command the family takes got past validation once
-		 * (SEND needs a terminate group with its key: it may not).
-		 */
-		if (c >= 1 && c <= GRPSEC_CMD_MAX && c != GRPSEC_CMD_EVENT &&
-		    c != GRPSEC_CMD_SEND && !o) {
+		/* Every command the family takes got past validation once. */
+		if (c >= 1 && c <= GRPSEC_CMD_MAX && c != GRPSEC_CMD_EVENT && !o) {
 			printf("nl_fuzz: FAIL: no %s request succeeded\n", cmd_name(c));
 			rc = KSFT_FAIL;
 		}
