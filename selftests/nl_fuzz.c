@@ -22,6 +22,8 @@
  *  - every command of the family succeeded at least once (the fuzzer
  *    reached past validation; a quarter of its new groups are terminate
  *    mode groups with their key, which SEND needs);
+ *  - first, fixed cases: a DEL_MEMBER carrying a key is refused and
+ *    deletes nothing;
  *  - the kernel stays clean (the VM harness checks its log, KASAN,
  *    lockdep and kmemleak on the debug kernel, and unloads the module);
  *    leaving the namespace tears down whatever state was left.
@@ -860,6 +862,108 @@ static int own_netns(void)
 	return 0;
 }
 
+/* Fixed cases, before the random ones */
+
+static struct nlattr *start(struct msg *m, uint8_t cmd)
+{
+	struct nlmsghdr *nh = (struct nlmsghdr *)m->buf;
+	struct genlmsghdr *gh = (struct genlmsghdr *)(m->buf + NLMSG_HDRLEN);
+
+	memset(m->buf, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
+	m->mutated = false;
+	m->no_op = false;
+	nh->nlmsg_type = family;
+	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	gh->cmd = cmd;
+	gh->version = GRPSEC_GENL_VERSION;
+	return put(m, (cmd == GRPSEC_CMD_NEW_GROUP || cmd == GRPSEC_CMD_DEL_GROUP ?
+		       GRPSEC_A_GROUP : GRPSEC_A_MEMBER) | NLA_F_NESTED, NULL, 0);
+}
+
+static void put_u32(struct msg *m, uint16_t type, uint32_t v)
+{
+	put(m, type, &v, 4);
+}
+
+static void put_member_key(struct msg *m)
+{
+	struct nlattr *key = put(m, GRPSEC_A_MEMBER_KEY | NLA_F_NESTED, NULL, 0);
+
+	put(m, GRPSEC_A_KEY_SLOT, &(uint8_t){ GRPSEC_KEY_SLOT_CURRENT }, 1);
+	put_u32(m, GRPSEC_A_KEY_EPOCH, 1);
+	put(m, GRPSEC_A_KEY_DATA, pool[1], 16);
+	key->nla_len = (uint16_t)((m->buf + m->len) - (uint8_t *)key);
+}
+
+/* Sends @m, ending the nest @nest began.  Return: the kernel's answer. */
+static int request(int fd, struct msg *m, struct nlattr *nest, uint32_t seq)
+{
+	struct nlmsghdr *nh = (struct nlmsghdr *)m->buf;
+
+	nest->nla_len = (uint16_t)((m->buf + m->len) - (uint8_t *)nest);
+	nh->nlmsg_len = (uint32_t)m->len;
+	nh->nlmsg_seq = seq;
+	if (send(fd, m->buf, m->len, 0) < 0)
+		return -errno;
+	return answer(fd, seq, m->buf[NLMSG_HDRLEN], m);
+}
+
+/*
+ * A DEL_MEMBER that carries a key is refused (with an extack message,
+ * which answer() checks) and deletes nothing; without the key it works.
+ */
+static int fixed_cases(void)
+{
+	static struct msg m;
+	struct nlattr *n;
+	int fd = nl_open(), err, rc = KSFT_PASS;
+
+	if (fd < 0)
+		return KSFT_FAIL;
+	n = start(&m, GRPSEC_CMD_NEW_GROUP);
+	put_u32(&m, GRPSEC_A_GROUP_ID, 77);
+	put(&m, GRPSEC_A_GROUP_SUITE, &(uint8_t){ GRPSEC_SUITE_AES128_GCM }, 1);
+	put(&m, GRPSEC_A_GROUP_MODE, &(uint8_t){ GRPSEC_MODE_ANONYMOUS }, 1);
+	err = request(fd, &m, n, 1);
+	n = start(&m, GRPSEC_CMD_NEW_MEMBER);
+	put_u32(&m, GRPSEC_A_MEMBER_GROUP, 77);
+	put_u32(&m, GRPSEC_A_MEMBER_ID, 1);
+	put_member_key(&m);
+	err = err ?: request(fd, &m, n, 2);
+	if (err) {
+		printf("nl_fuzz: FAIL: cannot set up group 77: %s\n", strerror(-err));
+		close(fd);
+		return KSFT_FAIL;
+	}
+
+	n = start(&m, GRPSEC_CMD_DEL_MEMBER);
+	put_u32(&m, GRPSEC_A_MEMBER_GROUP, 77);
+	put_u32(&m, GRPSEC_A_MEMBER_ID, 1);
+	put_member_key(&m);
+	err = request(fd, &m, n, 3);
+	if (err != -EINVAL) {
+		printf("nl_fuzz: FAIL: DEL_MEMBER with a key: %s, expected refused\n",
+		       err ? strerror(-err) : "accepted");
+		rc = KSFT_FAIL;
+	}
+	n = start(&m, GRPSEC_CMD_DEL_MEMBER);
+	put_u32(&m, GRPSEC_A_MEMBER_GROUP, 77);
+	put_u32(&m, GRPSEC_A_MEMBER_ID, 1);
+	err = request(fd, &m, n, 4);
+	if (err) {
+		printf("nl_fuzz: FAIL: DEL_MEMBER after the refused one: %s\n",
+		       strerror(-err));
+		rc = KSFT_FAIL;
+	}
+	n = start(&m, GRPSEC_CMD_DEL_GROUP);
+	put_u32(&m, GRPSEC_A_GROUP_ID, 77);
+	if (request(fd, &m, n, 5))
+		rc = KSFT_FAIL;
+	close(fd);
+	return tallies[0].failed ? KSFT_FAIL : rc;
+}
+
 static void run(int id, uint64_t seed, unsigned long requests)
 {
 	struct tally *t = &tallies[id];
@@ -1009,6 +1113,8 @@ int main(int argc, char **argv)
 	for (int k = 0; k < POOL_KEYS; k++)
 		for (int i = 0; i < KEY_BYTES; i++)
 			pool[k][i] = (uint8_t)rnd();
+	if (fixed_cases() != KSFT_PASS)
+		return KSFT_FAIL;
 	printf("nl_fuzz: seed %llu, %d processes x %lu requests, frames meanwhile\n",
 	       (unsigned long long)seed, PROCS, requests);
 	fflush(stdout);
