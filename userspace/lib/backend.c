@@ -51,6 +51,7 @@ struct grpsec_backend {
 	uint64_t last_seq;
 	uint64_t seq_floor;
 	struct grpsec_window batches;	/* batch sequences seen */
+	bool state_loaded;		/* grpsec_backend_import() was called */
 	uint64_t hk0, hk1;		/* hash key of the tables */
 	struct table groups;		/* struct be_group */
 	struct table members;		/* struct be_member */
@@ -520,4 +521,212 @@ int grpsec_backend_open_batch(struct grpsec_backend *be, const uint8_t *buf, siz
 	}
 	grpsec_wipe(be->plaintext, sizeof(be->plaintext));
 	return err < 0 ? err : 0;
+}
+
+/*
+ * Saved replay state (frames.rst, "Saved backend state"): the batch
+ * window, every identified member's window and every anonymous nonce
+ * cache, in a fixed big-endian layout, records sorted so that the same
+ * state always gives the same bytes and a reader can refuse duplicates by
+ * order alone.  No key is part of it.
+ */
+#define STATE_MAGIC		"GSBS"
+#define STATE_VERSION		1
+#define STATE_HDR_LEN		(24 + GRPSEC_WINDOW_SAVED_LEN + 8)
+#define STATE_MEMBER_LEN	(8 + GRPSEC_WINDOW_SAVED_LEN)
+#define STATE_CACHE_HDR_LEN	16
+
+static int cmp_item(const void *pa, const void *pb)
+{
+	const struct item *a = *(const struct item *const *)pa;
+	const struct item *b = *(const struct item *const *)pb;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->b < b->b ? -1 : a->b > b->b;
+}
+
+static int cmp_nonce(const void *a, const void *b)
+{
+	return memcmp(a, b, GRPSEC_NONCE_LEN);
+}
+
+/* The items of @t sorted by their keys, and how many (anonymous groups only: @anon). */
+static struct item **table_sorted(const struct table *t, bool anon, size_t *n)
+{
+	struct item **v = malloc((t->count ? t->count : 1) * sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		for (struct item *it = t->buckets[i]; it; it = it->next) {
+			if (!anon || ((struct be_group *)it)->mode == GRPSEC_MODE_ANONYMOUS)
+				v[(*n)++] = it;
+		}
+	}
+	qsort(v, *n, sizeof(*v), cmp_item);
+	return v;
+}
+
+int grpsec_backend_export(const struct grpsec_backend *be, uint8_t **buf, size_t *len)
+{
+	struct item **members = NULL, **groups = NULL;
+	size_t nm, ng, total, off;
+	uint8_t *p;
+	int err = -ENOMEM;
+
+	if (!be || !buf || !len)
+		return -EINVAL;
+	members = table_sorted(&be->members, false, &nm);
+	groups = table_sorted(&be->groups, true, &ng);
+	if (!members || !groups)
+		goto out;
+	total = STATE_HDR_LEN + nm * STATE_MEMBER_LEN;
+	for (size_t i = 0; i < ng; i++)
+		total += STATE_CACHE_HDR_LEN + GRPSEC_NONCE_LEN *
+			 grpsec_nonce_cache_count(&((struct be_group *)groups[i])->cache);
+	p = calloc(1, total);
+	if (!p)
+		goto out;
+	memcpy(p, STATE_MAGIC, 4);
+	put_be16(p + 4, STATE_VERSION);
+	put_be32(p + 8, be->gateway);
+	p[12] = (uint8_t)be->suite;
+	put_be64(p + 16, be->seq_floor);
+	grpsec_window_save(&be->batches, p + 24);
+	off = 24 + GRPSEC_WINDOW_SAVED_LEN;
+	put_be32(p + off, (uint32_t)nm);
+	put_be32(p + off + 4, (uint32_t)ng);
+	off = STATE_HDR_LEN;
+	for (size_t i = 0; i < nm; i++, off += STATE_MEMBER_LEN) {
+		const struct be_member *m = (const struct be_member *)members[i];
+
+		put_be32(p + off, m->group);
+		put_be32(p + off + 4, m->member);
+		grpsec_window_save(&m->window, p + off + 8);
+	}
+	for (size_t i = 0; i < ng; i++) {
+		const struct be_group *g = (const struct be_group *)groups[i];
+		size_t n = grpsec_nonce_cache_dump(&g->cache, p + off + STATE_CACHE_HDR_LEN);
+
+		put_be32(p + off, g->group);
+		put_be32(p + off + 4, g->epoch);
+		put_be32(p + off + 8, (uint32_t)n);
+		off += STATE_CACHE_HDR_LEN;
+		qsort(p + off, n, GRPSEC_NONCE_LEN, cmp_nonce);
+		off += n * GRPSEC_NONCE_LEN;
+	}
+	*buf = p;
+	*len = total;
+	err = 0;
+out:
+	free(members);
+	free(groups);
+	return err;
+}
+
+/* True if the 8-byte keys at @a and @b are in strictly increasing order. */
+static bool keys_ascending(const uint8_t *a, const uint8_t *b)
+{
+	return get_be32(a) < get_be32(b) ||
+	       (get_be32(a) == get_be32(b) && get_be32(a + 4) < get_be32(b + 4));
+}
+
+/* Everything but the memory: what import would refuse, it refuses here. */
+static int state_check(const struct grpsec_backend *be, const uint8_t *p, size_t len,
+		       uint32_t *nm, uint32_t *nc)
+{
+	struct grpsec_window w;
+	size_t off;
+
+	if (len < STATE_HDR_LEN)
+		return -EMSGSIZE;
+	if (memcmp(p, STATE_MAGIC, 4) || get_be16(p + 4) != STATE_VERSION)
+		return -EPROTONOSUPPORT;
+	if (get_be16(p + 6) || p[13] || p[14] || p[15] || grpsec_window_load(&w, p + 24))
+		return -EPROTO;
+	if (get_be32(p + 8) != be->gateway || p[12] != be->suite)
+		return -EINVAL;
+	off = 24 + GRPSEC_WINDOW_SAVED_LEN;
+	*nm = get_be32(p + off);
+	*nc = get_be32(p + off + 4);
+	off = STATE_HDR_LEN;
+	if ((len - off) / STATE_MEMBER_LEN < *nm)
+		return -EMSGSIZE;
+	for (uint32_t i = 0; i < *nm; i++, off += STATE_MEMBER_LEN) {
+		const uint8_t *r = p + off;
+
+		if (!get_be32(r) || !get_be32(r + 4) || grpsec_window_load(&w, r + 8) ||
+		    (i && !keys_ascending(r - STATE_MEMBER_LEN, r)))
+			return -EPROTO;
+	}
+	for (size_t i = 0, prev = 0; i < *nc; i++) {
+		const uint8_t *r = p + off;
+		const struct be_group *g;
+		size_t n;
+
+		if (len - off < STATE_CACHE_HDR_LEN)
+			return -EMSGSIZE;
+		n = get_be32(r + 8);
+		if (get_be32(r + 12) || (i && !keys_ascending(p + prev, r)))
+			return -EPROTO;
+		if ((len - off - STATE_CACHE_HDR_LEN) / GRPSEC_NONCE_LEN < n)
+			return -EMSGSIZE;
+		g = table_find(be, &be->groups, get_be32(r), get_be32(r + 4));
+		if (!g || g->mode != GRPSEC_MODE_ANONYMOUS)
+			return -ENOENT;
+		if (n > g->cache.max)
+			return -ENOSPC;
+		for (size_t j = 1; j < n; j++) {
+			const uint8_t *nonce = r + STATE_CACHE_HDR_LEN + j * GRPSEC_NONCE_LEN;
+
+			if (cmp_nonce(nonce - GRPSEC_NONCE_LEN, nonce) >= 0)
+				return -EPROTO;
+		}
+		prev = off;
+		off += STATE_CACHE_HDR_LEN + n * GRPSEC_NONCE_LEN;
+	}
+	return off == len ? 0 : -EMSGSIZE;
+}
+
+int grpsec_backend_import(struct grpsec_backend *be, const uint8_t *buf, size_t len)
+{
+	uint32_t nm, nc;
+	size_t off;
+	int err;
+
+	if (!be || !buf)
+		return -EINVAL;
+	if (be->stats.batches || be->state_loaded)
+		return -EBUSY;
+	err = state_check(be, buf, len, &nm, &nc);
+	if (err)
+		return err;
+	if (get_be64(buf + 16) > be->seq_floor)
+		be->seq_floor = get_be64(buf + 16);
+	be->state_loaded = true;
+	grpsec_window_load(&be->batches, buf + 24);
+	be->last_seq = be->batches.top > be->seq_floor ? be->batches.top : be->seq_floor;
+	off = STATE_HDR_LEN;
+	for (uint32_t i = 0; i < nm; i++, off += STATE_MEMBER_LEN) {
+		struct be_member *m = member_new(be, get_be32(buf + off), get_be32(buf + off + 4));
+
+		if (!m)
+			return -ENOMEM;
+		grpsec_window_load(&m->window, buf + off + 8);
+	}
+	for (uint32_t i = 0; i < nc; i++) {
+		struct be_group *g = table_find(be, &be->groups, get_be32(buf + off),
+						get_be32(buf + off + 4));
+		size_t n = get_be32(buf + off + 8);
+
+		off += STATE_CACHE_HDR_LEN;
+		for (size_t j = 0; j < n; j++, off += GRPSEC_NONCE_LEN) {
+			err = grpsec_nonce_cache_insert(&g->cache, buf + off);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
 }

@@ -658,6 +658,37 @@ void grpsec_backend_get_stats(const struct grpsec_backend *be, struct grpsec_bac
 uint64_t grpsec_backend_last_seq(const struct grpsec_backend *be);
 
 /*
+ * grpsec_backend_export() - save the replay state of @be: the batch floor
+ * and window, the window of every identified member seen, and the nonce
+ * cache of every registered anonymous (group, epoch).  The format is
+ * specified in frames.rst ("Saved backend state"); it holds no key.
+ * *@buf receives a malloc()ed buffer of *@len bytes, freed with free().
+ * Store it durably and give it to grpsec_backend_import() after a
+ * restart, or a gateway can replay every entry it ever forwarded.
+ * Returns 0, -EINVAL, -ENOMEM.
+ */
+int grpsec_backend_export(const struct grpsec_backend *be, uint8_t **buf, size_t *len);
+
+/*
+ * grpsec_backend_import() - restore what grpsec_backend_export() saved,
+ * into a context that has opened no batch yet and imported nothing, after
+ * grpsec_backend_add_group() for every anonymous (group, epoch) the state
+ * holds a cache of.  Afterwards every batch and entry refused as a replay
+ * before the export is refused again; the batch floor is the higher of the
+ * configured and the saved one.
+ * Returns 0; -EINVAL (NULL, or saved for another gateway id or K_up
+ * suite); -EBUSY (a batch was opened or a state imported already);
+ * -EMSGSIZE (truncated, or bytes left over); -EPROTONOSUPPORT (not a saved
+ * state, or another format version); -EPROTO (a reserved field set, a
+ * window no sequence history gives, records not in strictly increasing
+ * order); -ENOENT (a cache for a (group, epoch) not registered, or not
+ * anonymous); -ENOSPC (more nonces than the group's nonce_cache_max).  On
+ * these errors nothing changed.  -ENOMEM: part of the state may be in;
+ * free the context.
+ */
+int grpsec_backend_import(struct grpsec_backend *be, const uint8_t *buf, size_t len);
+
+/*
  * Group commands and rekeying (frames.rst: downlink, command, rekey).
  *
  * The manager's signing key is Ed25519 (OpenSSL EVP_PKEY_ED25519): the

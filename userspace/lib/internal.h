@@ -92,6 +92,12 @@ struct grpsec_window {
 bool grpsec_window_check(const struct grpsec_window *w, uint64_t seq);
 /* Record @seq (which must have passed grpsec_window_check()). */
 void grpsec_window_update(struct grpsec_window *w, uint64_t seq);
+/* The saved form of a window: be64 top || 1024-bit map (frames.rst). */
+#define GRPSEC_WINDOW_SAVED_BITS	1024
+#define GRPSEC_WINDOW_SAVED_LEN		(8 + GRPSEC_WINDOW_SAVED_BITS / 8)
+void grpsec_window_save(const struct grpsec_window *w, uint8_t out[GRPSEC_WINDOW_SAVED_LEN]);
+/* 0, or -EPROTO for a map that no window can have; @w is replaced. */
+int grpsec_window_load(struct grpsec_window *w, const uint8_t in[GRPSEC_WINDOW_SAVED_LEN]);
 
 /* replay.c: bounded set of 96-bit nonces with a keyed hash. */
 struct grpsec_nonce_cache {
@@ -110,6 +116,10 @@ bool grpsec_nonce_cache_contains(const struct grpsec_nonce_cache *c,
 /* 0, -ENOSPC at the bound, -ENOMEM. The nonce must not be present. */
 int grpsec_nonce_cache_insert(struct grpsec_nonce_cache *c,
 			      const uint8_t nonce[GRPSEC_NONCE_LEN]);
+
+/* How many nonces @c holds, and all of them, unordered, into @out. */
+size_t grpsec_nonce_cache_count(const struct grpsec_nonce_cache *c);
+size_t grpsec_nonce_cache_dump(const struct grpsec_nonce_cache *c, uint8_t *out);
 
 uint64_t grpsec_siphash(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len);
 

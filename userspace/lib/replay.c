@@ -204,3 +204,63 @@ int grpsec_nonce_cache_insert(struct grpsec_nonce_cache *c,
 	c->used++;
 	return 0;
 }
+
+/*
+ * Saved form of a window (frames.rst, "Saved backend state"): be64 top,
+ * then bit i of the 1024-bit map (byte i / 8, mask 0x80 >> i % 8) for
+ * sequence top - i.  Only what the window still decides is kept: bits
+ * beyond GRPSEC_REPLAY_WINDOW are written as 0 and ignored on reading.
+ */
+void grpsec_window_save(const struct grpsec_window *w, uint8_t out[GRPSEC_WINDOW_SAVED_LEN])
+{
+	uint8_t *map = out + 8;
+
+	memset(out, 0, GRPSEC_WINDOW_SAVED_LEN);
+	put_be64(out, w->top);
+	for (uint64_t i = 0; i < GRPSEC_WINDOW_SAVED_BITS && i < GRPSEC_REPLAY_WINDOW &&
+	     i < w->top; i++) {
+		if (!grpsec_window_check(w, w->top - i))
+			map[i / 8] |= (uint8_t)(0x80 >> i % 8);
+	}
+}
+
+int grpsec_window_load(struct grpsec_window *w, const uint8_t in[GRPSEC_WINDOW_SAVED_LEN])
+{
+	const uint8_t *map = in + 8;
+	uint64_t top = get_be64(in);
+
+	/* The newest sequence is seen by definition; nothing lies below 1. */
+	if (!top != !(map[0] & 0x80))
+		return -EPROTO;
+	for (uint64_t i = top; i < GRPSEC_WINDOW_SAVED_BITS; i++) {
+		if (map[i / 8] & (0x80 >> i % 8))
+			return -EPROTO;
+	}
+	memset(w, 0, sizeof(*w));
+	if (!top)
+		return 0;
+	grpsec_window_update(w, top);
+	for (uint64_t i = 1; i < GRPSEC_WINDOW_SAVED_BITS && i < GRPSEC_REPLAY_WINDOW; i++) {
+		if (map[i / 8] & (0x80 >> i % 8))
+			grpsec_window_update(w, top - i);
+	}
+	return 0;
+}
+
+size_t grpsec_nonce_cache_count(const struct grpsec_nonce_cache *c)
+{
+	return c->used + c->has_zero;
+}
+
+size_t grpsec_nonce_cache_dump(const struct grpsec_nonce_cache *c, uint8_t *out)
+{
+	size_t n = 0;
+
+	if (c->has_zero)
+		memset(out + n++ * GRPSEC_NONCE_LEN, 0, GRPSEC_NONCE_LEN);
+	for (size_t i = 0; i < c->nslots; i++) {
+		if (memcmp(c->slots[i], zero_nonce, GRPSEC_NONCE_LEN))
+			memcpy(out + n++ * GRPSEC_NONCE_LEN, c->slots[i], GRPSEC_NONCE_LEN);
+	}
+	return n;
+}

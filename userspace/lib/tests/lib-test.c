@@ -20,6 +20,9 @@
 #include "vectors.h"
 #include "v1_vectors.h"
 
+/* Saved backend state: header bytes before the first record. */
+#define STATE_HDR_TEST_LEN	168
+
 static unsigned int n_pass, n_fail;
 
 static bool result(bool ok, const char *fmt, ...)
@@ -1826,6 +1829,129 @@ static void test_vectors_fresh(const char *dir)
 	}
 }
 
+/*
+ * Saved replay state: after export, free, new and import, every entry and
+ * batch the backend accepted before is refused, new ones are not.
+ */
+static int state_import_into(struct grpsec_backend **be, bool groups, const uint8_t *blob,
+			     size_t len)
+{
+	uint8_t k_up[GRPSEC_KEY_MAX_LEN];
+	struct grpsec_backend_config cfg = {
+		.gateway = GATEWAY, .suite = GRPSEC_SUITE_AES_128_GCM, .upstream_key = k_up,
+	};
+	int err;
+
+	grpsec_backend_free(*be);
+	*be = NULL;
+	if (groups) {
+		err = backend_open(be, GRPSEC_SUITE_AES_128_GCM, 0);
+	} else {
+		grpsec_kdf_upstream_key(cfg.suite, up_secret, GATEWAY, k_up, 16);
+		err = grpsec_backend_new(&cfg, be);
+	}
+	return err ? -1000 : grpsec_backend_import(*be, blob, len);
+}
+
+static void test_backend_state(void)
+{
+	static const unsigned int f01[] = { 0, 1 }, f2[] = { 2 }, f012[] = { 0, 1, 2 },
+				  f3[] = { 3 };
+	static uint8_t old_batch[GRPSEC_BATCH_MAX_LEN];
+
+	for (unsigned int mode = 0; mode <= 1; mode++) {
+		const char *mn = grpsec_mode_name(mode);
+		uint8_t *blob = NULL, *again = NULL, *bad;
+		size_t len = 0, len2 = 0, old_len;
+		size_t nonces = 0;
+		bool ok = scen_start(&sc, mode, 4, 0) && !scen_batch(&sc, f01, 2);
+
+		old_len = sc.g.b.len + GRPSEC_TAG_LEN;
+		memcpy(old_batch, sc.g.buf, old_len);
+		ok = ok && !scen_batch(&sc, f2, 1) &&
+		     !grpsec_backend_export(sc.be, &blob, &len);
+		/* Where the first cache with two nonces or more keeps them. */
+		for (size_t off = STATE_HDR_TEST_LEN; ok && !mode && !nonces && off + 16 <= len;
+		     off += 16 + 12 * get_be32(blob + off + 8))
+			nonces = get_be32(blob + off + 8) >= 2 ? off + 16 : 0;
+		ok = ok && (mode || nonces);
+		result(ok && expect_eq(state_import_into(&sc.be, true, blob, len), 0),
+		       "saved state %s: imported into a new context", mn);
+		result(expect_eq(grpsec_backend_export(sc.be, &again, &len2), 0) &&
+		       len2 == len && !memcmp(blob, again, len),
+		       "saved state %s: export after import gives the same bytes", mn);
+		free(again);
+		result(expect_eq(grpsec_backend_open_batch(sc.be, old_batch, old_len, NULL,
+							   NULL, NULL), -ESTALE),
+		       "saved state %s: a batch accepted before is a replay", mn);
+		result(!scen_batch(&sc, f012, 3) && expect_eq(sc.s.n, 3) &&
+		       expect_eq(sc.s.status[0], GRPSEC_ENTRY_REPLAY) &&
+		       expect_eq(sc.s.status[1], GRPSEC_ENTRY_REPLAY) &&
+		       expect_eq(sc.s.status[2], GRPSEC_ENTRY_REPLAY),
+		       "saved state %s: every entry accepted before is a replay", mn);
+		result(!scen_batch(&sc, f3, 1) && expect_eq(sc.s.status[0], GRPSEC_ENTRY_OK),
+		       "saved state %s: a new entry is accepted", mn);
+		result(expect_eq(grpsec_backend_import(sc.be, blob, len), -EBUSY),
+		       "saved state %s: no import once batches were opened", mn);
+
+		/* Each broken blob is refused and changes nothing. */
+		bad = malloc(len + 1);
+		{
+			static const struct {
+				const char *name; int kind; int expect;
+			} rows[] = {
+				{ "truncated", 0, -EMSGSIZE },
+				{ "a byte left over", 1, -EMSGSIZE },
+				{ "another magic", 2, -EPROTONOSUPPORT },
+				{ "format version 2", 3, -EPROTONOSUPPORT },
+				{ "another gateway", 4, -EINVAL },
+				{ "another K_up suite", 5, -EINVAL },
+				{ "reserved byte set", 6, -EPROTO },
+				{ "newest batch not marked seen", 7, -EPROTO },
+				{ "a bad record", 8, -EPROTO },
+				{ "a cache of an unregistered group", 9, -ENOENT },
+			};
+
+			for (unsigned int i = 0; bad && i < sizeof(rows) / sizeof(rows[0]); i++) {
+				size_t blen = len;
+				bool groups = true;
+
+				memcpy(bad, blob, len);
+				bad[len] = 0;
+				switch (rows[i].kind) {
+				case 0: blen = len - 1; break;
+				case 1: blen = len + 1; break;
+				case 2: bad[0] = 'X'; break;
+				case 3: bad[5] = 2; break;
+				case 4: bad[11] ^= 1; break;
+				case 5: bad[12] = 3; break;
+				case 6: bad[14] = 1; break;
+				case 7: bad[32] &= 0x7f; break;
+				case 8:
+					/* Swap two nonces (anonymous) or make the member id 0. */
+					if (mode) {
+						put_be32(bad + STATE_HDR_TEST_LEN + 4, 0);
+					} else {
+						memcpy(bad + nonces, blob + nonces + 12, 12);
+						memcpy(bad + nonces + 12, blob + nonces, 12);
+					}
+					break;
+				case 9: groups = false; break;
+				}
+				if (rows[i].kind == 9 && mode)
+					continue;
+				result(expect_eq(state_import_into(&sc.be, groups, bad, blen),
+						 rows[i].expect) &&
+				       expect_eq(grpsec_backend_last_seq(sc.be), 0),
+				       "saved state %s: refuses %s", mn, rows[i].name);
+			}
+		}
+		free(bad);
+		free(blob);
+		scen_end(&sc);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *vectors_dir = NULL;
@@ -1851,6 +1977,7 @@ int main(int argc, char **argv)
 	test_seal_args();
 	test_anonymous_nonces();
 	test_nonce_cache();
+	test_backend_state();
 	test_kdf();
 	test_vectors_open();
 	cmd_init();
