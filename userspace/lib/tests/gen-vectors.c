@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * gen-vectors: write Documentation/vectors/v1.txt and v1_vectors.h.
+ * gen-vectors: write Documentation/vectors/v1.txt, v1_vectors.h and
+ * enroll-v1.txt.
  * Usage: gen-vectors DIR
  */
 #include <errno.h>
@@ -9,8 +10,10 @@
 #include <string.h>
 
 #include "grpsec.h"
+#include "enroll-vectors.h"
 #include "vectors.h"
 
+/* @txt: 1 v1.txt, 0 v1_vectors.h, 2 enroll-v1.txt. */
 static int write_file(const char *dir, const char *name, int txt)
 {
 	char path[4096], tmp[4200];
@@ -24,7 +27,8 @@ static int write_file(const char *dir, const char *name, int txt)
 		fprintf(stderr, "gen-vectors: cannot create '%s': %s\n", tmp, strerror(errno));
 		return 2;
 	}
-	err = txt ? vectors_write(f, NULL) : vectors_write(NULL, f);
+	err = txt == 2 ? enroll_vectors_write(f) :
+	      txt ? vectors_write(f, NULL) : vectors_write(NULL, f);
 	if (fclose(f) || err) {
 		fprintf(stderr, "gen-vectors: writing '%s' failed: %s\n", tmp,
 			grpsec_strerror(err ? err : -EIO));
@@ -44,10 +48,12 @@ int main(int argc, char **argv)
 {
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: gen-vectors DIR\n"
-			"Write DIR/v1.txt and DIR/v1_vectors.h (grpsec v1 test vectors).\n");
+			"Write DIR/v1.txt, DIR/v1_vectors.h and DIR/enroll-v1.txt\n"
+			"(grpsec v1 test vectors).\n");
 		return 1;
 	}
-	if (write_file(argv[1], "v1.txt", 1) || write_file(argv[1], "v1_vectors.h", 0))
+	if (write_file(argv[1], "v1.txt", 1) || write_file(argv[1], "v1_vectors.h", 0) ||
+	    write_file(argv[1], "enroll-v1.txt", 2))
 		return 2;
 	return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "grpsec.h"
 #include "internal.h"
+#include "tap.h"
 #include "vectors.h"
 #include "v1_vectors.h"
 
@@ -25,7 +26,7 @@
 
 static unsigned int n_pass, n_fail;
 
-static bool result(bool ok, const char *fmt, ...)
+bool result(bool ok, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -42,7 +43,7 @@ static bool result(bool ok, const char *fmt, ...)
 }
 
 /* Print a diagnostic line (a TAP comment); returns false. */
-static bool __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
+bool diag(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -53,11 +54,6 @@ static bool __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
 	putchar('\n');
 	return false;
 }
-
-#define expect_eq(got, want) \
-	((long long)(got) == (long long)(want) ? true : \
-	 diag("%s:%d: %s = %lld, expected %lld", __FILE__, __LINE__, #got, \
-	      (long long)(got), (long long)(want)))
 
 /* A small world: fixed secrets, one group per (suite, mode). */
 
@@ -1995,6 +1991,7 @@ int main(int argc, char **argv)
 	grpsec_verifier_free(mgr_verifier);
 	if (vectors_dir)
 		test_vectors_fresh(vectors_dir);
+	enroll_tests(vectors_dir);
 	printf("# %u passed, %u failed\n", n_pass, n_fail);
 	return n_fail ? 1 : 0;
 }

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * Unit tests of the enrollment messages (proto.c): the committed vectors
+ * decode as they say, every prefix of a valid message is refused, the
+ * builders refuse what the parser refuses.  Part of grpsec-lib-test.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grpsec_enroll.h"
+#include "internal.h"
+#include "enroll-vectors.h"
+#include "tap.h"
+
+static int unhex(const char *s, uint8_t *out, size_t size, size_t *len)
+{
+	size_t n = strlen(s);
+
+	if (n % 2 || n / 2 > size)
+		return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned int v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+struct record {
+	char name[64], expect[32], *decoded;
+	uint8_t msg[GRPSEC_ENROLL_ANSWER_MAX_LEN + 16];
+	size_t len;
+	bool have_msg;
+};
+
+/* Check one record against the parser; returns true if it holds. */
+static bool check_record(const struct record *r)
+{
+	static char line[8192];
+	struct grpsec_msg m;
+	int err = grpsec_msg_parse(r->msg, r->len, &m);
+
+	if (strcmp(enroll_err_name(err), r->expect))
+		return diag("%s: parser says %s, the vector %s", r->name, enroll_err_name(err),
+			    r->expect);
+	if (err)
+		return !r->decoded || diag("%s: a refused message with a decoding", r->name);
+	if (!r->decoded)
+		return diag("%s: no decoded field", r->name);
+	enroll_msg_describe(&m, line, sizeof(line));
+	if (strcmp(line, r->decoded))
+		return diag("%s: decodes as \"%.80s...\"", r->name, line);
+	return true;
+}
+
+static void test_vector_file(const char *dir)
+{
+	static struct record r;
+	char path[4096], *line = NULL;
+	size_t cap = 0;
+	unsigned int n = 0, bad = 0, accepted = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/enroll-v1.txt", dir);
+	f = fopen(path, "r");
+	if (!f) {
+		diag("cannot open '%s'", path);
+		result(false, "enroll-msg: vectors decode as enroll-v1.txt says");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	for (;;) {
+		ssize_t got = getline(&line, &cap, f);
+
+		if (got > 0 && line[got - 1] == '\n')
+			line[--got] = '\0';
+		if (got <= 0) {
+			/* A blank line or the end closes a record. */
+			if (r.have_msg) {
+				n++;
+				bad += !check_record(&r);
+				accepted += !strcmp(r.expect, "ok");
+			}
+			free(r.decoded);
+			memset(&r, 0, sizeof(r));
+			if (got < 0)
+				break;
+			continue;
+		}
+		if (!strncmp(line, "name: ", 6))
+			snprintf(r.name, sizeof(r.name), "%s", line + 6);
+		else if (!strncmp(line, "expect: ", 8))
+			snprintf(r.expect, sizeof(r.expect), "%s", line + 8);
+		else if (!strncmp(line, "decoded: ", 9))
+			r.decoded = strdup(line + 9);
+		else if (!strncmp(line, "message: ", 9))
+			r.have_msg = !unhex(line + 9, r.msg, sizeof(r.msg), &r.len) ||
+				     diag("%s: bad hex", r.name);
+	}
+	free(line);
+	fclose(f);
+	result(n >= 40 && accepted == 4 && !bad,
+	       "enroll-msg: %u vectors (%u valid) decode as enroll-v1.txt says", n, accepted);
+}
+
+static void test_vector_fresh(const char *dir)
+{
+	char path[4096], *fresh = NULL, *committed = NULL;
+	size_t fresh_len = 0, len = 0;
+	FILE *f = open_memstream(&fresh, &fresh_len);
+	bool ok = f && !enroll_vectors_write(f);
+
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "%s/enroll-v1.txt", dir);
+	f = fopen(path, "rb");
+	if (f) {
+		committed = malloc(fresh_len + 2);
+		len = committed ? fread(committed, 1, fresh_len + 1, f) : 0;
+		fclose(f);
+	}
+	ok = ok && committed && len == fresh_len && !memcmp(committed, fresh, len);
+	if (!ok)
+		diag("'%s' differs from a fresh generation: run make -C userspace vectors", path);
+	result(ok, "enroll-msg: committed enroll-v1.txt equals a fresh generation");
+	free(fresh);
+	free(committed);
+}
+
+static const uint8_t key[GRPSEC_KEY_MAX_LEN] = { 1, 2, 3 }, pub[GRPSEC_SIGN_KEY_LEN] = { 9 };
+
+static void sample_answer(struct grpsec_enroll_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->member = 77;
+	a->sign_pub = pub;
+	a->gw_family = GRPSEC_ENROLL_ADDR_IPV4;
+	a->gw_port = 9;
+	a->gw_addr[0] = 127;
+	a->gw_addr[3] = 1;
+	a->n_groups = GRPSEC_ENROLL_MAX_GROUPS;
+	for (unsigned int i = 0; i < a->n_groups; i++) {
+		struct grpsec_enroll_group *g = &a->groups[i];
+
+		g->group = 10 + i;
+		g->suite = 1 + i % 3;
+		g->mode = i % 2;
+		g->flags = i % 4 < 2 ? GRPSEC_ENROLL_GROUP_COMMANDS : 0;
+		g->n_epochs = GRPSEC_ENROLL_MAX_EPOCHS;
+		for (unsigned int j = 0; j < g->n_epochs; j++) {
+			struct grpsec_enroll_epoch *e = &g->epochs[j];
+
+			e->epoch = 5 + j;
+			e->msg_limit = j;
+			e->member_key = key;
+			e->group_key = !g->mode || g->flags ? key : NULL;
+			e->e2e_key = g->mode ? key : NULL;
+		}
+	}
+}
+
+/* The largest answer round-trips; no prefix of it or of a request parses. */
+static void test_roundtrip_and_prefixes(void)
+{
+	static uint8_t buf[GRPSEC_ENROLL_ANSWER_MAX_LEN], again[GRPSEC_ENROLL_ANSWER_MAX_LEN];
+	struct grpsec_enroll_request rq = { GRPSEC_ENROLL_MAX_GROUPS, { 0 } };
+	struct grpsec_enroll_answer a;
+	struct grpsec_msg m;
+	size_t len = 0, len2 = 0, bad_prefix = 0;
+	bool ok;
+
+	sample_answer(&a);
+	ok = expect_eq(grpsec_msg_build_answer(&a, buf, sizeof(buf), &len), 0) &&
+	     expect_eq(grpsec_msg_parse(buf, len, &m), 0) &&
+	     expect_eq(m.type, GRPSEC_MSG_ENROLL_ANSWER) &&
+	     expect_eq(grpsec_msg_build_answer(&m.answer, again, sizeof(again), &len2), 0) &&
+	     expect_eq(len2, len) && expect_eq(memcmp(buf, again, len), 0);
+	for (size_t n = 0; ok && n < len; n++)
+		bad_prefix += grpsec_msg_parse(buf, n, &m) != -EMSGSIZE;
+	result(ok && !bad_prefix, "enroll-msg: a 16-group rollover answer round-trips, its %zu "
+	       "prefixes are refused as truncated", len);
+
+	for (unsigned int i = 0; i < rq.n_groups; i++)
+		rq.groups[i] = 1000 - rq.n_groups + i;
+	ok = expect_eq(grpsec_msg_build_request(&rq, buf, sizeof(buf), &len), 0) &&
+	     expect_eq(len, GRPSEC_ENROLL_REQ_MAX_LEN);
+	bad_prefix = 0;
+	for (size_t n = 0; ok && n < len; n++)
+		bad_prefix += grpsec_msg_parse(buf, n, &m) != -EMSGSIZE;
+	result(ok && !bad_prefix, "enroll-msg: every prefix of a 16-group request is refused");
+}
+
+static void test_builders_refuse(void)
+{
+	uint8_t buf[GRPSEC_ENROLL_ANSWER_MAX_LEN];
+	struct grpsec_enroll_request rq = { 2, { 7, 7 } };
+	struct grpsec_enroll_answer a;
+	size_t len = 0;
+	bool ok;
+
+	ok = expect_eq(grpsec_msg_build_request(&rq, buf, sizeof(buf), &len), -EPROTO);
+	rq.groups[1] = 8;
+	ok = expect_eq(grpsec_msg_build_request(&rq, buf, 15, &len), -EMSGSIZE) && ok;
+	rq.n_groups = 0;
+	ok = expect_eq(grpsec_msg_build_request(&rq, buf, sizeof(buf), &len), -EPROTO) && ok;
+	sample_answer(&a);
+	a.groups[0].epochs[0].group_key = NULL;		/* anonymous without K_G */
+	ok = expect_eq(grpsec_msg_build_answer(&a, buf, sizeof(buf), &len), -EPROTO) && ok;
+	sample_answer(&a);
+	a.groups[1].epochs[1].epoch = 5;		/* next epoch not newer */
+	ok = expect_eq(grpsec_msg_build_answer(&a, buf, sizeof(buf), &len), -EPROTO) && ok;
+	sample_answer(&a);
+	ok = expect_eq(grpsec_msg_build_answer(&a, buf, 100, &len), -EMSGSIZE) && ok;
+	a.sign_pub = NULL;
+	ok = expect_eq(grpsec_msg_build_answer(&a, buf, sizeof(buf), &len), -EINVAL) && ok;
+	ok = expect_eq(grpsec_msg_build_refusal(0, "x", buf, sizeof(buf), &len), -EPROTO) && ok;
+	result(ok, "enroll-msg: the builders refuse what the parser refuses");
+}
+
+static void test_refusal_text(void)
+{
+	char text[400];
+	uint8_t buf[GRPSEC_REFUSAL_MAX_LEN];
+	struct grpsec_msg m;
+	size_t len = 0;
+	bool ok;
+
+	memset(text, 'a', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	text[3] = '\n';
+	ok = expect_eq(grpsec_msg_build_refusal(GRPSEC_REFUSE_DENIED, text, buf, sizeof(buf),
+						&len), 0) &&
+	     expect_eq(len, GRPSEC_REFUSAL_MAX_LEN) && expect_eq(grpsec_msg_parse(buf, len, &m), 0) &&
+	     expect_eq(m.refusal.text_len, GRPSEC_REFUSAL_TEXT_MAX) &&
+	     expect_eq(m.refusal.text[3], '?');
+	result(ok, "enroll-msg: a refusal's text is cut at 200 bytes, control characters replaced");
+}
+
+static void test_frame_len(void)
+{
+	uint8_t h[GRPSEC_MSG_HDR_LEN] = { 1, 2, 0, 0, 0, 0, 0x10, 0 };
+	size_t total = 0;
+	bool ok;
+
+	ok = expect_eq(grpsec_msg_frame_len(h, GRPSEC_MSG_MAX_LEN, &total), 0) &&
+	     expect_eq(total, 8 + 4096) &&
+	     expect_eq(grpsec_msg_frame_len(h, 4096, &total), -EMSGSIZE) &&
+	     expect_eq(grpsec_msg_frame_len(h, GRPSEC_MSG_MAX_LEN + 1, &total), -EINVAL);
+	h[2] = 1;
+	ok = expect_eq(grpsec_msg_frame_len(h, GRPSEC_MSG_MAX_LEN, &total), -EPROTO) && ok;
+	h[2] = 0;
+	h[0] = 2;
+	ok = expect_eq(grpsec_msg_frame_len(h, GRPSEC_MSG_MAX_LEN, &total),
+		       -EPROTONOSUPPORT) && ok;
+	h[0] = 1;
+	h[4] = 0xff;
+	ok = expect_eq(grpsec_msg_frame_len(h, GRPSEC_MSG_MAX_LEN, &total), -EMSGSIZE) && ok;
+	result(ok, "enroll-msg: a stream reader learns the length from the header, bounded");
+}
+
+void enroll_tests(const char *vectors_dir)
+{
+	test_roundtrip_and_prefixes();
+	test_builders_refuse();
+	test_refusal_text();
+	test_frame_len();
+	if (vectors_dir) {
+		test_vector_file(vectors_dir);
+		test_vector_fresh(vectors_dir);
+	}
+}
