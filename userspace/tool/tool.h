@@ -10,6 +10,7 @@
 #include <linux/grpsec.h>
 
 #include "../common/nl.h"
+#include "../common/value.h"
 
 #define GRPSEC_TOOL_VERSION	"0.1.0"
 
@@ -34,20 +35,8 @@ void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int usage_fail(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-bool parse_u64(const char *s, uint64_t *v, uint64_t min, uint64_t max);
-bool parse_u32(const char *s, uint32_t *v, uint32_t min, uint32_t max);
-bool parse_suite(const char *s, uint8_t *suite);
-bool parse_mode(const char *s, uint8_t *mode);
-const char *suite_name(uint8_t suite);
-const char *mode_name(uint8_t mode);
-size_t suite_key_len(uint8_t suite);
-bool parse_endpoint(const char *s, struct sockaddr_storage *ss,
-		    socklen_t *len);
 bool endpoint_from_attr(const void *data, size_t len,
 			struct sockaddr_storage *ss, socklen_t *sslen);
-void format_endpoint(const struct sockaddr_storage *ss, char *buf,
-		     size_t size);
-#define ENDPOINT_STRLEN 64
 
 /*
  * A key named on the command line or in a file: a path (relative ones are
