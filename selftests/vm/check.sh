@@ -31,6 +31,7 @@ packages="build-essential pkg-config rsync perl cpio kmod bc flex bison procps x
 	libelf-dev qemu-system-x86 busybox-static iproute2 linux-source-6.1
 	linux-headers-amd64 libnl-3-dev libnl-genl-3-dev libssl-dev
 	libsqlite3-dev clang-14 libclang-rt-14-dev python3-docutils"
+packages+=" python3-prometheus-client systemd"
 
 passed=0
 failed=0
@@ -115,11 +116,49 @@ build_userspace()
 	fi
 }
 
+# report_tap PREFIX LOG RC [LOGDIR]: one report per TAP line of LOG
+# ("ok N - name", "not ok N - name", "# SKIP" for skips) as PREFIX.name;
+# a failure shows the end of LOGDIR/name.log, or the lines above it in
+# LOG.  No result at all, or exit status RC non-zero without a "not ok",
+# fails too.
+report_tap()
+{
+	local prefix=$1 log=$2 rc=$3 logdir=${4:-} n=0 line name
+	while read -r line; do
+		case $line in
+		"ok "[0-9]*" - "*)
+			name=${line#* - }
+			case $name in
+			*"# SKIP"*) report skip "$prefix.${name%% # SKIP*}" \
+					"${name#*# SKIP}" ;;
+			*) report ok "$prefix.$name" ;;
+			esac
+			n=$((n + 1)) ;;
+		"not ok "[0-9]*" - "*)
+			name=${line#* - }
+			report FAIL "$prefix.$name"
+			if [ -n "$logdir" ]; then
+				tail -n 20 "$logdir/$name.log" | excerpt 20
+			else
+				grep -F -B5 "$line" "$log" | excerpt 10
+			fi
+			n=$((n + 1)) ;;
+		esac
+	done < <(tr -d '\r' < "$log")
+	if [ $n = 0 ]; then
+		report FAIL "$prefix.results" "no test results (exit $rc)"
+		excerpt < "$log"
+	elif [ "$rc" != 0 ] && ! grep -q '^not ok' "$log"; then
+		report FAIL "$prefix.exit-status" "exit $rc"
+		excerpt < "$log"
+	fi
+}
+
 # run_host_unit_tests: the library's own tests, TAP-like output.
 run_host_unit_tests()
 {
 	local t=$B/src/userspace/lib/tests/grpsec-lib-test
-	local log=$B/log/lib-test.log rc n=0 line name
+	local log=$B/log/lib-test.log rc
 	if [ ! -x "$t" ]; then
 		report skip host/libgrpsec "no $(basename "$t") built"
 		return
@@ -129,29 +168,21 @@ run_host_unit_tests()
 		args=(--vectors "$B/src/Documentation/vectors")
 	(cd "$B/src/userspace/lib" && timeout 600 "$t" "${args[@]}") > "$log" 2>&1
 	rc=$?
-	while read -r line; do
-		case $line in
-		"ok "[0-9]*" - "*)
-			name=${line#* - }
-			case $name in
-			*"# SKIP"*) report skip "host/libgrpsec.${name%% # SKIP*}" ;;
-			*) report ok "host/libgrpsec.$name" ;;
-			esac
-			n=$((n + 1)) ;;
-		"not ok "[0-9]*" - "*)
-			name=${line#* - }
-			report FAIL "host/libgrpsec.$name"
-			grep -F -B5 "$line" "$log" | excerpt 10
-			n=$((n + 1)) ;;
-		esac
-	done < <(tr -d '\r' < "$log")
-	if [ $n = 0 ]; then
-		report FAIL host/libgrpsec.results "no test results (exit $rc)"
-		excerpt < "$log"
-	elif [ $rc != 0 ] && ! grep -q '^not ok' "$log"; then
-		report FAIL host/libgrpsec.exit-status "exit $rc"
-		excerpt < "$log"
+	report_tap host/libgrpsec "$log" $rc
+}
+
+# run_daemon_tests: grpsecd's host tests (userspace/daemon/tests/run.sh,
+# every tests/test-*), one line each as host/grpsecd.NAME.
+run_daemon_tests()
+{
+	local d=$B/src/userspace/daemon log=$B/log/grpsecd-tests.log rc
+	if [ ! -x "$d/tests/run.sh" ]; then
+		report FAIL host/grpsecd "no userspace/daemon/tests/run.sh"
+		return
 	fi
+	"$d/tests/run.sh" -l "$B/log/grpsecd" > "$log" 2>&1
+	rc=$?
+	report_tap host/grpsecd "$log" $rc "$B/log/grpsecd"
 }
 
 build_selftests()
@@ -398,6 +429,7 @@ fuzz_smoke()
 host_checks()
 {
 	run_host_unit_tests
+	run_daemon_tests
 	check_docs
 	fuzz_smoke
 	if [ -n "$1" ]; then

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * grpsecd: the command line, the role's parts started in order and
+ * stopped in reverse, the event loop, reload (SIGHUP) and stop (SIGTERM,
+ * SIGINT), and what systemd is told about each.
+ *
+ * A role is a list of parts (grpsecd.h).  To add one, declare its
+ * struct grpsecd_part in its header and list it in the role's table
+ * below, after the parts it uses.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "grpsecd.h"
+#include "log.h"
+#include "loop.h"
+#include "notify.h"
+
+static const struct grpsecd_part *const manager_parts[] = {
+	NULL
+};
+
+static const struct grpsecd_part *const gateway_parts[] = {
+	NULL
+};
+
+static const struct {
+	const char *name;
+	const struct grpsecd_part *const *parts;
+	const char *help;
+} roles[] = {
+	[GRPSECD_MANAGER] = { "manager", manager_parts,
+			      "enrollment authority and the backend's end of the uplink" },
+	[GRPSECD_GATEWAY] = { "gateway", gateway_parts,
+			      "programs grpsec.ko on a gateway (not in this version)" },
+};
+
+#define NROLES (sizeof(roles) / sizeof(roles[0]))
+
+const char *grpsecd_role_name(enum grpsecd_role role)
+{
+	return roles[role].name;
+}
+
+static size_t parts_count(const struct grpsecd *d)
+{
+	size_t n = 0;
+
+	while (roles[d->role].parts[n])
+		n++;
+	return n;
+}
+
+static void parts_uninit(struct grpsecd *d, size_t n)
+{
+	const struct grpsecd_part *const *parts = roles[d->role].parts;
+
+	while (n--) {
+		if (parts[n]->uninit)
+			parts[n]->uninit(d);
+	}
+}
+
+static int parts_init(struct grpsecd *d)
+{
+	const struct grpsecd_part *const *parts = roles[d->role].parts;
+
+	for (size_t i = 0; parts[i]; i++) {
+		if (parts[i]->init(d)) {
+			log_err("%s: not started", parts[i]->name);
+			parts_uninit(d, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Every part agrees to the new configuration, or none takes it. */
+static int parts_reload(struct grpsecd *d, struct grpsecd_conf *next)
+{
+	const struct grpsecd_part *const *parts = roles[d->role].parts;
+	struct grpsecd_conf *prev = d->conf;
+	size_t i, n = parts_count(d);
+
+	for (i = 0; i < n; i++) {
+		if (parts[i]->reload_check && parts[i]->reload_check(d, next))
+			break;
+	}
+	if (i < n) {
+		log_err("%s: refuses the new configuration", parts[i]->name);
+		while (i--) {
+			if (parts[i]->reload_abort)
+				parts[i]->reload_abort(d);
+		}
+		return -1;
+	}
+	d->conf = next;
+	for (i = 0; i < n; i++) {
+		if (parts[i]->reload_apply)
+			parts[i]->reload_apply(d, prev);
+	}
+	conf_free(prev);
+	return 0;
+}
+
+int grpsecd_reload(struct grpsecd *d)
+{
+	struct grpsecd_conf *next;
+	int rc = -1;
+
+	notify_send("RELOADING=1");
+	log_info("reloading %s", d->conf_path);
+	next = conf_load(d->conf_path);
+	if (next && !parts_reload(d, next)) {
+		d->reloads++;
+		rc = 0;
+		log_info("configuration reloaded: %zu groups, %zu allow rules, %zu gateways",
+			 d->conf->ngroups, d->conf->nallows, d->conf->ngateways);
+	} else {
+		if (next)
+			conf_free(next);
+		log_err("reload failed, the previous configuration stays in force");
+	}
+	notify_send(rc ? "READY=1\nSTATUS=reload failed, previous configuration kept" :
+			 "READY=1\nSTATUS=running");
+	return rc;
+}
+
+void grpsecd_stop(struct grpsecd *d, int rc)
+{
+	loop_stop(d->loop, rc);
+}
+
+static void on_sighup(int signo, void *arg)
+{
+	(void)signo;
+	grpsecd_reload(arg);
+}
+
+static void on_sigterm(int signo, void *arg)
+{
+	struct grpsecd *d = arg;
+
+	log_info("%s, stopping", strsignal(signo));
+	notify_send("STOPPING=1");
+	grpsecd_stop(d, 0);
+}
+
+static int signals_init(struct grpsecd *d)
+{
+	if (loop_signal_add(d->loop, SIGHUP, on_sighup, d) ||
+	    loop_signal_add(d->loop, SIGTERM, on_sigterm, d) ||
+	    loop_signal_add(d->loop, SIGINT, on_sigterm, d)) {
+		log_err("cannot set up signal handling: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int run(struct grpsecd *d)
+{
+	int rc;
+
+	if (!roles[d->role].parts[0]) {
+		log_err("the %s role is not implemented in this version",
+			roles[d->role].name);
+		return 1;
+	}
+	d->loop = loop_new();
+	if (!d->loop) {
+		log_err("cannot create the event loop: %s", strerror(errno));
+		return 1;
+	}
+	if (signals_init(d) || parts_init(d)) {
+		loop_free(d->loop);
+		return 1;
+	}
+	d->started = time(NULL);
+	log_info("%s started (grpsecd %s, %s)", roles[d->role].name,
+		 GRPSECD_VERSION, d->conf_path);
+	notify_send("READY=1\nSTATUS=running");
+	rc = loop_run(d->loop);
+	if (rc < 0) {
+		log_err("event loop: %s", strerror(-rc));
+		rc = 1;
+	}
+	parts_uninit(d, parts_count(d));
+	loop_free(d->loop);
+	log_info("%s stopped", roles[d->role].name);
+	return rc;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: grpsecd ROLE [-c FILE] [-t] [-v]\n"
+		"       grpsecd -h | -V\n"
+		"\n"
+		"Roles:\n");
+	for (size_t i = 0; i < NROLES; i++)
+		fprintf(f, "  %-8s %s\n", roles[i].name, roles[i].help);
+	fprintf(f,
+		"\n"
+		"Options:\n"
+		"  -c FILE   configuration file (default %s)\n"
+		"  -t        check the configuration, print a summary and exit\n"
+		"  -v        debug messages too\n"
+		"\n"
+		"grpsecd runs in the foreground, logs to standard error and tells\n"
+		"systemd when it is ready (Type=notify); grpsecd(8) has the details.\n",
+		GRPSECD_DEFAULT_CONF);
+}
+
+static int role_find(const char *name, enum grpsecd_role *role)
+{
+	for (size_t i = 0; i < NROLES; i++) {
+		if (!strcmp(name, roles[i].name)) {
+			*role = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int check_only(const struct grpsecd *d)
+{
+	printf("%s: configuration OK: %zu groups, %zu allow rules, %zu gateways\n",
+	       d->conf_path, d->conf->ngroups, d->conf->nallows,
+	       d->conf->ngateways);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct grpsecd d = { .conf_path = GRPSECD_DEFAULT_CONF };
+	bool check = false, verbose = false;
+	int c, rc;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1 && (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))) {
+		printf("grpsecd %s\n", GRPSECD_VERSION);
+		return 0;
+	}
+	if (argc < 2 || role_find(argv[1], &d.role)) {
+		if (argc >= 2)
+			fprintf(stderr, "grpsecd: invalid role \"%s\"\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	optind = 2;
+	while ((c = getopt(argc, argv, "c:tv")) != -1) {
+		switch (c) {
+		case 'c':
+			d.conf_path = optarg;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "grpsecd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init(verbose);
+	d.conf = conf_load(d.conf_path);
+	if (!d.conf)
+		return 1;
+	rc = check ? check_only(&d) : run(&d);
+	conf_free(d.conf);
+	return rc;
+}

@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for grpsecd's host tests (sourced).  Every check prints what it
+# ran when it fails; a test ends with "finish", which exits 1 if any
+# check failed.
+
+grpsecd=${GRPSECD:?run the tests through tests/run.sh}
+grpsecctl=${GRPSECCTL:?}
+checks_failed=0
+checks_passed=0
+
+fail()
+{
+	echo "FAIL: $*"
+	checks_failed=$((checks_failed + 1))
+}
+
+pass()
+{
+	checks_passed=$((checks_passed + 1))
+}
+
+# expect RC REGEX CMD...: run CMD, compare its exit code and find REGEX
+# (grep -E) in what it printed (stdout and stderr).
+expect()
+{
+	local want=$1 re=$2 out rc
+	shift 2
+	out=$("$@" 2>&1 < /dev/null)
+	rc=$?
+	if [ "$rc" = "$want" ] && grep -qE -- "$re" <<< "$out"; then
+		pass
+		return 0
+	fi
+	fail "$* -> exit $rc (want $want), wanted /$re/ in:"
+	sed 's/^/    | /' <<< "$out"
+	return 1
+}
+
+finish()
+{
+	echo "$checks_passed checks passed, $checks_failed failed"
+	[ "$checks_failed" = 0 ]
+}
+
+# Daemons started with start_manager are stopped at exit.
+daemon_pids=()
+stop_daemons()
+{
+	local p
+	for p in "${daemon_pids[@]}"; do
+		kill "$p" 2> /dev/null && wait "$p" 2> /dev/null
+	done
+	daemon_pids=()
+}
+trap stop_daemons EXIT
+
+# wait_for COND... : retry COND for up to 10 s.
+wait_for()
+{
+	local i
+	for i in $(seq 100); do
+		"$@" > /dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_manager CONF [ARGS...]: start grpsecd manager in the background
+# (log in CONF.log) and wait until its control socket answers.
+start_manager()
+{
+	local conf=$1 sock
+	shift
+	sock=$(sed -n 's/^[[:space:]]*ControlSocket[[:space:]]*=[[:space:]]*//p' "$conf")
+	"$grpsecd" manager -c "$conf" "$@" >> "$conf.log" 2>&1 &
+	manager_pid=$!
+	daemon_pids+=("$manager_pid")
+	if ! wait_for "$grpsecctl" -s "$sock" show; then
+		echo "grpsecd manager did not come up; its log:"
+		sed 's/^/    | /' "$conf.log"
+		return 1
+	fi
+}
