@@ -130,7 +130,7 @@ report_tap()
 			name=${line#* - }
 			case $name in
 			*"# SKIP"*) report skip "$prefix.${name%% # SKIP*}" \
-					"${name#*# SKIP}" ;;
+					"${name#*# SKIP }" ;;
 			*) report ok "$prefix.$name" ;;
 			esac
 			n=$((n + 1)) ;;
