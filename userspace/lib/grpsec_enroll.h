@@ -159,6 +159,111 @@ int grpsec_msg_build_answer(const struct grpsec_enroll_answer *a, uint8_t *out,
 int grpsec_msg_build_refusal(unsigned int reason, const char *text, uint8_t *out,
 			     size_t size, size_t *out_len);
 
+/*
+ * The device's enrollment client (enroll.c, needs libssl): one TLS 1.3
+ * connection to the manager, one ENROLL, one answer.
+ */
+#define GRPSEC_PSK_SHA256		1	/* TLS_AES_128_GCM_SHA256 */
+#define GRPSEC_PSK_SHA384		2	/* TLS_AES_256_GCM_SHA384 */
+#define GRPSEC_PSK_MAX_LEN		64
+#define GRPSEC_WRAP_EXPORTER_LABEL	"EXPORTER-grpsec-wrap"
+
+struct grpsec_enroll_config {
+	const char *manager;		/* "HOST:PORT" or "[ADDR6]:PORT" */
+	const uint32_t *groups;		/* 1..16, strictly increasing */
+	unsigned int n_groups;
+	/*
+	 * Certificate mode: the device's certificate chain and key (PEM),
+	 * and the CA that signed the manager's certificate, which is
+	 * checked (and its name, if @server_name is set).
+	 */
+	const char *cert_file, *key_file, *ca_file, *server_name;
+	/* PSK mode (when @psk_identity is set): the PSK authenticates both ends. */
+	const char *psk_identity;
+	const uint8_t *psk;		/* 16..GRPSEC_PSK_MAX_LEN bytes */
+	size_t psk_len;
+	unsigned int psk_hash;		/* GRPSEC_PSK_SHA256 or GRPSEC_PSK_SHA384 */
+	unsigned int timeout_ms;	/* the whole exchange; 0 = 10000 */
+};
+
+/*
+ * What an enrollment brought: the answer message as received, parsed
+ * (@answer's pointers point into @msg) and K_wrap,m derived from the
+ * connection's exporter.  Holds keys: grpsec_enrollment_wipe() it.
+ */
+struct grpsec_enrollment {
+	uint8_t msg[GRPSEC_ENROLL_ANSWER_MAX_LEN];
+	size_t msg_len;
+	struct grpsec_enroll_answer answer;
+	uint8_t wrap_key[GRPSEC_WRAP_KEY_LEN];
+	/* Set when the manager refused (grpsec_enroll() returned -EACCES). */
+	unsigned int refusal;		/* enum grpsec_refusal_reason */
+	char refusal_text[GRPSEC_REFUSAL_TEXT_MAX + 1];
+};
+
+/*
+ * grpsec_enroll() - enroll with the manager.  Returns 0 (@out holds the
+ * answer, whose groups are exactly those asked for), -EACCES (refused:
+ * @out->refusal and its text), -EINVAL (bad configuration), -ETIMEDOUT,
+ * -ECONNREFUSED or another connect errno, -EPROTO (the TLS handshake
+ * failed, or the answer is malformed or not for the groups asked for),
+ * -ENOMEM, -EIO.  On any error @err (@err_len bytes, may be NULL) holds
+ * one line saying why, never a key.
+ */
+int grpsec_enroll(const struct grpsec_enroll_config *cfg, struct grpsec_enrollment *out,
+		  char *err, size_t err_len);
+
+/* grpsec_enrollment_wipe() - wipe every key @e holds. */
+void grpsec_enrollment_wipe(struct grpsec_enrollment *e);
+
+/*
+ * Member state that survives a restart (state.c): the answer, K_wrap,m and
+ * per group the uplink sequence reserved so far, in one file (mode 0600)
+ * rewritten atomically (write, fsync, rename, fsync of the directory).
+ * A member context made by grpsec_state_member() reserves its sequence
+ * in this file before it uses it ("next = s + K" durable before s is
+ * sent); after a crash it resumes above the reservation, so no (key,
+ * nonce) pair is ever used twice.
+ */
+struct grpsec_state;
+
+/*
+ * grpsec_state_create() - write a new state file for @e at @path (an
+ * earlier one, of an earlier enrollment, is replaced: a new member id
+ * means new keys, whose sequences start again at 1).  Returns 0 or -errno.
+ */
+int grpsec_state_create(const char *path, const struct grpsec_enrollment *e);
+
+/*
+ * grpsec_state_open() - load @path.  Returns 0, -ENOENT, -EPERM (the file
+ * is accessible to group or others), -EPROTO (malformed: @err says which
+ * line), -ENOMEM, -EIO.
+ */
+int grpsec_state_open(const char *path, struct grpsec_state **out, char *err,
+		      size_t err_len);
+
+/* grpsec_state_answer() - the enrollment answer the state holds. */
+const struct grpsec_enroll_answer *grpsec_state_answer(const struct grpsec_state *st);
+
+/* grpsec_state_wrap_key() - K_wrap,m. */
+const uint8_t *grpsec_state_wrap_key(const struct grpsec_state *st);
+
+/* grpsec_state_reserved() - the sequence reserved so far in @group (0: none). */
+uint64_t grpsec_state_reserved(const struct grpsec_state *st, uint32_t group);
+
+/*
+ * grpsec_state_member() - a member context for @group at its first
+ * (current) epoch, its sequence persisted in the state file
+ * (@reserve_block numbers at a time; 0 = GRPSEC_SEQ_BLOCK_DEFAULT).
+ * The state must outlive the context.  Returns 0, -ENOENT (not enrolled
+ * in @group), or grpsec_member_new()'s error.
+ */
+int grpsec_state_member(struct grpsec_state *st, uint32_t group, uint32_t reserve_block,
+			struct grpsec_member **out);
+
+/* grpsec_state_free() - wipe and free (NULL is fine). */
+void grpsec_state_free(struct grpsec_state *st);
+
 #ifdef __cplusplus
 }
 #endif

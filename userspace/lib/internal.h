@@ -142,4 +142,11 @@ void grpsec_command_aad(uint8_t aad[GRPSEC_COMMAND_AAD_LEN], unsigned int suite,
 void grpsec_rekey_aad(uint8_t aad[GRPSEC_REKEY_AAD_LEN], uint32_t group, uint32_t member,
 		      uint32_t epoch, uint64_t seq);
 
+/*
+ * state.c: write @len bytes to @path durably and atomically: @path.tmp
+ * (mode 0600), fsync, rename over @path, fsync of the directory.
+ * Returns 0 or -errno (then @path is as it was).
+ */
+int grpsec_file_write_atomic(const char *path, const void *text, size_t len);
+
 #endif /* GRPSEC_INTERNAL_H */

@@ -386,36 +386,7 @@ int udp_tx_flush(struct udp_tx *tx, int fd, bool eperm)
 
 int write_file_atomic(const char *path, const void *text, size_t len)
 {
-	char tmp[PATH_MAX];
-	const uint8_t *p = text;
-	int fd, err = 0;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			err = -errno;
-			break;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return grpsec_file_write_atomic(path, text, len);
 }
 
 static uint64_t clock_ns(clockid_t id)

@@ -109,7 +109,7 @@ struct udp_tx {
 void udp_tx_queue(struct udp_tx *tx, void *buf, size_t len);
 int udp_tx_flush(struct udp_tx *tx, int fd, bool eperm);
 
-/* Write @text to @path atomically (tmp file, fsync, rename); 0 or -errno. */
+/* Write @text to @path atomically (tmp file, fsync, rename, fsync of the directory). */
 int write_file_atomic(const char *path, const void *text, size_t len);
 
 uint64_t now_ns(void);			/* CLOCK_MONOTONIC */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "grpsec_enroll.h"
 #include "internal.h"
@@ -264,8 +266,100 @@ static void test_frame_len(void)
 	result(ok, "enroll-msg: a stream reader learns the length from the header, bounded");
 }
 
+/* An enrollment as grpsec_enroll() leaves it, from a built answer. */
+static bool fake_enrollment(struct grpsec_enrollment *e)
+{
+	struct grpsec_enroll_answer a;
+	struct grpsec_msg m;
+
+	sample_answer(&a);
+	a.n_groups = 2;
+	memset(e, 0, sizeof(*e));
+	if (grpsec_msg_build_answer(&a, e->msg, sizeof(e->msg), &e->msg_len) ||
+	    grpsec_msg_parse(e->msg, e->msg_len, &m))
+		return false;
+	e->answer = m.answer;
+	memset(e->wrap_key, 0x5a, sizeof(e->wrap_key));
+	return true;
+}
+
+static uint64_t seal_n(struct grpsec_member *m, unsigned int n, int *err)
+{
+	uint8_t frame[GRPSEC_UPLINK_MAX_LEN];
+	size_t len;
+
+	*err = 0;
+	for (unsigned int i = 0; i < n && !*err; i++)
+		*err = grpsec_member_seal_uplink(m, (const uint8_t *)"x", 1, frame, sizeof(frame),
+						 &len);
+	return grpsec_member_next_seq(m);
+}
+
+/*
+ * The state file: a member resumes above its last reservation after a
+ * restart (here: the context is dropped without any goodbye, as a crash
+ * would), the file is 0600 and refused when others may read it, and a
+ * reservation that cannot be written stops the frame.
+ */
+static void test_state_file(void)
+{
+	static struct grpsec_enrollment e;
+	char dir[] = "/tmp/grpsec-state-XXXXXX", path[64], gone[80];
+	struct grpsec_state *st = NULL;
+	struct grpsec_member *m = NULL;
+	struct stat sb;
+	uint64_t next;
+	int err = 0;
+	bool ok;
+
+	ok = mkdtemp(dir) && fake_enrollment(&e);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	ok = ok && expect_eq(grpsec_state_create(path, &e), 0) &&
+	     expect_eq(grpsec_state_open(path, &st, NULL, 0), 0) &&
+	     expect_eq(grpsec_state_member(st, 10, 4, &m), 0) &&
+	     expect_eq(seal_n(m, 6, &err), 7) && expect_eq(err, 0) &&
+	     expect_eq(grpsec_state_reserved(st, 10), 8) &&
+	     expect_eq(grpsec_state_reserved(st, 11), 0) &&
+	     expect_eq(grpsec_state_member(st, 99, 4, &m), -ENOENT);
+	grpsec_member_free(m);
+	grpsec_state_free(st);
+	m = NULL;
+	st = NULL;
+	ok = ok && expect_eq(grpsec_state_open(path, &st, NULL, 0), 0) &&
+	     expect_eq(grpsec_state_reserved(st, 10), 8) &&
+	     expect_eq(grpsec_state_member(st, 10, 4, &m), 0) &&
+	     expect_eq(grpsec_member_next_seq(m), 9) &&
+	     expect_eq(memcmp(grpsec_state_wrap_key(st), e.wrap_key, GRPSEC_WRAP_KEY_LEN), 0) &&
+	     expect_eq(grpsec_state_answer(st)->member, 77);
+	next = ok ? seal_n(m, 1, &err) : 0;
+	ok = ok && expect_eq(next, 10) && expect_eq(grpsec_state_reserved(st, 10), 12) &&
+	     expect_eq(stat(path, &sb), 0) && expect_eq(sb.st_mode & 0777, 0600);
+	grpsec_member_free(m);
+	grpsec_state_free(st);
+	st = NULL;
+	result(ok, "enroll-state: after a restart the member resumes above its reservation (0600 file)");
+
+	/* Nothing is sent when the reservation cannot be stored: its directory is gone. */
+	snprintf(gone, sizeof(gone), "%s.gone", dir);
+	ok = expect_eq(grpsec_state_open(path, &st, NULL, 0), 0) &&
+	     expect_eq(grpsec_state_member(st, 11, 4, &m), 0) &&
+	     expect_eq(rename(dir, gone), 0) &&
+	     expect_eq(seal_n(m, 1, &err), 1) && expect_eq(err, -ENOENT) &&
+	     expect_eq(grpsec_state_reserved(st, 11), 0) && expect_eq(rename(gone, dir), 0);
+	grpsec_member_free(m);
+	grpsec_state_free(st);
+	st = NULL;
+	chmod(path, 0640);
+	ok = expect_eq(grpsec_state_open(path, &st, NULL, 0), -EPERM) && ok;
+	result(ok, "enroll-state: a reservation that cannot be stored stops the frame; a 0640 file is refused");
+	unlink(path);
+	rmdir(dir);
+	grpsec_enrollment_wipe(&e);
+}
+
 void enroll_tests(const char *vectors_dir)
 {
+	test_state_file();
 	test_roundtrip_and_prefixes();
 	test_builders_refuse();
 	test_refusal_text();
