@@ -20,9 +20,11 @@
 
 #include "common.h"
 #include "internal.h"
+#include "member_enroll.h"
 
 static const char usage_text[] =
-"usage: grpsec-member --gateway ADDR:PORT --group G --first ID --count N\n"
+"usage: grpsec-member enroll ... | send ...   (one enrolled device; see enroll -h)\n"
+"       grpsec-member --gateway ADDR:PORT --group G --first ID --count N\n"
 "                     --messages M --s-auth SRC (--s-e2e SRC | --k-g SRC)\n"
 "                     [--mode anonymous|identified] [--suite SUITE] [--epoch E]\n"
 "                     [--payload-size B] [--rate FPS] [--burst] [--batch K]\n"
@@ -820,6 +822,11 @@ int main(int argc, char **argv)
 	int mcast_fd;
 
 	prog = "grpsec-member";
+	/* One device with enrolled credentials (member_enroll.c). */
+	if (argc > 1 && !strcmp(argv[1], "enroll"))
+		return member_enroll_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "send"))
+		return member_send_main(argc - 1, argv + 1);
 	parse(argc, argv, &c);
 	total = (uint64_t)c.count * c.messages;
 	sm = calloc(c.count, sizeof(*sm));
