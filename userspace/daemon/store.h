@@ -138,62 +138,15 @@ struct store_enroll_res {
 
 /*
  * Iteration callbacks: return 0 to go on, anything else stops the walk and
- * is returned by the each() call.
+ * is returned by the each() call.  A callback must not call the store.
  */
 typedef int (*store_device_fn)(void *arg, const struct store_device *d);
 typedef int (*store_member_fn)(void *arg, const struct store_member *m);
 typedef int (*store_group_fn)(void *arg, const struct store_group *g);
 typedef int (*store_gateway_fn)(void *arg, const struct store_gateway *g);
 
+/* Opaque; the implementations' half (an ops table) is in store_db.h. */
 struct store;
-
-/* The backend's half; callers use the store_*() functions below. */
-struct store_ops {
-	const char *name;		/* "sqlite", "postgresql" */
-	/* @where without its "scheme:"; copies @master into the new store */
-	int (*open)(const char *where, const uint8_t *master, struct store **out,
-		    char *err);
-	void (*close)(struct store *st);
-	int (*enroll)(struct store *st, const struct store_enroll_req *req,
-		      struct store_enroll_res *res);
-	int (*device_get)(struct store *st, uint64_t id, const char *identity,
-			  struct store_device *out);
-	int (*device_revoke)(struct store *st, uint64_t id, unsigned int *n_members);
-	int (*devices_each)(struct store *st, store_device_fn fn, void *arg);
-	int (*member_get)(struct store *st, uint32_t member, uint32_t group,
-			  struct store_member *out, uint8_t wrap_key[STORE_WRAP_KEY_LEN]);
-	int (*members_each)(struct store *st, uint32_t group, store_member_fn fn, void *arg);
-	int (*group_create)(struct store *st, const struct store_group *g,
-			    const struct store_epoch *first);
-	int (*group_get)(struct store *st, uint32_t id, struct store_group *out);
-	int (*group_set_epochs)(struct store *st, uint32_t id, uint32_t epoch,
-				uint32_t next_epoch);
-	int (*groups_each)(struct store *st, store_group_fn fn, void *arg);
-	int (*epoch_create)(struct store *st, const struct store_epoch *e);
-	int (*epoch_get)(struct store *st, uint32_t group, uint32_t epoch,
-			 struct store_epoch *out);
-	int (*reserve)(struct store *st, const char *name, uint64_t count, uint64_t *first);
-	int (*counter_get)(struct store *st, const char *name, uint64_t *reserved);
-	int (*replay_put)(struct store *st, uint8_t owner, uint32_t id, uint32_t epoch,
-			  const uint8_t *blob, size_t len);
-	int (*replay_get)(struct store *st, uint8_t owner, uint32_t id, uint32_t epoch,
-			  uint8_t *buf, size_t *len);
-	int (*replay_del)(struct store *st, uint8_t owner, uint32_t id, uint32_t epoch);
-	int (*gateway_put)(struct store *st, const struct store_gateway *g);
-	int (*gateway_get)(struct store *st, uint32_t id, struct store_gateway *out);
-	int (*gateway_set_seqs)(struct store *st, uint32_t id, uint64_t batch_seq,
-				uint64_t downlink_floor);
-	int (*gateways_each)(struct store *st, store_gateway_fn fn, void *arg);
-	int (*secret_put)(struct store *st, const char *name, const uint8_t *val, size_t len);
-	int (*secret_get)(struct store *st, const char *name, uint8_t *val, size_t *len);
-};
-
-/* The part every implementation embeds first. */
-struct store {
-	const struct store_ops *ops;
-	uint8_t master[STORE_MASTER_KEY_LEN];
-	char err[STORE_ERR_LEN];
-};
 
 /*
  * store_open() - open (creating and migrating as needed) the database
@@ -217,6 +170,9 @@ const char *store_error(const struct store *st);
 /* store_backend() - "sqlite" or "postgresql". */
 const char *store_backend(const struct store *st);
 
+/* store_schema_version() - the database's schema version (after store_open(): current). */
+int store_schema_version(struct store *st, unsigned int *version);
+
 /*
  * store_enroll() - one enrollment, one transaction: the device row (found
  * by identity and kind, or created; last_enrolled updated), a fresh member
@@ -233,8 +189,12 @@ int store_enroll(struct store *st, const struct store_enroll_req *req,
 /* store_device_get() - by id. */
 int store_device_get(struct store *st, uint64_t id, struct store_device *out);
 
-/* store_device_find() - by identity (either kind). */
-int store_device_find(struct store *st, const char *identity, struct store_device *out);
+/*
+ * store_device_find() - by identity and @kind (0: either kind; -EEXIST if
+ * both a certificate and a PSK device carry @identity).
+ */
+int store_device_find(struct store *st, uint8_t kind, const char *identity,
+		      struct store_device *out);
 
 /*
  * store_device_revoke() - mark the device revoked and its active member
