@@ -32,6 +32,7 @@ packages="build-essential pkg-config rsync perl cpio kmod bc flex bison procps x
 	linux-headers-amd64 libnl-3-dev libnl-genl-3-dev libssl-dev
 	libsqlite3-dev clang-14 libclang-rt-14-dev python3-docutils"
 packages+=" python3-prometheus-client systemd"
+packages+=" libpq-dev postgresql util-linux"
 
 passed=0
 failed=0

@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The storage suite (helper-store) on PostgreSQL, in a cluster this test
+# starts and stops; then a database made read-only under a running store.
+set -u
+# shellcheck source=pg.sh
+. "$GRPSECD_TESTS/pg.sh"
+
+helper=$GRPSECD_TESTS/helper-store
+pg_start "$PWD/pg" || exit 1
+key=$PWD/master.key
+
+"$helper" suite "$pg_db" "$key" "$pg_data" || exit 1
+echo "-- read-only under a running store"
+"$helper" readonly "$pg_db" "$key" \
+	"$pgbin/psql -X -q -h $pg_dir -U postgres -d grpsec -c \"ALTER SYSTEM SET default_transaction_read_only = on\" -c \"SELECT pg_reload_conf()\" > /dev/null && sleep 1" || exit 1
+echo "-- read-only at open"
+"$helper" readonly "$pg_db" "$key" || exit 1
