@@ -17,12 +17,16 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "enroll.h"
+#include "groups.h"
 #include "grpsecd.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
 
 static const struct grpsecd_part *const manager_parts[] = {
+	&groups_part,
+	&enroll_part,
 	NULL
 };
 
