@@ -423,6 +423,7 @@ static int read_request(struct conn *c, enum enroll_outcome *o)
 static void conn_step(struct conn *c)
 {
 	enum enroll_outcome o = ENROLL_OK;
+	char what[64];
 	int r, err;
 
 	for (;;) {
@@ -440,7 +441,9 @@ static void conn_step(struct conn *c)
 				return;
 			}
 			o = outcome_of_tls(tls_classify(c->ssl, &c->peer));
-			tls_log_error(&c->peer, "enroll: handshake with", err);
+			snprintf(what, sizeof(what), "enroll: handshake failed (%s) with",
+				 enroll_outcome_name(o));
+			tls_log_error(&c->peer, what, err);
 			conn_close(c, o);
 			return;
 		case C_REQUEST:

@@ -204,20 +204,52 @@ static void peer_identity(struct tls_peer *p, const unsigned char *id, size_t le
 	p->psk_identity[n] = '\0';
 }
 
+static const struct psk *psk_lookup(const struct psk_table *t, const unsigned char *id,
+				    size_t len)
+{
+	for (size_t i = 0; t && i < t->n && len <= TLS_PSK_IDENTITY_MAX; i++)
+		if (strlen(t->v[i].identity) == len && !memcmp(t->v[i].identity, id, len))
+			return &t->v[i];
+	return NULL;
+}
+
+/*
+ * A client may offer suites of both hashes; the server picks one before it
+ * looks at the PSK, and OpenSSL drops a PSK whose hash differs from the
+ * suite's.  So, from the first identity of the pre_shared_key extension,
+ * offer only the suites of that PSK's hash.
+ */
+static int client_hello_cb(SSL *ssl, int *alert, void *arg)
+{
+	const struct psk_table *t = arg;
+	const unsigned char *p;
+	const struct psk *k;
+	size_t len, id_len;
+
+	(void)alert;
+	if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &p, &len) || len < 4)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	id_len = (size_t)p[2] << 8 | p[3];
+	if (len < 4 + id_len)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	k = psk_lookup(t, p + 4, id_len);
+	if (k && !SSL_set_ciphersuites(ssl, k->sha384 ? "TLS_AES_256_GCM_SHA384" :
+				       "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"))
+		return SSL_CLIENT_HELLO_ERROR;
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 static int psk_find_cb(SSL *ssl, const unsigned char *id, size_t len, SSL_SESSION **sess)
 {
 	static const unsigned char aes128[] = { 0x13, 0x01 }, aes256[] = { 0x13, 0x02 };
 	const struct psk_table *t = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), table_idx);
 	struct tls_peer *p = SSL_get_ex_data(ssl, peer_idx);
-	const struct psk *k = NULL;
+	const struct psk *k = psk_lookup(t, id, len);
 	const SSL_CIPHER *cipher;
 	SSL_SESSION *s;
 
 	*sess = NULL;
 	peer_identity(p, id, len);
-	for (size_t i = 0; t && i < t->n && len <= TLS_PSK_IDENTITY_MAX; i++)
-		if (strlen(t->v[i].identity) == len && !memcmp(t->v[i].identity, id, len))
-			k = &t->v[i];
 	if (!k)
 		return 1;		/* unknown: go on without a PSK, and fail */
 	p->psk_known = true;
@@ -314,6 +346,7 @@ SSL_CTX *tls_server_ctx_new(const struct conf_manager *m)
 			goto out_free;
 		}
 		SSL_CTX_set_psk_find_session_callback(ctx, psk_find_cb);
+		SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, t);
 	}
 	ERR_clear_error();
 	return ctx;
