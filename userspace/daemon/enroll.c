@@ -109,8 +109,16 @@ static enum enroll_outcome outcome_of_tls(enum tls_fail f)
 static void conn_close(struct conn *c, enum enroll_outcome o)
 {
 	struct enroll *e = c->e;
+	char junk[4096];
 
 	e->count[o]++;
+	/*
+	 * What the device sent and nobody read (its request, after a failed
+	 * handshake) would turn close() into a reset that can beat the TLS
+	 * alert to the device: read it away first.
+	 */
+	while (recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
 	loop_fd_del(e->d->loop, c->fd);
 	loop_timer_del(c->timer);
 	SSL_free(c->ssl);

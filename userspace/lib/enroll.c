@@ -295,12 +295,12 @@ static int receive(struct client *c, const struct grpsec_enroll_request *rq,
 	size_t total;
 	int err = read_exact(c, out->msg, GRPSEC_MSG_HDR_LEN);
 
-	if (!err)
-		err = grpsec_msg_frame_len(out->msg, GRPSEC_ENROLL_ANSWER_MAX_LEN, &total);
-	if (err == -EPROTONOSUPPORT || err == -EPROTO || err == -EMSGSIZE)
+	if (err)
+		return err;
+	err = grpsec_msg_frame_len(out->msg, GRPSEC_ENROLL_ANSWER_MAX_LEN, &total);
+	if (err)
 		return fail(c, -EPROTO, "the manager's answer: %s", grpsec_strerror(err));
-	if (!err)
-		err = read_exact(c, out->msg + GRPSEC_MSG_HDR_LEN, total - GRPSEC_MSG_HDR_LEN);
+	err = read_exact(c, out->msg + GRPSEC_MSG_HDR_LEN, total - GRPSEC_MSG_HDR_LEN);
 	if (err)
 		return err;
 	out->msg_len = total;
