@@ -36,21 +36,10 @@
 #include "../keystore.h"
 #include "../store.h"
 #include "../store_db.h"
+#include "check.h"
 
 #define MAX_IDS		200000
 
-static int failures;
-static int checks;
-
-#define CHECK(cond, ...) do {							\
-	checks++;								\
-	if (!(cond)) {								\
-		failures++;							\
-		printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond);		\
-		printf(__VA_ARGS__);						\
-		printf("\n");							\
-	}									\
-} while (0)
 
 /* CHECK_RC(call, want): the call's errno and, on failure, store_error(). */
 #define CHECK_RC(st, call, want) do {						\
@@ -678,8 +667,7 @@ static int run_suite(const char *rawdir)
 		test_raw_files(rawdir);
 	test_concurrent();
 	test_moved_secrets();
-	printf("%d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_report();
 }
 
 /* Crash test: the writer enrolls until it is killed. */
@@ -806,19 +794,19 @@ static int run_verify(const char *log)
 		CHECK_RC(st, store_device_get(st, device, &d), 0);
 		CHECK(!strcmp(d.identity, id), "device %" PRIu64 " is %s, logged %s", device,
 		      d.identity, id);
-		if (failures > 20)
+		if (check_failures > 20)
 			break;
 	}
 	i = logged < MAX_IDS ? logged : MAX_IDS;
 	CHECK(count_repeats(log_ids, i) == 0, "the writers were given a member id twice");
 	printf("%zu enrollments logged, %zu member ids, %d failed checks\n", logged, s.n,
-	       failures);
+	       check_failures);
 	if (f)
 		fclose(f);
 	free(s.ids);
 	free(log_ids);
 	store_close(st);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 /* Enroll until the disk is full: -ENOSPC, and nothing half-written. */
@@ -863,8 +851,7 @@ static int run_fill(void)
 	      rc, r.member);
 	CHECK(count_members(st, 0) == 2 * ok + (rc == 0 ? 2 : 0), "rows after the last try");
 	store_close(st);
-	printf("%d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_report();
 }
 
 /*
@@ -903,8 +890,7 @@ static int run_readonly(const char *cmd)
 		 -ENOENT);
 	store_close(st);
 out:
-	printf("%d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_report();
 }
 
 int main(int argc, char **argv)

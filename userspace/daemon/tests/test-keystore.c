@@ -15,17 +15,8 @@
 #include <unistd.h>
 
 #include "../keystore.h"
+#include "check.h"
 
-static int failures;
-
-#define CHECK(cond, ...) do {							\
-	if (!(cond)) {								\
-		failures++;							\
-		printf("FAIL line %d: %s: ", __LINE__, #cond);			\
-		printf(__VA_ARGS__);						\
-		printf("\n");							\
-	}									\
-} while (0)
 
 static void write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
@@ -128,6 +119,5 @@ int main(void)
 {
 	test_file();
 	test_wrap();
-	printf("%d failed\n", failures);
-	return failures ? 1 : 0;
+	return check_report();
 }
