@@ -1,0 +1,798 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The manager's end of the uplink: batches in, replay state saved,
+ * messages out to the application (backend.h; grpsecd.rst, "Backend and
+ * application socket").
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "grpsec.h"
+
+#include "backend.h"
+#include "log.h"
+#include "loop.h"
+#include "store.h"
+
+#define RECV_MAX	32		/* datagrams opened per save */
+#define DGRAM_MAX	65536
+#define REC_VERSION	1
+#define REC_HDR_LEN	28		/* be16 length + 26 bytes of fields */
+#define CLIENT_OUT_MAX	(64u << 20)	/* bytes queued for one application */
+#define BACKLOG_MAX	(16u << 20)	/* records kept while none is connected */
+#define HELLO_MAX	16
+#define RETRY_MS	1000
+#define OLDER_EPOCHS	16		/* looked up for a saved state that names them */
+
+enum app_format { FMT_NONE, FMT_RECORDS, FMT_JSON };
+
+struct bytes {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+/* A (group, epoch) registered with every gateway's context. */
+struct reg {
+	uint32_t group, epoch;
+};
+
+struct gw {
+	uint32_t id;
+	struct grpsec_backend *be;
+	bool dirty;			/* a batch was accepted since the last save */
+};
+
+struct client {
+	struct backend *b;
+	int fd;
+	enum app_format format;
+	char hello[HELLO_MAX];
+	size_t hello_len;
+	struct bytes out;
+	size_t out_off;
+	bool closing;			/* the error line is out: close when sent */
+};
+
+struct backend {
+	struct loop *loop;
+	struct store *st;
+	int udp_fd, app_fd;
+	struct gw *gws;
+	size_t ngws;
+	struct reg *regs;
+	size_t nregs;
+	struct client **clients;
+	size_t nclients;
+	struct bytes staged;		/* records opened, their state not yet saved */
+	struct bytes backlog;		/* saved, waiting for an application */
+	struct gw *cur;			/* the gateway of the batch being opened */
+	struct loop_timer *retry;
+	bool paused;			/* not reading batches until a save succeeds */
+	uint8_t rx[DGRAM_MAX];
+	struct backend_stats stats;
+};
+
+static int bytes_reserve(struct bytes *s, size_t more)
+{
+	size_t cap = s->cap ? s->cap : 4096;
+	uint8_t *p;
+
+	if (s->len + more <= s->cap)
+		return 0;
+	while (cap < s->len + more)
+		cap *= 2;
+	p = realloc(s->p, cap);
+	if (!p)
+		return -ENOMEM;
+	s->p = p;
+	s->cap = cap;
+	return 0;
+}
+
+static int bytes_add(struct bytes *s, const void *p, size_t len)
+{
+	int rc = bytes_reserve(s, len);
+
+	if (rc == 0) {
+		memcpy(s->p + s->len, p, len);
+		s->len += len;
+	}
+	return rc;
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	put_be16(p, v >> 16);
+	put_be16(p + 2, v & 0xffff);
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, v >> 32);
+	put_be32(p + 4, v & 0xffffffff);
+}
+
+static uint64_t get_be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/* Groups and gateways' contexts */
+
+static struct gw *gw_find(struct backend *b, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < b->ngws; i++)
+		if (b->gws[i].id == id)
+			return &b->gws[i];
+	return NULL;
+}
+
+/* Register (group, epoch) with @be, its key read from the store. */
+static int add_epoch(struct backend *b, struct grpsec_backend *be, uint32_t group,
+		     uint32_t epoch)
+{
+	struct grpsec_backend_group bg = { .group = group, .epoch = epoch };
+	struct store_group g;
+	struct store_epoch e;
+	int rc;
+
+	rc = store_group_get(b->st, group, &g);
+	if (rc == 0)
+		rc = store_epoch_get(b->st, group, epoch, &e);
+	if (rc < 0) {
+		log_err("backend: group %" PRIu32 " epoch %" PRIu32 ": %s", group, epoch,
+			store_error(b->st));
+		return rc;
+	}
+	bg.mode = g.mode;
+	bg.suite = g.suite;
+	bg.key = g.mode == GRPSEC_MODE_ANONYMOUS ? e.k_g : e.s_e2e;
+	rc = grpsec_backend_add_group(be, &bg);
+	OPENSSL_cleanse(&e, sizeof(e));
+	if (rc == -EEXIST)
+		rc = 0;
+	if (rc < 0)
+		log_err("backend: group %" PRIu32 " epoch %" PRIu32 ": %s", group, epoch,
+			strerror(-rc));
+	return rc;
+}
+
+static int add_regs(struct backend *b, struct grpsec_backend *be)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < b->nregs && rc == 0; i++)
+		rc = add_epoch(b, be, b->regs[i].group, b->regs[i].epoch);
+	return rc;
+}
+
+static bool reg_has(const struct reg *r, size_t n, uint32_t group, uint32_t epoch)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].group == group && r[i].epoch == epoch)
+			return true;
+	return false;
+}
+
+/*
+ * A saved state may hold the nonce cache of an epoch retired since (a
+ * crash between the retirement and the next save): register the groups'
+ * older epochs for the import, then forget them again.
+ */
+static int import_with_older(struct backend *b, struct grpsec_backend *be,
+			     const uint8_t *state, size_t len)
+{
+	struct reg older[64];
+	size_t n = 0, i;
+	uint32_t e;
+	int rc;
+
+	for (i = 0; i < b->nregs; i++) {
+		for (e = b->regs[i].epoch - 1; e > 0 && e + OLDER_EPOCHS >= b->regs[i].epoch &&
+		     n < sizeof(older) / sizeof(older[0]); e--) {
+			if (reg_has(b->regs, b->nregs, b->regs[i].group, e) ||
+			    reg_has(older, n, b->regs[i].group, e))
+				continue;
+			if (add_epoch(b, be, b->regs[i].group, e) == 0)
+				older[n++] = (struct reg){ b->regs[i].group, e };
+		}
+	}
+	rc = grpsec_backend_import(be, state, len);
+	for (i = 0; i < n; i++)
+		grpsec_backend_del_group(be, older[i].group, older[i].epoch);
+	return rc;
+}
+
+static int import_state(struct backend *b, struct grpsec_backend *be, uint32_t gateway,
+			const uint8_t *state, size_t len)
+{
+	int rc = grpsec_backend_import(be, state, len);
+
+	if (rc == -ENOENT)
+		rc = import_with_older(b, be, state, len);
+	if (rc < 0) {
+		log_err("backend: gateway %" PRIu32 ": its saved replay state does not fit"
+			" this configuration (%s); its batches are refused, so that no"
+			" replay gets through", gateway, strerror(-rc));
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The replay state saved for @gateway: *@state NULL when there is none. */
+static int load_state(struct backend *b, uint32_t gateway, uint8_t **state, size_t *len)
+{
+	size_t cap = 4096;
+	uint8_t *p = NULL;
+	int rc;
+
+	*state = NULL;
+	do {
+		free(p);
+		p = malloc(cap);
+		if (!p)
+			return -ENOMEM;
+		*len = cap;
+		rc = store_replay_get(b->st, STORE_REPLAY_GATEWAY, gateway, 0, p, len);
+		cap = *len;
+	} while (rc == -ENOBUFS);
+	if (rc == 0)
+		*state = p;
+	else
+		free(p);
+	if (rc < 0 && rc != -ENOENT)
+		log_err("backend: gateway %" PRIu32 ": %s", gateway, store_error(b->st));
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite,
+			 const uint8_t *key)
+{
+	struct grpsec_backend_config cfg = { .gateway = gateway, .suite = suite,
+					     .upstream_key = key };
+	struct gw *g = gw_find(b, gateway), *gws;
+	struct grpsec_backend *be;
+	struct store_gateway sg;
+	uint8_t *state = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (store_gateway_get(b->st, gateway, &sg) == 0)
+		cfg.batch_seq_floor = sg.batch_seq;
+	rc = grpsec_backend_new(&cfg, &be);
+	if (rc < 0) {
+		log_err("backend: gateway %" PRIu32 ": K_up refused: %s", gateway, strerror(-rc));
+		return rc;
+	}
+	rc = add_regs(b, be);
+	/* A new key takes over the state in memory, or the saved one. */
+	if (rc == 0)
+		rc = g ? grpsec_backend_export(g->be, &state, &len) : load_state(b, gateway,
+										  &state, &len);
+	if (rc == 0 && state)
+		rc = import_state(b, be, gateway, state, len);
+	free(state);
+	if (rc == 0 && !g) {
+		gws = realloc(b->gws, (b->ngws + 1) * sizeof(*gws));
+		rc = gws ? 0 : -ENOMEM;
+		if (gws) {
+			b->gws = gws;
+			g = &b->gws[b->ngws++];
+			*g = (struct gw){ .id = gateway };
+		}
+	}
+	if (rc < 0) {
+		grpsec_backend_free(be);
+		return rc;
+	}
+	grpsec_backend_free(g->be);
+	g->be = be;
+	log_info("backend: gateway %" PRIu32 ": K_up installed, batches above %" PRIu64,
+		 gateway, grpsec_backend_last_seq(be));
+	return 0;
+}
+
+struct sync {
+	struct reg *regs;
+	size_t n, cap;
+};
+
+static int collect_group(void *arg, const struct store_group *g)
+{
+	struct sync *s = arg;
+	struct reg *r;
+
+	if (s->n + 2 > s->cap) {
+		r = realloc(s->regs, (s->cap * 2 + 8) * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		s->regs = r;
+		s->cap = s->cap * 2 + 8;
+	}
+	s->regs[s->n++] = (struct reg){ g->id, g->epoch };
+	if (g->next_epoch)
+		s->regs[s->n++] = (struct reg){ g->id, g->next_epoch };
+	return 0;
+}
+
+static int save_all(struct backend *b);
+
+int backend_sync_groups(struct backend *b)
+{
+	struct sync s = { NULL, 0, 0 };
+	size_t i, j;
+	int rc;
+
+	rc = store_groups_each(b->st, collect_group, &s);
+	if (rc < 0) {
+		log_err("backend: groups: %s", rc == -ENOMEM ? "out of memory" :
+			store_error(b->st));
+		free(s.regs);
+		return rc;
+	}
+	for (i = 0; i < b->ngws && rc == 0; i++) {
+		for (j = 0; j < s.n && rc == 0; j++)
+			if (!reg_has(b->regs, b->nregs, s.regs[j].group, s.regs[j].epoch))
+				rc = add_epoch(b, b->gws[i].be, s.regs[j].group, s.regs[j].epoch);
+		for (j = 0; j < b->nregs; j++) {
+			if (reg_has(s.regs, s.n, b->regs[j].group, b->regs[j].epoch))
+				continue;
+			grpsec_backend_del_group(b->gws[i].be, b->regs[j].group, b->regs[j].epoch);
+			b->gws[i].dirty = true;	/* save it without the retired cache */
+		}
+	}
+	free(b->regs);
+	b->regs = s.regs;
+	b->nregs = s.n;
+	return rc < 0 ? rc : save_all(b);
+}
+
+/* Records and the application */
+
+static int rec_put(struct bytes *s, uint32_t gateway, const struct grpsec_entry *e)
+{
+	uint8_t *p;
+	int rc = bytes_reserve(s, REC_HDR_LEN + e->payload_len);
+
+	if (rc < 0)
+		return rc;
+	p = s->p + s->len;
+	put_be16(p, (uint16_t)(REC_HDR_LEN - 2 + e->payload_len));
+	p[2] = REC_VERSION;
+	p[3] = e->mode;
+	put_be32(p + 4, gateway);
+	put_be32(p + 8, e->group);
+	put_be32(p + 12, e->epoch);
+	put_be32(p + 16, e->member);
+	put_be64(p + 20, e->seq);
+	memcpy(p + REC_HDR_LEN, e->payload, e->payload_len);
+	s->len += REC_HDR_LEN + e->payload_len;
+	return 0;
+}
+
+/* One record as a JSON line. */
+static int rec_json(struct bytes *out, const uint8_t *r, size_t len)
+{
+	char line[2 * GRPSEC_MAX_PAYLOAD + 256], member[16] = "null", seq[24] = "null";
+	uint8_t b64[4 * ((GRPSEC_MAX_PAYLOAD + 2) / 3) + 1];
+	int n;
+
+	if (r[3] == GRPSEC_MODE_IDENTIFIED) {
+		snprintf(member, sizeof(member), "%" PRIu64, get_be(r + 16, 4));
+		snprintf(seq, sizeof(seq), "%" PRIu64, get_be(r + 20, 8));
+	}
+	EVP_EncodeBlock(b64, r + REC_HDR_LEN, (int)(len - REC_HDR_LEN));
+	n = snprintf(line, sizeof(line), "{\"gateway\":%" PRIu64 ",\"group\":%" PRIu64
+		     ",\"epoch\":%" PRIu64 ",\"mode\":\"%s\",\"member\":%s,\"seq\":%s,"
+		     "\"payload\":\"%s\"}\n", get_be(r + 4, 4), get_be(r + 8, 4),
+		     get_be(r + 12, 4), r[3] == GRPSEC_MODE_IDENTIFIED ? "identified" :
+		     "anonymous", member, seq, b64);
+	return bytes_add(out, line, (size_t)n);
+}
+
+static void client_close(struct backend *b, struct client *c)
+{
+	size_t i;
+
+	for (i = 0; i < b->nclients; i++) {
+		if (b->clients[i] == c) {
+			b->clients[i] = b->clients[--b->nclients];
+			break;
+		}
+	}
+	loop_fd_del(b->loop, c->fd);
+	close(c->fd);
+	free(c->out.p);
+	free(c);
+}
+
+/* Write what is queued; false if the client was closed. */
+static bool client_flush(struct backend *b, struct client *c)
+{
+	ssize_t n;
+
+	while (c->out_off < c->out.len) {
+		n = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			loop_fd_mod(b->loop, c->fd, EPOLLIN | EPOLLOUT);
+			return true;
+		}
+		if (n < 0) {
+			log_info("backend: application left: %s", strerror(errno));
+			client_close(b, c);
+			return false;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out.len = c->out_off = 0;
+	loop_fd_mod(b->loop, c->fd, EPOLLIN);
+	if (c->closing) {
+		client_close(b, c);
+		return false;
+	}
+	return true;
+}
+
+static size_t count_records(const uint8_t *p, size_t len)
+{
+	size_t off = 0, n = 0;
+
+	while (off + 2 <= len) {
+		off += 2 + get_be(p + off, 2);
+		n++;
+	}
+	return n;
+}
+
+/* Queue @len bytes of records for @c in its format; false if it was closed. */
+static bool client_queue(struct backend *b, struct client *c, const uint8_t *p, size_t len)
+{
+	size_t off, rlen;
+	int rc = 0;
+
+	if (c->format == FMT_RECORDS) {
+		rc = bytes_add(&c->out, p, len);
+	} else {
+		for (off = 0; off + 2 <= len && rc == 0; off += rlen) {
+			rlen = 2 + get_be(p + off, 2);
+			rc = rec_json(&c->out, p + off, rlen);
+		}
+	}
+	if (rc < 0 || c->out.len - c->out_off > CLIENT_OUT_MAX) {
+		b->stats.app_dropped += count_records(p, len);
+		log_err("backend: an application reads too slowly (%zu bytes queued):"
+			" disconnected", c->out.len - c->out_off);
+		client_close(b, c);
+		return false;
+	}
+	return client_flush(b, c);
+}
+
+/* Hand saved records to every application, or keep them for the first one. */
+static void deliver(struct backend *b, const uint8_t *p, size_t len)
+{
+	size_t i, ready = 0;
+
+	for (i = b->nclients; i-- > 0;) {
+		if (b->clients[i]->format == FMT_NONE)
+			continue;
+		ready++;
+		client_queue(b, b->clients[i], p, len);
+	}
+	if (ready)
+		return;
+	if (b->backlog.len + len > BACKLOG_MAX || bytes_add(&b->backlog, p, len) < 0) {
+		b->stats.app_dropped += count_records(p, len);
+		log_err("backend: no application connected and %u bytes kept: %zu messages"
+			" dropped", BACKLOG_MAX, count_records(p, len));
+	}
+}
+
+static void client_hello(struct backend *b, struct client *c)
+{
+	static const char refusal[] = "error: send \"records\" or \"json\" and a newline\n";
+
+	if (!strcmp(c->hello, "records")) {
+		c->format = FMT_RECORDS;
+	} else if (!strcmp(c->hello, "json")) {
+		c->format = FMT_JSON;
+	} else {
+		c->closing = true;
+		if (bytes_add(&c->out, refusal, sizeof(refusal) - 1) < 0)
+			client_close(b, c);
+		else
+			client_flush(b, c);
+		return;
+	}
+	if (b->backlog.len && client_queue(b, c, b->backlog.p, b->backlog.len))
+		b->backlog.len = 0;
+}
+
+static void on_client(int fd, uint32_t events, void *arg)
+{
+	struct client *c = arg;
+	struct backend *b = c->b;
+	char in[256];
+	ssize_t n, i;
+
+	if ((events & EPOLLOUT) && !client_flush(b, c))
+		return;
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		client_close(b, c);
+		return;
+	}
+	/* After the hello line the application has nothing to say: ignored. */
+	for (i = 0; i < n && c->format == FMT_NONE && !c->closing; i++) {
+		if (in[i] == '\n' || c->hello_len == HELLO_MAX - 1) {
+			c->hello[c->hello_len] = 0;
+			client_hello(b, c);
+			return;
+		}
+		c->hello[c->hello_len++] = in[i];
+	}
+}
+
+static void on_accept(int fd, uint32_t events, void *arg)
+{
+	struct backend *b = arg;
+	struct client *c, **cs;
+	int cfd;
+
+	(void)events;
+	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		c = calloc(1, sizeof(*c));
+		cs = realloc(b->clients, (b->nclients + 1) * sizeof(*cs));
+		if (cs)
+			b->clients = cs;
+		if (!c || !cs || loop_fd_add(b->loop, cfd, EPOLLIN, on_client, c) < 0) {
+			log_err("backend: application connection refused: out of memory");
+			free(c);
+			close(cfd);
+			continue;
+		}
+		c->b = b;
+		c->fd = cfd;
+		b->clients[b->nclients++] = c;
+		b->stats.app_clients++;
+	}
+}
+
+/* Batches */
+
+static int on_entry(void *arg, const struct grpsec_entry *e)
+{
+	struct backend *b = arg;
+
+	if (e->status != GRPSEC_ENTRY_OK) {
+		b->stats.entries_refused++;
+		return 0;
+	}
+	b->stats.messages++;
+	/* Room was reserved for the whole batch: this cannot fail. */
+	return rec_put(&b->staged, b->cur->id, e);
+}
+
+static void open_one(struct backend *b, const uint8_t *buf, size_t len)
+{
+	struct grpsec_batch hdr;
+	int rc;
+
+	b->stats.datagrams++;
+	if (grpsec_batch_parse(buf, len, &hdr) < 0) {
+		b->stats.batch_malformed++;
+		return;
+	}
+	b->cur = gw_find(b, hdr.gateway);
+	if (!b->cur) {
+		b->stats.batch_unknown_gateway++;
+		return;
+	}
+	/* Every payload fits in the batch's own length. */
+	if (bytes_reserve(&b->staged, len + (size_t)hdr.count * REC_HDR_LEN) < 0) {
+		log_err("backend: out of memory: a batch of gateway %" PRIu32 " left unopened",
+			hdr.gateway);
+		return;
+	}
+	rc = grpsec_backend_open_batch(b->cur->be, buf, len, NULL, on_entry, b);
+	if (rc == 0) {
+		b->stats.batches_ok++;
+		b->cur->dirty = true;
+	} else if (rc == -ESTALE) {
+		b->stats.batch_replay++;
+	} else if (rc == -EBADMSG) {
+		b->stats.batch_bad_tag++;
+	} else {
+		b->stats.batch_malformed++;
+	}
+}
+
+static int save_gw(struct backend *b, struct gw *g)
+{
+	uint8_t *state;
+	size_t len;
+	int rc;
+
+	rc = grpsec_backend_export(g->be, &state, &len);
+	if (rc < 0) {
+		log_err("backend: gateway %" PRIu32 ": export: %s", g->id, strerror(-rc));
+		return rc;
+	}
+	rc = store_replay_put(b->st, STORE_REPLAY_GATEWAY, g->id, 0, state, len);
+	free(state);
+	if (rc == 0) {
+		rc = store_gateway_set_seqs(b->st, g->id, grpsec_backend_last_seq(g->be), 0);
+		if (rc == -ENOENT)	/* no gateway row: the replay state has the floor too */
+			rc = 0;
+	}
+	if (rc < 0)
+		log_err("backend: gateway %" PRIu32 ": replay state not saved: %s", g->id,
+			store_error(b->st));
+	return rc;
+}
+
+static int save_all(struct backend *b)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->ngws; i++) {
+		if (!b->gws[i].dirty)
+			continue;
+		rc = save_gw(b, &b->gws[i]);
+		if (rc < 0) {
+			b->stats.save_failures++;
+			return rc;
+		}
+		b->gws[i].dirty = false;
+		b->stats.saves++;
+	}
+	return 0;
+}
+
+/* Save, then deliver; if the save fails, read no batch until it works. */
+static void flush(struct backend *b)
+{
+	if (save_all(b) < 0) {
+		if (!b->paused) {
+			b->paused = true;
+			loop_fd_mod(b->loop, b->udp_fd, 0);
+			log_err("backend: batches are not read until the replay state is saved");
+		}
+		loop_timer_set(b->retry, RETRY_MS, 0);
+		return;
+	}
+	if (b->paused) {
+		b->paused = false;
+		loop_fd_mod(b->loop, b->udp_fd, EPOLLIN);
+		log_info("backend: replay state saved, reading batches again");
+	}
+	if (b->staged.len)
+		deliver(b, b->staged.p, b->staged.len);
+	b->staged.len = 0;
+}
+
+static void on_retry(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	flush(arg);
+}
+
+static void on_batch(int fd, uint32_t events, void *arg)
+{
+	struct backend *b = arg;
+	ssize_t n;
+	int i;
+
+	(void)events;
+	for (i = 0; i < RECV_MAX; i++) {
+		n = recv(fd, b->rx, sizeof(b->rx), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_err("backend: batch socket: %s", strerror(errno));
+			break;
+		}
+		open_one(b, b->rx, (size_t)n);
+	}
+	flush(b);
+}
+
+int backend_new(struct loop *l, struct store *st, int udp_fd, int app_fd,
+		struct backend **out)
+{
+	struct backend *b = calloc(1, sizeof(*b));
+	int rc;
+
+	if (!b) {
+		close(udp_fd);
+		if (app_fd >= 0)
+			close(app_fd);
+		return -ENOMEM;
+	}
+	b->loop = l;
+	b->st = st;
+	b->udp_fd = udp_fd;
+	b->app_fd = app_fd;
+	b->retry = loop_timer_add(l, RETRY_MS, 0, on_retry, b);
+	rc = b->retry ? 0 : -ENOMEM;
+	if (rc == 0)
+		loop_timer_stop(b->retry);
+	if (rc == 0)
+		rc = loop_fd_add(l, udp_fd, EPOLLIN, on_batch, b);
+	if (rc == 0 && app_fd >= 0)
+		rc = loop_fd_add(l, app_fd, EPOLLIN, on_accept, b);
+	if (rc == 0)
+		rc = backend_sync_groups(b);
+	if (rc < 0) {
+		backend_free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+void backend_free(struct backend *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	flush(b);
+	while (b->nclients)
+		client_close(b, b->clients[0]);
+	for (i = 0; i < b->ngws; i++)
+		grpsec_backend_free(b->gws[i].be);
+	loop_fd_del(b->loop, b->udp_fd);
+	close(b->udp_fd);
+	if (b->app_fd >= 0) {
+		loop_fd_del(b->loop, b->app_fd);
+		close(b->app_fd);
+	}
+	if (b->retry)
+		loop_timer_del(b->retry);
+	free(b->gws);
+	free(b->regs);
+	free(b->clients);
+	free(b->staged.p);
+	free(b->backlog.p);
+	free(b);
+}
+
+void backend_get_stats(const struct backend *b, struct backend_stats *out)
+{
+	*out = b->stats;
+}

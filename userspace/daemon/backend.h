@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The manager's end of the uplink (backend.c): gateways' batches arrive on
+ * a UDP socket, libgrpsec's backend verifies and opens them (one context
+ * per gateway, under that gateway's K_up), the replay state is saved in
+ * the store, and then every message goes to the application over a local
+ * unix socket, one record per message (grpsecd.rst, "Application
+ * socket").
+ *
+ * Order, so that a crash delivers no message twice: open the datagrams at
+ * hand, save the replay state of every gateway that had a batch accepted
+ * (store_replay_put(), committed), then deliver.  If the database fails,
+ * the records wait and the socket is not read until a save succeeds.
+ */
+#ifndef GRPSECD_BACKEND_H
+#define GRPSECD_BACKEND_H
+
+#include <stdint.h>
+
+struct backend;
+struct loop;
+struct store;
+
+/* Counters since backend_new() (also fed to /metrics when there is one). */
+struct backend_stats {
+	uint64_t datagrams;
+	uint64_t batches_ok;
+	uint64_t batch_malformed;	/* not a batch */
+	uint64_t batch_unknown_gateway;	/* no K_up for its gateway id */
+	uint64_t batch_replay;		/* sequence not above the window */
+	uint64_t batch_bad_tag;		/* K_up tag did not verify */
+	uint64_t messages;		/* entries opened and delivered (or queued) */
+	uint64_t entries_refused;	/* bad inner tag, replay, unknown group, ... */
+	uint64_t saves;			/* replay states committed */
+	uint64_t save_failures;
+	uint64_t app_clients;		/* application connections accepted */
+	uint64_t app_dropped;		/* records dropped: backlog or client full */
+};
+
+/*
+ * backend_new() - serve batches on @udp_fd (a bound UDP socket) and the
+ * application on @app_fd (a listening unix stream socket, or -1); both
+ * are taken (backend_free() closes them).  Reads the groups' current and
+ * next epochs from @st.  Returns 0, -ENOMEM, or the store's error.
+ */
+int backend_new(struct loop *l, struct store *st, int udp_fd, int app_fd,
+		struct backend **out);
+
+/* backend_free() - save what is unsaved, close the sockets, wipe keys. */
+void backend_free(struct backend *b);
+
+/*
+ * backend_set_upstream() - the K_up of @gateway (the control channel
+ * derives it from its TLS exporter on each connection).  A new key takes
+ * over the gateway's replay state: the one in memory, or the one saved in
+ * the store for a gateway not seen since the start.  Returns 0, -EINVAL,
+ * -ENOMEM, -EPROTO (the saved state does not fit: refused, so that no
+ * replay gets through), or the store's error.
+ */
+int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite,
+			 const uint8_t *key);
+
+/*
+ * backend_sync_groups() - register every group's current and next epoch
+ * from the store, forget the others (after a rekey, a rollover or a new
+ * group).  Returns 0 or a negative errno.
+ */
+int backend_sync_groups(struct backend *b);
+
+void backend_get_stats(const struct backend *b, struct backend_stats *out);
+
+#endif
