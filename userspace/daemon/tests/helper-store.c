@@ -3,6 +3,7 @@
  * The storage suite, one program for both databases; the test-store_*.sh
  * scripts give it a database.
  *
+ *   helper-store init DB KEYFILE            create the schema, nothing else
  *   helper-store suite DB KEYFILE [RAWDIR]  every rule of store.h; RAWDIR:
  *                                           where the database keeps its
  *                                           files (searched for secrets)
@@ -898,7 +899,7 @@ int main(int argc, char **argv)
 	char err[STORE_ERR_LEN];
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s suite|writer|verify|fill|readonly DB KEYFILE [ARG]\n",
+		fprintf(stderr, "usage: %s init|suite|writer|verify|fill|readonly DB KEYFILE [ARG]\n",
 			argv[0]);
 		return 2;
 	}
@@ -907,6 +908,10 @@ int main(int argc, char **argv)
 	if (keystore_load(argv[3], master, err) < 0) {
 		printf("FAIL %s\n", err);
 		return 1;
+	}
+	if (!strcmp(argv[1], "init")) {
+		store_close(open_store());
+		return 0;
 	}
 	if (!strcmp(argv[1], "suite"))
 		return run_suite(argc > 4 ? argv[4] : NULL);

@@ -9,6 +9,8 @@
 #                  Exits 77 (skip) when the server binaries are missing.
 #   pg_stop        stop the server (also at exit)
 #
+# pg_initdb_args: more options for initdb (e.g. --waldir=DIR).
+#
 # initdb refuses to run as root: as root the cluster belongs to the
 # "postgres" user (Debian's package creates it) or to "nobody".
 
@@ -37,12 +39,15 @@ pg_start()
 		pg_user=postgres
 		id -u postgres > /dev/null 2>&1 || pg_user=nobody
 	fi
-	mkdir -p "$pg_dir"
+	pg_data=$pg_dir/data
+	mkdir -p "$pg_data"
 	# The cluster's user must reach its directory inside ours.
 	chmod 755 "$pg_dir" "$(dirname "$pg_dir")"
-	[ -n "$pg_user" ] && chown "$pg_user" "$pg_dir"
-	pg_data=$pg_dir/data
+	chmod 700 "$pg_data"
+	[ -n "$pg_user" ] && chown "$pg_user" "$pg_dir" "$pg_data"
+	# shellcheck disable=SC2086 # pg_initdb_args: options, split on purpose
 	pg_run "$pgbin/initdb" -D "$pg_data" -U postgres -A trust -E UTF8 --no-locale \
+		${pg_initdb_args:-} \
 		> "$pg_dir/initdb.log" 2>&1 || { cat "$pg_dir/initdb.log"; return 1; }
 	trap pg_stop EXIT
 	pg_run "$pgbin/pg_ctl" -D "$pg_data" -l "$pg_dir/server.log" -w -t 60 \
