@@ -33,6 +33,7 @@ packages="build-essential pkg-config rsync perl cpio kmod bc flex bison procps x
 	libsqlite3-dev clang-14 libclang-rt-14-dev python3-docutils"
 packages+=" python3-prometheus-client systemd"
 packages+=" libpq-dev postgresql util-linux"
+packages+=" openssl gnutls-bin"
 
 passed=0
 failed=0
