@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,8 +353,52 @@ static int check_config(struct client *c, struct grpsec_enroll_request *rq)
 	return 0;
 }
 
+/*
+ * A write to a connection the manager closed raises SIGPIPE, which would
+ * end the device's program.  A library must not change the process's
+ * signal handling: block SIGPIPE in this thread for the call, and take
+ * away a SIGPIPE the call raised (and only that one) before unblocking.
+ */
+static bool sigpipe_block(sigset_t *old)
+{
+	sigset_t pipe, pending;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigpending(&pending);
+	pthread_sigmask(SIG_BLOCK, &pipe, old);
+	return sigismember(&pending, SIGPIPE);
+}
+
+static void sigpipe_restore(const sigset_t *old, bool was_pending)
+{
+	static const struct timespec zero;
+	sigset_t pipe;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	if (!was_pending)
+		while (sigtimedwait(&pipe, NULL, &zero) == SIGPIPE)
+			;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+static int enroll_run(const struct grpsec_enroll_config *cfg, struct grpsec_enrollment *out,
+		      char *err, size_t err_len);
+
 int grpsec_enroll(const struct grpsec_enroll_config *cfg, struct grpsec_enrollment *out,
 		  char *err, size_t err_len)
+{
+	sigset_t old;
+	bool pending = sigpipe_block(&old);
+	int r = enroll_run(cfg, out, err, err_len);
+
+	sigpipe_restore(&old, pending);
+	return r;
+}
+
+static int enroll_run(const struct grpsec_enroll_config *cfg, struct grpsec_enrollment *out,
+		      char *err, size_t err_len)
 {
 	struct client c = { .cfg = cfg, .fd = -1, .err = err, .err_len = err_len };
 	struct grpsec_enroll_request rq;
