@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -62,6 +63,7 @@ struct enroll {
 	struct grpsecd *d;
 	SSL_CTX *ctx, *next_ctx;	/* next_ctx: prepared by reload_check */
 	int fd;
+	struct loop_timer *resume;	/* accept() again after running out of descriptors */
 	struct conn *conns;
 	unsigned int n_conns;
 	uint8_t sign_pub[GRPSEC_SIGN_KEY_LEN];
@@ -606,6 +608,14 @@ static void listen_event(int fd, uint32_t events, void *arg)
 		socklen_t len = sizeof(ss);
 		int c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (c < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* Level-triggered: pause rather than spin until a descriptor is free. */
+			log_warn("enroll: accept: %s; pausing new connections for 100 ms",
+				 strerror(errno));
+			loop_fd_mod(e->d->loop, fd, 0);
+			loop_timer_set(e->resume, 100, 0);
+			return;
+		}
 		if (c < 0) {
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				log_warn("enroll: accept: %s", strerror(errno));
@@ -621,6 +631,28 @@ static void listen_event(int fd, uint32_t events, void *arg)
 		}
 		conn_new(e, c, &ss);
 	}
+}
+
+static void listen_resume(struct loop_timer *t, void *arg)
+{
+	struct enroll *e = arg;
+
+	(void)t;
+	loop_fd_mod(e->d->loop, e->fd, EPOLLIN);
+}
+
+/* Room for MaxHandshakes connections and the daemon's own descriptors. */
+static void fd_limit(uint32_t max)
+{
+	rlim_t want = (rlim_t)max + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < want)
+		log_warn("enroll: only %llu file descriptors for MaxHandshakes = %u",
+			 (unsigned long long)rl.rlim_cur, max);
 }
 
 static int signing_public(struct store *st, uint8_t pub[GRPSEC_SIGN_KEY_LEN])
@@ -692,18 +724,25 @@ static int enroll_init(struct grpsecd *d)
 			err == -EINVAL ? "stored with a wrong length" : store_error(d->store));
 		goto out_free;
 	}
+	fd_limit(m->max_handshakes ? m->max_handshakes : CONF_DEFAULT_MAX_HANDSHAKES);
 	e->ctx = tls_server_ctx_new(m);
 	if (!e->ctx)
 		goto out_free;
+	e->resume = loop_timer_add(d->loop, 100, 0, listen_resume, e);
+	if (!e->resume)
+		goto out_ctx;
+	loop_timer_stop(e->resume);
 	e->fd = listen_socket(&m->enroll_listen);
 	if (e->fd < 0 || loop_fd_add(d->loop, e->fd, EPOLLIN, listen_event, e))
-		goto out_ctx;
+		goto out_timer;
 	d->enroll = e;
 	return 0;
 
-out_ctx:
+out_timer:
 	if (e->fd >= 0)
 		close(e->fd);
+	loop_timer_del(e->resume);
+out_ctx:
 	tls_ctx_free(e->ctx);
 out_free:
 	free(e);
@@ -720,6 +759,7 @@ static void enroll_uninit(struct grpsecd *d)
 		conn_close(e->conns, ENROLL_CLOSED);
 	loop_fd_del(d->loop, e->fd);
 	close(e->fd);
+	loop_timer_del(e->resume);
 	tls_ctx_free(e->ctx);
 	tls_ctx_free(e->next_ctx);
 	free(e);

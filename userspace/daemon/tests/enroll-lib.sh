@@ -238,3 +238,26 @@ req_hex()
 	done
 	echo "$out"
 }
+
+# storm_pki N_CERT N_PSK: devices/dev-I.pem/.key (CN=meter-storm-I, signed by
+# ca) and devices/psk-I.psk (PSK identity psk-I: sha256 for even I, sha384
+# for odd), the PSKs added to the manager's PSK file.
+storm_pki()
+{
+	local i
+	mkdir -p devices
+	openssl ecparam -name prime256v1 -genkey -noout -out devices/key.pem
+	# One key for all (a certificate each is what counts), two at a time.
+	seq 0 $(($1 - 1)) | xargs -P 2 -I{} sh -c '
+		cp devices/key.pem devices/dev-{}.key &&
+		openssl req -new -key devices/key.pem -subj "/O=Utility/CN=meter-storm-{}" |
+			openssl x509 -req -CA ca.pem -CAkey ca.key -set_serial $((100000 + {})) \
+				-days 2 -out devices/dev-{}.pem 2> /dev/null' || return 1
+	python3 - "$2" >> psks <<'PY'
+import secrets, sys
+for i in range(int(sys.argv[1])):
+    k = secrets.token_hex(32)
+    open("devices/psk-%d.psk" % i, "w").write(k + "\n")
+    print("psk-%d %s %s" % (i, "sha384" if i % 2 else "sha256", k))
+PY
+}
