@@ -328,7 +328,12 @@ struct enroll {
 	struct store_enroll_res *res;
 };
 
-/* The device row: found (and refused if revoked) or created. */
+/*
+ * The device row: found (and refused if revoked) or created.  The UPDATE
+ * comes first: it locks the row, so a revocation committed meanwhile is
+ * seen (PostgreSQL re-reads the row it waited for) and one that starts
+ * meanwhile waits for this enrollment and then revokes its rows too.
+ */
 static int enroll_device(struct store *st, const struct store_enroll_req *req,
 			 uint64_t *device)
 {
@@ -336,16 +341,15 @@ static int enroll_device(struct store *st, const struct store_enroll_req *req,
 	uint64_t id;
 	int rc;
 
-	rc = q(st, "SELECT id, revoked FROM devices WHERE kind = $1 AND identity = $2",
-	       P(I(req->kind), T(req->identity)), store_row_ints, row);
+	rc = q(st, "UPDATE devices SET last_enrolled = $3 WHERE kind = $1 AND identity = $2"
+	       " RETURNING id, revoked", P(I(req->kind), T(req->identity), I(now())),
+	       store_row_ints, row);
 	if (rc > 0) {
+		*device = (uint64_t)row[0];
 		if (row[1])
 			return store_fail(st, -EPERM, "device %" PRId64 " (%s) is revoked",
 					  row[0], req->identity);
-		rc = q(st, "UPDATE devices SET last_enrolled = $2 WHERE id = $1",
-		       P(I(row[0]), I(now())), NULL, NULL);
-		*device = (uint64_t)row[0];
-		return rc < 0 ? rc : 0;
+		return 0;
 	}
 	if (rc < 0)
 		return rc;
@@ -597,15 +601,19 @@ struct revoke {
 static int revoke_tx(struct store *st, void *arg)
 {
 	struct revoke *r = arg;
-	int64_t revoked = -1;
+	int64_t one;
 	int rc;
 
-	rc = q(st, "SELECT revoked FROM devices WHERE id = $1", P(I(r->id)), store_row_ints, &revoked);
-	if (rc == 0)
-		return store_fail(st, -ENOENT, "no device %" PRIu64, r->id);
-	if (rc < 0 || revoked)
+	/* Only the call that flips the flag revokes rows and logs the event. */
+	rc = q(st, "UPDATE devices SET revoked = 1 WHERE id = $1 AND revoked = 0", P(I(r->id)),
+	       NULL, NULL);
+	if (rc == 0) {
+		rc = q(st, "SELECT 1 FROM devices WHERE id = $1", P(I(r->id)), store_row_ints,
+		       &one);
+		if (rc == 0)
+			return store_fail(st, -ENOENT, "no device %" PRIu64, r->id);
 		return rc < 0 ? rc : 0;
-	rc = q(st, "UPDATE devices SET revoked = 1 WHERE id = $1", P(I(r->id)), NULL, NULL);
+	}
 	if (rc >= 0)
 		rc = q(st, "UPDATE members SET state = $2 WHERE device_id = $1 AND state = $3",
 		       P(I(r->id), I(STORE_MEMBER_REVOKED), I(STORE_MEMBER_ACTIVE)), NULL, NULL);
@@ -782,13 +790,29 @@ struct set_epochs {
 	uint32_t id, epoch, next;
 };
 
+/*
+ * Read-then-write on one row: lock it first with a no-op UPDATE (a row
+ * lock on PostgreSQL, where READ COMMITTED would otherwise let two of
+ * these interleave; SQLite's write transactions hold the database).
+ */
+static int lock_group(struct store *st, uint32_t id)
+{
+	int rc = q(st, "UPDATE groups SET id = id WHERE id = $1", P(I(id)), NULL, NULL);
+
+	if (rc == 0)
+		return store_fail(st, -ENOENT, "no group %" PRIu32, id);
+	return rc < 0 ? rc : 0;
+}
+
 static int set_epochs_tx(struct store *st, void *arg)
 {
 	const struct set_epochs *s = arg;
 	struct store_group g;
 	int rc;
 
-	rc = store_group_get(st, s->id, &g);
+	rc = lock_group(st, s->id);
+	if (rc == 0)
+		rc = store_group_get(st, s->id, &g);
 	if (rc < 0)
 		return rc;
 	if (s->epoch < g.epoch || (s->next && s->next <= s->epoch))
@@ -818,12 +842,12 @@ static int epoch_create_tx(struct store *st, void *arg)
 	int64_t top = -1;
 	int rc;
 
-	rc = q(st, "SELECT MAX(epoch) FROM epochs WHERE group_id = $1", P(I(e->group)),
-	       store_row_ints, &top);
+	rc = lock_group(st, e->group);
+	if (rc == 0)
+		rc = q(st, "SELECT MAX(epoch) FROM epochs WHERE group_id = $1", P(I(e->group)),
+		       store_row_ints, &top);
 	if (rc < 0)
 		return rc;
-	if (top < 0)
-		return store_fail(st, -ENOENT, "no group %" PRIu32, e->group);
 	if (e->epoch <= top)
 		return store_fail(st, -EINVAL, "group %" PRIu32 ": epoch %" PRIu32
 				  " is not above its last one (%" PRId64 ")", e->group,
@@ -1077,7 +1101,12 @@ static int set_seqs_tx(struct store *st, void *arg)
 	struct store_gateway g;
 	int rc;
 
-	rc = store_gateway_get(st, want->id, &g);
+	/* As lock_group(): the row is locked before it is read. */
+	rc = q(st, "UPDATE gateways SET id = id WHERE id = $1", P(I(want->id)), NULL, NULL);
+	if (rc == 0)
+		return store_fail(st, -ENOENT, "no gateway %" PRIu32, want->id);
+	if (rc > 0)
+		rc = store_gateway_get(st, want->id, &g);
 	if (rc < 0)
 		return rc;
 	if (want->batch_seq > g.batch_seq)

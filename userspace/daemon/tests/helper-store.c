@@ -653,6 +653,86 @@ static void test_concurrent(void)
 	fclose(f);
 }
 
+/*
+ * Another connection changes a row and holds its transaction open while a
+ * child process runs @fn, which must wait for it; the change commits
+ * after 300 ms.  Returns the child's exit status.
+ */
+static int with_held_change(const char *sql, const struct store_val *p, int n,
+			    int (*fn)(struct store *st))
+{
+	struct store *holder = open_store();
+	int ready[2], go[2], status = -1;
+	char c = 0;
+	pid_t pid;
+
+	if (pipe(ready) < 0 || pipe(go) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct store *st = open_store();
+
+		/* Opened (and migrated) before the other holds anything. */
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(3);
+		_exit(fn(st));
+	}
+	if (read(ready[0], &c, 1) == 1 && holder->ops->begin(holder) == 0 &&
+	    raw(holder, sql, p, n, NULL, NULL) == 1 && write(go[1], &c, 1) == 1) {
+		usleep(300000);
+		CHECK(holder->ops->commit(holder) == 0, "commit: %s", store_error(holder));
+	}
+	waitpid(pid, &status, 0);
+	store_close(holder);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int enroll_race(struct store *st)
+{
+	struct store_enroll_res r;
+	uint32_t g = 1, epochs[1];
+	int rc = enroll(st, "CN=race", STORE_DEVICE_CERT, &g, 1, &r, epochs);
+
+	if (rc != -EPERM)
+		printf("enroll during a revocation: %d %s\n", rc, rc ? store_error(st) : "");
+	return rc == -EPERM ? 0 : 1;
+}
+
+static int raise_race(struct store *st)
+{
+	int rc = store_gateway_set_seqs(st, 3, 2000, 0);
+
+	if (rc < 0)
+		printf("set_seqs: %s\n", store_error(st));
+	return rc < 0;
+}
+
+/* Check-then-write calls, each against a change committed under it. */
+static void test_races(void)
+{
+	struct store *st = open_store();
+	struct store_enroll_res r;
+	struct store_gateway gw;
+	struct store_val p[2];
+	uint32_t g = 1, epochs[1];
+
+	CHECK_RC(st, enroll(st, "CN=race", STORE_DEVICE_CERT, &g, 1, &r, epochs), 0);
+	p[0] = (struct store_val){ .type = STORE_INT, .i = (int64_t)r.device };
+	CHECK(with_held_change("UPDATE devices SET revoked = 1 WHERE id = $1", p, 1,
+			       enroll_race) == 0,
+	      "an enrollment went through a revocation committed while it waited");
+	p[0] = (struct store_val){ .type = STORE_INT, .i = 5000 };
+	CHECK(with_held_change("UPDATE gateways SET batch_seq = $1 WHERE id = 3", p, 1,
+			       raise_race) == 0, "set_seqs failed");
+	CHECK_RC(st, store_gateway_get(st, 3, &gw), 0);
+	CHECK(gw.batch_seq == 5000, "the batch sequence went back to %" PRIu64, gw.batch_seq);
+	store_close(st);
+}
+
 static int run_suite(const char *rawdir)
 {
 	test_migrations();
@@ -667,6 +747,7 @@ static int run_suite(const char *rawdir)
 	if (rawdir)
 		test_raw_files(rawdir);
 	test_concurrent();
+	test_races();
 	test_moved_secrets();
 	return check_report();
 }
