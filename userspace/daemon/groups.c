@@ -107,9 +107,19 @@ static void groups_uninit(struct grpsecd *d)
 	d->store = NULL;
 }
 
-/* A reload may add groups; those the database has must keep suite and mode. */
+/*
+ * A reload may add groups; those the database has must keep suite and
+ * mode.  The database and its master key name the state itself: a change
+ * needs a restart.
+ */
 static int groups_reload_check(struct grpsecd *d, const struct grpsecd_conf *next)
 {
+	const struct conf_manager *a = &d->conf->manager, *b = &next->manager;
+
+	if (strcmp(a->database, b->database) || strcmp(a->master_key, b->master_key)) {
+		log_err("Database and MasterKey cannot change on reload: restart grpsecd");
+		return -1;
+	}
 	return groups_sync(d->store, next, false);
 }
 

@@ -10,11 +10,13 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+#include "buf.h"
 #include "log.h"
 
 static struct {
 	bool journal;
 	bool verbose;
+	struct buf *capture;
 } log_state;
 
 static bool stderr_is_journal(void)
@@ -30,6 +32,11 @@ static bool stderr_is_journal(void)
 	return st.st_dev == dev && st.st_ino == ino;
 }
 
+void log_capture(struct buf *b)
+{
+	log_state.capture = b;
+}
+
 void log_init(bool verbose)
 {
 	log_state.journal = stderr_is_journal();
@@ -43,6 +50,15 @@ static void log_line(int prio, const char *fmt, va_list ap)
 		[LOG_INFO] = "", [LOG_DEBUG] = "debug: ",
 	};
 
+	if (prio == LOG_ERR && log_state.capture) {
+		va_list aq;
+		char line[1024];
+
+		va_copy(aq, ap);
+		vsnprintf(line, sizeof(line), fmt, aq);
+		va_end(aq);
+		buf_printf(log_state.capture, "%s\n", line);
+	}
 	if (prio == LOG_DEBUG && !log_state.verbose)
 		return;
 	if (log_state.journal)

@@ -9,7 +9,11 @@
 
 #include <stdbool.h>
 
+struct buf;
+
 void log_init(bool verbose);
+/* Also append every error line, without prefix, to b (NULL: stop). */
+void log_capture(struct buf *b);
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

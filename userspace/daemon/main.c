@@ -17,15 +17,19 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "ctl.h"
 #include "enroll.h"
 #include "groups.h"
 #include "grpsecd.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "notify.h"
 
 static const struct grpsecd_part *const manager_parts[] = {
-	&groups_part,
+	&ctl_part,		/* first: it tells a second daemon to stop */
+	&metrics_part,
+	&groups_part,		/* the database, the configured groups in it */
 	&enroll_part,
 	NULL
 };
@@ -124,11 +128,13 @@ int grpsecd_reload(struct grpsecd *d)
 	if (next && !parts_reload(d, next)) {
 		d->reloads++;
 		rc = 0;
+		metrics_count(d->metrics, "grpsecd_reloads_total", "ok", 1);
 		log_info("configuration reloaded: %zu groups, %zu allow rules, %zu gateways",
 			 d->conf->ngroups, d->conf->nallows, d->conf->ngateways);
 	} else {
 		if (next)
 			conf_free(next);
+		metrics_count(d->metrics, "grpsecd_reloads_total", "failed", 1);
 		log_err("reload failed, the previous configuration stays in force");
 	}
 	notify_send(rc ? "READY=1\nSTATUS=reload failed, previous configuration kept" :
@@ -245,6 +251,7 @@ int main(int argc, char **argv)
 {
 	struct grpsecd d = { .conf_path = GRPSECD_DEFAULT_CONF };
 	bool check = false, verbose = false;
+	char *abs_path;
 	int c, rc;
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -284,10 +291,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init(verbose);
+	/* Reload reads the same file wherever the daemon's cwd is. */
+	abs_path = realpath(d.conf_path, NULL);
+	if (abs_path)
+		d.conf_path = abs_path;
 	d.conf = conf_load(d.conf_path);
-	if (!d.conf)
+	if (!d.conf) {
+		free(abs_path);
 		return 1;
+	}
 	rc = check ? check_only(&d) : run(&d);
 	conf_free(d.conf);
+	free(abs_path);
 	return rc;
 }

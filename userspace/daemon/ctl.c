@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control socket (ctl.h): one request line, the command's reply
+ * (ctl_cmd.c), close (srv.c does the serving).  Only the daemon's own
+ * user (and root) may connect: the socket is 0600 and the peer's
+ * credentials are checked too.  A client gets CTL_TIMEOUT_MS to send its
+ * line and read its reply; at most CTL_CONNS_MAX are served at once.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "ctl.h"
+#include "log.h"
+#include "loop.h"
+#include "sock.h"
+#include "srv.h"
+
+#define CTL_TIMEOUT_MS	10000
+#define CTL_CONNS_MAX	16
+
+struct ctl {
+	struct grpsecd *d;
+	struct srv *srv;
+	char *path;
+};
+
+/* Building a reply. */
+
+void ctl_rec(struct ctl_reply *r, const char *type)
+{
+	if (r->in_record)
+		buf_add(&r->out, "\n", 1);
+	buf_puts(&r->out, type);
+	r->in_record = true;
+}
+
+void ctl_str(struct ctl_reply *r, const char *key, const char *val)
+{
+	buf_printf(&r->out, "\t%s=", key);
+	ctl_escape(&r->out, val ? val : "");
+}
+
+void ctl_u64(struct ctl_reply *r, const char *key, uint64_t v)
+{
+	buf_printf(&r->out, "\t%s=%llu", key, (unsigned long long)v);
+}
+
+int ctl_error(struct ctl_reply *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	r->failed = true;
+	return -1;
+}
+
+static void reply_finish(struct ctl_reply *r)
+{
+	struct buf *b = &r->out;
+
+	if (r->in_record)
+		buf_add(b, "\n", 1);
+	if (!r->failed && b->oom)
+		ctl_error(r, "out of memory building the reply");
+	if (r->failed) {
+		if (b->oom)
+			buf_reset(b);
+		buf_puts(b, "ERROR ");
+		ctl_escape(b, r->error);
+		buf_add(b, "\n", 1);
+	} else {
+		buf_puts(b, "OK\n");
+	}
+}
+
+/* One request. */
+
+static int split_words(char *line, char **argv)
+{
+	int argc = 0;
+
+	for (char *tok = strtok(line, " "); tok; tok = strtok(NULL, " ")) {
+		if (argc == CTL_ARGS_MAX + 1)
+			return -1;
+		argv[argc++] = tok;
+	}
+	return argc;
+}
+
+static void run_request(struct ctl *ctl, struct ctl_reply *r, char *line)
+{
+	char copy[CTL_LINE_MAX + 1], *argv[CTL_ARGS_MAX + 2];
+	const struct ctl_cmd *cmd;
+	const char *rest;
+	int argc;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	argc = split_words(copy, argv);
+	if (argc <= 0) {
+		ctl_error(r, argc ? "too many arguments" : "empty request; try \"help\"");
+		return;
+	}
+	cmd = ctl_cmd_find(argv[0]);
+	if (!cmd) {
+		ctl_error(r, "unknown command \"%s\"; \"help\" lists them", argv[0]);
+		return;
+	}
+	if (argc - 1 < cmd->min_args || argc - 1 > cmd->max_args) {
+		ctl_error(r, "usage: %s", cmd->usage);
+		return;
+	}
+	rest = line + strlen(argv[0]);
+	rest += *rest == ' ';
+	log_debug("control socket: %s", line);
+	cmd->fn(ctl->d, r, argc, argv, rest);
+}
+
+/* Serving. */
+
+static size_t line_complete(const char *in, size_t len)
+{
+	const char *nl = memchr(in, '\n', len);
+
+	return nl ? (size_t)(nl - in + 1) : 0;
+}
+
+static void ctl_handle(void *arg, char *req, struct buf *out)
+{
+	struct ctl *ctl = arg;
+	struct ctl_reply r = { 0 };
+	size_t len;
+
+	if (!req) {
+		ctl_error(&r, "request longer than %d bytes", CTL_LINE_MAX);
+	} else {
+		len = strlen(req);
+		while (len && (req[len - 1] == '\n' || req[len - 1] == '\r'))
+			req[--len] = '\0';
+		run_request(ctl, &r, req);
+	}
+	reply_finish(&r);
+	*out = r.out;
+}
+
+static bool peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return false;
+	return cred.uid == 0 || cred.uid == geteuid();
+}
+
+static const struct srv_ops ctl_srv_ops = {
+	.name = "control socket",
+	.max_request = CTL_LINE_MAX,
+	.max_conns = CTL_CONNS_MAX,
+	.timeout_ms = CTL_TIMEOUT_MS,
+	.allow = peer_allowed,
+	.complete = line_complete,
+	.handle = ctl_handle,
+};
+
+/* The part. */
+
+static int ctl_init(struct grpsecd *d)
+{
+	struct ctl *ctl = calloc(1, sizeof(*ctl));
+	int fd;
+
+	if (!ctl)
+		return -1;
+	ctl->d = d;
+	ctl->path = strdup(d->conf->manager.control_socket);
+	fd = ctl->path ? sock_unix_listen(ctl->path, 0600) : -ENOMEM;
+	if (fd >= 0)
+		ctl->srv = srv_new(d->loop, fd, &ctl_srv_ops, ctl);
+	if (!ctl->srv) {
+		free(ctl->path);
+		free(ctl);
+		return -1;
+	}
+	d->ctl = ctl;
+	log_info("control socket on %s", ctl->path);
+	return 0;
+}
+
+static void ctl_uninit(struct grpsecd *d)
+{
+	struct ctl *ctl = d->ctl;
+
+	srv_free(ctl->srv);
+	unlink(ctl->path);
+	free(ctl->path);
+	free(ctl);
+	d->ctl = NULL;
+}
+
+static int ctl_reload_check(struct grpsecd *d, const struct grpsecd_conf *next)
+{
+	if (strcmp(d->ctl->path, next->manager.control_socket)) {
+		log_err("ControlSocket cannot change on reload (%s -> %s): restart grpsecd",
+			d->ctl->path, next->manager.control_socket);
+		return -1;
+	}
+	return 0;
+}
+
+const struct grpsecd_part ctl_part = {
+	.name = "control socket",
+	.init = ctl_init,
+	.uninit = ctl_uninit,
+	.reload_check = ctl_reload_check,
+};
