@@ -6,6 +6,7 @@
  * credentials are checked too.  A client gets CTL_TIMEOUT_MS to send its
  * line and read its reply; at most CTL_CONNS_MAX are served at once.
  */
+#define _GNU_SOURCE	/* accept4(), struct ucred */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,6 +2,7 @@
 /*
  * One request, one reply per connection (srv.h).
  */
+#define _GNU_SOURCE	/* accept4(), struct ucred */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

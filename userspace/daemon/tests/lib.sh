@@ -82,3 +82,50 @@ start_manager()
 		return 1
 	fi
 }
+
+# A free-looking TCP port on loopback (random; the test fails clearly
+# if another process has it).
+random_port()
+{
+	echo $((20000 + RANDOM % 40000))
+}
+
+# manager_conf FILE [EXTRA...]: a manager configuration with its state
+# under the file's directory: group 10 (identified), metrics on a random
+# loopback port ($metrics_port), control socket $sock.  EXTRA lines are
+# appended.
+manager_conf()
+{
+	local f=$1 dir
+	shift
+	dir=$(cd "$(dirname "$f")" && pwd)
+	metrics_port=$(random_port)
+	sock=$dir/ctl.sock
+	db=sqlite:$dir/manager.db
+	masterkey=$dir/master.key
+	{
+		cat <<CONF
+[Manager]
+Database = $db
+MasterKey = $masterkey
+ControlSocket = $sock
+MetricsListen = 127.0.0.1:$metrics_port
+
+[Group]
+Id = 10
+Mode = identified
+CONF
+		printf '%s\n' "$@"
+	} > "$f"
+}
+
+# store_helper ARGS...: tests/helper-rows on the manager's database.
+store_helper()
+{
+	"$GRPSECD_TESTS/helper-rows" "$db" "$masterkey" "$@"
+}
+
+ctl()
+{
+	"$grpsecctl" -s "$sock" "$@"
+}
