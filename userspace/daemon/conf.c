@@ -335,7 +335,6 @@ static const struct conf_key manager_keys[] = {
 	KEY("PSKFile", parse_path, M(psk_file)),
 	KEY("Database", parse_database, M(database)),
 	KEY("MasterKey", parse_path, M(master_key)),
-	KEY("SigningKey", parse_path, M(signing_key)),
 	KEY("ControlSocket", parse_path, M(control_socket)),
 	KEY("ApplicationSocket", parse_path, M(app_socket)),
 	NUM("MaxHandshakes", parse_uint, M(max_handshakes), 1, 65536),
@@ -660,7 +659,6 @@ static void set_defaults(struct parser *p)
 
 	set_default(p, &m->database, CONF_DEFAULT_DATABASE);
 	set_default(p, &m->master_key, CONF_DEFAULT_MASTER_KEY);
-	set_default(p, &m->signing_key, CONF_DEFAULT_SIGNING_KEY);
 	set_default(p, &m->control_socket, CONF_DEFAULT_CONTROL_SOCKET);
 	if (!m->max_handshakes)
 		m->max_handshakes = CONF_DEFAULT_MAX_HANDSHAKES;
@@ -732,7 +730,6 @@ void conf_free(struct grpsecd_conf *c)
 	free(m->psk_file);
 	free(m->database);
 	free(m->master_key);
-	free(m->signing_key);
 	free(m->control_socket);
 	free(m->app_socket);
 	for (size_t i = 0; i < c->ngroups; i++)

@@ -81,7 +81,6 @@ struct conf_manager {
 	char *psk_file;
 	char *database;			/* sqlite:PATH or postgresql:CONNINFO */
 	char *master_key;
-	char *signing_key;
 	char *control_socket;		/* unix socket for grpsecctl */
 	char *app_socket;		/* unix socket for the application */
 	uint32_t max_handshakes;
@@ -103,7 +102,6 @@ struct grpsecd_conf {
 /* Defaults for what the file does not say (grpsecd.conf(5)). */
 #define CONF_DEFAULT_DATABASE		"sqlite:/var/lib/grpsecd/manager.db"
 #define CONF_DEFAULT_MASTER_KEY		"/var/lib/grpsecd/master.key"
-#define CONF_DEFAULT_SIGNING_KEY	"/var/lib/grpsecd/signing.key"
 #define CONF_DEFAULT_CONTROL_SOCKET	"/run/grpsecd/manager.sock"
 #define CONF_DEFAULT_MAX_HANDSHAKES	256
 #define CONF_DEFAULT_HANDSHAKE_MS	10000

@@ -22,7 +22,6 @@ CRL = /etc/grpsec/ca.crl
 PSKFile = /etc/grpsec/psk.txt
 Database = sqlite:/var/lib/grpsecd/manager.db
 MasterKey = /var/lib/grpsecd/master.key
-SigningKey = /var/lib/grpsecd/signing.key
 ControlSocket = /run/grpsecd/manager.sock
 ApplicationSocket = /run/grpsecd/app.sock
 MaxHandshakes = 64
