@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * The PostgreSQL half of the store (libpq).  Transactions run at READ
- * COMMITTED: every check-then-write in store.c is either a compare-and-set
- * (counters), an insert that a unique key guards (devices, members, epochs)
- * or a SEQUENCE (member and device ids, never given twice even when the
- * transaction that drew one rolls back).  Serialization failures and
+ * COMMITTED: every check-then-write in store.c is a compare-and-set
+ * (counters), an insert that a unique key guards (devices, members,
+ * epochs), a SEQUENCE (member and device ids, never given twice even when
+ * the transaction that drew one rolls back), or a read of a row locked
+ * first by an UPDATE (devices, groups, gateways).  Serialization failures and
  * deadlocks come back as -EAGAIN and store.c retries the transaction.
  * Parameters and results travel in binary.
  */
