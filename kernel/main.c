@@ -65,5 +65,5 @@ module_exit(grpsec_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Group authentication and group encryption for M2M gateways");
 MODULE_AUTHOR("The grpsec developers");
-MODULE_VERSION("0.1");
+MODULE_VERSION(GRPSEC_PKG_VERSION);
 MODULE_ALIAS_GENL_FAMILY(GRPSEC_GENL_NAME);

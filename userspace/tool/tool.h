@@ -12,7 +12,8 @@
 #include "../common/nl.h"
 #include "../common/value.h"
 
-#define GRPSEC_TOOL_VERSION	"0.1.0"
+/* GRPSEC_PKG_VERSION: the top-level VERSION file, given by the Makefile. */
+#define GRPSEC_TOOL_VERSION	GRPSEC_PKG_VERSION
 
 /* Exit codes. */
 #define EXIT_OK		0
