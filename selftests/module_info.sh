@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module as an operator sees it: modinfo grpsec shows a description,
+# an author, the license, the version "grpsec version" prints, and the
+# generic netlink family alias that lets the tool load it; every module
+# parameter is described.  A plain "modprobe grpsec" loads it from where
+# depmod put it and pulls in what it depends on (udp_tunnel and
+# ip6_udp_tunnel, when the kernel has them as modules, as Debian's does).
+
+source "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd modinfo modprobe grpsec
+
+# field NAME: the values of one modinfo field, one a line.
+field() { modinfo -F "$1" grpsec; }
+
+modinfo grpsec >&2 || fail "modinfo finds no grpsec module"
+for f in description author license version; do
+	[ -n "$(field $f)" ] || fail "modinfo grpsec: no $f"
+done
+[ "$(field license)" = GPL ] || fail "license is '$(field license)', wanted GPL"
+
+tool=$(grpsec version | sed -n 's/^grpsec tools \([^ ,]*\),.*/\1/p')
+[ -n "$tool" ] || fail "grpsec version printed no version"
+[ "$(field version)" = "$tool" ] ||
+	fail "module version '$(field version)', tool version '$tool'"
+
+field alias | grep -qx 'net-pf-16-proto-16-family-grpsec' ||
+	fail "no alias for the generic netlink family grpsec"
+
+# Every parameter (parmtype, from module_param) has a description (parm,
+# from MODULE_PARM_DESC) that says something.
+while IFS=: read -r name _; do
+	desc=$(field parm | sed -n "s/^$name://p")
+	[ -n "${desc// /}" ] || fail "parameter $name has no description"
+done < <(field parmtype)
+
+# Loaded by name, from the module directory of the running kernel.
+module_unload
+path=$(modinfo -n grpsec)
+case $path in
+/lib/modules/"$(uname -r)"/*) ;;
+*) fail "modinfo -n grpsec is $path, not under /lib/modules/$(uname -r)" ;;
+esac
+for m in udp_tunnel ip6_udp_tunnel; do
+	modinfo -n "$m" 2> /dev/null | grep -q '\.ko' || continue
+	modprobe -r "$m" 2> /dev/null || true
+done
+module_load
+for m in udp_tunnel ip6_udp_tunnel; do
+	modinfo -n "$m" 2> /dev/null | grep -q '\.ko' || continue
+	grep -q "^$m " /proc/modules || fail "modprobe grpsec did not load $m"
+	log "$m loaded with grpsec"
+done
+module_unload
+exit $ksft_pass
