@@ -8,6 +8,12 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 		    $(wildcard /usr/src/linux-headers-*-amd64))
 PREFIX ?= /usr
 DESTDIR ?=
+VERSION := $(shell cat VERSION)
+
+# What the DKMS source tree holds: enough for Kbuild, KUnit suites included.
+DKMS_FILES := Kbuild VERSION dkms.conf kernel/Kbuild $(wildcard kernel/*.[ch]) \
+	$(wildcard kernel/tests/*.[ch]) uapi/linux/grpsec.h \
+	Documentation/vectors/v1_vectors.h
 
 all: module userspace
 
@@ -17,9 +23,24 @@ module:
 userspace:
 	$(MAKE) -C userspace
 
-install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+# make install [DESTDIR=...] [PREFIX=...]: the module into
+# $(DESTDIR)/lib/modules/<ver>/extra (run depmod -a after), the tool, the
+# library, man pages and completion under $(DESTDIR)$(PREFIX).
+install: install-module install-userspace
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+
+install-userspace:
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# make install-dkms: the module's source into /usr/src/grpsec-<version>
+# for "dkms install grpsec/<version>" (the grpsec-dkms package's content).
+install-dkms:
+	set -e; for f in $(DKMS_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)/usr/src/grpsec-$(VERSION)/$$f; \
+	done
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -28,7 +49,8 @@ clean:
 -include selftests/vm/harness.mk
 -include userspace/bench/bench.mk
 
-.PHONY: all module userspace install clean
+.PHONY: all module userspace install install-module install-userspace \
+	install-dkms clean
 
 # The demo boots the test VM (building what is missing) and runs
 # selftests/vm/demo.sh in it.
