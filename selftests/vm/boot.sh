@@ -8,7 +8,8 @@
 #   selftests/vm/boot.sh [options]                 (interactive shell)
 #
 # Options:
-#   -f FLAVOUR   normal (default) or debug (KASAN, lockdep, kmemleak)
+#   -f FLAVOUR   normal (default), debug (KASAN, lockdep, kmemleak) or
+#                distro (Debian's own kernel, linux-image-amd64)
 #   -c COMMAND   run a shell command instead of a script
 #   -a PATH      copy a host file or directory into the guest's /data
 #                (repeatable)
@@ -43,7 +44,7 @@ set -uo pipefail
 
 usage()
 {
-	sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -65,7 +66,7 @@ while getopts "f:c:a:nt:Bh" opt; do
 	esac
 done
 shift $((OPTIND - 1))
-case $flavour in normal | debug) ;; *) usage ;; esac
+case $flavour in normal | debug | distro) ;; *) usage ;; esac
 
 mode=shell
 if [ -n "$command" ]; then

@@ -7,19 +7,30 @@
 #   2. builds or finds the test kernels (build-kernel.sh normal|debug)
 #   3. builds userspace and runs the host unit tests
 #   4. checkpatch --strict on the kernel sources and the UAPI header
-#   5. builds the module against Debian's kernel headers with W=1
+#   5. builds the module against Debian's kernel headers with W=1, then
+#      installs it (install.sh): make install, the Debian packages with
+#      lintian and dpkg -i, DKMS
 #   6. per kernel flavour: builds the module, boots the VM, runs the KUnit
-#      suites and the selftests, checks the kernel log for splats
+#      suites and the selftests, checks the kernel log for splats; the
+#      flavours are the project's kernels (normal, debug) and Debian's
+#      own (distro: linux-image-amd64, the module loaded with modprobe
+#      from /lib/modules/<ver>/extra; no KUnit)
 #
 # Prints one line per test (ok/FAIL/skip <flavour>/<suite>.<case>) and
 # ends with the line "N passed, N failed"; exits non-zero on any failure.
 #
 # Environment:
-#   GRPSEC_FLAVOURS   kernels to boot (default "normal debug")
+#   GRPSEC_FLAVOURS   kernels to boot (default "normal debug"; "distro" is
+#                     Debian's own kernel)
 #   GRPSEC_TESTS      selftest name or glob to run (default: all)
 #   GRPSEC_NO_INSTALL set to 1 to never call apt-get
+#   GRPSEC_INSTALL_CHECKS 0 to leave out install.sh (make install, the
+#                     packages, DKMS)
 #   GRPSEC_PARALLEL   0 to boot the kernels one after the other instead of
 #                     at the same time as each other and the host checks
+#   GRPSEC_VMS        how many VMs run at once (default 2): the others
+#                     boot, in the order of GRPSEC_FLAVOURS, as earlier
+#                     ones finish
 #   and those of common.sh (GRPSEC_BUILD, GRPSEC_CACHE, GRPSEC_VM_TIMEOUT)
 set -uo pipefail
 
@@ -34,6 +45,8 @@ packages="build-essential pkg-config rsync perl cpio kmod bc flex bison procps x
 packages+=" python3-prometheus-client systemd"
 packages+=" libpq-dev postgresql util-linux"
 packages+=" openssl gnutls-bin"
+packages+=" linux-image-amd64"
+packages+=" dkms dh-dkms debhelper lintian"
 
 passed=0
 failed=0
@@ -92,7 +105,11 @@ build_kernels()
 	local f start
 	for f in $flavours; do
 		start=$SECONDS
-		note "$f kernel (a first build takes about 10 minutes)"
+		if [ "$f" = distro ]; then
+			note "distro kernel (Debian's linux-image-amd64)"
+		else
+			note "$f kernel (a first build takes about 10 minutes)"
+		fi
 		if kdir[$f]=$(find_kernel "$f" 2> "$B/log/kernel-$f.log"); then
 			report ok "$f/kernel-build" "$((SECONDS - start)) s"
 		else
@@ -251,12 +268,14 @@ run_checkpatch()
 	fi
 }
 
+# distro_build: the module against Debian's headers with W=1, in the
+# directory the distro flavour boots it from (its build there, with the
+# same arguments, then has nothing left to do).
 distro_build()
 {
 	local hdr log=$B/log/module-distro.log
-	hdr=$(ls -d /usr/src/linux-headers-*-amd64 2> /dev/null | sort -V | tail -n 1)
-	if [ -z "$hdr" ]; then
-		report FAIL host/distro-build "no /usr/src/linux-headers-*-amd64"
+	if ! hdr=$(distro_headers 2>&1); then
+		report FAIL host/distro-build "$hdr"
 		return
 	fi
 	if ! build_module "$hdr" "$B/mod-distro" "$log" W=1; then
@@ -313,10 +332,11 @@ trap 'exit 130' INT TERM
 # prepare_flavour F: build the module against kernel F and the initramfs.
 prepare_flavour()
 {
-	local f=$1 k=${kdir[$1]:-} dir=$B/$1 mod=$B/mod-$1 conf
+	local f=$1 k=${kdir[$1]:-} dir=$B/$1 mod=$B/mod-$1 conf args=()
 	[ -n "$k" ] || return 1
 	mkdir -p "$dir"
-	if ! build_module "$k" "$mod" "$B/log/module-$f.log" ||
+	[ "$f" = distro ] && args=(W=1)
+	if ! build_module "$k" "$mod" "$B/log/module-$f.log" "${args[@]}" ||
 	   [ ! -f "$mod/kernel/grpsec.ko" ]; then
 		report FAIL "$f/module-build" "log: $B/log/module-$f.log"
 		excerpt < "$B/log/module-$f.log"
@@ -326,7 +346,7 @@ prepare_flavour()
 
 	conf="MODE=check
 FLAVOUR=$f
-TIMEOUT_SCALE=$([ "$f" = debug ] && echo 4 || echo 1)"
+TIMEOUT_SCALE=$(case $f in debug) echo 4 ;; distro) echo 2 ;; *) echo 1 ;; esac)"
 	make_initrd "$dir" "$k" "$mod" "$dir/initrd.cpio" "$conf" ||
 		{ report FAIL "$f/initrd" "could not build the initramfs"; return 1; }
 }
@@ -344,6 +364,22 @@ start_vm()
 	) &
 	vm_pid[$f]=$!
 	vm_start[$f]=$SECONDS
+}
+
+vm_queue=()
+vm_running=()
+
+# start_queued_vms: boot the flavours of vm_queue, in order, while fewer
+# than GRPSEC_VMS run.
+start_queued_vms()
+{
+	local f
+	while [ ${#vm_queue[@]} -gt 0 ] &&
+	      [ ${#vm_running[@]} -lt "${GRPSEC_VMS:-2}" ]; do
+		f=${vm_queue[0]}
+		vm_queue=("${vm_queue[@]:1}")
+		prepare_flavour "$f" && start_vm "$f" && vm_running+=("$f")
+	done
 }
 
 # collect_flavour F: wait for VM F, then report its results.
@@ -388,7 +424,8 @@ collect_flavour()
 		esac
 	done < <(tr -d '\r' < "$res" | sed -n 's/^GRPSEC-RESULT //p')
 
-	if [ $n_kunit = 0 ]; then
+	# Debian's kernel has no KUnit: its guest reports a skip instead.
+	if [ $n_kunit = 0 ] && [ "$f" != distro ]; then
 		report FAIL "$f/kunit-results" "no KUnit results: grpsec_kunit.ko missing or KUnit off"
 	fi
 	if ! tr -d '\r' < "$res" | grep -q '^GRPSEC-END'; then
@@ -428,6 +465,25 @@ fuzz_smoke()
 	fi
 }
 
+# install_checks: make install, the Debian packages and DKMS, tried on
+# this machine (install.sh, which removes what it installed).
+install_checks()
+{
+	local log=$B/log/install.log st name detail bad=0
+	if [ "${GRPSEC_INSTALL_CHECKS:-1}" = 0 ]; then
+		report skip host/install "GRPSEC_INSTALL_CHECKS=0"
+		return
+	fi
+	while read -r st name detail; do
+		report "$st" "host/install.$name" $detail
+		[ "$st" != fail ] || bad=1
+	done < <("$vm_dir/install.sh" "$B/src" "$B/mod-distro" "$B/install" 2> "$log")
+	if [ $bad = 1 ]; then
+		note "install.sh log: $log"
+		grep -B3 -A12 '^=== install.sh: fail' "$log" | excerpt 40
+	fi
+}
+
 host_checks()
 {
 	run_host_unit_tests
@@ -440,6 +496,7 @@ host_checks()
 		report FAIL host/checkpatch "no kernel source for checkpatch.pl"
 	fi
 	distro_build
+	install_checks
 }
 
 main()
@@ -454,13 +511,18 @@ main()
 	build_selftests "$ksrc"
 	if [ "${GRPSEC_PARALLEL:-1}" = 1 ]; then
 		# The VMs boot while the host checks run: emulation is slow,
-		# and the debug kernel's run is the longest step.
-		for f in $flavours; do
-			prepare_flavour "$f" && start_vm "$f"
-		done
+		# and the debug kernel's run is the longest step.  With two
+		# cores, two VMs at a time: the distro VM boots when the
+		# normal one is done, and the two end about when the debug
+		# one does.
+		read -r -a vm_queue <<< "$flavours"
+		start_queued_vms
 		host_checks "$ksrc"
-		for f in $flavours; do
+		while [ ${#vm_running[@]} -gt 0 ]; do
+			f=${vm_running[0]}
+			vm_running=("${vm_running[@]:1}")
 			collect_flavour "$f"
+			start_queued_vms
 		done
 	else
 		host_checks "$ksrc"

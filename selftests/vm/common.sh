@@ -97,18 +97,99 @@ sync_tree()
 
 # find_kernel FLAVOUR: build-kernel.sh under a lock, so that two runs
 # never build the same cache entry at once (the second waits and then
-# finds the kernel built).  Prints the kernel's build directory.
+# finds the kernel built).  Prints the kernel's build directory; for the
+# distro flavour, that of Debian's headers (see distro_kernel).
 find_kernel()
 {
 	local cache=${GRPSEC_CACHE:-/var/cache/grpsec}
+	[ "$1" != distro ] || { distro_kernel; return; }
 	mkdir -p "$cache"
 	flock "$cache/.build-lock" "$vm_dir/build-kernel.sh" "$1"
 }
 
-# kernel_release KDIR
+# distro_headers: the newest of Debian's kernel headers trees (those of
+# linux-headers-amd64).
+distro_headers()
+{
+	local hdr
+	hdr=$(ls -d /usr/src/linux-headers-*-amd64 2> /dev/null | sort -V | tail -n 1)
+	[ -n "$hdr" ] || { echo "no /usr/src/linux-headers-*-amd64" >&2; return 1; }
+	echo "$hdr"
+}
+
+# distro_kernel: Debian's own kernel, the one linux-headers-amd64 is for.
+# Prints its headers directory, after checking that the kernel image of
+# the same package version is installed (linux-image-amd64) with its
+# modules, so that the module the tests build is for the kernel they boot.
+distro_kernel()
+{
+	local hdr rel hv iv
+	hdr=$(distro_headers) || return 1
+	rel=$(kernel_release "$hdr")
+	hv=$(dpkg-query -W -f='${Version}' "linux-headers-$rel" 2> /dev/null)
+	iv=$(dpkg-query -W -f='${Version}' "linux-image-$rel" 2> /dev/null)
+	if [ -z "$iv" ] || [ ! -f "/boot/vmlinuz-$rel" ] ||
+	   [ ! -f "/lib/modules/$rel/modules.dep" ]; then
+		echo "linux-image-$rel is not installed (apt-get install linux-image-amd64)" >&2
+		return 1
+	fi
+	if [ "$hv" != "$iv" ]; then
+		echo "linux-headers-$rel is $hv but linux-image-$rel is $iv" >&2
+		return 1
+	fi
+	echo "$hdr"
+}
+
+# kernel_release KDIR: the release the kernel reports (uname -r).  Debian's
+# headers have the upstream version in include/config/kernel.release, so
+# it is read where the kernel itself takes it from.
 kernel_release()
 {
-	cat "$1/include/config/kernel.release"
+	sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$1/include/generated/utsrelease.h"
+}
+
+# kernel_file KDIR NAME: the kernel's image (NAME bzImage) or System.map:
+# in the build tree for the project's kernels, in /boot for Debian's,
+# whose headers tree has neither.
+kernel_file()
+{
+	local kdir=$1
+	case $2 in
+	bzImage) [ -f "$kdir/arch/x86/boot/bzImage" ] &&
+			{ echo "$kdir/arch/x86/boot/bzImage"; return; }
+		echo "/boot/vmlinuz-$(kernel_release "$kdir")" ;;
+	System.map) [ -f "$kdir/System.map" ] &&
+			{ echo "$kdir/System.map"; return; }
+		echo "/boot/System.map-$(kernel_release "$kdir")" ;;
+	esac
+}
+
+# The kernel modules the tests need where the kernel has them as modules
+# (Debian's; the project's kernels have them built in): the crypto API's
+# algorithms and drivers, whole, so that the kernel finds gcm(aes) or
+# rfc7539(chacha20,poly1305) through its aliases as on a gateway, and
+# the network modules with what they depend on.
+guest_module_trees="kernel/crypto kernel/arch/x86/crypto kernel/lib/crypto"
+guest_modules="udp_tunnel ip6_udp_tunnel veth"
+
+# copy_system_modules ROOT KVER: copy those modules from this machine's
+# /lib/modules/KVER, when it has that kernel installed.
+copy_system_modules()
+{
+	local root=$1 kver=$2 sys=/lib/modules/$2 t m
+	[ -f "$sys/modules.dep" ] || return 0
+	for t in $guest_module_trees; do
+		[ -d "$sys/$t" ] || continue
+		mkdir -p "$root/lib/modules/$kver/$(dirname "$t")"
+		cp -a "$sys/$t" "$root/lib/modules/$kver/$(dirname "$t")/"
+	done
+	for m in $guest_modules; do
+		modprobe -S "$kver" --show-depends "$m" || return 1
+	done | sed -n 's/^insmod \([^ ]*\).*/\1/p' | sort -u | while read -r m; do
+		mkdir -p "$root$(dirname "$m")"
+		cp "$m" "$root$m"
+	done
 }
 
 # build_module KDIR DEST LOG [make args...]: build kernel/ against KDIR in
@@ -174,8 +255,10 @@ make_initrd()
 	for f in $guest_tools_optional; do
 		[ -x "$f" ] && copy_bin "$root" "$f"
 	done
+	# Where the kernel looks for modprobe (/sbin/modprobe) to load
+	# what a module asks for, such as a crypto algorithm.
 	for t in modprobe insmod rmmod lsmod modinfo depmod; do
-		ln -s kmod "$root/usr/bin/$t"
+		ln -s ../bin/kmod "$root/usr/sbin/$t"
 	done
 	cp /bin/busybox "$root/usr/bin/busybox"
 	for t in $("$root/usr/bin/busybox" --list); do
@@ -196,12 +279,17 @@ make_initrd()
 	local mdir=$root/lib/modules/$kver
 	mkdir -p "$mdir/extra"
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
-		[ -f "$kdir/$f" ] && cp "$kdir/$f" "$mdir/"
+		if [ -f "$kdir/$f" ]; then
+			cp "$kdir/$f" "$mdir/"
+		elif [ -f "/lib/modules/$kver/$f" ]; then
+			cp "/lib/modules/$kver/$f" "$mdir/"
+		fi
 	done
+	copy_system_modules "$root" "$kver" || return 1
 	[ -n "$moddir" ] && module_files "$moddir" | while read -r f; do
 		cp "$f" "$mdir/extra/"
 	done
-	depmod -b "$root" -F "$kdir/System.map" "$kver"
+	depmod -b "$root" -F "$(kernel_file "$kdir" System.map)" "$kver"
 
 	# The selftests, as listed by tests.list.
 	mkdir -p "$root/selftests"
@@ -276,7 +364,7 @@ run_vm()
 			-cpu max -smp "${GRPSEC_VM_CPUS:-2}" \
 			-m "${GRPSEC_VM_MEM:-2G}" -nographic -no-reboot -nic none \
 			-serial mon:stdio -serial "file:$results" \
-			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
+			-kernel "$(kernel_file "$kdir" bzImage)" -initrd "$initrd" \
 			-append "$append" ${GRPSEC_QEMU_ARGS:-}
 	else
 		timeout "$tmo" qemu-system-x86_64 -accel tcg \
@@ -284,7 +372,7 @@ run_vm()
 			-m "${GRPSEC_VM_MEM:-2G}" -display none -no-reboot \
 			-nic none -monitor none \
 			-serial stdio -serial "file:$results" \
-			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
+			-kernel "$(kernel_file "$kdir" bzImage)" -initrd "$initrd" \
 			-append "$append" ${GRPSEC_QEMU_ARGS:-} < /dev/null
 	fi
 }
