@@ -4,8 +4,9 @@
 # The ways to install grpsec, tried as an operator would (make check's
 # host/install.* lines):
 #
-#   version            VERSION, dkms.conf, debian/changelog and the man page
-#                      agree (modinfo and "grpsec version" take VERSION)
+#   version            VERSION, dkms.conf, debian/changelog, the man page and
+#                      grpsecd.h agree (modinfo and "grpsec version" take
+#                      VERSION)
 #   make-install       make install DESTDIR=... PREFIX=/usr/local in MODTREE
 #                      (where the module was built against Debian's headers):
 #                      the module under lib/modules/<ver>/extra, the tool,
@@ -15,11 +16,13 @@
 #                      (the test vector generator) writes the vectors
 #   deb-build          dpkg-buildpackage -us -uc -b in a fresh copy of the tree
 #   lintian            no error on the packages
-#   deb-install        dpkg -i of grpsec-dkms, grpsec-tools, libgrpsec0,
-#                      libgrpsec-dev; their postinst has DKMS build and
+#   deb-install        dpkg -i of grpsec-dkms, grpsec-tools, grpsecd,
+#                      libgrpsec0, libgrpsec-dev; their postinst has DKMS
+#                      build and
 #                      install the module for Debian's kernel (not the
 #                      running one, whose headers this machine lacks)
 #   deb-tool           the installed tool, man page and completion
+#   deb-daemon         the installed grpsecd and grpsecctl
 #   deb-library        the vector generator against the installed library
 #   dkms-build         dkms status: built and installed for the headers'
 #                      kernel; the module has that kernel's vermagic and the
@@ -44,7 +47,7 @@ set -uo pipefail
 src=$1
 modtree=$2
 work=$3
-debs="grpsec-dkms grpsec-tools libgrpsec0 libgrpsec-dev"
+debs="grpsec-dkms grpsec-tools grpsecd libgrpsec0 libgrpsec-dev"
 
 result() { echo "$*"; echo "=== install.sh: $*" >&2; }
 
@@ -52,14 +55,20 @@ result() { echo "$*"; echo "=== install.sh: $*" >&2; }
 # SRC with CC_ARGS (pkg-config's), run it, compare with the tree's vectors.
 vectors_check()
 {
-	local name=$1 out=$work/$1
+	local name=$1 out=$work/$1 srcs
 	shift
 	rm -rf "$out"
 	mkdir -p "$out"
-	# shellcheck disable=SC2068
+	# The generator's sources as the library's Makefile lists them.
+	srcs=$(sed -n 's/^GEN_OBJS := //p' "$src/userspace/lib/Makefile" |
+		sed "s|\([^ ]*\)\.o|$src/userspace/lib/\1.c|g")
+	# The installed headers come first; the tree's library directory
+	# is searched last, for internal.h's byte helpers, which the
+	# enrollment vectors use.
+	# shellcheck disable=SC2068,SC2086
 	cc -O2 -Wall -Wextra -Werror -std=c11 -D_DEFAULT_SOURCE -o "$out/gen-vectors" \
-		"$src/userspace/lib/tests/gen-vectors.c" "$src/userspace/lib/tests/vectors.c" \
-		$@ >&2 || { result fail "$name" "does not build"; return 1; }
+		$srcs $@ -idirafter "$src/userspace/lib" >&2 ||
+		{ result fail "$name" "does not build"; return 1; }
 	"$out/gen-vectors" "$out" >&2 &&
 	cmp "$out/v1.txt" "$src/Documentation/vectors/v1.txt" >&2 &&
 	cmp "$out/v1_vectors.h" "$src/Documentation/vectors/v1_vectors.h" >&2 ||
@@ -69,16 +78,19 @@ vectors_check()
 
 check_version()
 {
-	local v d c m
+	local v d c m g
 	v=$(cat "$src/VERSION")
 	d=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$src/dkms.conf")
 	c=$(sed -n '1s/^grpsec (\([^)]*\)).*/\1/p' "$src/debian/changelog")
 	m=$(sed -n 's/^\.TH GRPSEC 8 .*"grpsec tools \([^"]*\)".*/\1/p' "$src/userspace/man/grpsec.8")
-	echo "VERSION $v, dkms.conf $d, debian/changelog $c, grpsec.8 $m" >&2
-	if [ "$d" = "$v" ] && [ "$c" = "$v" ] && [ "$m" = "$v" ]; then
+	g=$(sed -n 's/^#define GRPSECD_VERSION[[:space:]]*"\(.*\)"$/\1/p' \
+		"$src/userspace/daemon/grpsecd.h")
+	d="VERSION $v, dkms.conf $d, debian/changelog $c, grpsec.8 $m, grpsecd.h $g"
+	echo "$d" >&2
+	if [ "$d" = "VERSION $v, dkms.conf $v, debian/changelog $v, grpsec.8 $v, grpsecd.h $v" ]; then
 		result ok version "$v"
 	else
-		result fail version "VERSION $v, dkms.conf $d, debian/changelog $c, grpsec.8 $m"
+		result fail version "$d"
 	fi
 }
 
@@ -172,6 +184,12 @@ deb_checks()
 		/usr/sbin/grpsec version >&2
 		result fail deb-tool "tool, man page or completion missing or not $v"
 	fi
+	if [ "$(/usr/sbin/grpsecd --version)" = "grpsecd $v" ] &&
+	   [ "$(/usr/sbin/grpsecctl --version)" = "grpsecctl $v" ]; then
+		result ok deb-daemon "/usr/sbin/grpsecd, grpsecctl $v"
+	else
+		result fail deb-daemon "grpsecd or grpsecctl missing or not $v"
+	fi
 	# shellcheck disable=SC2046
 	if vectors_check deb-library $(pkg-config --cflags --libs libgrpsec); then
 		if ldd "$work/deb-library/gen-vectors" |
@@ -210,7 +228,7 @@ deb_checks()
 	deb_purge
 	st=$(dkms status -m grpsec 2>&1)
 	if [ -z "$st" ] && [ ! -e "$ko" ] && [ ! -e "/usr/src/grpsec-$v" ] &&
-	   [ ! -e /usr/sbin/grpsec ] && ! dpkg -l $debs 2> /dev/null | grep -q '^ii'; then
+	   [ ! -e /usr/sbin/grpsec ] && [ ! -e /usr/sbin/grpsecd ] && ! dpkg -l $debs 2> /dev/null | grep -q '^ii'; then
 		result ok deb-remove
 	else
 		result fail deb-remove "left behind: $st"
@@ -222,7 +240,8 @@ check_version
 make_install
 if deb_build; then
 	if [ "$(id -u)" != 0 ]; then
-		for t in deb-install deb-tool deb-library dkms-build dkms-kernel-update deb-remove; do
+		for t in deb-install deb-tool deb-daemon deb-library dkms-build \
+			dkms-kernel-update deb-remove; do
 			result skip $t "needs root"
 		done
 	else
