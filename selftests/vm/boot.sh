@@ -14,7 +14,8 @@
 #   -a PATH      copy a host file or directory into the guest's /data
 #                (repeatable)
 #   -n           do not load the module before the command
-#   -t SECONDS   kill the VM after this long (default 900, debug 2400)
+#   -t SECONDS   kill the VM after this long (default 900, debug 2400,
+#                distro 1800)
 #   -B           do not build: reuse what the last run built
 #
 # Before booting, boot.sh builds what is missing or stale, as make check
@@ -44,7 +45,7 @@ set -uo pipefail
 
 usage()
 {
-	sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
