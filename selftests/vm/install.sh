@@ -36,9 +36,10 @@
 #
 # SRC is a copy of the tree, MODTREE the copy in which grpsec.ko was built
 # against Debian's headers with W=1.  Prints "ok|fail|skip NAME [detail]"
-# lines on stdout, the commands' output on stderr.  The package steps need
-# root; they hold a lock so that two runs on one machine never run dpkg at
-# the same time, and remove what they installed.
+# lines on stdout, the commands' output on stderr (no "grep -q" after a
+# pipe: under pipefail, the writer's SIGPIPE would fail the check).  The
+# package steps need root; they hold a lock so that two runs on one
+# machine never run dpkg at the same time, and remove what they installed.
 set -uo pipefail
 
 # shellcheck source=common.sh
@@ -176,7 +177,7 @@ deb_checks()
 	fi
 	result ok deb-install "$debs"
 
-	if /usr/sbin/grpsec version | grep -q "^grpsec tools $v," &&
+	if /usr/sbin/grpsec version | grep "^grpsec tools $v," > /dev/null &&
 	   [ -f /usr/share/man/man8/grpsec.8.gz ] &&
 	   [ -f /usr/share/bash-completion/completions/grpsec ]; then
 		result ok deb-tool "/usr/sbin/grpsec $v"
@@ -193,7 +194,7 @@ deb_checks()
 	# shellcheck disable=SC2046
 	if vectors_check deb-library $(pkg-config --cflags --libs libgrpsec); then
 		if ldd "$work/deb-library/gen-vectors" |
-		   grep -q "libgrpsec.so.0 => /\(usr/\)\{0,1\}lib/"; then
+		   grep "libgrpsec.so.0 => /\(usr/\)\{0,1\}lib/" > /dev/null; then
 			result ok deb-library "$(pkg-config --modversion libgrpsec) through pkg-config"
 		else
 			result fail deb-library "not linked against the installed libgrpsec.so.0"
@@ -202,8 +203,8 @@ deb_checks()
 
 	st=$(dkms status -m grpsec -v "$v" -k "$rel" 2>&1)
 	echo "$st" >&2
-	if echo "$st" | grep -q ": installed" && [ -f "$ko" ] &&
-	   modinfo -F vermagic "$ko" | grep -q "^$rel " &&
+	if echo "$st" | grep ": installed" > /dev/null && [ -f "$ko" ] &&
+	   modinfo -F vermagic "$ko" | grep "^$rel " > /dev/null &&
 	   [ "$(modinfo -F version "$ko")" = "$v" ]; then
 		result ok dkms-build "grpsec/$v for $rel"
 	else
@@ -218,7 +219,7 @@ deb_checks()
 		/etc/kernel/header_postinst.d/dkms "$rel" >&2
 		st=$(dkms status -m grpsec -v "$v" -k "$rel" 2>&1)
 		echo "$st" >&2
-		if echo "$st" | grep -q ": installed" && [ -f "$ko" ]; then
+		if echo "$st" | grep ": installed" > /dev/null && [ -f "$ko" ]; then
 			result ok dkms-kernel-update "rebuilt for $rel by its header hook"
 		else
 			result fail dkms-kernel-update "not rebuilt for $rel: $st"
@@ -228,7 +229,8 @@ deb_checks()
 	deb_purge
 	st=$(dkms status -m grpsec 2>&1)
 	if [ -z "$st" ] && [ ! -e "$ko" ] && [ ! -e "/usr/src/grpsec-$v" ] &&
-	   [ ! -e /usr/sbin/grpsec ] && [ ! -e /usr/sbin/grpsecd ] && ! dpkg -l $debs 2> /dev/null | grep -q '^ii'; then
+	   [ ! -e /usr/sbin/grpsec ] && [ ! -e /usr/sbin/grpsecd ] &&
+	   ! dpkg -l $debs 2> /dev/null | grep '^ii' > /dev/null; then
 		result ok deb-remove
 	else
 		result fail deb-remove "left behind: $st"
