@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "enroll.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -37,9 +38,9 @@ static const struct family_def {
 	const char *help;
 } families[] = {
 	{ "grpsecd_enrollments_total", COUNTER, "outcome",
-	  "Enrollments answered, by outcome (enrolled, refused)." },
+	  "Enrollments, by outcome (enrolled, refused)." },
 	{ "grpsecd_enrollment_refusals_total", COUNTER, "reason",
-	  "Enrollments refused, by reason." },
+	  "Enrollments refused or cut short, by reason." },
 	{ "grpsecd_members", GAUGE, "group",
 	  "Active members per group." },
 	{ "grpsecd_epoch_age_seconds", GAUGE, "group",
@@ -201,11 +202,32 @@ static void collect_group(struct metrics *m, struct store *st, uint32_t id)
 	OPENSSL_cleanse(&e, sizeof(e));
 }
 
+/* The enrollment server counts every outcome (enroll.h). */
+static void collect_enrollments(struct metrics *m)
+{
+	uint64_t refused = 0;
+
+	if (!m->d->enroll)
+		return;
+	for (int o = ENROLL_OK + 1; o < __ENROLL_OUTCOME_MAX; o++) {
+		uint64_t n = enroll_count(m->d, o);
+
+		refused += n;
+		if (n)
+			metrics_set(m, "grpsecd_enrollment_refusals_total",
+				    enroll_outcome_name(o), n);
+	}
+	metrics_set(m, "grpsecd_enrollments_total", "enrolled",
+		    enroll_count(m->d, ENROLL_OK));
+	metrics_set(m, "grpsecd_enrollments_total", "refused", refused);
+}
+
 static void collect(struct metrics *m)
 {
 	struct grpsecd *d = m->d;
 
 	metrics_set(m, "grpsecd_start_time_seconds", NULL, d->started);
+	collect_enrollments(m);
 	if (!d->store)
 		return;
 	for (size_t i = 0; i < d->conf->ngroups; i++)
