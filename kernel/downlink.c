@@ -208,7 +208,8 @@ static bool tx_multicast(struct grpsec_downlink *dl, struct grpsec_tx_job *job)
 		f = (struct grpsec_mframe) {
 			.type = GRPSEC_TYPE_COMMAND,
 			.suite = g->suite,
-			.flags = GRPSEC_MFRAME_F_MULTICAST,
+			.flags = GRPSEC_MFRAME_F_MULTICAST |
+				 GRPSEC_MFRAME_F_GROUP,
 			.group = g->id,
 			.seq = dl->seq,
 			.body_len = job->body_len,
@@ -260,6 +261,12 @@ static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 		.seq = dl->seq,
 		.body_len = job->body_len,
 	};
+	/*
+	 * A body for the whole group was signed and sealed for recipient 0:
+	 * the flag tells the member so (a rekey always names its member).
+	 */
+	if (!job->member)
+		f.flags |= GRPSEC_MFRAME_F_GROUP;
 	auth_len = grpsec_mframe_build(dl->frame, &f, job->body);
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, dl->seq);
 	err = grpsec_aead_key_seal_tag(k, nonce, dl->frame, auth_len);

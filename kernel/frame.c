@@ -131,15 +131,15 @@ u32 grpsec_mframe_build(u8 *buf, const struct grpsec_mframe *f, const u8 *body)
  * grpsec_command_layout - an unsigned command body, ready to be sealed
  * @buf: GRPSEC_CMD_AAD_LEN bytes of AAD, then the body: epoch, sequence,
  *	nonce, @len bytes of plaintext and room for the tag
- * @f: group, epoch (of K_G), sequence and suite; the other fields are
- *	not used
+ * @f: group, recipient (@f->member, 0 for every member), epoch (of
+ *	K_G), sequence and suite; the other fields are not used
  * @mode: the group's mode
  * @nonce: the body's random nonce
  * @data: the plaintext
  * @len: its length
  *
  * The caller seals the plaintext in place under K_G[epoch] with @nonce and
- * the AAD (frames.rst, "Command body").
+ * the AAD (frames.rst, "Command body"), which binds the recipient.
  */
 void grpsec_command_layout(u8 *buf, const struct grpsec_mframe *f, u8 mode,
 			   const u8 nonce[GRPSEC_NONCE_LEN], const u8 *data,
@@ -154,7 +154,7 @@ void grpsec_command_layout(u8 *buf, const struct grpsec_mframe *f, u8 mode,
 	aad->mode = mode;
 	put_unaligned_be32(f->group, &aad->group);
 	put_unaligned_be32(f->epoch, &aad->epoch);
-	put_unaligned_be32(0, &aad->member);
+	put_unaligned_be32(f->member, &aad->member);
 	put_unaligned_be64(f->seq, buf + sizeof(*aad));
 	put_unaligned_be32(f->epoch, body);
 	put_unaligned_be64(f->seq, body + 4);

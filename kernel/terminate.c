@@ -213,6 +213,7 @@ int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 	f = (struct grpsec_mframe) {
 		.suite = g->suite,
 		.group = g->id,
+		.member = member,	/* the recipient the AAD binds */
 		.epoch = g->key[GRPSEC_KEY_SLOT_CURRENT].epoch,
 		.seq = max_t(u64, g->cmd_seq + 1, ktime_get_real_ns()),
 	};

@@ -116,8 +116,10 @@ struct grpsec_mframe_hdr {
 
 /* Flags of a command frame: the body comes from the gateway itself; */
 #define GRPSEC_MFRAME_F_GATEWAY	0x01
-/* sent once to the group's multicast address: member 0, no tag. */
+/* sent once to the group's multicast address: member 0, no tag; */
 #define GRPSEC_MFRAME_F_MULTICAST 0x02
+/* the body is for every member (recipient 0), not for this one alone. */
+#define GRPSEC_MFRAME_F_GROUP	0x04
 
 /* Command body without signature: epoch, sequence, nonce, ct, tag. */
 #define GRPSEC_CMD_BODY_HDR	(4 + 8 + GRPSEC_NONCE_LEN)

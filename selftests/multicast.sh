@@ -161,8 +161,9 @@ for f in a:$NA b:$NB; do
 	expect_field "$out" refused_bad_tag "$n"
 	expect_field "$out" received $((3 + n))
 done
-# On the wire (frames.rst): a multicast frame is type 4, flag bit 1,
-# member 0, epoch 0, 28 + B bytes (no tag); the others carry a tag.
+# On the wire (frames.rst): a multicast frame is type 4, flag bits 1 and 2
+# (multicast, a body for the group), member 0, epoch 0, 28 + B bytes (no
+# tag); the others carry a tag, and flag bit 2 (a body for the group).
 awk 'function hex(s,  i, v) {
 	v = 0
 	for (i = 1; i <= length(s); i++)
@@ -172,10 +173,10 @@ awk 'function hex(s,  i, v) {
 {
 	n = length($0) / 2
 	b = hex(substr($0, 49, 4))
-	if (substr($0, 1, 8) == "01040102" && substr($0, 17, 16) == "0000000000000000" &&
+	if (substr($0, 1, 8) == "01040106" && substr($0, 17, 16) == "0000000000000000" &&
 	    n == 28 + b)
 		mcast++
-	else if (substr($0, 3, 6) == "040100" && n == 28 + b + 16)
+	else if (substr($0, 3, 6) == "040104" && n == 28 + b + 16)
 		unicast++
 	else
 		print "unexpected frame: " $0 > "/dev/stderr"

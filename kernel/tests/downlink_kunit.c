@@ -35,26 +35,29 @@ KUNIT_ARRAY_PARAM(dl, grpsec_vec_downlinks, dl_desc);
 static void vectors_downlink_accept(struct kunit *test)
 {
 	const struct grpsec_vec_downlink *vec = test->param_value;
-	u8 *buf = copy(test, vec->downlink, vec->downlink_len,
-		       vec->downlink_len);
 	struct grpsec_downlink_frame dl;
 	u8 nonce[GRPSEC_NONCE_LEN];
 	struct grpsec_aead_key *k;
+	u8 *buf;
 
+	/* The gateway's own commands come from no downlink. */
+	if (!vec->up_suite)
+		kunit_skip(test, "gateway-originated: no downlink");
+	buf = copy(test, vec->downlink, vec->downlink_len, vec->downlink_len);
 	KUNIT_ASSERT_EQ(test, grpsec_downlink_parse(buf, vec->downlink_len,
 						    &dl), 0);
-	KUNIT_EXPECT_EQ(test, dl.suite, vec->suite);
+	KUNIT_EXPECT_EQ(test, dl.suite, vec->up_suite);
 	KUNIT_EXPECT_EQ(test, dl.gateway, vec->gateway);
 	KUNIT_EXPECT_EQ(test, dl.seq, vec->downlink_seq);
 	KUNIT_EXPECT_EQ(test, dl.group, vec->group);
-	KUNIT_EXPECT_EQ(test, dl.member,
-			vec->type == GRPSEC_TYPE_REKEY ? vec->member : 0);
+	KUNIT_EXPECT_EQ(test, dl.member, vec->recipient);
 	KUNIT_EXPECT_EQ(test, dl.kind, vec->type == GRPSEC_TYPE_REKEY ?
 			GRPSEC_KIND_REKEY : GRPSEC_KIND_COMMAND);
 	KUNIT_EXPECT_EQ(test, dl.body_len, vec->body_len);
 	KUNIT_EXPECT_MEMEQ(test, dl.body, vec->body, vec->body_len);
 
-	k = grpsec_aead_key_create(vec->suite, vec->k_up, 16);
+	k = grpsec_aead_key_create(vec->up_suite, vec->k_up,
+				   grpsec_suite_keylen(vec->up_suite));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, dl.seq);
 	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf,
@@ -116,6 +119,11 @@ static void downlink_parse_rejects(struct kunit *test)
 			GRPSEC_A_STATS_DL_DROP_MALFORMED);
 }
 
+/*
+ * The frame the fan-out builds for the vector's member: the flags it sets
+ * (GROUP for a downlink to member 0, GATEWAY for its own commands) and the
+ * tag under K_m[e], byte for byte.
+ */
 static void vectors_member_frame_produce(struct kunit *test)
 {
 	const struct grpsec_vec_downlink *vec = test->param_value;
@@ -123,6 +131,8 @@ static void vectors_member_frame_produce(struct kunit *test)
 	struct grpsec_mframe f = {
 		.type = vec->type,
 		.suite = vec->suite,
+		.flags = (vec->up_suite ? 0 : GRPSEC_MFRAME_F_GATEWAY) |
+			 (vec->recipient ? 0 : GRPSEC_MFRAME_F_GROUP),
 		.group = vec->group,
 		.member = vec->member,
 		.epoch = vec->epoch,
@@ -134,9 +144,10 @@ static void vectors_member_frame_produce(struct kunit *test)
 	u32 len;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_EQ(test, f.flags, vec->flags);
 	len = grpsec_mframe_build(buf, &f, vec->body);
 	KUNIT_ASSERT_EQ(test, len + GRPSEC_TAG_LEN, vec->frame_len);
-	k = grpsec_aead_key_create(vec->suite, vec->k_m, 16);
+	k = grpsec_aead_key_create(vec->suite, vec->k_m, vec->km_len);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, vec->gateway_seq);
 	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal_tag(k, nonce, buf, len), 0);
@@ -159,7 +170,7 @@ static void multicast_frame_layout(struct kunit *test)
 	struct grpsec_mframe f = {
 		.type = GRPSEC_TYPE_COMMAND,
 		.suite = cmd->suite,
-		.flags = GRPSEC_MFRAME_F_MULTICAST,
+		.flags = GRPSEC_MFRAME_F_MULTICAST | GRPSEC_MFRAME_F_GROUP,
 		.group = cmd->group,
 		.seq = vec->gateway_seq,
 		.body_len = cmd->body_len,
@@ -168,19 +179,23 @@ static void multicast_frame_layout(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_EQ(test, cmd->type, GRPSEC_TYPE_COMMAND);
-	KUNIT_EXPECT_EQ(test, vec->flags, GRPSEC_MFRAME_F_MULTICAST);
+	KUNIT_EXPECT_EQ(test, cmd->recipient, 0);
+	KUNIT_EXPECT_EQ(test, vec->flags,
+			GRPSEC_MFRAME_F_MULTICAST | GRPSEC_MFRAME_F_GROUP);
 	len = grpsec_mframe_build(buf, &f, cmd->body);
 	KUNIT_ASSERT_EQ(test, len, vec->frame_len);
 	KUNIT_EXPECT_MEMEQ(test, buf, vec->frame, vec->frame_len);
 }
 
 /*
- * A command body sealed by the gateway (terminate mode) is the backend's
- * body without the signature: same AAD, same layout.
+ * A command body sealed by the gateway (terminate mode, GRPSEC_CMD_SEND):
+ * the layout, the AAD binding group, recipient, epoch and sequence, and
+ * the seal, byte for byte the gateway-originated vectors; the signed ones
+ * share all of it up to the signature.
  */
 static void vectors_command_body_produce(struct kunit *test)
 {
-	const struct grpsec_vec_downlink *vec = &grpsec_vec_downlinks[0];
+	const struct grpsec_vec_downlink *vec = test->param_value;
 	unsigned int n = vec->plaintext_len;
 	u8 *buf = kunit_kzalloc(test, GRPSEC_CMD_AAD_LEN + GRPSEC_CMD_BODY_HDR +
 				n + GRPSEC_TAG_LEN, GFP_KERNEL);
@@ -188,14 +203,16 @@ static void vectors_command_body_produce(struct kunit *test)
 	struct grpsec_mframe f = {
 		.suite = vec->suite,
 		.group = vec->group,
+		.member = vec->recipient,
 		.epoch = vec->body_epoch,
 		.seq = vec->seq,
 	};
 	u8 nonce[GRPSEC_NONCE_LEN];
 	struct grpsec_aead_key *k;
 
+	if (vec->type != GRPSEC_TYPE_COMMAND)
+		kunit_skip(test, "not a command");
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_ASSERT_EQ(test, vec->type, GRPSEC_TYPE_COMMAND);
 	memcpy(nonce, vec->body + 12, sizeof(nonce));
 	grpsec_command_layout(buf, &f, vec->mode, nonce, vec->plaintext, n);
 	k = grpsec_aead_key_create(vec->suite, vec->key, vec->key_len);
@@ -207,7 +224,7 @@ static void vectors_command_body_produce(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, body, vec->body,
 			   GRPSEC_CMD_BODY_HDR + n + GRPSEC_TAG_LEN);
 
-	/* And opens it again; a changed AAD (other group) does not. */
+	/* And opens it again; another recipient or group does not. */
 	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, buf,
 						   GRPSEC_CMD_AAD_LEN,
 						   body + GRPSEC_CMD_BODY_HDR,
@@ -215,7 +232,13 @@ static void vectors_command_body_produce(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, body + GRPSEC_CMD_BODY_HDR, vec->plaintext, n);
 	memcpy(body + GRPSEC_CMD_BODY_HDR, vec->body + GRPSEC_CMD_BODY_HDR,
 	       n + GRPSEC_TAG_LEN);
-	buf[7] ^= 0x01;
+	buf[15] ^= 0x01;	/* the recipient's low byte */
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, buf,
+						   GRPSEC_CMD_AAD_LEN,
+						   body + GRPSEC_CMD_BODY_HDR,
+						   n + GRPSEC_TAG_LEN), -EBADMSG);
+	buf[15] ^= 0x01;
+	buf[7] ^= 0x01;		/* the group's */
 	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, buf,
 						   GRPSEC_CMD_AAD_LEN,
 						   body + GRPSEC_CMD_BODY_HDR,
@@ -228,7 +251,7 @@ static struct kunit_case downlink_cases[] = {
 	KUNIT_CASE(downlink_parse_rejects),
 	KUNIT_CASE_PARAM(vectors_member_frame_produce, dl_gen_params),
 	KUNIT_CASE(multicast_frame_layout),
-	KUNIT_CASE(vectors_command_body_produce),
+	KUNIT_CASE_PARAM(vectors_command_body_produce, dl_gen_params),
 	{}
 };
 

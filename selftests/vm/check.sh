@@ -47,6 +47,7 @@ packages+=" libpq-dev postgresql util-linux"
 packages+=" openssl gnutls-bin"
 packages+=" linux-image-amd64"
 packages+=" dkms dh-dkms debhelper lintian"
+packages+=" python3-cryptography"
 
 passed=0
 failed=0

@@ -142,13 +142,14 @@ int grpsec_sig_verify(const struct grpsec_verifier *v, const uint8_t *prefix,
 	return sig_op(v->pkey, false, prefix, prefix_len, body, len, (uint8_t *)sig);
 }
 
-size_t grpsec_command_sig_prefix(uint8_t *p, uint32_t group)
+size_t grpsec_command_sig_prefix(uint8_t *p, uint32_t group, uint32_t recipient)
 {
 	size_t n = sizeof(GRPSEC_COMMAND_LABEL) - 1;
 
 	memcpy(p, GRPSEC_COMMAND_LABEL, n);
 	put_be32(p + n, group);
-	return n + 4;
+	put_be32(p + n + 4, recipient);
+	return n + 8;
 }
 
 size_t grpsec_rekey_prefix(uint8_t *p, uint32_t group, uint32_t member)
@@ -162,9 +163,10 @@ size_t grpsec_rekey_prefix(uint8_t *p, uint32_t group, uint32_t member)
 }
 
 void grpsec_command_aad(uint8_t aad[GRPSEC_COMMAND_AAD_LEN], unsigned int suite,
-			unsigned int mode, uint32_t group, uint32_t epoch, uint64_t seq)
+			unsigned int mode, uint32_t group, uint32_t recipient, uint32_t epoch,
+			uint64_t seq)
 {
-	grpsec_inner_aad(aad, GRPSEC_DIR_COMMAND, suite, mode, group, epoch, 0);
+	grpsec_inner_aad(aad, GRPSEC_DIR_COMMAND, suite, mode, group, epoch, recipient);
 	put_be64(aad + GRPSEC_INNER_AAD_LEN, seq);
 }
 
@@ -193,7 +195,7 @@ int grpsec_command_seal(const struct grpsec_command_params *p,
 		memcpy(nonce, p->nonce, GRPSEC_NONCE_LEN);
 	else if ((err = grpsec_random(nonce, GRPSEC_NONCE_LEN)))
 		return err;
-	grpsec_command_aad(aad, p->suite, p->mode, p->group, p->epoch, p->seq);
+	grpsec_command_aad(aad, p->suite, p->mode, p->group, p->recipient, p->epoch, p->seq);
 	err = grpsec_aead_seal_once(p->suite, p->group_key, nonce, aad, sizeof(aad),
 				    payload, len, ct, ct + len);
 	if (err)
@@ -201,7 +203,7 @@ int grpsec_command_seal(const struct grpsec_command_params *p,
 	if (signer) {
 		size_t signed_len = GRPSEC_COMMAND_UNSIGNED_OVERHEAD + len;
 
-		plen = grpsec_command_sig_prefix(prefix, p->group);
+		plen = grpsec_command_sig_prefix(prefix, p->group, p->recipient);
 		err = sig_op(signer->pkey, true, prefix, plen, out, signed_len,
 			     out + signed_len);
 		if (err)
@@ -358,16 +360,14 @@ int grpsec_member_frame_build(unsigned int type, unsigned int suite, unsigned in
 			      const uint8_t *member_key, const uint8_t *body,
 			      size_t body_len, uint8_t *out, size_t out_size, size_t *out_len)
 {
-	bool mcast = flags == GRPSEC_MFRAME_FLAG_MULTICAST;
+	bool mcast = flags & GRPSEC_MFRAME_FLAG_MULTICAST;
 	uint8_t nonce[GRPSEC_NONCE_LEN];
 	size_t n = GRPSEC_MFRAME_HDR_LEN + body_len;
 	int err;
 
 	/* Multicast: member 0, epoch 0, no key, no tag. */
-	if ((type != GRPSEC_TYPE_COMMAND && type != GRPSEC_TYPE_REKEY) ||
-	    !grpsec_suite_key_len(suite) ||
-	    (flags != 0 && flags != GRPSEC_MFRAME_FLAG_GATEWAY && !mcast) ||
-	    (flags && type != GRPSEC_TYPE_COMMAND) || !group || !member != mcast ||
+	if (!grpsec_mframe_flags_valid(type, flags) || !grpsec_suite_key_len(suite) ||
+	    !group || !member != mcast ||
 	    (mcast && epoch) || !seq || (!member_key && !mcast) || !body || !out || !out_len)
 		return -EINVAL;
 	if (!body_len || body_len > GRPSEC_BODY_MAX_LEN ||

@@ -349,6 +349,20 @@ int grpsec_downlink_parse(const uint8_t *buf, size_t len, struct grpsec_downlink
 	return 0;
 }
 
+int grpsec_mframe_flags_valid(unsigned int type, unsigned int flags)
+{
+	const unsigned int all = GRPSEC_MFRAME_FLAG_GATEWAY | GRPSEC_MFRAME_FLAG_MULTICAST |
+				 GRPSEC_MFRAME_FLAG_GROUP;
+
+	if (type == GRPSEC_TYPE_REKEY)
+		return !flags;
+	if (type != GRPSEC_TYPE_COMMAND || (flags & ~all))
+		return 0;
+	/* Only a body for every member may go to every member at once. */
+	return !(flags & GRPSEC_MFRAME_FLAG_MULTICAST) ||
+	       (flags & all) == (GRPSEC_MFRAME_FLAG_MULTICAST | GRPSEC_MFRAME_FLAG_GROUP);
+}
+
 int grpsec_mframe_parse(const uint8_t *buf, size_t len, struct grpsec_mframe *out)
 {
 	size_t body_len;
@@ -365,11 +379,7 @@ int grpsec_mframe_parse(const uint8_t *buf, size_t len, struct grpsec_mframe *ou
 		return -EMSGSIZE;
 	if (buf[0] != GRPSEC_VERSION)
 		return -EPROTONOSUPPORT;
-	if ((buf[1] != GRPSEC_TYPE_COMMAND && buf[1] != GRPSEC_TYPE_REKEY) ||
-	    (buf[3] & ~(GRPSEC_MFRAME_FLAG_GATEWAY | GRPSEC_MFRAME_FLAG_MULTICAST)) ||
-	    (buf[3] && buf[1] != GRPSEC_TYPE_COMMAND) ||
-	    buf[3] == (GRPSEC_MFRAME_FLAG_GATEWAY | GRPSEC_MFRAME_FLAG_MULTICAST) ||
-	    get_be16(buf + 26) || !grpsec_suite_key_len(buf[2]) || !get_be32(buf + 4) ||
+	if (!grpsec_mframe_flags_valid(buf[1], buf[3]) || get_be16(buf + 26) || !grpsec_suite_key_len(buf[2]) || !get_be32(buf + 4) ||
 	    !get_be32(buf + 8) != mcast || (mcast && get_be32(buf + 12)) || !get_be64(buf + 16))
 		return -EPROTO;
 	out->type = buf[1];

@@ -123,6 +123,7 @@ _Static_assert(GRPSEC_SUITE_CHACHA20_POLY1305 == 3 && GRPSEC_MODE_ANONYMOUS == 0
 					 GRPSEC_TAG_LEN)
 #define GRPSEC_MFRAME_FLAG_GATEWAY	0x01	/* gateway-originated, unsigned body */
 #define GRPSEC_MFRAME_FLAG_MULTICAST	0x02	/* to a group address: member 0, no tag */
+#define GRPSEC_MFRAME_FLAG_GROUP	0x04	/* body addressed to the group (recipient 0) */
 
 #define GRPSEC_SIG_LEN			64	/* Ed25519 signature */
 #define GRPSEC_SIGN_KEY_LEN		32	/* Ed25519 private or public key */
@@ -735,6 +736,13 @@ struct grpsec_command_params {
 	unsigned int suite;		/* the group's suite */
 	unsigned int mode;		/* the group's mode (bound by the AAD) */
 	uint32_t group;			/* non-zero */
+	/*
+	 * The member the body is for, 0 = every member of the group.  Bound
+	 * by the signature and the K_G[e] AAD: a member accepts a body only
+	 * if it is addressed to it or to 0, and a multicast frame only with a
+	 * body addressed to 0.
+	 */
+	uint32_t recipient;
 	uint32_t epoch;			/* epoch of @group_key */
 	uint64_t seq;			/* command sequence, >= 1, strictly increasing per group */
 	const uint8_t *group_key;	/* K_G[epoch] */
@@ -841,12 +849,21 @@ struct grpsec_mframe {
 };
 
 /*
+ * grpsec_mframe_flags_valid() - whether @flags may go with a frame of
+ * @type: type 5 has none; type 4 any of GATEWAY, GROUP and MULTICAST,
+ * except that MULTICAST needs GROUP and excludes GATEWAY.
+ */
+int grpsec_mframe_flags_valid(unsigned int type, unsigned int flags);
+
+/*
  * grpsec_member_frame_build() - gateway reference: a type 4 or 5 frame to
  * @member carrying @body (1..GRPSEC_BODY_MAX_LEN bytes), tagged under
  * @member_key (K_m[@epoch]) with nonce 00000003 || be64 @seq.
- * @flags: 0 or GRPSEC_MFRAME_FLAG_GATEWAY (type 4 only), or
- * GRPSEC_MFRAME_FLAG_MULTICAST (type 4, @member 0, @epoch 0, no key and no
- * tag: the frame is GRPSEC_MFRAME_HDR_LEN + @body_len bytes).
+ * @flags (type 4 only): GRPSEC_MFRAME_FLAG_GROUP when the downlink was for
+ * member 0 (the body is addressed to the group), GRPSEC_MFRAME_FLAG_GATEWAY
+ * for the gateway's own unsigned bodies, or GRPSEC_MFRAME_FLAG_MULTICAST |
+ * GRPSEC_MFRAME_FLAG_GROUP (@member 0, @epoch 0, no key and no tag: the
+ * frame is GRPSEC_MFRAME_HDR_LEN + @body_len bytes).
  * @out: GRPSEC_MFRAME_HDR_LEN + @body_len + 16 bytes.
  * Returns 0, -EINVAL, -EMSGSIZE, -EIO.
  */
@@ -876,9 +893,18 @@ int grpsec_mframe_parse(const uint8_t *buf, size_t len, struct grpsec_mframe *ou
 int grpsec_member_open_frame(struct grpsec_member *m, const uint8_t *buf, size_t len,
 			     struct grpsec_mframe *out);
 
+/* How a command reached the member (grpsec_command_info.delivery). */
+enum grpsec_command_delivery {
+	GRPSEC_COMMAND_UNICAST = 1,	/* signed, in a frame tagged for this member */
+	GRPSEC_COMMAND_MULTICAST,	/* signed, in an untagged frame to the group address */
+	GRPSEC_COMMAND_GATEWAY,		/* unsigned: originated by the gateway itself */
+};
+
 /* What grpsec_member_open_command() found. */
 struct grpsec_command_info {
 	int from_gateway;		/* 1: unsigned, originated by the gateway itself */
+	enum grpsec_command_delivery delivery;
+	uint32_t recipient;		/* 0: the whole group; else this member's id */
 	uint32_t epoch;
 	uint64_t seq;			/* command sequence */
 };
@@ -886,7 +912,10 @@ struct grpsec_command_info {
 /*
  * grpsec_member_open_command() - member side: a whole type 4 frame.
  * grpsec_member_open_frame() (type 4 only, else -EPROTO), then the body
- * (-EMSGSIZE when too short): command sequence 0 (-EPROTO); epoch must be
+ * (-EMSGSIZE when too short).  The body's recipient is taken as 0 when
+ * the frame has GRPSEC_MFRAME_FLAG_GROUP (always so for multicast), else
+ * as this member's id; a body addressed to anyone else fails its
+ * signature and its K_G[e] tag (-EBADMSG).  Then: command sequence 0 (-EPROTO); epoch must be
  * the member's (older: -ESTALE, newer: -ENOKEY); the command sequence must
  * be above the last accepted one (-ESTALE); signed bodies: the Ed25519
  * signature under @v (-EBADMSG; @v NULL: -EINVAL); -ENOKEY when an

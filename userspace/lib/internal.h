@@ -135,10 +135,11 @@ int grpsec_sig_verify(const struct grpsec_verifier *v, const uint8_t *prefix,
 		      size_t prefix_len, const uint8_t *body, size_t len,
 		      const uint8_t sig[GRPSEC_SIG_LEN]);
 /* Write the signature prefixes; return their length (at most 32). */
-size_t grpsec_command_sig_prefix(uint8_t *p, uint32_t group);
+size_t grpsec_command_sig_prefix(uint8_t *p, uint32_t group, uint32_t recipient);
 size_t grpsec_rekey_prefix(uint8_t *p, uint32_t group, uint32_t member);
 void grpsec_command_aad(uint8_t aad[GRPSEC_COMMAND_AAD_LEN], unsigned int suite,
-			unsigned int mode, uint32_t group, uint32_t epoch, uint64_t seq);
+			unsigned int mode, uint32_t group, uint32_t recipient, uint32_t epoch,
+			uint64_t seq);
 void grpsec_rekey_aad(uint8_t aad[GRPSEC_REKEY_AAD_LEN], uint32_t group, uint32_t member,
 		      uint32_t epoch, uint64_t seq);
 

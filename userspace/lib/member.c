@@ -338,7 +338,7 @@ int grpsec_member_open_command(struct grpsec_member *m, const struct grpsec_veri
 	struct grpsec_mframe f;
 	const uint8_t *b, *nonce;
 	uint64_t seq, *last;
-	uint32_t epoch;
+	uint32_t epoch, recipient;
 	size_t n, signed_len;
 	bool from_gw;
 	int err;
@@ -351,6 +351,8 @@ int grpsec_member_open_command(struct grpsec_member *m, const struct grpsec_veri
 	if (f.type != GRPSEC_TYPE_COMMAND)
 		return -EPROTO;
 	from_gw = f.flags & GRPSEC_MFRAME_FLAG_GATEWAY;
+	/* What the backend signed and sealed for: the group, or this member alone. */
+	recipient = f.flags & GRPSEC_MFRAME_FLAG_GROUP ? 0 : m->member;
 	b = f.body;
 	signed_len = from_gw ? f.body_len : f.body_len - GRPSEC_SIG_LEN;
 	if (f.body_len < (from_gw ? GRPSEC_COMMAND_UNSIGNED_OVERHEAD : GRPSEC_COMMAND_OVERHEAD))
@@ -368,7 +370,8 @@ int grpsec_member_open_command(struct grpsec_member *m, const struct grpsec_veri
 	if (!from_gw) {
 		if (!v)
 			return -EINVAL;
-		err = grpsec_sig_verify(v, prefix, grpsec_command_sig_prefix(prefix, m->group),
+		err = grpsec_sig_verify(v, prefix,
+					grpsec_command_sig_prefix(prefix, m->group, recipient),
 					b, signed_len, b + signed_len);
 		if (err)
 			return err;
@@ -378,7 +381,7 @@ int grpsec_member_open_command(struct grpsec_member *m, const struct grpsec_veri
 	if (out_size < n)
 		return -EMSGSIZE;
 	nonce = b + GRPSEC_COMMAND_HDR_LEN;
-	grpsec_command_aad(aad, m->suite, m->mode, m->group, epoch, seq);
+	grpsec_command_aad(aad, m->suite, m->mode, m->group, recipient, epoch, seq);
 	err = grpsec_aead_open(&m->cmd, nonce, aad, sizeof(aad), nonce + GRPSEC_NONCE_LEN, n,
 			       nonce + GRPSEC_NONCE_LEN + n, out);
 	if (err) {
@@ -389,6 +392,10 @@ int grpsec_member_open_command(struct grpsec_member *m, const struct grpsec_veri
 	*out_len = n;
 	if (info) {
 		info->from_gateway = from_gw;
+		info->delivery = from_gw ? GRPSEC_COMMAND_GATEWAY :
+				 f.flags & GRPSEC_MFRAME_FLAG_MULTICAST ? GRPSEC_COMMAND_MULTICAST :
+				 GRPSEC_COMMAND_UNICAST;
+		info->recipient = recipient;
 		info->epoch = epoch;
 		info->seq = seq;
 	}

@@ -49,6 +49,9 @@ static const char usage_text[] =
 "  bad-tag     one bit of the K_up tag flipped          dl-drop-bad-tag\n"
 "  replay      every frame sent twice                   dl-drop-replay\n"
 "  malformed   the reserved byte set                    dl-drop-malformed\n"
+"and one the gateway forwards, which the member must refuse:\n"
+"  readdress   command for member ID: the body signed for ID+1 (a body moved\n"
+"              to another member)                       refused_bad_tag\n"
 "Prints one line of key=value results.  Exit 0 ok, 1 usage, 2 runtime.\n";
 
 enum {
@@ -88,7 +91,7 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-enum fault { FAULT_NONE, FAULT_BAD_TAG, FAULT_REPLAY, FAULT_MALFORMED };
+enum fault { FAULT_NONE, FAULT_BAD_TAG, FAULT_REPLAY, FAULT_MALFORMED, FAULT_READDRESS };
 
 struct config {
 	bool rekey;
@@ -205,9 +208,11 @@ static void parse(int argc, char **argv, struct config *c)
 				c->fault = FAULT_REPLAY;
 			else if (!strcmp(optarg, "malformed"))
 				c->fault = FAULT_MALFORMED;
+			else if (!strcmp(optarg, "readdress"))
+				c->fault = FAULT_READDRESS;
 			else
-				usage_error("invalid --fault \"%s\" (bad-tag, replay or malformed)",
-					    optarg);
+				usage_error("invalid --fault \"%s\" (bad-tag, replay, malformed or "
+					    "readdress)", optarg);
 			break;
 		}
 	}
@@ -224,6 +229,8 @@ static void parse(int argc, char **argv, struct config *c)
 	if (c->count > 1 && !c->member)
 		usage_error("--count needs --member (the first of the members)");
 	opt_member_range("--member", c->member, "--count", c->count);
+	if (c->fault == FAULT_READDRESS && (c->rekey || !c->member))
+		usage_error("--fault readdress needs a command for one --member");
 	if (c->rekey) {
 		if (!c->have_member || !c->member)
 			usage_error("rekey: --member is required (a rekey is for one member)");
@@ -292,7 +299,7 @@ static size_t read_payload(const struct config *c, uint8_t *buf, size_t size)
 	return n;
 }
 
-/* The body for member @member (rekey) or for the group (command). */
+/* The body for member @member, or for the group (a command for member 0). */
 static size_t build_body(const struct config *c, const struct grpsec_signer *signer,
 			 uint32_t member, uint64_t seq, const uint8_t *payload, size_t plen,
 			 uint8_t *body)
@@ -305,8 +312,9 @@ static size_t build_body(const struct config *c, const struct grpsec_signer *sig
 		opt_bytes("--k-g", c->k_g_src, k_g, kl);
 	if (!c->rekey) {
 		struct grpsec_command_params p = {
-			.suite = c->suite, .mode = c->mode, .group = c->group, .epoch = c->epoch,
-			.seq = seq, .group_key = k_g,
+			.suite = c->suite, .mode = c->mode, .group = c->group,
+			.recipient = member && c->fault == FAULT_READDRESS ? member + 1 : member,
+			.epoch = c->epoch, .seq = seq, .group_key = k_g,
 		};
 
 		err = grpsec_command_seal(&p, signer, payload, plen, body, GRPSEC_BODY_MAX_LEN,
@@ -376,8 +384,11 @@ int backend_send_main(int argc, char **argv)
 		uint32_t member = c.member ? c.member + i : 0;
 		size_t flen;
 
-		/* One command body for all: the same command sequence. */
-		if (c.rekey || i == 0)
+		/*
+		 * A command for the group is one body; a command for one member
+		 * is sealed and signed for that member alone (same sequence).
+		 */
+		if (c.rekey || member || i == 0)
 			blen = build_body(&c, signer, member, seq, payload, plen, body);
 		err = grpsec_downlink_build(c.up_suite, c.k_up, c.gateway, dl_seq + i,
 					    c.group ? c.group : 1, member,

@@ -354,7 +354,10 @@ static void downlink_send(struct gateway *gw, const struct sim_group *g,
 	if (!err)
 		err = grpsec_member_frame_build(d->kind == GRPSEC_DOWNLINK_KIND_COMMAND ?
 						GRPSEC_TYPE_COMMAND : GRPSEC_TYPE_REKEY,
-						g->suite, 0, g->group, w->member, w->epoch,
+						g->suite,
+						d->member || d->kind != GRPSEC_DOWNLINK_KIND_COMMAND ?
+						0 : GRPSEC_MFRAME_FLAG_GROUP, g->group, w->member,
+						w->epoch,
 						++gw->gw_seq, k_m, d->body, d->body_len, out,
 						sizeof(out), &len);
 	grpsec_wipe(k_m, sizeof(k_m));

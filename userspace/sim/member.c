@@ -83,12 +83,15 @@ static const char usage_text[] =
 "                 IP multicast group ADDR (interface chosen by the route to\n"
 "                 it): a multicast command frame (flag bit 1, member 0, no\n"
 "                 tag; on either socket) is opened as every member, each with\n"
-"                 its own command sequence, and each that accepts it prints\n"
+"                 its own command sequence (only a body signed for the whole\n"
+"                 group opens: flag bit 2), and each that accepts it prints\n"
 "                 its line with \"via multicast\" before \"payload\" and counts\n"
 "                 as one command for --expect-commands (as N unicast frames\n"
 "                 would); each that refuses it counts one refusal by reason\n"
 "  --open-file    open the frames of FILE (hex lines, as --dump-frames writes\n"
 "                 them) instead of receiving; with --messages 0 nothing is sent\n"
+"member_commands counts the commands signed for one member alone (the\n"
+"others were for the whole group).\n"
 "Refused frames are counted by reason (a multicast one once per member):\n"
 "refused_bad_tag (frame tag, signature or K_G tag), refused_stale (replays,\n"
 "old epochs or sequences), refused_nokey, refused_proto (not for these\n"
@@ -539,6 +542,7 @@ struct receiver {
 	FILE *dump;
 	uint64_t received, commands, gateway_commands, rekeys, refused[R_MAX];
 	uint64_t members_commanded;	/* members with at least one command */
+	uint64_t member_commands;	/* commands addressed to one member, not the group */
 	uint64_t multicast_frames, multicast_commands;
 };
 
@@ -580,6 +584,8 @@ static void open_command(struct receiver *r, struct sim_member *s, const uint8_t
 		r->gateway_commands++;
 	if (mcast)
 		r->multicast_commands++;
+	if (info.recipient)
+		r->member_commands++;
 	if (!s->commands++)
 		r->members_commanded++;
 	if (!r->c->quiet) {
@@ -950,9 +956,10 @@ int main(int argc, char **argv)
 		for (int i = 0; i < R_MAX; i++)
 			refused += rx.refused[i];
 		printf(" received=%" PRIu64 " commands=%" PRIu64 " gateway_commands=%" PRIu64
-		       " members_commanded=%" PRIu64 " rekeys=%" PRIu64 " epoch=%" PRIu32
-		       " refused=%" PRIu64, rx.received, rx.commands, rx.gateway_commands,
-		       rx.members_commanded, rx.rekeys, grpsec_member_epoch(sm[0].m), refused);
+		       " members_commanded=%" PRIu64 " member_commands=%" PRIu64
+		       " rekeys=%" PRIu64 " epoch=%" PRIu32 " refused=%" PRIu64, rx.received,
+		       rx.commands, rx.gateway_commands, rx.members_commanded,
+		       rx.member_commands, rx.rekeys, grpsec_member_epoch(sm[0].m), refused);
 		if (c.mcast.ss_family)
 			printf(" multicast_frames=%" PRIu64 " multicast_commands=%" PRIu64,
 			       rx.multicast_frames, rx.multicast_commands);

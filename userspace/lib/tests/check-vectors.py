@@ -96,35 +96,79 @@ def build_batch(v):
     return out + aead(suite, v["k_up"]).encrypt(seq_nonce(2, bseq), b"", out)
 
 
+def wrap_key(secret, member):
+    return hkdf(secret, b"grpsec wrap key" + struct.pack(">I", member), 32)
+
+
+def check_rekey_material(v, suite, mode, group, member, new_epoch):
+    """The key material: header, then K_m[e'] and K_e,m[e'] as derived from
+    the record's secrets, K_G[e'] as given; contents as frames.rst says."""
+    km, kl = v["key_material"], KEY_LEN[suite]
+    flags = km[2]
+    want = 12 + kl * (1 + bool(flags & 1) + bool(flags & 2))
+    assert (km[0], km[1], km[3], len(km)) == (suite, mode, 0, want), "key material header"
+    assert struct.unpack(">Q", km[4:12])[0] == int(v["msg_limit"]), "message limit"
+    assert km[12:12 + kl] == kdf("member", suite, v["s_auth"], group, new_epoch, member), \
+        "K_m[e'] is not the one S_auth gives"
+    if mode:
+        assert flags & 2, "identified: K_e,m[e'] required"
+        assert km[-kl:] == kdf("e2e", suite, v["s_e2e"], group, new_epoch, member), \
+            "K_e,m[e'] is not the one S_e2e gives"
+    else:
+        assert flags == 1, "anonymous: K_G[e'] and no K_e,m[e']"
+
+
 def build_downlink_vec(v, rekey):
-    """Body, downlink and type 4/5 frame of a command or rekey record."""
+    """Body, downlink and type 4/5 frame of a command or rekey record, from
+    the record's inputs: keys derived from the secrets it names."""
     group, member, epoch = int(v["group"]), int(v["member"]), int(v["epoch"])
     be, seq, suite, mode = int(v["body_epoch"]), int(v["seq"]), int(v["suite"]), \
         1 if v["mode"] == "identified" else 0
-    sk = Ed25519PrivateKey.from_private_bytes(v["sign_priv"])
-    pub = sk.public_key().public_bytes(serialization.Encoding.Raw,
-                                       serialization.PublicFormat.Raw)
-    assert pub == v["sign_pub"], "public key"
+    flags = int(v["flags"])
+    signed = rekey or v["origin"] == "backend"
+    recipient = member if rekey else int(v["recipient"])
+    # The frame says whom the body is for: GROUP (bit 2) means recipient 0.
+    assert rekey or (recipient == 0) == bool(flags & 4), "group flag and recipient"
+    assert signed != bool(flags & 1), "gateway flag and origin"
+    k_m = kdf("member", suite, v["s_auth"], group, epoch, member)
+    assert k_m == v["k_m"], "k_m is not K_m[e] of s_auth"
     nonce = v["nonce"]
     head = struct.pack(">IQ", be, seq) + nonce
     if rekey:
+        assert v["k_wrap"] == wrap_key(v["wrap_secret"], member), "k_wrap"
+        check_rekey_material(v, suite, mode, group, member, be)
         lbl = b"grpsec rekey v1" + struct.pack(">II", group, member)
         aad = lbl + struct.pack(">IQ", be, seq)
-        signed = head + AESGCM(v["k_wrap"]).encrypt(nonce, v["key_material"], aad)
-        body = signed + sk.sign(lbl + signed)
+        signed_part = head + AESGCM(v["k_wrap"]).encrypt(nonce, v["key_material"], aad)
     else:
-        aad = struct.pack(">BBBBIIIQ", 1, 2, suite, mode, group, be, 0, seq)
-        signed = head + aead(suite, v["k_g"]).encrypt(nonce, v["payload"], aad)
-        body = signed + sk.sign(b"grpsec command v1" + struct.pack(">I", group) + signed)
-    dseq = int(v["downlink_seq"])
-    dl = struct.pack(">BBBBIQIIBBH", 1, 3, 1, 0, int(v["gateway"]), dseq, group,
-                     member if rekey else 0, 2 if rekey else 1, 0, len(body)) + body
-    dl += aead(1, v["k_up"]).encrypt(seq_nonce(3, dseq), b"", dl)
+        lbl = b"grpsec command v1" + struct.pack(">II", group, recipient)
+        aad = struct.pack(">BBBBIIIQ", 1, 2, suite, mode, group, be, recipient, seq)
+        signed_part = head + aead(suite, v["k_g"]).encrypt(nonce, v["payload"], aad)
+    body = signed_part
+    if signed:
+        sk = Ed25519PrivateKey.from_private_bytes(v["sign_priv"])
+        pub = sk.public_key().public_bytes(serialization.Encoding.Raw,
+                                           serialization.PublicFormat.Raw)
+        assert pub == v["sign_pub"], "public key"
+        body += sk.sign(lbl + signed_part)
+    ok = body == v["body"]
+    if signed:
+        up = int(v["up_suite"])
+        assert v["k_up"] == kdf("upstream", up, v["up_secret"], gateway=int(v["gateway"])), \
+            "k_up"
+        assert int(v["downlink_member"]) == recipient, "downlink member"
+        dseq = int(v["downlink_seq"])
+        dl = struct.pack(">BBBBIQIIBBH", 1, 3, up, 0, int(v["gateway"]), dseq, group,
+                         recipient, 2 if rekey else 1, 0, len(body)) + body
+        dl += aead(up, v["k_up"]).encrypt(seq_nonce(3, dseq), b"", dl)
+        ok = ok and dl == v["downlink"]
+    else:
+        assert "downlink" not in v, "a gateway-originated command has no downlink"
     gseq = int(v["gateway_seq"])
-    fr = struct.pack(">BBBBIIIQHH", 1, 5 if rekey else 4, suite, 0, group, member, epoch,
+    fr = struct.pack(">BBBBIIIQHH", 1, 5 if rekey else 4, suite, flags, group, member, epoch,
                      gseq, len(body), 0) + body
-    fr += aead(suite, v["k_m"]).encrypt(seq_nonce(3, gseq), b"", fr)
-    return body == v["body"] and dl == v["downlink"] and fr == v["frame"]
+    fr += aead(suite, k_m).encrypt(seq_nonce(3, gseq), b"", fr)
+    return ok and fr == v["frame"]
 
 
 def build_multicast(v, command):
@@ -133,10 +177,11 @@ def build_multicast(v, command):
     assert v["body"] == command["body"], "body differs from %s" % command["name"]
     assert (int(v["suite"]), int(v["group"])) == \
         (int(command["suite"]), int(command["group"])), "suite or group of the command"
-    assert (int(v["flags"]), int(v["member"]), int(v["epoch"])) == (2, 0, 0), \
-        "flags 2, member 0, epoch 0"
+    assert int(command["recipient"]) == 0, "only a body for the whole group goes multicast"
+    assert (int(v["flags"]), int(v["member"]), int(v["epoch"])) == (6, 0, 0), \
+        "flags 6 (multicast, group), member 0, epoch 0"
     body = command["body"]
-    fr = struct.pack(">BBBBIIIQHH", 1, 4, int(command["suite"]), 0x02,
+    fr = struct.pack(">BBBBIIIQHH", 1, 4, int(command["suite"]), 0x06,
                      int(command["group"]), 0, 0, int(v["gateway_seq"]), len(body), 0)
     return fr + body == v["frame"]
 
@@ -158,7 +203,8 @@ def records(path):
             hexy = k.split(".")[-1] in ("secret", "key", "k_m", "k_g", "k_e2e", "k_up",
                                         "inner_nonce", "payload", "frame", "inner", "batch",
                                         "sign_priv", "sign_pub", "k_wrap", "nonce",
-                                        "key_material", "body", "downlink")
+                                        "key_material", "body", "downlink", "s_auth", "s_e2e",
+                                        "up_secret", "wrap_secret")
             rec[k] = bytes.fromhex(val) if hexy else val
     if rec:
         yield rec

@@ -1102,7 +1102,11 @@ static int cmd_member(struct test_member *t, unsigned int suite, unsigned int mo
 
 static uint64_t gw_frame_seq = 1000;
 
-/* Backend -> gateway -> member: body in a downlink, then a type 4/5 frame. */
+/*
+ * Backend -> gateway -> member: body in a downlink, then a type 4/5 frame.
+ * A command goes to the whole group (downlink member 0, flag GROUP), as
+ * cmd_seal() seals it.
+ */
 static int cmd_deliver(const struct test_member *t, unsigned int type, unsigned int flags,
 		       const uint8_t *body, size_t body_len, uint8_t *frame, size_t *flen)
 {
@@ -1121,6 +1125,8 @@ static int cmd_deliver(const struct test_member *t, unsigned int type, unsigned 
 		err = grpsec_downlink_verify(dl, dlen, GATEWAY, 1, k_up, &d);
 	if (err)
 		return err;
+	if (type == GRPSEC_TYPE_COMMAND)
+		flags |= GRPSEC_MFRAME_FLAG_GROUP;
 	return grpsec_member_frame_build(type, t->suite, flags, t->group, t->id, t->epoch,
 					 ++gw_frame_seq, t->k_m, d.body, d.body_len, frame,
 					 GRPSEC_MFRAME_MAX_LEN, flen);
@@ -1374,6 +1380,87 @@ static void test_command_rejects(void)
 			grpsec_member_free(t.m);
 			grpsec_member_free(fellow.m);
 			grpsec_member_free(other.m);
+		}
+	}
+}
+
+/*
+ * Command addressing: a body the backend signed for member 1001 is
+ * accepted by 1001 only, not by 1002 when re-sent as multicast or
+ * re-addressed by the gateway; a body for the group is accepted by both,
+ * by multicast too.  The member reports how and for whom.
+ */
+static int addr_deliver(const struct test_member *to, unsigned int flags, const uint8_t *body,
+			size_t blen, uint8_t *frame, size_t *flen)
+{
+	bool mcast = flags & GRPSEC_MFRAME_FLAG_MULTICAST;
+
+	return grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, to->suite, flags, to->group,
+					 mcast ? 0 : to->id, mcast ? 0 : to->epoch,
+					 ++gw_frame_seq, to->k_m, body, blen, frame,
+					 GRPSEC_MFRAME_MAX_LEN, flen);
+}
+
+static void test_command_addressing(void)
+{
+	static const uint8_t payload[] = "open the valve of member 1001 only";
+	static const struct {
+		const char *name;
+		uint32_t recipient;	/* of the body */
+		bool to_other;		/* delivered to 1002 instead of 1001 */
+		unsigned int flags;
+		int expect;
+		enum grpsec_command_delivery delivery;
+	} rows[] = {
+		{ "unicast body accepted by its member", 1001, false, 0, 0,
+		  GRPSEC_COMMAND_UNICAST },
+		{ "unicast body for 1001 re-sent as multicast: 1002 refuses", 1001, true,
+		  GRPSEC_MFRAME_FLAG_MULTICAST | GRPSEC_MFRAME_FLAG_GROUP, -EBADMSG, 0 },
+		{ "unicast body for 1001 re-sent as multicast: 1001 refuses too", 1001, false,
+		  GRPSEC_MFRAME_FLAG_MULTICAST | GRPSEC_MFRAME_FLAG_GROUP, -EBADMSG, 0 },
+		{ "unicast body for 1001 re-addressed to 1002 refused", 1001, true, 0, -EBADMSG, 0 },
+		{ "unicast body for 1001 re-addressed to 1002 as a group body refused", 1001, true,
+		  GRPSEC_MFRAME_FLAG_GROUP, -EBADMSG, 0 },
+		{ "group body sent as a body for 1001 alone refused", 0, false, 0, -EBADMSG, 0 },
+		{ "group body accepted by multicast", 0, true,
+		  GRPSEC_MFRAME_FLAG_MULTICAST | GRPSEC_MFRAME_FLAG_GROUP, 0,
+		  GRPSEC_COMMAND_MULTICAST },
+		{ "group body accepted by unicast", 0, true, GRPSEC_MFRAME_FLAG_GROUP, 0,
+		  GRPSEC_COMMAND_UNICAST },
+	};
+	uint8_t kg[GRPSEC_KEY_MAX_LEN], body[GRPSEC_BODY_MAX_LEN], frame[GRPSEC_MFRAME_MAX_LEN];
+	uint8_t out[GRPSEC_BODY_MAX_LEN];
+
+	for (unsigned int mode = 0; mode <= 1; mode++) {
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			struct test_member a = { 0 }, b = { 0 };
+			const struct test_member *to;
+			struct grpsec_command_info info = { 0 };
+			struct grpsec_command_params p = {
+				.suite = 1, .mode = mode, .recipient = rows[i].recipient,
+				.epoch = EPOCH, .seq = 70, .group_key = kg,
+			};
+			size_t blen, flen, olen;
+			bool ok;
+
+			ok = !cmd_member(&a, 1, mode, 1001, kg) && !cmd_member(&b, 1, mode, 1002, kg);
+			p.group = a.group;
+			to = rows[i].to_other ? &b : &a;
+			ok = ok && !grpsec_command_seal(&p, mgr_signer, payload, sizeof(payload), body,
+						       sizeof(body), &blen) &&
+			     !addr_deliver(to, rows[i].flags, body, blen, frame, &flen) &&
+			     expect_eq(cmd_open(to, frame, flen, &info, out, &olen), rows[i].expect);
+			if (ok && !rows[i].expect)
+				ok = expect_eq(olen, sizeof(payload)) && !memcmp(out, payload, olen) &&
+				     expect_eq(info.delivery, rows[i].delivery) &&
+				     expect_eq(info.recipient, rows[i].recipient) &&
+				     expect_eq(info.from_gateway, 0) &&
+				     expect_eq(grpsec_member_command_seq(to->m), 70);
+			else if (ok)
+				ok = expect_eq(grpsec_member_command_seq(to->m), 0);
+			result(ok, "%s (%s)", rows[i].name, grpsec_mode_name(mode));
+			grpsec_member_free(a.m);
+			grpsec_member_free(b.m);
 		}
 	}
 }
@@ -1639,7 +1726,7 @@ static void test_mframe_parse(void)
 		{ "valid", 0, 0, 0 },
 		{ "version 0", 0, 0x01, -EPROTONOSUPPORT },
 		{ "type 3", 1, 0x07, -EPROTO },
-		{ "unknown flag", 3, 0x04, -EPROTO },
+		{ "unknown flag", 3, 0x08, -EPROTO },
 		{ "multicast flag, member set", 3, 0x02, -EMSGSIZE },
 		{ "suite 0", 2, 0x01, -EPROTO },
 		{ "reserved", 27, 0x01, -EPROTO },
@@ -1671,16 +1758,22 @@ static void test_mframe_parse(void)
 	       "a gateway cannot originate a rekey");
 }
 
-/* The committed command and rekey vectors open with the member API. */
+/*
+ * The committed command and rekey vectors: the downlink verifies under
+ * K_up of its suite and carries the body for its recipient, and the member
+ * opens the type 4/5 frame (a rekey: installs the keys it carries).
+ */
 static void test_vectors_downlink(void)
 {
 	for (size_t i = 0; i < sizeof(grpsec_vec_downlinks) / sizeof(grpsec_vec_downlinks[0]); i++) {
 		const struct grpsec_vec_downlink *v = &grpsec_vec_downlinks[i];
-		uint8_t kg[16] = { 0 }, out[GRPSEC_BODY_MAX_LEN];
+		uint8_t kg[GRPSEC_KEY_MAX_LEN] = { 0 }, out[GRPSEC_BODY_MAX_LEN];
 		struct grpsec_member_config cfg = {
 			.group = v->group, .member = v->member, .epoch = v->epoch, .mode = v->mode,
 			.suite = v->suite, .member_key = v->k_m, .inner_key = v->key,
+			.group_key = v->key,
 		};
+		struct grpsec_command_info info = { 0 };
 		struct grpsec_verifier *ver = NULL;
 		struct grpsec_member *m = NULL;
 		struct grpsec_downlink d;
@@ -1690,14 +1783,21 @@ static void test_vectors_downlink(void)
 
 		if (v->type == GRPSEC_TYPE_REKEY)
 			cfg.inner_key = kg;
-		ok = !grpsec_verifier_new(v->sign_pub, &ver) && !grpsec_member_new(&cfg, &m) &&
-		     !grpsec_downlink_verify(v->downlink, v->downlink_len, v->gateway, 1, v->k_up,
-					     &d) &&
-		     expect_eq(d.body_len, v->body_len) && !memcmp(d.body, v->body, v->body_len);
+		ok = (!v->sign_pub || !grpsec_verifier_new(v->sign_pub, &ver)) &&
+		     !grpsec_member_new(&cfg, &m);
+		if (ok && v->up_suite)
+			ok = !grpsec_downlink_verify(v->downlink, v->downlink_len, v->gateway,
+						     v->up_suite, v->k_up, &d) &&
+			     expect_eq(d.member, v->recipient) &&
+			     expect_eq(d.body_len, v->body_len) &&
+			     !memcmp(d.body, v->body, v->body_len);
 		if (ok && v->type == GRPSEC_TYPE_COMMAND)
 			ok = !grpsec_member_open_command(m, ver, v->frame, v->frame_len, out,
-							 sizeof(out), &olen, NULL) &&
-			     expect_eq(olen, v->plaintext_len) && !memcmp(out, v->plaintext, olen);
+							 sizeof(out), &olen, &info) &&
+			     expect_eq(olen, v->plaintext_len) && !memcmp(out, v->plaintext, olen) &&
+			     expect_eq(info.recipient, v->recipient) &&
+			     expect_eq(info.delivery, v->up_suite ? GRPSEC_COMMAND_UNICAST :
+							       GRPSEC_COMMAND_GATEWAY);
 		else if (ok)
 			ok = !grpsec_member_apply_rekey(m, ver, v->key, v->frame, v->frame_len, &e) &&
 			     expect_eq(e, v->body_epoch);
@@ -1735,7 +1835,8 @@ static void test_multicast_command(void)
 	       "vector %s: built byte for byte", mv->name);
 	result(!grpsec_mframe_parse(mv->frame, mv->frame_len, &mf) &&
 	       expect_eq(mf.type, GRPSEC_TYPE_COMMAND) && expect_eq(mf.suite, v->suite) &&
-	       expect_eq(mf.flags, GRPSEC_MFRAME_FLAG_MULTICAST) && expect_eq(mf.group, v->group) &&
+	       expect_eq(mf.flags, GRPSEC_MFRAME_FLAG_MULTICAST | GRPSEC_MFRAME_FLAG_GROUP) &&
+	       expect_eq(mf.group, v->group) &&
 	       expect_eq(mf.member, 0) && expect_eq(mf.epoch, 0) &&
 	       expect_eq(mf.seq, mv->gateway_seq) && expect_eq(mf.body_len, v->body_len) &&
 	       !memcmp(mf.body, v->body, v->body_len),
@@ -1759,6 +1860,10 @@ static void test_multicast_command(void)
 	memcpy(g, f, flen);
 	g[3] |= GRPSEC_MFRAME_FLAG_GATEWAY;
 	result(expect_eq(grpsec_mframe_parse(g, flen, &mf), -EPROTO), "multicast + gateway flag");
+	memcpy(g, f, flen);
+	g[3] &= (uint8_t)~GRPSEC_MFRAME_FLAG_GROUP;
+	result(expect_eq(grpsec_mframe_parse(g, flen, &mf), -EPROTO),
+	       "multicast of a body not addressed to the group (no group flag)");
 	memcpy(g, f, flen);
 	g[11] = 1;
 	result(expect_eq(grpsec_mframe_parse(g, flen, &mf), -EPROTO), "multicast to a member");
@@ -1979,6 +2084,7 @@ int main(int argc, char **argv)
 	cmd_init();
 	test_command_roundtrip();
 	test_command_rejects();
+	test_command_addressing();
 	test_command_nokey();
 	test_downlink();
 	test_mframe_parse();

@@ -4,6 +4,7 @@
  * same bytes.  The kernel and any other implementation must reproduce them.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,15 +74,29 @@ struct batch_vec {
 	size_t batch_len;
 };
 
-/* A command and a rekey, each through a downlink and a type 4/5 frame. */
-struct dl_vec {
+/*
+ * A command or rekey: its body, the downlink that carries it (none for a
+ * gateway-originated command) and the type 4/5 frame to one member.
+ */
+struct dl_spec {
 	const char *name;
 	unsigned int type;		/* GRPSEC_TYPE_COMMAND or _REKEY */
-	unsigned int suite, mode;
-	uint32_t group, member, epoch;	/* epoch: of K_m (frame) */
+	unsigned int suite, mode;	/* the group's */
+	unsigned int up_suite;		/* of K_up; 0: no downlink (gateway-originated) */
+	unsigned int flags;		/* of the type 4/5 frame */
+	int to_group;			/* command: body for recipient 0 */
+	unsigned int keys;		/* rekey: K_m [+ K_G] [+ K_e,m] */
+	uint64_t msg_limit;		/* rekey */
+};
+
+struct dl_vec {
+	struct dl_spec s;
+	uint32_t group, member, recipient, epoch;	/* epoch: of K_m (frame) */
 	uint64_t seq;			/* command or rekey sequence */
 	uint32_t body_epoch;		/* command: e of K_G; rekey: e' */
 	uint8_t sign_priv[GRPSEC_SIGN_KEY_LEN], sign_pub[GRPSEC_SIGN_KEY_LEN];
+	uint8_t s_auth[GRPSEC_SECRET_LEN], s_e2e[GRPSEC_SECRET_LEN];
+	uint8_t up_secret[GRPSEC_SECRET_LEN], wrap_secret[GRPSEC_SECRET_LEN];
 	uint8_t key[GRPSEC_KEY_MAX_LEN];	/* command: K_G[e]; rekey: K_wrap,m */
 	size_t key_len;
 	uint8_t nonce[GRPSEC_NONCE_LEN];
@@ -89,16 +104,44 @@ struct dl_vec {
 	size_t pt_len;
 	uint8_t body[GRPSEC_BODY_MAX_LEN];
 	size_t body_len;
-	uint8_t k_up[16];
+	uint8_t k_up[GRPSEC_KEY_MAX_LEN];
+	size_t up_key_len;
 	uint32_t gateway;
 	uint64_t dl_seq;
 	uint8_t downlink[GRPSEC_DOWNLINK_MAX_LEN];
 	size_t downlink_len;
-	uint8_t k_m[16];
+	uint8_t k_m[GRPSEC_KEY_MAX_LEN];
+	size_t km_len;
 	uint64_t gw_seq;
 	uint8_t frame[GRPSEC_MFRAME_MAX_LEN];
 	size_t frame_len;
 };
+
+#define KEYS_M		1
+#define KEYS_G		2
+#define KEYS_E		4
+
+#define CMD(n, su, mo, up, fl, grp) { .name = n, .type = GRPSEC_TYPE_COMMAND, .suite = su, \
+	.mode = mo, .up_suite = up, .flags = fl, .to_group = grp }
+#define REKEY(n, su, mo, k, lim) { .name = n, .type = GRPSEC_TYPE_REKEY, .suite = su, \
+	.mode = mo, .up_suite = su, .keys = k, .msg_limit = lim }
+#define F_GROUP		GRPSEC_MFRAME_FLAG_GROUP
+#define F_GATEWAY	GRPSEC_MFRAME_FLAG_GATEWAY
+
+static const struct dl_spec dl_specs[] = {
+	CMD("command-aes-128-gcm-anonymous", 1, 0, 1, F_GROUP, 1),
+	REKEY("rekey-aes-128-gcm-anonymous", 1, 0, KEYS_M | KEYS_G, 0),
+	CMD("command-aes-128-gcm-anonymous-unicast", 1, 0, 1, 0, 0),
+	CMD("command-aes-256-gcm-identified-unicast", 2, 1, 2, 0, 0),
+	CMD("command-chacha20-poly1305-identified", 3, 1, 3, F_GROUP, 1),
+	CMD("command-aes-128-gcm-anonymous-gateway", 1, 0, 0, F_GATEWAY | F_GROUP, 1),
+	CMD("command-aes-256-gcm-anonymous-gateway-unicast", 2, 0, 0, F_GATEWAY, 0),
+	REKEY("rekey-aes-256-gcm-identified-2", 2, 1, KEYS_M | KEYS_E, 1ULL << 20),
+	REKEY("rekey-chacha20-poly1305-identified-3", 3, 1, KEYS_M | KEYS_G | KEYS_E,
+	      1ULL << 32),
+};
+
+#define N_DL		(sizeof(dl_specs) / sizeof(dl_specs[0]))
 
 /* A command's body in a multicast frame: member 0, epoch 0, no tag. */
 struct mc_vec {
@@ -115,7 +158,7 @@ struct all {
 	struct reject_vec rej[16];
 	unsigned int n_rej;
 	struct batch_vec batch[3];
-	struct dl_vec dl[2];
+	struct dl_vec dl[N_DL];
 	struct mc_vec mc;
 };
 
@@ -351,95 +394,133 @@ static int make_batches(struct all *a)
 	return 0;
 }
 
-static int make_downlinks(struct all *a)
+/* The key material of a rekey, as the spec lays it out (for the record). */
+static void rekey_material(struct dl_vec *v, struct grpsec_rekey_keys *k,
+			   const uint8_t *km, const uint8_t *kg, const uint8_t *ke)
+{
+	size_t kl = v->km_len, off = GRPSEC_REKEY_KEYS_HDR_LEN;
+
+	k->epoch = v->body_epoch;
+	k->suite = v->s.suite;
+	k->mode = v->s.mode;
+	k->msg_limit = v->s.msg_limit;
+	k->member_key = km;
+	k->group_key = v->s.keys & KEYS_G ? kg : NULL;
+	k->e2e_key = v->s.keys & KEYS_E ? ke : NULL;
+	memset(v->pt, 0, sizeof(v->pt));
+	v->pt[0] = (uint8_t)v->s.suite;
+	v->pt[1] = (uint8_t)v->s.mode;
+	v->pt[2] = (v->s.keys & KEYS_G ? GRPSEC_REKEY_HAS_GROUP_KEY : 0) |
+		   (v->s.keys & KEYS_E ? GRPSEC_REKEY_HAS_E2E_KEY : 0);
+	for (int i = 0; i < 8; i++)
+		v->pt[4 + i] = (uint8_t)(v->s.msg_limit >> (56 - 8 * i));
+	memcpy(v->pt + off, km, kl);
+	off += kl;
+	if (k->group_key) {
+		memcpy(v->pt + off, kg, kl);
+		off += kl;
+	}
+	if (k->e2e_key) {
+		memcpy(v->pt + off, ke, kl);
+		off += kl;
+	}
+	v->pt_len = off;
+}
+
+static int make_body(struct dl_vec *v, const struct grpsec_signer *signer)
 {
 	static const char cmd[] = "grpsec v1 test command";
-	uint8_t secret[GRPSEC_SECRET_LEN], km_new[16], kg_new[16];
+	uint8_t km[GRPSEC_KEY_MAX_LEN], kg[GRPSEC_KEY_MAX_LEN], ke[GRPSEC_KEY_MAX_LEN];
+	struct grpsec_command_params p = { 0 };
+	struct grpsec_rekey_keys k = { 0 };
+	int err;
+
+	if (v->s.type == GRPSEC_TYPE_COMMAND) {
+		v->key_len = v->km_len;
+		fill(v->key, v->key_len, 0x40);
+		v->pt_len = sizeof(cmd) - 1;
+		memcpy(v->pt, cmd, v->pt_len);
+		p.suite = v->s.suite;
+		p.mode = v->s.mode;
+		p.group = v->group;
+		p.recipient = v->recipient;
+		p.epoch = v->body_epoch;
+		p.seq = v->seq;
+		p.group_key = v->key;
+		p.nonce = v->nonce;
+		return grpsec_command_seal(&p, v->s.up_suite ? signer : NULL, v->pt, v->pt_len,
+					   v->body, sizeof(v->body), &v->body_len);
+	}
+	v->key_len = GRPSEC_WRAP_KEY_LEN;
+	err = grpsec_kdf_wrap_key(v->wrap_secret, v->member, v->key);
+	if (!err)
+		err = grpsec_kdf_member_key(v->s.suite, v->s_auth, v->group, v->body_epoch,
+					    v->member, km, v->km_len);
+	if (!err)
+		err = grpsec_kdf_e2e_key(v->s.suite, v->s_e2e, v->group, v->body_epoch,
+					 v->member, ke, v->km_len);
+	fill(kg, sizeof(kg), 0x50);
+	rekey_material(v, &k, km, kg, ke);
+	if (!err)
+		err = grpsec_rekey_seal(signer, v->key, v->group, v->member, v->seq, &k,
+					v->nonce, v->body, sizeof(v->body), &v->body_len);
+	return err;
+}
+
+static int make_downlinks(struct all *a)
+{
 	struct grpsec_signer *signer = NULL;
 	int err;
 
-	for (unsigned int i = 0; i < 2; i++) {
+	for (unsigned int i = 0; i < N_DL; i++) {
 		struct dl_vec *v = &a->dl[i];
-		struct grpsec_rekey_keys k = { 0 };
-		struct grpsec_command_params p = { 0 };
+		bool rekey;
 
-		v->name = i ? "rekey-aes-128-gcm-anonymous" : "command-aes-128-gcm-anonymous";
-		v->type = i ? GRPSEC_TYPE_REKEY : GRPSEC_TYPE_COMMAND;
-		v->suite = 1;
-		v->mode = GRPSEC_MODE_ANONYMOUS;
-		v->group = group_of(1, 0);
+		v->s = dl_specs[i];
+		rekey = v->s.type == GRPSEC_TYPE_REKEY;
+		v->group = group_of(v->s.suite, v->s.mode);
 		v->member = 0x00001001;
+		v->recipient = rekey || !v->s.to_group ? v->member : 0;
 		v->epoch = EPOCH;
-		v->seq = i ? 1 : 0x0000000100000001ULL;
-		v->body_epoch = i ? EPOCH + 1 : EPOCH;
+		v->seq = rekey ? 1 + i : 0x0000000100000001ULL + i;
+		v->body_epoch = rekey ? EPOCH + 1 : EPOCH;
 		v->gateway = GATEWAY;
 		v->dl_seq = BATCH_SEQ_BASE + 10 + i;
 		v->gw_seq = BATCH_SEQ_BASE + 20 + i;
+		v->km_len = grpsec_suite_key_len(v->s.suite);
 		fill(v->sign_priv, sizeof(v->sign_priv), 0x80);
-		fill(v->nonce, sizeof(v->nonce), 0xb0 + 0x10 * i);
-		fill(secret, sizeof(secret), 0x00);
-		err = grpsec_kdf_member_key(1, secret, v->group, v->epoch, v->member, v->k_m, 16);
-		fill(secret, sizeof(secret), 0x60);
-		if (!err)
-			err = grpsec_kdf_upstream_key(1, secret, v->gateway, v->k_up, 16);
+		fill(v->nonce, sizeof(v->nonce), (uint8_t)(0xb0 + 0x10 * (i % 4) + i / 4));
+		fill(v->s_auth, sizeof(v->s_auth), 0x00);
+		fill(v->s_e2e, sizeof(v->s_e2e), 0x20);
+		fill(v->up_secret, sizeof(v->up_secret), 0x60);
+		fill(v->wrap_secret, sizeof(v->wrap_secret), 0xc0);
+		err = grpsec_kdf_member_key(v->s.suite, v->s_auth, v->group, v->epoch, v->member,
+					    v->k_m, v->km_len);
+		if (!err && v->s.up_suite) {
+			v->up_key_len = grpsec_suite_key_len(v->s.up_suite);
+			err = grpsec_kdf_upstream_key(v->s.up_suite, v->up_secret, v->gateway,
+						      v->k_up, v->up_key_len);
+		}
 		if (!err)
 			err = grpsec_signer_new(v->sign_priv, &signer);
 		if (!err)
 			err = grpsec_signer_public(signer, v->sign_pub);
-		if (!err && !i) {
-			v->key_len = 16;
-			fill(v->key, 16, 0x40);
-			v->pt_len = sizeof(cmd) - 1;
-			memcpy(v->pt, cmd, v->pt_len);
-			p.suite = 1;
-			p.mode = v->mode;
-			p.group = v->group;
-			p.epoch = v->body_epoch;
-			p.seq = v->seq;
-			p.group_key = v->key;
-			p.nonce = v->nonce;
-			err = grpsec_command_seal(&p, signer, v->pt, v->pt_len, v->body,
-						  sizeof(v->body), &v->body_len);
-		} else if (!err) {
-			v->key_len = GRPSEC_WRAP_KEY_LEN;
-			fill(secret, sizeof(secret), 0xc0);
-			err = grpsec_kdf_wrap_key(secret, v->member, v->key);
-			fill(secret, sizeof(secret), 0x00);
-			if (!err)
-				err = grpsec_kdf_member_key(1, secret, v->group, v->body_epoch,
-							    v->member, km_new, 16);
-			fill(kg_new, sizeof(kg_new), 0x50);
-			k.epoch = v->body_epoch;
-			k.suite = 1;
-			k.mode = v->mode;
-			k.member_key = km_new;
-			k.group_key = kg_new;
-			/* The plaintext as the spec lays it out, for the record. */
-			v->pt[0] = 1;
-			v->pt[1] = (uint8_t)v->mode;
-			v->pt[2] = GRPSEC_REKEY_HAS_GROUP_KEY;
-			memcpy(v->pt + GRPSEC_REKEY_KEYS_HDR_LEN, km_new, 16);
-			memcpy(v->pt + GRPSEC_REKEY_KEYS_HDR_LEN + 16, kg_new, 16);
-			v->pt_len = GRPSEC_REKEY_KEYS_HDR_LEN + 32;
-			if (!err)
-				err = grpsec_rekey_seal(signer, v->key, v->group, v->member, v->seq,
-							&k, v->nonce, v->body, sizeof(v->body),
-							&v->body_len);
-		}
+		if (!err)
+			err = make_body(v, signer);
 		grpsec_signer_free(signer);
 		signer = NULL;
-		if (!err)
-			err = grpsec_downlink_build(1, v->k_up, v->gateway, v->dl_seq, v->group,
-						    i ? v->member : 0,
-						    i ? GRPSEC_DOWNLINK_KIND_REKEY :
+		if (!err && v->s.up_suite)
+			err = grpsec_downlink_build(v->s.up_suite, v->k_up, v->gateway, v->dl_seq,
+						    v->group, v->recipient,
+						    rekey ? GRPSEC_DOWNLINK_KIND_REKEY :
 						    GRPSEC_DOWNLINK_KIND_COMMAND, v->body,
 						    v->body_len, v->downlink, sizeof(v->downlink),
 						    &v->downlink_len);
 		if (!err)
-			err = grpsec_member_frame_build(v->type, 1, 0, v->group, v->member,
-							v->epoch, v->gw_seq, v->k_m, v->body,
-							v->body_len, v->frame, sizeof(v->frame),
-							&v->frame_len);
+			err = grpsec_member_frame_build(v->s.type, v->s.suite, v->s.flags, v->group,
+							v->member, v->epoch, v->gw_seq, v->k_m,
+							v->body, v->body_len, v->frame,
+							sizeof(v->frame), &v->frame_len);
 		if (err)
 			return err;
 	}
@@ -453,8 +534,9 @@ static int make_multicast(struct all *a)
 	v->name = "multicast-aes-128-gcm-anonymous";
 	v->from = &a->dl[0];
 	v->gw_seq = BATCH_SEQ_BASE + 22;
-	return grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, v->from->suite,
-					 GRPSEC_MFRAME_FLAG_MULTICAST, v->from->group, 0, 0,
+	return grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, v->from->s.suite,
+					 GRPSEC_MFRAME_FLAG_MULTICAST | GRPSEC_MFRAME_FLAG_GROUP,
+					 v->from->group, 0, 0,
 					 v->gw_seq, NULL, v->from->body, v->from->body_len,
 					 v->frame, sizeof(v->frame), &v->frame_len);
 }
@@ -540,30 +622,48 @@ static void write_txt(FILE *f, const struct all *a)
 		}
 		hex_line(f, "batch", b->batch, b->batch_len);
 	}
-	for (unsigned int i = 0; i < 2; i++) {
+	for (unsigned int i = 0; i < N_DL; i++) {
 		const struct dl_vec *v = &a->dl[i];
+		bool rekey = v->s.type == GRPSEC_TYPE_REKEY;
 
-		fprintf(f, "\nkind: %s\nname: %s\nsuite: %u\nmode: %s\ngroup: %u\nmember: %u\n"
-			"epoch: %u\nbody_epoch: %u\nseq: %llu\n", i ? "rekey" : "command", v->name,
-			v->suite, grpsec_mode_name(v->mode), v->group, v->member, v->epoch,
-			v->body_epoch, (unsigned long long)v->seq);
-		hex_line(f, "sign_priv", v->sign_priv, sizeof(v->sign_priv));
-		hex_line(f, "sign_pub", v->sign_pub, sizeof(v->sign_pub));
-		hex_line(f, i ? "k_wrap" : "k_g", v->key, v->key_len);
+		fprintf(f, "\nkind: %s\nname: %s\nsuite: %u\nmode: %s\ngroup: %u\nmember: %u\n",
+			rekey ? "rekey" : "command", v->s.name, v->s.suite,
+			grpsec_mode_name(v->s.mode), v->group, v->member);
+		if (!rekey)
+			fprintf(f, "recipient: %u\norigin: %s\n", v->recipient,
+				v->s.up_suite ? "backend" : "gateway");
+		fprintf(f, "flags: %u\nepoch: %u\nbody_epoch: %u\nseq: %llu\n", v->s.flags,
+			v->epoch, v->body_epoch, (unsigned long long)v->seq);
+		hex_line(f, "s_auth", v->s_auth, sizeof(v->s_auth));
+		if (rekey) {
+			hex_line(f, "s_e2e", v->s_e2e, sizeof(v->s_e2e));
+			hex_line(f, "wrap_secret", v->wrap_secret, sizeof(v->wrap_secret));
+			fprintf(f, "msg_limit: %llu\n", (unsigned long long)v->s.msg_limit);
+		}
+		if (v->s.up_suite) {
+			hex_line(f, "sign_priv", v->sign_priv, sizeof(v->sign_priv));
+			hex_line(f, "sign_pub", v->sign_pub, sizeof(v->sign_pub));
+		}
+		hex_line(f, rekey ? "k_wrap" : "k_g", v->key, v->key_len);
 		hex_line(f, "nonce", v->nonce, sizeof(v->nonce));
-		hex_line(f, i ? "key_material" : "payload", v->pt, v->pt_len);
+		hex_line(f, rekey ? "key_material" : "payload", v->pt, v->pt_len);
 		hex_line(f, "body", v->body, v->body_len);
-		fprintf(f, "gateway: %u\ndownlink_seq: %llu\n", v->gateway,
-			(unsigned long long)v->dl_seq);
-		hex_line(f, "k_up", v->k_up, sizeof(v->k_up));
-		hex_line(f, "downlink", v->downlink, v->downlink_len);
+		if (v->s.up_suite) {
+			fprintf(f, "up_suite: %u\n", v->s.up_suite);
+			hex_line(f, "up_secret", v->up_secret, sizeof(v->up_secret));
+			fprintf(f, "gateway: %u\ndownlink_seq: %llu\ndownlink_member: %u\n",
+				v->gateway, (unsigned long long)v->dl_seq, v->recipient);
+			hex_line(f, "k_up", v->k_up, v->up_key_len);
+			hex_line(f, "downlink", v->downlink, v->downlink_len);
+		}
 		fprintf(f, "gateway_seq: %llu\n", (unsigned long long)v->gw_seq);
-		hex_line(f, "k_m", v->k_m, sizeof(v->k_m));
+		hex_line(f, "k_m", v->k_m, v->km_len);
 		hex_line(f, "frame", v->frame, v->frame_len);
 	}
 	fprintf(f, "\nkind: multicast\nname: %s\nbased_on: %s\nsuite: %u\nflags: %u\n"
 		"group: %u\nmember: 0\nepoch: 0\ngateway_seq: %llu\n", a->mc.name,
-		a->mc.from->name, a->mc.from->suite, GRPSEC_MFRAME_FLAG_MULTICAST,
+		a->mc.from->s.name, a->mc.from->s.suite,
+		GRPSEC_MFRAME_FLAG_MULTICAST | GRPSEC_MFRAME_FLAG_GROUP,
 		a->mc.from->group, (unsigned long long)a->mc.gw_seq);
 	hex_line(f, "body", a->mc.from->body, a->mc.from->body_len);
 	hex_line(f, "frame", a->mc.frame, a->mc.frame_len);
@@ -758,12 +858,20 @@ static void write_hdr(FILE *f, const struct all *a)
 			b->key_len, i, b->count, i, b->batch_len);
 	}
 	fputs("};\n\n", f);
-	fputs("/* A command (type 4) or rekey (type 5): body, downlink, member frame. */\n"
+	fputs("/*\n"
+	      " * A command (type 4) or rekey (type 5): body, downlink, member frame.\n"
+	      " * A gateway-originated command (up_suite 0) has no signature and no\n"
+	      " * downlink.  k_m is K_m[epoch] of member (km_len bytes); k_up has the\n"
+	      " * key length of up_suite.\n"
+	      " */\n"
 	      "struct grpsec_vec_downlink {\n"
 	      "\tconst char *name;\n"
 	      "\tunsigned int type, suite, mode, group, member, epoch, body_epoch;\n"
+	      "\tunsigned int recipient;\t\t/* the body's; command: 0 = the group */\n"
+	      "\tunsigned int flags;\t\t/* of the type 4/5 frame */\n"
+	      "\tunsigned int up_suite;\t\t/* of K_up; 0: gateway-originated */\n"
 	      "\tunsigned long long seq;\t\t/* command or rekey sequence */\n"
-	      "\tconst unsigned char *sign_pub;\t/* Ed25519, 32 bytes */\n"
+	      "\tconst unsigned char *sign_pub;\t/* Ed25519, 32 bytes; NULL: unsigned */\n"
 	      "\tconst unsigned char *key;\t/* command: K_G[e]; rekey: K_wrap,m */\n"
 	      "\tunsigned int key_len;\n"
 	      "\tconst unsigned char *plaintext;\t/* payload or key material */\n"
@@ -772,22 +880,23 @@ static void write_hdr(FILE *f, const struct all *a)
 	      "\tunsigned int body_len;\n"
 	      "\tunsigned int gateway;\n"
 	      "\tunsigned long long downlink_seq;\n"
-	      "\tconst unsigned char *k_up;\t/* 16 bytes, aes-128-gcm */\n"
+	      "\tconst unsigned char *k_up;\n"
 	      "\tconst unsigned char *downlink;\n"
 	      "\tunsigned int downlink_len;\n"
 	      "\tunsigned long long gateway_seq;\n"
-	      "\tconst unsigned char *k_m;\t/* 16 bytes */\n"
+	      "\tconst unsigned char *k_m;\n"
+	      "\tunsigned int km_len;\n"
 	      "\tconst unsigned char *frame;\n"
 	      "\tunsigned int frame_len;\n"
 	      "};\n\n", f);
-	for (unsigned int i = 0; i < 2; i++) {
+	for (unsigned int i = 0; i < N_DL; i++) {
 		const struct dl_vec *v = &a->dl[i];
 		static const char *const parts[] = { "sign_pub", "key", "plaintext", "body",
 						     "k_up", "downlink", "k_m", "frame" };
 		const uint8_t *ptr[] = { v->sign_pub, v->key, v->pt, v->body, v->k_up,
 					 v->downlink, v->k_m, v->frame };
-		size_t lens[] = { 32, v->key_len, v->pt_len, v->body_len, 16, v->downlink_len,
-				  16, v->frame_len };
+		size_t lens[] = { v->s.up_suite ? 32 : 0, v->key_len, v->pt_len, v->body_len,
+				  v->up_key_len, v->downlink_len, v->km_len, v->frame_len };
 
 		for (unsigned int j = 0; j < 8; j++) {
 			snprintf(n1, sizeof(n1), "grpsec_vec_dl%u_%s", i, parts[j]);
@@ -795,18 +904,26 @@ static void write_hdr(FILE *f, const struct all *a)
 		}
 	}
 	fputs("static const struct grpsec_vec_downlink grpsec_vec_downlinks[] = {\n", f);
-	for (unsigned int i = 0; i < 2; i++) {
+	for (unsigned int i = 0; i < N_DL; i++) {
 		const struct dl_vec *v = &a->dl[i];
+		char sp[64], ku[64], dl[64];
 
-		fprintf(f, "\t{ \"%s\", %u, %u, %u, %uU, %uU, %uU, %uU, %lluULL,\n"
-			"\t  grpsec_vec_dl%u_sign_pub, grpsec_vec_dl%u_key, %zu,\n"
+		snprintf(n1, sizeof(n1), "grpsec_vec_dl%u_sign_pub", i);
+		snprintf(n2, sizeof(n2), "grpsec_vec_dl%u_k_up", i);
+		snprintf(n3, sizeof(n3), "grpsec_vec_dl%u_downlink", i);
+		fprintf(f, "\t{ \"%s\", %u, %u, %u, %uU, %uU, %uU, %uU, %uU, %u, %u, %lluULL,\n"
+			"\t  %s, grpsec_vec_dl%u_key, %zu,\n"
 			"\t  grpsec_vec_dl%u_plaintext, %zu, grpsec_vec_dl%u_body, %zu,\n"
-			"\t  %uU, %lluULL, grpsec_vec_dl%u_k_up, grpsec_vec_dl%u_downlink, %zu,\n"
-			"\t  %lluULL, grpsec_vec_dl%u_k_m, grpsec_vec_dl%u_frame, %zu },\n",
-			v->name, v->type, v->suite, v->mode, v->group, v->member, v->epoch,
-			v->body_epoch, (unsigned long long)v->seq, i, i, v->key_len, i, v->pt_len,
-			i, v->body_len, v->gateway, (unsigned long long)v->dl_seq, i, i,
-			v->downlink_len, (unsigned long long)v->gw_seq, i, i, v->frame_len);
+			"\t  %uU, %lluULL, %s, %s, %zu,\n"
+			"\t  %lluULL, grpsec_vec_dl%u_k_m, %zu, grpsec_vec_dl%u_frame, %zu },\n",
+			v->s.name, v->s.type, v->s.suite, v->s.mode, v->group, v->member, v->epoch,
+			v->body_epoch, v->recipient, v->s.flags, v->s.up_suite,
+			(unsigned long long)v->seq,
+			c_ref(sp, sizeof(sp), n1, v->s.up_suite ? 32 : 0), i, v->key_len, i,
+			v->pt_len, i, v->body_len, v->gateway, (unsigned long long)v->dl_seq,
+			c_ref(ku, sizeof(ku), n2, v->up_key_len),
+			c_ref(dl, sizeof(dl), n3, v->downlink_len), v->downlink_len,
+			(unsigned long long)v->gw_seq, i, v->km_len, i, v->frame_len);
 	}
 	fputs("};\n\n", f);
 	fputs("/* A multicast command (type 4, flag bit 1): a command's body, untagged. */\n"
@@ -824,8 +941,8 @@ static void write_hdr(FILE *f, const struct all *a)
 	fprintf(f, "static const struct grpsec_vec_multicast grpsec_vec_multicasts[] = {\n"
 		"\t{ \"%s\", %u, %u, %u, %uU, 0U, 0U,\n"
 		"\t  %lluULL, grpsec_vec_dl%u_body, %zu, grpsec_vec_mc0_frame, %zu },\n"
-		"};\n\n", a->mc.name, (unsigned int)(a->mc.from - a->dl), a->mc.from->suite,
-		GRPSEC_MFRAME_FLAG_MULTICAST, a->mc.from->group,
+		"};\n\n", a->mc.name, (unsigned int)(a->mc.from - a->dl), a->mc.from->s.suite,
+		GRPSEC_MFRAME_FLAG_MULTICAST | GRPSEC_MFRAME_FLAG_GROUP, a->mc.from->group,
 		(unsigned long long)a->mc.gw_seq, (unsigned int)(a->mc.from - a->dl),
 		a->mc.from->body_len, a->mc.frame_len);
 	fputs("#endif /* GRPSEC_V1_VECTORS_H */\n", f);
