@@ -237,6 +237,12 @@ static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 	u32 auth_len, epoch;
 	int err;
 
+	/*
+	 * The rollover rule (frames.rst, "Rollover"): the key of the newest
+	 * epoch the member's own frames have verified under, so a member
+	 * that applied a rekey but has not sent under it yet still gets
+	 * frames under the key it holds from before.
+	 */
 	if (!grpsec_member_tx_key(m, key, &epoch, &to)) {
 		count(gn, g, GRPSEC_A_STATS_TX_NO_ENDPOINT);
 		return;

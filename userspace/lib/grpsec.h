@@ -370,7 +370,10 @@ void grpsec_member_free(struct grpsec_member *m);
 /*
  * grpsec_member_set_epoch() - switch to a newer epoch.  The sequence
  * counter carries on (it is per member, not per epoch); the epoch's message
- * count starts again at 0 under @msg_limit (0 = default).
+ * count starts again at 0 under @msg_limit (0 = default).  Uplink frames
+ * are sealed under the new epoch only; the old epoch's K_m[e] and K_G[e]
+ * are kept for command and rekey frames until grpsec_member_retire_epoch()
+ * or the next switch (frames.rst, "Rollover").
  * @epoch must be greater than the current epoch.
  * Returns 0, -EINVAL (NULL key, epoch not newer), -EIO.  On error the
  * context keeps its old epoch and keys.
@@ -378,6 +381,15 @@ void grpsec_member_free(struct grpsec_member *m);
 int grpsec_member_set_epoch(struct grpsec_member *m, uint32_t epoch,
 			    const uint8_t *member_key, const uint8_t *inner_key,
 			    uint64_t msg_limit);
+
+/*
+ * grpsec_member_retire_epoch() - forget the previous epoch's keys (after a
+ * switch): from now on type 4/5 frames and command bodies of the current
+ * epoch only are accepted.  Call it when the manager retires the old epoch
+ * (at the latest when the grace period of the rollover ends).  NULL, or no
+ * previous epoch, is fine.
+ */
+void grpsec_member_retire_epoch(struct grpsec_member *m);
 
 /*
  * grpsec_member_seal_uplink() - build one uplink frame carrying @payload.
@@ -882,9 +894,10 @@ int grpsec_mframe_parse(const uint8_t *buf, size_t len, struct grpsec_mframe *ou
 /*
  * grpsec_member_open_frame() - member side: parse a type 4/5 frame and
  * check that it is for this member (group, member id, suite: else
- * -EPROTO) and of its current epoch (older: -ESTALE; newer: -ENOKEY), that
- * the gateway sequence passes the member's RFC 6479 window (-ESTALE), and
- * its tag under K_m[e] (-EBADMSG).  The window is updated only on success.
+ * -EPROTO) and tagged under its current epoch or the previous one, not yet
+ * retired (others: older -ESTALE, newer -ENOKEY), that the gateway
+ * sequence passes that epoch's RFC 6479 window (-ESTALE), and its tag under
+ * that K_m[e] (-EBADMSG).  The window is updated only on success.
  * It proves the frame came through the gateway, nothing about the body.
  * A multicast frame (GRPSEC_MFRAME_FLAG_MULTICAST: member 0, no tag) is
  * checked for group and suite only; its body must be signed, which
@@ -915,14 +928,15 @@ struct grpsec_command_info {
  * (-EMSGSIZE when too short).  The body's recipient is taken as 0 when
  * the frame has GRPSEC_MFRAME_FLAG_GROUP (always so for multicast), else
  * as this member's id; a body addressed to anyone else fails its
- * signature and its K_G[e] tag (-EBADMSG).  Then: command sequence 0 (-EPROTO); epoch must be
- * the member's (older: -ESTALE, newer: -ENOKEY); the command sequence must
- * be above the last accepted one (-ESTALE); signed bodies: the Ed25519
- * signature under @v (-EBADMSG; @v NULL: -EINVAL); -ENOKEY when an
- * identified member has no K_G[e] (grpsec_member_set_group_key());
- * @out_size too small (-EMSGSIZE); the K_G[e] tag (-EBADMSG).  Signed
- * commands and
- * gateway-originated ones have separate sequences.  A gateway-originated
+ * signature and its K_G[e] tag (-EBADMSG).  Then: command sequence 0
+ * (-EPROTO); the body's epoch must be the member's current one or the
+ * previous one not yet retired (older: -ESTALE, newer: -ENOKEY); the
+ * command sequence must be above the last accepted one (-ESTALE); signed
+ * bodies: the Ed25519 signature under @v (-EBADMSG; @v NULL: -EINVAL);
+ * -ENOKEY when an identified member has no K_G[e]
+ * (grpsec_member_set_group_key()); @out_size too small (-EMSGSIZE); the
+ * K_G[e] tag (-EBADMSG).  Signed commands and gateway-originated ones have
+ * separate sequences, each across epochs.  A gateway-originated
  * body is accepted on the strength of the K_m tag alone and reported with
  * info->from_gateway = 1: the application must treat it as coming from the
  * gateway, not the backend.

@@ -33,7 +33,28 @@ struct grpsec_member {
 	uint64_t cmd_seq;		/* last signed command sequence accepted */
 	uint64_t gw_cmd_seq;		/* last gateway-originated command sequence */
 	uint64_t rekey_seq;		/* last rekey sequence accepted */
+	/*
+	 * The epoch before the current one, kept from a switch until it is
+	 * retired (frames.rst, "Rollover"): the gateway tags type 4/5 frames
+	 * under it until this member's first frame under the new epoch, and
+	 * the backend may still seal commands under it.
+	 */
+	struct {
+		bool valid;
+		uint32_t epoch;
+		struct grpsec_aead outer;	/* K_m[e], for the frame tags */
+		struct grpsec_aead cmd;		/* K_G[e], decrypting; ctx NULL: none */
+		struct grpsec_window gw_window;
+	} prev;
 };
+
+/* Forget the previous epoch's keys. */
+static void retire_prev(struct grpsec_member *m)
+{
+	grpsec_aead_uninit(&m->prev.outer);
+	grpsec_aead_uninit(&m->prev.cmd);
+	memset(&m->prev, 0, sizeof(m->prev));
+}
 
 static int load_keys(struct grpsec_member *m, unsigned int suite,
 		     const uint8_t *member_key, const uint8_t *inner_key)
@@ -102,6 +123,7 @@ void grpsec_member_free(struct grpsec_member *m)
 	grpsec_aead_uninit(&m->outer);
 	grpsec_aead_uninit(&m->inner);
 	grpsec_aead_uninit(&m->cmd);
+	retire_prev(m);
 	grpsec_wipe(m, sizeof(*m));
 	free(m);
 }
@@ -132,9 +154,14 @@ static int switch_epoch(struct grpsec_member *m, uint32_t epoch, const uint8_t *
 		grpsec_aead_uninit(&cmd);
 		return err;
 	}
-	grpsec_aead_uninit(&old_outer);
+	/* The old epoch stays acceptable until retired; the one before goes. */
+	retire_prev(m);
+	m->prev.valid = true;
+	m->prev.epoch = m->epoch;
+	m->prev.outer = old_outer;
+	m->prev.cmd = m->cmd;
+	m->prev.gw_window = m->gw_window;
 	grpsec_aead_uninit(&old_inner);
-	grpsec_aead_uninit(&m->cmd);
 	m->cmd = cmd;
 	m->epoch = epoch;
 	m->msg_limit = msg_limit ? msg_limit : GRPSEC_MSG_LIMIT_DEFAULT;
@@ -152,6 +179,12 @@ int grpsec_member_set_epoch(struct grpsec_member *m, uint32_t epoch,
 		return -EINVAL;
 	return switch_epoch(m, epoch, member_key, inner_key,
 			    m->mode == GRPSEC_MODE_ANONYMOUS ? inner_key : NULL, msg_limit);
+}
+
+void grpsec_member_retire_epoch(struct grpsec_member *m)
+{
+	if (m)
+		retire_prev(m);
 }
 
 int grpsec_member_set_group_key(struct grpsec_member *m, const uint8_t *group_key)
@@ -296,6 +329,8 @@ int grpsec_member_open_frame(struct grpsec_member *m, const uint8_t *buf, size_t
 			     struct grpsec_mframe *out)
 {
 	uint8_t nonce[GRPSEC_NONCE_LEN], tag[GRPSEC_TAG_LEN];
+	struct grpsec_window *win;
+	struct grpsec_aead *km;
 	struct grpsec_mframe f;
 	int err;
 
@@ -313,18 +348,25 @@ int grpsec_member_open_frame(struct grpsec_member *m, const uint8_t *buf, size_t
 	}
 	if (f.group != m->group || f.member != m->member || f.suite != m->suite)
 		return -EPROTO;
-	if (f.epoch != m->epoch)
+	if (f.epoch == m->epoch) {
+		km = &m->outer;
+		win = &m->gw_window;
+	} else if (m->prev.valid && f.epoch == m->prev.epoch) {
+		km = &m->prev.outer;
+		win = &m->prev.gw_window;
+	} else {
 		return f.epoch < m->epoch ? -ESTALE : -ENOKEY;
-	if (!grpsec_window_check(&m->gw_window, f.seq))
+	}
+	if (!grpsec_window_check(win, f.seq))
 		return -ESTALE;
 	/* The K_m context seals: recompute the tag of the empty plaintext. */
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_DOWNLINK, f.seq);
-	err = grpsec_aead_seal(&m->outer, nonce, buf, len - GRPSEC_TAG_LEN, NULL, 0, NULL, tag);
+	err = grpsec_aead_seal(km, nonce, buf, len - GRPSEC_TAG_LEN, NULL, 0, NULL, tag);
 	if (err)
 		return err;
 	if (CRYPTO_memcmp(tag, buf + len - GRPSEC_TAG_LEN, GRPSEC_TAG_LEN))
 		return -EBADMSG;
-	grpsec_window_update(&m->gw_window, f.seq);
+	grpsec_window_update(win, f.seq);
 	*out = f;
 	return 0;
 }
@@ -336,6 +378,7 @@ int grpsec_member_open_command(struct grpsec_member *m, const struct grpsec_veri
 {
 	uint8_t aad[GRPSEC_COMMAND_AAD_LEN], prefix[32];
 	struct grpsec_mframe f;
+	struct grpsec_aead *kg;
 	const uint8_t *b, *nonce;
 	uint64_t seq, *last;
 	uint32_t epoch, recipient;
@@ -362,7 +405,11 @@ int grpsec_member_open_command(struct grpsec_member *m, const struct grpsec_veri
 	seq = get_be64(b + 4);
 	if (!seq)
 		return -EPROTO;
-	if (epoch != m->epoch)
+	if (epoch == m->epoch)
+		kg = &m->cmd;
+	else if (m->prev.valid && epoch == m->prev.epoch)
+		kg = &m->prev.cmd;
+	else
 		return epoch < m->epoch ? -ESTALE : -ENOKEY;
 	last = from_gw ? &m->gw_cmd_seq : &m->cmd_seq;
 	if (seq <= *last)
@@ -376,13 +423,13 @@ int grpsec_member_open_command(struct grpsec_member *m, const struct grpsec_veri
 		if (err)
 			return err;
 	}
-	if (!m->cmd.ctx)
+	if (!kg->ctx)
 		return -ENOKEY;
 	if (out_size < n)
 		return -EMSGSIZE;
 	nonce = b + GRPSEC_COMMAND_HDR_LEN;
 	grpsec_command_aad(aad, m->suite, m->mode, m->group, recipient, epoch, seq);
-	err = grpsec_aead_open(&m->cmd, nonce, aad, sizeof(aad), nonce + GRPSEC_NONCE_LEN, n,
+	err = grpsec_aead_open(kg, nonce, aad, sizeof(aad), nonce + GRPSEC_NONCE_LEN, n,
 			       nonce + GRPSEC_NONCE_LEN + n, out);
 	if (err) {
 		grpsec_wipe(out, n);

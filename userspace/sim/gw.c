@@ -449,22 +449,13 @@ static void handle(struct gateway *gw, const uint8_t *frame, size_t len,
 		return;
 	}
 	w = window_find(u.group, u.member);
-	if (w && w->epoch != g->epoch) {
-		uint8_t k_m[GRPSEC_KEY_MAX_LEN];
-
-		err = grpsec_kdf_member_key(g->suite, g->key, u.group, u.epoch, u.member, k_m,
-					    grpsec_suite_key_len(g->suite));
-		if (!err)
-			err = grpsec_aead_set_key(&w->outer, k_m);
-		grpsec_wipe(k_m, sizeof(k_m));
-		if (err)
-			runtime_error("cannot load a member key");
-		w->epoch = g->epoch;
-	}
-	if (w) {
+	if (w && w->epoch == g->epoch) {
 		a = &w->outer;
 	} else {
-		/* Not seen yet: no state until its frame proves the member. */
+		/*
+		 * Not seen yet, or under another epoch: no state changes until
+		 * its frame proves the member.
+		 */
 		uint8_t k_m[GRPSEC_KEY_MAX_LEN];
 
 		a = &gw->scratch;
@@ -486,8 +477,21 @@ static void handle(struct gateway *gw, const uint8_t *frame, size_t len,
 		cnt.bad_tag++;
 		return;
 	}
-	if (!w)
+	if (!w) {
 		w = window_add(g, u.member);
+	} else if (a != &w->outer && g->epoch > w->epoch) {
+		/*
+		 * Its first verified frame under a newer epoch: commands and
+		 * rekeys are tagged under it from now on (frames.rst,
+		 * "Rollover"); until then under the older one, which the member
+		 * still holds.
+		 */
+		struct grpsec_aead t = w->outer;
+
+		w->outer = *a;
+		*a = t;
+		w->epoch = g->epoch;
+	}
 	if (!grpsec_window_check(&w->w, u.seq)) {
 		cnt.replay++;
 		return;

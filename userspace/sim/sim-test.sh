@@ -259,6 +259,34 @@ expect_fields "$(cat "$T/gw7.out")" downlinks=6 dl_bad_tag=1 dl_malformed=1 dl_r
 	dl_unknown=1 tx_frames=$((3 * 50 + 3))
 result $? "gateway: downlinks dropped for a bad tag, malformed, replayed, stale, unknown group"
 
+# Rollover (frames.rst): right after members apply a rekey to epoch 4, and
+# before they send anything under it, the gateway still tags their frames
+# under K_m[3]; commands sent then arrive, sealed under K_G[4] or K_G[3].
+start_backend be8 --expect 2 --timeout 20
+start_gw gw8 --timeout 30
+member 11 anonymous --first 1 --count 2 --messages 1 --listen 20 --expect-commands 4 \
+	--expect-rekeys 2 --sign-pub "$T/sign.pub" --wrap-secret "$T/wrap" \
+	> "$T/m8.out" 2> "$T/m8.err" &
+MPID=$!; PIDS+=($MPID)
+wait $BPID
+rollover_send() {	# rollover_send command|rekey ARGS...: to gw8
+	local kind=$1; shift
+	./grpsec-backend "$kind" --to 127.0.0.1:$GPORT --gateway $GW --up-secret "$T/up" \
+		--group 11 --suite aes-256-gcm --dl-seq-file "$T/dl_seq8" "$@" > /dev/null
+}
+rollover_send rekey --member 1 --count 2 --new-epoch 4 --s-auth "$T/s_auth" --k-g "$T/k_g4" \
+	--wrap-secret "$T/wrap" --sign-key "$T/sign"
+rollover_send command --epoch 4 --k-g "$T/k_g4" --sign-key "$T/sign" --payload new-key
+rollover_send command --epoch 3 --k-g "$T/k_g" --sign-key "$T/sign" --payload old-key
+wait $MPID; rc=$?
+[ $rc = 0 ] && expect_fields "$(tail -n 1 "$T/m8.out")" commands=4 rekeys=2 refused=0 \
+	epoch=4 result=ok &&
+	[ "$(grep -c 'origin backend epoch 4 payload new-key$' "$T/m8.out")" = 2 ] &&
+	[ "$(grep -c 'origin backend epoch 3 payload old-key$' "$T/m8.out")" = 2 ]
+r=$?; [ $r = 0 ] || cat "$T/m8.out" "$T/m8.err" >&2
+result $r "rollover: commands right after a rekey, before any uplink under it, arrive"
+kill -INT $GPID; wait $GPID
+
 # 8. grpsec-app prints a delivered message.
 rm -f "$T/app.ready"
 ./grpsec-app --listen 0 --count 1 --timeout 10 --ready-file "$T/app.ready" > "$T/app.out" &

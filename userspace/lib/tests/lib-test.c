@@ -1672,19 +1672,103 @@ static void test_rekey(void)
 								 old_frame, old_flen, &e), -ESTALE);
 			result(ok, "rekey replay and old rekey sequence refused (%s %s)",
 			       grpsec_suite_name(suite), grpsec_mode_name(mode));
-			/* Commands: new epoch opens, old epoch is stale. */
+			/*
+			 * Commands: the new epoch opens, so does the old one until it is
+			 * retired; then it is stale.
+			 */
 			ok = ok && !cmd_seal(&a, kg2, a.group, EPOCH + 1, 5, mgr_signer, body, 3,
 					     body, &blen) &&
 			     !cmd_deliver(&a, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
 			     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), 0) &&
 			     !cmd_seal(&a, kg, a.group, EPOCH, 6, mgr_signer, body, 3, body, &blen) &&
 			     !cmd_deliver(&a, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+			     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), 0);
+			grpsec_member_retire_epoch(a.m);
+			ok = ok && !cmd_seal(&a, kg, a.group, EPOCH, 7, mgr_signer, body, 3, body,
+					     &blen) &&
+			     !cmd_deliver(&a, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
 			     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), -ESTALE);
-			result(ok, "after the rekey: commands of the new epoch open, old ones are stale "
-			       "(%s %s)", grpsec_suite_name(suite), grpsec_mode_name(mode));
+			result(ok, "after the rekey: commands of both epochs open until the old one "
+			       "is retired, then it is stale (%s %s)", grpsec_suite_name(suite),
+			       grpsec_mode_name(mode));
 			grpsec_member_free(a.m);
 			grpsec_member_free(b.m);
 		}
+	}
+}
+
+/*
+ * The rollover (frames.rst, "Rollover"): right after a member applied a
+ * rekey to e+1, and before any uplink of it under e+1, the gateway still
+ * tags its frames under K_m[e].  A command sent then arrives, whether the
+ * backend sealed it under K_G[e+1] or still under K_G[e]; so does the next
+ * rekey.  Once the old epoch is retired, frames under it are stale.
+ */
+static void test_rollover_command(void)
+{
+	uint8_t kg[GRPSEC_KEY_MAX_LEN], km2[GRPSEC_KEY_MAX_LEN], kg2[GRPSEC_KEY_MAX_LEN];
+	uint8_t ke2[GRPSEC_KEY_MAX_LEN], km3[GRPSEC_KEY_MAX_LEN], kg3[GRPSEC_KEY_MAX_LEN];
+	uint8_t body[GRPSEC_BODY_MAX_LEN], out[GRPSEC_BODY_MAX_LEN], wrap[32];
+	uint8_t frame[GRPSEC_MFRAME_MAX_LEN];
+	size_t flen, blen, olen;
+
+	grpsec_kdf_wrap_key(wrap_secret, 61, wrap);
+	for (unsigned int mode = 0; mode <= 1; mode++) {
+		struct test_member a = { 0 }, old;
+		const char *mn = grpsec_mode_name(mode);
+		uint32_t e = 0;
+		bool ok;
+
+		/* The rekey to e+1 arrives under K_m[e] and is applied. */
+		ok = !cmd_member(&a, 1, mode, 61, kg) &&
+		     !rekey_for(&a, mgr_signer, wrap, EPOCH + 1, 1, frame, &flen, km2, kg2, ke2) &&
+		     !grpsec_member_apply_rekey(a.m, mgr_verifier, wrap, frame, flen, &e) &&
+		     expect_eq(e, EPOCH + 1);
+		old = a;	/* the gateway's view: K_m[e] */
+		ok = ok && !cmd_seal(&a, kg2, a.group, EPOCH + 1, 10, mgr_signer, body, 5, body,
+				     &blen) &&
+		     !cmd_deliver(&old, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+		     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), 0);
+		result(ok, "rollover %s: command under K_G[e+1] tagged under K_m[e] arrives", mn);
+		ok = ok && !cmd_seal(&a, kg, a.group, EPOCH, 11, mgr_signer, body, 5, body, &blen) &&
+		     !cmd_deliver(&old, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+		     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), 0);
+		result(ok, "rollover %s: command under K_G[e] tagged under K_m[e] arrives", mn);
+		/* The gateway switched (the member sent under e+1): K_m[e+1]. */
+		memcpy(a.k_m, km2, sizeof(km2));
+		a.epoch = EPOCH + 1;
+		ok = ok && !cmd_seal(&a, kg2, a.group, EPOCH + 1, 12, mgr_signer, body, 5, body,
+				     &blen) &&
+		     !cmd_deliver(&a, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+		     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), 0);
+		result(ok, "rollover %s: command tagged under K_m[e+1] arrives", mn);
+		/* The next rekey, tagged under K_m[e] still: applied; e goes. */
+		ok = ok && !rekey_for(&old, mgr_signer, wrap, EPOCH + 2, 2, frame, &flen, km3, kg3,
+				     ke2) &&
+		     !grpsec_member_apply_rekey(a.m, mgr_verifier, wrap, frame, flen, &e) &&
+		     expect_eq(e, EPOCH + 2) &&
+		     !cmd_seal(&a, kg, a.group, EPOCH, 13, mgr_signer, body, 5, body, &blen) &&
+		     !cmd_deliver(&a, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+		     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), -ESTALE) &&
+		     !cmd_seal(&a, kg2, a.group, EPOCH + 1, 14, mgr_signer, body, 5, body, &blen) &&
+		     !cmd_deliver(&old, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+		     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), -ESTALE);
+		result(ok, "rollover %s: a rekey under K_m[e] applies; then e is gone", mn);
+		/* Retired: e+1 no longer opens, e+2 does. */
+		grpsec_member_retire_epoch(a.m);
+		ok = ok && !cmd_seal(&a, kg2, a.group, EPOCH + 1, 15, mgr_signer, body, 5, body,
+				     &blen) &&
+		     !cmd_deliver(&a, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+		     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), -ESTALE) &&
+		     expect_eq(grpsec_member_command_seq(a.m), 12);
+		memcpy(a.k_m, km3, sizeof(km3));
+		a.epoch = EPOCH + 2;
+		ok = ok && !cmd_seal(&a, kg3, a.group, EPOCH + 2, 16, mgr_signer, body, 5, body,
+				     &blen) &&
+		     !cmd_deliver(&a, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+		     expect_eq(cmd_open(&a, frame, flen, NULL, out, &olen), 0);
+		result(ok, "rollover %s: once retired, the old epoch is stale", mn);
+		grpsec_member_free(a.m);
 	}
 }
 
@@ -2089,6 +2173,7 @@ int main(int argc, char **argv)
 	test_downlink();
 	test_mframe_parse();
 	test_rekey();
+	test_rollover_command();
 	test_rekey_material();
 	test_vectors_downlink();
 	test_multicast_command();
