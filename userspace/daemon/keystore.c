@@ -23,32 +23,68 @@
 #define AAD_LABEL	"grpsecd wrap v1"
 #define AAD_MAX		(sizeof(AAD_LABEL) + 3 * (STORE_NAME_MAX + 1) + 64)
 
-static int seterr(char *err, int rc, const char *path, const char *what)
+#define MASTER	"master key"
+
+/* One line naming the file: "master key PATH: what" or "key file PATH: what". */
+static int seterr(char *err, int rc, const char *kind, const char *path, const char *what)
 {
-	snprintf(err, STORE_ERR_LEN, "master key %s: %s", path, what);
+	snprintf(err, STORE_ERR_LEN, "%s %s: %s", kind, path, what);
 	return rc;
 }
 
-static int read_key(int fd, const char *path, uint8_t *key, char *err)
+static int read_key(int fd, const char *kind, const char *path, uint8_t *key, size_t len,
+		    char *err)
 {
+	char what[32];
 	struct stat sb;
 	ssize_t n;
 
 	if (fstat(fd, &sb) < 0)
-		return seterr(err, -errno, path, strerror(errno));
+		return seterr(err, -errno, kind, path, strerror(errno));
 	if (!S_ISREG(sb.st_mode))
-		return seterr(err, -EINVAL, path, "not a regular file");
+		return seterr(err, -EINVAL, kind, path, "not a regular file");
 	if (sb.st_mode & 0077)
-		return seterr(err, -EPERM, path,
+		return seterr(err, -EPERM, kind, path,
 			      "readable or writable by group or others (chmod 600 it)");
-	if (sb.st_size != STORE_MASTER_KEY_LEN)
-		return seterr(err, -EINVAL, path, "not 32 bytes long");
-	n = read(fd, key, STORE_MASTER_KEY_LEN);
+	if (sb.st_size != (off_t)len) {
+		snprintf(what, sizeof(what), "not %zu bytes long", len);
+		return seterr(err, -EINVAL, kind, path, what);
+	}
+	n = read(fd, key, len);
 	if (n < 0)
-		return seterr(err, -errno, path, strerror(errno));
-	if (n != STORE_MASTER_KEY_LEN)
-		return seterr(err, -EIO, path, "short read");
+		return seterr(err, -errno, kind, path, strerror(errno));
+	if (n != (ssize_t)len)
+		return seterr(err, -EIO, kind, path, "short read");
 	return 0;
+}
+
+static int open_key(const char *kind, const char *path, char *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return seterr(err, -errno, kind, path,
+			      errno == ELOOP ? "is a symbolic link" : strerror(errno));
+	return fd;
+}
+
+static int read_key_file(const char *kind, const char *path, uint8_t *key, size_t len,
+			 char *err)
+{
+	int fd = open_key(kind, path, err), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = read_key(fd, kind, path, key, len, err);
+	close(fd);
+	if (rc < 0)
+		OPENSSL_cleanse(key, len);
+	return rc;
+}
+
+int keystore_read_key(const char *path, uint8_t *key, size_t len, char *err)
+{
+	return read_key_file("key file", path, key, len, err);
 }
 
 /* fsync the directory that holds @path, so the new file's name is durable. */
@@ -76,21 +112,21 @@ static int create_key(const char *path, uint8_t *key, char *err)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;	/* -EEXIST: created meanwhile; the caller reads it */
-		return rc == -EEXIST ? rc : seterr(err, rc, path, strerror(-rc));
+		return rc == -EEXIST ? rc : seterr(err, rc, MASTER, path, strerror(-rc));
 	}
 	if (RAND_bytes(key, STORE_MASTER_KEY_LEN) != 1) {
-		rc = seterr(err, -EIO, path, "no random bytes");
+		rc = seterr(err, -EIO, MASTER, path, "no random bytes");
 		goto out_unlink;
 	}
 	n = write(fd, key, STORE_MASTER_KEY_LEN);
 	if (n != STORE_MASTER_KEY_LEN || fsync(fd) < 0) {
 		rc = n < 0 || n == STORE_MASTER_KEY_LEN ? -errno : -ENOSPC;
-		seterr(err, rc, path, strerror(-rc));
+		seterr(err, rc, MASTER, path, strerror(-rc));
 		goto out_unlink;
 	}
 	close(fd);
 	rc = sync_dir(path);
-	return rc < 0 ? seterr(err, rc, path, strerror(-rc)) : 0;
+	return rc < 0 ? seterr(err, rc, MASTER, path, strerror(-rc)) : 0;
 
 out_unlink:
 	close(fd);
@@ -100,23 +136,15 @@ out_unlink:
 
 int keystore_load(const char *path, uint8_t key[STORE_MASTER_KEY_LEN], char *err)
 {
-	int fd, rc;
+	int rc;
 
 	err[0] = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
 		rc = create_key(path, key, err);
-		if (rc != -EEXIST)
+		if (rc != -EEXIST)	/* -EEXIST: created meanwhile, read it */
 			goto out;
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	}
-	if (fd < 0) {
-		rc = seterr(err, -errno, path,
-			    errno == ELOOP ? "is a symbolic link" : strerror(errno));
-		goto out;
-	}
-	rc = read_key(fd, path, key, err);
-	close(fd);
+	rc = read_key_file(MASTER, path, key, STORE_MASTER_KEY_LEN, err);
 out:
 	if (rc < 0)
 		OPENSSL_cleanse(key, STORE_MASTER_KEY_LEN);

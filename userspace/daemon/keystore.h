@@ -34,6 +34,13 @@
 int keystore_load(const char *path, uint8_t key[STORE_MASTER_KEY_LEN], char *err);
 
 /*
+ * keystore_read_key() - read a key of exactly @len bytes from @path (K_up
+ * files), refused as keystore_load() refuses a master key file; never
+ * creates it.  Returns 0, -EPERM, -EINVAL, -ENOENT, -ELOOP, -EACCES, -EIO.
+ */
+int keystore_read_key(const char *path, uint8_t *key, size_t len, char *err);
+
+/*
  * keystore_wrap() - seal @len bytes of @plain under @master, the AAD naming
  * @table, @row (e.g. "7/3" for group 7 epoch 3) and @column.  @out needs
  * KEYSTORE_OVERHEAD + @len bytes; *@out_len is set.  Returns 0, -EINVAL,

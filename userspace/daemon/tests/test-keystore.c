@@ -68,6 +68,17 @@ static void test_file(void)
 	CHECK(mkdir("dir.key", 0700) == 0, "mkdir");
 	expect_refused("dir.key", -EINVAL, "not a regular file");
 	expect_refused("no/such/dir.key", -ENOENT, "No such file");
+
+	/* Other key files (K_up): their own length, never created. */
+	write_file("up16.key", a, 16, 0600);
+	CHECK(keystore_read_key("up16.key", b, 16, err) == 0 && !memcmp(a, b, 16),
+	      "16-byte key: %s", err);
+	CHECK(keystore_read_key("up16.key", b, 32, err) == -EINVAL &&
+	      strstr(err, "key file up16.key: not 32 bytes"), "%s", err);
+	write_file("up-loose.key", a, 16, 0644);
+	CHECK(keystore_read_key("up-loose.key", b, 16, err) == -EPERM, "%s", err);
+	CHECK(keystore_read_key("missing.key", b, 16, err) == -ENOENT &&
+	      access("missing.key", F_OK) < 0, "a missing key file: %s", err);
 }
 
 static void test_wrap(void)
