@@ -372,6 +372,8 @@ static const struct conf_key gateway_keys[] = {
 	NUM("Id", parse_uint, GW(id), 1, UINT32_MAX),
 	KEY("Identity", parse_string, GW(identity)),
 	KEY("Address", parse_addr, GW(address)),
+	KEY("UpstreamKey", parse_path, GW(upstream_key)),
+	KEY("UpstreamSuite", parse_suite_value, GW(upstream_suite)),
 	{ NULL }
 };
 
@@ -403,6 +405,7 @@ static void *array_push(void **arr, size_t *n, size_t size)
 static void *section_new(struct parser *p, enum section sec)
 {
 	struct grpsecd_conf *c = p->c;
+	struct conf_gateway *gw;
 	struct conf_group *g;
 
 	switch (sec) {
@@ -426,8 +429,10 @@ static void *section_new(struct parser *p, enum section sec)
 		return array_push((void **)&c->allows, &c->nallows,
 				  sizeof(*c->allows));
 	case SEC_GATEWAY:
-		return array_push((void **)&c->gateways, &c->ngateways,
-				  sizeof(*c->gateways));
+		gw = array_push((void **)&c->gateways, &c->ngateways, sizeof(*gw));
+		if (gw)
+			gw->upstream_suite = GRPSEC_SUITE_AES128_GCM;
+		return gw;
 	default:
 		return NULL;
 	}
@@ -740,8 +745,10 @@ void conf_free(struct grpsecd_conf *c)
 		strs_free(&c->allows[i].sans);
 		strs_free(&c->allows[i].psk_ids);
 	}
-	for (size_t i = 0; i < c->ngateways; i++)
+	for (size_t i = 0; i < c->ngateways; i++) {
 		free(c->gateways[i].identity);
+		free(c->gateways[i].upstream_key);
+	}
 	free(c->groups);
 	free(c->allows);
 	free(c->gateways);

@@ -65,6 +65,8 @@ struct conf_gateway {
 	uint32_t id;
 	char *identity;		/* the subject its certificate must carry */
 	struct conf_addr address; /* where devices report (given to them) */
+	char *upstream_key;	/* K_up file, until the control channel derives it */
+	uint8_t upstream_suite;	/* GRPSEC_SUITE_* of K_up */
 	unsigned int line;
 };
 
