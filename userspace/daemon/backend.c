@@ -20,8 +20,12 @@
 #include "grpsec.h"
 
 #include "backend.h"
+#include "conf.h"
+#include "keystore.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
+#include "sock.h"
 #include "store.h"
 
 #define RECV_MAX	32		/* datagrams opened per save */
@@ -66,6 +70,7 @@ struct client {
 struct backend {
 	struct loop *loop;
 	struct store *st;
+	struct metrics *metrics;
 	int udp_fd, app_fd;
 	struct gw *gws;
 	size_t ngws;
@@ -136,6 +141,9 @@ static uint64_t get_be(const uint8_t *p, int n)
 		v = v << 8 | *p++;
 	return v;
 }
+
+static int save_gw(struct backend *b, struct gw *g);
+static int save_all(struct backend *b);
 
 /* Groups and gateways' contexts */
 
@@ -317,6 +325,19 @@ int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite
 	return 0;
 }
 
+void backend_forget_upstream(struct backend *b, uint32_t gateway)
+{
+	struct gw *g = gw_find(b, gateway);
+
+	if (!g)
+		return;
+	if (g->dirty && save_gw(b, g) < 0)
+		b->stats.save_failures++;
+	grpsec_backend_free(g->be);
+	*g = b->gws[--b->ngws];
+	log_info("backend: gateway %" PRIu32 ": K_up removed, its batches are refused", gateway);
+}
+
 struct sync {
 	struct reg *regs;
 	size_t n, cap;
@@ -339,8 +360,6 @@ static int collect_group(void *arg, const struct store_group *g)
 		s->regs[s->n++] = (struct reg){ g->id, g->next_epoch };
 	return 0;
 }
-
-static int save_all(struct backend *b);
 
 int backend_sync_groups(struct backend *b)
 {
@@ -596,13 +615,26 @@ static int on_entry(void *arg, const struct grpsec_entry *e)
 {
 	struct backend *b = arg;
 
+	char group[16];
+
 	if (e->status != GRPSEC_ENTRY_OK) {
 		b->stats.entries_refused++;
+		metrics_count(b->metrics, "grpsecd_entries_refused_total",
+			      grpsec_entry_status_name(e->status), 1);
 		return 0;
 	}
 	b->stats.messages++;
+	snprintf(group, sizeof(group), "%" PRIu32, e->group);
+	metrics_count(b->metrics, "grpsecd_messages_received_total", group, 1);
 	/* Room was reserved for the whole batch: this cannot fail. */
 	return rec_put(&b->staged, b->cur->id, e);
+}
+
+/* A refused batch: counted by reason. */
+static void refused(struct backend *b, uint64_t *counter, const char *reason)
+{
+	++*counter;
+	metrics_count(b->metrics, "grpsecd_batches_refused_total", reason, 1);
 }
 
 static void open_one(struct backend *b, const uint8_t *buf, size_t len)
@@ -612,12 +644,12 @@ static void open_one(struct backend *b, const uint8_t *buf, size_t len)
 
 	b->stats.datagrams++;
 	if (grpsec_batch_parse(buf, len, &hdr) < 0) {
-		b->stats.batch_malformed++;
+		refused(b, &b->stats.batch_malformed, "malformed");
 		return;
 	}
 	b->cur = gw_find(b, hdr.gateway);
 	if (!b->cur) {
-		b->stats.batch_unknown_gateway++;
+		refused(b, &b->stats.batch_unknown_gateway, "unknown_gateway");
 		return;
 	}
 	/* Every payload fits in the batch's own length. */
@@ -631,11 +663,11 @@ static void open_one(struct backend *b, const uint8_t *buf, size_t len)
 		b->stats.batches_ok++;
 		b->cur->dirty = true;
 	} else if (rc == -ESTALE) {
-		b->stats.batch_replay++;
+		refused(b, &b->stats.batch_replay, "replay");
 	} else if (rc == -EBADMSG) {
-		b->stats.batch_bad_tag++;
+		refused(b, &b->stats.batch_bad_tag, "bad_tag");
 	} else {
-		b->stats.batch_malformed++;
+		refused(b, &b->stats.batch_malformed, "malformed");
 	}
 }
 
@@ -731,8 +763,8 @@ static void on_batch(int fd, uint32_t events, void *arg)
 	flush(b);
 }
 
-int backend_new(struct loop *l, struct store *st, int udp_fd, int app_fd,
-		struct backend **out)
+int backend_new(struct loop *l, struct store *st, struct metrics *m, int udp_fd,
+		int app_fd, struct backend **out)
 {
 	struct backend *b = calloc(1, sizeof(*b));
 	int rc;
@@ -745,6 +777,7 @@ int backend_new(struct loop *l, struct store *st, int udp_fd, int app_fd,
 	}
 	b->loop = l;
 	b->st = st;
+	b->metrics = m;
 	b->udp_fd = udp_fd;
 	b->app_fd = app_fd;
 	b->retry = loop_timer_add(l, RETRY_MS, 0, on_retry, b);
@@ -796,3 +829,134 @@ void backend_get_stats(const struct backend *b, struct backend_stats *out)
 {
 	*out = b->stats;
 }
+
+/* The part */
+
+/* Every [Gateway] with an UpstreamKey: its K_up read (checked, or also installed). */
+static int upstreams(struct grpsecd *d, const struct grpsecd_conf *c, bool install)
+{
+	uint8_t key[GRPSEC_KEY_MAX_LEN];
+	char err[STORE_ERR_LEN];
+	int rc, failed = 0;
+	size_t i;
+
+	for (i = 0; i < c->ngateways; i++) {
+		const struct conf_gateway *gw = &c->gateways[i];
+
+		if (!gw->upstream_key)
+			continue;
+		rc = keystore_read_key(gw->upstream_key, key,
+				       grpsec_suite_key_len(gw->upstream_suite), err);
+		if (rc < 0)
+			log_err("gateway %" PRIu32 ": %s", gw->id, err);
+		else if (install)
+			rc = backend_set_upstream(d->backend, gw->id, gw->upstream_suite, key);
+		OPENSSL_cleanse(key, sizeof(key));
+		failed += rc < 0;
+	}
+	return failed ? -1 : 0;
+}
+
+/* The gateways' rows (identity, address), for the gateway role and the floors. */
+static void gateway_rows(struct grpsecd *d)
+{
+	struct store_gateway row;
+	size_t i;
+
+	for (i = 0; i < d->conf->ngateways; i++) {
+		const struct conf_gateway *gw = &d->conf->gateways[i];
+
+		memset(&row, 0, sizeof(row));
+		row.id = gw->id;
+		snprintf(row.identity, sizeof(row.identity), "%s", gw->identity);
+		sock_addr_str(&gw->address, row.address, sizeof(row.address));
+		if (store_gateway_put(d->store, &row) < 0)
+			log_err("gateway %" PRIu32 ": %s", gw->id, store_error(d->store));
+	}
+}
+
+static int backend_init(struct grpsecd *d)
+{
+	const struct conf_manager *m = &d->conf->manager;
+	int udp, app = -1, rc;
+
+	if (!m->batch_listen.len) {
+		log_info("backend: no BatchListen: the gateways' batches are not received");
+		return 0;
+	}
+	udp = sock_inet_listen(&m->batch_listen, SOCK_DGRAM);
+	if (udp < 0)
+		return -1;
+	if (m->app_socket) {
+		app = sock_unix_listen(m->app_socket, 0600);
+		if (app < 0) {
+			close(udp);
+			return -1;
+		}
+	}
+	rc = backend_new(d->loop, d->store, d->metrics, udp, app, &d->backend);
+	if (rc < 0) {
+		log_err("backend: %s", strerror(-rc));
+		return -1;
+	}
+	gateway_rows(d);
+	if (upstreams(d, d->conf, true) < 0) {
+		backend_free(d->backend);
+		d->backend = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void backend_uninit(struct grpsecd *d)
+{
+	if (!d->backend)
+		return;
+	backend_free(d->backend);
+	d->backend = NULL;
+	if (d->conf->manager.app_socket)
+		unlink(d->conf->manager.app_socket);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int backend_reload_check(struct grpsecd *d, const struct grpsecd_conf *next)
+{
+	const struct conf_manager *a = &d->conf->manager, *b = &next->manager;
+
+	if (a->batch_listen.len != b->batch_listen.len ||
+	    memcmp(&a->batch_listen.ss, &b->batch_listen.ss, a->batch_listen.len) ||
+	    !same_str(a->app_socket, b->app_socket)) {
+		log_err("BatchListen and ApplicationSocket cannot change on reload: restart grpsecd");
+		return -1;
+	}
+	return d->backend ? upstreams(d, next, false) : 0;
+}
+
+static void backend_reload_apply(struct grpsecd *d, const struct grpsecd_conf *prev)
+{
+	const struct conf_gateway *gw;
+	size_t i;
+
+	if (!d->backend)
+		return;
+	for (i = 0; i < prev->ngateways; i++) {
+		gw = conf_gateway_find(d->conf, prev->gateways[i].id);
+		if (prev->gateways[i].upstream_key && (!gw || !gw->upstream_key))
+			backend_forget_upstream(d->backend, prev->gateways[i].id);
+	}
+	gateway_rows(d);
+	upstreams(d, d->conf, true);
+	backend_sync_groups(d->backend);
+}
+
+const struct grpsecd_part backend_part = {
+	.name = "backend",
+	.init = backend_init,
+	.uninit = backend_uninit,
+	.reload_check = backend_reload_check,
+	.reload_apply = backend_reload_apply,
+};

@@ -17,9 +17,18 @@
 
 #include <stdint.h>
 
+#include "grpsecd.h"
+
 struct backend;
 struct loop;
+struct metrics;
 struct store;
+
+/*
+ * The manager's part: BatchListen, ApplicationSocket, and the K_up of
+ * every [Gateway] with an UpstreamKey file (read again on reload).
+ */
+extern const struct grpsecd_part backend_part;
 
 /* Counters since backend_new() (also fed to /metrics when there is one). */
 struct backend_stats {
@@ -41,10 +50,11 @@ struct backend_stats {
  * backend_new() - serve batches on @udp_fd (a bound UDP socket) and the
  * application on @app_fd (a listening unix stream socket, or -1); both
  * are taken (backend_free() closes them).  Reads the groups' current and
- * next epochs from @st.  Returns 0, -ENOMEM, or the store's error.
+ * next epochs from @st.  @m (may be NULL): where messages and refused
+ * batches are counted.  Returns 0, -ENOMEM, or the store's error.
  */
-int backend_new(struct loop *l, struct store *st, int udp_fd, int app_fd,
-		struct backend **out);
+int backend_new(struct loop *l, struct store *st, struct metrics *m, int udp_fd,
+		int app_fd, struct backend **out);
 
 /* backend_free() - save what is unsaved, close the sockets, wipe keys. */
 void backend_free(struct backend *b);
@@ -59,6 +69,9 @@ void backend_free(struct backend *b);
  */
 int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite,
 			 const uint8_t *key);
+
+/* backend_forget_upstream() - save the gateway's state, accept none of its batches. */
+void backend_forget_upstream(struct backend *b, uint32_t gateway);
 
 /*
  * backend_sync_groups() - register every group's current and next epoch

@@ -24,6 +24,7 @@ struct store;
 struct ctl;
 struct metrics;
 struct enroll;
+struct backend;
 
 enum grpsecd_role {
 	GRPSECD_MANAGER,
@@ -39,6 +40,7 @@ struct grpsecd {
 	struct ctl *ctl;		/* ctl.c: the control socket */
 	struct metrics *metrics;	/* metrics.c: counters, /metrics */
 	struct enroll *enroll;		/* enroll.c: the enrollment server */
+	struct backend *backend;	/* backend.c: batches in, messages out */
 	time_t started;
 	unsigned int reloads;		/* configurations taken since start */
 };

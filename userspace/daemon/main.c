@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "backend.h"
 #include "ctl.h"
 #include "enroll.h"
 #include "groups.h"
@@ -31,6 +32,7 @@ static const struct grpsecd_part *const manager_parts[] = {
 	&metrics_part,
 	&groups_part,		/* the database, the configured groups in it */
 	&enroll_part,
+	&backend_part,		/* after groups: it registers their epochs */
 	NULL
 };
 

@@ -49,6 +49,8 @@ static const struct family_def {
 	  "Messages opened from the gateways' batches, per group." },
 	{ "grpsecd_batches_refused_total", COUNTER, "reason",
 	  "Gateway batches refused, by reason." },
+	{ "grpsecd_entries_refused_total", COUNTER, "reason",
+	  "Entries of accepted batches refused (bad_tag, replay, ...), by reason." },
 	{ "grpsecd_revocations_total", COUNTER, NULL,
 	  "Devices revoked." },
 	{ "grpsecd_reloads_total", COUNTER, "outcome",

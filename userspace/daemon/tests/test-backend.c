@@ -98,7 +98,7 @@ static void open_all(void)
 	app = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	MUST(bind(app, (struct sockaddr *)&sun, sizeof(sun)));
 	MUST(listen(app, 16));
-	MUST(backend_new(loop, st, udp, app, &be));
+	MUST(backend_new(loop, st, NULL, udp, app, &be));
 	MUST(backend_set_upstream(be, GATEWAY, UP_SUITE, kup));
 }
 
