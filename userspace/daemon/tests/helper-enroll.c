@@ -9,10 +9,22 @@
  *   exporter DB MASTERKEY MEMBER GROUP EXPORTER-HEX
  *       K_wrap,m derived from a TLS exporter value (as another client
  *       printed it) equals the one the manager stored: "wrap key match"
+ *   revoke DB MASTERKEY IDENTITY
+ *       revoke the device with that identity, as grpsecctl revoke would
  *   storm MANAGER CA DIR N_CERT N_PSK CONCURRENCY [ROUNDS]
  *       N_CERT + N_PSK enrollments (DIR/dev-I.pem/.key, DIR/psk-I.psk,
  *       sha256 for even I, sha384 for odd), CONCURRENCY at a time, ROUNDS
  *       times over; prints counts, distinct member ids and the rate
+ *   mtls CERT KEY CA DIR N_CERT REPORTS CONCURRENCY
+ *       the baseline: a mutual-TLS-per-report backend (one thread, as the
+ *       manager) and REPORTS clients, each a full TLS 1.3 handshake with
+ *       a device certificate (DIR/dev-I), one 64-byte report, one byte of
+ *       acknowledgement; prints the reports per second
+ *   reports MEMBERS REPORTS
+ *       the same reports the grpsec way: REPORTS uplink frames from
+ *       MEMBERS members of an identified group (64-byte payloads), verified
+ *       and batched as the gateway does, then opened by the backend
+ *       (libgrpsec); prints the backend's messages opened per second
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -23,8 +35,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 
 #include "grpsec.h"
 #include "grpsec_enroll.h"
@@ -150,6 +167,23 @@ static int cmd_exporter(char **argv)
 	OPENSSL_cleanse(wrap, sizeof(wrap));
 	store_close(st);
 	return ok ? 0 : 1;
+}
+
+static int cmd_revoke(char **argv)
+{
+	struct store_device dev;
+	struct store *st;
+	int r;
+
+	if (open_store(argv[0], argv[1], &st))
+		return 1;
+	r = store_device_find(st, 0, argv[2], &dev);
+	if (!r)
+		r = store_device_revoke(st, dev.id, NULL);
+	printf(r ? "cannot revoke \"%s\": %s\n" : "revoked %s\n", argv[2],
+	       r ? store_error(st) : "");
+	store_close(st);
+	return r ? 1 : 0;
 }
 
 struct storm {
@@ -298,6 +332,227 @@ static int cmd_storm(int argc, char **argv)
 	return s.enrolled == total && distinct == total ? 0 : 1;
 }
 
+struct mtls {
+	SSL_CTX *srv, *cli[2];
+	int lfd;
+	unsigned int reports, n_cert;
+	atomic_uint next, done, failed;
+	const char *dir;
+	struct sockaddr_in addr;
+	double server_cpu_s;		/* the backend thread's CPU time */
+};
+
+static SSL_CTX *mtls_ctx(bool server, const char *cert, const char *key, const char *ca)
+{
+	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    !SSL_CTX_load_verify_locations(ctx, ca, NULL)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* The backend of the baseline: one connection at a time, one report each. */
+static void *mtls_server(void *arg)
+{
+	struct mtls *m = arg;
+	uint8_t report[64], ack = 1;
+	struct timespec cpu;
+
+	for (unsigned int i = 0; i < m->reports; i++) {
+		int fd = accept(m->lfd, NULL, NULL);
+		SSL *ssl = fd < 0 ? NULL : SSL_new(m->srv);
+
+		if (ssl && SSL_set_fd(ssl, fd) && SSL_accept(ssl) == 1 &&
+		    SSL_read(ssl, report, sizeof(report)) == sizeof(report))
+			SSL_write(ssl, &ack, 1);
+		if (ssl)
+			SSL_shutdown(ssl);
+		SSL_free(ssl);
+		if (fd >= 0)
+			close(fd);
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	m->server_cpu_s = (double)cpu.tv_sec + cpu.tv_nsec / 1e9;
+	return NULL;
+}
+
+static void *mtls_client(void *arg)
+{
+	struct mtls *m = arg;
+	uint8_t report[64] = { 0 }, ack = 0;
+	unsigned int job;
+
+	while ((job = m->next++) < m->reports) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		SSL *ssl = SSL_new(m->cli[job % 2]);
+		bool ok = fd >= 0 && ssl &&
+			  !connect(fd, (struct sockaddr *)&m->addr, sizeof(m->addr)) &&
+			  SSL_set_fd(ssl, fd) && SSL_connect(ssl) == 1 &&
+			  SSL_write(ssl, report, sizeof(report)) == sizeof(report) &&
+			  SSL_read(ssl, &ack, 1) == 1;
+
+		if (ok)
+			m->done++;
+		else
+			m->failed++;
+		if (ssl)
+			SSL_shutdown(ssl);
+		SSL_free(ssl);
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+static int cmd_mtls(char **argv)
+{
+	struct mtls m = { .dir = argv[3] };
+	unsigned int conc = (unsigned int)strtoul(argv[6], NULL, 10);
+	char cert[512], key[512];
+	socklen_t len = sizeof(m.addr);
+	pthread_t srv, *t;
+	double t0, dt;
+
+	m.n_cert = (unsigned int)strtoul(argv[4], NULL, 10);
+	m.reports = (unsigned int)strtoul(argv[5], NULL, 10);
+	m.srv = mtls_ctx(true, argv[0], argv[1], argv[2]);
+	for (unsigned int i = 0; i < 2; i++) {
+		snprintf(cert, sizeof(cert), "%s/dev-%u.pem", m.dir, i % (m.n_cert ? m.n_cert : 1));
+		snprintf(key, sizeof(key), "%s/dev-%u.key", m.dir, i % (m.n_cert ? m.n_cert : 1));
+		m.cli[i] = mtls_ctx(false, cert, key, argv[2]);
+	}
+	m.addr.sin_family = AF_INET;
+	m.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	m.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	t = calloc(conc ? conc : 1, sizeof(*t));
+	if (!m.srv || !m.cli[0] || !m.cli[1] || m.lfd < 0 || !t || !conc ||
+	    bind(m.lfd, (struct sockaddr *)&m.addr, sizeof(m.addr)) || listen(m.lfd, 4096) ||
+	    getsockname(m.lfd, (struct sockaddr *)&m.addr, &len)) {
+		printf("mtls: setup failed\n");
+		return 2;
+	}
+	t0 = now_s();
+	pthread_create(&srv, NULL, mtls_server, &m);
+	for (unsigned int i = 0; i < conc; i++)
+		pthread_create(&t[i], NULL, mtls_client, &m);
+	for (unsigned int i = 0; i < conc; i++)
+		pthread_join(t[i], NULL);
+	pthread_join(srv, NULL);
+	dt = now_s() - t0;
+	printf("reports=%u failed=%u threads=%u elapsed_s=%.3f rate=%.1f backend_cpu_s=%.2f per_backend_cpu_s=%.1f\n",
+	       (unsigned int)m.done, (unsigned int)m.failed, conc, dt, dt > 0 ? m.done / dt : 0,
+	       m.server_cpu_s, m.server_cpu_s > 0 ? m.done / m.server_cpu_s : 0);
+	close(m.lfd);
+	SSL_CTX_free(m.srv);
+	SSL_CTX_free(m.cli[0]);
+	SSL_CTX_free(m.cli[1]);
+	free(t);
+	return m.done == m.reports ? 0 : 1;
+}
+
+static int seen_cb(void *arg, const struct grpsec_entry *e)
+{
+	unsigned int *ok = arg;
+
+	*ok += e->status == GRPSEC_ENTRY_OK;
+	return 0;
+}
+
+/* Gateway side: @n frames of members 1..@members into batches in @out. */
+static size_t build_batches(unsigned int members, unsigned int n, const uint8_t *s_auth,
+			    const uint8_t *s_e2e, const uint8_t *k_up, uint8_t *out,
+			    size_t *lens, unsigned int *n_batches)
+{
+	struct grpsec_member **m = calloc(members, sizeof(*m));
+	struct grpsec_batch_builder b;
+	uint8_t frame[GRPSEC_UPLINK_MAX_LEN], payload[64] = { 0 }, km[16], ke[16];
+	size_t flen, total = 0;
+	unsigned int nb = 0;
+
+	for (unsigned int i = 0; m && i < members; i++) {
+		struct grpsec_member_config mc = {
+			.group = 1, .member = i + 1, .mode = GRPSEC_MODE_IDENTIFIED,
+			.suite = GRPSEC_SUITE_AES_128_GCM, .member_key = km, .inner_key = ke,
+		};
+
+		grpsec_kdf_member_key(1, s_auth, 1, 0, i + 1, km, sizeof(km));
+		grpsec_kdf_e2e_key(1, s_e2e, 1, 0, i + 1, ke, sizeof(ke));
+		if (grpsec_member_new(&mc, &m[i]))
+			return 0;
+	}
+	grpsec_batch_init(&b, out, GRPSEC_BATCH_MAX_LEN, 1, GRPSEC_SUITE_AES_128_GCM);
+	for (unsigned int i = 0; m && i < n; i++) {
+		struct grpsec_uplink u;
+		unsigned int k = i % members;
+
+		grpsec_kdf_member_key(1, s_auth, 1, 0, k + 1, km, sizeof(km));
+		if (grpsec_member_seal_uplink(m[k], payload, sizeof(payload), frame, sizeof(frame),
+					      &flen) || grpsec_uplink_parse(frame, flen, &u) ||
+		    grpsec_uplink_verify(&u, km))
+			return 0;
+		if (b.count == 32 || grpsec_batch_add_uplink(&b, GRPSEC_MODE_IDENTIFIED, &u)) {
+			grpsec_batch_seal(&b, nb + 1, k_up, &lens[nb]);
+			total += lens[nb++];
+			grpsec_batch_init(&b, out + total, GRPSEC_BATCH_MAX_LEN, 1,
+					  GRPSEC_SUITE_AES_128_GCM);
+			grpsec_batch_add_uplink(&b, GRPSEC_MODE_IDENTIFIED, &u);
+		}
+	}
+	if (b.count) {
+		grpsec_batch_seal(&b, nb + 1, k_up, &lens[nb]);
+		total += lens[nb++];
+	}
+	for (unsigned int i = 0; m && i < members; i++)
+		grpsec_member_free(m[i]);
+	free(m);
+	*n_batches = nb;
+	return total;
+}
+
+static int cmd_reports(char **argv)
+{
+	unsigned int members = (unsigned int)strtoul(argv[0], NULL, 10);
+	unsigned int n = (unsigned int)strtoul(argv[1], NULL, 10), nb = 0, ok = 0;
+	uint8_t s_auth[32], s_e2e[32], k_up[16];
+	size_t *lens = calloc(n / 32 + 2, sizeof(*lens)), total, off = 0;
+	uint8_t *batches = malloc((size_t)(n / 32 + 2) * GRPSEC_BATCH_MAX_LEN);
+	struct grpsec_backend_config cfg = { .gateway = 1, .suite = 1, .upstream_key = k_up };
+	struct grpsec_backend_group g = { .group = 1, .mode = GRPSEC_MODE_IDENTIFIED,
+					  .suite = 1, .key = s_e2e };
+	struct grpsec_backend *be;
+	double t0, dt;
+
+	grpsec_random(s_auth, sizeof(s_auth));
+	grpsec_random(s_e2e, sizeof(s_e2e));
+	grpsec_random(k_up, sizeof(k_up));
+	if (!lens || !batches || !members || !n)
+		return 2;
+	total = build_batches(members, n, s_auth, s_e2e, k_up, batches, lens, &nb);
+	if (!total || grpsec_backend_new(&cfg, &be) || grpsec_backend_add_group(be, &g))
+		return 2;
+	t0 = now_s();
+	for (unsigned int i = 0; i < nb; off += lens[i++])
+		grpsec_backend_open_batch(be, batches + off, lens[i], NULL, seen_cb, &ok);
+	dt = now_s() - t0;
+	printf("reports=%u batches=%u elapsed_s=%.3f rate=%.1f\n", ok, nb, dt, dt > 0 ? ok / dt : 0);
+	grpsec_backend_free(be);
+	OPENSSL_cleanse(s_auth, sizeof(s_auth));
+	OPENSSL_cleanse(s_e2e, sizeof(s_e2e));
+	OPENSSL_cleanse(k_up, sizeof(k_up));
+	free(lens);
+	free(batches);
+	return ok == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "check"))
@@ -306,8 +561,17 @@ int main(int argc, char **argv)
 		return cmd_exporter(argv + 2);
 	if ((argc == 8 || argc == 9) && !strcmp(argv[1], "storm"))
 		return cmd_storm(argc - 2, argv + 2);
+	if (argc == 9 && !strcmp(argv[1], "mtls"))
+		return cmd_mtls(argv + 2);
+	if (argc == 5 && !strcmp(argv[1], "revoke"))
+		return cmd_revoke(argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "reports"))
+		return cmd_reports(argv + 2);
 	fprintf(stderr, "usage: helper-enroll check STATE DB MASTERKEY\n"
 		"       helper-enroll exporter DB MASTERKEY MEMBER GROUP EXPORTER-HEX\n"
-		"       helper-enroll storm MANAGER CA DIR N_CERT N_PSK CONCURRENCY [ROUNDS]\n");
+		"       helper-enroll storm MANAGER CA DIR N_CERT N_PSK CONCURRENCY [ROUNDS]\n"
+		"       helper-enroll mtls CERT KEY CA DIR N_CERT REPORTS CONCURRENCY\n"
+		"       helper-enroll reports MEMBERS REPORTS\n"
+		"       helper-enroll revoke DB MASTERKEY IDENTITY\n");
 	return 2;
 }

@@ -27,6 +27,8 @@ start_enroll_manager m.conf
 
 expect 0 '^member=1 ' enroll_cert meter1 --group 7
 expect 0 '^member=2 ' enroll_cert revoked --group 7
+expect 0 '^member=3 ' enroll_psk psk-0002 sha384 --group 8
+expect 0 '^revoked psk-0002' "$helper" revoke "sqlite:$PWD/manager.db" master.key psk-0002
 before=$(db_rows)
 
 # The handshake fails; the device learns it from the TLS alert.
@@ -50,6 +52,10 @@ expect 3 'refused \(denied\): group 9: ' enroll_cert meter1 --group 7,9
 log_has 'refused, denied: group 9'
 expect 3 'refused \(unknown_group\): group 12345' enroll_psk psk-0001 sha256 --group 12345
 log_has 'refused, unknown_group: group 12345'
+# A device revoked in the database (grpsecctl revoke) cannot enroll again.
+expect 3 'refused \(revoked\): this device is revoked' enroll_psk psk-0002 sha384 --group 8
+log_has 'refused, revoked: '
+
 expect 0 '^refusal reason=2 text=message version 2 not supported' \
 	raw_psk psk-0003 02010000000000080000000100000007
 expect 0 '^refusal reason=1 text=malformed request' \
@@ -72,6 +78,6 @@ log_has 'closed after 10 bytes of a request'
 after=$(db_rows)
 [ "$before" = "$after" ] && pass || fail "refusals changed the database: $before, then $after"
 # No member id was used up by any refusal.
-expect 0 '^member=3 ' enroll_psk psk-0003 sha256 --group 7
+expect 0 '^member=4 ' enroll_psk psk-0003 sha256 --group 7
 
 finish
