@@ -94,7 +94,7 @@ manager_conf()
 	CA = $PWD/ca.pem
 	${CRL:+CRL = $PWD/ca.crl}
 	PSKFile = $PWD/psks
-	Database = sqlite:$PWD/manager.db
+	Database = sqlite:${ENROLL_DB:-$PWD/manager.db}
 	MasterKey = $PWD/master.key
 	ControlSocket = $PWD/ctl.sock
 	${2:-}
@@ -220,7 +220,7 @@ PY
 # db_rows: "devices=N members=M" from the manager's SQLite database.
 db_rows()
 {
-	python3 - "$PWD/manager.db" <<'PY'
+	python3 - "${ENROLL_DB:-$PWD/manager.db}" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
 print("devices=%d members=%d" % (c.execute("select count(*) from devices").fetchone()[0],
