@@ -22,7 +22,8 @@
 #                      install the module for Debian's kernel (not the
 #                      running one, whose headers this machine lacks)
 #   deb-tool           the installed tool, man page and completion
-#   deb-daemon         the installed grpsecd and grpsecctl
+#   deb-daemon         the installed grpsecd and grpsecctl, the units, the
+#                      user they run as (made by the postinst)
 #   deb-library        the vector generator against the installed library
 #   dkms-build         dkms status: built and installed for the headers'
 #                      kernel; the module has that kernel's vermagic and the
@@ -163,7 +164,7 @@ deb_purge()
 
 deb_checks()
 {
-	local v rel hdr ko st
+	local v rel hdr ko st units
 	v=$(cat "$src/VERSION")
 	hdr=$(distro_headers) || return
 	rel=$(kernel_release "$hdr")
@@ -185,11 +186,17 @@ deb_checks()
 		/usr/sbin/grpsec version >&2
 		result fail deb-tool "tool, man page or completion missing or not $v"
 	fi
-	if [ "$(/usr/sbin/grpsecd --version)" = "grpsecd $v" ] &&
-	   [ "$(/usr/sbin/grpsecctl --version)" = "grpsecctl $v" ]; then
-		result ok deb-daemon "/usr/sbin/grpsecd, grpsecctl $v"
-	else
+	units=$(dpkg -L grpsecd | grep '^/lib/systemd/system/.*\.service$')
+	echo "units: $units" >&2
+	if [ "$(/usr/sbin/grpsecd --version)" != "grpsecd $v" ] ||
+	   [ "$(/usr/sbin/grpsecctl --version)" != "grpsecctl $v" ]; then
 		result fail deb-daemon "grpsecd or grpsecctl missing or not $v"
+	elif [ -z "$units" ]; then
+		result fail deb-daemon "no systemd unit in /lib/systemd/system"
+	elif ! getent passwd grpsecd >&2; then
+		result fail deb-daemon "no user grpsecd after the postinst"
+	else
+		result ok deb-daemon "grpsecd, grpsecctl $v, $(echo "$units" | wc -l) units"
 	fi
 	# shellcheck disable=SC2046
 	if vectors_check deb-library $(pkg-config --cflags --libs libgrpsec); then
