@@ -397,7 +397,25 @@ static bool handshake_done(struct conn *c)
 	return true;
 }
 
-/* Read the request; true when c->out holds the reply. */
+/* A header that no request of ours can have: refused before its body is read. */
+static enum enroll_outcome header_refusal(struct conn *c, int err)
+{
+	if (err == -EPROTONOSUPPORT)
+		return refuse(c, GRPSEC_REFUSE_VERSION, "message version %u not supported (1)",
+			      c->in[0]);
+	if (err == -EMSGSIZE)
+		return refuse(c, GRPSEC_REFUSE_MALFORMED, "request of %u bytes: at most %u",
+			      GRPSEC_MSG_HDR_LEN + (c->in[4] << 24 | c->in[5] << 16 |
+						    c->in[6] << 8 | c->in[7]),
+			      GRPSEC_ENROLL_REQ_MAX_LEN);
+	return refuse(c, GRPSEC_REFUSE_MALFORMED, "malformed message header");
+}
+
+/*
+ * Read what the socket has of the request.  Returns SSL_ERROR_NONE to go
+ * on reading, an SSL_ERROR_* to wait or give up, or -1 when c->out holds
+ * the reply (its outcome in *@o).
+ */
 static int read_request(struct conn *c, enum enroll_outcome *o)
 {
 	size_t want = c->in_len < GRPSEC_MSG_HDR_LEN ? GRPSEC_MSG_HDR_LEN : c->in_need;
@@ -409,16 +427,8 @@ static int read_request(struct conn *c, enum enroll_outcome *o)
 	c->in_len += (size_t)n;
 	if (c->in_len == GRPSEC_MSG_HDR_LEN) {
 		err = grpsec_msg_frame_len(c->in, GRPSEC_ENROLL_REQ_MAX_LEN, &c->in_need);
-		if (err == -EPROTONOSUPPORT || err == -EPROTO || err == -EMSGSIZE) {
-			*o = err == -EPROTONOSUPPORT ?
-			     refuse(c, GRPSEC_REFUSE_VERSION, "message version %u not supported (1)",
-				    c->in[0]) :
-			     err == -EMSGSIZE ?
-			     refuse(c, GRPSEC_REFUSE_MALFORMED, "request of %u bytes: at most %u",
-				    GRPSEC_MSG_HDR_LEN + (unsigned int)(c->in[4] << 24 | c->in[5] << 16 |
-									c->in[6] << 8 | c->in[7]),
-				    GRPSEC_ENROLL_REQ_MAX_LEN) :
-			     refuse(c, GRPSEC_REFUSE_MALFORMED, "malformed message header");
+		if (err) {
+			*o = header_refusal(c, err);
 			return -1;
 		}
 	}

@@ -9,6 +9,9 @@
  *   exporter DB MASTERKEY MEMBER GROUP EXPORTER-HEX
  *       K_wrap,m derived from a TLS exporter value (as another client
  *       printed it) equals the one the manager stored: "wrap key match"
+ *   rollover DB MASTERKEY GROUP
+ *       start a rollover of GROUP: its next epoch, with fresh secrets, as
+ *       a rekey would (part 2); prints "next epoch E"
  *   revoke DB MASTERKEY IDENTITY
  *       revoke the device with that identity, as grpsecctl revoke would
  *   storm MANAGER CA DIR N_CERT N_PSK CONCURRENCY [ROUNDS]
@@ -134,8 +137,14 @@ static int cmd_check(char **argv)
 			bad += printf("member %u group %u: K_wrap,m differs from the stored one\n",
 				      a->member, a->groups[i].group) > 0;
 	}
-	if (!bad)
-		printf("keys match: member %u, %u groups\n", a->member, a->n_groups);
+	if (!bad) {
+		printf("keys match: member %u, groups", a->member);
+		for (unsigned int i = 0; i < a->n_groups; i++)
+			printf(" %u (epochs %u%s%.0u)", a->groups[i].group, a->groups[i].epochs[0].epoch,
+			       a->groups[i].n_epochs > 1 ? "," : "",
+			       a->groups[i].n_epochs > 1 ? a->groups[i].epochs[1].epoch : 0);
+		printf("\n");
+	}
 	store_close(st);
 	grpsec_state_free(gs);
 	return bad ? 1 : 0;
@@ -167,6 +176,33 @@ static int cmd_exporter(char **argv)
 	OPENSSL_cleanse(wrap, sizeof(wrap));
 	store_close(st);
 	return ok ? 0 : 1;
+}
+
+static int cmd_rollover(char **argv)
+{
+	uint32_t id = (uint32_t)strtoul(argv[2], NULL, 10);
+	struct store_group g;
+	struct store_epoch e = { .group = id };
+	struct store *st;
+	int r;
+
+	if (open_store(argv[0], argv[1], &st))
+		return 1;
+	r = store_group_get(st, id, &g);
+	if (!r) {
+		e.epoch = g.epoch + 1;
+		e.k_g_len = (uint8_t)grpsec_suite_key_len(g.suite);
+		r = grpsec_random(e.s_auth, sizeof(e.s_auth)) ||
+		    grpsec_random(e.s_e2e, sizeof(e.s_e2e)) || grpsec_random(e.k_g, e.k_g_len) ?
+		    -EIO : store_epoch_create(st, &e);
+	}
+	OPENSSL_cleanse(&e, sizeof(e));
+	if (r)
+		printf("cannot roll group %u over: %s\n", id, store_error(st));
+	else
+		printf("next epoch %u\n", g.epoch + 1);
+	store_close(st);
+	return r ? 1 : 0;
 }
 
 static int cmd_revoke(char **argv)
@@ -563,6 +599,8 @@ int main(int argc, char **argv)
 		return cmd_storm(argc - 2, argv + 2);
 	if (argc == 9 && !strcmp(argv[1], "mtls"))
 		return cmd_mtls(argv + 2);
+	if (argc == 5 && !strcmp(argv[1], "rollover"))
+		return cmd_rollover(argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "revoke"))
 		return cmd_revoke(argv + 2);
 	if (argc == 4 && !strcmp(argv[1], "reports"))
@@ -572,6 +610,7 @@ int main(int argc, char **argv)
 		"       helper-enroll storm MANAGER CA DIR N_CERT N_PSK CONCURRENCY [ROUNDS]\n"
 		"       helper-enroll mtls CERT KEY CA DIR N_CERT REPORTS CONCURRENCY\n"
 		"       helper-enroll reports MEMBERS REPORTS\n"
+		"       helper-enroll rollover DB MASTERKEY GROUP\n"
 		"       helper-enroll revoke DB MASTERKEY IDENTITY\n");
 	return 2;
 }

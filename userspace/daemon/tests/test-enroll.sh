@@ -3,8 +3,9 @@
 #
 # Enrollment that works: a device certificate, and PSKs of both hashes
 # (TLS_AES_128_GCM_SHA256 and TLS_AES_256_GCM_SHA384); credentials saved
-# 0600 and used by send, the sequence resuming above its reservation; a
-# device that enrolls again gets a fresh member id.
+# 0600 and used by send, the sequence resuming above its reservation;
+# during a rollover the next epoch's keys too; a device that enrolls again
+# gets a fresh member id.
 set -u
 . "$GRPSECD_TESTS/lib.sh"
 . "$GRPSECD_TESTS/enroll-lib.sh"
@@ -38,8 +39,15 @@ for f in meter1 psk-0001 psk-0002; do
 	expect 0 '^keys match' "$helper" check "$f.state" "sqlite:$PWD/manager.db" master.key
 done
 
+# During a rollover the answer carries the next epoch's keys too.
+expect 0 '^next epoch 2$' "$helper" rollover "sqlite:$PWD/manager.db" master.key 8
+expect 0 '^member=4 groups=8 ' enroll_psk psk-0002 sha384 --group 8
+expect 0 '^keys match: member 4, groups 8 \(epochs 1,2\)$' \
+	"$helper" check psk-0002.state "sqlite:$PWD/manager.db" master.key
+expect 0 'member=4 group=8 first_seq=1 ' "$member" send --state psk-0002.state --group 8
+
 # Enrolling again: a fresh member id, the old state replaced.
-expect 0 '^member=4 groups=7,8 ' enroll_cert meter1 --group 7,8
-expect 0 'member=4 group=7 first_seq=1 ' "$member" send --state meter1.state --group 7
+expect 0 '^member=5 groups=7,8 ' enroll_cert meter1 --group 7,8
+expect 0 'member=5 group=7 first_seq=1 ' "$member" send --state meter1.state --group 7
 
 finish
