@@ -8,20 +8,45 @@
  * is strictly validated: unknown attributes are refused, and the kernel
  * explains each refusal in an extended ACK message.
  *
+ * Each command has its own policy: an attribute the command does not take
+ * (including one inside a nest) is refused, not ignored.
+ *
  * Keys are write-only: no command ever returns key material.
+ *
+ * Sequence counters (GRPSEC_A_GATEWAY_SEQ, GRPSEC_A_UPSTREAM_SEQ,
+ * GRPSEC_A_GROUP_CMD_SEQ) make nonces or sequence numbers that must never
+ * repeat.  Set, each is a floor: the next value the counter uses is at
+ * least that (a floor never lowers a counter).  Read, each is the next
+ * value the counter will use, so a value saved and set again later
+ * continues exactly where the counter stopped.  Until a counter is given
+ * a floor, each value it uses is at least CLOCK_REALTIME in nanoseconds;
+ * once it has one, the clock is no longer read (a clock stepped forward
+ * would otherwise carry it past the range a daemon reserved).  A floor
+ * above GRPSEC_SEQ_FLOOR_MAX is refused, and a counter never wraps: at
+ * 2^64 - 1 it stops and its frames are not sent.
+ *
+ * Replay floors (GRPSEC_A_MEMBER_LAST_SEQ, GRPSEC_A_UPSTREAM_DL_SEQ)
+ * work the other way: set, every sequence at or below the floor is a
+ * replay; read, the highest sequence accepted (or the floor).
  *
  * Attribute trees, per command (direction: "set" = request,
  * "dump" = reply):
  *
  * GRPSEC_CMD_GET_INFO (doit)
  *   reply: GRPSEC_A_VERSION, GRPSEC_A_LISTEN_PORT, GRPSEC_A_GROUP_COUNT,
- *          GRPSEC_A_MEMBER_COUNT
+ *          GRPSEC_A_MEMBER_COUNT, GRPSEC_A_GATEWAY_SEQ
  *
- * GRPSEC_CMD_SET_LISTEN (doit)
+ * GRPSEC_CMD_SET_LISTEN (doit): the namespace's settings, each optional
+ *   (at least one)
  *   GRPSEC_A_LISTEN_PORT              set, u16; 0 closes the socket
+ *   GRPSEC_A_GATEWAY_SEQ              set: u64 0..GRPSEC_SEQ_FLOOR_MAX
+ *                                     floor of the gateway sequence (type
+ *                                     4 and 5 frames, under every K_m[e]);
+ *                                     dump (GET_INFO): the next one
  *
- * GRPSEC_CMD_NEW_GROUP, GRPSEC_CMD_SET_GROUP, GRPSEC_CMD_DEL_GROUP (doit)
- * GRPSEC_CMD_GET_GROUP (doit with GRPSEC_A_GROUP_ID, or dump)
+ * GRPSEC_CMD_NEW_GROUP, GRPSEC_CMD_SET_GROUP (doit)
+ * GRPSEC_CMD_DEL_GROUP (doit), GRPSEC_CMD_GET_GROUP (doit, or dump):
+ *   GRPSEC_A_GROUP_ID only
  *   GRPSEC_A_GROUP (nest)
  *     GRPSEC_A_GROUP_ID               set/dump, u32 1..
  *     GRPSEC_A_GROUP_SUITE            set(new)/dump, u8 enum grpsec_suite
@@ -45,8 +70,9 @@
  *                                     empty attribute clears it
  *     GRPSEC_A_GROUP_EPOCH            dump, u32 epoch of the current K_G
  *     GRPSEC_A_GROUP_NEXT_EPOCH       dump, u32 epoch of the next K_G
- *     GRPSEC_A_GROUP_CMD_SEQ          dump, u64 last command sequence the
- *                                     gateway used (SEND)
+ *     GRPSEC_A_GROUP_CMD_SEQ          set: u64 0..GRPSEC_SEQ_FLOOR_MAX
+ *                                     floor of the command sequence of
+ *                                     SEND; dump: the next one
  *
  *   GRPSEC_GROUP_F_TERMINATE needs an anonymous group; the gateway then
  *   opens the group's uplink messages with K_G and delivers them to
@@ -74,7 +100,12 @@
  *                                     dump: last authenticated address)
  *     GRPSEC_A_MEMBER_EPOCH           dump, u32 current slot's epoch
  *     GRPSEC_A_MEMBER_NEXT_EPOCH      dump, u32 next slot's epoch (if any)
- *     GRPSEC_A_MEMBER_LAST_SEQ        dump, u64 highest accepted sequence
+ *     GRPSEC_A_MEMBER_LAST_SEQ        set (NEW/SET): u64
+ *                                     0..GRPSEC_SEQ_FLOOR_MAX replay floor,
+ *                                     every sequence at or below it is a
+ *                                     replay under any key (never lowers
+ *                                     it); dump: highest accepted
+ *                                     sequence, or the floor
  *     GRPSEC_A_MEMBER_STATS           dump, nest of GRPSEC_A_STATS_*
  *
  * GRPSEC_CMD_GET_MEMBER (dump; GRPSEC_A_MEMBER_GROUP_FILTER at top level
@@ -94,13 +125,16 @@
  *     GRPSEC_A_UPSTREAM_FLUSH_USEC    set/dump, u32 50..1000000
  *     GRPSEC_A_UPSTREAM_MTU           set/dump, u16 128..65507, UDP
  *                                     payload bytes per batch
- *     GRPSEC_A_UPSTREAM_SEQ           set: u64 floor for the next batch
- *                                     sequence; dump: next sequence
+ *     GRPSEC_A_UPSTREAM_SEQ           set: u64 0..GRPSEC_SEQ_FLOOR_MAX
+ *                                     floor of the batch sequence (the
+ *                                     same K_up again: never lowers it);
+ *                                     dump: the next batch sequence
  *     GRPSEC_A_UPSTREAM_STATS         dump, nest of GRPSEC_A_STATS_*: the
  *                                     namespace's forwarded, batches,
  *                                     batch_bytes, tx_errors and
  *                                     drop_no_upstream; the rest are 0
- *     GRPSEC_A_UPSTREAM_DL_SEQ        set: u64 downlink sequence floor,
+ *     GRPSEC_A_UPSTREAM_DL_SEQ        set: u64 0..GRPSEC_SEQ_FLOOR_MAX
+ *                                     downlink sequence floor,
  *                                     downlinks at or below it are
  *                                     refused as replays (never lowers
  *                                     the floor of the same K_up); dump:
@@ -161,6 +195,13 @@
 #define GRPSEC_BATCH_MAX		255
 /* Largest SEND payload: a command body is 40 + n bytes, at most 1200. */
 #define GRPSEC_SEND_MAX			1160
+/*
+ * The highest floor a sequence counter or replay window takes: a value
+ * above it is a mistake (a negative number, an overflow) rather than a
+ * counter, and a counter set to it still has 2^63 values before it would
+ * wrap.
+ */
+#define GRPSEC_SEQ_FLOOR_MAX		((__u64)-1 >> 1)
 
 enum grpsec_suite {
 	GRPSEC_SUITE_AES128_GCM = 1,
@@ -242,6 +283,7 @@ enum grpsec_attr {
 	GRPSEC_A_PAD,
 	GRPSEC_A_EVENT,			/* notification, GRPSEC_A_EVENT_* */
 	GRPSEC_A_SEND,			/* nest, GRPSEC_A_SEND_* */
+	GRPSEC_A_GATEWAY_SEQ,		/* set (floor)/dump (next), u64 */
 
 	__GRPSEC_A_MAX,
 	GRPSEC_A_MAX = __GRPSEC_A_MAX - 1,
@@ -262,7 +304,7 @@ enum grpsec_group_attr {
 	GRPSEC_A_GROUP_DELIVER,		/* set/dump, sockaddr_in/_in6 */
 	GRPSEC_A_GROUP_EPOCH,		/* dump, u32 */
 	GRPSEC_A_GROUP_NEXT_EPOCH,	/* dump, u32 */
-	GRPSEC_A_GROUP_CMD_SEQ,		/* dump, u64 */
+	GRPSEC_A_GROUP_CMD_SEQ,		/* set (floor)/dump (next), u64 */
 	GRPSEC_A_GROUP_MCAST,		/* set/dump, sockaddr_in/_in6 */
 
 	__GRPSEC_A_GROUP_MAX,
@@ -277,7 +319,7 @@ enum grpsec_member_attr {
 	GRPSEC_A_MEMBER_ENDPOINT,	/* set/dump, sockaddr_in/_in6 */
 	GRPSEC_A_MEMBER_EPOCH,		/* dump, u32 */
 	GRPSEC_A_MEMBER_NEXT_EPOCH,	/* dump, u32 */
-	GRPSEC_A_MEMBER_LAST_SEQ,	/* dump, u64 */
+	GRPSEC_A_MEMBER_LAST_SEQ,	/* set (floor)/dump (last), u64 */
 	GRPSEC_A_MEMBER_STATS,		/* dump, nest GRPSEC_A_STATS_* */
 	GRPSEC_A_MEMBER_PAD,
 
