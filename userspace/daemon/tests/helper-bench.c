@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Numbers for performance.rst, not a test:
+ *
+ *   helper-bench store DB KEYFILE N
+ *       N enrollments (two groups each) through store_enroll(), one
+ *       committed transaction each: enrollments per second
+ *   helper-bench backend KEYFILE MEMBERS BATCHES
+ *       BATCHES batches of 32 messages from MEMBERS identified members,
+ *       sent over UDP by a child, opened by backend.c (saves included,
+ *       SQLite) and read as records by a second child: messages per
+ *       second of the backend's CPU time
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "grpsec.h"
+
+#include "../backend.h"
+#include "../keystore.h"
+#include "../log.h"
+#include "../loop.h"
+#include "../store.h"
+
+#define PER_BATCH	32
+#define PAYLOAD		"meter reading 0123456789abcdef0123456789abcdef"
+
+static int die(const char *what, const char *detail)
+{
+	fprintf(stderr, "helper-bench: %s: %s\n", what, detail);
+	exit(1);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static int wrap_key(void *arg, uint32_t member, uint8_t key[STORE_WRAP_KEY_LEN])
+{
+	(void)arg;
+	memset(key, (int)member, STORE_WRAP_KEY_LEN);
+	return 0;
+}
+
+static void make_group(struct store *st, uint32_t id, unsigned int mode)
+{
+	struct store_group g = { .id = id, .suite = GRPSEC_SUITE_AES_128_GCM, .mode = mode,
+				 .epoch = 1 };
+	struct store_epoch e = { .group = id, .epoch = 1, .k_g_len = 16 };
+
+	grpsec_random(e.s_auth, sizeof(e.s_auth));
+	grpsec_random(e.s_e2e, sizeof(e.s_e2e));
+	grpsec_random(e.k_g, 16);
+	if (store_group_create(st, &g, &e) < 0 && store_group_get(st, id, &g) < 0)
+		die("group", store_error(st));
+	OPENSSL_cleanse(&e, sizeof(e));
+}
+
+static int bench_store(const char *db, const uint8_t *master, long n)
+{
+	uint32_t groups[2] = { 1, 2 }, epochs[2];
+	struct store_enroll_req req = { .kind = STORE_DEVICE_PSK, .groups = groups,
+					.n_groups = 2, .wrap_key = wrap_key };
+	struct store_enroll_res res = { .epochs = epochs };
+	char err[STORE_ERR_LEN], id[64];
+	struct store *st;
+	double t0, t;
+	long i;
+
+	if (store_open(db, master, &st, err) < 0)
+		die(db, err);
+	make_group(st, 1, GRPSEC_MODE_IDENTIFIED);
+	make_group(st, 2, GRPSEC_MODE_ANONYMOUS);
+	t0 = now_s();
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "bench-%d-%ld", getpid(), i);
+		req.identity = id;
+		if (store_enroll(st, &req, &res) < 0)
+			die("enroll", store_error(st));
+	}
+	t = now_s() - t0;
+	printf("%s: %ld enrollments in %.2f s: %.0f per second\n", store_backend(st), n, t,
+	       n / t);
+	store_close(st);
+	return 0;
+}
+
+/* The child that plays the members and the gateway. */
+static void sender(const struct sockaddr_in *to, struct store *st, const uint8_t *kup,
+		   long members, long batches)
+{
+	static uint8_t frame[GRPSEC_UPLINK_MAX_LEN], buf[GRPSEC_BATCH_MAX_LEN];
+	struct grpsec_member **m = calloc(members, sizeof(*m));
+	struct grpsec_member_config cfg = { .group = 1, .epoch = 1,
+					    .mode = GRPSEC_MODE_IDENTIFIED,
+					    .suite = GRPSEC_SUITE_AES_128_GCM };
+	uint8_t km[16], ke[16], **all = calloc(batches, sizeof(*all));
+	struct grpsec_batch_builder bb;
+	struct grpsec_uplink u;
+	struct store_epoch e;
+	size_t *lens = calloc(batches, sizeof(*lens)), len;
+	long i, j, k = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (store_epoch_get(st, 1, 1, &e) < 0)
+		_exit(1);
+	for (i = 0; i < members; i++) {
+		cfg.member = (uint32_t)i + 1;
+		grpsec_kdf_member_key(cfg.suite, e.s_auth, 1, 1, cfg.member, km, 16);
+		grpsec_kdf_e2e_key(cfg.suite, e.s_e2e, 1, 1, cfg.member, ke, 16);
+		cfg.member_key = km;
+		cfg.inner_key = ke;
+		if (grpsec_member_new(&cfg, &m[i]) < 0)
+			_exit(1);
+	}
+	/* Sealed ahead: the clock measures the backend, not the members. */
+	for (i = 0; i < batches; i++) {
+		grpsec_batch_init(&bb, buf, sizeof(buf), 7, GRPSEC_SUITE_AES_256_GCM);
+		for (j = 0; j < PER_BATCH; j++, k++) {
+			grpsec_member_seal_uplink(m[k % members], (const uint8_t *)PAYLOAD,
+						  sizeof(PAYLOAD) - 1, frame, sizeof(frame), &len);
+			grpsec_uplink_parse(frame, len, &u);
+			grpsec_batch_add_uplink(&bb, GRPSEC_MODE_IDENTIFIED, &u);
+		}
+		grpsec_batch_seal(&bb, (uint64_t)i + 1, kup, &lens[i]);
+		all[i] = malloc(lens[i]);
+		memcpy(all[i], buf, lens[i]);
+	}
+	for (i = 0; i < batches; i++) {
+		sendto(fd, all[i], lens[i], 0, (const struct sockaddr *)to, sizeof(*to));
+		if (i % 64 == 63)
+			usleep(5000);	/* stay within the socket buffer */
+	}
+	_exit(0);
+}
+
+/* The child that plays the application: count records until @want arrived. */
+static void reader(long want)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "bench.sock" };
+	static uint8_t buf[1 << 16];
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	long bytes = 0, per = 2 + 26 + sizeof(PAYLOAD) - 1;
+	ssize_t n;
+
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    write(fd, "records\n", 8) != 8)
+		_exit(1);
+	while (bytes < want * per && (n = read(fd, buf, sizeof(buf))) > 0)
+		bytes += n;
+	_exit(bytes == want * per ? 0 : 1);
+}
+
+static void stop(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	loop_stop(arg, 0);
+}
+
+static int bench_backend(const uint8_t *master, long members, long batches)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "bench.sock" };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(sin);
+	int udp, app, rcvbuf = 8 << 20, status;
+	struct backend_stats s = { 0 };
+	char err[STORE_ERR_LEN];
+	uint8_t kup[32];
+	struct backend *b;
+	struct store *st;
+	struct loop *l = loop_new();
+	pid_t tx, rx;
+	double t0, c0, t, c;
+
+	unlink("bench.db");
+	if (store_open("sqlite:bench.db", master, &st, err) < 0)
+		die("store", err);
+	make_group(st, 1, GRPSEC_MODE_IDENTIFIED);
+	grpsec_random(kup, sizeof(kup));
+	udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	/* Root may go above net.core.rmem_max: fewer datagrams lost to bursts. */
+	if (setsockopt(udp, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(udp, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (bind(udp, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    getsockname(udp, (struct sockaddr *)&sin, &alen) < 0)
+		die("udp", strerror(errno));
+	unlink("bench.sock");
+	app = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (bind(app, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(app, 4) < 0)
+		die("app socket", strerror(errno));
+	if (backend_new(l, st, NULL, udp, app, &b) < 0 ||
+	    backend_set_upstream(b, 7, GRPSEC_SUITE_AES_256_GCM, kup) < 0)
+		die("backend", "cannot start");
+	rx = fork();
+	if (rx == 0)
+		reader(batches * PER_BATCH);
+	tx = fork();
+	if (tx == 0)
+		sender(&sin, st, kup, members, batches);
+	t0 = now_s();
+	c0 = cpu_s();
+	while (s.messages < (uint64_t)batches * PER_BATCH && now_s() - t0 < 120) {
+		loop_timer_add(l, 200, 0, stop, l);
+		loop_run(l);
+		backend_get_stats(b, &s);
+	}
+	t = now_s() - t0;
+	c = cpu_s() - c0;
+	waitpid(tx, &status, 0);
+	kill(rx, SIGTERM);
+	printf("backend: %" PRIu64 " of %ld messages from %ld members in %" PRIu64
+	       " batches, %" PRIu64 " saves, %.2f s, %.2f s of CPU: %.0f messages per CPU second\n",
+	       s.messages, batches * PER_BATCH, members, s.batches_ok, s.saves, t, c,
+	       s.messages / c);
+	backend_free(b);
+	store_close(st);
+	loop_free(l);
+	return s.messages == (uint64_t)batches * PER_BATCH ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t master[STORE_MASTER_KEY_LEN];
+	char err[STORE_ERR_LEN];
+
+	log_init(false);
+	if (argc == 5 && !strcmp(argv[1], "store")) {
+		if (keystore_load(argv[3], master, err) < 0)
+			die("key", err);
+		return bench_store(argv[2], master, atol(argv[4]));
+	}
+	if (argc == 5 && !strcmp(argv[1], "backend")) {
+		if (keystore_load(argv[2], master, err) < 0)
+			die("key", err);
+		return bench_backend(master, atol(argv[3]), atol(argv[4]));
+	}
+	die("usage", "store DB KEYFILE N | backend KEYFILE MEMBERS BATCHES");
+	return 2;
+}
