@@ -249,12 +249,16 @@ static int check_only(const struct grpsecd *d)
 	return 0;
 }
 
-int main(int argc, char **argv)
+struct options {
+	bool check;
+	bool verbose;
+};
+
+/* -1: go on; otherwise the exit status (help, version, bad usage). */
+static int parse_args(int argc, char **argv, struct grpsecd *d,
+		      struct options *o)
 {
-	struct grpsecd d = { .conf_path = GRPSECD_DEFAULT_CONF };
-	bool check = false, verbose = false;
-	char *abs_path;
-	int c, rc;
+	int c;
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
@@ -264,7 +268,7 @@ int main(int argc, char **argv)
 		printf("grpsecd %s\n", GRPSECD_VERSION);
 		return 0;
 	}
-	if (argc < 2 || role_find(argv[1], &d.role)) {
+	if (argc < 2 || role_find(argv[1], &d->role)) {
 		if (argc >= 2)
 			fprintf(stderr, "grpsecd: invalid role \"%s\"\n", argv[1]);
 		usage(stderr);
@@ -272,17 +276,13 @@ int main(int argc, char **argv)
 	}
 	optind = 2;
 	while ((c = getopt(argc, argv, "c:tv")) != -1) {
-		switch (c) {
-		case 'c':
-			d.conf_path = optarg;
-			break;
-		case 't':
-			check = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		default:
+		if (c == 'c') {
+			d->conf_path = optarg;
+		} else if (c == 't') {
+			o->check = true;
+		} else if (c == 'v') {
+			o->verbose = true;
+		} else {
 			usage(stderr);
 			return 2;
 		}
@@ -292,17 +292,26 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	log_init(verbose);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct grpsecd d = { .conf_path = GRPSECD_DEFAULT_CONF };
+	struct options o = { 0 };
+	char *abs_path;
+	int rc;
+
+	rc = parse_args(argc, argv, &d, &o);
+	if (rc >= 0)
+		return rc;
+	log_init(o.verbose);
 	/* Reload reads the same file wherever the daemon's cwd is. */
 	abs_path = realpath(d.conf_path, NULL);
 	if (abs_path)
 		d.conf_path = abs_path;
 	d.conf = conf_load(d.conf_path);
-	if (!d.conf) {
-		free(abs_path);
-		return 1;
-	}
-	rc = check ? check_only(&d) : run(&d);
+	rc = !d.conf ? 1 : o.check ? check_only(&d) : run(&d);
 	conf_free(d.conf);
 	free(abs_path);
 	return rc;
