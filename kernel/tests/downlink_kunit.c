@@ -246,12 +246,147 @@ static void vectors_command_body_produce(struct kunit *test)
 	grpsec_aead_key_destroy(k);
 }
 
+/*
+ * Terminate mode's delivery datagram: the uplink's header fields in the
+ * delivery header, then the inner part opened as grpsec_terminate_deliver()
+ * opens it (K_G[e], the inner AAD with member id 0).
+ */
+static void vectors_deliver_layout(struct kunit *test)
+{
+	const struct grpsec_vec_deliver *vec = &grpsec_vec_delivers[0];
+	const struct grpsec_vec_uplink *up = &grpsec_vec_uplinks[vec->uplink];
+	u32 n = up->payload_len;
+	u8 *inner = copy(test, up->frame + sizeof(struct grpsec_uplink_hdr),
+			 GRPSEC_INNER_OVERHEAD + n, GRPSEC_INNER_OVERHEAD + n);
+	struct grpsec_deliver_hdr dh = {
+		.version = GRPSEC_WIRE_VERSION,
+		.type = GRPSEC_TYPE_UPLINK,
+		.suite = up->suite,
+		.group = htonl(up->group),
+		.epoch = htonl(up->epoch),
+		.member = htonl(up->member),
+		.seq = cpu_to_be64(up->seq),
+	};
+	struct grpsec_inner_aad aad = {
+		.version = GRPSEC_WIRE_VERSION,
+		.direction = GRPSEC_DIR_UPLINK,
+		.suite = up->suite,
+		.mode = up->mode,
+		.group = htonl(up->group),
+		.epoch = htonl(up->epoch),
+	};
+	struct grpsec_aead_key *k;
+	u8 *aad_buf;
+
+	KUNIT_ASSERT_EQ(test, vec->datagram_len, sizeof(dh) + n);
+	KUNIT_EXPECT_MEMEQ(test, &dh, vec->datagram, sizeof(dh));
+	/* Scatterlists: the AAD in linear memory, not on the stack. */
+	aad_buf = copy(test, (const u8 *)&aad, sizeof(aad), sizeof(aad));
+	k = grpsec_aead_key_create(up->suite, up->k_inner, up->key_len);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, inner, aad_buf,
+						   sizeof(aad),
+						   inner + GRPSEC_NONCE_LEN,
+						   n + GRPSEC_TAG_LEN), 0);
+	KUNIT_EXPECT_MEMEQ(test, inner + GRPSEC_NONCE_LEN,
+			   vec->datagram + sizeof(dh), n);
+	grpsec_aead_key_destroy(k);
+}
+
+static void dlrej_desc(const struct grpsec_vec_downlink_reject *v, char *desc)
+{
+	strscpy(desc, v->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(dlrej, grpsec_vec_downlink_rejects, dlrej_desc);
+
+/*
+ * Downlink rejects: the parse-stage ones are malformed to the kernel's
+ * parser; the others parse, and then are not for this gateway (its id or
+ * K_up suite) or fail the K_up tag.
+ */
+static void vectors_downlink_reject(struct kunit *test)
+{
+	const struct grpsec_vec_downlink_reject *r = test->param_value;
+	const struct grpsec_vec_downlink *vec = &grpsec_vec_downlinks[r->downlink];
+	u8 *buf = copy(test, r->frame, r->frame_len, r->frame_len);
+	struct grpsec_downlink_frame dl;
+	u8 nonce[GRPSEC_NONCE_LEN];
+	struct grpsec_aead_key *k;
+
+	if (!r->verify) {
+		KUNIT_EXPECT_EQ(test, grpsec_downlink_parse(buf, r->frame_len, &dl),
+				GRPSEC_A_STATS_DL_DROP_MALFORMED);
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, grpsec_downlink_parse(buf, r->frame_len, &dl), 0);
+	if (dl.gateway != vec->gateway || dl.suite != vec->up_suite) {
+		KUNIT_EXPECT_EQ(test, r->expect, -EPROTO);
+		return;
+	}
+	k = grpsec_aead_key_create(vec->up_suite, vec->k_up,
+				   grpsec_suite_keylen(vec->up_suite));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, dl.seq);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf,
+						       dl.auth_len), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, r->expect, -EBADMSG);
+	grpsec_aead_key_destroy(k);
+}
+
+static void mfrej_desc(const struct grpsec_vec_member_frame_reject *v,
+		       char *desc)
+{
+	strscpy(desc, v->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(mfrej, grpsec_vec_member_frame_rejects, mfrej_desc);
+
+/*
+ * Member-frame rejects, the kernel's side: it builds type 4/5 frames, it
+ * does not parse them.  What it can check is the tag it would put on
+ * them: a frame a member must refuse for its body (signature, recipient)
+ * carries a good K_m[e] tag for that member, so nothing but the body's
+ * binding stops it; one refused for its tag does not.
+ */
+static void vectors_member_frame_reject(struct kunit *test)
+{
+	const struct grpsec_vec_member_frame_reject *r = test->param_value;
+	const struct grpsec_vec_downlink *vec = &grpsec_vec_downlinks[r->downlink];
+	u8 *buf = copy(test, r->frame, r->frame_len, r->frame_len);
+	const struct grpsec_mframe_hdr *hdr = (const void *)buf;
+	u8 nonce[GRPSEC_NONCE_LEN];
+	struct grpsec_aead_key *k;
+	int want;
+
+	if (r->stage == 0)
+		kunit_skip(test, "structure: member side only");
+	if (hdr->flags & GRPSEC_MFRAME_F_MULTICAST) {
+		/* No tag: the body alone is what the member can refuse. */
+		KUNIT_EXPECT_EQ(test, r->stage, 2);
+		KUNIT_EXPECT_EQ(test, r->frame_len,
+				sizeof(*hdr) + get_unaligned_be16(&hdr->body_len));
+		return;
+	}
+	want = r->stage == 1 && r->expect == -EBADMSG ? -EBADMSG : 0;
+	k = grpsec_aead_key_create(vec->suite, r->k_m, r->km_len);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, get_unaligned_be64(&hdr->seq));
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf,
+						       r->frame_len - GRPSEC_TAG_LEN),
+			want);
+	grpsec_aead_key_destroy(k);
+}
+
 static struct kunit_case downlink_cases[] = {
 	KUNIT_CASE_PARAM(vectors_downlink_accept, dl_gen_params),
 	KUNIT_CASE(downlink_parse_rejects),
 	KUNIT_CASE_PARAM(vectors_member_frame_produce, dl_gen_params),
 	KUNIT_CASE(multicast_frame_layout),
 	KUNIT_CASE_PARAM(vectors_command_body_produce, dl_gen_params),
+	KUNIT_CASE(vectors_deliver_layout),
+	KUNIT_CASE_PARAM(vectors_downlink_reject, dlrej_gen_params),
+	KUNIT_CASE_PARAM(vectors_member_frame_reject, mfrej_gen_params),
 	{}
 };
 

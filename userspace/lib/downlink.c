@@ -219,9 +219,12 @@ static int rekey_keys_encode(const struct grpsec_rekey_keys *k, uint8_t *p, size
 	size_t kl = grpsec_suite_key_len(k->suite), off = GRPSEC_REKEY_KEYS_HDR_LEN;
 	uint8_t flags = 0;
 
-	if (!kl || !grpsec_mode_name(k->mode) || !k->member_key)
+	if (!kl || !grpsec_mode_name(k->mode) || !k->member_key ||
+	    (k->group_flags & ~GRPSEC_GROUP_COMMANDS))
 		return -EINVAL;
-	if (k->mode == GRPSEC_MODE_ANONYMOUS ? !k->group_key || k->e2e_key : !k->e2e_key)
+	/* Anonymous: K_G, no K_e,m; identified: K_e,m, and K_G iff commands. */
+	if (k->mode == GRPSEC_MODE_ANONYMOUS ? !k->group_key || k->e2e_key :
+	    !k->e2e_key || !k->group_key != !(k->group_flags & GRPSEC_GROUP_COMMANDS))
 		return -EINVAL;
 	p[0] = (uint8_t)k->suite;
 	p[1] = (uint8_t)k->mode;

@@ -138,6 +138,12 @@ _Static_assert(GRPSEC_SUITE_CHACHA20_POLY1305 == 3 && GRPSEC_MODE_ANONYMOUS == 0
 #define GRPSEC_REKEY_KEYS_HDR_LEN	12	/* of the wrapped key material */
 #define GRPSEC_REKEY_KEYS_MAX_LEN	(GRPSEC_REKEY_KEYS_HDR_LEN + 3 * GRPSEC_KEY_MAX_LEN)
 #define GRPSEC_REKEY_BODY_MAX_LEN	(GRPSEC_COMMAND_OVERHEAD + GRPSEC_REKEY_KEYS_MAX_LEN)
+/*
+ * Group flags (keys.rst, "Groups that receive commands"): the group
+ * receives commands, so its members hold K_G[e].  Always so for anonymous
+ * groups; the same bit as GRPSEC_ENROLL_GROUP_COMMANDS.
+ */
+#define GRPSEC_GROUP_COMMANDS		0x01
 #define GRPSEC_REKEY_HAS_GROUP_KEY	0x01	/* key material flags */
 #define GRPSEC_REKEY_HAS_E2E_KEY	0x02
 
@@ -340,13 +346,17 @@ struct grpsec_member_config {
 	grpsec_seq_reserve_fn reserve;
 	void *reserve_arg;
 	/*
-	 * Group commands and rekeying.  group_key: K_G[e] for an identified
-	 * member (NULL: it cannot open commands until
-	 * grpsec_member_set_group_key()); ignored for anonymous members,
-	 * whose inner_key is K_G[e].  The floors are the last command, gateway
+	 * Group commands and rekeying.  group_flags: GRPSEC_GROUP_COMMANDS
+	 * if the group receives commands (implied for anonymous groups); an
+	 * identified member's rekeys then must carry K_G[e'], else must not.
+	 * group_key: K_G[e] for an identified member of such a group (NULL:
+	 * it cannot open commands until grpsec_member_set_group_key()); not
+	 * allowed without the flag; ignored for anonymous members, whose
+	 * inner_key is K_G[e].  The floors are the last command, gateway
 	 * command and rekey sequences accepted before a restart (0 at first
 	 * start); the application persists grpsec_member_command_seq() etc.
 	 */
+	unsigned int group_flags;
 	const uint8_t *group_key;
 	uint64_t command_seq_floor;
 	uint64_t gateway_command_seq_floor;
@@ -780,9 +790,11 @@ int grpsec_command_seal(const struct grpsec_command_params *p,
 struct grpsec_rekey_keys {
 	uint32_t epoch;			/* the new epoch e' */
 	unsigned int suite, mode;	/* the group's (unchanged) */
+	unsigned int group_flags;	/* GRPSEC_GROUP_COMMANDS: identified and K_G[e'] */
 	uint64_t msg_limit;		/* for the member; 0 = default */
 	const uint8_t *member_key;	/* K_m[e'], required */
-	const uint8_t *group_key;	/* K_G[e']: required if anonymous, optional if identified */
+	/* K_G[e']: required if anonymous or with GRPSEC_GROUP_COMMANDS, else not allowed */
+	const uint8_t *group_key;
 	const uint8_t *e2e_key;		/* K_e,m[e']: identified only, required there */
 };
 
@@ -964,9 +976,10 @@ int grpsec_member_apply_rekey(struct grpsec_member *m, const struct grpsec_verif
 			      const uint8_t *buf, size_t len, uint32_t *new_epoch);
 
 /*
- * grpsec_member_set_group_key() - identified members: K_G of the current
- * epoch, to open commands (anonymous members use their inner key).
- * Returns 0, -EINVAL, -EIO.
+ * grpsec_member_set_group_key() - identified members of a group that
+ * receives commands: K_G of the current epoch, to open commands (anonymous
+ * members use their inner key).
+ * Returns 0, -EINVAL (also: the group does not receive commands), -EIO.
  */
 int grpsec_member_set_group_key(struct grpsec_member *m, const uint8_t *group_key);
 

@@ -18,6 +18,7 @@ struct grpsec_member {
 	uint32_t epoch;
 	unsigned int mode;
 	unsigned int suite;
+	bool commands;			/* the group receives commands: K_G[e] held */
 	struct grpsec_aead outer;	/* K_m[e] */
 	struct grpsec_aead inner;	/* K_G[e] or K_e,m[e] */
 	uint64_t msg_limit;
@@ -79,7 +80,10 @@ int grpsec_member_new(const struct grpsec_member_config *cfg, struct grpsec_memb
 
 	if (!cfg || !out || !cfg->group || !cfg->member || !cfg->member_key ||
 	    !cfg->inner_key || !grpsec_suite_key_len(cfg->suite) ||
-	    !grpsec_mode_name(cfg->mode) || cfg->seq_reserved == UINT64_MAX)
+	    !grpsec_mode_name(cfg->mode) || cfg->seq_reserved == UINT64_MAX ||
+	    (cfg->group_flags & ~GRPSEC_GROUP_COMMANDS) ||
+	    (cfg->mode == GRPSEC_MODE_IDENTIFIED && cfg->group_key &&
+	     !(cfg->group_flags & GRPSEC_GROUP_COMMANDS)))
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -89,6 +93,8 @@ int grpsec_member_new(const struct grpsec_member_config *cfg, struct grpsec_memb
 	m->epoch = cfg->epoch;
 	m->mode = cfg->mode;
 	m->suite = cfg->suite;
+	m->commands = cfg->mode == GRPSEC_MODE_ANONYMOUS ||
+		      (cfg->group_flags & GRPSEC_GROUP_COMMANDS);
 	m->msg_limit = cfg->msg_limit ? cfg->msg_limit : GRPSEC_MSG_LIMIT_DEFAULT;
 	m->next_seq = cfg->seq_reserved + 1;
 	m->block = cfg->reserve_block ? cfg->reserve_block : GRPSEC_SEQ_BLOCK_DEFAULT;
@@ -192,7 +198,7 @@ int grpsec_member_set_group_key(struct grpsec_member *m, const uint8_t *group_ke
 	struct grpsec_aead cmd;
 	int err;
 
-	if (!m || !group_key)
+	if (!m || !group_key || !m->commands)
 		return -EINVAL;
 	err = grpsec_aead_init(&cmd, m->suite, group_key, false);
 	if (err)
@@ -506,7 +512,8 @@ int grpsec_member_apply_rekey(struct grpsec_member *m, const struct grpsec_verif
 	}
 	if (pt[2] & GRPSEC_REKEY_HAS_E2E_KEY)
 		ke = k;
-	if (m->mode == GRPSEC_MODE_ANONYMOUS ? !kg || ke : !ke)
+	/* Exactly the keys the group gets: K_G iff it receives commands. */
+	if (m->mode == GRPSEC_MODE_ANONYMOUS ? !kg || ke : !ke || !kg != !m->commands)
 		goto out;
 	err = switch_epoch(m, epoch, km, m->mode == GRPSEC_MODE_ANONYMOUS ? kg : ke, kg,
 			   get_be64(pt + 4));

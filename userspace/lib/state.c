@@ -298,6 +298,8 @@ int grpsec_state_member(struct grpsec_state *st, uint32_t group, uint32_t reserv
 			.msg_limit = e->msg_limit, .seq_reserved = st->slot[i].reserved,
 			.reserve_block = reserve_block, .reserve = state_reserve,
 			.reserve_arg = &st->slot[i],
+			.group_flags = g->flags & GRPSEC_ENROLL_GROUP_COMMANDS ?
+				       GRPSEC_GROUP_COMMANDS : 0,
 			.group_key = g->mode == GRPSEC_MODE_IDENTIFIED ? e->group_key : NULL,
 		};
 

@@ -325,6 +325,7 @@ static size_t build_body(const struct config *c, const struct grpsec_signer *sig
 		struct grpsec_rekey_keys keys = {
 			.epoch = c->new_epoch, .suite = c->suite, .mode = c->mode,
 			.member_key = k_m, .group_key = c->k_g_src ? k_g : NULL,
+			.group_flags = c->k_g_src ? GRPSEC_GROUP_COMMANDS : 0,
 		};
 
 		opt_bytes("--s-auth", c->s_auth_src, secret, sizeof(secret));

@@ -467,6 +467,7 @@ static void members_create(const struct config *c, struct sim_member *sm)
 			.group = c->group, .epoch = epoch, .mode = c->mode, .suite = c->suite,
 			.msg_limit = c->msg_limit ? c->msg_limit : UINT64_MAX,
 			/* Identified members open commands with K_G too. */
+			.group_flags = c->k_g_src ? GRPSEC_GROUP_COMMANDS : 0,
 			.group_key = c->k_g_src ? c->k_g : NULL,
 		};
 		uint32_t id = c->first + i;

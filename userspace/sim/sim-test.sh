@@ -179,6 +179,8 @@ while read -r label suite secret a b c key; do
 	if [ "$label" = upstream ]; then
 		./grpsec-keys upstream --secret "hex:$secret" --suite "$suite" --gateway "$a" \
 			--out "$T/k" --hex
+	elif [ "$label" = wrap ]; then
+		./grpsec-keys wrap --secret "hex:$secret" --member "$c" --out "$T/k" --hex
 	else
 		opt=--s-auth; [ "$label" = e2e ] && opt=--s-e2e
 		[ "$label" = member ] && cmd=member || cmd=e2e
@@ -186,7 +188,7 @@ while read -r label suite secret a b c key; do
 			--epoch "$b" --member "$c" --out "$T/k" --hex
 	fi
 	[ "$(cat "$T/k")" = "$key" ] || { ok=1; echo "#   $label suite $suite differs" >&2; }
-done < <(awk '/^kind: kdf/{k=1} k&&/^label:/{l=$2} k&&/^suite:/{s=$2} k&&/^secret:/{x=$2}
+done < <(awk '/^kind: kdf/{k=1} k&&/^label:/{l=$2; s="-"} k&&/^suite:/{s=$2} k&&/^secret:/{x=$2}
 	k&&/^group:/{g=$2} k&&/^epoch:/{e=$2} k&&/^member:/{m=$2} k&&/^gateway:/{g=$2; e="-"; m="-"}
 	k&&/^key:/{print l, s, x, g, e, m, $2; k=0}' "$V")
 result $ok "grpsec-keys reproduces the kdf vectors"

@@ -33,6 +33,8 @@ def hkdf(ikm, info, length):
 
 
 def kdf(label, suite, secret, group=0, epoch=0, member=0, gateway=0):
+    if label == "wrap":
+        return hkdf(secret, b"grpsec wrap key" + struct.pack(">I", member), 32)
     if label == "upstream":
         info = b"grpsec upstream key" + struct.pack(">IB", gateway, suite)
     else:
@@ -53,6 +55,11 @@ def inner_aad(suite, mode, group, epoch, member):
 def build_uplink(v):
     suite, mode = int(v["suite"]), 1 if v["mode"] == "identified" else 0
     group, epoch, member, seq = (int(v[k]) for k in ("group", "epoch", "member", "seq"))
+    assert v["k_m"] == kdf("member", suite, v["s_auth"], group, epoch, member), \
+        "k_m is not K_m[e] of s_auth"
+    if mode:
+        assert v["k_e2e"] == kdf("e2e", suite, v["s_e2e"], group, epoch, member), \
+            "k_e2e is not K_e,m[e] of s_e2e"
     k_inner = v["k_e2e"] if mode else v["k_g"]
     nonce = seq_nonce(1, seq) if mode else v["inner_nonce"]
     assert nonce == v["inner_nonce"], "identified nonce must be 00000001 || be64 seq"
@@ -186,6 +193,104 @@ def build_multicast(v, command):
     return fr + body == v["frame"]
 
 
+def build_deliver(v, up):
+    """The local delivery datagram: the uplink's first 24 bytes, then the
+    plaintext of its inner part (K_G[e], inner AAD with member id 0)."""
+    f = up["frame"]
+    suite, group, epoch = int(v["suite"]), int(v["group"]), int(v["epoch"])
+    assert (group, epoch, int(v["member"]), int(v["seq"])) == \
+        struct.unpack(">IIIQ", f[4:24]), "header fields of the uplink"
+    inner = f[24:-16]
+    pt = aead(suite, v["k_g"]).decrypt(inner[:12], inner[12:],
+                                       inner_aad(suite, 0, group, epoch, 0))
+    return f[:24] + pt == v["datagram"]
+
+
+def parse_downlink(f):
+    """frames.rst, "Downlink": the checks before the tag, in order."""
+    if len(f) < 28 + 1 + 16 or len(f) > 28 + 1200 + 16:
+        return "-EMSGSIZE"
+    b = struct.unpack(">H", f[26:28])[0]
+    if len(f) != 28 + b + 16:
+        return "-EMSGSIZE"
+    if f[0] != 1:
+        return "-EPROTONOSUPPORT"
+    _, typ, suite, flags, gw, seq, group, member, kind, res = \
+        struct.unpack(">BBBBIQIIBB", f[:26])
+    if typ != 3 or flags or res or suite not in KEY_LEN or not seq or not group or \
+            kind not in (1, 2) or (kind == 2 and not member):
+        return "-EPROTO"
+    return (suite, gw, seq)
+
+
+def check_downlink_reject(v):
+    r = parse_downlink(v["frame"])
+    if v["stage"] == "parse":
+        return r == v["expect"]
+    suite, gw, seq = r
+    if (suite, gw) != (int(v["up_suite"]), int(v["gateway"])):
+        return v["expect"] == "-EPROTO"
+    f = v["frame"]
+    try:
+        aead(suite, v["k_up"]).decrypt(seq_nonce(3, seq), f[-16:], f[:-16])
+        return False
+    except Exception:
+        return v["expect"] == "-EBADMSG"
+
+
+def parse_mframe(f):
+    """frames.rst, "Command (type 4) and rekey (type 5) frames"."""
+    if len(f) < 29 or len(f) > 28 + 1200 + 16:
+        return "-EMSGSIZE"
+    flags = f[3]
+    mcast = bool(flags & 2)
+    b = struct.unpack(">H", f[24:26])[0]
+    if len(f) != 28 + b + (0 if mcast else 16):
+        return "-EMSGSIZE"
+    if f[0] != 1:
+        return "-EPROTONOSUPPORT"
+    _, typ, suite, _, group, member, epoch, seq, _, res = struct.unpack(">BBBBIIIQHH", f[:28])
+    flags_ok = (typ == 5 and not flags) or (typ == 4 and not flags & ~7 and
+                                            (not mcast or flags == 6))
+    if not flags_ok or res or suite not in KEY_LEN or not group or (not member) != mcast or \
+            (mcast and epoch) or not seq:
+        return "-EPROTO"
+    return dict(type=typ, suite=suite, flags=flags, group=group, member=member, epoch=epoch,
+                seq=seq, body=f[28:28 + b])
+
+
+def open_member_frame(v, base, f):
+    """The member's checks of a type 4/5 frame, then of its body; the
+    member is base's group with v's member id and K_m[e]."""
+    p = parse_mframe(f)
+    if isinstance(p, str):
+        return "parse", p
+    member, suite = int(v["member"]), int(base["suite"])
+    if p["group"] != int(base["group"]) or p["suite"] != suite:
+        return "frame", "-EPROTO"
+    if not p["flags"] & 2:
+        if p["member"] != member:
+            return "frame", "-EPROTO"
+        if p["epoch"] != int(base["epoch"]):
+            return "frame", "-ESTALE"
+        try:
+            aead(suite, v["k_m"]).decrypt(seq_nonce(3, p["seq"]), f[-16:], f[:-16])
+        except Exception:
+            return "frame", "-EBADMSG"
+    body = p["body"]
+    if p["type"] == 5:
+        lbl = b"grpsec rekey v1" + struct.pack(">II", p["group"], member)
+    else:
+        recipient = 0 if p["flags"] & 4 else member
+        lbl = b"grpsec command v1" + struct.pack(">II", p["group"], recipient)
+    pub = Ed25519PrivateKey.from_private_bytes(base["sign_priv"]).public_key()
+    try:
+        pub.verify(body[-64:], lbl + body[:-64])
+    except Exception:
+        return "body", "-EBADMSG"
+    return "body", "ok"
+
+
 def records(path):
     rec = {}
     with open(path) as f:
@@ -204,7 +309,7 @@ def records(path):
                                         "inner_nonce", "payload", "frame", "inner", "batch",
                                         "sign_priv", "sign_pub", "k_wrap", "nonce",
                                         "key_material", "body", "downlink", "s_auth", "s_e2e",
-                                        "up_secret", "wrap_secret")
+                                        "up_secret", "wrap_secret", "datagram")
             rec[k] = bytes.fromhex(val) if hexy else val
     if rec:
         yield rec
@@ -220,7 +325,8 @@ def main():
         kind = v["kind"]
         try:
             if kind == "kdf":
-                got = kdf(v["label"], int(v["suite"]), v["secret"], int(v.get("group", 0)),
+                got = kdf(v["label"], int(v.get("suite", 0)), v["secret"],
+                          int(v.get("group", 0)),
                           int(v.get("epoch", 0)), int(v.get("member", 0)),
                           int(v.get("gateway", 0)))
                 ok = got == v["key"]
@@ -242,6 +348,13 @@ def main():
                 ok = build_batch(v) == v["batch"]
             elif kind in ("command", "rekey"):
                 ok = build_downlink_vec(v, kind == "rekey")
+            elif kind == "deliver":
+                ok = build_deliver(v, seen[v["based_on"]])
+            elif kind == "downlink-reject":
+                ok = check_downlink_reject(v)
+            elif kind == "member-frame-reject":
+                ok = open_member_frame(v, seen[v["based_on"]], v["frame"]) == \
+                    (v["stage"], v["expect"])
             elif kind == "multicast":
                 command = seen[v["based_on"]]
                 ok = command["kind"] == "command" and build_multicast(v, command)

@@ -991,6 +991,8 @@ static void test_vectors_open(void)
 
 		if (v->label == GRPSEC_VEC_KDF_UPSTREAM)
 			err = grpsec_kdf_upstream_key(v->suite, v->secret, v->gateway, k, v->key_len);
+		else if (v->label == GRPSEC_VEC_KDF_WRAP)
+			err = grpsec_kdf_wrap_key(v->secret, v->member, k);
 		else
 			err = (v->label ? grpsec_kdf_e2e_key : grpsec_kdf_member_key)
 				(v->suite, v->secret, v->group, v->epoch, v->member, k, v->key_len);
@@ -1076,7 +1078,7 @@ static void cmd_group_key(uint8_t *k, uint32_t group, uint32_t epoch)
 static int cmd_member(struct test_member *t, unsigned int suite, unsigned int mode,
 		      uint32_t id, uint8_t *kg)
 {
-	struct grpsec_member_config cfg = { .group_key = kg };
+	struct grpsec_member_config cfg = { .group_flags = GRPSEC_GROUP_COMMANDS, .group_key = kg };
 
 	cmd_group_key(kg, group_of(suite, mode), EPOCH);
 	if (mode == GRPSEC_MODE_ANONYMOUS) {
@@ -1467,7 +1469,7 @@ static void test_command_addressing(void)
 
 static void test_command_nokey(void)
 {
-	struct grpsec_member_config cfg = { 0 };
+	struct grpsec_member_config cfg = { .group_flags = GRPSEC_GROUP_COMMANDS };
 	uint8_t kg[GRPSEC_KEY_MAX_LEN], body[GRPSEC_BODY_MAX_LEN], frame[GRPSEC_MFRAME_MAX_LEN];
 	uint8_t out[GRPSEC_BODY_MAX_LEN];
 	struct test_member t = { 0 };
@@ -1564,7 +1566,10 @@ static int rekey_for(const struct test_member *t, const struct grpsec_signer *s,
 		     const uint8_t *wrap, uint32_t epoch, uint64_t seq, uint8_t *frame,
 		     size_t *flen, uint8_t *new_km, uint8_t *new_kg, uint8_t *new_ke)
 {
-	struct grpsec_rekey_keys k = { .epoch = epoch, .suite = t->suite, .mode = t->mode };
+	struct grpsec_rekey_keys k = {
+		.epoch = epoch, .suite = t->suite, .mode = t->mode,
+		.group_flags = GRPSEC_GROUP_COMMANDS,
+	};
 	size_t kl = grpsec_suite_key_len(t->suite), blen;
 	uint8_t body[GRPSEC_REKEY_BODY_MAX_LEN];
 	int err;
@@ -1772,6 +1777,74 @@ static void test_rollover_command(void)
 	}
 }
 
+/*
+ * The group flag "receives commands" (keys.rst): an identified member of
+ * a group without it holds no K_G and refuses a rekey that carries one; a
+ * member of a group with it refuses a rekey without one; the manager
+ * cannot seal either mismatch.
+ */
+static void test_group_commands_flag(void)
+{
+	uint8_t kg[GRPSEC_KEY_MAX_LEN], km[GRPSEC_KEY_MAX_LEN], ke[GRPSEC_KEY_MAX_LEN];
+	uint8_t wrap[32], body[GRPSEC_REKEY_BODY_MAX_LEN], frame[GRPSEC_MFRAME_MAX_LEN];
+	struct grpsec_member_config cfg = { 0 };
+	struct test_member with = { 0 }, without = { 0 }, bad = { 0 };
+	struct grpsec_rekey_keys k = {
+		.epoch = EPOCH + 1, .suite = 1, .mode = GRPSEC_MODE_IDENTIFIED,
+		.member_key = km, .e2e_key = ke,
+	};
+	size_t blen = 0, flen = 0;
+	uint32_t e;
+	bool ok;
+
+	memset(km, 3, sizeof(km));
+	memset(ke, 4, sizeof(ke));
+	grpsec_kdf_wrap_key(wrap_secret, 71, wrap);
+	ok = !member_open(&without, 1, GRPSEC_MODE_IDENTIFIED, 71, &cfg) &&
+	     !cmd_member(&with, 1, GRPSEC_MODE_IDENTIFIED, 71, kg);
+	cfg.group_key = kg;
+	result(ok && expect_eq(member_open(&bad, 1, GRPSEC_MODE_IDENTIFIED, 72, &cfg), -EINVAL) &&
+	       expect_eq(grpsec_member_set_group_key(without.m, kg), -EINVAL),
+	       "no K_G for an identified member of a group without commands");
+	/* The manager seals only the key set the flag calls for. */
+	k.group_key = kg;
+	result(expect_eq(grpsec_rekey_seal(mgr_signer, wrap, without.group, 71, 1, &k, NULL, body,
+					   sizeof(body), &blen), -EINVAL),
+	       "rekey seal: K_G for a group without commands refused");
+	k.group_key = NULL;
+	k.group_flags = GRPSEC_GROUP_COMMANDS;
+	result(expect_eq(grpsec_rekey_seal(mgr_signer, wrap, without.group, 71, 1, &k, NULL, body,
+					   sizeof(body), &blen), -EINVAL),
+	       "rekey seal: no K_G for a group with commands refused");
+	/* A rekey with K_G: the member with the flag applies it, the other not. */
+	k.group_key = kg;
+	ok = !grpsec_rekey_seal(mgr_signer, wrap, without.group, 71, 1, &k, NULL, body,
+				sizeof(body), &blen) &&
+	     !cmd_deliver(&without, GRPSEC_TYPE_REKEY, 0, body, blen, frame, &flen);
+	result(ok && expect_eq(grpsec_member_apply_rekey(without.m, mgr_verifier, wrap, frame,
+							 flen, &e), -EPROTO) &&
+	       expect_eq(grpsec_member_epoch(without.m), EPOCH) &&
+	       !cmd_deliver(&with, GRPSEC_TYPE_REKEY, 0, body, blen, frame, &flen) &&
+	       expect_eq(grpsec_member_apply_rekey(with.m, mgr_verifier, wrap, frame, flen, &e), 0),
+	       "rekey carrying K_G: applied only where the group receives commands");
+	/* And one without K_G: the other way round. */
+	k.group_key = NULL;
+	k.group_flags = 0;
+	k.epoch = EPOCH + 2;
+	ok = !grpsec_rekey_seal(mgr_signer, wrap, without.group, 71, 2, &k, NULL, body,
+				sizeof(body), &blen) &&
+	     !cmd_deliver(&without, GRPSEC_TYPE_REKEY, 0, body, blen, frame, &flen);
+	result(ok && expect_eq(grpsec_member_apply_rekey(without.m, mgr_verifier, wrap, frame,
+							 flen, &e), 0) &&
+	       !cmd_deliver(&with, GRPSEC_TYPE_REKEY, 0, body, blen, frame, &flen) &&
+	       expect_eq(grpsec_member_apply_rekey(with.m, mgr_verifier, wrap, frame, flen, &e),
+			 -EPROTO),
+	       "rekey without K_G: applied only where the group receives none");
+	grpsec_member_free(with.m);
+	grpsec_member_free(without.m);
+	grpsec_member_free(bad.m);
+}
+
 static void test_rekey_material(void)
 {
 	struct grpsec_rekey_keys k = { .epoch = EPOCH + 1, .suite = 1, .mode = 0 };
@@ -1842,6 +1915,13 @@ static void test_mframe_parse(void)
 	       "a gateway cannot originate a rekey");
 }
 
+/* A vector's group receives commands: a command, or a rekey carrying K_G. */
+static unsigned int vec_group_flags(const struct grpsec_vec_downlink *v)
+{
+	return v->type == GRPSEC_TYPE_COMMAND ||
+	       (v->plaintext[2] & GRPSEC_REKEY_HAS_GROUP_KEY) ? GRPSEC_GROUP_COMMANDS : 0;
+}
+
 /*
  * The committed command and rekey vectors: the downlink verifies under
  * K_up of its suite and carries the body for its recipient, and the member
@@ -1855,7 +1935,8 @@ static void test_vectors_downlink(void)
 		struct grpsec_member_config cfg = {
 			.group = v->group, .member = v->member, .epoch = v->epoch, .mode = v->mode,
 			.suite = v->suite, .member_key = v->k_m, .inner_key = v->key,
-			.group_key = v->key,
+			.group_flags = vec_group_flags(v),
+			.group_key = v->type == GRPSEC_TYPE_COMMAND ? v->key : NULL,
 		};
 		struct grpsec_command_info info = { 0 };
 		struct grpsec_verifier *ver = NULL;
@@ -2137,6 +2218,85 @@ static void test_backend_state(void)
 	}
 }
 
+/* A member as a downlink vector describes it: its group, keys and signer. */
+static int vec_member(const struct grpsec_vec_downlink *v, uint32_t id, const uint8_t *k_m,
+		      struct grpsec_member **m, struct grpsec_verifier **ver)
+{
+	static const uint8_t zero[GRPSEC_KEY_MAX_LEN];
+	struct grpsec_member_config cfg = {
+		.group = v->group, .member = id, .epoch = v->epoch, .mode = v->mode,
+		.suite = v->suite, .member_key = k_m,
+		.inner_key = v->type == GRPSEC_TYPE_COMMAND ? v->key : zero,
+		.group_flags = vec_group_flags(v),
+		.group_key = v->type == GRPSEC_TYPE_COMMAND ? v->key : NULL,
+	};
+	int err = v->sign_pub ? grpsec_verifier_new(v->sign_pub, ver) : 0;
+
+	return err ? err : grpsec_member_new(&cfg, m);
+}
+
+/* The delivery datagram, the downlink and the member-frame rejects. */
+static void test_vectors_rejects2(void)
+{
+	const struct grpsec_vec_deliver *d = &grpsec_vec_delivers[0];
+	const struct grpsec_vec_uplink *u = &grpsec_vec_uplinks[d->uplink];
+	uint8_t pt[GRPSEC_MAX_PAYLOAD], out[GRPSEC_BODY_MAX_LEN];
+	struct grpsec_uplink up;
+	size_t n = 0;
+
+	result(!grpsec_uplink_parse(u->frame, u->frame_len, &up) &&
+	       !grpsec_inner_open(u->mode, u->suite, u->group, u->epoch, 0, u->k_inner, up.inner,
+				  up.inner_len, pt, &n) &&
+	       expect_eq(d->datagram_len, 24 + n) && !memcmp(d->datagram, u->frame, 24) &&
+	       !memcmp(d->datagram + 24, pt, n), "vector %s: header and plaintext", d->name);
+	for (size_t i = 0; i < sizeof(grpsec_vec_downlink_rejects) /
+			       sizeof(grpsec_vec_downlink_rejects[0]); i++) {
+		const struct grpsec_vec_downlink_reject *r = &grpsec_vec_downlink_rejects[i];
+		const struct grpsec_vec_downlink *v = &grpsec_vec_downlinks[r->downlink];
+		struct grpsec_downlink dl;
+		int perr = grpsec_downlink_parse(r->frame, r->frame_len, &dl);
+
+		result(r->verify ? !perr && expect_eq(grpsec_downlink_verify(r->frame, r->frame_len,
+									   v->gateway, v->up_suite,
+									   v->k_up, &dl), r->expect)
+				 : expect_eq(perr, r->expect), "vector %s", r->name);
+	}
+	for (size_t i = 0; i < sizeof(grpsec_vec_member_frame_rejects) /
+			       sizeof(grpsec_vec_member_frame_rejects[0]); i++) {
+		const struct grpsec_vec_member_frame_reject *r = &grpsec_vec_member_frame_rejects[i];
+		const struct grpsec_vec_downlink *v = &grpsec_vec_downlinks[r->downlink];
+		struct grpsec_verifier *ver = NULL;
+		struct grpsec_member *m = NULL;
+		struct grpsec_mframe f;
+		size_t olen;
+		int perr = grpsec_mframe_parse(r->frame, r->frame_len, &f), err;
+		bool ok;
+
+		ok = !vec_member(v, r->member, r->k_m, &m, &ver);
+		if (r->stage == 0)
+			err = perr;
+		else if (r->stage == 1)
+			err = grpsec_member_open_frame(m, r->frame, r->frame_len, &f);
+		else if (v->type == GRPSEC_TYPE_COMMAND)
+			err = grpsec_member_open_command(m, ver, r->frame, r->frame_len, out,
+							 sizeof(out), &olen, NULL);
+		else
+			err = grpsec_member_apply_rekey(m, ver, v->key, r->frame, r->frame_len, NULL);
+		/* Each fails at its stage, not before: the earlier ones pass. */
+		if (ok && r->stage >= 1)
+			ok = expect_eq(perr, 0);
+		if (ok && r->stage == 2) {
+			grpsec_member_free(m);
+			m = NULL;
+			ok = !vec_member(v, r->member, r->k_m, &m, &ver) &&
+			     expect_eq(grpsec_member_open_frame(m, r->frame, r->frame_len, &f), 0);
+		}
+		result(ok && expect_eq(err, r->expect), "vector %s", r->name);
+		grpsec_member_free(m);
+		grpsec_verifier_free(ver);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *vectors_dir = NULL;
@@ -2174,9 +2334,11 @@ int main(int argc, char **argv)
 	test_mframe_parse();
 	test_rekey();
 	test_rollover_command();
+	test_group_commands_flag();
 	test_rekey_material();
 	test_vectors_downlink();
 	test_multicast_command();
+	test_vectors_rejects2();
 	grpsec_signer_free(mgr_signer);
 	grpsec_signer_free(rogue_signer);
 	grpsec_verifier_free(mgr_verifier);

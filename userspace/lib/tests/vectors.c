@@ -11,11 +11,12 @@
 #include <string.h>
 
 #include "grpsec.h"
+#include "internal.h"
 #include "vectors.h"
 
 #define N_SUITES	3
 #define N_UPLINK	(N_SUITES * 2 * 3)
-#define N_KDF		(N_SUITES * 3)
+#define N_KDF		(N_SUITES * 3 + 1)	/* member, e2e, upstream per suite; wrap */
 #define MAX_ENTRIES	3
 #define GATEWAY		0x00c0ffeeU
 #define EPOCH		0x00020001U
@@ -152,6 +153,44 @@ struct mc_vec {
 	size_t frame_len;
 };
 
+/* Terminate mode: an uplink's message as the gateway delivers it locally. */
+struct deliver_vec {
+	const char *name;
+	const struct uplink_vec *from;
+	uint8_t datagram[24 + GRPSEC_MAX_PAYLOAD];
+	size_t len;
+};
+
+/* A downlink the gateway drops: at parse time or at its K_up check. */
+struct dl_reject_vec {
+	const char *name;
+	const struct dl_vec *from;
+	const char *stage;		/* parse or verify */
+	const char *expect_name;
+	int expect;
+	uint8_t frame[GRPSEC_DOWNLINK_MAX_LEN + 1];
+	size_t len;
+};
+
+/*
+ * A type 4/5 frame a member drops: at parse time, at the frame's checks
+ * (grpsec_member_open_frame()) or at the body's (command or rekey).
+ */
+struct mf_reject_vec {
+	const char *name;
+	const struct dl_vec *from;	/* the group, keys and body it is made of */
+	const char *stage;		/* parse, frame or body */
+	const char *expect_name;
+	int expect;
+	uint32_t member;		/* who receives it */
+	uint8_t k_m[GRPSEC_KEY_MAX_LEN];	/* that member's K_m[e] */
+	uint8_t frame[GRPSEC_MFRAME_MAX_LEN + 1];
+	size_t len;
+};
+
+#define N_DL_REJ	14
+#define N_MF_REJ	12
+
 struct all {
 	struct kdf_vec kdf[N_KDF];
 	struct uplink_vec up[N_UPLINK];
@@ -160,6 +199,11 @@ struct all {
 	struct batch_vec batch[3];
 	struct dl_vec dl[N_DL];
 	struct mc_vec mc;
+	struct deliver_vec deliver;
+	struct dl_reject_vec dl_rej[N_DL_REJ];
+	unsigned int n_dl_rej;
+	struct mf_reject_vec mf_rej[N_MF_REJ];
+	unsigned int n_mf_rej;
 };
 
 static void fill(uint8_t *p, size_t len, uint8_t start)
@@ -208,7 +252,13 @@ static int make_kdf(struct all *a)
 				return err;
 		}
 	}
-	return 0;
+	/* K_wrap,m: no suite (always 32 bytes, AES-256-GCM). */
+	a->kdf[i] = (struct kdf_vec){
+		.name = "kdf-wrap", .kind = "wrap", .kind_id = 3, .member = 0x00001001,
+		.key_len = GRPSEC_WRAP_KEY_LEN,
+	};
+	fill(a->kdf[i].secret, sizeof(a->kdf[i].secret), 0xc0);
+	return grpsec_kdf_wrap_key(a->kdf[i].secret, a->kdf[i].member, a->kdf[i].key);
 }
 
 static int make_uplinks(struct all *a)
@@ -403,6 +453,7 @@ static void rekey_material(struct dl_vec *v, struct grpsec_rekey_keys *k,
 	k->epoch = v->body_epoch;
 	k->suite = v->s.suite;
 	k->mode = v->s.mode;
+	k->group_flags = v->s.keys & KEYS_G ? GRPSEC_GROUP_COMMANDS : 0;
 	k->msg_limit = v->s.msg_limit;
 	k->member_key = km;
 	k->group_key = v->s.keys & KEYS_G ? kg : NULL;
@@ -541,6 +592,179 @@ static int make_multicast(struct all *a)
 					 v->frame, sizeof(v->frame), &v->frame_len);
 }
 
+/* The delivery datagram of the short anonymous aes-128-gcm uplink. */
+static int make_deliver(struct all *a)
+{
+	struct deliver_vec *d = &a->deliver;
+	const struct uplink_vec *u = &a->up[1];
+	struct grpsec_uplink p;
+	size_t n;
+	int err;
+
+	d->name = "deliver-aes-128-gcm-anonymous";
+	d->from = u;
+	err = grpsec_uplink_parse(u->frame, u->frame_len, &p);
+	if (!err)
+		err = grpsec_inner_open(u->mode, u->suite, u->group, u->epoch, 0, u->k_inner,
+					p.inner, p.inner_len, d->datagram + 24, &n);
+	if (err)
+		return err;
+	/* The uplink header with the inner part's plaintext after it. */
+	memcpy(d->datagram, u->frame, 24);
+	d->len = 24 + n;
+	return 0;
+}
+
+static struct dl_reject_vec *dl_reject(struct all *a, const char *name, const struct dl_vec *v,
+				       const char *stage, int expect, const char *expect_name)
+{
+	struct dl_reject_vec *r = &a->dl_rej[a->n_dl_rej++];
+
+	r->name = name;
+	r->from = v;
+	r->stage = stage;
+	r->expect = expect;
+	r->expect_name = expect_name;
+	memcpy(r->frame, v->downlink, v->downlink_len);
+	r->len = v->downlink_len;
+	return r;
+}
+
+#define DL_REJECT(name, v, stage, err) dl_reject(a, name, v, stage, err, #err)
+
+static void make_dl_rejects(struct all *a)
+{
+	const struct dl_vec *cmd = &a->dl[0], *rk = &a->dl[1];
+	struct dl_reject_vec *r;
+
+	r = DL_REJECT("downlink-reject-truncated", cmd, "parse", -EMSGSIZE);
+	r->len--;
+	r = DL_REJECT("downlink-reject-body-length", cmd, "parse", -EMSGSIZE);
+	r->frame[27]++;
+	r = DL_REJECT("downlink-reject-version-2", cmd, "parse", -EPROTONOSUPPORT);
+	r->frame[0] = 2;
+	r = DL_REJECT("downlink-reject-type-command", cmd, "parse", -EPROTO);
+	r->frame[1] = GRPSEC_TYPE_COMMAND;
+	r = DL_REJECT("downlink-reject-flags", cmd, "parse", -EPROTO);
+	r->frame[3] = 0x01;
+	r = DL_REJECT("downlink-reject-suite-4", cmd, "parse", -EPROTO);
+	r->frame[2] = 4;
+	r = DL_REJECT("downlink-reject-seq-0", cmd, "parse", -EPROTO);
+	memset(r->frame + 8, 0, 8);
+	r = DL_REJECT("downlink-reject-group-0", cmd, "parse", -EPROTO);
+	memset(r->frame + 16, 0, 4);
+	r = DL_REJECT("downlink-reject-kind-3", cmd, "parse", -EPROTO);
+	r->frame[24] = 3;
+	r = DL_REJECT("downlink-reject-reserved", cmd, "parse", -EPROTO);
+	r->frame[25] = 1;
+	r = DL_REJECT("downlink-reject-rekey-member-0", rk, "parse", -EPROTO);
+	memset(r->frame + 20, 0, 4);
+	r = DL_REJECT("downlink-reject-other-gateway", cmd, "verify", -EPROTO);
+	r->frame[7] ^= 0x01;
+	r = DL_REJECT("downlink-reject-tag", cmd, "verify", -EBADMSG);
+	r->frame[r->len - 1] ^= 0x01;
+	r = DL_REJECT("downlink-reject-member-changed", cmd, "verify", -EBADMSG);
+	r->frame[23] = 0x01;
+}
+
+/* A type 4/5 frame for @member made of @v's body, tagged under its K_m[e]. */
+static struct mf_reject_vec *mf_reject(struct all *a, const char *name, const struct dl_vec *v,
+				       uint32_t member, unsigned int flags, const char *stage,
+				       int expect, const char *expect_name)
+{
+	struct mf_reject_vec *r = &a->mf_rej[a->n_mf_rej++];
+	bool mcast = flags & GRPSEC_MFRAME_FLAG_MULTICAST;
+
+	r->name = name;
+	r->from = v;
+	r->stage = stage;
+	r->expect = expect;
+	r->expect_name = expect_name;
+	r->member = member;
+	if (grpsec_kdf_member_key(v->s.suite, v->s_auth, v->group, v->epoch, member, r->k_m,
+				  v->km_len))
+		return NULL;
+	/* Build valid flags, then set the ones asked for: a frame no builder makes. */
+	if (grpsec_member_frame_build(v->s.type, v->s.suite, mcast ? flags : 0, v->group,
+				      mcast ? 0 : member, mcast ? 0 : v->epoch,
+				      v->gw_seq + 100 + a->n_mf_rej, r->k_m, v->body, v->body_len,
+				      r->frame, sizeof(r->frame), &r->len))
+		return NULL;
+	if (!mcast && flags) {
+		uint8_t nonce[GRPSEC_NONCE_LEN];
+
+		r->frame[3] = (uint8_t)flags;
+		r->len -= GRPSEC_TAG_LEN;
+		grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_DOWNLINK, get_be64(r->frame + 16));
+		if (grpsec_aead_seal_once(v->s.suite, r->k_m, nonce, r->frame, r->len, NULL, 0,
+					  NULL, r->frame + r->len))
+			return NULL;
+		r->len += GRPSEC_TAG_LEN;
+	}
+	return r;
+}
+
+#define MF_REJECT(name, v, member, flags, stage, err) \
+	mf_reject(a, name, v, member, flags, stage, err, #err)
+#define MCAST	(GRPSEC_MFRAME_FLAG_MULTICAST | GRPSEC_MFRAME_FLAG_GROUP)
+
+static int make_mf_rejects(struct all *a)
+{
+	const struct dl_vec *grp = &a->dl[0], *rk = &a->dl[1], *uni = &a->dl[2];
+	uint32_t m = uni->member, other = uni->member + 1;
+	struct mf_reject_vec *r;
+
+	/* Addressing: bodies go to whom they were signed for, and no further. */
+	if (!MF_REJECT("member-frame-reject-unicast-body-multicast", uni, other, MCAST,
+		       "body", -EBADMSG) ||
+	    !MF_REJECT("member-frame-reject-unicast-body-readdressed", uni, other, 0,
+		       "body", -EBADMSG) ||
+	    !MF_REJECT("member-frame-reject-unicast-body-as-group-body", uni, other,
+		       GRPSEC_MFRAME_FLAG_GROUP, "body", -EBADMSG) ||
+	    !MF_REJECT("member-frame-reject-group-body-as-unicast-body", grp, m, 0, "body",
+		       -EBADMSG))
+		return -EIO;
+	/* Flags. */
+	r = MF_REJECT("member-frame-reject-multicast-without-group-flag", grp, m, MCAST,
+		      "parse", -EPROTO);
+	if (!r)
+		return -EIO;
+	r->frame[3] = GRPSEC_MFRAME_FLAG_MULTICAST;
+	r = MF_REJECT("member-frame-reject-multicast-gateway", grp, m, MCAST, "parse", -EPROTO);
+	if (!r)
+		return -EIO;
+	r->frame[3] |= GRPSEC_MFRAME_FLAG_GATEWAY;
+	if (!MF_REJECT("member-frame-reject-unknown-flag", grp, m, GRPSEC_MFRAME_FLAG_GROUP | 0x08,
+		       "parse", -EPROTO) ||
+	    !MF_REJECT("member-frame-reject-rekey-flag", rk, m, GRPSEC_MFRAME_FLAG_GROUP, "parse",
+		       -EPROTO))
+		return -EIO;
+	/* Structure and the frame's own checks. */
+	r = MF_REJECT("member-frame-reject-truncated", grp, m, GRPSEC_MFRAME_FLAG_GROUP, "parse",
+		      -EMSGSIZE);
+	if (!r)
+		return -EIO;
+	r->len--;
+	r = MF_REJECT("member-frame-reject-version-2", grp, m, GRPSEC_MFRAME_FLAG_GROUP, "parse",
+		      -EPROTONOSUPPORT);
+	if (!r)
+		return -EIO;
+	r->frame[0] = 2;
+	r = MF_REJECT("member-frame-reject-tag", grp, m, GRPSEC_MFRAME_FLAG_GROUP, "frame",
+		      -EBADMSG);
+	if (!r)
+		return -EIO;
+	r->frame[r->len - 1] ^= 0x01;
+	/* A frame for member m, received by another member. */
+	r = MF_REJECT("member-frame-reject-other-member", grp, m, GRPSEC_MFRAME_FLAG_GROUP,
+		      "frame", -EPROTO);
+	if (!r)
+		return -EIO;
+	r->member = other;
+	return grpsec_kdf_member_key(grp->s.suite, grp->s_auth, grp->group, grp->epoch, other,
+				     r->k_m, grp->km_len);
+}
+
 /* Text output */
 
 static void hex_line(FILE *f, const char *key, const uint8_t *p, size_t len)
@@ -553,6 +777,8 @@ static void hex_line(FILE *f, const char *key, const uint8_t *p, size_t len)
 
 static void write_txt(FILE *f, const struct all *a)
 {
+	uint8_t secret[GRPSEC_SECRET_LEN];
+
 	fputs("# grpsec wire format version 1: test vectors.\n"
 	      "# Specification: Documentation/frames.rst and Documentation/keys.rst.\n"
 	      "# Generated by userspace/lib/tests/gen-vectors (make -C userspace vectors);\n"
@@ -560,17 +786,26 @@ static void write_txt(FILE *f, const struct all *a)
 	      "#\n"
 	      "# Records are separated by blank lines; each line is \"field: value\".\n"
 	      "# Numbers are decimal, byte strings lowercase hex (empty: nothing after\n"
-	      "# the colon).  Record kinds: kdf, uplink, uplink-reject, batch, command,\n"
-	      "# rekey (each: body, downlink frame, type 4/5 frame), multicast (the\n"
-	      "# command record's body in a multicast type 4 frame: no tag).\n", f);
+	      "# the colon).  Record kinds: kdf (labels member, e2e, upstream, wrap),\n"
+	      "# uplink, uplink-reject, batch, command and rekey (each: body, downlink\n"
+	      "# frame unless the gateway originated it, type 4/5 frame), multicast (a\n"
+	      "# command record's body in a multicast type 4 frame: no tag), deliver\n"
+	      "# (terminate mode's local datagram), downlink-reject, member-frame-reject.\n"
+	      "# Every input is in its record: k_m and k_e2e are derived from s_auth and\n"
+	      "# s_e2e (the kdf records' secrets), k_up from up_secret, k_wrap from\n"
+	      "# wrap_secret.  What each record kind means, its stages and expect\n"
+	      "# values: frames.rst, \"Test vectors\".\n", f);
 	for (unsigned int i = 0; i < N_KDF; i++) {
 		const struct kdf_vec *v = &a->kdf[i];
 
-		fprintf(f, "\nkind: kdf\nname: %s\nlabel: %s\nsuite: %u\n", v->name, v->kind,
-			v->suite);
+		fprintf(f, "\nkind: kdf\nname: %s\nlabel: %s\n", v->name, v->kind);
+		if (v->suite)
+			fprintf(f, "suite: %u\n", v->suite);
 		hex_line(f, "secret", v->secret, sizeof(v->secret));
 		if (v->kind_id == 2)
 			fprintf(f, "gateway: %u\n", v->gateway);
+		else if (v->kind_id == 3)
+			fprintf(f, "member: %u\n", v->member);
 		else
 			fprintf(f, "group: %u\nepoch: %u\nmember: %u\n", v->group, v->epoch,
 				v->member);
@@ -583,7 +818,13 @@ static void write_txt(FILE *f, const struct all *a)
 			"epoch: %u\nmember: %u\nseq: %llu\n", v->name, v->suite,
 			grpsec_mode_name(v->mode), v->group, v->epoch, v->member,
 			(unsigned long long)v->seq);
+		fill(secret, sizeof(secret), 0x00);
+		hex_line(f, "s_auth", secret, sizeof(secret));
 		hex_line(f, "k_m", v->k_m, v->key_len);
+		if (v->mode) {
+			fill(secret, sizeof(secret), 0x20);
+			hex_line(f, "s_e2e", secret, sizeof(secret));
+		}
 		hex_line(f, v->mode ? "k_e2e" : "k_g", v->k_inner, v->key_len);
 		hex_line(f, "inner_nonce", v->frame + GRPSEC_HDR_LEN, GRPSEC_NONCE_LEN);
 		hex_line(f, "payload", v->payload, v->payload_len);
@@ -667,6 +908,34 @@ static void write_txt(FILE *f, const struct all *a)
 		a->mc.from->group, (unsigned long long)a->mc.gw_seq);
 	hex_line(f, "body", a->mc.from->body, a->mc.from->body_len);
 	hex_line(f, "frame", a->mc.frame, a->mc.frame_len);
+	{
+		const struct deliver_vec *d = &a->deliver;
+		const struct uplink_vec *u = d->from;
+
+		fprintf(f, "\nkind: deliver\nname: %s\nbased_on: %s\nsuite: %u\ngroup: %u\n"
+			"epoch: %u\nmember: %u\nseq: %llu\n", d->name, u->name, u->suite, u->group,
+			u->epoch, u->member, (unsigned long long)u->seq);
+		hex_line(f, "k_g", u->k_inner, u->key_len);
+		hex_line(f, "datagram", d->datagram, d->len);
+	}
+	for (unsigned int i = 0; i < a->n_dl_rej; i++) {
+		const struct dl_reject_vec *r = &a->dl_rej[i];
+
+		fprintf(f, "\nkind: downlink-reject\nname: %s\nbased_on: %s\nstage: %s\n"
+			"expect: %s\nup_suite: %u\ngateway: %u\n", r->name, r->from->s.name, r->stage,
+			r->expect_name, r->from->s.up_suite, r->from->gateway);
+		hex_line(f, "k_up", r->from->k_up, r->from->up_key_len);
+		hex_line(f, "frame", r->frame, r->len);
+	}
+	for (unsigned int i = 0; i < a->n_mf_rej; i++) {
+		const struct mf_reject_vec *r = &a->mf_rej[i];
+
+		fprintf(f, "\nkind: member-frame-reject\nname: %s\nbased_on: %s\nstage: %s\n"
+			"expect: %s\nmember: %u\n", r->name, r->from->s.name, r->stage,
+			r->expect_name, r->member);
+		hex_line(f, "k_m", r->k_m, r->from->km_len);
+		hex_line(f, "frame", r->frame, r->len);
+	}
 }
 
 /* C header output */
@@ -689,6 +958,97 @@ static const char *c_ref(char *buf, size_t size, const char *name, size_t len)
 	return buf;
 }
 
+static unsigned int dl_index(const struct all *a, const struct dl_vec *v)
+{
+	return (unsigned int)(v - a->dl);
+}
+
+static const char *const mf_stages[] = { "parse", "frame", "body" };
+
+static unsigned int mf_stage(const char *stage)
+{
+	unsigned int i = 0;
+
+	while (strcmp(mf_stages[i], stage))
+		i++;
+	return i;
+}
+
+/* Delivery datagram, downlink and member-frame rejects. */
+static void write_hdr_rejects(FILE *f, const struct all *a)
+{
+	char n1[64];
+
+	fputs("/* Terminate mode: an uplink's message delivered to the local port. */\n"
+	      "struct grpsec_vec_deliver {\n"
+	      "\tconst char *name;\n"
+	      "\tunsigned int uplink;\t\t/* index in grpsec_vec_uplinks[] */\n"
+	      "\tconst unsigned char *datagram;\t/* 24-byte header || plaintext */\n"
+	      "\tunsigned int datagram_len;\n"
+	      "};\n\n", f);
+	c_array(f, "grpsec_vec_deliver0", a->deliver.datagram, a->deliver.len);
+	fprintf(f, "static const struct grpsec_vec_deliver grpsec_vec_delivers[] = {\n"
+		"\t{ \"%s\", %u, grpsec_vec_deliver0, %zu },\n};\n\n", a->deliver.name,
+		(unsigned int)(a->deliver.from - a->up), a->deliver.len);
+
+	fputs("/* A downlink the gateway drops (its K_up: the downlink vector's). */\n"
+	      "struct grpsec_vec_downlink_reject {\n"
+	      "\tconst char *name;\n"
+	      "\tunsigned int downlink;\t\t/* index in grpsec_vec_downlinks[] */\n"
+	      "\tint verify;\t\t\t/* 0: parse fails; 1: parse passes, then not ours or bad tag */\n"
+	      "\tint expect;\t\t\t/* -errno of libgrpsec */\n"
+	      "\tconst unsigned char *frame;\n"
+	      "\tunsigned int frame_len;\n"
+	      "};\n\n", f);
+	for (unsigned int i = 0; i < a->n_dl_rej; i++) {
+		snprintf(n1, sizeof(n1), "grpsec_vec_dlrej%u_frame", i);
+		c_array(f, n1, a->dl_rej[i].frame, a->dl_rej[i].len);
+	}
+	fputs("static const struct grpsec_vec_downlink_reject grpsec_vec_downlink_rejects[] = {\n", f);
+	for (unsigned int i = 0; i < a->n_dl_rej; i++) {
+		const struct dl_reject_vec *r = &a->dl_rej[i];
+
+		fprintf(f, "\t{ \"%s\", %u, %d, %s, grpsec_vec_dlrej%u_frame, %zu },\n", r->name,
+			dl_index(a, r->from), !strcmp(r->stage, "verify"), r->expect_name, i, r->len);
+	}
+	fputs("};\n\n", f);
+
+	fputs("/*\n"
+	      " * A command or rekey frame a member drops.  The member: group, suite,\n"
+	      " * mode, epoch, K_G and signing key of the downlink vector, its own id\n"
+	      " * and K_m[e] here.  Stage 0: grpsec_mframe_parse() fails; 1: the frame's\n"
+	      " * checks (ids, epoch, tag); 2: the body's (signature, K_G tag).\n"
+	      " */\n"
+	      "struct grpsec_vec_member_frame_reject {\n"
+	      "\tconst char *name;\n"
+	      "\tunsigned int downlink;\t\t/* index in grpsec_vec_downlinks[] */\n"
+	      "\tunsigned int stage;\n"
+	      "\tint expect;\t\t\t/* -errno of libgrpsec */\n"
+	      "\tunsigned int member;\n"
+	      "\tconst unsigned char *k_m;\n"
+	      "\tunsigned int km_len;\n"
+	      "\tconst unsigned char *frame;\n"
+	      "\tunsigned int frame_len;\n"
+	      "};\n\n", f);
+	for (unsigned int i = 0; i < a->n_mf_rej; i++) {
+		snprintf(n1, sizeof(n1), "grpsec_vec_mfrej%u_k_m", i);
+		c_array(f, n1, a->mf_rej[i].k_m, a->mf_rej[i].from->km_len);
+		snprintf(n1, sizeof(n1), "grpsec_vec_mfrej%u_frame", i);
+		c_array(f, n1, a->mf_rej[i].frame, a->mf_rej[i].len);
+	}
+	fputs("static const struct grpsec_vec_member_frame_reject "
+	      "grpsec_vec_member_frame_rejects[] = {\n", f);
+	for (unsigned int i = 0; i < a->n_mf_rej; i++) {
+		const struct mf_reject_vec *r = &a->mf_rej[i];
+
+		fprintf(f, "\t{ \"%s\", %u, %u, %s, %uU, grpsec_vec_mfrej%u_k_m, %zu,\n"
+			"\t  grpsec_vec_mfrej%u_frame, %zu },\n", r->name, dl_index(a, r->from),
+			mf_stage(r->stage), r->expect_name, r->member, i, r->from->km_len, i,
+			r->len);
+	}
+	fputs("};\n\n", f);
+}
+
 static void write_hdr(FILE *f, const struct all *a)
 {
 	char n1[64], n2[64], n3[64], r1[64], r2[64];
@@ -707,13 +1067,14 @@ static void write_hdr(FILE *f, const struct all *a)
 	      "#define GRPSEC_V1_VECTORS_H\n\n"
 	      "#define GRPSEC_VEC_KDF_MEMBER\t0\t/* K_m[e], label \"grpsec member key\" */\n"
 	      "#define GRPSEC_VEC_KDF_E2E\t1\t/* K_e,m[e], label \"grpsec e2e key\" */\n"
-	      "#define GRPSEC_VEC_KDF_UPSTREAM\t2\t/* K_up, label \"grpsec upstream key\" */\n\n"
+	      "#define GRPSEC_VEC_KDF_UPSTREAM\t2\t/* K_up, label \"grpsec upstream key\" */\n"
+	      "#define GRPSEC_VEC_KDF_WRAP\t3\t/* K_wrap,m, label \"grpsec wrap key\", suite 0 */\n\n"
 	      "struct grpsec_vec_kdf {\n"
 	      "\tconst char *name;\n"
 	      "\tunsigned int label;\t\t/* GRPSEC_VEC_KDF_* */\n"
 	      "\tunsigned int suite;\n"
-	      "\tconst unsigned char *secret;\t/* 32 bytes: S_auth, S_e2e or upstream secret */\n"
-	      "\tunsigned int group, epoch, member;\t/* member and e2e keys */\n"
+	      "\tconst unsigned char *secret;\t/* 32 bytes: S_auth, S_e2e, upstream or wrap secret */\n"
+	      "\tunsigned int group, epoch, member;\t/* member, e2e (and wrap: member) keys */\n"
 	      "\tunsigned int gateway;\t\t/* upstream key */\n"
 	      "\tconst unsigned char *key;\n"
 	      "\tunsigned int key_len;\n"
@@ -945,6 +1306,7 @@ static void write_hdr(FILE *f, const struct all *a)
 		GRPSEC_MFRAME_FLAG_MULTICAST | GRPSEC_MFRAME_FLAG_GROUP, a->mc.from->group,
 		(unsigned long long)a->mc.gw_seq, (unsigned int)(a->mc.from - a->dl),
 		a->mc.from->body_len, a->mc.frame_len);
+	write_hdr_rejects(f, a);
 	fputs("#endif /* GRPSEC_V1_VECTORS_H */\n", f);
 }
 
@@ -966,6 +1328,12 @@ int vectors_write(FILE *txt, FILE *hdr)
 		err = make_downlinks(a);
 	if (!err)
 		err = make_multicast(a);
+	if (!err)
+		err = make_deliver(a);
+	if (!err) {
+		make_dl_rejects(a);
+		err = make_mf_rejects(a);
+	}
 	if (!err) {
 		if (txt)
 			write_txt(txt, a);
