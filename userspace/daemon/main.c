@@ -176,8 +176,26 @@ static int signals_init(struct grpsecd *d)
 	return 0;
 }
 
+static void on_watchdog(struct loop_timer *t, void *arg)
+{
+	(void)t, (void)arg;
+	notify_send("WATCHDOG=1");
+}
+
+/* WatchdogSec=: keep-alives twice per interval (notify.h). */
+static struct loop_timer *watchdog_start(struct loop *l)
+{
+	uint64_t ms = notify_watchdog_ms();
+
+	if (!ms)
+		return NULL;
+	ms = ms > 1 ? ms / 2 : 1;
+	return loop_timer_add(l, ms, ms, on_watchdog, NULL);
+}
+
 static int run(struct grpsecd *d)
 {
+	struct loop_timer *watchdog;
 	int rc;
 
 	if (!roles[d->role].parts[0]) {
@@ -198,7 +216,9 @@ static int run(struct grpsecd *d)
 	log_info("%s started (grpsecd %s, %s)", roles[d->role].name,
 		 GRPSECD_VERSION, d->conf_path);
 	notify_send("READY=1\nSTATUS=running");
+	watchdog = watchdog_start(d->loop);
 	rc = loop_run(d->loop);
+	loop_timer_del(watchdog);
 	if (rc < 0) {
 		log_err("event loop: %s", strerror(-rc));
 		rc = 1;

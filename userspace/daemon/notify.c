@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,4 +36,18 @@ int notify_send(const char *state)
 		   (struct sockaddr *)&sun, offsetof(struct sockaddr_un, sun_path) + len);
 	close(fd);
 	return n < 0 ? -errno : 0;
+}
+
+uint64_t notify_watchdog_ms(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long v, p;
+	char end;
+
+	if (!usec || sscanf(usec, "%llu%c", &v, &end) != 1 || !v)
+		return 0;
+	if (pid && (sscanf(pid, "%llu%c", &p, &end) != 1 ||
+		    p != (unsigned long long)getpid()))
+		return 0;
+	return v / 1000 ? v / 1000 : 1;
 }

@@ -63,6 +63,28 @@ SEEN
 run_once "$PWD/notify.sock" path.out
 run_once "@grpsecd-test-$$" abstract.out
 
+# WatchdogSec=: WATCHDOG=1 twice per interval, only when meant for us.
+watchdog_run()
+{
+	local pid=$1 out=$2
+	manager_conf "$PWD/m.conf"
+	rm -f "$PWD/wd.sock"
+	listen "$PWD/wd.sock" "$out" || { fail "listener"; return; }
+	export NOTIFY_SOCKET=$PWD/wd.sock WATCHDOG_USEC=200000
+	[ -n "$pid" ] && export WATCHDOG_PID=$pid
+	start_manager m.conf || fail "start"
+	unset NOTIFY_SOCKET WATCHDOG_USEC WATCHDOG_PID
+	sleep 1
+	kill "$manager_pid"
+	wait "$manager_pid"
+	wait "$listener"
+}
+watchdog_run "" wd.out
+n=$(grep -c '^WATCHDOG=1$' wd.out)
+[ "$n" -ge 5 ] && [ "$n" -le 15 ] && pass || fail "$n keep-alives in about 1 s, want about 10"
+watchdog_run 1 wd-other.out
+! grep -q WATCHDOG wd-other.out && pass || fail "keep-alives for another process's watchdog"
+
 # Without NOTIFY_SOCKET the daemon runs the same.
 manager_conf "$PWD/m.conf"
 start_manager m.conf && pass || fail "start without NOTIFY_SOCKET"
