@@ -77,6 +77,17 @@ release_build_dir()
 	fi
 }
 
+# git_files: the files git has or would add (tracked, and untracked
+# but not ignored), as rsync patterns anchored at the top.  Fails outside
+# a git checkout.
+git_files()
+{
+	local list
+	list=$(git -C "$top" ls-files --cached --others --exclude-standard) ||
+		return
+	printf '%s\n' "$list" | sed -n 's|^.|/&|p'
+}
+
 # sync_tree DEST: copy the source tree to DEST, leaving out .git, the
 # build directory and whatever .gitignore ignores (build products of an
 # in-tree build), keeping timestamps so that make stays incremental.
@@ -84,11 +95,18 @@ release_build_dir()
 # tree) are not an error.
 sync_tree()
 {
-	local err rc=0
+	local err rc=0 inc
 	mkdir -p "$1"
+	# rsync's ".gitignore" filter does not know git's "!" exceptions
+	# ("/tests/test-*" but "!/tests/test-*.sh"): in a git checkout,
+	# every file git has is included by name before it.  The filter
+	# still keeps DEST's own build products from --delete.
+	inc=$(mktemp)
+	git_files > "$inc" 2> /dev/null || : > "$inc"
 	err=$(rsync -aL --delete --exclude=/.git --exclude=/build \
-		--exclude='.tmp_*' --filter=':- .gitignore' \
+		--exclude='.tmp_*' --include-from="$inc" --filter=':- .gitignore' \
 		"$top/" "$1/" 2>&1) || rc=$?
+	rm -f "$inc"
 	case $rc in
 	0 | 24) return 0 ;;
 	*) echo "$err" >&2; return "$rc" ;;
