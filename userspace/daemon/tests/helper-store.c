@@ -733,6 +733,30 @@ static void test_races(void)
 	store_close(st);
 }
 
+/* The last member id is handed out once; then enrollments fail, nothing wraps. */
+static void test_ids_used_up(void)
+{
+	struct store *st = open_store();
+	struct store_enroll_res r;
+	uint32_t g = 1, epochs[1];
+	unsigned int members;
+
+	if (!strcmp(store_backend(st), "sqlite"))
+		raw(st, "UPDATE sequences SET last = top - 1 WHERE name = 'member'", NULL, 0,
+		    NULL, NULL);
+	else
+		raw(st, "SELECT setval('member_ids', 4294967294)", NULL, 0, NULL, NULL);
+	CHECK_RC(st, enroll(st, "CN=last", STORE_DEVICE_CERT, &g, 1, &r, epochs), 0);
+	CHECK(r.member == UINT32_MAX, "the last id is %u", r.member);
+	members = count_members(st, 0);
+	CHECK_RC(st, enroll(st, "CN=one-too-many", STORE_DEVICE_CERT, &g, 1, &r, epochs),
+		 -ENOSPC);
+	CHECK(count_members(st, 0) == members, "a member row without an id");
+	CHECK_RC(st, store_device_find(st, 0, "CN=one-too-many", &(struct store_device){ 0 }),
+		 -ENOENT);
+	store_close(st);
+}
+
 static int run_suite(const char *rawdir)
 {
 	test_migrations();
@@ -749,6 +773,7 @@ static int run_suite(const char *rawdir)
 	test_concurrent();
 	test_races();
 	test_moved_secrets();
+	test_ids_used_up();	/* last: no enrollment works after it */
 	return check_report();
 }
 

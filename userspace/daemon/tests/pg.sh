@@ -7,6 +7,7 @@
 #                  socket in DIR, a database "grpsec"; sets pg_db to its
 #                  "postgresql:..." location and pg_data to its files.
 #                  Exits 77 (skip) when the server binaries are missing.
+#   pg_newdb NAME  another database in the cluster: prints its location
 #   pg_stop        stop the server (also at exit)
 #
 # pg_initdb_args: more options for initdb (e.g. --waldir=DIR).
@@ -56,6 +57,12 @@ pg_start()
 	pg_run "$pgbin/createdb" -h "$pg_dir" -U postgres grpsec || return 1
 	# shellcheck disable=SC2034 # for the sourcing test
 	pg_db="postgresql:host=$pg_dir dbname=grpsec user=postgres"
+}
+
+pg_newdb()
+{
+	pg_run "$pgbin/createdb" -h "$pg_dir" -U postgres "$1" &&
+		echo "postgresql:host=$pg_dir dbname=$1 user=postgres"
 }
 
 pg_stop()

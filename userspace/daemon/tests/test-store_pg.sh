@@ -12,8 +12,10 @@ pg_start "$PWD/pg" || exit 1
 key=$PWD/master.key
 
 "$helper" suite "$pg_db" "$key" "$pg_data" || exit 1
+# The suite used up the member ids of its database: another one.
+ro_db=$(pg_newdb readonly) || exit 1
 echo "-- read-only under a running store"
-"$helper" readonly "$pg_db" "$key" \
-	"$pgbin/psql -X -q -h $pg_dir -U postgres -d grpsec -c \"ALTER SYSTEM SET default_transaction_read_only = on\" -c \"SELECT pg_reload_conf()\" > /dev/null && sleep 1" || exit 1
+"$helper" readonly "$ro_db" "$key" \
+	"$pgbin/psql -X -q -h $pg_dir -U postgres -d readonly -c \"ALTER SYSTEM SET default_transaction_read_only = on\" -c \"SELECT pg_reload_conf()\" > /dev/null && sleep 1" || exit 1
 echo "-- read-only at open"
-"$helper" readonly "$pg_db" "$key" || exit 1
+"$helper" readonly "$ro_db" "$key" || exit 1
