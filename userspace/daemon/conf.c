@@ -340,7 +340,7 @@ static const struct conf_key manager_keys[] = {
 	NUM("MaxHandshakes", parse_uint, M(max_handshakes), 1, 65536),
 	NUM("HandshakeTimeout", parse_duration, M(handshake_timeout_ms),
 	    100, SEC(600)),
-	{ NULL }
+	{ .name = NULL }
 };
 
 #define G(f)	offsetof(struct conf_group, f)
@@ -355,7 +355,7 @@ static const struct conf_key group_keys[] = {
 	NUM("MessageLimit", parse_uint, G(message_limit), 1, 1ULL << 48),
 	NUM("RateLimit", parse_uint, G(rate_limit), 1, UINT32_MAX),
 	LIST("Gateway", parse_ids, G(gateways)),
-	{ NULL }
+	{ .name = NULL }
 };
 
 #define A(f)	offsetof(struct conf_allow, f)
@@ -364,7 +364,7 @@ static const struct conf_key allow_keys[] = {
 	LIST("Subject", parse_pattern, A(subjects)),
 	LIST("SAN", parse_pattern, A(sans)),
 	LIST("PSKIdentity", parse_pattern, A(psk_ids)),
-	{ NULL }
+	{ .name = NULL }
 };
 
 #define GW(f)	offsetof(struct conf_gateway, f)
@@ -374,7 +374,7 @@ static const struct conf_key gateway_keys[] = {
 	KEY("Address", parse_addr, GW(address)),
 	KEY("UpstreamKey", parse_path, GW(upstream_key)),
 	KEY("UpstreamSuite", parse_suite_value, GW(upstream_suite)),
-	{ NULL }
+	{ .name = NULL }
 };
 
 static const struct {
