@@ -13,6 +13,8 @@
 #include "loop.h"
 #include "srv.h"
 
+#define SRV_PAUSE_MS	100
+
 struct srv_conn {
 	struct srv *srv;
 	struct srv_conn *prev, *next;
@@ -28,6 +30,8 @@ struct srv_conn {
 struct srv {
 	struct loop *loop;
 	int fd;
+	struct loop_timer *resume;	/* accept again after EMFILE */
+	bool exhausted;			/* said so already */
 	const struct srv_ops *ops;
 	void *arg;
 	struct srv_conn *conns;
@@ -174,13 +178,40 @@ out_close:
 	close(fd);
 }
 
+static void srv_resume(struct loop_timer *t, void *arg)
+{
+	struct srv *s = arg;
+
+	(void)t;
+	loop_fd_mod(s->loop, s->fd, EPOLLIN);
+}
+
+/*
+ * Out of descriptors, the pending connection stays in the backlog and the
+ * socket stays readable: stop watching it for a while instead of spinning.
+ */
+static void srv_pause(struct srv *s)
+{
+	if (!s->exhausted)
+		log_warn("%s: out of file descriptors, accepting again every %d ms",
+			 s->ops->name, SRV_PAUSE_MS);
+	s->exhausted = true;
+	loop_fd_mod(s->loop, s->fd, 0);
+	loop_timer_set(s->resume, SRV_PAUSE_MS, 0);
+}
+
 static void srv_accept(int fd, uint32_t events, void *arg)
 {
+	struct srv *s = arg;
 	int cfd;
 
 	(void)events;
-	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
-		conn_new(arg, cfd);
+	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		s->exhausted = false;
+		conn_new(s, cfd);
+	}
+	if (errno == EMFILE || errno == ENFILE)
+		srv_pause(s);
 }
 
 struct srv *srv_new(struct loop *l, int listen_fd, const struct srv_ops *ops,
@@ -188,11 +219,16 @@ struct srv *srv_new(struct loop *l, int listen_fd, const struct srv_ops *ops,
 {
 	struct srv *s = calloc(1, sizeof(*s));
 
-	if (!s || loop_fd_add(l, listen_fd, EPOLLIN, srv_accept, s)) {
+	if (s)
+		s->resume = loop_timer_add(l, 0, 0, srv_resume, s);
+	if (!s || !s->resume || loop_fd_add(l, listen_fd, EPOLLIN, srv_accept, s)) {
+		if (s)
+			loop_timer_del(s->resume);
 		free(s);
 		close(listen_fd);
 		return NULL;
 	}
+	loop_timer_stop(s->resume);
 	s->loop = l;
 	s->fd = listen_fd;
 	s->ops = ops;
@@ -207,6 +243,7 @@ void srv_free(struct srv *s)
 	while (s->conns)
 		conn_close(s->conns);
 	loop_fd_del(s->loop, s->fd);
+	loop_timer_del(s->resume);
 	close(s->fd);
 	free(s);
 }
