@@ -52,20 +52,6 @@ static int need_store(struct ctl_reply *r, struct grpsecd *d)
 
 /* show */
 
-static int count_device(void *arg, const struct store_device *dev)
-{
-	(void)dev;
-	++*(uint64_t *)arg;
-	return 0;
-}
-
-static int count_active(void *arg, const struct store_member *m)
-{
-	if (m->state == STORE_MEMBER_ACTIVE)
-		++*(uint64_t *)arg;
-	return 0;
-}
-
 static void show_counts(struct grpsecd *d, struct ctl_reply *r)
 {
 	uint64_t devices = 0, members = 0;
@@ -73,9 +59,9 @@ static void show_counts(struct grpsecd *d, struct ctl_reply *r)
 	if (!d->store)
 		return;
 	ctl_str(r, "database", store_backend(d->store));
-	if (!store_devices_each(d->store, count_device, &devices))
+	if (!store_count_devices(d->store, &devices))
 		ctl_u64(r, "devices", devices);
-	if (!store_members_each(d->store, 0, count_active, &members))
+	if (!store_count_members(d->store, 0, &members))
 		ctl_u64(r, "members", members);
 }
 
@@ -199,31 +185,17 @@ static void group_ids(struct ctl_reply *r, const char *key,
 	ctl_str(r, key, s);
 }
 
-struct group_count {
-	uint32_t group;
-	uint64_t active;
-};
-
-static int count_group(void *arg, const struct store_member *m)
-{
-	struct group_count *c = arg;
-
-	if (m->state == STORE_MEMBER_ACTIVE)
-		c->active++;
-	return 0;
-}
-
 static void group_state(struct grpsecd *d, struct ctl_reply *r, uint32_t id)
 {
-	struct group_count c = { .group = id };
 	struct store_group sg;
+	uint64_t members;
 
 	if (!d->store || store_group_get(d->store, id, &sg))
 		return;
 	ctl_u64(r, "epoch", sg.epoch);
 	ctl_u64(r, "next_epoch", sg.next_epoch);
-	if (!store_members_each(d->store, id, count_group, &c))
-		ctl_u64(r, "members", c.active);
+	if (!store_count_members(d->store, id, &members))
+		ctl_u64(r, "members", members);
 }
 
 static int cmd_groups(struct grpsecd *d, struct ctl_reply *r, int argc,

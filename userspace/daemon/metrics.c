@@ -175,29 +175,18 @@ static void render_family(struct buf *b, const struct family_def *def,
 }
 
 /* The gauges the database knows: members per group, epoch age. */
-struct active_count {
-	uint64_t n;
-};
-
-static int count_active(void *arg, const struct store_member *mb)
-{
-	if (mb->state == STORE_MEMBER_ACTIVE)
-		((struct active_count *)arg)->n++;
-	return 0;
-}
-
 static void collect_group(struct metrics *m, struct store *st, uint32_t id)
 {
-	struct active_count c = { 0 };
 	struct store_group g;
+	uint64_t members;
 	struct store_epoch e;
 	char label[16];
 
 	snprintf(label, sizeof(label), "%u", id);
 	if (store_group_get(st, id, &g))
 		return;
-	if (!store_members_each(st, id, count_active, &c))
-		metrics_set(m, "grpsecd_members", label, c.n);
+	if (!store_count_members(st, id, &members))
+		metrics_set(m, "grpsecd_members", label, members);
 	if (!store_epoch_get(st, id, g.epoch, &e))
 		metrics_set(m, "grpsecd_epoch_age_seconds", label,
 			    difftime(time(NULL), e.created));

@@ -685,6 +685,28 @@ int store_members_each(struct store *st, uint32_t group, store_member_fn fn, voi
 		    " WHERE $1 = 0 OR group_id = $1 ORDER BY id, group_id", P(I(group)));
 }
 
+/* A count: one row, one integer. */
+static int count(struct store *st, const char *sql, const struct store_val *p, int n,
+		 uint64_t *out)
+{
+	int64_t v = 0;
+	int rc = q(st, sql, p, n, store_row_ints, &v);
+
+	*out = (uint64_t)v;
+	return rc < 0 ? rc : 0;
+}
+
+int store_count_members(struct store *st, uint32_t group, uint64_t *n)
+{
+	return count(st, "SELECT COUNT(DISTINCT id) FROM members WHERE ($1 = 0 OR group_id = $1)"
+		     " AND state = $2", P(I(group), I(STORE_MEMBER_ACTIVE)), n);
+}
+
+int store_count_devices(struct store *st, uint64_t *n)
+{
+	return count(st, "SELECT COUNT(*) FROM devices", NOPARAMS, n);
+}
+
 /* Groups and epochs */
 
 #define GROUP_COLS "id, suite, mode, flags, epoch, next_epoch"

@@ -218,6 +218,14 @@ int store_member_get(struct store *st, uint32_t member, uint32_t group,
 int store_members_each(struct store *st, uint32_t group, store_member_fn fn, void *arg);
 
 /*
+ * store_count_members() - active member ids in @group (0: in any group, a
+ * member of two groups counted once); store_count_devices() - devices,
+ * revoked ones too.  One query each, for the CLI and /metrics.
+ */
+int store_count_members(struct store *st, uint32_t group, uint64_t *n);
+int store_count_devices(struct store *st, uint64_t *n);
+
+/*
  * store_group_create() - a new group and its first epoch (@first->group
  * and @first->epoch must match @g->id and @g->epoch), one transaction.
  * Returns -EEXIST if the group exists.

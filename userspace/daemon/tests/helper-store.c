@@ -271,6 +271,7 @@ static void test_enroll(void)
 	struct store_member m;
 	uint32_t epochs[2], top = 0;
 	unsigned int n = 0, members, devices;
+	uint64_t n64;
 
 	CHECK_RC(st, enroll(st, "CN=meter-1", STORE_DEVICE_CERT, both, 2, &a, epochs), 0);
 	CHECK(a.member > 0 && epochs[0] == 2 && epochs[1] == 1, "member %u epochs %u %u",
@@ -332,6 +333,11 @@ static void test_enroll(void)
 	CHECK(top == b.member, "highest member %u, last enrolled %u", top, b.member);
 	CHECK(count_members(st, 1) == 4 && count_members(st, 2) == 2,
 	      "members of 1: %u, of 2: %u", count_members(st, 1), count_members(st, 2));
+	/* Active: meter-3 and the PSK twin, both in group 1 only; meter-1 is revoked. */
+	CHECK(store_count_members(st, 1, &n64) == 0 && n64 == 2, "active in 1: %" PRIu64, n64);
+	CHECK(store_count_members(st, 2, &n64) == 0 && n64 == 0, "active in 2: %" PRIu64, n64);
+	CHECK(store_count_members(st, 0, &n64) == 0 && n64 == 2, "active: %" PRIu64, n64);
+	CHECK(store_count_devices(st, &n64) == 0 && n64 == 3, "devices: %" PRIu64, n64);
 	store_close(st);
 
 	/* After a reopen the ids carry on above every id handed out. */
