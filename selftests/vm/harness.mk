@@ -5,6 +5,8 @@
 #   make check             everything: host checks, then KUnit and the
 #                          selftests on the normal and the debug kernel
 #   make check-quick       the same on the normal kernel only
+#   make check-distro      the same on Debian's own kernel only
+#                          (linux-image-amd64, modprobe, no KUnit)
 #   make check TESTS=name  only the selftest "name" (or a glob) in the VM
 #   make check-kernels     build (or find cached) both test kernels
 #   make vm-shell          a shell in the VM with the module loaded
@@ -27,6 +29,9 @@ check:
 check-quick:
 	GRPSEC_FLAVOURS=normal $(GRPSEC_VM_DIR)/check.sh
 
+check-distro:
+	GRPSEC_FLAVOURS=distro $(GRPSEC_VM_DIR)/check.sh
+
 check-kernels:
 	$(GRPSEC_VM_DIR)/build-kernel.sh normal
 	$(GRPSEC_VM_DIR)/build-kernel.sh debug
@@ -37,4 +42,4 @@ vm-shell:
 check-clean:
 	rm -rf $(GRPSEC_VM_DIR)/../../build/vm
 
-.PHONY: check check-quick check-kernels vm-shell check-clean
+.PHONY: check check-quick check-distro check-kernels vm-shell check-clean
