@@ -117,9 +117,10 @@ static void conn_close(struct conn *c, enum enroll_outcome o)
 	/*
 	 * What the device sent and nobody read (its request, after a failed
 	 * handshake) would turn close() into a reset that can beat the TLS
-	 * alert to the device: read it away first.
+	 * alert to the device: read it away first (what has arrived, up to
+	 * 64 KiB: a device that keeps sending cannot hold the loop here).
 	 */
-	while (recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+	for (int i = 0; i < 16 && recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
 		;
 	loop_fd_del(e->d->loop, c->fd);
 	loop_timer_del(c->timer);
