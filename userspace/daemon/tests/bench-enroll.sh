@@ -38,7 +38,7 @@ ulimit -n 16384
 
 echo "# $(nproc) CPUs, $(uname -r), $(openssl version | cut -d' ' -f1-2)"
 pki > pki.log 2>&1 && storm_pki 500 500 > storm-pki.log 2>&1 || { cat ./*.log; exit 1; }
-manager_conf m.conf "MaxHandshakes = 4096
+enroll_conf m.conf "MaxHandshakes = 4096
 HandshakeTimeout = 300s"
 start_enroll_manager m.conf
 

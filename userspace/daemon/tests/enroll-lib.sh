@@ -73,19 +73,13 @@ psk_new()
 	chmod 600 psks "$1.psk"
 }
 
-# free_port: a TCP port nobody listens on now, on 127.0.0.1.
-free_port()
-{
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# manager_conf FILE [EXTRA-MANAGER-LINES]: a manager with groups 7 (anonymous),
+# enroll_conf FILE [EXTRA-MANAGER-LINES]: a manager with groups 7 (anonymous),
 # 8 (identified, commands) and 9 (identified, nobody allowed), devices
 # CN=meter-* and PSK identities psk-* allowed in 7 and 8.
-manager_conf()
+enroll_conf()
 {
 	local f=$1
-	enroll_port=$(free_port)
+	enroll_port=$(random_port)
 	cat > "$f" <<-CONF
 	[Manager]
 	EnrollListen = 127.0.0.1:$enroll_port

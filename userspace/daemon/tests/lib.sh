@@ -83,11 +83,13 @@ start_manager()
 	fi
 }
 
-# A free-looking TCP port on loopback (random; the test fails clearly
-# if another process has it).
+# A TCP port on loopback that nothing holds now (the kernel's pick for
+# bind(0), so not one that a connection's TIME_WAIT still holds, as a
+# random one in the ephemeral range can be after a test made thousands of
+# connections; the test fails clearly if another process takes it first).
 random_port()
 {
-	echo $((20000 + RANDOM % 40000))
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # manager_conf FILE [EXTRA...]: a manager configuration with its state

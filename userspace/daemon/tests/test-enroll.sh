@@ -11,7 +11,7 @@ set -u
 . "$GRPSECD_TESTS/enroll-lib.sh"
 
 pki > pki.log 2>&1 || { cat pki.log; exit 1; }
-manager_conf m.conf
+enroll_conf m.conf
 start_enroll_manager m.conf
 
 expect 0 '^member=1 groups=7,8 gateway=127.0.0.1:4790$' enroll_cert meter1 --group 7,8

@@ -16,7 +16,7 @@ command -v gnutls-cli > /dev/null || { echo "gnutls-cli is not installed (gnutls
 	cert_new ca meter2 meter-0002
 	cert_new ca meter3 meter-0003
 } > pki.log 2>&1 || { cat pki.log; exit 1; }
-manager_conf m.conf
+enroll_conf m.conf
 start_enroll_manager m.conf
 req7=$(req_hex 7)
 printf '%s' "$req7" | sed 's/../\\x&/g' | xargs -0 printf > req7.bin

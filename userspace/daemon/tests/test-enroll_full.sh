@@ -22,7 +22,7 @@ mkdir small
 mount -t tmpfs -o size=4m,mode=700 tmpfs small || { echo "cannot mount a tmpfs"; exit 77; }
 pki > pki.log 2>&1 || { cat pki.log; exit 1; }
 ENROLL_DB=$PWD/small/manager.db
-manager_conf m.conf
+enroll_conf m.conf
 start_enroll_manager m.conf
 expect 0 '^member=1 ' enroll_psk psk-0001 sha256 --group 7,8
 

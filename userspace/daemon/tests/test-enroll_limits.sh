@@ -11,7 +11,7 @@ set -u
 . "$GRPSECD_TESTS/enroll-lib.sh"
 
 pki > pki.log 2>&1 || { cat pki.log; exit 1; }
-manager_conf m.conf "MaxHandshakes = 3
+enroll_conf m.conf "MaxHandshakes = 3
 HandshakeTimeout = 1500ms"
 start_enroll_manager m.conf
 

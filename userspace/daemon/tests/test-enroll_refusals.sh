@@ -22,7 +22,7 @@ set -u
 openssl rand -hex 32 > wrong.psk
 mkdir -p unknown
 openssl rand -hex 32 > psk-9999.psk
-CRL=1 manager_conf m.conf
+CRL=1 enroll_conf m.conf
 start_enroll_manager m.conf
 
 expect 0 '^member=1 ' enroll_cert meter1 --group 7

@@ -16,7 +16,7 @@ pki > pki.log 2>&1 || { cat pki.log; exit 1; }
 t0=$SECONDS
 storm_pki "$n_cert" "$n_psk" > storm-pki.log 2>&1 || { tail storm-pki.log; exit 1; }
 echo "$n_cert certificates and $n_psk PSKs made in $((SECONDS - t0)) s"
-manager_conf m.conf "MaxHandshakes = 2048
+enroll_conf m.conf "MaxHandshakes = 2048
 HandshakeTimeout = 120s"
 start_enroll_manager m.conf
 

@@ -12,8 +12,8 @@ set -u
 	exit 77
 }
 pki > pki.log 2>&1 || { cat pki.log; exit 1; }
-port=$(free_port)
-manager_conf m.conf "MetricsListen = 127.0.0.1:$port"
+port=$(random_port)
+enroll_conf m.conf "MetricsListen = 127.0.0.1:$port"
 start_enroll_manager m.conf
 
 expect 0 '^member=1 ' enroll_cert meter1 --group 7
