@@ -11,6 +11,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,10 +155,26 @@ static int rows(struct pg *p, PGresult *res, store_row_fn fn, void *arg)
 	return n;
 }
 
+/*
+ * The connection died (a server restart): connect again.  Only where
+ * nothing of a transaction was sent yet (BEGIN, or a statement outside a
+ * transaction, which store.c uses for reads only), so nothing can be
+ * applied twice.
+ */
+static bool reconnect(struct pg *p)
+{
+	if (PQstatus(p->conn) == CONNECTION_OK)
+		return false;
+	PQreset(p->conn);
+	return PQstatus(p->conn) == CONNECTION_OK;
+}
+
 static int pg_exec(struct store *st, const char *sql, const struct store_val *params,
 		   int n, store_row_fn fn, void *arg)
 {
 	struct pg *p = pg_of(st);
+	bool idle = PQtransactionStatus(p->conn) != PQTRANS_INTRANS &&
+		    PQtransactionStatus(p->conn) != PQTRANS_INERROR;
 	const char *vals[MAX_PARAMS];
 	uint64_t ints[MAX_PARAMS];
 	int lens[MAX_PARAMS], fmts[MAX_PARAMS], i, rc;
@@ -189,6 +206,10 @@ static int pg_exec(struct store *st, const char *sql, const struct store_val *pa
 		}
 	}
 	res = PQexecParams(p->conn, sql, n, types, vals, lens, fmts, 1);
+	if (idle && PQresultStatus(res) == PGRES_FATAL_ERROR && reconnect(p)) {
+		PQclear(res);
+		res = PQexecParams(p->conn, sql, n, types, vals, lens, fmts, 1);
+	}
 	switch (PQresultStatus(res)) {
 	case PGRES_TUPLES_OK:
 		rc = rows(p, res, fn, arg);
@@ -206,14 +227,13 @@ static int pg_exec(struct store *st, const char *sql, const struct store_val *pa
 static int pg_begin(struct store *st)
 {
 	struct pg *p = pg_of(st);
+	int rc;
 
-	/* A server that restarted: connect again before the next transaction. */
-	if (PQstatus(p->conn) != CONNECTION_OK) {
-		PQreset(p->conn);
-		if (PQstatus(p->conn) != CONNECTION_OK)
-			return pg_fail(p, NULL);
-	}
-	return pg_script(st, "BEGIN");
+	reconnect(p);
+	rc = pg_script(st, "BEGIN");
+	if (rc < 0 && reconnect(p))
+		rc = pg_script(st, "BEGIN");
+	return rc;
 }
 
 static int pg_commit(struct store *st)

@@ -14,6 +14,8 @@
  *                                           with its key, secrets unchanged
  *   helper-store fill DB KEYFILE            enroll until the disk is full:
  *                                           -ENOSPC, nothing half-written
+ *   helper-store reconnect DB KEYFILE CMD   CMD restarts the server under an
+ *                                           open store: reads and writes go on
  *   helper-store readonly DB KEYFILE [CMD]  -EROFS, a clear line, nothing
  *                                           written; CMD makes the database
  *                                           read-only after a first write
@@ -1006,12 +1008,30 @@ out:
 	return check_report();
 }
 
+/* The server restarts under an open store (@cmd, twice): a read and a write go on. */
+static int run_reconnect(const char *cmd)
+{
+	struct store *st = open_store();
+	struct store_enroll_res r;
+	uint32_t g = 1, epochs[1];
+	struct store_group grp;
+
+	if (store_group_get(st, 1, &grp) == -ENOENT)
+		CHECK_RC(st, make_group(st, 1), 0);
+	CHECK(system(cmd) == 0, "%s failed", cmd);
+	CHECK_RC(st, store_group_get(st, 1, &grp), 0);
+	CHECK(system(cmd) == 0, "%s failed", cmd);
+	CHECK_RC(st, enroll(st, "CN=after-restart", STORE_DEVICE_CERT, &g, 1, &r, epochs), 0);
+	store_close(st);
+	return check_report();
+}
+
 int main(int argc, char **argv)
 {
 	char err[STORE_ERR_LEN];
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s init|suite|writer|verify|fill|readonly DB KEYFILE [ARG]\n",
+		fprintf(stderr, "usage: %s init|suite|writer|verify|fill|reconnect|readonly DB KEYFILE [ARG]\n",
 			argv[0]);
 		return 2;
 	}
@@ -1031,6 +1051,8 @@ int main(int argc, char **argv)
 		return run_writer(argv[4]);
 	if (!strcmp(argv[1], "verify") && argc > 4)
 		return run_verify(argv[4]);
+	if (!strcmp(argv[1], "reconnect") && argc > 4)
+		return run_reconnect(argv[4]);
 	if (!strcmp(argv[1], "fill"))
 		return run_fill();
 	if (!strcmp(argv[1], "readonly"))

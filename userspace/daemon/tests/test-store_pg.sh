@@ -12,7 +12,11 @@ pg_start "$PWD/pg" || exit 1
 key=$PWD/master.key
 
 "$helper" suite "$pg_db" "$key" "$pg_data" || exit 1
-# The suite used up the member ids of its database: another one.
+# The suite used up the member ids of its database: others.
+echo "-- the server restarts under a running store"
+restart="$pgbin/pg_ctl -D $pg_data -w -m fast restart > /dev/null"
+[ -n "$pg_user" ] && restart="runuser -u $pg_user -- $restart"
+"$helper" reconnect "$(pg_newdb restarts)" "$key" "$restart" || exit 1
 ro_db=$(pg_newdb readonly) || exit 1
 echo "-- read-only under a running store"
 "$helper" readonly "$ro_db" "$key" \
