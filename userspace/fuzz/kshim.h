@@ -29,6 +29,8 @@ typedef int64_t s64;
 #define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 #define max_t(type, a, b)	((type)(a) > (type)(b) ? (type)(a) : (type)(b))
 #define U64_MAX			UINT64_MAX
+/* Bits @l..@h set; @h at most 63. */
+#define GENMASK_ULL(h, l)	((~0ULL << (l)) & (~0ULL >> (63 - (h))))
 #define U32_MAX			UINT32_MAX
 
 static inline u16 get_unaligned_be16(const void *p)

@@ -176,14 +176,16 @@ int grpsec_command_seal(const struct grpsec_command_params *p,
 {
 	uint8_t aad[GRPSEC_COMMAND_AAD_LEN], prefix[32];
 	size_t need, plen;
-	uint8_t *nonce = out + GRPSEC_COMMAND_HDR_LEN;
-	uint8_t *ct = nonce + GRPSEC_NONCE_LEN;
+	uint8_t *nonce, *ct;
 	int err;
 
 	if (!p || !out || !out_len || !p->group || !p->group_key || !p->seq ||
 	    !grpsec_suite_key_len(p->suite) || !grpsec_mode_name(p->mode) ||
 	    (len && !payload))
 		return -EINVAL;
+	/* Only now: no offset is ever added to a NULL pointer. */
+	nonce = out + GRPSEC_COMMAND_HDR_LEN;
+	ct = nonce + GRPSEC_NONCE_LEN;
 	if (len > GRPSEC_COMMAND_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	need = (signer ? GRPSEC_COMMAND_OVERHEAD : GRPSEC_COMMAND_UNSIGNED_OVERHEAD) + len;
@@ -254,11 +256,12 @@ int grpsec_rekey_seal(const struct grpsec_signer *signer,
 {
 	uint8_t pt[GRPSEC_REKEY_KEYS_MAX_LEN], aad[GRPSEC_REKEY_AAD_LEN], prefix[32];
 	size_t ptlen, plen, signed_len;
-	uint8_t *n = out + GRPSEC_COMMAND_HDR_LEN;
+	uint8_t *n;
 	int err;
 
 	if (!signer || !wrap_key || !group || !member || !seq || !keys || !out || !out_len)
 		return -EINVAL;
+	n = out + GRPSEC_COMMAND_HDR_LEN;
 	err = rekey_keys_encode(keys, pt, &ptlen);
 	if (err)
 		goto out;

@@ -236,12 +236,13 @@ static int seal(struct grpsec_member *m, const uint8_t *nonce, const uint8_t *pa
 {
 	uint8_t aad[GRPSEC_INNER_AAD_LEN];
 	uint8_t outer_nonce[GRPSEC_NONCE_LEN];
-	uint8_t *inner = out + GRPSEC_HDR_LEN;
+	uint8_t *inner;
 	uint64_t seq;
 	int err;
 
 	if (!m || !out || !out_len || (len && !payload))
 		return -EINVAL;
+	inner = out + GRPSEC_HDR_LEN;
 	if (len > GRPSEC_MAX_PAYLOAD || out_size < GRPSEC_UPLINK_OVERHEAD + len)
 		return -EMSGSIZE;
 	err = take_seq(m, &seq);

@@ -888,8 +888,24 @@ static void test_seal_args(void)
 	     expect_eq(grpsec_member_seal_uplink(t.m, big, 10, frame, 78, &flen), 0) &&
 	     expect_eq(grpsec_member_seal_uplink(t.m, NULL, 10, frame, 78, &flen), -EINVAL) &&
 	     expect_eq(grpsec_member_seal_uplink_nonce(t.m, nonce, big, 1, frame, 78, &flen),
-		       -EINVAL);
+		       -EINVAL) &&
+	     expect_eq(grpsec_member_seal_uplink(t.m, big, 10, NULL, 78, &flen), -EINVAL);
 	result(ok, "seal argument checks");
+	{
+		/* No output buffer: refused before any offset is taken from it. */
+		struct grpsec_command_params p = {
+			.suite = 1, .group = 1, .epoch = 1, .seq = 1, .group_key = big,
+		};
+		struct grpsec_rekey_keys k = { .suite = 1, .member_key = big, .group_key = big };
+		struct grpsec_signer *s = NULL;
+
+		result(!grpsec_signer_generate(&s) &&
+		       expect_eq(grpsec_command_seal(&p, NULL, big, 1, NULL, 200, &flen), -EINVAL) &&
+		       expect_eq(grpsec_rekey_seal(s, big, 1, 1, 1, &k, NULL, NULL, 200, &flen),
+				 -EINVAL),
+		       "command and rekey seal refuse a NULL output buffer");
+		grpsec_signer_free(s);
+	}
 	grpsec_member_free(t.m);
 	{
 		struct grpsec_member_config cfg = { .group = 1, .member = 1, .suite = 9,
