@@ -42,7 +42,7 @@ packages="build-essential pkg-config rsync perl cpio kmod bc flex bison procps x
 	libelf-dev qemu-system-x86 busybox-static iproute2 linux-source-6.1
 	linux-headers-amd64 libnl-3-dev libnl-genl-3-dev libssl-dev
 	libsqlite3-dev clang-14 libclang-rt-14-dev python3-docutils"
-packages+=" python3-prometheus-client systemd valgrind curl"
+packages+=" python3-prometheus-client systemd valgrind curl bash-completion"
 packages+=" libpq-dev postgresql util-linux"
 packages+=" openssl gnutls-bin"
 packages+=" linux-image-amd64"
