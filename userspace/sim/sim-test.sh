@@ -289,6 +289,61 @@ r=$?; [ $r = 0 ] || cat "$T/m8.out" "$T/m8.err" >&2
 result $r "rollover: commands right after a rekey, before any uplink under it, arrive"
 kill -INT $GPID; wait $GPID
 
+# Addressing (frames.rst, "Command body"): a command for member 1, one for
+# member 2 whose body was signed for member 3, one for the group.  Then
+# member 1's body off the wire, sent as a multicast frame, opens for none
+# of the members; the group's body sent that way opens for every one.
+start_backend be9 --expect 3 --timeout 20
+start_gw gw9 --timeout 30
+member 11 anonymous --first 1 --count 3 --messages 1 --listen 20 --expect-commands 4 \
+	--sign-pub "$T/sign.pub" --dump-frames "$T/a9.hex" > "$T/m9.out" 2> "$T/m9.err" &
+MPID=$!; PIDS+=($MPID)
+wait $BPID
+addr_send() {	# addr_send ARGS...: a command to gw9
+	./grpsec-backend command --to 127.0.0.1:$GPORT --gateway $GW --up-secret "$T/up" \
+		--group 11 --suite aes-256-gcm --dl-seq-file "$T/dl_seq9" --epoch 3 \
+		--k-g "$T/k_g" --sign-key "$T/sign" "$@" > /dev/null
+}
+addr_send --member 1 --payload for-one
+addr_send --member 2 --fault readdress --payload moved
+addr_send --payload for-all
+wait $MPID; rc=$?
+[ $rc = 0 ] && expect_fields "$(tail -n 1 "$T/m9.out")" commands=4 member_commands=1 \
+	refused=1 refused_bad_tag=1 result=ok &&
+	[ "$(grep -c 'member 1 seq [0-9]* origin backend epoch 3 payload for-one$' "$T/m9.out")" = 1 ] &&
+	[ "$(grep -c 'payload for-one$' "$T/m9.out")" = 1 ] &&
+	! grep -q 'payload moved$' "$T/m9.out"
+r=$?; [ $r = 0 ] || cat "$T/m9.out" "$T/m9.err" >&2
+result $r "addressing: a body for one member opens for it alone, a moved one for none"
+kill -INT $GPID; wait $GPID
+# mcast_of FLAGS MEMBER: that frame of a9.hex as a multicast frame (flags 06,
+# member 0, epoch 0, same sequence and body, no tag).
+mcast_of() {
+	awk -v flags="$1" -v member="$2" 'function hex(s,  i, v) {
+		v = 0
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return v
+	}
+	substr($0, 7, 2) == flags && substr($0, 17, 8) == member {
+		print substr($0, 1, 6) "06" substr($0, 9, 8) "0000000000000000" \
+		      substr($0, 33, 16) substr($0, 49, 4) "0000" \
+		      substr($0, 57, 2 * hex(substr($0, 49, 4)))
+		exit
+	}' "$T/a9.hex"
+}
+mcast_of 00 00000001 > "$T/one.hex"
+mcast_of 04 00000001 > "$T/all.hex"
+member 11 anonymous --first 1 --count 3 --messages 0 --sign-pub "$T/sign.pub" \
+	--open-file "$T/one.hex" > "$T/one.out"
+[ -s "$T/one.hex" ] && expect_fields "$(cat "$T/one.out")" commands=0 refused=3 \
+	refused_bad_tag=3
+result $? "addressing: member 1's body as a multicast frame opens for no member"
+member 11 anonymous --first 1 --count 3 --messages 0 --sign-pub "$T/sign.pub" \
+	--open-file "$T/all.hex" > "$T/all.out"
+[ -s "$T/all.hex" ] && expect_fields "$(cat "$T/all.out")" commands=3 refused=0
+result $? "addressing: the group's body as a multicast frame opens for every member"
+
 # 8. grpsec-app prints a delivered message.
 rm -f "$T/app.ready"
 ./grpsec-app --listen 0 --count 1 --timeout 10 --ready-file "$T/app.ready" > "$T/app.out" &
