@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "grpsec_enroll.h"
@@ -357,8 +361,76 @@ static void test_state_file(void)
 	grpsec_enrollment_wipe(&e);
 }
 
+/* A listening socket on loopback that never accepts: a stalled manager. */
+static int stalled_manager(char *addr, size_t size)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 4) ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	snprintf(addr, size, "127.0.0.1:%u", ntohs(sin.sin_port));
+	return fd;
+}
+
+/*
+ * The client's own checks, and a manager that takes the connection but
+ * never speaks: the call returns -ETIMEDOUT after its timeout, not later;
+ * a closed port is -ECONNREFUSED.  Nothing here needs a real manager.
+ */
+static void test_enroll_client(void)
+{
+	static struct grpsec_enrollment e;
+	static const uint32_t groups[] = { 7, 8 }, unsorted[] = { 8, 7 };
+	uint8_t psk[32] = { 1 };
+	struct grpsec_enroll_config c = {
+		.manager = "127.0.0.1:1", .groups = groups, .n_groups = 2,
+		.psk_identity = "psk-1", .psk = psk, .psk_len = 8, .psk_hash = GRPSEC_PSK_SHA256,
+	};
+	char err[256], addr[64];
+	struct timespec t0, t1;
+	double dt;
+	int fd;
+	bool ok;
+
+	ok = expect_eq(grpsec_enroll(&c, &e, err, sizeof(err)), -EINVAL);
+	c.psk_len = sizeof(psk);
+	c.groups = unsorted;
+	ok = expect_eq(grpsec_enroll(&c, &e, err, sizeof(err)), -EINVAL) && ok;
+	c.groups = groups;
+	c.psk_identity = NULL;
+	ok = expect_eq(grpsec_enroll(&c, &e, err, sizeof(err)), -EINVAL) && ok &&
+	     (strstr(err, "certificate") || diag("error \"%s\"", err));
+	c.psk_identity = "psk-1";
+	c.manager = "no-port";
+	ok = expect_eq(grpsec_enroll(&c, &e, err, sizeof(err)), -EINVAL) && ok;
+	result(ok, "enroll-client: a bad configuration is refused before any connection");
+
+	fd = stalled_manager(addr, sizeof(addr));
+	c.manager = addr;
+	c.timeout_ms = 300;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ok = fd >= 0 && expect_eq(grpsec_enroll(&c, &e, err, sizeof(err)), -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	dt = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ok = ok && (dt >= 0.29 && dt < 2 ? true : diag("returned after %.2f s", dt)) &&
+	     (strstr(err, "in time") || diag("error \"%s\"", err));
+	if (fd >= 0)
+		close(fd);
+	/* The port is closed now: refused at once. */
+	ok = expect_eq(grpsec_enroll(&c, &e, err, sizeof(err)), -ECONNREFUSED) && ok;
+	result(ok, "enroll-client: a manager that never answers costs the timeout (%.2f s), a closed port is refused",
+	       dt);
+}
+
 void enroll_tests(const char *vectors_dir)
 {
+	test_enroll_client();
 	test_state_file();
 	test_roundtrip_and_prefixes();
 	test_builders_refuse();
