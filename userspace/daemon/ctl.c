@@ -133,22 +133,64 @@ static size_t line_complete(const char *in, size_t len)
 	return nl ? (size_t)(nl - in + 1) : 0;
 }
 
-static void ctl_handle(void *arg, char *req, struct buf *out)
+/* Hand the reply's text to the server, which owns out. */
+static void reply_move(struct ctl_reply *r, struct buf *out)
+{
+	buf_free(out);
+	*out = r->out;
+	memset(&r->out, 0, sizeof(r->out));
+}
+
+static void *ctl_handle(void *arg, char *req, struct buf *out)
 {
 	struct ctl *ctl = arg;
-	struct ctl_reply r = { 0 };
+	struct ctl_reply *r = calloc(1, sizeof(*r));
 	size_t len;
 
+	if (!r) {
+		buf_puts(out, "ERROR out of memory\n");
+		return NULL;
+	}
+	r->d = ctl->d;
 	if (!req) {
-		ctl_error(&r, "request longer than %d bytes", CTL_LINE_MAX);
+		ctl_error(r, "request longer than %d bytes", CTL_LINE_MAX);
 	} else {
 		len = strlen(req);
 		while (len && (req[len - 1] == '\n' || req[len - 1] == '\r'))
 			req[--len] = '\0';
-		run_request(ctl, &r, req);
+		run_request(ctl, r, req);
 	}
-	reply_finish(&r);
-	*out = r.out;
+	if (r->streaming && !r->failed) {
+		reply_move(r, out);
+		return r;
+	}
+	reply_finish(r);
+	reply_move(r, out);
+	free(r);
+	return NULL;
+}
+
+/* The next page of a listing; its end, OK or ERROR, with the last one. */
+static bool ctl_more(void *cont, struct buf *out)
+{
+	struct ctl_reply *r = cont;
+	int rc = r->next(r);
+
+	if (rc > 0 && !r->out.oom) {
+		reply_move(r, out);
+		return true;
+	}
+	reply_finish(r);
+	reply_move(r, out);
+	return false;
+}
+
+static void ctl_done(void *cont)
+{
+	struct ctl_reply *r = cont;
+
+	buf_free(&r->out);
+	free(r);
 }
 
 static bool peer_allowed(int fd)
@@ -169,6 +211,8 @@ static const struct srv_ops ctl_srv_ops = {
 	.allow = peer_allowed,
 	.complete = line_complete,
 	.handle = ctl_handle,
+	.more = ctl_more,
+	.done = ctl_done,
 };
 
 /* The part. */

@@ -28,13 +28,27 @@
 
 extern const struct grpsecd_part ctl_part;
 
-/* A reply under construction (ctl.c). */
+/*
+ * A reply under construction (ctl.c).  A listing too long for one go is
+ * sent in pages: the command sets next and streaming, and next() is then
+ * called each time the client has read what came before; it adds one
+ * page of records and returns 1 while more follow, 0 after the last, -1
+ * after ctl_error().  cursor and group are next()'s to keep.
+ */
 struct ctl_reply {
 	struct buf out;
 	bool in_record;
 	bool failed;
 	char error[512];
+	bool streaming;
+	int (*next)(struct ctl_reply *r);
+	struct grpsecd *d;
+	uint64_t cursor, cursor2;
+	uint32_t group;
+	unsigned int page;	/* records in the page being built */
 };
+
+#define CTL_PAGE	256	/* records per page of a listing */
 
 void ctl_rec(struct ctl_reply *r, const char *type);
 void ctl_str(struct ctl_reply *r, const char *key, const char *val);

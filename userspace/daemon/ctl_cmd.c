@@ -102,19 +102,40 @@ static int device_rec(void *arg, const struct store_device *dev)
 	ctl_u64(r, "first_enrolled", dev->first_enrolled);
 	ctl_u64(r, "last_enrolled", dev->last_enrolled);
 	ctl_str(r, "revoked", yes_no(dev->revoked));
+	r->cursor = dev->id;
+	r->page++;
 	return r->out.oom ? -ENOMEM : 0;
+}
+
+static int devices_next(struct ctl_reply *r)
+{
+	int err;
+
+	r->page = 0;
+	err = store_devices_page(r->d->store, r->cursor, CTL_PAGE, device_rec, r);
+	if (err)
+		return store_failed(r, r->d, err);
+	return r->page == CTL_PAGE;
+}
+
+/* The first page now, the others as the client reads (ctl.h). */
+static int listing_start(struct ctl_reply *r, int (*next)(struct ctl_reply *r))
+{
+	int rc;
+
+	r->next = next;
+	rc = next(r);
+	r->streaming = rc > 0;
+	return rc < 0 ? -1 : 0;
 }
 
 static int cmd_devices(struct grpsecd *d, struct ctl_reply *r, int argc,
 		       char **argv, const char *rest)
 {
-	int err;
-
 	(void)argc, (void)argv, (void)rest;
 	if (need_store(r, d))
 		return -1;
-	err = store_devices_each(d->store, device_rec, r);
-	return err ? store_failed(r, d, err) : 0;
+	return listing_start(r, devices_next);
 }
 
 /* members [GROUP] */
@@ -141,7 +162,22 @@ static int member_rec(void *arg, const struct store_member *m)
 	ctl_u64(r, "device", m->device);
 	ctl_u64(r, "epoch_joined", m->epoch_joined);
 	ctl_str(r, "state", member_state(m->state));
+	r->cursor = m->id;
+	r->cursor2 = m->group;
+	r->page++;
 	return r->out.oom ? -ENOMEM : 0;
+}
+
+static int members_next(struct ctl_reply *r)
+{
+	int err;
+
+	r->page = 0;
+	err = store_members_page(r->d->store, r->group, r->cursor, r->cursor2,
+				 CTL_PAGE, member_rec, r);
+	if (err)
+		return store_failed(r, r->d, err);
+	return r->page == CTL_PAGE;
 }
 
 static int group_arg(struct grpsecd *d, struct ctl_reply *r, const char *s,
@@ -160,15 +196,14 @@ static int cmd_members(struct grpsecd *d, struct ctl_reply *r, int argc,
 		       char **argv, const char *rest)
 {
 	uint32_t group = 0;
-	int err;
 
 	(void)rest;
 	if (need_store(r, d))
 		return -1;
 	if (argc == 2 && group_arg(d, r, argv[1], &group))
 		return -1;
-	err = store_members_each(d->store, group, member_rec, r);
-	return err ? store_failed(r, d, err) : 0;
+	r->group = group;
+	return listing_start(r, members_next);
 }
 
 /* groups: the configuration's, with the database's epochs. */

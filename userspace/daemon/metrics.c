@@ -272,7 +272,7 @@ static bool request_line(const char *in, char *method, size_t msize,
 	return true;
 }
 
-static void http_handle(void *arg, char *req, struct buf *out)
+static void *http_handle(void *arg, char *req, struct buf *out)
 {
 	char method[8], path[256];
 	struct buf body = { 0 };
@@ -290,6 +290,7 @@ static void http_handle(void *arg, char *req, struct buf *out)
 			   !strcmp(method, "HEAD"));
 		buf_free(&body);
 	}
+	return NULL;
 }
 
 /* The headers end with an empty line. */

@@ -23,6 +23,7 @@ struct srv_conn {
 	size_t inlen;
 	struct buf out;
 	size_t sent;
+	void *cont;		/* a reply in parts: what comes next */
 	bool draining;
 	struct loop_timer *timer;
 };
@@ -45,6 +46,8 @@ static void conn_close(struct srv_conn *c)
 	loop_fd_del(s->loop, c->fd);
 	loop_timer_del(c->timer);
 	close(c->fd);
+	if (c->cont)
+		s->ops->done(c->cont);
 	buf_free(&c->out);
 	free(c->in);
 	if (c->prev)
@@ -73,26 +76,46 @@ static void conn_drain(struct srv_conn *c)
 	loop_fd_mod(c->srv->loop, c->fd, EPOLLIN);
 }
 
+/* The next part of a reply in parts; false when there is none. */
+static bool conn_next_part(struct srv_conn *c)
+{
+	const struct srv_ops *ops = c->srv->ops;
+
+	if (!c->cont)
+		return false;
+	buf_reset(&c->out);
+	c->sent = 0;
+	if (!ops->more(c->cont, &c->out)) {
+		ops->done(c->cont);
+		c->cont = NULL;
+	}
+	/* A client that keeps reading keeps its connection. */
+	loop_timer_set(c->timer, ops->timeout_ms, 0);
+	return true;
+}
+
 static void conn_write(struct srv_conn *c)
 {
-	while (c->sent < c->out.len) {
-		ssize_t n = send(c->fd, c->out.p + c->sent,
-				 c->out.len - c->sent, MSG_NOSIGNAL);
+	do {
+		while (c->sent < c->out.len) {
+			ssize_t n = send(c->fd, c->out.p + c->sent,
+					 c->out.len - c->sent, MSG_NOSIGNAL);
 
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			conn_close(c);
-			return;
+			if (n < 0 && errno == EAGAIN)
+				return;
+			if (n <= 0) {
+				conn_close(c);
+				return;
+			}
+			c->sent += n;
 		}
-		c->sent += n;
-	}
+	} while (conn_next_part(c));
 	conn_drain(c);
 }
 
 static void conn_reply(struct srv_conn *c, char *req)
 {
-	c->srv->ops->handle(c->srv->arg, req, &c->out);
+	c->cont = c->srv->ops->handle(c->srv->arg, req, &c->out);
 	loop_fd_mod(c->srv->loop, c->fd, EPOLLOUT);
 	conn_write(c);
 }

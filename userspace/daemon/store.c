@@ -642,6 +642,15 @@ int store_devices_each(struct store *st, store_device_fn fn, void *arg)
 	return walk(st, &w, "SELECT " DEVICE_COLS " FROM devices ORDER BY id", NOPARAMS);
 }
 
+int store_devices_page(struct store *st, uint64_t after, unsigned int limit,
+		       store_device_fn fn, void *arg)
+{
+	struct walk w = { .kind = WALK_DEVICES, .device = fn, .arg = arg };
+
+	return walk(st, &w, "SELECT " DEVICE_COLS " FROM devices WHERE id > $1"
+		    " ORDER BY id LIMIT $2", P(I(after), I(limit)));
+}
+
 /* Members */
 
 #define MEMBER_COLS "id, group_id, device_id, epoch_joined, state"
@@ -683,6 +692,19 @@ int store_members_each(struct store *st, uint32_t group, store_member_fn fn, voi
 
 	return walk(st, &w, "SELECT " MEMBER_COLS " FROM members"
 		    " WHERE $1 = 0 OR group_id = $1 ORDER BY id, group_id", P(I(group)));
+}
+
+int store_members_page(struct store *st, uint32_t group, uint32_t after,
+		       uint32_t after_group, unsigned int limit, store_member_fn fn,
+		       void *arg)
+{
+	struct walk w = { .kind = WALK_MEMBERS, .member = fn, .arg = arg };
+
+	return walk(st, &w, "SELECT " MEMBER_COLS " FROM members"
+		    " WHERE ($1 = 0 OR group_id = $1)"
+		    " AND (id > $2 OR (id = $2 AND group_id > $3))"
+		    " ORDER BY id, group_id LIMIT $4",
+		    P(I(group), I(after), I(after_group), I(limit)));
 }
 
 /* A count: one row, one integer. */

@@ -208,6 +208,14 @@ int store_device_revoke(struct store *st, uint64_t id, unsigned int *n_members);
 int store_devices_each(struct store *st, store_device_fn fn, void *arg);
 
 /*
+ * store_devices_page() - at most @limit devices with an id above @after,
+ * by id: a walk in pages, each its own query, so that a caller can do
+ * other work between them (the control socket's listings).
+ */
+int store_devices_page(struct store *st, uint64_t after, unsigned int limit,
+		       store_device_fn fn, void *arg);
+
+/*
  * store_member_get() - one member row and, if @wrap_key is not NULL, its
  * K_wrap,m unwrapped.
  */
@@ -216,6 +224,14 @@ int store_member_get(struct store *st, uint32_t member, uint32_t group,
 
 /* store_members_each() - member rows of @group (0: all), by member id. */
 int store_members_each(struct store *st, uint32_t group, store_member_fn fn, void *arg);
+
+/*
+ * store_members_page() - at most @limit member rows of @group (0: all)
+ * after the row (@after, @after_group), by member id then group id.
+ */
+int store_members_page(struct store *st, uint32_t group, uint32_t after,
+		       uint32_t after_group, unsigned int limit, store_member_fn fn,
+		       void *arg);
 
 /*
  * store_count_members() - active member ids in @group (0: in any group, a

@@ -5,6 +5,7 @@
  * without running an enrollment (the daemon creates the groups).
  *
  *   helper-rows DATABASE MASTERKEY enroll IDENTITY cert|psk GROUP...
+ *   helper-rows DATABASE MASTERKEY enroll-many PREFIX N cert|psk GROUP...
  *
  * "enroll" prints the device id and the member id.
  */
@@ -49,6 +50,25 @@ static int enroll(struct store *st, int argc, char **argv)
 	return err;
 }
 
+/* enroll-many PREFIX N KIND GROUP...: N devices PREFIX1..PREFIXN. */
+static int enroll_many(struct store *st, int argc, char **argv)
+{
+	char name[STORE_IDENTITY_MAX + 1], *args[18];
+	uint32_t n;
+	int err = 0;
+
+	if (argc < 4 || argc - 1 > 18 || !parse_u32(argv[1], &n, 1, 1000000))
+		return -EINVAL;
+	for (int i = 2; i < argc; i++)
+		args[i - 1] = argv[i];
+	args[0] = name;
+	for (uint32_t i = 1; i <= n && !err; i++) {
+		snprintf(name, sizeof(name), "%s%u", argv[0], i);
+		err = enroll(st, argc - 1, args);
+	}
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t master[STORE_MASTER_KEY_LEN];
@@ -68,6 +88,8 @@ int main(int argc, char **argv)
 	OPENSSL_cleanse(master, sizeof(master));
 	if (!strcmp(argv[3], "enroll"))
 		rc = enroll(st, argc - 4, argv + 4);
+	else if (!strcmp(argv[3], "enroll-many"))
+		rc = enroll_many(st, argc - 4, argv + 4);
 	else
 		rc = -EINVAL;
 	if (rc)

@@ -25,6 +25,7 @@ start_manager m.conf || exit 1
 
 store_helper enroll 'CN=a b' cert 10 11 > /dev/null || fail "helper: enroll"
 store_helper enroll psk-1 psk 11 > /dev/null || fail "helper: enroll psk"
+store_helper enroll-many CN=m- 300 cert 10 11 > /dev/null || fail "helper: enroll-many"
 for c in show devices members "members 10" groups help "rekey 10" "members x" frob; do
 	ctl $c > /dev/null 2>&1
 done
@@ -43,6 +44,10 @@ u = socket.socket(socket.AF_UNIX); u.connect(sys.argv[1]); u.sendall(b"x" * 5000
 t = socket.create_connection(("127.0.0.1", int(sys.argv[2]))); t.sendall(b"GET /metr")
 time.sleep(0.3)     # both still open when the daemon stops
 u2 = socket.socket(socket.AF_UNIX); u2.connect(sys.argv[1]); u2.sendall(b"show")
+u3 = socket.socket(socket.AF_UNIX); u3.connect(sys.argv[1]); u3.sendall(b"members\n")
+u3.recv(100); u3.close()    # gone in the middle of a listing in pages
+u4 = socket.socket(socket.AF_UNIX); u4.connect(sys.argv[1]); u4.sendall(b"devices\n")
+u4.recv(100)                # still in the middle of it when the daemon stops
 time.sleep(0.2)
 PY
 ctl show > /dev/null || fail "show after the stress"
