@@ -26,6 +26,10 @@
  *      -EBADMSG a wrapped secret does not open under the master key (wrong
  *               master key, or a value moved or changed in the database)
  *      -ENOBUFS the caller's buffer is too small (*len says how much)
+ *      -EOVERFLOW a counter reservation would wrap around 2^64
+ *      -EBUSY   the database stayed locked (SQLite: by another process for
+ *               10 s) or a transaction kept conflicting
+ *      -EPROTO  the database's schema is newer than this grpsecd (store_open)
  *      -EIO     anything else the database reported (the line quotes it)
  *  - A struct store is used by one thread at a time (the daemon's event
  *    loop); several processes may share one database.
