@@ -185,6 +185,34 @@ static int check_name(struct store *st, const char *what, const char *name)
 	return 0;
 }
 
+/*
+ * Identities are text on both databases: UTF-8 (PostgreSQL refuses
+ * anything else), no control characters, 1..STORE_IDENTITY_MAX bytes.
+ */
+static int check_identity(struct store *st, const char *id)
+{
+	const unsigned char *p = (const unsigned char *)id;
+	size_t n = id ? strlen(id) : 0;
+	int more = 0;
+
+	if (n == 0 || n > STORE_IDENTITY_MAX)
+		return store_fail(st, -EINVAL, "identity must be 1 to %d bytes",
+				  STORE_IDENTITY_MAX);
+	for (; *p; p++) {
+		if (more && (*p & 0xc0) == 0x80) {
+			more--;
+			continue;
+		}
+		if (more || *p < 0x20 || *p == 0x7f || (*p >= 0x80 && *p < 0xc2) || *p > 0xf4)
+			break;
+		more = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : *p >= 0xc0 ? 1 : 0;
+	}
+	if (*p || more)
+		return store_fail(st, -EINVAL, "identity is not printable UTF-8 (byte %zu)",
+				  (size_t)(p - (const unsigned char *)id));
+	return 0;
+}
+
 /* Migrations */
 
 static int migrate_tx(struct store *st, void *arg)
@@ -429,11 +457,10 @@ int store_enroll(struct store *st, const struct store_enroll_req *req,
 		 struct store_enroll_res *res)
 {
 	struct enroll e = { req, res };
-	size_t i, j, n = req->identity ? strlen(req->identity) : 0;
+	size_t i, j;
 
-	if (n == 0 || n > STORE_IDENTITY_MAX)
-		return store_fail(st, -EINVAL, "identity must be 1 to %d bytes",
-				  STORE_IDENTITY_MAX);
+	if (check_identity(st, req->identity) < 0)
+		return -EINVAL;
 	if (req->kind != STORE_DEVICE_CERT && req->kind != STORE_DEVICE_PSK)
 		return store_fail(st, -EINVAL, "device kind %u is neither cert nor psk",
 				  req->kind);
@@ -1119,13 +1146,13 @@ static int gateway_put_tx(struct store *st, void *arg)
 
 int store_gateway_put(struct store *st, const struct store_gateway *g)
 {
-	size_t n = strnlen(g->identity, sizeof(g->identity));
-
-	if (g->id == 0 || n == 0 || n > STORE_IDENTITY_MAX ||
+	if (g->id == 0 || strnlen(g->identity, sizeof(g->identity)) > STORE_IDENTITY_MAX ||
 	    strnlen(g->address, sizeof(g->address)) > STORE_ADDRESS_MAX)
 		return store_fail(st, -EINVAL, "gateway needs an id, an identity of 1 to %d"
 				  " bytes and an address of at most %d", STORE_IDENTITY_MAX,
 				  STORE_ADDRESS_MAX);
+	if (check_identity(st, g->identity) < 0)
+		return -EINVAL;
 	return tx(st, gateway_put_tx, (void *)g);
 }
 

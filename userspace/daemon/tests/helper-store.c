@@ -306,6 +306,10 @@ static void test_enroll(void)
 	CHECK_RC(st, enroll(st, "CN=meter-2", STORE_DEVICE_CERT, twice, 2, &b, epochs), -EINVAL);
 	CHECK_RC(st, enroll(st, "", STORE_DEVICE_CERT, both, 2, &b, epochs), -EINVAL);
 	CHECK_RC(st, enroll(st, "x", 9, both, 2, &b, epochs), -EINVAL);
+	CHECK_RC(st, enroll(st, "CN=a\nb", STORE_DEVICE_CERT, both, 2, &b, epochs), -EINVAL);
+	CHECK_RC(st, enroll(st, "CN=\xff", STORE_DEVICE_CERT, both, 2, &b, epochs), -EINVAL);
+	CHECK_RC(st, enroll(st, "CN=\xc3", STORE_DEVICE_CERT, both, 2, &b, epochs), -EINVAL);
+	CHECK_RC(st, enroll(st, "CN=\xc0\xaf", STORE_DEVICE_CERT, both, 2, &b, epochs), -EINVAL);
 	req = (struct store_enroll_req){ .identity = "CN=meter-2", .kind = STORE_DEVICE_CERT,
 					 .groups = both, .n_groups = 2,
 					 .wrap_key = wrap_key_fails };
@@ -315,6 +319,9 @@ static void test_enroll(void)
 	      "a refusal wrote rows: %u/%u members, %u/%u devices", count_members(st, 0),
 	      members, count_devices(st), devices);
 	CHECK_RC(st, store_device_find(st, 0, "CN=meter-2", &d), -ENOENT);
+	CHECK_RC(st, enroll(st, "CN=Z\xc3\xa4hler-\xe2\x82\xac", STORE_DEVICE_PSK, both, 1, &b,
+			    epochs), 0);
+	CHECK_RC(st, store_device_find(st, 0, "CN=Z\xc3\xa4hler-\xe2\x82\xac", &d), 0);
 
 	/* Revocation: rows revoked, no enrollment after it, ids still fresh. */
 	CHECK_RC(st, store_device_revoke(st, a.device, &n), 0);
@@ -333,13 +340,13 @@ static void test_enroll(void)
 	CHECK(b.member > c.member, "after revocation: member %u, last %u", b.member, c.member);
 	store_members_each(st, 0, max_member, &top);
 	CHECK(top == b.member, "highest member %u, last enrolled %u", top, b.member);
-	CHECK(count_members(st, 1) == 4 && count_members(st, 2) == 2,
+	CHECK(count_members(st, 1) == 5 && count_members(st, 2) == 2,
 	      "members of 1: %u, of 2: %u", count_members(st, 1), count_members(st, 2));
-	/* Active: meter-3 and the PSK twin, both in group 1 only; meter-1 is revoked. */
-	CHECK(store_count_members(st, 1, &n64) == 0 && n64 == 2, "active in 1: %" PRIu64, n64);
+	/* Active: meter-3, the PSK twin, the Zähler, all in group 1 only; meter-1 is revoked. */
+	CHECK(store_count_members(st, 1, &n64) == 0 && n64 == 3, "active in 1: %" PRIu64, n64);
 	CHECK(store_count_members(st, 2, &n64) == 0 && n64 == 0, "active in 2: %" PRIu64, n64);
-	CHECK(store_count_members(st, 0, &n64) == 0 && n64 == 2, "active: %" PRIu64, n64);
-	CHECK(store_count_devices(st, &n64) == 0 && n64 == 3, "devices: %" PRIu64, n64);
+	CHECK(store_count_members(st, 0, &n64) == 0 && n64 == 3, "active: %" PRIu64, n64);
+	CHECK(store_count_devices(st, &n64) == 0 && n64 == 4, "devices: %" PRIu64, n64);
 	store_close(st);
 
 	/* After a reopen the ids carry on above every id handed out. */
