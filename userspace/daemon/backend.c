@@ -539,6 +539,7 @@ static void client_hello(struct backend *b, struct client *c)
 {
 	static const char refusal[] = "error: send \"records\" or \"json\" and a newline\n";
 
+	b->stats.app_hellos++;
 	if (!strcmp(c->hello, "records")) {
 		c->format = FMT_RECORDS;
 	} else if (!strcmp(c->hello, "json")) {

@@ -43,6 +43,7 @@ struct backend_stats {
 	uint64_t saves;			/* replay states committed */
 	uint64_t save_failures;
 	uint64_t app_clients;		/* application connections accepted */
+	uint64_t app_hellos;		/* of them, hello lines answered (good or bad) */
 	uint64_t app_dropped;		/* records dropped: backlog or client full */
 };
 

@@ -114,9 +114,21 @@ static int app_connect(const char *hello)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "app.sock" };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+	struct backend_stats s;
+	uint64_t hellos;
+	int i;
+
+	backend_get_stats(be, &s);
+	hellos = s.app_hellos;
 	MUST(connect(fd, (struct sockaddr *)&sun, sizeof(sun)));
 	MUST((int)write(fd, hello, strlen(hello)));
-	spin(50);
+	/* Until the backend has read the hello: what comes next is for this one too. */
+	for (i = 0; i < 500 && s.app_hellos == hellos; i++) {
+		spin(10);
+		backend_get_stats(be, &s);
+	}
+	CHECK(s.app_hellos == hellos + 1, "the hello \"%.*s\" was not read",
+	      (int)strlen(hello) - 1, hello);
 	return fd;
 }
 
