@@ -62,6 +62,19 @@ static double cpu_s(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* Resident memory in bytes (/proc/self/statm). */
+static long rss(void)
+{
+	long pages = 0, res = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f && fscanf(f, "%ld %ld", &pages, &res) != 2)
+		res = 0;
+	if (f)
+		fclose(f);
+	return res * sysconf(_SC_PAGESIZE);
+}
+
 static int wrap_key(void *arg, uint32_t member, uint8_t key[STORE_WRAP_KEY_LEN])
 {
 	(void)arg;
@@ -199,6 +212,7 @@ static int bench_backend(const uint8_t *master, long members, long batches)
 	struct loop *l = loop_new();
 	pid_t tx, rx;
 	double t0, c0, t, c;
+	long rss0;
 
 	unlink("bench.db");
 	if (store_open("sqlite:bench.db", master, &st, err) < 0)
@@ -227,6 +241,7 @@ static int bench_backend(const uint8_t *master, long members, long batches)
 		sender(&sin, st, kup, members, batches);
 	t0 = now_s();
 	c0 = cpu_s();
+	rss0 = rss();
 	while (s.messages < (uint64_t)batches * PER_BATCH && now_s() - t0 < 120) {
 		loop_timer_add(l, 200, 0, stop, l);
 		loop_run(l);
@@ -240,6 +255,8 @@ static int bench_backend(const uint8_t *master, long members, long batches)
 	       " batches, %" PRIu64 " saves, %.2f s, %.2f s of CPU: %.0f messages per CPU second\n",
 	       s.messages, batches * PER_BATCH, members, s.batches_ok, s.saves, t, c,
 	       s.messages / c);
+	printf("backend: resident memory grew by %ld KiB: %ld bytes per member\n",
+	       (rss() - rss0) / 1024, (rss() - rss0) / members);
 	backend_free(b);
 	store_close(st);
 	loop_free(l);
