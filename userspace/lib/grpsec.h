@@ -151,7 +151,8 @@ _Static_assert(GRPSEC_SUITE_CHACHA20_POLY1305 == 3 && GRPSEC_MODE_ANONYMOUS == 0
 #define GRPSEC_SEQ_BLOCK_DEFAULT	1024
 #define GRPSEC_MSG_LIMIT_DEFAULT	(1ULL << 24)
 #define GRPSEC_NONCE_CACHE_DEFAULT	(1U << 20)
-#define GRPSEC_REPLAY_WINDOW		1024
+/* Sequences behind the newest a replay window still accepts (frames.rst). */
+#define GRPSEC_REPLAY_WINDOW		960
 
 /* Suites */
 

@@ -82,7 +82,7 @@ int grpsec_aead_open_once(unsigned int suite, const uint8_t *key,
 			  const uint8_t tag[GRPSEC_TAG_LEN], uint8_t *pt);
 
 /* replay.c: RFC 6479 sliding window over 64-bit sequences. */
-#define GRPSEC_WINDOW_WORDS	32	/* 2048 bits of bitmap for a 1024 window */
+#define GRPSEC_WINDOW_WORDS	32	/* 2048 bits of bitmap for a 960 window */
 struct grpsec_window {
 	uint64_t top;			/* highest accepted sequence, 0 = none */
 	uint64_t bitmap[GRPSEC_WINDOW_WORDS];

@@ -13,7 +13,9 @@
  * Sliding window, as in RFC 6479: the bitmap holds twice the window so
  * that advancing clears whole words and never a bit still inside the
  * window.  A sequence is acceptable if it is above the highest seen, or at
- * most GRPSEC_REPLAY_WINDOW - 1 below it and not yet seen.
+ * most GRPSEC_REPLAY_WINDOW below it and not yet seen: the kernel's rule
+ * (kernel/replay.c, frames.rst "Replay windows"), so that the backend
+ * refuses exactly what a gateway would.
  */
 #define WORD_BITS 64
 
@@ -28,7 +30,7 @@ bool grpsec_window_check(const struct grpsec_window *w, uint64_t seq)
 		return false;
 	if (seq > w->top)
 		return true;
-	if (w->top - seq >= GRPSEC_REPLAY_WINDOW)
+	if (w->top - seq > GRPSEC_REPLAY_WINDOW)
 		return false;
 	word = w->bitmap[(seq / WORD_BITS) % GRPSEC_WINDOW_WORDS];
 	return !(word & (1ULL << (seq % WORD_BITS)));
