@@ -188,7 +188,8 @@ int grpsec_backend_new(const struct grpsec_backend_config *cfg, struct grpsec_ba
 		return -ENOMEM;
 	be->gateway = cfg->gateway;
 	be->suite = cfg->suite;
-	be->last_seq = cfg->batch_seq_floor;
+	/* A floor is the first sequence still new: the one below is the last. */
+	be->last_seq = cfg->batch_seq_floor ? cfg->batch_seq_floor - 1 : 0;
 	be->seq_floor = cfg->batch_seq_floor;
 	err = grpsec_random(k, sizeof(k));
 	if (err)
@@ -480,7 +481,7 @@ int grpsec_backend_open_batch(struct grpsec_backend *be, const uint8_t *buf, siz
 	 * gateway sends from whichever CPU verified the frames, so batches
 	 * may arrive out of order: a window, not a high-water mark.
 	 */
-	if (b.seq <= be->seq_floor || !grpsec_window_check(&be->batches, b.seq)) {
+	if (b.seq < be->seq_floor || !grpsec_window_check(&be->batches, b.seq)) {
 		be->stats.batch_replay++;
 		return -ESTALE;
 	}

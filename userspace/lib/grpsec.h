@@ -353,9 +353,11 @@ struct grpsec_member_config {
 	 * group_key: K_G[e] for an identified member of such a group (NULL:
 	 * it cannot open commands until grpsec_member_set_group_key()); not
 	 * allowed without the flag; ignored for anonymous members, whose
-	 * inner_key is K_G[e].  The floors are the last command, gateway
-	 * command and rekey sequences accepted before a restart (0 at first
-	 * start); the application persists grpsec_member_command_seq() etc.
+	 * inner_key is K_G[e].  The floors (frames.rst, "Sequence floors")
+	 * are the lowest command, gateway command and rekey sequences still
+	 * new: the application persists the last ones accepted,
+	 * grpsec_member_command_seq() etc., and passes each + 1 after a
+	 * restart (0 at first start).
 	 */
 	unsigned int group_flags;
 	const uint8_t *group_key;
@@ -520,11 +522,13 @@ struct grpsec_backend_config {
 	unsigned int suite;		/* suite of K_up */
 	const uint8_t *upstream_key;	/* K_up */
 	/*
-	 * Batches with a sequence <= batch_seq_floor are refused, and so is
-	 * a batch sequence seen before or more than 1024 behind the newest
-	 * (batches may arrive out of order).  A backend
-	 * that restarts with the same K_up passes the last sequence it
-	 * accepted (or a value from its clock); 0 accepts any first batch.
+	 * The floor (frames.rst, "Sequence floors"): the lowest batch
+	 * sequence still new.  Batches below it are refused, and so is a
+	 * batch sequence seen before or more than GRPSEC_REPLAY_WINDOW
+	 * behind the newest (batches may arrive out of order).  The floor
+	 * a gateway is given (grpsec upstream set ... seq F) is the one to
+	 * give here; a backend that restarts with the same K_up passes
+	 * grpsec_backend_last_seq() + 1.  0 (or 1) accepts any first batch.
 	 */
 	uint64_t batch_seq_floor;
 };
@@ -655,13 +659,14 @@ struct grpsec_batch_info {
  *
  * 1. grpsec_batch_parse() (structure only), then the gateway id and K_up
  *    suite must be the configured ones;
- * 2. the batch sequence must be above the last accepted one;
+ * 2. the batch sequence must be at or above the floor, not seen before
+ *    and at most GRPSEC_REPLAY_WINDOW behind the newest accepted;
  * 3. one tag check under K_up over the whole batch;
  * 4. the sequence is recorded, then each entry is checked against the
  *    registered groups, its inner part opened (anonymous: K_G[e];
  *    identified: K_e,m[e] derived for exactly the member id of the entry)
  *    and checked for replay (anonymous: nonce cache of (group, epoch);
- *    identified: 1024-entry sliding window of (group, member) on the
+ *    identified: sliding window (GRPSEC_REPLAY_WINDOW) of (group, member) on the
  *    sequence in the inner nonce).  Replay state changes only after the
  *    inner tag verified.  @fn (may be NULL) sees every entry.
  *
@@ -678,7 +683,7 @@ int grpsec_backend_open_batch(struct grpsec_backend *be, const uint8_t *buf, siz
 /* grpsec_backend_get_stats() - copy the counters to @st. */
 void grpsec_backend_get_stats(const struct grpsec_backend *be, struct grpsec_backend_stats *st);
 
-/* grpsec_backend_last_seq() - the last accepted batch sequence (or the floor). */
+/* grpsec_backend_last_seq() - the last accepted batch sequence (or the floor - 1). */
 uint64_t grpsec_backend_last_seq(const struct grpsec_backend *be);
 
 /*

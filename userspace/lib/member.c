@@ -102,9 +102,10 @@ int grpsec_member_new(const struct grpsec_member_config *cfg, struct grpsec_memb
 	m->reserve_arg = cfg->reserve_arg;
 	/* Without persistence every sequence is available. */
 	m->reserved = cfg->reserve ? cfg->seq_reserved : UINT64_MAX;
-	m->cmd_seq = cfg->command_seq_floor;
-	m->gw_cmd_seq = cfg->gateway_command_seq_floor;
-	m->rekey_seq = cfg->rekey_seq_floor;
+	/* A floor is the first sequence still new: the one below is the last. */
+	m->cmd_seq = cfg->command_seq_floor ? cfg->command_seq_floor - 1 : 0;
+	m->gw_cmd_seq = cfg->gateway_command_seq_floor ? cfg->gateway_command_seq_floor - 1 : 0;
+	m->rekey_seq = cfg->rekey_seq_floor ? cfg->rekey_seq_floor - 1 : 0;
 	err = load_keys(m, cfg->suite, cfg->member_key, cfg->inner_key);
 	if (err) {
 		free(m);

@@ -127,11 +127,14 @@ static int member_open(struct test_member *t, unsigned int suite, unsigned int m
 	return grpsec_member_new(&cfg, &t->m);
 }
 
+static uint64_t backend_floor;	/* batch_seq_floor of the next backend_open() */
+
 static int backend_open(struct grpsec_backend **be, unsigned int up_suite, uint32_t nonce_max)
 {
 	uint8_t k_up[GRPSEC_KEY_MAX_LEN];
 	struct grpsec_backend_config cfg = {
 		.gateway = GATEWAY, .suite = up_suite, .upstream_key = k_up,
+		.batch_seq_floor = backend_floor,
 	};
 	int err;
 
@@ -628,6 +631,32 @@ static void test_window(void)
 		result(ok2, "backend window: reordering within 960 accepted, older refused");
 		scen_end(&sc);
 	}
+}
+
+/*
+ * A floor is the first sequence still new (frames.rst, "Sequence floors"):
+ * a gateway given floor F sends batch F first, and a backend given the
+ * same F accepts it.
+ */
+static void test_batch_floor(void)
+{
+	static const unsigned int one[] = { 0 };
+	const uint64_t f = 1764000000000000000ULL;
+	bool ok;
+
+	backend_floor = f;
+	ok = scen_start(&sc, GRPSEC_MODE_IDENTIFIED, 2, 0);
+	backend_floor = 0;
+	ok = ok && expect_eq(grpsec_backend_last_seq(sc.be), f - 1);
+	sc.g.seq = f - 2;
+	ok = ok && expect_eq(scen_batch(&sc, one, 1), -ESTALE);
+	ok = ok && expect_eq(scen_batch(&sc, one, 1), 0) &&
+	     expect_eq(sc.s.status[0], GRPSEC_ENTRY_OK) &&
+	     expect_eq(grpsec_backend_last_seq(sc.be), f);
+	sc.g.seq = f - 1;
+	ok = ok && expect_eq(scen_batch(&sc, one, 1), -ESTALE);
+	result(ok, "batch floor F: F - 1 refused, F accepted (the gateway's first), then a replay");
+	scen_end(&sc);
 }
 
 /* The gateway rewrites the member id of an identified entry. */
@@ -1216,6 +1245,31 @@ static void test_command_roundtrip(void)
 			grpsec_member_free(t.m);
 		}
 	}
+}
+
+/* The member's floors mean the same: the floor itself is accepted. */
+static void test_command_floor(void)
+{
+	uint8_t kg[GRPSEC_KEY_MAX_LEN], body[GRPSEC_BODY_MAX_LEN], frame[GRPSEC_MFRAME_MAX_LEN];
+	uint8_t out[GRPSEC_BODY_MAX_LEN];
+	struct grpsec_member_config cfg = { .group_key = kg, .command_seq_floor = 50 };
+	struct grpsec_command_info info;
+	struct test_member t = { 0 };
+	size_t blen, flen, olen;
+	bool ok;
+
+	cmd_group_key(kg, group_of(1, GRPSEC_MODE_IDENTIFIED), EPOCH);
+	ok = !member_open(&t, 1, GRPSEC_MODE_IDENTIFIED, 23, &cfg) &&
+	     expect_eq(grpsec_member_command_seq(t.m), 49);
+	for (uint64_t seq = 49; ok && seq <= 50; seq++) {
+		ok = !cmd_seal(&t, kg, t.group, EPOCH, seq, mgr_signer, (const uint8_t *)"x", 1,
+			       body, &blen) &&
+		     !cmd_deliver(&t, GRPSEC_TYPE_COMMAND, 0, body, blen, frame, &flen) &&
+		     expect_eq(cmd_open(&t, frame, flen, &info, out, &olen), seq == 50 ? 0 : -ESTALE);
+	}
+	ok = ok && expect_eq(grpsec_member_command_seq(t.m), 50);
+	result(ok, "command floor 50: command 49 refused, 50 accepted");
+	grpsec_member_free(t.m);
 }
 
 enum cmd_case {
@@ -2331,6 +2385,7 @@ int main(int argc, char **argv)
 	test_batch_rejects();
 	test_inner_replay();
 	test_window();
+	test_batch_floor();
 	test_reattribution();
 	test_inner_tamper();
 	test_epoch();
@@ -2343,6 +2398,7 @@ int main(int argc, char **argv)
 	test_vectors_open();
 	cmd_init();
 	test_command_roundtrip();
+	test_command_floor();
 	test_command_rejects();
 	test_command_addressing();
 	test_command_nokey();
