@@ -708,7 +708,8 @@ int grpsec_backend_import(struct grpsec_backend *be, const uint8_t *buf, size_t 
 		be->seq_floor = get_be64(buf + 16);
 	be->state_loaded = true;
 	grpsec_window_load(&be->batches, buf + 24);
-	be->last_seq = be->batches.top > be->seq_floor ? be->batches.top : be->seq_floor;
+	be->last_seq = be->batches.top >= be->seq_floor ? be->batches.top :
+		       be->seq_floor - 1;
 	off = STATE_HDR_LEN;
 	for (uint32_t i = 0; i < nm; i++, off += STATE_MEMBER_LEN) {
 		struct be_member *m = member_new(be, get_be32(buf + off), get_be32(buf + off + 4));

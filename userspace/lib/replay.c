@@ -219,7 +219,7 @@ void grpsec_window_save(const struct grpsec_window *w, uint8_t out[GRPSEC_WINDOW
 
 	memset(out, 0, GRPSEC_WINDOW_SAVED_LEN);
 	put_be64(out, w->top);
-	for (uint64_t i = 0; i < GRPSEC_WINDOW_SAVED_BITS && i < GRPSEC_REPLAY_WINDOW &&
+	for (uint64_t i = 0; i < GRPSEC_WINDOW_SAVED_BITS && i <= GRPSEC_REPLAY_WINDOW &&
 	     i < w->top; i++) {
 		if (!grpsec_window_check(w, w->top - i))
 			map[i / 8] |= (uint8_t)(0x80 >> i % 8);
@@ -242,7 +242,7 @@ int grpsec_window_load(struct grpsec_window *w, const uint8_t in[GRPSEC_WINDOW_S
 	if (!top)
 		return 0;
 	grpsec_window_update(w, top);
-	for (uint64_t i = 1; i < GRPSEC_WINDOW_SAVED_BITS && i < GRPSEC_REPLAY_WINDOW; i++) {
+	for (uint64_t i = 1; i < GRPSEC_WINDOW_SAVED_BITS && i <= GRPSEC_REPLAY_WINDOW; i++) {
 		if (map[i / 8] & (0x80 >> i % 8))
 			grpsec_window_update(w, top - i);
 	}

@@ -1252,7 +1252,9 @@ static void test_command_floor(void)
 {
 	uint8_t kg[GRPSEC_KEY_MAX_LEN], body[GRPSEC_BODY_MAX_LEN], frame[GRPSEC_MFRAME_MAX_LEN];
 	uint8_t out[GRPSEC_BODY_MAX_LEN];
-	struct grpsec_member_config cfg = { .group_key = kg, .command_seq_floor = 50 };
+	struct grpsec_member_config cfg = {
+		.group_flags = GRPSEC_GROUP_COMMANDS, .group_key = kg, .command_seq_floor = 50,
+	};
 	struct grpsec_command_info info;
 	struct test_member t = { 0 };
 	size_t blen, flen, olen;
@@ -2367,6 +2369,51 @@ static void test_vectors_rejects2(void)
 	}
 }
 
+/* A saved window keeps its oldest sequence, GRPSEC_REPLAY_WINDOW behind. */
+static void test_window_saved(void)
+{
+	uint8_t saved[GRPSEC_WINDOW_SAVED_LEN];
+	struct grpsec_window w, back;
+	const uint64_t t = 5000;
+
+	memset(&w, 0, sizeof(w));
+	grpsec_window_update(&w, t);
+	grpsec_window_update(&w, t - GRPSEC_REPLAY_WINDOW);
+	grpsec_window_update(&w, t - 1);
+	grpsec_window_save(&w, saved);
+	result(expect_eq(grpsec_window_load(&back, saved), 0) &&
+	       !grpsec_window_check(&back, t) && !grpsec_window_check(&back, t - 1) &&
+	       !grpsec_window_check(&back, t - GRPSEC_REPLAY_WINDOW) &&
+	       !grpsec_window_check(&back, t - GRPSEC_REPLAY_WINDOW - 1) &&
+	       grpsec_window_check(&back, t - 2) &&
+	       grpsec_window_check(&back, t - GRPSEC_REPLAY_WINDOW + 1),
+	       "saved window: the sequence %d behind the newest is still a replay",
+	       GRPSEC_REPLAY_WINDOW);
+}
+
+/* A saved floor is a floor again: the batch carrying it is accepted. */
+static void test_floor_saved(void)
+{
+	static const unsigned int one[] = { 0 };
+	const uint64_t f = 1000000;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	bool ok;
+
+	backend_floor = f;
+	ok = scen_start(&sc, GRPSEC_MODE_IDENTIFIED, 1, 0) &&
+	     !grpsec_backend_export(sc.be, &blob, &len);
+	backend_floor = 0;
+	ok = ok && expect_eq(state_import_into(&sc.be, true, blob, len), 0) &&
+	     expect_eq(grpsec_backend_last_seq(sc.be), f - 1);
+	sc.g.seq = f - 1;
+	ok = ok && expect_eq(scen_batch(&sc, one, 1), 0) &&
+	     expect_eq(grpsec_backend_last_seq(sc.be), f);
+	result(ok, "saved state: the floor comes back, the batch carrying it is accepted");
+	free(blob);
+	scen_end(&sc);
+}
+
 int main(int argc, char **argv)
 {
 	const char *vectors_dir = NULL;
@@ -2394,6 +2441,8 @@ int main(int argc, char **argv)
 	test_anonymous_nonces();
 	test_nonce_cache();
 	test_backend_state();
+	test_window_saved();
+	test_floor_saved();
 	test_kdf();
 	test_vectors_open();
 	cmd_init();
