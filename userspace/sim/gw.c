@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* <linux/grpsec.h> (the counters' enum) comes before libgrpsec's header. */
+#include "../common/stats.h"
 #include "common.h"
 #include "internal.h"
 
@@ -36,10 +38,15 @@ static const char usage_text[] =
 "given groups (K_m[e] derived from S_auth for members FIRST..FIRST+COUNT-1,\n"
 "default 1..4294967295), drops replays, and forwards the inner parts in\n"
 "batches to the backend.  Downlink frames (type 3) from the backend are\n"
-"checked under K_up and sent on to the members that sent a valid frame.  Stops after --timeout (default 30 s) or --idle.\n"
+"checked under K_up and sent on to the members that sent a valid frame.\n"
+"Stops after --timeout (default 30 s) or --idle.\n"
 "With --members, every member's key is derived at start; otherwise on its\n"
-"first valid frame.  Prints one line of key=value counters (also written\n"
-"to --stats-file on SIGUSR1 and at exit).  Exit 0 ok, 1 usage, 2 runtime.\n";
+"first valid frame.  Checks frames in the module's order and counts them\n"
+"under the module's names (statistics.rst: rx-frames, verified,\n"
+"drop-oversize, drop-stale-epoch, dl-drop-replay, ...; those it never has\n"
+"a reason for stay 0).  Prints them as one line of name=value (also\n"
+"written to --stats-file on SIGUSR1 and at exit).  Exit 0 ok, 1 usage,\n"
+"2 runtime.\n";
 
 enum {
 	OPT_LISTEN = 256, OPT_BACKEND, OPT_GATEWAY, OPT_K_UP, OPT_UP_SECRET, OPT_UP_SUITE,
@@ -155,12 +162,8 @@ static void windows_free(void)
 	}
 }
 
-static struct {
-	uint64_t rx, ok, truncated, bad_version, bad_header, unknown_group, unknown_member,
-		 bad_tag, replay, batches, entries, send_errors;
-	uint64_t downlinks, dl_malformed, dl_bad_tag, dl_replay, dl_unknown, tx_frames,
-		 tx_no_endpoint;
-} cnt;
+/* The module's counters, indexed by GRPSEC_A_STATS_* (statistics.rst). */
+static uint64_t cnt[__GRPSEC_A_STATS_MAX];
 
 static volatile sig_atomic_t stats_signal;
 
@@ -272,6 +275,7 @@ struct gateway {
 	unsigned int nspare;
 	uint8_t *tx[TX_MAX];		/* sealed, waiting for tx_send() */
 	size_t tx_len[TX_MAX];
+	unsigned int tx_entries[TX_MAX];
 	unsigned int ntx;
 	struct grpsec_batch_builder b;
 	uint64_t seq;
@@ -299,11 +303,16 @@ static void tx_send(struct gateway *gw)
 			continue;
 		if (r <= 0) {
 			/* The datagram that failed is lost; go on with the next. */
-			cnt.send_errors++;
+			cnt[GRPSEC_A_STATS_TX_ERRORS]++;
 			off++;
 			continue;
 		}
-		off += (unsigned int)r;
+		/* As the module: a batch counts once it has left. */
+		for (int i = 0; i < r; i++, off++) {
+			cnt[GRPSEC_A_STATS_BATCHES]++;
+			cnt[GRPSEC_A_STATS_BATCH_BYTES] += gw->tx_len[off];
+			cnt[GRPSEC_A_STATS_FORWARDED] += gw->tx_entries[off];
+		}
 	}
 	for (unsigned int i = 0; i < gw->ntx; i++)
 		gw->spare[gw->nspare++] = gw->tx[i];
@@ -330,8 +339,8 @@ static void batch_flush(struct gateway *gw)
 	if (grpsec_aead_seal(&gw->up, nonce, b->buf, b->len, NULL, 0, NULL, b->buf + b->len))
 		runtime_error("cannot seal a batch");
 	gw->tx[gw->ntx] = b->buf;
+	gw->tx_entries[gw->ntx] = b->count;
 	gw->tx_len[gw->ntx++] = b->len + GRPSEC_TAG_LEN;
-	cnt.batches++;
 	if (gw->ntx == TX_MAX)
 		tx_send(gw);
 	batch_start(gw);
@@ -346,7 +355,7 @@ static void downlink_send(struct gateway *gw, const struct sim_group *g,
 	int err;
 
 	if (!w->addr_len) {
-		cnt.tx_no_endpoint++;
+		cnt[GRPSEC_A_STATS_TX_NO_ENDPOINT]++;
 		return;
 	}
 	err = grpsec_kdf_member_key(g->suite, g->key, g->group, w->epoch, w->member, k_m,
@@ -364,40 +373,48 @@ static void downlink_send(struct gateway *gw, const struct sim_group *g,
 	if (err)
 		runtime_error("cannot build a member frame: %s", grpsec_strerror(err));
 	if (sendto(gw->fd, out, len, 0, (const struct sockaddr *)&w->addr, w->addr_len) < 0)
-		cnt.send_errors++;
+		cnt[GRPSEC_A_STATS_TX_ERRORS]++;
 	else
-		cnt.tx_frames++;
+		cnt[GRPSEC_A_STATS_TX_FRAMES]++;
 }
 
-/* A downlink from the backend: K_up tag, replay window, then the fan-out. */
-static void handle_downlink(struct gateway *gw, const uint8_t *frame, size_t len)
+/*
+ * A downlink from the backend, checked in the module's order (frames.rst,
+ * "Downlink"): layout, suite and gateway id; the replay window, before
+ * any crypto; the K_up tag; then group and member.  Return: the counter.
+ */
+static int check_downlink(struct gateway *gw, const uint8_t *frame, size_t len,
+			  struct grpsec_downlink *d, const struct sim_group **g)
 {
 	const struct config *c = gw->c;
-	const struct sim_group *g = NULL;
-	struct grpsec_downlink d;
-	int err;
 
-	err = grpsec_downlink_verify(frame, len, c->gateway, c->up_suite, c->k_up, &d);
-	if (err) {
-		if (err == -EBADMSG)
-			cnt.dl_bad_tag++;
-		else
-			cnt.dl_malformed++;
-		return;
-	}
-	if (!grpsec_window_check(&gw->dl_window, d.seq)) {
-		cnt.dl_replay++;
-		return;
-	}
-	grpsec_window_update(&gw->dl_window, d.seq);
+	if (grpsec_downlink_parse(frame, len, d) || d->gateway != c->gateway ||
+	    d->suite != c->up_suite)
+		return GRPSEC_A_STATS_DL_DROP_MALFORMED;
+	if (!grpsec_window_check(&gw->dl_window, d->seq))
+		return GRPSEC_A_STATS_DL_DROP_REPLAY;
+	if (grpsec_downlink_verify(frame, len, c->gateway, c->up_suite, c->k_up, d))
+		return GRPSEC_A_STATS_DL_DROP_BAD_TAG;
+	grpsec_window_update(&gw->dl_window, d->seq);
+	*g = NULL;
 	for (unsigned int i = 0; i < c->ngroups; i++)
-		if (c->groups[i].group == d.group)
-			g = &c->groups[i];
-	if (!g || (d.member && !window_find(d.group, d.member))) {
-		cnt.dl_unknown++;
+		if (c->groups[i].group == d->group)
+			*g = &c->groups[i];
+	if (!*g || (d->member && !window_find(d->group, d->member)))
+		return GRPSEC_A_STATS_DL_DROP_UNKNOWN;
+	return GRPSEC_A_STATS_DOWNLINKS;
+}
+
+/* A downlink from the backend, then its fan-out. */
+static void handle_downlink(struct gateway *gw, const uint8_t *frame, size_t len)
+{
+	const struct sim_group *g;
+	struct grpsec_downlink d;
+	int idx = check_downlink(gw, frame, len, &d, &g);
+
+	cnt[idx]++;
+	if (idx != GRPSEC_A_STATS_DOWNLINKS)
 		return;
-	}
-	cnt.downlinks++;
 	if (d.member) {
 		downlink_send(gw, g, &d, window_find(d.group, d.member));
 		return;
@@ -408,75 +425,107 @@ static void handle_downlink(struct gateway *gw, const uint8_t *frame, size_t len
 				downlink_send(gw, g, &d, w);
 }
 
-static void handle(struct gateway *gw, const uint8_t *frame, size_t len,
-		   const struct sockaddr_storage *from, socklen_t from_len)
+/*
+ * The header checks of an uplink, in the module's order (frames.rst,
+ * "Gateway processing"), which decides the counter.  Return: 0 or the
+ * counter of the drop.
+ */
+static int uplink_header(const uint8_t *frame, size_t len, struct grpsec_uplink *u)
 {
-	const struct config *c = gw->c;
-	const struct sim_group *g = NULL;
-	uint8_t nonce[GRPSEC_NONCE_LEN];
-	struct grpsec_aead *a;
-	struct grpsec_uplink u;
-	struct win *w;
+	if (len < 4)
+		return GRPSEC_A_STATS_DROP_TRUNCATED;
+	if (frame[0] != GRPSEC_VERSION)
+		return GRPSEC_A_STATS_DROP_BAD_VERSION;
+	if (frame[1] != GRPSEC_TYPE_UPLINK || frame[3] || !grpsec_suite_key_len(frame[2]))
+		return GRPSEC_A_STATS_DROP_BAD_HEADER;
+	if (len < GRPSEC_UPLINK_MIN_LEN)
+		return GRPSEC_A_STATS_DROP_TRUNCATED;
+	if (len > GRPSEC_UPLINK_MAX_LEN)
+		return GRPSEC_A_STATS_DROP_OVERSIZE;
+	/* What is left to refuse: a group id, member id or sequence 0. */
+	return grpsec_uplink_parse(frame, len, u) ? GRPSEC_A_STATS_DROP_BAD_HEADER : 0;
+}
+
+/* Group, suite, member and epoch, in the module's order: 0 or a counter. */
+static int uplink_lookup(const struct config *c, const struct grpsec_uplink *u,
+			 const struct sim_group **g)
+{
+	bool known = false, suite = false;
+
+	*g = NULL;
+	for (unsigned int i = 0; i < c->ngroups; i++) {
+		if (c->groups[i].group != u->group)
+			continue;
+		known = true;
+		if (c->groups[i].suite != u->suite)
+			continue;
+		suite = true;
+		if (c->groups[i].epoch == u->epoch)
+			*g = &c->groups[i];
+	}
+	if (!known)
+		return GRPSEC_A_STATS_DROP_UNKNOWN_GROUP;
+	if (!suite)
+		return GRPSEC_A_STATS_DROP_BAD_HEADER;
+	if (u->member < c->first || u->member - c->first >= c->count)
+		return GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER;
+	return *g ? 0 : GRPSEC_A_STATS_DROP_STALE_EPOCH;
+}
+
+/*
+ * The AEAD context holding K_m[e] of @u's member: its own, or the scratch
+ * one (not seen yet, or under another epoch: no state changes until its
+ * frame proves the member).
+ */
+static struct grpsec_aead *member_aead(struct gateway *gw, const struct sim_group *g,
+				       const struct grpsec_uplink *u, struct win *w)
+{
+	struct grpsec_aead *a = &gw->scratch;
+	uint8_t k_m[GRPSEC_KEY_MAX_LEN];
 	int err;
 
-	if (len >= 2 && frame[1] == GRPSEC_TYPE_DOWNLINK) {
-		handle_downlink(gw, frame, len);
-		return;
+	if (w && w->epoch == g->epoch)
+		return &w->outer;
+	err = grpsec_kdf_member_key(g->suite, g->key, u->group, u->epoch, u->member, k_m,
+				    grpsec_suite_key_len(g->suite));
+	if (!err && (!a->ctx || a->suite != g->suite)) {
+		grpsec_aead_uninit(a);
+		err = grpsec_aead_init(a, g->suite, k_m, false);
+	} else if (!err) {
+		err = grpsec_aead_set_key(a, k_m);
 	}
-	cnt.rx++;
-	err = grpsec_uplink_parse(frame, len, &u);
-	if (err == -EMSGSIZE) {
-		cnt.truncated++;
-		return;
-	} else if (err == -EPROTONOSUPPORT) {
-		cnt.bad_version++;
-		return;
-	} else if (err) {
-		cnt.bad_header++;
-		return;
-	}
-	for (unsigned int i = 0; i < c->ngroups; i++) {
-		if (c->groups[i].group == u.group && c->groups[i].epoch == u.epoch &&
-		    c->groups[i].suite == u.suite)
-			g = &c->groups[i];
-	}
-	if (!g) {
-		cnt.unknown_group++;
-		return;
-	}
-	if (u.member < c->first || u.member - c->first >= c->count) {
-		cnt.unknown_member++;
-		return;
-	}
-	w = window_find(u.group, u.member);
-	if (w && w->epoch == g->epoch) {
-		a = &w->outer;
-	} else {
-		/*
-		 * Not seen yet, or under another epoch: no state changes until
-		 * its frame proves the member.
-		 */
-		uint8_t k_m[GRPSEC_KEY_MAX_LEN];
+	grpsec_wipe(k_m, sizeof(k_m));
+	if (err)
+		runtime_error("cannot load a member key");
+	return a;
+}
 
-		a = &gw->scratch;
-		err = grpsec_kdf_member_key(g->suite, g->key, u.group, u.epoch, u.member, k_m,
-					    grpsec_suite_key_len(g->suite));
-		if (!err && (!a->ctx || a->suite != g->suite)) {
-			grpsec_aead_uninit(a);
-			err = grpsec_aead_init(a, g->suite, k_m, false);
-		} else if (!err) {
-			err = grpsec_aead_set_key(a, k_m);
-		}
-		grpsec_wipe(k_m, sizeof(k_m));
-		if (err)
-			runtime_error("cannot load a member key");
-	}
+/* An uplink: header, lookup, replay pre-check, tag, replay, batch. */
+static int handle_uplink(struct gateway *gw, const uint8_t *frame, size_t len,
+			 const struct sockaddr_storage *from, socklen_t from_len)
+{
+	const struct config *c = gw->c;
+	uint8_t nonce[GRPSEC_NONCE_LEN];
+	const struct sim_group *g;
+	struct grpsec_uplink u;
+	struct grpsec_aead *a;
+	struct win *w;
+	int reason;
+
+	reason = uplink_header(frame, len, &u);
+	if (!reason)
+		reason = uplink_lookup(c, &u, &g);
+	if (reason)
+		return reason;
+	w = window_find(u.group, u.member);
+	/* Replays are dropped before any crypto is spent on them. */
+	if (w && !grpsec_window_check(&w->w, u.seq))
+		return GRPSEC_A_STATS_DROP_REPLAY;
+	a = member_aead(gw, g, &u, w);
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_UPLINK, u.seq);
 	if (grpsec_aead_open(a, nonce, u.frame, u.frame_len - GRPSEC_TAG_LEN, NULL, 0,
-			     u.outer_tag, NULL)) {
-		cnt.bad_tag++;
-		return;
-	}
+			     u.outer_tag, NULL))
+		return GRPSEC_A_STATS_DROP_BAD_TAG;
 	if (!w) {
 		w = window_add(g, u.member);
 	} else if (a != &w->outer && g->epoch > w->epoch) {
@@ -492,37 +541,46 @@ static void handle(struct gateway *gw, const uint8_t *frame, size_t len,
 		*a = t;
 		w->epoch = g->epoch;
 	}
-	if (!grpsec_window_check(&w->w, u.seq)) {
-		cnt.replay++;
-		return;
-	}
+	if (!grpsec_window_check(&w->w, u.seq))
+		return GRPSEC_A_STATS_DROP_REPLAY;
 	grpsec_window_update(&w->w, u.seq);
 	memcpy(&w->addr, from, from_len);
 	w->addr_len = from_len;
-	cnt.ok++;
+	cnt[GRPSEC_A_STATS_VERIFIED]++;
 	if (grpsec_batch_add_uplink(&gw->b, g->mode, &u) == -EMSGSIZE) {
 		batch_flush(gw);
 		grpsec_batch_add_uplink(&gw->b, g->mode, &u);
 	}
-	cnt.entries++;
 	if (gw->b.count == 1)
 		gw->first_entry_ns = now_ns();
 	if (gw->b.count >= c->batch_max)
 		batch_flush(gw);
+	return 0;
+}
+
+/* Every datagram: rx-frames, then a downlink or an uplink (frames.rst). */
+static void handle(struct gateway *gw, const uint8_t *frame, size_t len,
+		   const struct sockaddr_storage *from, socklen_t from_len)
+{
+	int reason;
+
+	cnt[GRPSEC_A_STATS_RX_FRAMES]++;
+	cnt[GRPSEC_A_STATS_RX_BYTES] += len;
+	if (len >= 2 && frame[1] == GRPSEC_TYPE_DOWNLINK) {
+		handle_downlink(gw, frame, len);
+		return;
+	}
+	reason = handle_uplink(gw, frame, len, from, from_len);
+	if (reason)
+		cnt[reason]++;
 }
 
 static void stats_line(FILE *f, double ms)
 {
-	fprintf(f, "rx=%" PRIu64 " ok=%" PRIu64 " truncated=%" PRIu64 " bad_version=%" PRIu64
-		" bad_header=%" PRIu64 " unknown_group=%" PRIu64 " unknown_member=%" PRIu64
-		" bad_tag=%" PRIu64 " replay=%" PRIu64 " batches=%" PRIu64 " entries=%" PRIu64
-		" send_errors=%" PRIu64 " downlinks=%" PRIu64 " dl_malformed=%" PRIu64
-		" dl_bad_tag=%" PRIu64 " dl_replay=%" PRIu64 " dl_unknown=%" PRIu64
-		" tx_frames=%" PRIu64 " tx_no_endpoint=%" PRIu64 " elapsed_ms=%.1f result=ok\n",
-		cnt.rx, cnt.ok, cnt.truncated, cnt.bad_version, cnt.bad_header,
-		cnt.unknown_group, cnt.unknown_member, cnt.bad_tag, cnt.replay, cnt.batches,
-		cnt.entries, cnt.send_errors, cnt.downlinks, cnt.dl_malformed, cnt.dl_bad_tag,
-		cnt.dl_replay, cnt.dl_unknown, cnt.tx_frames, cnt.tx_no_endpoint, ms);
+	for (int i = 1; i < __GRPSEC_A_STATS_MAX; i++)
+		if (stats_name(i))
+			fprintf(f, "%s=%" PRIu64 " ", stats_name(i), cnt[i]);
+	fprintf(f, "elapsed_ms=%.1f result=ok\n", ms);
 }
 
 static void stats_write(const char *path, double ms)

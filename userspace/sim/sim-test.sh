@@ -101,7 +101,8 @@ result $((rc != 0)) "exactly-once: 3000 messages, identified and anonymous, repl
 expect_fields "$(cat "$T/be1.out")" unique=3000 duplicates=0 bad_tag=0 replay=0 \
 	misattributed=0 result=ok
 result $? "backend counters of the clean run"
-expect_fields "$(cat "$T/gw1.out")" ok=3000 replay=1000 bad_tag=0
+expect_fields "$(cat "$T/gw1.out")" verified=3000 drop-replay=1000 drop-bad-tag=0 \
+	forwarded=3000 rx-frames=4000
 result $? "gateway dropped the 1000 replayed frames"
 expect_fields "$(cat "$T/m2.out")" frames=1000 datagrams=2000 result=ok
 result $? "member --replay sends every frame twice"
@@ -113,13 +114,13 @@ for fault in tamper-tag bad-version truncate unknown-member stale-epoch; do
 	member 10 identified --first 20 --count 5 --messages 20 --"$fault" > "$T/m.out"
 	wait $GPID; wait $BPID
 	case $fault in
-	tamper-tag) want=bad_tag=100 ;;
-	bad-version) want=bad_version=100 ;;
-	truncate) want=truncated=100 ;;
-	unknown-member) want=unknown_member=100 ;;
-	stale-epoch) want=unknown_group=100 ;;
+	tamper-tag) want=drop-bad-tag=100 ;;
+	bad-version) want=drop-bad-version=100 ;;
+	truncate) want=drop-truncated=100 ;;
+	unknown-member) want=drop-unknown-member=100 ;;
+	stale-epoch) want=drop-stale-epoch=100 ;;
 	esac
-	expect_fields "$(cat "$T/gw2.out")" ok=0 rx=100 "$want" &&
+	expect_fields "$(cat "$T/gw2.out")" verified=0 rx-frames=100 "$want" &&
 		expect_fields "$(cat "$T/be2.out")" messages=0 batches=0
 	result $? "member --$fault: the gateway drops all ($want)"
 done
@@ -257,8 +258,8 @@ old 11 --dl-seq 5
 old 99
 kill -INT $GPID; wait $GPID
 # Accepted: the forged and the real command, 3 rekeys, the first copy.
-expect_fields "$(cat "$T/gw7.out")" downlinks=6 dl_bad_tag=1 dl_malformed=1 dl_replay=2 \
-	dl_unknown=1 tx_frames=$((3 * 50 + 3))
+expect_fields "$(cat "$T/gw7.out")" downlinks=6 dl-drop-bad-tag=1 dl-drop-malformed=1 \
+	dl-drop-replay=2 dl-drop-unknown=1 tx-frames=$((3 * 50 + 3))
 result $? "gateway: downlinks dropped for a bad tag, malformed, replayed, stale, unknown group"
 
 # Rollover (frames.rst): right after members apply a rekey to epoch 4, and

@@ -10,6 +10,7 @@
 #include <linux/grpsec.h>
 
 #include "../common/nl.h"
+#include "../common/stats.h"
 #include "../common/value.h"
 
 /* GRPSEC_PKG_VERSION: the top-level VERSION file, given by the Makefile. */
@@ -55,9 +56,10 @@ int key_resolve(struct key_ref *ref, size_t len, const char *where);
 void key_wipe(struct key_ref *ref);
 char *dir_of(const char *path);
 
-/* Counter names, indexed by GRPSEC_A_STATS_*. */
-const char *stats_name(int attr);
-/* Members report the uplink counters only; the later ones are per group. */
+/*
+ * Counter names: ../common/stats.h.  Members report the uplink counters
+ * only; the later ones are per group.
+ */
 bool stats_member_counter(int attr);
 
 /* json.c: a small streaming JSON writer (iproute2's conventions). */
