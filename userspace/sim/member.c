@@ -27,7 +27,7 @@ static const char usage_text[] =
 "       grpsec-member --gateway ADDR:PORT --group G --first ID --count N\n"
 "                     --messages M --s-auth SRC (--s-e2e SRC | --k-g SRC)\n"
 "                     [--mode anonymous|identified] [--suite SUITE] [--epoch E]\n"
-"                     [--payload-size B] [--rate FPS] [--burst] [--batch K]\n"
+"                     [--payload-size B] [--rate FPS] [--burst [--reverse]] [--batch K]\n"
 "                     [--seq-file FILE] [--counter-start C] [--msg-limit L]\n"
 "                     [--timeout SEC] [--payload TEXT]\n"
 "                     [--tamper-tag] [--replay] [--bad-version] [--truncate]\n"
@@ -49,6 +49,8 @@ static const char usage_text[] =
 "  --epoch        default 0                 --payload-size  20..1280, default 32\n"
 "  --rate         frames per second in total (default: as fast as possible)\n"
 "  --burst        seal every frame first, then send them all at once\n"
+"  --reverse      with --burst: send them newest first (a window keeps the\n"
+"                 newest and 960 below it: the older ones are replays)\n"
 "  --batch        datagrams per sendmmsg call (1..1024, default 64)\n"
 "  --seq-file     persist sequence reservations (\"MEMBER RESERVED\" lines)\n"
 "  --msg-limit    per-member epoch message limit (default: none)\n"
@@ -107,7 +109,7 @@ enum {
 	OPT_BURST, OPT_BATCH, OPT_SEQ_FILE, OPT_COUNTER, OPT_MSG_LIMIT, OPT_TIMEOUT, OPT_TAMPER,
 	OPT_REPLAY, OPT_BAD_VERSION, OPT_TRUNCATE, OPT_UNKNOWN, OPT_STALE, OPT_PAYLOAD_TEXT,
 	OPT_LISTEN, OPT_EXPECT_COMMANDS, OPT_EXPECT_REKEYS, OPT_SIGN_PUB, OPT_WRAP, OPT_LINGER,
-	OPT_QUIET, OPT_DUMP_FRAMES, OPT_MESSAGES_AFTER, OPT_MCAST, OPT_OPEN_FILE,
+	OPT_QUIET, OPT_DUMP_FRAMES, OPT_MESSAGES_AFTER, OPT_MCAST, OPT_OPEN_FILE, OPT_REVERSE,
 };
 
 static const struct option options[] = {
@@ -125,6 +127,7 @@ static const struct option options[] = {
 	{ "payload-size", required_argument, NULL, OPT_PAYLOAD },
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "burst", no_argument, NULL, OPT_BURST },
+	{ "reverse", no_argument, NULL, OPT_REVERSE },
 	{ "batch", required_argument, NULL, OPT_BATCH },
 	{ "seq-file", required_argument, NULL, OPT_SEQ_FILE },
 	{ "counter-start", required_argument, NULL, OPT_COUNTER },
@@ -164,7 +167,7 @@ struct config {
 	const char *k_g_src;
 	size_t payload_size;
 	double rate;
-	bool burst, tamper, replay, bad_version, truncate, unknown, stale;
+	bool burst, reverse, tamper, replay, bad_version, truncate, unknown, stale;
 	unsigned int batch;
 	const char *seq_file;
 	double timeout;
@@ -346,6 +349,9 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_BURST:
 			c->burst = true;
 			break;
+		case OPT_REVERSE:
+			c->reverse = true;
+			break;
 		case OPT_BATCH:
 			c->batch = opt_u32("--batch", optarg, 1, 1024);
 			break;
@@ -433,6 +439,8 @@ static void parse(int argc, char **argv, struct config *c)
 	opt_inner_key(c->mode, c->have_s_e2e, c->k_g_src);
 	if (c->stale && c->epoch == 0)
 		usage_error("--stale-epoch needs --epoch 1 or higher");
+	if (c->reverse && !c->burst)
+		usage_error("--reverse needs --burst");
 	if ((c->have_expect_commands || c->have_expect_rekeys || c->messages_after ||
 	     c->dump_frames) && !c->listen && !c->open_file)
 		usage_error("--expect-commands, --expect-rekeys, --messages-after and --dump-frames need --listen or --open-file");
@@ -877,7 +885,9 @@ int main(int argc, char **argv)
 				lens[j] = next_frame(&c, &sm[i], bufs + j * stride);
 		frames = total;
 		start = now_ns();
-		for (uint64_t j = 0; j < total; j++) {
+		for (uint64_t n = 0; n < total; n++) {
+			uint64_t j = c.reverse ? total - 1 - n : n;
+
 			udp_tx_queue(&sd.tx, bufs + j * stride, lens[j]);
 			if (c.replay)
 				udp_tx_queue(&sd.tx, bufs + j * stride, lens[j]);

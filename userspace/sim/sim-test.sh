@@ -125,6 +125,17 @@ for fault in tamper-tag bad-version truncate unknown-member stale-epoch; do
 	result $? "member --$fault: the gateway drops all ($want)"
 done
 
+# The window: 1000 frames of one member, newest first.  The newest and
+# the 960 below it pass, the 39 older ones are replays, as in the module.
+start_backend be2 --expect 961 --timeout 10
+start_gw gw2 --idle 1 --timeout 10
+member 10 identified --first 30 --count 1 --messages 1000 --burst --reverse > "$T/m.out"
+wait $BPID; rc=$?
+wait $GPID
+[ $rc = 0 ] && expect_fields "$(cat "$T/gw2.out")" verified=961 drop-replay=39 &&
+	expect_fields "$(cat "$T/be2.out")" unique=961 replay=0
+result $? "window: 960 behind the newest pass the gateway and the backend, older ones do not"
+
 # 3. A malicious gateway: the backend catches every attack.
 forge() {	# forge GROUP-SPEC ARGS...
 	./grpsec-forge --backend 127.0.0.1:$BPORT --gateway $GW --up-secret "$T/up" "$@"
