@@ -8,11 +8,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,10 +43,15 @@ static const char usage_text[] =
 "S_auth, K_G[E'] for anonymous groups, K_e,m[E'] from S_e2e for identified\n"
 "ones) wrapped under K_wrap,m (derived from --wrap-secret), rekey sequence\n"
 "--rekey-seq (default CLOCK_REALTIME in ns).\n"
-"Each downlink frame carries its own downlink sequence: --dl-seq N (then\n"
-"N+1, ...), or the one after the last recorded in --dl-seq-file, or by\n"
-"default CLOCK_REALTIME in ns.  --from binds the sending socket (a gateway's\n"
-"upstream socket hears only the backend's own address and port).\n"
+"Each downlink frame carries its own downlink sequence, drawn as the frame\n"
+"is sent (after its body is sealed), so that sequences rise in the order\n"
+"frames leave: --dl-seq N (then N+1, ...), or by default max(the last + 1,\n"
+"CLOCK_REALTIME in ns).  With --dl-seq-file, the count of sequences is\n"
+"reserved in FILE before the first frame, from max(the last recorded + 1,\n"
+"CLOCK_REALTIME in ns), and FILE.lock is held until the last frame left:\n"
+"senders that share FILE share one counter and never interleave.\n"
+"--from binds the sending socket (a gateway's upstream socket hears only\n"
+"the backend's own address and port).\n"
 "Faults, each counted by the gateway as a drop:\n"
 "  bad-tag     one bit of the K_up tag flipped          dl-drop-bad-tag\n"
 "  replay      every frame sent twice                   dl-drop-replay\n"
@@ -246,33 +253,66 @@ static void parse(int argc, char **argv, struct config *c)
 	opt_k_up(c->k_up_src, c->up_secret_src, c->up_suite, c->gateway, c->k_up);
 }
 
-/* The first downlink sequence to use for @n frames; records the last in the file. */
-static uint64_t dl_seq_take(const struct config *c, uint64_t n)
+/*
+ * Downlink sequences (frames.rst, "Downlink"): one counter per K_up whose
+ * numbers rise in the order frames leave.  The gateway keeps 960 behind
+ * the newest; a sequence drawn before a slow body (a signature, a key
+ * derivation) and sent after another sender's would be a replay there.
+ */
+struct dl_counter {
+	uint64_t last;		/* the last sequence drawn */
+	bool clock;		/* each is max(last + 1, CLOCK_REALTIME in ns) */
+	int lock_fd;		/* FILE.lock of --dl-seq-file, or -1 */
+};
+
+/* --dl-seq-file: lock, reserve @n sequences, record the last of them. */
+static void dl_counter_reserve(const struct config *c, struct dl_counter *k, uint64_t n)
 {
-	uint64_t first = c->dl_seq ? c->dl_seq : realtime_ns();
-	char text[32];
+	unsigned long long last = 0;
+	char path[4096], text[32];
+	uint64_t first, now = realtime_ns();
+	FILE *f;
 	int len, err;
 
-	if (c->dl_seq_file) {
-		FILE *f = fopen(c->dl_seq_file, "r");
-		unsigned long long last = 0;
-
-		if (f) {
-			if (fscanf(f, "%llu", &last) != 1)
-				runtime_error("--dl-seq-file \"%s\" holds no number", c->dl_seq_file);
-			fclose(f);
-			first = last + 1;
-		} else if (errno != ENOENT) {
-			runtime_error("cannot open --dl-seq-file \"%s\": %s", c->dl_seq_file,
-				      strerror(errno));
-		}
-		len = snprintf(text, sizeof(text), "%" PRIu64 "\n", first + n - 1);
-		err = write_file_atomic(c->dl_seq_file, text, (size_t)len);
-		if (err)
-			runtime_error("cannot write --dl-seq-file \"%s\": %s", c->dl_seq_file,
-				      strerror(-err));
+	if ((size_t)snprintf(path, sizeof(path), "%s.lock", c->dl_seq_file) >= sizeof(path))
+		runtime_error("--dl-seq-file \"%s\": name too long", c->dl_seq_file);
+	k->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (k->lock_fd < 0 || flock(k->lock_fd, LOCK_EX))
+		runtime_error("cannot lock \"%s\": %s", path, strerror(errno));
+	f = fopen(c->dl_seq_file, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &last) != 1)
+			runtime_error("--dl-seq-file \"%s\" holds no number", c->dl_seq_file);
+		fclose(f);
+	} else if (errno != ENOENT) {
+		runtime_error("cannot open --dl-seq-file \"%s\": %s", c->dl_seq_file,
+			      strerror(errno));
 	}
-	return first;
+	first = last + 1 > now ? last + 1 : now;
+	len = snprintf(text, sizeof(text), "%" PRIu64 "\n", first + n - 1);
+	err = write_file_atomic(c->dl_seq_file, text, (size_t)len);
+	if (err)
+		runtime_error("cannot write --dl-seq-file \"%s\": %s", c->dl_seq_file,
+			      strerror(-err));
+	k->last = first - 1;
+}
+
+static void dl_counter_init(const struct config *c, struct dl_counter *k, uint64_t n)
+{
+	k->lock_fd = -1;
+	k->clock = !c->dl_seq && !c->dl_seq_file;
+	k->last = c->dl_seq ? c->dl_seq - 1 : 0;
+	if (c->dl_seq_file)
+		dl_counter_reserve(c, k, n);
+}
+
+/* The sequence of the frame about to be sent. */
+static uint64_t dl_counter_next(struct dl_counter *k)
+{
+	uint64_t now = k->clock ? realtime_ns() : 0;
+
+	k->last = k->last + 1 > now ? k->last + 1 : now;
+	return k->last;
 }
 
 static size_t read_payload(const struct config *c, uint8_t *buf, size_t size)
@@ -362,7 +402,8 @@ int backend_send_main(int argc, char **argv)
 	uint8_t body[GRPSEC_BODY_MAX_LEN], frame[GRPSEC_DOWNLINK_MAX_LEN];
 	struct grpsec_signer *signer;
 	uint8_t priv[GRPSEC_SIGN_KEY_LEN];
-	uint64_t seq, dl_seq, sent = 0, bytes = 0;
+	uint64_t seq, dl_seq, first_dl_seq = 0, sent = 0, bytes = 0;
+	struct dl_counter dl;
 	struct config c;
 	size_t plen = 0, blen = 0;
 	int fd, err;
@@ -378,7 +419,7 @@ int backend_send_main(int argc, char **argv)
 	seq = c.rekey ? c.rekey_seq : c.cmd_seq;
 	if (!seq)
 		seq = realtime_ns();
-	dl_seq = dl_seq_take(&c, c.count);
+	dl_counter_init(&c, &dl, c.count);
 	fd = udp_socket(c.to.ss_family, c.from_len ? &c.from : NULL, c.from_len);
 
 	for (uint32_t i = 0; i < c.count; i++) {
@@ -391,7 +432,10 @@ int backend_send_main(int argc, char **argv)
 		 */
 		if (c.rekey || member || i == 0)
 			blen = build_body(&c, signer, member, seq, payload, plen, body);
-		err = grpsec_downlink_build(c.up_suite, c.k_up, c.gateway, dl_seq + i,
+		dl_seq = dl_counter_next(&dl);
+		if (!i)
+			first_dl_seq = dl_seq;
+		err = grpsec_downlink_build(c.up_suite, c.k_up, c.gateway, dl_seq,
 					    c.group ? c.group : 1, member,
 					    c.rekey ? GRPSEC_DOWNLINK_KIND_REKEY :
 						      GRPSEC_DOWNLINK_KIND_COMMAND,
@@ -413,10 +457,12 @@ int backend_send_main(int argc, char **argv)
 	}
 	printf("kind=%s group=%" PRIu32 " member=%" PRIu32 " count=%" PRIu32 " seq=%" PRIu64
 	       " dl_seq=%" PRIu64 " frames=%" PRIu64 " bytes=%" PRIu64 " result=ok\n",
-	       c.rekey ? "rekey" : "command", c.group, c.member, c.count, seq, dl_seq, sent,
+	       c.rekey ? "rekey" : "command", c.group, c.member, c.count, seq, first_dl_seq, sent,
 	       bytes);
 	grpsec_signer_free(signer);
 	memset(c.k_up, 0, sizeof(c.k_up));
 	close(fd);
+	if (dl.lock_fd >= 0)
+		close(dl.lock_fd);
 	return EXIT_OK;
 }
