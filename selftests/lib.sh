@@ -169,11 +169,14 @@ wait_udp()
 module_loaded() { [ -d /sys/module/grpsec ]; }
 
 # genl_family_registered NAME: the generic netlink family NAME exists.
+# It lists the families: asking for NAME ("genl ctrl get") would have
+# the kernel load the module of that name through its alias first.
 genl_family_registered()
 {
 	local genl
 	genl=$(command -v genl) || genl=/usr/sbin/genl
-	"$genl" ctrl get name "$1" 2> /dev/null | grep -q "Name: $1\$"
+	"$genl" ctrl list 2> /dev/null |
+		awk -v n="Name: $1" '$0 ~ n "$" { found = 1 } END { exit !found }'
 }
 
 # module_load: load grpsec (modprobe, or insmod of $GRPSEC_KO when set).
