@@ -47,7 +47,7 @@ struct grpsec_upstream {
 	u8 dl_suite;
 	u32 dl_gateway;
 	struct grpsec_replay dl_replay;	/* downlink sequences under K_up */
-	u64 dl_floor;		/* and none at or below this one */
+	u64 dl_floor;		/* and none below this one */
 	struct socket *sock;
 	u8 *buf;
 	struct grpsec_batch batch;
@@ -305,8 +305,8 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	/*
 	 * The same K_up again keeps the downlink window (no replays) and
 	 * the batch sequences it used (no nonce twice, even if the clock
-	 * went back meanwhile).  A downlink floor (the last sequence saved
-	 * before a restart) only rises.
+	 * went back meanwhile).  A downlink floor (the first sequence still
+	 * new, as saved before a restart) only rises.
 	 */
 	seq = max_t(u64, cfg->seq_floor, ktime_get_real_ns());
 	mutex_lock(&up->dl_lock);
@@ -386,7 +386,10 @@ bool grpsec_upstream_get(struct grpsec_net *gn,
 	if (ok) {
 		*info = up->info;
 		mutex_lock(&up->dl_lock);
-		info->dl_seq = max(up->dl_floor, up->dl_replay.top);
+		/* The floor to give back after a restart: the next one new. */
+		info->dl_seq = up->dl_replay.top ?
+			       max(up->dl_floor, up->dl_replay.top + 1) :
+			       up->dl_floor;
 		mutex_unlock(&up->dl_lock);
 	}
 	mutex_unlock(&up->lock);
@@ -460,8 +463,8 @@ void grpsec_upstream_kick(struct grpsec_net *gn)
  *
  * Return: 0; -ENOTCONN without an upstream, -EINVAL if suite or gateway
  * id are not those of K_up, -EBADMSG for a bad tag, -EALREADY for a
- * sequence seen before, too old for the window or not above the floor
- * set with the association; or another -errno.
+ * sequence seen before, too old for the window or below the floor set
+ * with the association; or another -errno.
  */
 int grpsec_upstream_check_downlink(struct grpsec_net *gn, u8 suite,
 				   u32 gateway, u64 seq, u8 *data,
@@ -476,7 +479,7 @@ int grpsec_upstream_check_downlink(struct grpsec_net *gn, u8 suite,
 		err = -ENOTCONN;
 	} else if (suite != up->dl_suite || gateway != up->dl_gateway) {
 		err = -EINVAL;
-	} else if (seq <= up->dl_floor ||
+	} else if (seq < up->dl_floor ||
 		   grpsec_replay_seen(&up->dl_replay, seq)) {
 		err = -EALREADY;
 	} else {

@@ -28,7 +28,7 @@ struct grpsec_upstream_info {
 	u32 flush_usec;
 	u16 mtu;
 	u64 seq;
-	u64 dl_seq;	/* highest downlink sequence accepted, or the floor */
+	u64 dl_seq;	/* floor to restore: highest accepted + 1, or the floor */
 };
 
 #define GRPSEC_BATCH_MAX_DEFAULT	64

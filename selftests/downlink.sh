@@ -155,37 +155,46 @@ n_be grpsec-backend command --to $IP_GW_BE:$GW_PORT --gateway $GW_ID \
 wait_stat dl-drop-replay 3
 expect_stat downlinks 8
 
-# A restart forgets the window.  The last downlink sequence, saved before
-# (showconf writes it), is given back as a floor: nothing at or below it
-# is accepted again, what the backend sends next is.
-last=$(n_gw grpsec upstream show dl-seq)
-[ "$last" -gt 1000 ] || fail "upstream show dl-seq printed \"$last\""
+# A restart forgets the window.  The floor it reports (one above the
+# last downlink sequence accepted), saved before (showconf writes it), is
+# given back: nothing below it is accepted again, the floor itself and
+# what the backend sends next are (frames.rst, "Sequence floors").
+floor=$(n_gw grpsec upstream show dl-seq)
+[ "$floor" -gt 1000 ] || fail "upstream show dl-seq printed \"$floor\""
 n_gw grpsec showconf > "$K/saved.conf"
-grep -qx "DownlinkSequence = $last" "$K/saved.conf" ||
-	fail "showconf did not save the downlink sequence $last"
+grep -qx "DownlinkSequence = $floor" "$K/saved.conf" ||
+	fail "showconf did not save the downlink floor $floor"
 module_unload
 module_load
 n_gw grpsec listen $GW_PORT
 n_gw grpsec upstream set endpoint $IP_BE:$BE_PORT gateway-id $GW_ID \
-	key "$K/k_up" dl-seq "$last"
-[ "$(n_gw grpsec upstream show dl-seq)" = "$last" ] ||
+	key "$K/k_up" dl-seq "$floor"
+[ "$(n_gw grpsec upstream show dl-seq)" = "$floor" ] ||
 	fail "the floor reads back as $(n_gw grpsec upstream show dl-seq)"
-for seq in 1 "$last"; do
+dl_seq() {	# dl_seq N: a command carrying downlink sequence N
 	n_be grpsec-backend command --to $IP_GW_BE:$GW_PORT --gateway $GW_ID \
-		--up-secret "$K/up" --sign-key "$K/sign" --dl-seq "$seq" \
+		--up-secret "$K/up" --sign-key "$K/sign" --dl-seq "$1" \
 		--group 1 --epoch 1 --k-g "$K/k_g.1.1"
+}
+for seq in 1 $((floor - 1)); do
+	dl_seq "$seq"
 done
 wait_stat dl-drop-replay 2
-# Above the floor: through the K_up check (to a group this fresh module
-# does not have).
-downlink command --group 1 --epoch 1 --k-g "$K/k_g.1.1"
+# The floor itself is new: the same number on both ends loses nothing.
+# It passes the K_up check (to a group this fresh module does not have).
+dl_seq "$floor"
 wait_stat dl-drop-unknown 1
 expect_stat dl-drop-replay 2
-[ "$(n_gw grpsec upstream show dl-seq)" -gt "$last" ] ||
-	fail "the accepted downlink did not move dl-seq past $last"
+[ "$(n_gw grpsec upstream show dl-seq)" = $((floor + 1)) ] ||
+	fail "accepting $floor left dl-seq at $(n_gw grpsec upstream show dl-seq)"
+dl_seq $((floor + 5))
+wait_stat dl-drop-unknown 2
+expect_stat dl-drop-replay 2
+[ "$(n_gw grpsec upstream show dl-seq)" = $((floor + 6)) ] ||
+	fail "accepting $((floor + 5)) left dl-seq at $(n_gw grpsec upstream show dl-seq)"
 # A lower floor, as syncconf with an old file would give, changes nothing.
 n_gw grpsec upstream set endpoint $IP_BE:$BE_PORT gateway-id $GW_ID \
 	key "$K/k_up" dl-seq 5
-[ "$(n_gw grpsec upstream show dl-seq)" -gt "$last" ] ||
+[ "$(n_gw grpsec upstream show dl-seq)" -gt "$floor" ] ||
 	fail "a lower floor moved dl-seq back"
 exit $ksft_pass

@@ -25,9 +25,14 @@
  * above GRPSEC_SEQ_FLOOR_MAX is refused, and a counter never wraps: at
  * 2^64 - 1 it stops and its frames are not sent.
  *
- * Replay floors (GRPSEC_A_MEMBER_LAST_SEQ, GRPSEC_A_UPSTREAM_DL_SEQ)
- * work the other way: set, every sequence at or below the floor is a
- * replay; read, the highest sequence accepted (or the floor).
+ * A replay window's floor (GRPSEC_A_UPSTREAM_DL_SEQ) means the same
+ * (Documentation/frames.rst, "Sequence floors": the first sequence still
+ * new): set, every sequence below it is a replay and the floor itself is
+ * accepted, so the same value given to the sender and to the gateway
+ * loses nothing; read, the floor to set again, one above the highest
+ * sequence accepted.  GRPSEC_A_MEMBER_LAST_SEQ is a last, not a floor:
+ * set, every sequence at or below it is a replay; read, the highest
+ * sequence accepted (or the value set).
  *
  * Attribute trees, per command (direction: "set" = request,
  * "dump" = reply):
@@ -134,12 +139,13 @@
  *                                     batch_bytes, tx_errors and
  *                                     drop_no_upstream; the rest are 0
  *     GRPSEC_A_UPSTREAM_DL_SEQ        set: u64 0..GRPSEC_SEQ_FLOOR_MAX
- *                                     downlink sequence floor,
- *                                     downlinks at or below it are
- *                                     refused as replays (never lowers
- *                                     the floor of the same K_up); dump:
- *                                     the highest downlink sequence
- *                                     accepted under K_up, or the floor
+ *                                     downlink sequence floor, downlinks
+ *                                     below it are refused as replays
+ *                                     (never lowers the floor of the same
+ *                                     K_up); dump: the floor to set
+ *                                     again, one above the highest
+ *                                     downlink sequence accepted under
+ *                                     K_up, or the floor
  *
  * GRPSEC_CMD_SEND (doit): a command from the gateway itself (terminate
  *   mode), sealed under the group's current K_G and sent as a type 4
@@ -319,7 +325,7 @@ enum grpsec_member_attr {
 	GRPSEC_A_MEMBER_ENDPOINT,	/* set/dump, sockaddr_in/_in6 */
 	GRPSEC_A_MEMBER_EPOCH,		/* dump, u32 */
 	GRPSEC_A_MEMBER_NEXT_EPOCH,	/* dump, u32 */
-	GRPSEC_A_MEMBER_LAST_SEQ,	/* set (floor)/dump (last), u64 */
+	GRPSEC_A_MEMBER_LAST_SEQ,	/* set (last)/dump (last), u64 */
 	GRPSEC_A_MEMBER_STATS,		/* dump, nest GRPSEC_A_STATS_* */
 	GRPSEC_A_MEMBER_PAD,
 
@@ -349,7 +355,7 @@ enum grpsec_upstream_attr {
 	GRPSEC_A_UPSTREAM_SEQ,		/* set (floor)/dump (next), u64 */
 	GRPSEC_A_UPSTREAM_STATS,	/* dump, nest GRPSEC_A_STATS_* */
 	GRPSEC_A_UPSTREAM_PAD,
-	GRPSEC_A_UPSTREAM_DL_SEQ,	/* set (floor)/dump (last), u64 */
+	GRPSEC_A_UPSTREAM_DL_SEQ,	/* set (floor)/dump (floor), u64 */
 
 	__GRPSEC_A_UPSTREAM_MAX,
 	GRPSEC_A_UPSTREAM_MAX = __GRPSEC_A_UPSTREAM_MAX - 1,
