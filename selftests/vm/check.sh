@@ -20,8 +20,8 @@
 # ends with the line "N passed, N failed"; exits non-zero on any failure.
 #
 # Environment:
-#   GRPSEC_FLAVOURS   kernels to boot (default "normal debug"; "distro" is
-#                     Debian's own kernel)
+#   GRPSEC_FLAVOURS   kernels to boot (default "normal debug distro";
+#                     distro is Debian's own kernel)
 #   GRPSEC_TESTS      selftest name or glob to run (default: all)
 #   GRPSEC_NO_INSTALL set to 1 to never call apt-get
 #   GRPSEC_INSTALL_CHECKS 0 to leave out install.sh (make install, the
@@ -37,7 +37,7 @@ set -uo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-flavours=${GRPSEC_FLAVOURS:-normal debug}
+flavours=${GRPSEC_FLAVOURS:-normal debug distro}
 packages="build-essential pkg-config rsync perl cpio kmod bc flex bison procps xz-utils
 	libelf-dev qemu-system-x86 busybox-static iproute2 linux-source-6.1
 	linux-headers-amd64 libnl-3-dev libnl-genl-3-dev libssl-dev
