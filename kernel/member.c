@@ -76,9 +76,6 @@ static void slot_free_rcu(struct rcu_head *rcu)
 	slot_free(s);
 }
 
-/* Keys retired by a rollover, for the lanes that may still hold them. */
-atomic_t grpsec_member_rollovers = ATOMIC_INIT(0);
-
 static void slot_retire(struct grpsec_keyslot *s)
 {
 	if (s)
@@ -292,12 +289,15 @@ static struct grpsec_keyslot *rollover(struct grpsec_member *m)
  * @key_id: id of the key the frame's tag was checked with
  * @seq: its sequence number
  * @from: its source address
+ * @rolled: set to true when the frame ended a rollover, which retired
+ *	the old current key (whose copies in the crypto lanes must go);
+ *	may be NULL
  *
  * Return: true if the frame is new; false for a replay, or if the key it
  * was checked with has been replaced meanwhile.
  */
 bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
-			  const union grpsec_endpoint *from)
+			  const union grpsec_endpoint *from, bool *rolled)
 {
 	struct grpsec_keyslot *s, *retired = NULL;
 	bool ok = false;
@@ -320,8 +320,8 @@ bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 			m->last_seq = seq;
 	}
 	spin_unlock(&m->lock);
-	if (retired)
-		atomic_inc(&grpsec_member_rollovers);
+	if (rolled)
+		*rolled = !!retired;
 	slot_retire(retired);
 	return ok;
 }

@@ -111,8 +111,6 @@ static inline unsigned int grpsec_member_stat(unsigned int idx)
 	}
 }
 
-extern atomic_t grpsec_member_rollovers;
-
 int grpsec_member_init(void);
 void grpsec_member_uninit(void);
 void grpsec_member_stats_read(struct grpsec_member *m,
@@ -132,7 +130,7 @@ struct grpsec_keyslot *grpsec_member_slot(struct grpsec_member *m, u32 epoch);
 bool grpsec_member_rate_ok(struct grpsec_member *m, u32 limit);
 u32 grpsec_member_burst(struct grpsec_member *m, bool replay);
 bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
-			  const union grpsec_endpoint *from);
+			  const union grpsec_endpoint *from, bool *rolled);
 bool grpsec_member_tx_key(struct grpsec_member *m, u8 *key, u32 *epoch,
 			  union grpsec_endpoint *to);
 

@@ -38,7 +38,9 @@ struct grpsec_net {
 	struct socket *sock[2];		/* IPv4, IPv6 listen sockets */
 	struct grpsec_rx_queue __percpu *rxq;
 	atomic_t keys_retired;		/* bumped when member keys go */
+	atomic_t rollovers;		/* keys retired by a rollover here */
 	struct delayed_work forget_work;	/* wakes CPUs after rollovers */
+	bool dying;			/* torn down: no work re-armed */
 	struct grpsec_upstream *up;
 	struct grpsec_downlink *dl;
 	struct mutex deliver_lock;	/* creating deliver_sock */

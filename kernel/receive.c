@@ -238,6 +238,7 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	struct grpsec_member *m = it->member;
 	struct grpsec_group *g = m->group;
 	union grpsec_endpoint from;
+	bool rolled;
 
 	if (result == -EBADMSG)
 		return GRPSEC_A_STATS_DROP_BAD_TAG;
@@ -245,8 +246,10 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 		return GRPSEC_A_STATS_DROP_NOMEM;
 
 	source_of(it->skb, &from);
-	if (!grpsec_member_accept(m, it->key_id, up->seq, &from))
+	if (!grpsec_member_accept(m, it->key_id, up->seq, &from, &rolled))
 		return GRPSEC_A_STATS_DROP_REPLAY;
+	if (rolled)
+		atomic_inc(&gn->rollovers);
 	if (!grpsec_epoch_charge(gn, g, up->epoch))
 		return GRPSEC_A_STATS_DROP_EPOCH_LIMIT;
 
@@ -383,7 +386,8 @@ static bool rx_state(struct grpsec_rx_queue *q)
 		q->scratch = NULL;
 		return false;
 	}
-	q->crypto = c;
+	/* Read by wake_keyed() on other CPUs. */
+	WRITE_ONCE(q->crypto, c);
 	return true;
 }
 
@@ -398,8 +402,8 @@ void grpsec_receive_work(struct work_struct *work)
 	const struct grpsec_batch_item **fwd;
 	struct grpsec_net *gn = q->gn;
 	struct sk_buff_head frames;
+	int rollovers = atomic_read(&gn->rollovers);
 	struct grpsec_verify *v;
-	int rollovers = atomic_read(&grpsec_member_rollovers);
 	struct sk_buff *skb;
 	struct rx_item *it;
 	unsigned int n, i, nfwd;
@@ -463,9 +467,10 @@ void grpsec_receive_work(struct work_struct *work)
 	 * Keys this run retired (a member's frames under its next key) may
 	 * sit in other CPUs' lanes too: within a second, every keyed CPU
 	 * runs its worker, which forgets them if it is idle.  Queued once
-	 * however many rollovers there were meanwhile.
+	 * however many rollovers there were meanwhile, and never once the
+	 * instance is dying (grpsec_receive_purge()).
 	 */
-	if (atomic_read(&grpsec_member_rollovers) != rollovers)
+	if (atomic_read(&gn->rollovers) != rollovers && !READ_ONCE(gn->dying))
 		queue_delayed_work(grpsec_wq, &gn->forget_work, HZ);
 
 	/*
@@ -473,8 +478,7 @@ void grpsec_receive_work(struct work_struct *work)
 	 * or retired by a rollover): none stays in a lane.  Both counters
 	 * only grow, so their sum changes whenever either does.
 	 */
-	gen = atomic_read(&gn->keys_retired) +
-	      atomic_read(&grpsec_member_rollovers);
+	gen = atomic_read(&gn->keys_retired) + atomic_read(&gn->rollovers);
 	if (q->keys_forgotten != gen && skb_queue_empty_lockless(&q->queue)) {
 		q->keys_forgotten = gen;
 		grpsec_crypto_forget(q->crypto);
@@ -486,6 +490,8 @@ static void wake_keyed(struct grpsec_net *gn)
 {
 	int cpu;
 
+	if (READ_ONCE(gn->dying))
+		return;
 	for_each_possible_cpu(cpu) {
 		struct grpsec_rx_queue *q = per_cpu_ptr(gn->rxq, cpu);
 
@@ -519,25 +525,48 @@ void grpsec_receive_forget_work(struct work_struct *work)
 	wake_keyed(gn);
 }
 
-/* The listen sockets are closed: nothing is queued any more. */
-void grpsec_receive_purge(struct grpsec_net *gn)
+/* Return: true if any CPU's worker was pending. */
+static bool cancel_workers(struct grpsec_net *gn)
 {
+	bool pending = false;
 	int cpu;
 
-	/*
-	 * A worker may queue forget_work, and forget_work queues workers:
-	 * stop the workers, then forget_work, then whatever it queued.
-	 */
 	for_each_possible_cpu(cpu)
-		cancel_work_sync(&per_cpu_ptr(gn->rxq, cpu)->work);
-	cancel_delayed_work_sync(&gn->forget_work);
+		pending |= cancel_work_sync(&per_cpu_ptr(gn->rxq, cpu)->work);
+	return pending;
+}
+
+/**
+ * grpsec_receive_purge - stop the workers for good and free their state
+ * @gn: the instance, whose listen and upstream sockets are closed
+ *
+ * The workers queue forget_work and forget_work queues workers, so each
+ * is cancelled while the other may still run.  Once @gn->dying is set,
+ * no work that starts re-arms the other; the frames still queued go
+ * first, so no worker verifies (and no frame retires a key) any more.
+ * What was already running when the flag was set finishes within the
+ * first round; a round that found nothing pending proves it.
+ */
+void grpsec_receive_purge(struct grpsec_net *gn)
+{
+	bool pending;
+	int cpu;
+
+	/* Full barrier: a worker that starts from now on sees the flag. */
+	smp_store_mb(gn->dying, true);
+	for_each_possible_cpu(cpu)
+		skb_queue_purge(&per_cpu_ptr(gn->rxq, cpu)->queue);
+	do {
+		pending = cancel_workers(gn);
+		pending |= cancel_delayed_work_sync(&gn->forget_work);
+		pending |= cancel_workers(gn);
+	} while (pending);
+
 	for_each_possible_cpu(cpu) {
 		struct grpsec_rx_queue *q = per_cpu_ptr(gn->rxq, cpu);
 
-		cancel_work_sync(&q->work);
-		skb_queue_purge(&q->queue);
 		grpsec_crypto_destroy(q->crypto);
-		q->crypto = NULL;
+		WRITE_ONCE(q->crypto, NULL);
 		kfree_sensitive(q->scratch);
 		q->scratch = NULL;
 	}

@@ -68,16 +68,16 @@ static void member_accept_replay(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
 	id = slot_id(m, 1);
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 5, &from));
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 5, &from));
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 4, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 5, &from, NULL));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 5, &from, NULL));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 4, &from, NULL));
 	KUNIT_EXPECT_EQ(test, m->last_seq, 5ULL);
 	KUNIT_EXPECT_EQ(test, m->endpoint.v4.sin_port, (__be16)1234);
 
 	/* The same key again (a configuration sync) keeps the window. */
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
 	KUNIT_EXPECT_EQ(test, slot_id(m, 1), id);
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 5, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 5, &from, NULL));
 
 	/*
 	 * A different key is a new slot: the old id is refused.  The epoch
@@ -85,9 +85,9 @@ static void member_accept_replay(struct kunit *test)
 	 */
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key3, 16), 0);
 	KUNIT_EXPECT_NE(test, slot_id(m, 1), id);
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 6, &from));
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, slot_id(m, 1), 5, &from));
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 1), 6, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 6, &from, NULL));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, slot_id(m, 1), 5, &from, NULL));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 1), 6, &from, NULL));
 	grpsec_member_put(m);
 }
 
@@ -102,33 +102,34 @@ static void member_reinstall_keeps_sequences(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 1, 2, key2, 16), 0);
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 1), 5, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 1), 5, &from, NULL));
 	/* A new epoch starts empty: its members may count from anywhere. */
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 2), 3, &from));
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 2), 10, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 2), 3, &from, NULL));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, slot_id(m, 2), 10, &from, NULL));
 
 	/* Epoch 2 moves to the current slot: its window goes along. */
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 2, key2, 16), 0);
 	KUNIT_ASSERT_TRUE(test, rcu_access_pointer(m->slot[0])->epoch == 2);
 	id = rcu_access_pointer(m->slot[0])->key_id;
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 3, &from));
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 10, &from));
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 7, &from));
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 11, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 3, &from, NULL));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 10, &from, NULL));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 7, &from, NULL));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 11, &from, NULL));
 
 	/* Epoch 1 again, retired meanwhile: nothing up to 11 opens. */
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 1, 1, key1, 16), 0);
 	id = slot_id(m, 1);
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 5, &from));
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 4, &from));
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 11, &from));
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 12, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 5, &from, NULL));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 4, &from, NULL));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id, 11, &from, NULL));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id, 12, &from, NULL));
 	grpsec_member_put(m);
 }
 
 static void member_rollover(struct kunit *test)
 {
 	struct grpsec_member *m = new_member(test, 0);
+	bool rolled = true;
 	u64 id1, id2;
 
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
@@ -137,22 +138,25 @@ static void member_rollover(struct kunit *test)
 	id2 = slot_id(m, 2);
 
 	/* Both epochs are accepted while the rollover runs. */
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 1, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 1, &from, &rolled));
+	KUNIT_EXPECT_FALSE(test, rolled);
 	KUNIT_EXPECT_NE(test, m->rollover_since, 0UL);
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id1, 100, &from));
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 2, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id1, 100, &from, NULL));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 2, &from, &rolled));
+	KUNIT_EXPECT_FALSE(test, rolled);
 	KUNIT_EXPECT_EQ(test, slot_id(m, 1), id1);
 
 	/* Past the grace period, the next frame retires epoch 1. */
 	m->rollover_since = jiffies - GRPSEC_ROLLOVER_GRACE - 1;
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 3, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 3, &from, &rolled));
+	KUNIT_EXPECT_TRUE(test, rolled);
 	KUNIT_EXPECT_EQ(test, slot_id(m, 1), 0ULL);
 	KUNIT_EXPECT_EQ(test, slot_id(m, 2), id2);
 	KUNIT_EXPECT_EQ(test, m->rollover_since, 0UL);
 	KUNIT_EXPECT_NULL(test, rcu_access_pointer(m->slot[1]));
 	/* The window moved with the key: old sequences stay refused. */
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id2, 2, &from));
-	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id1, 101, &from));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id2, 2, &from, NULL));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_accept(m, id1, 101, &from, NULL));
 	grpsec_member_put(m);
 }
 
