@@ -58,8 +58,13 @@
  *     GRPSEC_A_GROUP_MODE             set(new)/dump, u8 enum grpsec_mode
  *     GRPSEC_A_GROUP_FLAGS            set/dump, u32 GRPSEC_GROUP_F_*
  *     GRPSEC_A_GROUP_MSG_LIMIT        set/dump, u64 messages per epoch
- *     GRPSEC_A_GROUP_RATE_LIMIT       set/dump, u32 frames per second and
- *                                     member, 0 = none (default)
+ *     GRPSEC_A_GROUP_RATE_LIMIT       set/dump, u32 verified frames per
+ *                                     second and member, 0 = none
+ *                                     (default); also the bad tags allowed
+ *                                     per second (1024 when 0) per group
+ *                                     from addresses that are not their
+ *                                     member's endpoint, and per member
+ *                                     from its endpoint
  *     GRPSEC_A_GROUP_MEMBERS          dump, u32 number of members
  *     GRPSEC_A_GROUP_STATS            dump, nest of GRPSEC_A_STATS_*
  *     GRPSEC_A_GROUP_KEY              set, nest, multi-attr (one per slot):
@@ -433,6 +438,7 @@ enum grpsec_stats_attr {
 	GRPSEC_A_STATS_TX_NO_ENDPOINT,	/* not sent: member has no address */
 	GRPSEC_A_STATS_DELIVERED,	/* terminate mode: delivered locally */
 	GRPSEC_A_STATS_DROP_INNER_TAG,	/* terminate mode: inner tag failed */
+	GRPSEC_A_STATS_DROP_UNAUTH_LIMIT, /* too many bad tags from its source */
 
 	__GRPSEC_A_STATS_MAX,
 	GRPSEC_A_STATS_MAX = __GRPSEC_A_STATS_MAX - 1,

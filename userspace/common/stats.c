@@ -38,6 +38,7 @@ static const char *const stats_names[] = {
 	[GRPSEC_A_STATS_TX_NO_ENDPOINT] = "tx-no-endpoint",
 	[GRPSEC_A_STATS_DELIVERED] = "delivered",
 	[GRPSEC_A_STATS_DROP_INNER_TAG] = "drop-inner-tag",
+	[GRPSEC_A_STATS_DROP_UNAUTH_LIMIT] = "drop-unauth-limit",
 };
 
 const char *stats_name(int attr)
