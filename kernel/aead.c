@@ -407,7 +407,9 @@ int grpsec_aead_key_seal(struct grpsec_aead_key *k,
  * @nonce: 12-byte nonce
  * @aad: associated data
  * @aad_len: its length
- * @data: ciphertext followed by the tag; plaintext on success
+ * @data: ciphertext followed by the tag; plaintext on success, zeros
+ *	on failure (GCM decrypts before it compares the tag, so a wrong tag
+ *	would otherwise leave the candidate plaintext behind)
  * @len: ciphertext and tag length (at least GRPSEC_TAG_LEN)
  *
  * Return: 0, -EBADMSG if the tag is wrong, or another -errno.
@@ -416,7 +418,12 @@ int grpsec_aead_key_open(struct grpsec_aead_key *k,
 			 const u8 nonce[GRPSEC_NONCE_LEN], const u8 *aad,
 			 u32 aad_len, u8 *data, u32 len)
 {
+	int err;
+
 	if (len < GRPSEC_TAG_LEN)
 		return -EBADMSG;
-	return key_crypt(k, nonce, aad, aad_len, data, len, false);
+	err = key_crypt(k, nonce, aad, aad_len, data, len, false);
+	if (err)
+		memzero_explicit(data, len - GRPSEC_TAG_LEN);
+	return err;
 }

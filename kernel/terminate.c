@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <net/sock.h>
+#include <net/udp_tunnel.h>
 
 #include "aead.h"
 #include "downlink.h"
@@ -21,9 +22,29 @@
 #include "netns.h"
 #include "terminate.h"
 
-/* The unbound socket deliveries leave from, made on first use. */
+/* Whatever is sent to the delivery socket is dropped, never queued. */
+static int deliver_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	kfree_skb(skb);
+	return 0;
+}
+
+/*
+ * The socket deliveries leave from, made on first use: bound to the
+ * loopback address, so no other host can reach it, and a UDP tunnel
+ * socket whose encap hook drops what arrives, so nothing accumulates
+ * in a receive queue nobody reads.
+ */
 static struct socket *deliver_sock(struct grpsec_net *gn, int family)
 {
+	struct udp_tunnel_sock_cfg tcfg = {
+		.encap_type = 1,
+		.encap_rcv = deliver_rcv,
+	};
+	struct udp_port_cfg cfg = {
+		.family = family,
+		.ipv6_v6only = 1,
+	};
 	int i = family == AF_INET6;
 	struct socket *sock;
 
@@ -31,11 +52,16 @@ static struct socket *deliver_sock(struct grpsec_net *gn, int family)
 	sock = smp_load_acquire(&gn->deliver_sock[i]);
 	if (sock)
 		return sock;
+	if (family == AF_INET6)
+		cfg.local_ip6 = in6addr_loopback;
+	else
+		cfg.local_ip.s_addr = htonl(INADDR_LOOPBACK);
 	mutex_lock(&gn->deliver_lock);
 	sock = gn->deliver_sock[i];
-	if (!sock && !sock_create_kern(gn->net, family, SOCK_DGRAM, IPPROTO_UDP,
-				       &sock))
+	if (!sock && !udp_sock_create(gn->net, &cfg, &sock)) {
+		setup_udp_tunnel_sock(gn->net, sock, &tcfg);
 		smp_store_release(&gn->deliver_sock[i], sock);	/* see above */
+	}
 	mutex_unlock(&gn->deliver_lock);
 	return gn->deliver_sock[i];
 }
@@ -46,7 +72,7 @@ void grpsec_terminate_uninit(struct grpsec_net *gn)
 
 	for (i = 0; i < ARRAY_SIZE(gn->deliver_sock); i++) {
 		if (gn->deliver_sock[i])
-			sock_release(gn->deliver_sock[i]);
+			udp_tunnel_sock_release(gn->deliver_sock[i]);
 		gn->deliver_sock[i] = NULL;
 	}
 }
@@ -125,7 +151,7 @@ int grpsec_terminate_deliver(struct grpsec_net *gn, struct grpsec_group *g,
 		.epoch = htonl(up->epoch),
 		.member = 0,
 	};
-	err = grpsec_aead_key_open(k, nonce, (u8 *)aad, sizeof(*aad),
+	err = grpsec_aead_key_open(k, nonce, (const u8 *)aad, sizeof(*aad),
 				   inner + GRPSEC_NONCE_LEN,
 				   n + GRPSEC_TAG_LEN);
 	up_read(&g->key_lock);
@@ -146,16 +172,14 @@ int grpsec_terminate_deliver(struct grpsec_net *gn, struct grpsec_group *g,
 		.seq = cpu_to_be64(up->seq),
 	};
 	sock = deliver_sock(gn, to.addr.sa_family);
-	if (!sock) {
-		memzero_explicit(dh + 1, n);
-		return GRPSEC_A_STATS_DROP_NOMEM;
-	}
 	msg.msg_name = &to.addr;
 	msg.msg_namelen = to.addr.sa_family == AF_INET6 ? sizeof(to.v6) :
 							  sizeof(to.v4);
 	iov.iov_base = dh;
 	iov.iov_len = sizeof(*dh) + n;
-	err = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+	/* No loopback address (lo down) is a failed delivery too. */
+	err = sock ? kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len) :
+		     -EADDRNOTAVAIL;
 	memzero_explicit(dh + 1, n);
 	if (err < 0) {
 		net_dbg_ratelimited("grpsec: group %u: delivery failed: %d\n",

@@ -136,6 +136,31 @@ n_m grpsec-member --gateway $IP_GW_M:$GW_PORT --group 1 --mode anonymous \
 wait_stat drop-inner-tag 1 1
 expect_stat delivered 1 1
 
+# The socket deliveries leave from: the one unconnected UDP socket in the
+# gateway's namespace that is neither a listen socket nor the
+# application's.  It is bound to 127.0.0.1, and nothing sent to it, from
+# this host or another, waits in its receive queue.
+deliver_socket()
+{
+	n_gw awk -v gw=":$(printf %04X $GW_PORT)" \
+		-v app=":$(printf %04X $APP_PORT)" \
+		'NR > 1 && $3 == "00000000:0000" && substr($2, 9) != gw &&
+		 substr($2, 9) != app { print $2, $5 }' /proc/net/udp
+}
+read -r dsock dqueue <<< "$(deliver_socket)"
+[ "$(deliver_socket | wc -l)" = 1 ] ||
+	fail "not one delivery socket: $(deliver_socket)"
+[ "${dsock%:*}" = 0100007F ] ||
+	fail "the delivery socket is bound to $dsock, not to 127.0.0.1"
+dport=$((16#${dsock#*:}))
+for i in $(seq 20); do
+	n_gw bash -c "echo junk > /dev/udp/127.0.0.1/$dport"
+	n_m bash -c "echo junk > /dev/udp/$IP_GW_M/$dport" || true
+done
+read -r dsock dqueue <<< "$(deliver_socket)"
+[ "${dqueue#*:}" = 00000000 ] ||
+	fail "the delivery socket queued datagrams: $dqueue"
+
 # The kernel's refusals, with its reasons and exit status 2.
 n_gw grpsec group add 4 suite $S mode identified
 n_gw grpsec group add 5 suite $S mode anonymous

@@ -214,12 +214,62 @@ static void vectors_lanes_mixed_keys(struct kunit *test)
 	grpsec_crypto_destroy(c);
 }
 
+static const u8 open_suites[] = {
+	GRPSEC_SUITE_AES128_GCM, GRPSEC_SUITE_AES256_GCM,
+	GRPSEC_SUITE_CHACHA20_POLY1305,
+};
+
+static void open_suite_desc(const u8 *suite, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "suite %u", *suite);
+}
+
+KUNIT_ARRAY_PARAM(open_suite, open_suites, open_suite_desc);
+
+/*
+ * A message whose tag fails leaves zeros, not the plaintext that GCM
+ * decrypts before it compares the tag (terminate mode opens in place).
+ */
+static void open_bad_tag_wipes(struct kunit *test)
+{
+	static const u8 key[32] = { 7 }, nonce[GRPSEC_NONCE_LEN] = { 1 };
+	static const u8 aad[8] = { 2 }, zeros[64];
+	const u8 *suite = test->param_value;
+	u8 plain[64], *buf = kunit_kzalloc(test, 64 + GRPSEC_TAG_LEN,
+					   GFP_KERNEL);
+	struct grpsec_aead_key *k;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memset(plain, 0x5a, sizeof(plain));
+	k = grpsec_aead_key_create(*suite, key,
+				   *suite == GRPSEC_SUITE_AES128_GCM ? 16 : 32);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	memcpy(buf, plain, sizeof(plain));
+	KUNIT_ASSERT_EQ(test, grpsec_aead_key_seal(k, nonce, aad, sizeof(aad),
+						   buf, sizeof(plain)), 0);
+	buf[sizeof(plain)] ^= 1;
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, aad, sizeof(aad),
+						   buf, sizeof(plain) +
+						   GRPSEC_TAG_LEN), -EBADMSG);
+	KUNIT_EXPECT_MEMEQ(test, buf, zeros, sizeof(zeros));
+	/* And the good tag still opens it. */
+	memcpy(buf, plain, sizeof(plain));
+	KUNIT_ASSERT_EQ(test, grpsec_aead_key_seal(k, nonce, aad, sizeof(aad),
+						   buf, sizeof(plain)), 0);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, aad, sizeof(aad),
+						   buf, sizeof(plain) +
+						   GRPSEC_TAG_LEN), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, plain, sizeof(plain));
+	grpsec_aead_key_destroy(k);
+}
+
 static struct kunit_case vectors_test_cases[] = {
 	KUNIT_CASE_PARAM(vectors_uplink_accept, uplink_gen_params),
 	KUNIT_CASE_PARAM(vectors_uplink_produce, uplink_gen_params),
 	KUNIT_CASE_PARAM(vectors_reject, reject_gen_params),
 	KUNIT_CASE_PARAM(vectors_batch_produce, batch_gen_params),
 	KUNIT_CASE(vectors_lanes_mixed_keys),
+	KUNIT_CASE_PARAM(open_bad_tag_wipes, open_suite_gen_params),
 	{}
 };
 
