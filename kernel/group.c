@@ -30,6 +30,7 @@ struct grpsec_group *grpsec_group_create(const struct grpsec_group_cfg *cfg)
 	g->rate_limit = cfg->rate_limit;
 	xa_init(&g->members);
 	spin_lock_init(&g->use_lock);
+	spin_lock_init(&g->unauth_lock);
 	init_rwsem(&g->key_lock);
 	refcount_set(&g->refs, 1);
 	pr_debug("group %u created\n", g->id);
@@ -146,7 +147,7 @@ u64 grpsec_group_use(struct grpsec_group *g, u32 epoch, bool *warn)
 		if (!u) {
 			u = use_victim(g);
 			WRITE_ONCE(u->epoch, epoch);
-			u->warned = false;
+			WRITE_ONCE(u->warned, false);
 			atomic64_set(&u->used, 0);
 			atomic64_inc(&u->used);
 			spin_unlock(&g->use_lock);
@@ -233,4 +234,37 @@ bool grpsec_group_mcast(struct grpsec_group *g, union grpsec_endpoint *ep)
 	*ep = g->mcast;
 	up_read(&g->key_lock);
 	return ep->addr.sa_family != AF_UNSPEC;
+}
+
+/**
+ * grpsec_group_unauth_ok - may one more frame from a stranger be checked?
+ * @g: the group
+ * @limit: failed tag checks allowed per second
+ *
+ * For frames whose source is not the endpoint of the member they name:
+ * once @limit of those failed their tag in the current second, the
+ * group's others are dropped before any crypto until the second ends.
+ * A member's frames from its own endpoint never come here, so forgeries
+ * cannot use this limit against it.  Unlocked: a frame or two more or
+ * less at a window's edge does not matter.
+ *
+ * Return: true if the frame may go on to the tag check.
+ */
+bool grpsec_group_unauth_ok(struct grpsec_group *g, u32 limit)
+{
+	return grpsec_window_over(READ_ONCE(g->unauth_start)) ||
+	       READ_ONCE(g->unauth_count) < limit;
+}
+
+/* A frame from a stranger failed its tag: charge the group's window. */
+void grpsec_group_unauth_fail(struct grpsec_group *g)
+{
+	spin_lock(&g->unauth_lock);
+	if (grpsec_window_over(g->unauth_start)) {
+		WRITE_ONCE(g->unauth_start, (u32)jiffies);
+		WRITE_ONCE(g->unauth_count, 0);
+	}
+	if (g->unauth_count < U32_MAX)
+		WRITE_ONCE(g->unauth_count, g->unauth_count + 1);
+	spin_unlock(&g->unauth_lock);
 }

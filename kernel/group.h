@@ -43,6 +43,9 @@ struct grpsec_group {
 	u64 msg_limit;
 	u32 rate_limit;			/* frames/s per member, 0 = none */
 	u32 nr_members;
+	spinlock_t unauth_lock;		/* bad tags from non-endpoints: */
+	u32 unauth_start;		/* low bits of jiffies: this second */
+	u32 unauth_count;		/* bad tags in it */
 	struct xarray members;		/* member id -> member, RCU readers */
 	spinlock_t use_lock;
 	struct grpsec_epoch_use use[GRPSEC_EPOCHS_COUNTED];
@@ -83,5 +86,13 @@ void grpsec_group_set_deliver(struct grpsec_group *g,
 void grpsec_group_set_mcast(struct grpsec_group *g,
 			    const union grpsec_endpoint *ep);
 bool grpsec_group_mcast(struct grpsec_group *g, union grpsec_endpoint *ep);
+bool grpsec_group_unauth_ok(struct grpsec_group *g, u32 limit);
+void grpsec_group_unauth_fail(struct grpsec_group *g);
+
+/* Failed tag checks allowed per second, from where and from whom. */
+static inline u32 grpsec_group_unauth_limit(struct grpsec_group *g)
+{
+	return READ_ONCE(g->rate_limit) ?: GRPSEC_UNAUTH_LIMIT_DEFAULT;
+}
 
 #endif /* _GRPSEC_GROUP_H */

@@ -6,6 +6,7 @@
  */
 #include <linux/grpsec.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 
 #include "aead.h"
 #include "group.h"
@@ -326,16 +327,6 @@ bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 	return ok;
 }
 
-/*
- * Has the one-second window that started at @start (the low 32 bits of
- * jiffies) ended?  Unsigned, so that a window left for longer than half
- * the 32-bit range still counts as over.
- */
-static bool window_over(u32 start)
-{
-	return (u32)jiffies - start > HZ;
-}
-
 /**
  * grpsec_member_burst - count one bad tag or replay from @m
  * @m: the member
@@ -349,7 +340,7 @@ u32 grpsec_member_burst(struct grpsec_member *m, bool replay)
 	u32 n;
 
 	spin_lock(&m->lock);
-	if (window_over(m->burst_start)) {
+	if (grpsec_window_over(m->burst_start)) {
 		m->burst_start = (u32)jiffies;
 		m->burst[0] = 0;
 		m->burst[1] = 0;
@@ -361,13 +352,77 @@ u32 grpsec_member_burst(struct grpsec_member *m, bool replay)
 	return n == GRPSEC_BURST_THRESHOLD ? n : 0;
 }
 
+static bool endpoint_equal(const union grpsec_endpoint *a,
+			   const union grpsec_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->v4.sin_port == b->v4.sin_port &&
+		       a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+	if (a->addr.sa_family == AF_INET6)
+		return a->v6.sin6_port == b->v6.sin6_port &&
+		       ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr);
+	return false;
+}
+
+/* The member's one-second window for its rate and its endpoint's bad tags. */
+static void rate_window(struct grpsec_member *m)
+{
+	lockdep_assert_held(&m->lock);
+	if (grpsec_window_over(m->rate_start)) {
+		m->rate_start = (u32)jiffies;
+		m->rate_count = 0;
+		m->unauth_count = 0;
+	}
+}
+
 /**
- * grpsec_member_rate_ok - count one frame against the member's rate
+ * grpsec_member_admit - may a frame naming @m have its tag checked?
+ * @m: the member the frame names
+ * @rate_limit: frames per second the member may have verified, 0 for no
+ *	limit
+ * @unauth_limit: failed tag checks allowed per second from @m's endpoint
+ * @from: the frame's source address
+ * @own: out, whether @from is @m's endpoint (the source of its last
+ *	verified frame, or the configured one)
+ *
+ * Before any crypto, and nothing is charged here: the member's budget
+ * counts only frames whose tag verified (grpsec_member_rate_ok()), so
+ * forged frames naming @m never spend it.  Bad tags from @m's own
+ * endpoint are counted per member (grpsec_member_unauth_fail()), those
+ * from elsewhere per group (grpsec_group_unauth_fail()), so a forger
+ * elsewhere cannot stop @m's frames either.
+ *
+ * Return: 0; GRPSEC_A_STATS_DROP_RATE_LIMIT when @m's verified frames
+ * this second have reached @rate_limit; GRPSEC_A_STATS_DROP_UNAUTH_LIMIT
+ * when its endpoint's bad tags this second have reached @unauth_limit.
+ */
+int grpsec_member_admit(struct grpsec_member *m, u32 rate_limit,
+			u32 unauth_limit, const union grpsec_endpoint *from,
+			bool *own)
+{
+	int reason = 0;
+
+	spin_lock(&m->lock);
+	rate_window(m);
+	*own = endpoint_equal(&m->endpoint, from);
+	if (rate_limit && m->rate_count >= rate_limit)
+		reason = GRPSEC_A_STATS_DROP_RATE_LIMIT;
+	else if (*own && m->unauth_count >= unauth_limit)
+		reason = GRPSEC_A_STATS_DROP_UNAUTH_LIMIT;
+	spin_unlock(&m->lock);
+	return reason;
+}
+
+/**
+ * grpsec_member_rate_ok - charge one verified frame to the member's rate
  * @m: the member
  * @limit: frames per second allowed, 0 for no limit
  *
  * A fixed one-second window: cheap, and enough to stop one device from
- * taking the gateway's crypto for itself.
+ * taking the gateway's crypto for itself: once it is spent, the member's
+ * further frames are dropped before any crypto (grpsec_member_admit()).
  *
  * Return: true if the frame is within the limit.
  */
@@ -378,13 +433,20 @@ bool grpsec_member_rate_ok(struct grpsec_member *m, u32 limit)
 	if (!limit)
 		return true;
 	spin_lock(&m->lock);
-	if (window_over(m->rate_start)) {
-		m->rate_start = (u32)jiffies;
-		m->rate_count = 0;
-	}
+	rate_window(m);
 	ok = ++m->rate_count <= limit;
 	spin_unlock(&m->lock);
 	return ok;
+}
+
+/* A frame from @m's own endpoint failed its tag. */
+void grpsec_member_unauth_fail(struct grpsec_member *m)
+{
+	spin_lock(&m->lock);
+	rate_window(m);
+	if (m->unauth_count < U32_MAX)
+		m->unauth_count++;
+	spin_unlock(&m->lock);
 }
 
 /**

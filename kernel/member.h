@@ -38,6 +38,23 @@ struct grpsec_keyslot {
 #define GRPSEC_ROLLOVER_GRACE	(10 * HZ)
 
 /*
+ * Failed tag checks allowed per second, per group from addresses that are
+ * not their member's endpoint and per member from its endpoint, when the
+ * group has no rate limit (which is the bound otherwise).
+ */
+#define GRPSEC_UNAUTH_LIMIT_DEFAULT	1024
+
+/*
+ * Has the one-second window that started at @start (the low 32 bits of
+ * jiffies) ended?  Unsigned, so that a window left for longer than half
+ * the 32-bit range still counts as over.
+ */
+static inline bool grpsec_window_over(u32 start)
+{
+	return (u32)jiffies - start > HZ;
+}
+
+/*
  * A member keeps the counters of its own frames' outcomes: 64 bits for
  * the ones every frame passes through, 32 bits (wrapping) for the drop
  * reasons a known member can meet.  Other counters exist per group and
@@ -75,7 +92,8 @@ struct grpsec_member {
 	u32 burst_start;		/* low bits of jiffies: bad tags, replays */
 	u16 burst[2];			/* saturate at GRPSEC_BURST_THRESHOLD */
 	u32 rate_start;			/* low bits of jiffies: this second */
-	u32 rate_count;
+	u32 rate_count;			/* frames verified in it */
+	u32 unauth_count;		/* bad tags from the endpoint in it */
 	atomic_t drops[__GRPSEC_MEMBER_COUNTERS - __GRPSEC_MEMBER_HOT];
 	u32 max_epoch;			/* the highest ever installed */
 	atomic64_t hot[__GRPSEC_MEMBER_HOT];
@@ -127,7 +145,11 @@ void grpsec_member_clear_key(struct grpsec_member *m, int slot);
 void grpsec_member_set_endpoint(struct grpsec_member *m,
 				const union grpsec_endpoint *ep);
 struct grpsec_keyslot *grpsec_member_slot(struct grpsec_member *m, u32 epoch);
+int grpsec_member_admit(struct grpsec_member *m, u32 rate_limit,
+			u32 unauth_limit, const union grpsec_endpoint *from,
+			bool *own);
 bool grpsec_member_rate_ok(struct grpsec_member *m, u32 limit);
+void grpsec_member_unauth_fail(struct grpsec_member *m);
 u32 grpsec_member_burst(struct grpsec_member *m, bool replay);
 bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 			  const union grpsec_endpoint *from, bool *rolled);

@@ -49,7 +49,38 @@ static void drop(struct grpsec_net *gn, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
-/* Linear data from the grpsec header on.  Return: false if dropped. */
+/* The first bytes of a datagram: enough to refuse junk from a copy. */
+union rx_head {
+	struct grpsec_uplink_hdr up;
+	struct grpsec_downlink_hdr dl;
+};
+
+/*
+ * Count a datagram and copy its first bytes into @head (zeros past its
+ * end), without linearising it.  Return: its length from the grpsec
+ * header on.
+ */
+static unsigned int peek(struct grpsec_net *gn, struct sk_buff *skb,
+			 union rx_head *head)
+{
+	unsigned int off = skb_transport_offset(skb) + sizeof(struct udphdr);
+	unsigned int len = skb->len - off;
+	unsigned int n = min_t(unsigned int, len, sizeof(*head));
+	const void *p;
+
+	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_RX_FRAMES);
+	grpsec_stats_add(gn->stats, GRPSEC_A_STATS_RX_BYTES, len);
+	memset(head, 0, sizeof(*head));
+	p = skb_header_pointer(skb, off, n, head);
+	if (p && p != head)
+		memcpy(head, p, n);
+	return len;
+}
+
+/*
+ * Linear data from the grpsec header on, once the header was found good.
+ * Return: false if dropped.
+ */
 static bool pull(struct grpsec_net *gn, struct sk_buff *skb)
 {
 	unsigned int off = skb_transport_offset(skb) + sizeof(struct udphdr);
@@ -59,9 +90,21 @@ static bool pull(struct grpsec_net *gn, struct sk_buff *skb)
 		return false;
 	}
 	__skb_pull(skb, off);
-	grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_RX_FRAMES);
-	grpsec_stats_add(gn->stats, GRPSEC_A_STATS_RX_BYTES, skb->len);
 	return true;
+}
+
+/* A downlink frame whose header is good goes to downlink.c. */
+static void downlink(struct grpsec_net *gn, struct sk_buff *skb,
+		     const union rx_head *head, unsigned int len, int from)
+{
+	struct grpsec_downlink_frame dl;
+
+	if (grpsec_downlink_parse((const u8 *)&head->dl, len, &dl)) {
+		drop(gn, skb, GRPSEC_A_STATS_DL_DROP_MALFORMED);
+		return;
+	}
+	if (pull(gn, skb))
+		grpsec_downlink_receive(gn, skb, from);
 }
 
 /**
@@ -76,18 +119,15 @@ static bool pull(struct grpsec_net *gn, struct sk_buff *skb)
 int grpsec_receive_upstream(struct sock *sk, struct sk_buff *skb)
 {
 	struct grpsec_net *gn = rcu_dereference_sk_user_data(sk);
+	union rx_head head;
+	unsigned int len;
 
 	if (unlikely(!gn)) {
 		kfree_skb(skb);
 		return 0;
 	}
-	if (!pull(gn, skb))
-		return 0;
-	if (skb->len < 2 || skb->data[1] != GRPSEC_TYPE_DOWNLINK) {
-		drop(gn, skb, GRPSEC_A_STATS_DL_DROP_MALFORMED);
-		return 0;
-	}
-	grpsec_downlink_receive(gn, skb, GRPSEC_DL_FROM_UPSTREAM);
+	len = peek(gn, skb, &head);
+	downlink(gn, skb, &head, len, GRPSEC_DL_FROM_UPSTREAM);
 	return 0;
 }
 
@@ -102,6 +142,8 @@ int grpsec_receive(struct sock *sk, struct sk_buff *skb)
 {
 	struct grpsec_net *gn = rcu_dereference_sk_user_data(sk);
 	struct grpsec_rx_queue *q;
+	union rx_head head;
+	unsigned int len;
 	int reason;
 
 	if (unlikely(!gn)) {
@@ -109,13 +151,20 @@ int grpsec_receive(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 
-	if (!pull(gn, skb))
-		return 0;
-	if (skb->len >= 2 && skb->data[1] == GRPSEC_TYPE_DOWNLINK) {
-		grpsec_downlink_receive(gn, skb, GRPSEC_DL_FROM_LISTEN);
+	len = peek(gn, skb, &head);
+	if (len >= 2 && head.up.type == GRPSEC_TYPE_DOWNLINK) {
+		downlink(gn, skb, &head, len, GRPSEC_DL_FROM_LISTEN);
 		return 0;
 	}
-	reason = grpsec_uplink_parse(skb->data, skb->len, &rx_cb(skb)->up);
+	/* The header decides from the copy; the frame is parsed in place. */
+	reason = grpsec_uplink_parse((const u8 *)&head.up, len,
+				     &rx_cb(skb)->up);
+	if (!reason) {
+		if (!pull(gn, skb))
+			return 0;
+		reason = grpsec_uplink_parse(skb->data, skb->len,
+					     &rx_cb(skb)->up);
+	}
 	if (unlikely(reason)) {
 		net_dbg_ratelimited("grpsec: dropped frame: reason %d\n",
 				    reason);
@@ -141,7 +190,9 @@ struct rx_item {
 	u64 key_id;
 	int reason;
 	bool local;		/* terminate mode: delivered, not forwarded */
+	bool own;		/* from the member's endpoint */
 	u32 burst;		/* replays caught before crypto, for an event */
+	union grpsec_endpoint from;
 	struct grpsec_batch_item item;
 	u8 key[GRPSEC_KEY_MAX];
 };
@@ -160,6 +211,25 @@ static void source_of(struct sk_buff *skb, union grpsec_endpoint *ep)
 		ep->v6.sin6_port = uh->source;
 		ep->v6.sin6_addr = ipv6_hdr(skb)->saddr;
 	}
+}
+
+/*
+ * The rate limits, before any crypto: the member's budget of verified
+ * frames, and the bad tags allowed from the frame's source, its member's
+ * endpoint or any other (grpsec_member_admit()).
+ */
+static int admit(struct grpsec_group *g, struct grpsec_member *m,
+		 struct rx_item *it)
+{
+	u32 unauth = grpsec_group_unauth_limit(g);
+	int reason;
+
+	source_of(it->skb, &it->from);
+	reason = grpsec_member_admit(m, READ_ONCE(g->rate_limit), unauth,
+				     &it->from, &it->own);
+	if (!reason && !it->own && !grpsec_group_unauth_ok(g, unauth))
+		reason = GRPSEC_A_STATS_DROP_UNAUTH_LIMIT;
+	return reason;
 }
 
 /*
@@ -201,8 +271,8 @@ static int prepare(struct grpsec_net *gn, struct rx_item *it,
 	/* Unlocked pre-check; grpsec_member_accept() decides under m->lock. */
 	else if (data_race(grpsec_replay_seen(&slot->replay, up->seq)))
 		reason = GRPSEC_A_STATS_DROP_REPLAY;
-	else if (!grpsec_member_rate_ok(m, READ_ONCE(g->rate_limit)))
-		reason = GRPSEC_A_STATS_DROP_RATE_LIMIT;
+	else
+		reason = admit(g, m, it);
 	if (reason) {
 		grpsec_stats_inc(g->stats, reason);
 		grpsec_member_count(m, reason);
@@ -237,19 +307,25 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 	const struct grpsec_uplink *up = &rx_cb(it->skb)->up;
 	struct grpsec_member *m = it->member;
 	struct grpsec_group *g = m->group;
-	union grpsec_endpoint from;
 	bool rolled;
 
-	if (result == -EBADMSG)
+	if (result == -EBADMSG) {
+		if (it->own)
+			grpsec_member_unauth_fail(m);
+		else
+			grpsec_group_unauth_fail(g);
 		return GRPSEC_A_STATS_DROP_BAD_TAG;
+	}
 	if (result)
 		return GRPSEC_A_STATS_DROP_NOMEM;
 
-	source_of(it->skb, &from);
-	if (!grpsec_member_accept(m, it->key_id, up->seq, &from, &rolled))
+	if (!grpsec_member_accept(m, it->key_id, up->seq, &it->from, &rolled))
 		return GRPSEC_A_STATS_DROP_REPLAY;
 	if (rolled)
 		atomic_inc(&gn->rollovers);
+	/* Only frames that verified spend the member's budget. */
+	if (!grpsec_member_rate_ok(m, READ_ONCE(g->rate_limit)))
+		return GRPSEC_A_STATS_DROP_RATE_LIMIT;
 	if (!grpsec_epoch_charge(gn, g, up->epoch))
 		return GRPSEC_A_STATS_DROP_EPOCH_LIMIT;
 
@@ -277,19 +353,17 @@ static int finish(struct grpsec_net *gn, struct rx_item *it, int result)
 static void burst_event(struct grpsec_net *gn, struct rx_item *it, int reason)
 {
 	struct grpsec_member *m = it->member;
-	union grpsec_endpoint from;
 	struct grpsec_event ev = {
 		.type = reason == GRPSEC_A_STATS_DROP_REPLAY ?
 			GRPSEC_EVENT_REPLAY_BURST : GRPSEC_EVENT_BAD_TAG_BURST,
 		.group = m->group->id,
 		.member = m->id,
-		.endpoint = &from,
+		.endpoint = &it->from,
 	};
 
 	ev.count = grpsec_member_burst(m, reason == GRPSEC_A_STATS_DROP_REPLAY);
 	if (!ev.count)
 		return;
-	source_of(it->skb, &from);
 	grpsec_event_raise(gn, &ev);
 }
 
@@ -361,6 +435,32 @@ static void release(struct grpsec_net *gn, struct rx_item *it)
 	}
 	memzero_explicit(it->key, sizeof(it->key));
 	grpsec_member_put(m);
+}
+
+/*
+ * Hand the verified inner parts to the upstream, one lock for the whole
+ * batch rather than one a frame.  @fwd lists, in order, the items of @it
+ * that go upstream; those it refuses end in a drop, not in forwarded.
+ */
+static void forward(struct grpsec_net *gn, struct rx_item *it,
+		    unsigned int n, const struct grpsec_batch_item **fwd,
+		    unsigned int nfwd)
+{
+	DECLARE_BITMAP(skipped, GRPSEC_CRYPTO_LANES);
+	unsigned int i, j = 0;
+	int reason = 0;
+
+	BUILD_BUG_ON(GRPSEC_CRYPTO_LANES > BITS_PER_LONG);
+	if (grpsec_upstream_add(gn, fwd, nfwd, skipped))
+		reason = GRPSEC_A_STATS_DROP_NO_UPSTREAM;
+	for (i = 0; i < n; i++) {
+		if (it[i].reason || it[i].local)
+			continue;
+		/* An entry larger than an empty batch: a send error. */
+		if (reason || test_bit(j, skipped))
+			it[i].reason = reason ?: GRPSEC_A_STATS_TX_ERRORS;
+		j++;
+	}
 }
 
 /* A worker's per-batch state: too large for the stack, kept per queue. */
@@ -449,11 +549,8 @@ void grpsec_receive_work(struct work_struct *work)
 			if (!it[i].reason && !it[i].local)
 				fwd[nfwd++] = &it[i].item;
 		}
-		/* One upstream lock for the whole batch, not one a frame. */
-		if (nfwd && grpsec_upstream_add(gn, fwd, nfwd))
-			for (i = 0; i < n; i++)
-				if (!it[i].reason && !it[i].local)
-					it[i].reason = GRPSEC_A_STATS_DROP_NO_UPSTREAM;
+		if (nfwd)
+			forward(gn, it, n, fwd, nfwd);
 		for (i = 0; i < n; i++) {
 			if (!it[i].reason && it[i].local)
 				it[i].reason = deliver(gn, &it[i]);

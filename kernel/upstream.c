@@ -172,7 +172,8 @@ void grpsec_upstream_uninit(struct grpsec_net *gn)
 	struct grpsec_upstream *up = gn->up;
 
 	grpsec_upstream_stop(gn);
-	kfree(up);
+	/* The hash of K_up (key_hash) is wiped with the rest. */
+	kfree_sensitive(up);
 	gn->up = NULL;
 }
 
@@ -219,11 +220,14 @@ static void upstream_icmp(struct sock *sk, struct sk_buff *skb, int err,
 }
 #endif
 
-static int connect_sock(struct grpsec_net *gn, union grpsec_endpoint *ep,
+static int connect_sock(struct grpsec_net *gn,
+			const union grpsec_endpoint *endpoint,
 			struct socket **out)
 {
-	int len = ep->addr.sa_family == AF_INET6 ? sizeof(ep->v6) :
-						     sizeof(ep->v4);
+	/* kernel_connect() takes no const address. */
+	union grpsec_endpoint ep = *endpoint;
+	int len = ep.addr.sa_family == AF_INET6 ? sizeof(ep.v6) :
+						    sizeof(ep.v4);
 	/* The backend may answer with downlink frames to where batches come from. */
 	struct udp_tunnel_sock_cfg tcfg = {
 		.sk_user_data = gn,
@@ -234,11 +238,11 @@ static int connect_sock(struct grpsec_net *gn, union grpsec_endpoint *ep,
 	struct socket *sock;
 	int err;
 
-	err = sock_create_kern(gn->net, ep->addr.sa_family, SOCK_DGRAM,
+	err = sock_create_kern(gn->net, ep.addr.sa_family, SOCK_DGRAM,
 			       IPPROTO_UDP, &sock);
 	if (err)
 		return err;
-	err = kernel_connect(sock, &ep->addr, len, 0);
+	err = kernel_connect(sock, &ep.addr, len, 0);
 	if (err) {
 		sock_release(sock);
 		return err;
@@ -294,7 +298,7 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 		err = -ENOMEM;
 		goto out_free_dl_key;
 	}
-	err = connect_sock(gn, (union grpsec_endpoint *)&cfg->endpoint, &sock);
+	err = connect_sock(gn, &cfg->endpoint, &sock);
 	if (err)
 		goto out_free_buf;
 
@@ -400,20 +404,23 @@ bool grpsec_upstream_get(struct grpsec_net *gn,
  * grpsec_upstream_add - queue verified inner parts for the backend
  * @gn: the instance
  * @items: the entries, in order
- * @n: how many
+ * @n: how many, at most BITS_PER_LONG
+ * @skipped: out, bit i set when @items[i] was not queued
  *
  * An entry larger than an empty batch (an MTU set too small for it) is
- * counted as a send error and skipped.
+ * skipped; the caller counts it (as a send error) and does not count it
+ * as forwarded.
  *
  * Return: 0, or -ENOTCONN when no upstream is configured (none queued).
  */
 int grpsec_upstream_add(struct grpsec_net *gn,
 			const struct grpsec_batch_item *const *items,
-			unsigned int n)
+			unsigned int n, unsigned long *skipped)
 {
 	struct grpsec_upstream *up = gn->up;
 	unsigned int i;
 
+	*skipped = 0;
 	mutex_lock(&up->lock);
 	if (!up->configured) {
 		mutex_unlock(&up->lock);
@@ -423,7 +430,7 @@ int grpsec_upstream_add(struct grpsec_net *gn,
 		if (!grpsec_batch_fits(&up->batch, items[i]->inner_len))
 			flush_locked(up);
 		if (grpsec_batch_add(&up->batch, items[i])) {
-			grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_TX_ERRORS);
+			__set_bit(i, skipped);
 			continue;
 		}
 		if (up->batch.count >= up->info.batch_max)

@@ -45,7 +45,7 @@ bool grpsec_upstream_get(struct grpsec_net *gn,
 			 struct grpsec_upstream_info *info);
 int grpsec_upstream_add(struct grpsec_net *gn,
 			const struct grpsec_batch_item *const *items,
-			unsigned int n);
+			unsigned int n, unsigned long *skipped);
 void grpsec_upstream_kick(struct grpsec_net *gn);
 int grpsec_upstream_check_downlink(struct grpsec_net *gn, u8 suite,
 				   u32 gateway, u64 seq, u8 *data,

@@ -89,4 +89,19 @@ expect_field "$K/be.out" unique $((60 + $(stat verified 3)))
 expect_field "$K/be.out" duplicates 0
 expect_field "$K/be.out" bad_tag 0
 expect_field "$K/be.out" replay 0
+
+# Inner parts too large for an empty batch under the upstream's MTU: send
+# errors, counted for the namespace and the group, and never forwarded.
+n_gw grpsec upstream set endpoint $IP_BE:$BE_PORT gateway-id $GW_ID \
+	key "$K/k_up" mtu 128
+fwd=$(stat forwarded 1)
+fwd_m=$(stat forwarded 1 1)
+tx=$(stat tx-errors)
+tx_g=$(stat tx-errors 1)
+members 1 identified $S 1 $N 1 --payload-size 200 --counter-start 900 \
+	> /dev/null
+wait_stat tx-errors $((tx + N))
+expect_stat tx-errors $((tx_g + N)) 1
+expect_stat forwarded "$fwd" 1
+expect_stat forwarded "$fwd_m" 1 1
 exit $ksft_pass

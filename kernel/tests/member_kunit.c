@@ -218,6 +218,82 @@ static void member_burst_threshold(struct kunit *test)
 	grpsec_member_put(m);
 }
 
+static const union grpsec_endpoint stranger = {
+	.v4 = { .sin_family = AF_INET, .sin_port = 4321 },
+};
+
+/* Only verified frames spend a member's rate; forgeries never do. */
+static void member_rate_verified_only(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 0);
+	bool own;
+	int i;
+
+	grpsec_member_set_endpoint(m, &from);
+	/* A flood naming the member, from elsewhere: nothing is charged. */
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_EQ(test, grpsec_member_admit(m, 5, 3, &stranger,
+							  &own), 0);
+	KUNIT_EXPECT_FALSE(test, own);
+	KUNIT_EXPECT_EQ(test, grpsec_member_admit(m, 5, 3, &from, &own), 0);
+	KUNIT_EXPECT_TRUE(test, own);
+	/* Five verified frames spend it; the sixth is refused before crypto. */
+	for (i = 0; i < 5; i++)
+		KUNIT_EXPECT_TRUE(test, grpsec_member_rate_ok(m, 5));
+	KUNIT_EXPECT_FALSE(test, grpsec_member_rate_ok(m, 5));
+	KUNIT_EXPECT_EQ(test, grpsec_member_admit(m, 5, 3, &from, &own),
+			GRPSEC_A_STATS_DROP_RATE_LIMIT);
+	/* The next second starts afresh. */
+	m->rate_start -= 2 * HZ;
+	KUNIT_EXPECT_EQ(test, grpsec_member_admit(m, 5, 3, &from, &own), 0);
+	KUNIT_EXPECT_TRUE(test, grpsec_member_rate_ok(m, 0));
+	grpsec_member_put(m);
+}
+
+/* Bad tags from the member's endpoint are bounded per member. */
+static void member_unauth_own_endpoint(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 0);
+	bool own;
+	int i;
+
+	grpsec_member_set_endpoint(m, &from);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, grpsec_member_admit(m, 0, 3, &from, &own),
+				0);
+		grpsec_member_unauth_fail(m);
+	}
+	KUNIT_EXPECT_EQ(test, grpsec_member_admit(m, 0, 3, &from, &own),
+			GRPSEC_A_STATS_DROP_UNAUTH_LIMIT);
+	/* Frames from elsewhere are the group's to limit, not the member's. */
+	KUNIT_EXPECT_EQ(test, grpsec_member_admit(m, 0, 3, &stranger, &own), 0);
+	KUNIT_EXPECT_FALSE(test, own);
+	grpsec_member_put(m);
+}
+
+/* Bad tags from strangers are bounded per group, per second. */
+static void group_unauth_window(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 0);
+	struct grpsec_group *g = m->group;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, grpsec_group_unauth_limit(g),
+			(u32)GRPSEC_UNAUTH_LIMIT_DEFAULT);
+	g->rate_limit = 4;
+	KUNIT_EXPECT_EQ(test, grpsec_group_unauth_limit(g), 4U);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_TRUE(test, grpsec_group_unauth_ok(g, 4));
+		grpsec_group_unauth_fail(g);
+	}
+	KUNIT_EXPECT_FALSE(test, grpsec_group_unauth_ok(g, 4));
+	g->unauth_start -= 2 * HZ;
+	KUNIT_EXPECT_TRUE(test, grpsec_group_unauth_ok(g, 4));
+	grpsec_group_unauth_fail(g);
+	KUNIT_EXPECT_EQ(test, g->unauth_count, 1U);
+	grpsec_member_put(m);
+}
+
 /* A member keeps its uplink outcomes, and nothing else. */
 static void member_counters(struct kunit *test)
 {
@@ -266,6 +342,9 @@ static struct kunit_case member_test_cases[] = {
 	KUNIT_CASE(member_rollover),
 	KUNIT_CASE(member_epoch_limit),
 	KUNIT_CASE(member_burst_threshold),
+	KUNIT_CASE(member_rate_verified_only),
+	KUNIT_CASE(member_unauth_own_endpoint),
+	KUNIT_CASE(group_unauth_window),
 	KUNIT_CASE(member_counters),
 	{}
 };
