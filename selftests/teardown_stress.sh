@@ -43,9 +43,10 @@ gateway()
 	grpsec-keys member --s-auth "$K/s_auth" --suite $S --group 1 \
 		--epoch 2 --member 1 --count "$count" --import "$imp.2"
 	# "ID KEY epoch 1" and "ID KEY2 epoch 2" make one line per member.
-	awk 'NR == FNR { next_key[$1] = $2; next }
-	     { print $1, $2, "epoch 1 next-epoch 2 next-key", next_key[$1] }' \
-		"$imp.2" "$imp.1" > "$imp"
+	(umask 077
+	 awk 'NR == FNR { next_key[$1] = $2; next }
+	      { print $1, $2, "epoch 1 next-epoch 2 next-key", next_key[$1] }' \
+		"$imp.2" "$imp.1" > "$imp")
 	run_in "$ns" grpsec member import 1 "$imp"
 }
 
