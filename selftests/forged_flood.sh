@@ -50,8 +50,9 @@ t1=$SECONDS
 wait "$real" || fail "the member's sender failed"
 
 # A forgery may carry a sequence the member used already: a replay.
+# Without the fix, forgeries end as the member's drop-rate-limit.
 wait_for 20 eval '[ $(( $(stat drop-bad-tag 1) + $(stat drop-unauth-limit 1) +
-	$(stat drop-replay 1) )) -ge $FORGED ]' ||
+	$(stat drop-replay 1) + $(stat drop-rate-limit 1) )) -ge $FORGED ]' ||
 	fail "forged frames unaccounted for"
 wait_stat verified $REAL 1
 bad=$(stat drop-bad-tag 1)
