@@ -40,6 +40,13 @@
 #define GRPSEC_ENCAP_ERR_RCV_SKB	1
 #endif
 
+/* Since 6.2 pre_doit and post_doit get the command's split op. */
+#if KERNEL_VERSION(6, 2, 0) > LINUX_VERSION_CODE
+#define grpsec_genl_op genl_ops
+#else
+#define grpsec_genl_op genl_split_ops
+#endif
+
 /* KUnit's memory comparison arrived in 6.2. */
 #if defined(KUNIT_EXPECT_EQ) && !defined(KUNIT_EXPECT_MEMEQ)
 #define KUNIT_EXPECT_MEMEQ(test, left, right, size)			\

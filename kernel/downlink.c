@@ -14,7 +14,6 @@
 #include <linux/grpsec.h>
 #include <linux/net.h>
 #include <linux/slab.h>
-#include <linux/timekeeping.h>
 #include <net/sock.h>
 
 #include "aead.h"
@@ -23,6 +22,7 @@
 #include "group.h"
 #include "member.h"
 #include "netns.h"
+#include "seq.h"
 #include "upstream.h"
 
 /* Downlink frames waiting for their check; beyond this they are dropped. */
@@ -54,14 +54,14 @@ struct grpsec_downlink {
 	struct sk_buff_head rxq[2];	/* GRPSEC_DL_FROM_* */
 	struct work_struct rx_work;
 
-	spinlock_t lock;	/* jobs, nr_jobs */
+	spinlock_t lock;	/* jobs, nr_jobs, seq */
 	struct list_head jobs;
 	unsigned int nr_jobs;
 	struct work_struct tx_work;
+	struct grpsec_seq seq;	/* the gateway sequence */
 
 	/* The send work's own state. */
 	struct grpsec_aead_key *key[GRPSEC_SUITE_MAX + 1];
-	u64 seq;
 	u8 *frame;
 	struct grpsec_member *batch[GRPSEC_TX_CHUNK];
 };
@@ -121,6 +121,35 @@ int grpsec_fanout_queue(struct grpsec_net *gn, u32 group, u32 member, u8 type,
 	}
 	queue_work(grpsec_wq, &dl->tx_work);
 	return 0;
+}
+
+/* The next gateway sequence; false once the counter is used up. */
+static bool tx_seq(struct grpsec_downlink *dl, u64 *seq)
+{
+	bool ok;
+
+	spin_lock_bh(&dl->lock);
+	ok = grpsec_seq_take(&dl->seq, seq);
+	spin_unlock_bh(&dl->lock);
+	return ok;
+}
+
+/* GRPSEC_A_GATEWAY_SEQ: the next gateway sequence. */
+u64 grpsec_downlink_seq(struct grpsec_net *gn)
+{
+	u64 seq;
+
+	spin_lock_bh(&gn->dl->lock);
+	seq = grpsec_seq_peek(&gn->dl->seq);
+	spin_unlock_bh(&gn->dl->lock);
+	return seq;
+}
+
+void grpsec_downlink_seq_floor(struct grpsec_net *gn, u64 floor)
+{
+	spin_lock_bh(&gn->dl->lock);
+	grpsec_seq_set_floor(&gn->dl->seq, floor);
+	spin_unlock_bh(&gn->dl->lock);
 }
 
 static const u8 zero_key[GRPSEC_KEY_MAX];
@@ -189,6 +218,7 @@ static bool tx_multicast(struct grpsec_downlink *dl, struct grpsec_tx_job *job)
 	struct grpsec_mframe f;
 	struct grpsec_group *g;
 	bool sent = false;
+	u64 seq = 0;
 	u32 len;
 	int err;
 
@@ -204,18 +234,20 @@ static bool tx_multicast(struct grpsec_downlink *dl, struct grpsec_tx_job *job)
 	if (!g)
 		return false;
 	if (grpsec_group_mcast(g, &to)) {
-		dl->seq = max_t(u64, dl->seq + 1, ktime_get_real_ns());
+		err = tx_seq(dl, &seq) ? 0 : -EOVERFLOW;
 		f = (struct grpsec_mframe) {
 			.type = GRPSEC_TYPE_COMMAND,
 			.suite = g->suite,
 			.flags = GRPSEC_MFRAME_F_MULTICAST |
 				 GRPSEC_MFRAME_F_GROUP,
 			.group = g->id,
-			.seq = dl->seq,
+			.seq = seq,
 			.body_len = job->body_len,
 		};
-		len = grpsec_mframe_build(dl->frame, &f, job->body);
-		err = tx_send(dl, &to, len);
+		if (!err) {
+			len = grpsec_mframe_build(dl->frame, &f, job->body);
+			err = tx_send(dl, &to, len);
+		}
 		count(gn, g, err < 0 ? GRPSEC_A_STATS_TX_ERRORS :
 				       GRPSEC_A_STATS_TX_FRAMES);
 		sent = true;
@@ -235,6 +267,7 @@ static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 	union grpsec_endpoint to;
 	struct grpsec_aead_key *k;
 	u32 auth_len, epoch;
+	u64 seq;
 	int err;
 
 	/*
@@ -255,8 +288,10 @@ static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 	if (err)
 		goto out_error;
 
-	/* Never below the last one, never below the clock: see frames.rst. */
-	dl->seq = max_t(u64, dl->seq + 1, ktime_get_real_ns());
+	/* Never used twice, whatever the clock says: see seq.c. */
+	err = -EOVERFLOW;
+	if (!tx_seq(dl, &seq))
+		goto out_error;
 	f = (struct grpsec_mframe) {
 		.type = job->type,
 		.suite = g->suite,
@@ -264,7 +299,7 @@ static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 		.group = g->id,
 		.member = m->id,
 		.epoch = epoch,
-		.seq = dl->seq,
+		.seq = seq,
 		.body_len = job->body_len,
 	};
 	/*
@@ -274,7 +309,7 @@ static void tx_one(struct grpsec_downlink *dl, struct grpsec_tx_job *job,
 	if (!job->member)
 		f.flags |= GRPSEC_MFRAME_F_GROUP;
 	auth_len = grpsec_mframe_build(dl->frame, &f, job->body);
-	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, dl->seq);
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, seq);
 	err = grpsec_aead_key_seal_tag(k, nonce, dl->frame, auth_len);
 	if (err)
 		goto out_error;
@@ -496,6 +531,7 @@ int grpsec_downlink_init(struct grpsec_net *gn)
 	INIT_WORK(&dl->rx_work, rx_work);
 	spin_lock_init(&dl->lock);
 	INIT_LIST_HEAD(&dl->jobs);
+	grpsec_seq_init(&dl->seq);
 	INIT_WORK(&dl->tx_work, tx_work);
 	gn->dl = dl;
 	return 0;

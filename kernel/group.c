@@ -32,6 +32,7 @@ struct grpsec_group *grpsec_group_create(const struct grpsec_group_cfg *cfg)
 	spin_lock_init(&g->use_lock);
 	spin_lock_init(&g->unauth_lock);
 	init_rwsem(&g->key_lock);
+	grpsec_seq_init(&g->cmd_seq);
 	refcount_set(&g->refs, 1);
 	pr_debug("group %u created\n", g->id);
 	return g;

@@ -9,6 +9,7 @@
 #include <linux/xarray.h>
 
 #include "member.h"
+#include "seq.h"
 #include "stats.h"
 
 struct grpsec_net;
@@ -55,7 +56,7 @@ struct grpsec_group {
 	struct grpsec_group_key key[2];	/* current, next; aead NULL = empty */
 	union grpsec_endpoint deliver;	/* AF_UNSPEC = none */
 	union grpsec_endpoint mcast;	/* AF_UNSPEC = none */
-	u64 cmd_seq;
+	struct grpsec_seq cmd_seq;	/* SEND; gn->lock */
 	refcount_t refs;
 	struct rcu_head rcu;
 };

@@ -149,8 +149,8 @@ void grpsec_member_del(struct grpsec_net *gn, struct grpsec_member *m)
  * @key: key bytes, the group suite's length
  * @len: key length
  *
- * The slot's replay window starts empty for an epoch newer than any the
- * member had: a new key never saw a frame.  Otherwise old sequence numbers
+ * The slot's replay window starts empty (up to the member's floor) for an
+ * epoch newer than any the member had: a new key never saw a frame.  Otherwise old sequence numbers
  * stay closed, so a configuration sync that finds the slots otherwise
  * than it expects (the kernel promoted the next key by itself) reopens
  * none: the same epoch and key in the same slot keeps its window, moved
@@ -186,7 +186,7 @@ int grpsec_member_set_key(struct grpsec_member *m, int slot, u32 epoch,
 	if (other && other->epoch == epoch && !memcmp(other->key, key, len))
 		s->replay = other->replay;
 	else if (epoch > m->max_epoch)
-		grpsec_replay_init(&s->replay);
+		grpsec_replay_init_floor(&s->replay, m->seq_floor);
 	else
 		grpsec_replay_init_floor(&s->replay, m->last_seq);
 	m->max_epoch = max(m->max_epoch, epoch);
@@ -210,6 +210,33 @@ void grpsec_member_clear_key(struct grpsec_member *m, int slot)
 		m->rollover_since = 0;
 	spin_unlock(&m->lock);
 	slot_retire(old);
+}
+
+/**
+ * grpsec_member_set_floor - refuse every sequence up to @floor
+ * @m: the member
+ * @floor: the highest sequence to refuse, as saved before a restart
+ *
+ * Under every key the member has and any it gets later, whatever the
+ * epoch.  A floor never lowers: sequences refused before stay refused.
+ */
+void grpsec_member_set_floor(struct grpsec_member *m, u64 floor)
+{
+	struct grpsec_keyslot *s;
+	int i;
+
+	spin_lock(&m->lock);
+	if (floor > m->seq_floor) {
+		m->seq_floor = floor;
+		m->last_seq = max(m->last_seq, floor);
+		for (i = 0; i < ARRAY_SIZE(m->slot); i++) {
+			s = rcu_dereference_protected(m->slot[i],
+						      lockdep_is_held(&m->lock));
+			if (s)
+				grpsec_replay_raise(&s->replay, floor);
+		}
+	}
+	spin_unlock(&m->lock);
 }
 
 void grpsec_member_set_endpoint(struct grpsec_member *m,

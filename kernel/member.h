@@ -78,7 +78,7 @@ enum grpsec_member_stat {
 
 /*
  * From a kmem_cache of its own; the small fields are packed so that a
- * member is 168 bytes on 64-bit machines instead of a kmalloc-512 object.
+ * member is 176 bytes on 64-bit machines instead of a kmalloc-512 object.
  */
 struct grpsec_member {
 	u32 id;
@@ -87,6 +87,7 @@ struct grpsec_member {
 	struct grpsec_keyslot __rcu *slot[2];
 	unsigned long rollover_since;	/* jiffies; 0 = no rollover */
 	u64 last_seq;
+	u64 seq_floor;			/* set by userspace: replays up to it */
 	union grpsec_endpoint endpoint;
 	refcount_t refs;
 	u32 burst_start;		/* low bits of jiffies: bad tags, replays */
@@ -142,6 +143,7 @@ void grpsec_member_del(struct grpsec_net *gn, struct grpsec_member *m);
 int grpsec_member_set_key(struct grpsec_member *m, int slot, u32 epoch,
 			  const u8 *key, unsigned int len);
 void grpsec_member_clear_key(struct grpsec_member *m, int slot);
+void grpsec_member_set_floor(struct grpsec_member *m, u64 floor);
 void grpsec_member_set_endpoint(struct grpsec_member *m,
 				const union grpsec_endpoint *ep);
 struct grpsec_keyslot *grpsec_member_slot(struct grpsec_member *m, u32 epoch);

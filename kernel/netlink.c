@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "grpsec" generic netlink family (uapi/linux/grpsec.h).  Strict
- * validation for every command, an extack message for every refusal,
- * CAP_NET_ADMIN in the namespace for everything, keys accepted and never
- * returned, and wiped from the request once copied.
+ * validation for every command, each with a policy of its own, an extack
+ * message for every refusal, CAP_NET_ADMIN in the namespace for
+ * everything, keys accepted and never returned, and wiped from the
+ * request when the command is done with it.
  */
 #include <linux/grpsec.h>
 #include <linux/in.h>
@@ -12,6 +13,8 @@
 #include <net/sock.h>
 
 #include "aead.h"
+#include "compat.h"
+#include "downlink.h"
 #include "group.h"
 #include "member.h"
 #include "netlink.h"
@@ -21,14 +24,15 @@
 #include "terminate.h"
 #include "upstream.h"
 
-static const struct nla_policy stats_policy[GRPSEC_A_STATS_MAX + 1] = {
-	[GRPSEC_A_STATS_UNSPEC] = { .type = NLA_REJECT },
-};
-
 static const struct nla_policy key_policy[GRPSEC_A_KEY_MAX + 1] = {
 	[GRPSEC_A_KEY_SLOT] = NLA_POLICY_MAX(NLA_U8, GRPSEC_KEY_SLOT_MAX),
 	[GRPSEC_A_KEY_EPOCH] = { .type = NLA_U32 },
 	[GRPSEC_A_KEY_DATA] = NLA_POLICY_RANGE(NLA_BINARY, 16, GRPSEC_KEY_MAX),
+};
+
+/* Floors of sequence counters and replay windows. */
+static struct netlink_range_validation floor_range __ro_after_init = {
+	.max = GRPSEC_SEQ_FLOOR_MAX,
 };
 
 static const struct nla_policy group_policy[GRPSEC_A_GROUP_MAX + 1] = {
@@ -47,9 +51,14 @@ static const struct nla_policy group_policy[GRPSEC_A_GROUP_MAX + 1] = {
 				      .len = sizeof(struct sockaddr_in6) },
 	[GRPSEC_A_GROUP_EPOCH] = { .type = NLA_REJECT },
 	[GRPSEC_A_GROUP_NEXT_EPOCH] = { .type = NLA_REJECT },
-	[GRPSEC_A_GROUP_CMD_SEQ] = { .type = NLA_REJECT },
+	[GRPSEC_A_GROUP_CMD_SEQ] = NLA_POLICY_FULL_RANGE(NLA_U64, &floor_range),
 	[GRPSEC_A_GROUP_MCAST] = { .type = NLA_BINARY,
 				   .len = sizeof(struct sockaddr_in6) },
+};
+
+/* DEL_GROUP, GET_GROUP */
+static const struct nla_policy group_id_policy[GRPSEC_A_GROUP_MAX + 1] = {
+	[GRPSEC_A_GROUP_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 static const struct nla_policy member_policy[GRPSEC_A_MEMBER_MAX + 1] = {
@@ -59,10 +68,14 @@ static const struct nla_policy member_policy[GRPSEC_A_MEMBER_MAX + 1] = {
 	[GRPSEC_A_MEMBER_ENDPOINT] =
 		NLA_POLICY_RANGE(NLA_BINARY, sizeof(struct sockaddr_in),
 				 sizeof(struct sockaddr_in6)),
-	[GRPSEC_A_MEMBER_EPOCH] = { .type = NLA_REJECT },
-	[GRPSEC_A_MEMBER_NEXT_EPOCH] = { .type = NLA_REJECT },
-	[GRPSEC_A_MEMBER_LAST_SEQ] = { .type = NLA_REJECT },
-	[GRPSEC_A_MEMBER_STATS] = { .type = NLA_REJECT },
+	[GRPSEC_A_MEMBER_LAST_SEQ] = NLA_POLICY_FULL_RANGE(NLA_U64,
+							   &floor_range),
+};
+
+/* DEL_MEMBER */
+static const struct nla_policy member_id_policy[GRPSEC_A_MEMBER_MAX + 1] = {
+	[GRPSEC_A_MEMBER_GROUP] = NLA_POLICY_MIN(NLA_U32, 1),
+	[GRPSEC_A_MEMBER_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 static struct netlink_range_validation flush_range __ro_after_init = {
@@ -91,31 +104,105 @@ static const struct nla_policy upstream_policy[GRPSEC_A_UPSTREAM_MAX + 1] = {
 	[GRPSEC_A_UPSTREAM_FLUSH_USEC] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							       &flush_range),
 	[GRPSEC_A_UPSTREAM_MTU] = NLA_POLICY_FULL_RANGE(NLA_U16, &mtu_range),
-	[GRPSEC_A_UPSTREAM_SEQ] = { .type = NLA_U64 },
-	[GRPSEC_A_UPSTREAM_DL_SEQ] = { .type = NLA_U64 },
-	[GRPSEC_A_UPSTREAM_STATS] = { .type = NLA_REJECT },
+	[GRPSEC_A_UPSTREAM_SEQ] = NLA_POLICY_FULL_RANGE(NLA_U64, &floor_range),
+	[GRPSEC_A_UPSTREAM_DL_SEQ] = NLA_POLICY_FULL_RANGE(NLA_U64,
+							   &floor_range),
 };
 
 static const struct nla_policy send_policy[GRPSEC_A_SEND_MAX + 1] = {
 	[GRPSEC_A_SEND_GROUP] = NLA_POLICY_MIN(NLA_U32, 1),
 	[GRPSEC_A_SEND_MEMBER] = { .type = NLA_U32 },
 	[GRPSEC_A_SEND_DATA] = NLA_POLICY_MAX(NLA_BINARY, GRPSEC_SEND_MAX),
-	[GRPSEC_A_SEND_SEQ] = { .type = NLA_REJECT },
-	[GRPSEC_A_SEND_RECIPIENTS] = { .type = NLA_REJECT },
 };
 
-static const struct nla_policy grpsec_policy[GRPSEC_A_MAX + 1] = {
-	[GRPSEC_A_VERSION] = { .type = NLA_REJECT },
+/*
+ * Top level, one policy per command.  The nests that may carry keys
+ * (group, member, upstream) are plain nests in every command's policy:
+ * the genetlink core refuses a request before any of our code runs, and
+ * the keys in a nest it refused would go back to the allocator unwiped.
+ * request_check() applies the command's own policy to them instead, and
+ * a refused request is wiped like any other (grpsec_pre_doit()).
+ */
+#define GRPSEC_KEY_NESTS					\
+	[GRPSEC_A_GROUP] = { .type = NLA_NESTED },		\
+	[GRPSEC_A_MEMBER] = { .type = NLA_NESTED },		\
+	[GRPSEC_A_UPSTREAM] = { .type = NLA_NESTED }
+
+/* GET_INFO, the group and member commands, upstream, GET_STATS */
+static const struct nla_policy nests_policy[GRPSEC_A_UPSTREAM + 1] = {
+	GRPSEC_KEY_NESTS,
+};
+
+static const struct nla_policy listen_policy[GRPSEC_A_MAX + 1] = {
+	GRPSEC_KEY_NESTS,
 	[GRPSEC_A_LISTEN_PORT] = { .type = NLA_U16 },
-	[GRPSEC_A_GROUP_COUNT] = { .type = NLA_REJECT },
-	[GRPSEC_A_MEMBER_COUNT] = { .type = NLA_REJECT },
-	[GRPSEC_A_GROUP] = NLA_POLICY_NESTED(group_policy),
-	[GRPSEC_A_MEMBER] = NLA_POLICY_NESTED(member_policy),
-	[GRPSEC_A_UPSTREAM] = NLA_POLICY_NESTED(upstream_policy),
-	[GRPSEC_A_STATS] = NLA_POLICY_NESTED(stats_policy),
+	[GRPSEC_A_GATEWAY_SEQ] = NLA_POLICY_FULL_RANGE(NLA_U64, &floor_range),
+};
+
+static const struct nla_policy member_dump_policy[GRPSEC_A_MAX + 1] = {
+	GRPSEC_KEY_NESTS,
 	[GRPSEC_A_MEMBER_GROUP_FILTER] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy send_cmd_policy[GRPSEC_A_MAX + 1] = {
+	GRPSEC_KEY_NESTS,
 	[GRPSEC_A_SEND] = NLA_POLICY_NESTED(send_policy),
 };
+
+/* What each command takes in the nests that may carry keys. */
+static const struct {
+	const struct nla_policy *group, *member, *upstream;
+} cmd_nests[__GRPSEC_CMD_MAX] = {
+	[GRPSEC_CMD_NEW_GROUP] = { .group = group_policy },
+	[GRPSEC_CMD_SET_GROUP] = { .group = group_policy },
+	[GRPSEC_CMD_DEL_GROUP] = { .group = group_id_policy },
+	[GRPSEC_CMD_GET_GROUP] = { .group = group_id_policy },
+	[GRPSEC_CMD_NEW_MEMBER] = { .member = member_policy },
+	[GRPSEC_CMD_SET_MEMBER] = { .member = member_policy },
+	[GRPSEC_CMD_DEL_MEMBER] = { .member = member_id_policy },
+	[GRPSEC_CMD_SET_UPSTREAM] = { .upstream = upstream_policy },
+};
+
+/*
+ * Check the key-carrying nests of a request against its command's
+ * policies (the core checked the rest): a nest the command does not take
+ * is refused, and so is one with an attribute its policy does not have.
+ */
+static int request_check(u8 cmd, const struct nlmsghdr *nlh,
+			 struct netlink_ext_ack *extack)
+{
+	const struct nla_policy *policy;
+	const struct nlattr *attr;
+	int rem, err, max;
+
+	nlmsg_for_each_attr(attr, nlh, GENL_HDRLEN, rem) {
+		switch (nla_type(attr)) {
+		case GRPSEC_A_GROUP:
+			policy = cmd_nests[cmd].group;
+			max = GRPSEC_A_GROUP_MAX;
+			break;
+		case GRPSEC_A_MEMBER:
+			policy = cmd_nests[cmd].member;
+			max = GRPSEC_A_MEMBER_MAX;
+			break;
+		case GRPSEC_A_UPSTREAM:
+			policy = cmd_nests[cmd].upstream;
+			max = GRPSEC_A_UPSTREAM_MAX;
+			break;
+		default:
+			continue;
+		}
+		if (!policy) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "attribute not valid for this command");
+			return -EINVAL;
+		}
+		err = nla_validate_nested(attr, max, policy, extack);
+		if (err)
+			return err;
+	}
+	return 0;
+}
 
 static struct grpsec_net *info_net(struct genl_info *info)
 {
@@ -206,7 +293,9 @@ static int info_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_u32(msg, GRPSEC_A_VERSION, GRPSEC_GENL_VERSION) ||
 	    nla_put_u16(msg, GRPSEC_A_LISTEN_PORT, gn->port) ||
 	    nla_put_u32(msg, GRPSEC_A_GROUP_COUNT, gn->nr_groups) ||
-	    nla_put_u32(msg, GRPSEC_A_MEMBER_COUNT, gn->nr_members)) {
+	    nla_put_u32(msg, GRPSEC_A_MEMBER_COUNT, gn->nr_members) ||
+	    nla_put_u64_64bit(msg, GRPSEC_A_GATEWAY_SEQ,
+			      grpsec_downlink_seq(gn), GRPSEC_A_PAD)) {
 		mutex_unlock(&gn->lock);
 		goto out_free_msg;
 	}
@@ -219,25 +308,32 @@ out_free_msg:
 	return -EMSGSIZE;
 }
 
-/* GRPSEC_CMD_SET_LISTEN */
+/* GRPSEC_CMD_SET_LISTEN: the port, the gateway sequence, or both. */
 
 static int listen_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *port = info->attrs[GRPSEC_A_LISTEN_PORT];
+	struct nlattr *seq = info->attrs[GRPSEC_A_GATEWAY_SEQ];
 	struct grpsec_net *gn = info_net(info);
-	u16 port;
-	int err;
+	int err = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, GRPSEC_A_LISTEN_PORT))
+	if (!port && !seq) {
+		NL_SET_ERR_MSG(info->extack,
+			       "needs a listen port or a gateway sequence");
 		return -EINVAL;
-	port = nla_get_u16(info->attrs[GRPSEC_A_LISTEN_PORT]);
+	}
+	/* First: frames sent once the port is open use the new floor. */
+	if (seq)
+		grpsec_downlink_seq_floor(gn, nla_get_u64(seq));
+	if (!port)
+		return 0;
 
 	mutex_lock(&gn->lock);
-	err = grpsec_socket_listen(gn, port);
+	err = grpsec_socket_listen(gn, nla_get_u16(port));
 	gn->generation++;
 	mutex_unlock(&gn->lock);
 	if (err == -EADDRINUSE)
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    info->attrs[GRPSEC_A_LISTEN_PORT],
+		NL_SET_ERR_MSG_ATTR(info->extack, port,
 				    "UDP port already in use");
 	else if (err)
 		NL_SET_ERR_MSG(info->extack, "cannot open the listen socket");
@@ -287,7 +383,6 @@ static int apply_keys(const struct key_target *t, struct nlattr *nest,
 			continue;
 		}
 		if (nla_len(kb[GRPSEC_A_KEY_DATA]) != t->keylen) {
-			wipe_attr(kb[GRPSEC_A_KEY_DATA]);
 			NL_SET_ERR_MSG_ATTR(extack, kb[GRPSEC_A_KEY_DATA],
 					    "key length does not match the group's suite");
 			return -EINVAL;
@@ -301,7 +396,6 @@ static int apply_keys(const struct key_target *t, struct nlattr *nest,
 		}
 		err = t->set(t->obj, slot, epoch,
 			     nla_data(kb[GRPSEC_A_KEY_DATA]), t->keylen);
-		wipe_attr(kb[GRPSEC_A_KEY_DATA]);
 		if (err) {
 			NL_SET_ERR_MSG_ATTR(extack, attr,
 					    "cannot install the key");
@@ -367,23 +461,74 @@ static int group_keys(struct grpsec_group *g, struct nlattr *nest,
 	return apply_keys(&t, nest, GRPSEC_A_GROUP_KEY, false, extack);
 }
 
-/* Key bytes of every @outer nest's @type keys, wiped from the request. */
-static void wipe_keys(struct genl_info *info, int outer, int type)
+/* The key bytes in a @type list of key nests inside @nest. */
+static void wipe_key_list(struct nlattr *nest, int type)
 {
-	struct nlattr *attr, *key, *data;
-	int rem, krem, drem;
+	struct nlattr *key, *data;
+	int rem, drem;
 
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
-		if (nla_type(attr) != outer)
+	nla_for_each_nested(key, nest, rem) {
+		if (nla_type(key) != type)
 			continue;
-		nla_for_each_nested(key, attr, krem) {
-			if (nla_type(key) != type)
-				continue;
-			nla_for_each_nested(data, key, drem)
-				if (nla_type(data) == GRPSEC_A_KEY_DATA)
-					wipe_attr(data);
+		nla_for_each_nested(data, key, drem)
+			if (nla_type(data) == GRPSEC_A_KEY_DATA)
+				wipe_attr(data);
+	}
+}
+
+/*
+ * Every key in a request, wherever it is: the group keys of group nests,
+ * the member keys of member nests, the upstream key.  Lengths are not
+ * trusted: the walk stops at the end of each attribute.
+ */
+static void wipe_request(struct nlmsghdr *nlh)
+{
+	struct nlattr *attr, *up;
+	int rem, urem;
+
+	nlmsg_for_each_attr(attr, nlh, GENL_HDRLEN, rem) {
+		switch (nla_type(attr)) {
+		case GRPSEC_A_GROUP:
+			wipe_key_list(attr, GRPSEC_A_GROUP_KEY);
+			break;
+		case GRPSEC_A_MEMBER:
+			wipe_key_list(attr, GRPSEC_A_MEMBER_KEY);
+			break;
+		case GRPSEC_A_UPSTREAM:
+			nla_for_each_nested(up, attr, urem)
+				if (nla_type(up) == GRPSEC_A_UPSTREAM_KEY)
+					wipe_attr(up);
+			break;
 		}
 	}
+}
+
+/* A refused request is wiped here, a handled one in grpsec_post_doit(). */
+static int grpsec_pre_doit(const struct grpsec_genl_op *ops,
+			   struct sk_buff *skb, struct genl_info *info)
+{
+	int err = request_check(ops->cmd, info->nlhdr, info->extack);
+
+	if (err)
+		wipe_request(info->nlhdr);
+	return err;
+}
+
+static void grpsec_post_doit(const struct grpsec_genl_op *ops,
+			     struct sk_buff *skb, struct genl_info *info)
+{
+	wipe_request(info->nlhdr);
+}
+
+/*
+ * Dumps have no pre_doit: the same check, without the wipe (a dump takes
+ * no keys, and the request is const to it; see netlink.rst, "Keys").
+ */
+static int dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+
+	return request_check(info->op.cmd, cb->nlh, cb->extack);
 }
 
 /* Groups */
@@ -512,7 +657,7 @@ static int group_terminate(struct grpsec_group *g, u32 flags,
 	return 0;
 }
 
-static int group_new(struct genl_info *info)
+static int group_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct grpsec_net *gn = info_net(info);
 	struct nlattr *tb[GRPSEC_A_GROUP_MAX + 1];
@@ -544,6 +689,9 @@ static int group_new(struct genl_info *info)
 	g = grpsec_group_create(&cfg);
 	if (IS_ERR(g))
 		return PTR_ERR(g);
+	if (tb[GRPSEC_A_GROUP_CMD_SEQ])
+		grpsec_seq_set_floor(&g->cmd_seq,
+				     nla_get_u64(tb[GRPSEC_A_GROUP_CMD_SEQ]));
 	mutex_lock(&gn->lock);
 	err = grpsec_group_add(gn, g);
 	if (err) {
@@ -563,15 +711,7 @@ static int group_new(struct genl_info *info)
 	return err;
 }
 
-static int group_new_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	int err = group_new(info);
-
-	wipe_keys(info, GRPSEC_A_GROUP, GRPSEC_A_GROUP_KEY);
-	return err;
-}
-
-static int group_set(struct genl_info *info)
+static int group_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct grpsec_net *gn = info_net(info);
 	struct nlattr *tb[GRPSEC_A_GROUP_MAX + 1];
@@ -610,17 +750,12 @@ static int group_set(struct genl_info *info)
 	if (tb[GRPSEC_A_GROUP_RATE_LIMIT])
 		WRITE_ONCE(g->rate_limit,
 			   nla_get_u32(tb[GRPSEC_A_GROUP_RATE_LIMIT]));
+	if (tb[GRPSEC_A_GROUP_CMD_SEQ])
+		grpsec_seq_set_floor(&g->cmd_seq,
+				     nla_get_u64(tb[GRPSEC_A_GROUP_CMD_SEQ]));
 	gn->generation++;
 out_unlock:
 	mutex_unlock(&gn->lock);
-	return err;
-}
-
-static int group_set_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	int err = group_set(info);
-
-	wipe_keys(info, GRPSEC_A_GROUP, GRPSEC_A_GROUP_KEY);
 	return err;
 }
 
@@ -668,8 +803,10 @@ static int fill_group_terminate(struct sk_buff *skb, struct grpsec_group *g)
 		err = put_endpoint(skb, GRPSEC_A_GROUP_DELIVER, &ep);
 	if (!err && mep.addr.sa_family != AF_UNSPEC)
 		err = put_endpoint(skb, GRPSEC_A_GROUP_MCAST, &mep);
-	if (!err && g->cmd_seq)
-		err = nla_put_u64_64bit(skb, GRPSEC_A_GROUP_CMD_SEQ, g->cmd_seq,
+	/* Only SEND uses the command sequence, in terminate mode. */
+	if (!err && (g->flags & GRPSEC_GROUP_F_TERMINATE))
+		err = nla_put_u64_64bit(skb, GRPSEC_A_GROUP_CMD_SEQ,
+					grpsec_seq_peek(&g->cmd_seq),
 					GRPSEC_A_GROUP_PAD);
 	return err;
 }
@@ -783,7 +920,7 @@ enum member_op { MEMBER_NEW, MEMBER_SET, MEMBER_DEL };
 static int member_one(struct grpsec_net *gn, enum member_op op,
 		      struct nlattr *nest, struct netlink_ext_ack *extack)
 {
-	struct nlattr *tb[GRPSEC_A_MEMBER_MAX + 1];
+	struct nlattr *tb[GRPSEC_A_MEMBER_MAX + 1], *floor;
 	union grpsec_endpoint ep;
 	struct grpsec_member *m;
 	struct grpsec_group *g;
@@ -799,14 +936,6 @@ static int member_one(struct grpsec_net *gn, enum member_op op,
 		NL_SET_ERR_MSG_ATTR(extack, nest, "member needs a group and an id");
 		return -EINVAL;
 	}
-	/* Keys or an address in a DEL are a client's mistake: say so. */
-	if (op == MEMBER_DEL &&
-	    (tb[GRPSEC_A_MEMBER_KEY] || tb[GRPSEC_A_MEMBER_ENDPOINT])) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_MEMBER_KEY] ?:
-				    tb[GRPSEC_A_MEMBER_ENDPOINT],
-				    "deleting a member takes only its group and id");
-		return -EINVAL;
-	}
 	g = find_group(gn, nla_get_u32(tb[GRPSEC_A_MEMBER_GROUP]),
 		       tb[GRPSEC_A_MEMBER_GROUP], extack);
 	if (!g)
@@ -818,6 +947,7 @@ static int member_one(struct grpsec_net *gn, enum member_op op,
 	}
 	id = nla_get_u32(tb[GRPSEC_A_MEMBER_ID]);
 	m = xa_load(&g->members, id);
+	floor = tb[GRPSEC_A_MEMBER_LAST_SEQ];
 
 	switch (op) {
 	case MEMBER_NEW:
@@ -829,6 +959,9 @@ static int member_one(struct grpsec_net *gn, enum member_op op,
 		m = grpsec_member_create(g, id);
 		if (IS_ERR(m))
 			return PTR_ERR(m);
+		/* Before the keys: their windows start above it. */
+		if (floor)
+			grpsec_member_set_floor(m, nla_get_u64(floor));
 		err = member_keys(m, nest, true, false, extack);
 		if (!err && tb[GRPSEC_A_MEMBER_ENDPOINT])
 			grpsec_member_set_endpoint(m, &ep);
@@ -854,6 +987,8 @@ static int member_one(struct grpsec_net *gn, enum member_op op,
 			err = member_keys(m, nest, false, false, extack);
 		if (!err && tb[GRPSEC_A_MEMBER_ENDPOINT])
 			grpsec_member_set_endpoint(m, &ep);
+		if (!err && floor)
+			grpsec_member_set_floor(m, nla_get_u64(floor));
 		return err;
 	}
 	return -EINVAL;
@@ -889,7 +1024,6 @@ static int member_doit(struct genl_info *info, enum member_op op)
 	}
 	gn->generation++;
 	mutex_unlock(&gn->lock);
-	wipe_keys(info, GRPSEC_A_MEMBER, GRPSEC_A_MEMBER_KEY);
 	/* Keys replaced or deleted may still be scheduled in a lane. */
 	if (op != MEMBER_NEW)
 		grpsec_receive_forget_keys(gn);
@@ -1014,7 +1148,7 @@ out_unlock:
 
 static int upstream_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[GRPSEC_A_UPSTREAM_MAX + 1];
+	struct nlattr *tb[GRPSEC_A_UPSTREAM_MAX + 1] = { };
 	struct grpsec_net *gn = info_net(info);
 	struct grpsec_upstream_cfg cfg = {
 		.suite = GRPSEC_SUITE_AES128_GCM,
@@ -1030,18 +1164,17 @@ static int upstream_set_doit(struct sk_buff *skb, struct genl_info *info)
 	err = nla_parse_nested(tb, GRPSEC_A_UPSTREAM_MAX, nest,
 			       upstream_policy, info->extack);
 	if (err)
-		goto out_wipe;
-	err = -EINVAL;
+		return err;
 	if (!tb[GRPSEC_A_UPSTREAM_ENDPOINT] || !tb[GRPSEC_A_UPSTREAM_KEY] ||
 	    !tb[GRPSEC_A_UPSTREAM_GATEWAY_ID]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, nest,
 				    "upstream needs an endpoint, a gateway id and a key");
-		goto out_wipe;
+		return -EINVAL;
 	}
 	err = get_endpoint(tb[GRPSEC_A_UPSTREAM_ENDPOINT], &cfg.endpoint,
 			   info->extack);
 	if (err)
-		goto out_wipe;
+		return err;
 	cfg.gateway = nla_get_u32(tb[GRPSEC_A_UPSTREAM_GATEWAY_ID]);
 	if (tb[GRPSEC_A_UPSTREAM_SUITE])
 		cfg.suite = nla_get_u8(tb[GRPSEC_A_UPSTREAM_SUITE]);
@@ -1051,8 +1184,10 @@ static int upstream_set_doit(struct sk_buff *skb, struct genl_info *info)
 		cfg.flush_usec = nla_get_u32(tb[GRPSEC_A_UPSTREAM_FLUSH_USEC]);
 	if (tb[GRPSEC_A_UPSTREAM_MTU])
 		cfg.mtu = nla_get_u16(tb[GRPSEC_A_UPSTREAM_MTU]);
-	if (tb[GRPSEC_A_UPSTREAM_SEQ])
+	if (tb[GRPSEC_A_UPSTREAM_SEQ]) {
+		cfg.has_seq_floor = true;
 		cfg.seq_floor = nla_get_u64(tb[GRPSEC_A_UPSTREAM_SEQ]);
+	}
 	if (tb[GRPSEC_A_UPSTREAM_DL_SEQ])
 		cfg.dl_floor = nla_get_u64(tb[GRPSEC_A_UPSTREAM_DL_SEQ]);
 	cfg.key = nla_data(tb[GRPSEC_A_UPSTREAM_KEY]);
@@ -1060,7 +1195,7 @@ static int upstream_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (cfg.key_len != grpsec_suite_keylen(cfg.suite)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_UPSTREAM_KEY],
 				    "key length does not match the upstream suite");
-		goto out_wipe;
+		return -EINVAL;
 	}
 
 	mutex_lock(&gn->lock);
@@ -1073,8 +1208,6 @@ static int upstream_set_doit(struct sk_buff *skb, struct genl_info *info)
 	else if (err)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRPSEC_A_UPSTREAM_ENDPOINT],
 				    "cannot set up the upstream association");
-out_wipe:
-	wipe_attr(tb[GRPSEC_A_UPSTREAM_KEY]);
 	return err;
 }
 
@@ -1265,81 +1398,114 @@ out_free_msg:
 	return -EMSGSIZE;
 }
 
+/* Each command with its own policy; admins of the namespace only. */
 static const struct genl_ops grpsec_ops[] = {
 	{
 		.cmd = GRPSEC_CMD_GET_INFO,
 		.doit = info_get_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_SET_LISTEN,
 		.doit = listen_set_doit,
+		.policy = listen_policy,
+		.maxattr = ARRAY_SIZE(listen_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_NEW_GROUP,
 		.doit = group_new_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_SET_GROUP,
 		.doit = group_set_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_DEL_GROUP,
 		.doit = group_del_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_GET_GROUP,
 		.doit = group_get_doit,
+		.start = dump_start,
 		.dumpit = group_get_dumpit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_NEW_MEMBER,
 		.doit = member_new_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_SET_MEMBER,
 		.doit = member_set_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_DEL_MEMBER,
 		.doit = member_del_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_GET_MEMBER,
+		.start = dump_start,
 		.dumpit = member_get_dumpit,
+		.policy = member_dump_policy,
+		.maxattr = ARRAY_SIZE(member_dump_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_SET_UPSTREAM,
 		.doit = upstream_set_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_DEL_UPSTREAM,
 		.doit = upstream_del_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_GET_UPSTREAM,
 		.doit = upstream_get_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_GET_STATS,
 		.doit = stats_get_doit,
+		.policy = nests_policy,
+		.maxattr = ARRAY_SIZE(nests_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = GRPSEC_CMD_SEND,
 		.doit = send_doit,
+		.policy = send_cmd_policy,
+		.maxattr = ARRAY_SIZE(send_cmd_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
@@ -1353,10 +1519,11 @@ struct genl_family grpsec_family __ro_after_init = {
 	.name = GRPSEC_GENL_NAME,
 	.version = GRPSEC_GENL_VERSION,
 	.maxattr = GRPSEC_A_MAX,
-	.policy = grpsec_policy,
 	.netnsok = true,
 	.parallel_ops = false,
 	.module = THIS_MODULE,
+	.pre_doit = grpsec_pre_doit,
+	.post_doit = grpsec_post_doit,
 	.ops = grpsec_ops,
 	.n_ops = ARRAY_SIZE(grpsec_ops),
 	.mcgrps = grpsec_mcgrps,

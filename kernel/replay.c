@@ -29,6 +29,29 @@ void grpsec_replay_init_floor(struct grpsec_replay *r, u64 floor)
 	r->top = floor;
 }
 
+/**
+ * grpsec_replay_raise - refuse every sequence up to @floor from now on
+ * @r: the window
+ * @floor: the highest sequence to refuse
+ *
+ * A floor at or above the top starts the window there, as
+ * grpsec_replay_init_floor() does; one below it marks the sequences of
+ * the window up to it as seen (those behind the window are refused
+ * already).
+ */
+void grpsec_replay_raise(struct grpsec_replay *r, u64 floor)
+{
+	u64 seq;
+
+	if (floor >= r->top) {
+		grpsec_replay_init_floor(r, floor);
+		return;
+	}
+	seq = r->top > GRPSEC_REPLAY_WINDOW ? r->top - GRPSEC_REPLAY_WINDOW : 1;
+	for (; seq <= floor; seq++)
+		r->bitmap[(seq / 64) % GRPSEC_REPLAY_WORDS] |= 1ULL << (seq % 64);
+}
+
 static bool too_old(const struct grpsec_replay *r, u64 seq)
 {
 	return r->top > GRPSEC_REPLAY_WINDOW &&

@@ -20,6 +20,7 @@ struct grpsec_replay {
 
 void grpsec_replay_init(struct grpsec_replay *r);
 void grpsec_replay_init_floor(struct grpsec_replay *r, u64 floor);
+void grpsec_replay_raise(struct grpsec_replay *r, u64 floor);
 bool grpsec_replay_seen(const struct grpsec_replay *r, u64 seq);
 bool grpsec_replay_accept(struct grpsec_replay *r, u64 seq);
 

@@ -10,7 +10,6 @@
 #include <linux/net.h>
 #include <linux/random.h>
 #include <linux/slab.h>
-#include <linux/timekeeping.h>
 #include <net/sock.h>
 #include <net/udp_tunnel.h>
 
@@ -206,8 +205,9 @@ int grpsec_terminate_deliver(struct grpsec_net *gn, struct grpsec_group *g,
  * The seal counts against the epoch's message limit like a member's
  * frame: K_G[e]'s random nonces are bounded.
  *
- * Return: 0, -ENOKEY without a current group key, -EDQUOT when the
- * epoch's limit is reached, or -errno.
+ * Return: 0, -ENOKEY without a current group key, -EOVERFLOW when the
+ * group's command sequence is used up, -EDQUOT when the epoch's limit is
+ * reached, or -errno.
  */
 int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 			  u32 member, const u8 *data, u32 len, u64 *seq)
@@ -239,8 +239,12 @@ int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 		.group = g->id,
 		.member = member,	/* the recipient the AAD binds */
 		.epoch = g->key[GRPSEC_KEY_SLOT_CURRENT].epoch,
-		.seq = max_t(u64, g->cmd_seq + 1, ktime_get_real_ns()),
 	};
+	/* Spent even if the queue refuses it: never used twice. */
+	if (!grpsec_seq_take(&g->cmd_seq, &f.seq)) {
+		err = -EOVERFLOW;
+		goto out_unlock;
+	}
 	if (!grpsec_epoch_charge(gn, g, f.epoch)) {
 		err = -EDQUOT;
 		goto out_unlock;
@@ -252,8 +256,6 @@ int grpsec_terminate_send(struct grpsec_net *gn, struct grpsec_group *g,
 out_unlock:
 	up_read(&g->key_lock);
 	if (!err) {
-		/* Spent even if the queue refuses it: never used twice. */
-		g->cmd_seq = f.seq;
 		*seq = f.seq;
 		err = grpsec_fanout_queue(gn, g->id, member,
 					  GRPSEC_TYPE_COMMAND,

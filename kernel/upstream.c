@@ -13,7 +13,6 @@
 #include <linux/icmpv6.h>
 #include <linux/net.h>
 #include <linux/slab.h>
-#include <linux/timekeeping.h>
 #include <net/sock.h>
 #include <net/udp_tunnel.h>
 
@@ -23,6 +22,7 @@
 #include "netns.h"
 #include "receive.h"
 #include "replay.h"
+#include "seq.h"
 #include "upstream.h"
 
 /* Room for a few hundred batches of the largest MTU in flight. */
@@ -32,7 +32,8 @@ struct grpsec_upstream {
 	struct mutex lock;	/* the batch side, below up to dl_lock */
 	struct grpsec_net *gn;
 	bool configured;
-	struct grpsec_upstream_info info;
+	struct grpsec_upstream_info info;	/* info.seq unused */
+	struct grpsec_seq seq;	/* the batch sequence under key */
 	struct grpsec_aead_key *key;
 	/*
 	 * Downlink checks have a lock and a K_up transform of their own, so
@@ -61,6 +62,7 @@ static int flush_locked(struct grpsec_upstream *up)
 	u8 nonce[GRPSEC_NONCE_LEN];
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
 	struct kvec iov;
+	u64 seq;
 	u32 len;
 	int err;
 
@@ -68,11 +70,14 @@ static int flush_locked(struct grpsec_upstream *up)
 	if (!up->batch.count)
 		return 0;
 
-	len = grpsec_batch_finish(&up->batch, up->info.suite, up->info.gateway,
-				  up->info.seq);
-	grpsec_seq_nonce(nonce, GRPSEC_NONCE_BATCH, up->info.seq);
 	/* A sequence number is spent even if sending fails. */
-	up->info.seq++;
+	if (!grpsec_seq_take(&up->seq, &seq)) {
+		err = -EOVERFLOW;
+		goto out_reset;
+	}
+	len = grpsec_batch_finish(&up->batch, up->info.suite, up->info.gateway,
+				  seq);
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_BATCH, seq);
 	err = grpsec_aead_key_seal_tag(up->key, nonce, up->buf, len);
 	if (!err) {
 		iov.iov_base = up->buf;
@@ -97,6 +102,7 @@ static int flush_locked(struct grpsec_upstream *up)
 		grpsec_stats_add(gn->stats, GRPSEC_A_STATS_FORWARDED,
 				 up->batch.count);
 	}
+out_reset:
 	grpsec_batch_init(&up->batch, up->buf, up->info.mtu,
 			  up->info.batch_max);
 	return err < 0 ? err : 0;
@@ -267,9 +273,9 @@ static int connect_sock(struct grpsec_net *gn,
  * @cfg: the new one, complete
  *
  * A pending batch is sent under the old key first.  The batch sequence of
- * the new key starts at the larger of @cfg->seq_floor and the realtime
- * clock in nanoseconds, so a gateway given the same key again after a
- * restart never reuses a nonce.
+ * a new key starts at @cfg->seq_floor if there is one, else from the
+ * realtime clock (seq.c); the same key again keeps its sequence, raised
+ * to the floor if there is one.
  *
  * Return: 0 or -errno.
  */
@@ -280,7 +286,7 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	struct grpsec_aead_key *key, *dl_key;
 	u8 hash[SHA256_DIGEST_SIZE];
 	struct socket *sock;
-	u64 seq;
+	bool same_key;
 	u8 *buf;
 	int err;
 
@@ -312,18 +318,20 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	 * went back meanwhile).  A downlink floor (the first sequence still
 	 * new, as saved before a restart) only rises.
 	 */
-	seq = max_t(u64, cfg->seq_floor, ktime_get_real_ns());
 	mutex_lock(&up->dl_lock);
-	if (up->dl_suite != cfg->suite || up->dl_gateway != cfg->gateway ||
-	    memcmp(up->key_hash, hash, sizeof(hash))) {
+	same_key = up->dl_suite == cfg->suite &&
+		   up->dl_gateway == cfg->gateway &&
+		   !memcmp(up->key_hash, hash, sizeof(hash));
+	if (!same_key) {
 		grpsec_replay_init(&up->dl_replay);
 		memcpy(up->key_hash, hash, sizeof(hash));
 		up->dl_suite = cfg->suite;
 		up->dl_gateway = cfg->gateway;
 		up->dl_floor = 0;
-	} else {
-		seq = max(seq, up->info.seq);
+		grpsec_seq_init(&up->seq);
 	}
+	if (cfg->has_seq_floor)
+		grpsec_seq_set_floor(&up->seq, cfg->seq_floor);
 	up->dl_floor = max(up->dl_floor, cfg->dl_floor);
 	up->dl_key = dl_key;
 	mutex_unlock(&up->dl_lock);
@@ -337,7 +345,6 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	up->info.batch_max = cfg->batch_max;
 	up->info.flush_usec = cfg->flush_usec;
 	up->info.mtu = cfg->mtu;
-	up->info.seq = seq;
 	grpsec_batch_init(&up->batch, buf, cfg->mtu, cfg->batch_max);
 	up->configured = true;
 	mutex_unlock(&up->lock);
@@ -389,6 +396,7 @@ bool grpsec_upstream_get(struct grpsec_net *gn,
 	ok = up->configured;
 	if (ok) {
 		*info = up->info;
+		info->seq = grpsec_seq_peek(&up->seq);
 		mutex_lock(&up->dl_lock);
 		/* The floor to give back after a restart: the next one new. */
 		info->dl_seq = up->dl_replay.top ?

@@ -16,6 +16,7 @@ struct grpsec_upstream_cfg {
 	u16 batch_max;
 	u32 flush_usec;
 	u16 mtu;
+	bool has_seq_floor;	/* seq_floor given: the clock is not read */
 	u64 seq_floor;
 	u64 dl_floor;
 };
@@ -27,7 +28,7 @@ struct grpsec_upstream_info {
 	u16 batch_max;
 	u32 flush_usec;
 	u16 mtu;
-	u64 seq;
+	u64 seq;	/* the next batch sequence */
 	u64 dl_seq;	/* floor to restore: highest accepted + 1, or the floor */
 };
 
