@@ -9,7 +9,13 @@
  * work.  A terminate mode group's key K_G is named GROUP/group.EPOCH.key
  * in the same way.  A key is known by its epoch: syncconf installs a key
  * only when the file's epoch differs from the kernel's, so a new key must
- * come with a new epoch.  grpsec(8) describes the format.
+ * come with a new epoch.
+ *
+ * The file also carries what must outlive a restart: the next batch,
+ * gateway and command sequences (floors, so that no nonce or command
+ * sequence repeats whatever the clock says) and each member's highest
+ * accepted sequence (a replay floor).  syncconf only ever raises them.
+ * grpsec(8) describes the format.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,12 +45,14 @@ struct conf_group {
 	bool has_mcast;
 	struct sockaddr_storage mcast;
 	socklen_t mcast_len;
+	bool has_cmd_seq;		/* CommandSequence: a floor */
+	uint64_t cmd_seq;
 	bool has_key, has_next_key;	/* GroupKey, NextGroupKey: K_G */
 	struct key_ref key, next_key;
 	uint32_t key_epoch, next_key_epoch;
 	/* syncconf: what differs */
 	bool set_limit, set_rate, set_flags, set_deliver, set_mcast, set_key,
-	     set_next_key, clear_next_key;
+	     set_next_key, clear_next_key, set_cmd_seq;
 	unsigned int line;
 };
 
@@ -54,6 +62,8 @@ struct conf {
 	char *keydir;		/* where relative key paths start */
 	bool has_listen;
 	uint16_t listen;
+	bool has_gateway_seq;	/* GatewaySequence: a floor */
+	uint64_t gateway_seq;
 	bool has_upstream;
 	struct upstream_spec up;
 	struct conf_group *groups;
@@ -67,8 +77,8 @@ static void conf_free(struct conf *c)
 	for (size_t i = 0; i < c->ngroups; i++) {
 		key_wipe(&c->groups[i].key);
 		key_wipe(&c->groups[i].next_key);
-		free(c->groups[i].key.token);
-		free(c->groups[i].next_key.token);
+		free_wiped(c->groups[i].key.token);
+		free_wiped(c->groups[i].next_key.token);
 	}
 	for (size_t i = 0; i < c->nmembers; i++)
 		member_spec_free(&c->members[i]);
@@ -101,7 +111,7 @@ static const struct {
 	{ "Endpoint", "endpoint" }, { "GatewayId", "gateway-id" },
 	{ "Suite", "suite" }, { "Key", "key" }, { "BatchMax", "batch-max" },
 	{ "FlushUsec", "flush-usec" }, { "Mtu", "mtu" },
-	{ "DownlinkSequence", "dl-seq" },
+	{ "DownlinkSequence", "dl-seq" }, { "BatchSequence", "seq" },
 };
 
 static struct member_spec *new_member(struct conf *c)
@@ -173,37 +183,33 @@ static int group_key_parse(char *val, struct key_ref *key, uint32_t *epoch,
 static int conf_parse(struct conf *c, const char *file)
 {
 	enum section sec = S_NONE;
-	size_t first_member = 0, linecap = 0;
+	size_t first_member = 0;
 	bool group_has_id = false;
 	unsigned int lineno = 0;
-	char *line = NULL, *base;
+	struct secret_file sf;
+	char *base;
 	int bad = 0;
-	FILE *f;
 
 	memset(c, 0, sizeof(*c));
 	c->file = file;
+	if (secret_open(&sf, file))
+		return EXIT_USAGE;
 	if (!strcmp(file, "-")) {
-		f = stdin;
 		c->file = "<stdin>";
 		c->dir = strdup(".");
 	} else {
-		f = fopen(file, "re");
-		if (!f) {
-			err_msg("cannot open \"%s\": %s", file, strerror(errno));
-			return EXIT_USAGE;
-		}
 		c->dir = dir_of(file);
 	}
 
-	while (getline(&line, &linecap, f) > 0) {
+	while (secret_getline(&sf)) {
 		char where[320], *s, *eq, *key, *val, *hash;
 
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%u", c->file, lineno);
-		hash = strchr(line, '#');
+		hash = strchr(sf.line, '#');
 		if (hash)
 			*hash = '\0';
-		s = trim(line);
+		s = trim(sf.line);
 		if (!*s)
 			continue;
 
@@ -245,9 +251,10 @@ static int conf_parse(struct conf *c, const char *file)
 			continue;
 		}
 
+		/* The line is not quoted: it may hold a key. */
 		eq = strchr(s, '=');
 		if (!eq) {
-			err_msg("%s: expected \"Key = Value\", got \"%s\"", where, s);
+			err_msg("%s: expected \"Key = Value\"", where);
 			bad++;
 			continue;
 		}
@@ -270,6 +277,16 @@ static int conf_parse(struct conf *c, const char *file)
 			}
 			c->listen = port;
 			c->has_listen = true;
+		} else if (sec == S_GATEWAY &&
+			   !strcasecmp(key, "GatewaySequence")) {
+			if (!parse_floor(val, &c->gateway_seq)) {
+				err_msg("%s: invalid gateway sequence \"%s\" (0..%llu)",
+					where, val,
+					(unsigned long long)GRPSEC_SEQ_FLOOR_MAX);
+				bad++;
+				continue;
+			}
+			c->has_gateway_seq = true;
 		} else if (sec == S_GATEWAY && !strcasecmp(key, "KeyDirectory")) {
 			free(c->keydir);
 			c->keydir = strdup(val);
@@ -320,6 +337,14 @@ static int conf_parse(struct conf *c, const char *file)
 						where, val);
 					bad++;
 				}
+			} else if (!strcasecmp(key, "CommandSequence")) {
+				if (!parse_floor(val, &g->cmd_seq)) {
+					err_msg("%s: invalid command sequence \"%s\" (0..%llu)",
+						where, val,
+						(unsigned long long)GRPSEC_SEQ_FLOOR_MAX);
+					bad++;
+				}
+				g->has_cmd_seq = true;
 			} else if (!strcasecmp(key, "Terminate")) {
 				if (!strcasecmp(val, "on")) {
 					g->flags |= GRPSEC_GROUP_F_TERMINATE;
@@ -394,9 +419,7 @@ static int conf_parse(struct conf *c, const char *file)
 		bad += group_end(c, first_member, group_has_id);
 	if (c->has_upstream && upstream_complete(&c->up, NULL, c->file))
 		bad++;
-	free(line);
-	if (f != stdin)
-		fclose(f);
+	secret_close(&sf);
 
 	/* Relative key paths start at KeyDirectory, itself relative to the file. */
 	if (!c->keydir) {
@@ -468,6 +491,9 @@ static int showconf_member(const struct member_rec *m, void *arg)
 		format_endpoint(&m->endpoint, ep, sizeof(ep));
 		printf(" endpoint %s", ep);
 	}
+	/* After a restart, every frame up to it is a replay. */
+	if (HAVE(m, GRPSEC_A_MEMBER_LAST_SEQ) && m->last_seq)
+		printf(" last-seq %llu", (unsigned long long)m->last_seq);
 	putchar('\n');
 	return 0;
 }
@@ -513,6 +539,10 @@ int cmd_showconf(int argc, char **argv)
 
 	printf("[Gateway]\n");
 	printf("ListenPort = %u\n", info.listen_port);
+	/* The sequences go in as floors: none repeats after a restart. */
+	if (HAVE(&info, GRPSEC_A_GATEWAY_SEQ))
+		printf("GatewaySequence = %llu\n",
+		       (unsigned long long)info.gateway_seq);
 	printf("KeyDirectory = %s\n", keydir);
 	if (configured) {
 		format_endpoint(&u.endpoint, ep, sizeof(ep));
@@ -529,6 +559,9 @@ int cmd_showconf(int argc, char **argv)
 			printf("FlushUsec = %u\n", u.flush_usec);
 		if (HAVE(&u, GRPSEC_A_UPSTREAM_MTU))
 			printf("Mtu = %u\n", u.mtu);
+		if (HAVE(&u, GRPSEC_A_UPSTREAM_SEQ))
+			printf("BatchSequence = %llu\n",
+			       (unsigned long long)u.seq);
 		/* Saved at shutdown, it keeps old downlinks out after a restart. */
 		if (HAVE(&u, GRPSEC_A_UPSTREAM_DL_SEQ) && u.dl_seq)
 			printf("DownlinkSequence = %llu\n",
@@ -548,6 +581,9 @@ int cmd_showconf(int argc, char **argv)
 			printf("RateLimit = %u\n", g->rate_limit);
 		if (g->flags & GRPSEC_GROUP_F_TERMINATE) {
 			printf("Terminate = on\n");
+			if (HAVE(g, GRPSEC_A_GROUP_CMD_SEQ))
+				printf("CommandSequence = %llu\n",
+				       (unsigned long long)g->cmd_seq);
 			if (HAVE(g, GRPSEC_A_GROUP_EPOCH))
 				printf("GroupKey = %u/group.%u.key epoch %u\n",
 				       g->id, g->epoch, g->epoch);
@@ -574,6 +610,7 @@ out:
 
 struct kmember {
 	uint32_t group, id, epoch, next_epoch;
+	uint64_t last_seq;
 	bool has_epoch, has_next, has_endpoint;
 	struct sockaddr_storage endpoint;
 	socklen_t endpoint_len;
@@ -629,6 +666,7 @@ static int kstate_member(const struct member_rec *m, void *arg)
 	km->has_epoch = HAVE(m, GRPSEC_A_MEMBER_EPOCH);
 	km->has_next = HAVE(m, GRPSEC_A_MEMBER_NEXT_EPOCH);
 	km->has_endpoint = HAVE(m, GRPSEC_A_MEMBER_ENDPOINT);
+	km->last_seq = m->last_seq;
 	km->endpoint = m->endpoint;
 	km->endpoint_len = m->endpoint_len;
 	return 0;
@@ -668,6 +706,7 @@ static int kstate_read(struct kstate *k)
 
 struct plan {
 	bool set_listen;
+	bool set_gateway_seq;
 	bool set_upstream;
 	bool del_upstream;
 	uint32_t *del_groups;
@@ -801,7 +840,9 @@ static bool upstream_differs(const struct conf *c, const struct kstate *k)
 	       DIFF(GRPSEC_A_UPSTREAM_BATCH_MAX, batch_max) ||
 	       DIFF(GRPSEC_A_UPSTREAM_FLUSH_USEC, flush_usec) ||
 	       DIFF(GRPSEC_A_UPSTREAM_MTU, mtu) ||
-	       /* The kernel's moves on by itself: only a higher floor counts. */
+	       /* The kernel's move on by themselves: only a higher floor counts. */
+	       (HAVE(w, GRPSEC_A_UPSTREAM_SEQ) &&
+		(!HAVE(h, GRPSEC_A_UPSTREAM_SEQ) || w->seq > h->seq)) ||
 	       (HAVE(w, GRPSEC_A_UPSTREAM_DL_SEQ) &&
 		(!HAVE(h, GRPSEC_A_UPSTREAM_DL_SEQ) || w->dl_seq > h->dl_seq));
 #undef DIFF
@@ -852,6 +893,12 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 			c->listen != k->info.listen_port;
 	if (p->set_listen && verbose)
 		printf("listen-port %u\n", c->listen);
+	/* Sequence floors only ever rise: a lower one changes nothing. */
+	p->set_gateway_seq = c->has_gateway_seq &&
+		(k == &empty || c->gateway_seq > k->info.gateway_seq);
+	if (p->set_gateway_seq && verbose)
+		printf("gateway-seq %llu\n",
+		       (unsigned long long)c->gateway_seq);
 	p->set_upstream = c->has_upstream && upstream_differs(c, k);
 	if (p->set_upstream && verbose)
 		printf("upstream set\n");
@@ -890,11 +937,14 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 				(!HAVE(kg, GRPSEC_A_GROUP_MSG_LIMIT) ||
 				 kg->msg_limit != cg->msg_limit);
 			cg->set_rate = krate != cg->rate_limit;
+			cg->set_cmd_seq = cg->has_cmd_seq &&
+				(!HAVE(kg, GRPSEC_A_GROUP_CMD_SEQ) ||
+				 cg->cmd_seq > kg->cmd_seq);
 			group_diff(cg, kg);
 			if (cg->set_limit || cg->set_rate || cg->set_flags ||
 			    cg->set_deliver || cg->set_mcast || cg->set_key ||
-			    cg->set_next_key ||
-			    cg->clear_next_key)
+			    cg->set_next_key || cg->clear_next_key ||
+			    cg->set_cmd_seq)
 				p->set_groups[p->nset_groups++] = cg;
 			if (verbose && cg->set_limit)
 				printf("group %u set msg-limit %llu\n", cg->id,
@@ -902,6 +952,9 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 			if (verbose && cg->set_rate)
 				printf("group %u set rate-limit %u\n", cg->id,
 				       cg->rate_limit);
+			if (verbose && cg->set_cmd_seq)
+				printf("group %u set cmd-seq %llu\n", cg->id,
+				       (unsigned long long)cg->cmd_seq);
 			if (verbose && cg->set_flags)
 				printf("group %u set terminate %s\n", cg->id,
 				       cg->flags & GRPSEC_GROUP_F_TERMINATE ?
@@ -1026,11 +1079,19 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 				d.endpoint = cm->endpoint;
 				d.endpoint_len = cm->endpoint_len;
 				format_endpoint(&cm->endpoint, ep, sizeof(ep));
+				off += snprintf(what + off, sizeof(what) - off,
+						" endpoint %s", ep);
+			}
+			/* The kernel's moves on by itself: only a higher floor. */
+			if (cm->has_last_seq && cm->last_seq > km->last_seq) {
+				d.has_last_seq = true;
+				d.last_seq = cm->last_seq;
 				snprintf(what + off, sizeof(what) - off,
-					 " endpoint %s", ep);
+					 " last-seq %llu",
+					 (unsigned long long)cm->last_seq);
 			}
 			if (d.has_key || d.has_next || d.clear_next ||
-			    d.has_endpoint) {
+			    d.has_endpoint || d.has_last_seq) {
 				s = grow(&p->set_members, &p->nset_members,
 					 &p->cap_set);
 				if (!s) {
@@ -1116,6 +1177,7 @@ static void conf_group_spec(struct conf_group *g, bool new,
 		g->clear_next_key = false;
 		g->set_deliver = g->has_deliver;
 		g->set_mcast = g->has_mcast;
+		g->set_cmd_seq = g->has_cmd_seq;
 	}
 	*gs = (struct group_spec){
 		.id = g->id,
@@ -1124,6 +1186,7 @@ static void conf_group_spec(struct conf_group *g, bool new,
 		.msg_limit = g->set_limit ? &g->msg_limit : NULL,
 		.rate_limit = g->set_rate ? &g->rate_limit : NULL,
 		.flags = g->set_flags ? &g->flags : NULL,
+		.cmd_seq = g->set_cmd_seq ? &g->cmd_seq : NULL,
 		.key = g->set_key ? &g->key : NULL,
 		.key_epoch = g->key_epoch,
 		.next_key = g->set_next_key ? &g->next_key : NULL,
@@ -1144,7 +1207,9 @@ static int plan_apply(struct conf *c, struct plan *p)
 	char where[320];
 	int ret = 0;
 
-	if (p->set_listen && listen_send(c->listen))
+	if ((p->set_listen || p->set_gateway_seq) &&
+	    listen_send(p->set_listen ? &c->listen : NULL,
+			p->set_gateway_seq ? &c->gateway_seq : NULL))
 		ret = EXIT_KERNEL;
 	if (p->set_upstream) {
 		snprintf(where, sizeof(where), "%s [Upstream]", c->file);

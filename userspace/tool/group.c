@@ -10,18 +10,20 @@
 #include "tool.h"
 
 static const char usage_add[] =
-	"group add ID [suite aes-128-gcm|aes-256-gcm|chacha20-poly1305] [mode anonymous|identified] [msg-limit N] [rate-limit N] [terminate on|off] [key FILE [epoch E] [slot current|next]] [deliver ADDR:PORT] [mcast ADDR:PORT]";
+	"group add ID [suite aes-128-gcm|aes-256-gcm|chacha20-poly1305] [mode anonymous|identified] [msg-limit N] [rate-limit N] [terminate on|off] [key FILE [epoch E] [slot current|next]] [deliver ADDR:PORT] [mcast ADDR:PORT] [cmd-seq N]";
 static const char usage_set[] =
-	"group set ID [msg-limit N] [rate-limit N] [terminate on|off] [key FILE [epoch E] [slot current|next]] [deliver ADDR:PORT|none] [mcast ADDR:PORT|none]";
+	"group set ID [msg-limit N] [rate-limit N] [terminate on|off] [key FILE [epoch E] [slot current|next]] [deliver ADDR:PORT|none] [mcast ADDR:PORT|none] [cmd-seq N]";
 static const char usage_del[] = "group del ID";
 static const char usage_show[] =
 	"group show [ID] [suite|mode|flags|msg-limit|rate-limit|members|terminate|deliver|mcast|epoch|next-epoch|cmd-seq|dump]";
 
 struct group_args {
 	uint32_t id;
-	bool has_suite, has_mode, has_limit, has_rate, has_flags, has_epoch;
+	bool has_suite, has_mode, has_limit, has_rate, has_flags, has_epoch,
+	     has_cmd_seq;
 	uint8_t suite, mode;
 	uint64_t msg_limit;
+	uint64_t cmd_seq;	/* floor of SEND's command sequence */
 	uint32_t rate_limit;
 	uint32_t flags;
 	struct key_ref key;	/* token NULL: no key given */
@@ -37,7 +39,7 @@ struct group_args {
 
 static const char *const group_keywords[] = {
 	"suite", "mode", "msg-limit", "rate-limit", "terminate", "key", "epoch",
-	"slot", "deliver", "mcast", NULL,
+	"slot", "deliver", "mcast", "cmd-seq", NULL,
 };
 
 static bool is_keyword(const char *s)
@@ -83,6 +85,11 @@ static int parse_group_args(int argc, char **argv, bool add,
 			if (!parse_u64(val, &ga->msg_limit, 1, UINT64_MAX))
 				return usage_fail(usage, "invalid message limit \"%s\"", val);
 			ga->has_limit = true;
+		} else if (!strcmp(key, "cmd-seq")) {
+			if (!parse_floor(val, &ga->cmd_seq))
+				return usage_fail(usage, "invalid command sequence \"%s\" (0..%llu)",
+						  val, (unsigned long long)GRPSEC_SEQ_FLOOR_MAX);
+			ga->has_cmd_seq = true;
 		} else if (!strcmp(key, "terminate")) {
 			if (!strcmp(val, "on"))
 				ga->flags = GRPSEC_GROUP_F_TERMINATE;
@@ -130,7 +137,8 @@ static int parse_group_args(int argc, char **argv, bool add,
 	if ((ga->has_epoch || has_slot) && !ga->key.token)
 		return usage_fail(usage, "epoch and slot go with key");
 	if (!add && !ga->has_limit && !ga->has_rate && !ga->has_flags &&
-	    !ga->key.token && !ga->has_deliver && !ga->has_mcast)
+	    !ga->key.token && !ga->has_deliver && !ga->has_mcast &&
+	    !ga->has_cmd_seq)
 		return usage_fail(usage, "nothing to set");
 	return 0;
 }
@@ -154,6 +162,8 @@ int group_send(uint8_t cmd, const struct group_spec *gs)
 	       nla_put_u64(msg, GRPSEC_A_GROUP_MSG_LIMIT, *gs->msg_limit)) ||
 	      (gs->rate_limit &&
 	       nla_put_u32(msg, GRPSEC_A_GROUP_RATE_LIMIT, *gs->rate_limit)) ||
+	      (gs->cmd_seq &&
+	       nla_put_u64(msg, GRPSEC_A_GROUP_CMD_SEQ, *gs->cmd_seq)) ||
 	      (gs->key &&
 	       put_key_slot(msg, GRPSEC_A_GROUP_KEY, GRPSEC_KEY_SLOT_CURRENT,
 			    gs->key_epoch, gs->key)) ||
@@ -218,6 +228,7 @@ static int group_apply(uint8_t cmd, struct group_args *ga)
 		.msg_limit = ga->has_limit ? &ga->msg_limit : NULL,
 		.rate_limit = ga->has_rate ? &ga->rate_limit : NULL,
 		.flags = ga->has_flags ? &ga->flags : NULL,
+		.cmd_seq = ga->has_cmd_seq ? &ga->cmd_seq : NULL,
 		.set_deliver = ga->has_deliver && (ga->deliver_len ||
 						   cmd == GRPSEC_CMD_SET_GROUP),
 		.deliver = ga->deliver,

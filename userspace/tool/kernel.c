@@ -65,6 +65,7 @@ static const char *const top_names[GRPSEC_A_MAX + 1] = {
 	N(GRPSEC_A_MEMBER_COUNT), N(GRPSEC_A_GROUP), N(GRPSEC_A_MEMBER),
 	N(GRPSEC_A_UPSTREAM), N(GRPSEC_A_STATS),
 	N(GRPSEC_A_MEMBER_GROUP_FILTER), N(GRPSEC_A_SEND),
+	N(GRPSEC_A_GATEWAY_SEQ),
 };
 static const char *const group_names[GRPSEC_A_GROUP_MAX + 1] = {
 	N(GRPSEC_A_GROUP_ID), N(GRPSEC_A_GROUP_SUITE), N(GRPSEC_A_GROUP_MODE),
@@ -335,6 +336,7 @@ int parse_info(struct nl_msg *msg, struct info_rec *rec)
 	GET(get_u16, tb, GRPSEC_A_LISTEN_PORT, rec->listen_port);
 	GET(get_u32, tb, GRPSEC_A_GROUP_COUNT, rec->group_count);
 	GET(get_u32, tb, GRPSEC_A_MEMBER_COUNT, rec->member_count);
+	GET(get_u64, tb, GRPSEC_A_GATEWAY_SEQ, rec->gateway_seq);
 	return 0;
 }
 

@@ -18,9 +18,9 @@
 #include "tool.h"
 
 static const char usage_add[] =
-	"member add GROUP ID [epoch E] key FILE [next-epoch E2 next-key FILE2] [endpoint ADDR:PORT]";
+	"member add GROUP ID [epoch E] key FILE [next-epoch E2 next-key FILE2] [endpoint ADDR:PORT] [last-seq N]";
 static const char usage_set[] =
-	"member set GROUP ID [epoch E key FILE] [next-epoch E2 next-key FILE2] [endpoint ADDR:PORT]";
+	"member set GROUP ID [epoch E key FILE] [next-epoch E2 next-key FILE2] [endpoint ADDR:PORT] [last-seq N]";
 static const char usage_del[] = "member del GROUP ID";
 static const char usage_show[] =
 	"member show [GROUP] [epoch|next-epoch|last-seq|endpoint|dump]";
@@ -34,8 +34,10 @@ enum member_syntax {
 
 /*
  * The keyword part shared by the command line and the files: epoch E,
- * key KEY, next-epoch E2, next-key KEY2, endpoint ADDR:PORT.  Errors are
- * printed with where (a usage line, or "file:line").
+ * key KEY, next-epoch E2, next-key KEY2, endpoint ADDR:PORT, last-seq N
+ * (the replay floor: the member's sequences up to N are refused, as after
+ * a restart from a saved configuration).  Errors are printed with where
+ * (a usage line, or "file:line").
  */
 static int parse_keywords(char **tok, int ntok, struct member_spec *spec,
 			  const char *dir, bool literal, const char *usage,
@@ -43,17 +45,14 @@ static int parse_keywords(char **tok, int ntok, struct member_spec *spec,
 {
 	bool has_next_key = false, has_next_epoch = false;
 
-#define BAD(...) (usage ? usage_fail(usage, __VA_ARGS__) :		\
-		  (fprintf(stderr, "grpsec: %s: ", where),		\
-		   fprintf(stderr, __VA_ARGS__), fputc('\n', stderr),	\
-		   EXIT_USAGE))
+#define BAD(...) where_fail(usage, where, __VA_ARGS__)
 
 	for (int i = 0; i < ntok; i += 2) {
 		const char *key = tok[i], *val = i + 1 < ntok ? tok[i + 1] : NULL;
 
 		if (strcmp(key, "epoch") && strcmp(key, "key") &&
 		    strcmp(key, "next-epoch") && strcmp(key, "next-key") &&
-		    strcmp(key, "endpoint"))
+		    strcmp(key, "endpoint") && strcmp(key, "last-seq"))
 			return BAD("invalid argument \"%s\"", key);
 		if (!val)
 			return BAD("missing value after \"%s\"", key);
@@ -79,6 +78,11 @@ static int parse_keywords(char **tok, int ntok, struct member_spec *spec,
 			spec->next_key.dir = dir;
 			spec->next_key.allow_literal = literal;
 			has_next_key = true;
+		} else if (!strcmp(key, "last-seq")) {
+			if (!parse_floor(val, &spec->last_seq))
+				return BAD("invalid last-seq \"%s\" (0..%llu)", val,
+					   (unsigned long long)GRPSEC_SEQ_FLOOR_MAX);
+			spec->has_last_seq = true;
 		} else {
 			if (!parse_endpoint(val, &spec->endpoint,
 					    &spec->endpoint_len))
@@ -96,14 +100,14 @@ static int parse_keywords(char **tok, int ntok, struct member_spec *spec,
 #undef BAD
 }
 
-/* ID KEY [epoch E] [next-epoch E2 next-key KEY2] [endpoint ADDR:PORT] */
+/* ID KEY [epoch E] [next-epoch E2 next-key KEY2] [endpoint ADDR:PORT] [last-seq N] */
 int member_line_parse(char **tok, int ntok, struct member_spec *spec,
 		      const char *dir, const char *where)
 {
 	int ret;
 
 	if (ntok < 2) {
-		err_msg("%s: expected \"ID KEY [epoch E] [next-epoch E2 next-key KEY2] [endpoint ADDR:PORT]\"",
+		err_msg("%s: expected \"ID KEY [epoch E] [next-epoch E2 next-key KEY2] [endpoint ADDR:PORT] [last-seq N]\"",
 			where);
 		return EXIT_USAGE;
 	}
@@ -135,8 +139,9 @@ void member_spec_free(struct member_spec *spec)
 {
 	key_wipe(&spec->key);
 	key_wipe(&spec->next_key);
-	free(spec->key.token);
-	free(spec->next_key.token);
+	/* A token in a file may be the key itself. */
+	free_wiped(spec->key.token);
+	free_wiped(spec->next_key.token);
 	spec->key.token = spec->next_key.token = NULL;
 }
 
@@ -189,6 +194,9 @@ static int put_member(struct nl_msg *msg, uint8_t cmd,
 		if (spec->has_endpoint &&
 		    put_endpoint(msg, GRPSEC_A_MEMBER_ENDPOINT, &spec->endpoint,
 				 spec->endpoint_len))
+			return -EMSGSIZE;
+		if (spec->has_last_seq &&
+		    nla_put_u64(msg, GRPSEC_A_MEMBER_LAST_SEQ, spec->last_seq))
 			return -EMSGSIZE;
 	}
 	nla_nest_end(msg, nest);
@@ -317,7 +325,8 @@ static int member_add_set(int argc, char **argv, bool add)
 		usage_fail(usage, "key and epoch go together");
 		goto out;
 	}
-	if (!add && !spec.has_key && !spec.has_next && !spec.has_endpoint) {
+	if (!add && !spec.has_key && !spec.has_next && !spec.has_endpoint &&
+	    !spec.has_last_seq) {
 		usage_fail(usage, "nothing to set");
 		goto out;
 	}
@@ -403,13 +412,12 @@ static int member_import(int argc, char **argv)
 	struct member_spec *specs = NULL;
 	size_t n = 0, cap = 0, failed = 0;
 	unsigned int lineno = 0;
-	char *line = NULL, *dir = NULL;
-	size_t linecap = 0;
+	struct secret_file sf;
+	char *dir = NULL;
 	struct group_rec g;
 	const char *name;
 	uint32_t group;
 	int ret = 0, bad = 0;
-	FILE *f;
 
 	if (argc < 3)
 		return usage_fail(usage_import, "missing group or file");
@@ -418,25 +426,20 @@ static int member_import(int argc, char **argv)
 	if (argc > 3)
 		return usage_fail(usage_import, "unexpected argument \"%s\"", argv[3]);
 	name = argv[2];
-	if (!strcmp(name, "-")) {
-		f = stdin;
+	if (secret_open(&sf, name))
+		return EXIT_USAGE;
+	if (!strcmp(name, "-"))
 		name = "<stdin>";
-	} else {
-		f = fopen(name, "re");
-		if (!f) {
-			err_msg("cannot open \"%s\": %s", name, strerror(errno));
-			return EXIT_USAGE;
-		}
+	else
 		dir = dir_of(name);
-	}
 
-	while (getline(&line, &linecap, f) > 0) {
+	while (secret_getline(&sf)) {
 		char *tok[16], where[320];
 		int ntok;
 
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%u", name, lineno);
-		ntok = split_line(line, tok, 16);
+		ntok = split_line(sf.line, tok, 16);
 		if (ntok == 0)
 			continue;
 		if (n == cap) {
@@ -497,10 +500,8 @@ out:
 	for (size_t i = 0; i < n; i++)
 		member_spec_free(&specs[i]);
 	free(specs);
-	free(line);
+	secret_close(&sf);
 	free(dir);
-	if (f != stdin)
-		fclose(f);
 	return ret;
 }
 

@@ -293,7 +293,7 @@ static void print_group_human(const struct group_rec *g)
 		printf("  multicast to: %s\n", ep);
 	}
 	if (HAVE(g, GRPSEC_A_GROUP_CMD_SEQ) && g->cmd_seq)
-		printf("  last command sequence: %llu\n",
+		printf("  next command sequence: %llu\n",
 		       (unsigned long long)g->cmd_seq);
 }
 
@@ -570,7 +570,7 @@ int upstream_show(int argc, char **argv, const char *usage)
 /* ---- show ---- */
 
 static const char *const show_fields[] = {
-	"version", "listen-port", "groups", "members", "dump", NULL,
+	"version", "listen-port", "groups", "members", "gateway-seq", "dump", NULL,
 };
 
 struct show_state {
@@ -611,6 +611,9 @@ static void print_info_human(const struct info_rec *info)
 		printf("  groups: %u\n", info->group_count);
 	if (HAVE(info, GRPSEC_A_MEMBER_COUNT))
 		printf("  members: %u\n", info->member_count);
+	if (HAVE(info, GRPSEC_A_GATEWAY_SEQ))
+		printf("  next gateway sequence: %llu\n",
+		       (unsigned long long)info->gateway_seq);
 	putchar('\n');
 }
 
@@ -627,6 +630,9 @@ static void print_info_field(const struct info_rec *info, const char *field)
 	else if (!strcmp(field, "groups"))
 		opt_u64(buf, sizeof(buf), HAVE(info, GRPSEC_A_GROUP_COUNT),
 			info->group_count);
+	else if (!strcmp(field, "gateway-seq"))
+		opt_u64(buf, sizeof(buf), HAVE(info, GRPSEC_A_GATEWAY_SEQ),
+			info->gateway_seq);
 	else
 		opt_u64(buf, sizeof(buf), HAVE(info, GRPSEC_A_MEMBER_COUNT),
 			info->member_count);
@@ -636,7 +642,7 @@ static void print_info_field(const struct info_rec *info, const char *field)
 /* show [FIELD]: the gateway, the upstream, each group and its members. */
 int cmd_show(int argc, char **argv)
 {
-	static const char usage[] = "show [version|listen-port|groups|members|dump]";
+	static const char usage[] = "show [version|listen-port|groups|members|gateway-seq|dump]";
 	struct show_state st = { 0 };
 	struct upstream_rec u;
 	struct info_rec info;
@@ -685,6 +691,8 @@ int cmd_show(int argc, char **argv)
 			jw_uint("group-count", info.group_count);
 		if (HAVE(&info, GRPSEC_A_MEMBER_COUNT))
 			jw_uint("member-count", info.member_count);
+		if (HAVE(&info, GRPSEC_A_GATEWAY_SEQ))
+			jw_uint("gateway-seq", info.gateway_seq);
 		print_upstream_json("upstream", &u, configured);
 		jw_arr_open("groups");
 	} else if (st.field) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include <linux/grpsec.h>
@@ -31,11 +32,41 @@ struct options {
 };
 extern struct options opt;
 
-/* util.c: parsing and formatting of values, messages. */
+/*
+ * util.c: parsing and formatting of values, messages.  Every message goes
+ * through one formatter that hides what looks like key material (a run of
+ * hex digits longer than any number the tool takes), so no message prints
+ * any part of a key, even one in the wrong place or of the wrong length.
+ */
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int usage_fail(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* "grpsec: WHERE: message" for file input, or usage_fail() with a usage. */
+int where_fail(const char *usage, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool looks_like_key(const char *s, size_t n);
+
+/*
+ * A file that may hold keys (a configuration or member file): read with
+ * a stdio buffer of ours, and that buffer and the line wiped on close.
+ */
+struct secret_file {
+	FILE *f;
+	const char *name;
+	bool loose;		/* group or others can read it */
+	unsigned int mode;
+	char *line;
+	size_t cap;
+	char buf[4096];
+};
+int secret_open(struct secret_file *sf, const char *name);
+bool secret_getline(struct secret_file *sf);
+void secret_close(struct secret_file *sf);
+void free_wiped(char *s);
+
+/* A sequence floor as the kernel takes it (GRPSEC_SEQ_FLOOR_MAX). */
+bool parse_floor(const char *s, uint64_t *v);
 
 bool endpoint_from_attr(const void *data, size_t len,
 			struct sockaddr_storage *ss, socklen_t *sslen);
@@ -88,6 +119,7 @@ struct info_rec {
 	uint16_t listen_port;
 	uint32_t group_count;
 	uint32_t member_count;
+	uint64_t gateway_seq;	/* the next gateway sequence */
 };
 
 struct group_rec {
@@ -196,6 +228,8 @@ struct member_spec {
 	bool has_endpoint;
 	struct sockaddr_storage endpoint;
 	socklen_t endpoint_len;
+	bool has_last_seq;	/* replay floor: sequences up to it refused */
+	uint64_t last_seq;
 	const char *file;	/* where it came from, for messages */
 	unsigned int line;
 };
@@ -236,6 +270,7 @@ struct group_spec {
 	const uint64_t *msg_limit;
 	const uint32_t *rate_limit;
 	const uint32_t *flags;
+	const uint64_t *cmd_seq;	/* floor of SEND's command sequence */
 	/* Terminate mode: K_G in the current and next slot, where to deliver. */
 	const struct key_ref *key;
 	uint32_t key_epoch;
@@ -266,7 +301,7 @@ int upstream_del(bool missing_ok);
 int upstream_complete(const struct upstream_spec *us, const char *usage,
 		      const char *where);
 void upstream_spec_free(struct upstream_spec *us);
-int listen_send(uint16_t port);
+int listen_send(const uint16_t *port, const uint64_t *gateway_seq);
 
 /* Commands. */
 int cmd_show(int argc, char **argv);

@@ -20,10 +20,7 @@ static const char usage_show[] =
 int upstream_parse(char **argv, int argc, struct upstream_spec *us,
 		   const char *usage, const char *dir, const char *where)
 {
-#define BAD(...) (usage ? usage_fail(usage, __VA_ARGS__) :		\
-		  (fprintf(stderr, "grpsec: %s: ", where),		\
-		   fprintf(stderr, __VA_ARGS__), fputc('\n', stderr),	\
-		   EXIT_USAGE))
+#define BAD(...) where_fail(usage, where, __VA_ARGS__)
 	for (int i = 0; i < argc; i += 2) {
 		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		uint32_t v;
@@ -46,7 +43,7 @@ int upstream_parse(char **argv, int argc, struct upstream_spec *us,
 				return BAD("invalid gateway id \"%s\"", val);
 			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_GATEWAY_ID;
 		} else if (!strcmp(key, "key")) {
-			free(us->key.token);
+			free_wiped(us->key.token);
 			us->key.token = strdup(val);
 			us->key.dir = dir;
 			us->key.allow_literal = !usage;
@@ -72,12 +69,14 @@ int upstream_parse(char **argv, int argc, struct upstream_spec *us,
 			us->rec.mtu = v;
 			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_MTU;
 		} else if (!strcmp(key, "seq")) {
-			if (!parse_u64(val, &us->rec.seq, 0, UINT64_MAX))
-				return BAD("invalid sequence \"%s\"", val);
+			if (!parse_floor(val, &us->rec.seq))
+				return BAD("invalid sequence \"%s\" (0..%llu)", val,
+					   (unsigned long long)GRPSEC_SEQ_FLOOR_MAX);
 			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_SEQ;
 		} else {
-			if (!parse_u64(val, &us->rec.dl_seq, 0, UINT64_MAX))
-				return BAD("invalid downlink sequence \"%s\"", val);
+			if (!parse_floor(val, &us->rec.dl_seq))
+				return BAD("invalid downlink sequence \"%s\" (0..%llu)",
+					   val, (unsigned long long)GRPSEC_SEQ_FLOOR_MAX);
 			us->rec.have |= 1ULL << GRPSEC_A_UPSTREAM_DL_SEQ;
 		}
 	}
@@ -188,7 +187,7 @@ int upstream_complete(const struct upstream_spec *us, const char *usage,
 void upstream_spec_free(struct upstream_spec *us)
 {
 	key_wipe(&us->key);
-	free(us->key.token);
+	free_wiped(us->key.token);
 	us->key.token = NULL;
 }
 
@@ -239,25 +238,33 @@ int cmd_upstream(int argc, char **argv)
 	return subcommand_run("upstream", upstream_cmds, argc, argv);
 }
 
-int listen_send(uint16_t port)
+/* SET_LISTEN: the port, the gateway sequence's floor, or both. */
+int listen_send(const uint16_t *port, const uint64_t *gateway_seq)
 {
 	struct nl_msg *msg = kernel_msg(GRPSEC_CMD_SET_LISTEN, 0);
 
 	if (!msg)
 		return EXIT_KERNEL;
-	if (nla_put_u16(msg, GRPSEC_A_LISTEN_PORT, port)) {
+	if ((port && nla_put_u16(msg, GRPSEC_A_LISTEN_PORT, *port)) ||
+	    (gateway_seq &&
+	     nla_put_u64(msg, GRPSEC_A_GATEWAY_SEQ, *gateway_seq))) {
 		grpsec_nl_msg_free(msg);
 		return EXIT_KERNEL;
 	}
-	return kernel_request(msg, NULL, NULL, "setting the listening port");
+	return kernel_request(msg, NULL, NULL, port ?
+			      "setting the listening port" :
+			      "setting the gateway sequence");
 }
 
-/* listen PORT */
+/* listen [PORT] [gateway-seq N] */
 int cmd_listen(int argc, char **argv)
 {
-	static const char usage[] = "listen PORT";
-	uint32_t port;
-	int ret;
+	static const char usage[] = "listen [PORT] [gateway-seq N]";
+	uint64_t seq;
+	uint32_t v;
+	uint16_t port;
+	bool has_port = false, has_seq = false;
+	int i = 1, ret;
 
 	if (argc < 2)
 		return usage_fail(usage, "missing port");
@@ -265,12 +272,27 @@ int cmd_listen(int argc, char **argv)
 		print_usage(usage);
 		return EXIT_OK;
 	}
-	if (!parse_u32(argv[1], &port, 0, 65535))
-		return usage_fail(usage, "invalid port \"%s\"", argv[1]);
-	if (argc > 2)
-		return usage_fail(usage, "unexpected argument \"%s\"", argv[2]);
+	if (strcmp(argv[1], "gateway-seq")) {
+		if (!parse_u32(argv[1], &v, 0, 65535))
+			return usage_fail(usage, "invalid port \"%s\"", argv[1]);
+		port = v;
+		has_port = true;
+		i++;
+	}
+	if (i < argc && !strcmp(argv[i], "gateway-seq")) {
+		if (i + 1 == argc)
+			return usage_fail(usage, "missing value after \"gateway-seq\"");
+		if (!parse_floor(argv[i + 1], &seq))
+			return usage_fail(usage, "invalid gateway sequence \"%s\" (0..%llu)",
+					  argv[i + 1],
+					  (unsigned long long)GRPSEC_SEQ_FLOOR_MAX);
+		has_seq = true;
+		i += 2;
+	}
+	if (i < argc)
+		return usage_fail(usage, "unexpected argument \"%s\"", argv[i]);
 	ret = kernel_open();
 	if (ret)
 		return ret;
-	return listen_send(port);
+	return listen_send(has_port ? &port : NULL, has_seq ? &seq : NULL);
 }

@@ -13,30 +13,80 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tool.h"
+
+/*
+ * Could the @n characters at @s be (part of) a key?  A run of hex digits
+ * that no number the tool takes is: more than 20 digits (a u64 has 20),
+ * or 8 and more with a letter among them.  File names made of hex digits
+ * are hidden too, which costs little.
+ */
+bool looks_like_key(const char *s, size_t n)
+{
+	bool letter = false;
+
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			letter = true;
+	return n > 20 || (n >= 8 && letter);
+}
+
+/* Write @msg to stderr with every run that looks like a key hidden. */
+static void put_redacted(const char *msg)
+{
+	const char *p = msg;
+
+	while (*p) {
+		size_t n = strspn(p, "0123456789abcdefABCDEF");
+
+		if (!n) {
+			fputc(*p++, stderr);
+			continue;
+		}
+		if (looks_like_key(p, n))
+			fputs("(hidden)", stderr);
+		else
+			fwrite(p, 1, n, stderr);
+		p += n;
+	}
+}
+
+static void vreport(const char *prefix, const char *where, const char *fmt,
+		    va_list ap)
+{
+	char msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fputs("grpsec: ", stderr);
+	fputs(prefix, stderr);
+	if (where) {
+		put_redacted(where);
+		fputs(": ", stderr);
+	}
+	put_redacted(msg);
+	fputc('\n', stderr);
+	explicit_bzero(msg, sizeof(msg));
+}
 
 void err_msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("grpsec: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport("", NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void warn_msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("grpsec: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport("warning: ", NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Report bad input, then the subcommand's usage; returns EXIT_USAGE. */
@@ -45,14 +95,126 @@ int usage_fail(const char *usage, const char *fmt, ...)
 	va_list ap;
 
 	if (fmt) {
-		fputs("grpsec: ", stderr);
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		vreport("", NULL, fmt, ap);
 		va_end(ap);
-		fputc('\n', stderr);
 	}
 	fprintf(stderr, "Usage: grpsec %s\n", usage);
 	return EXIT_USAGE;
+}
+
+/*
+ * Bad input from the command line (@usage given: the usage follows) or
+ * from a file (@where, "file:line").  Returns EXIT_USAGE.
+ */
+int where_fail(const char *usage, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", usage ? NULL : where, fmt, ap);
+	va_end(ap);
+	if (usage)
+		fprintf(stderr, "Usage: grpsec %s\n", usage);
+	return EXIT_USAGE;
+}
+
+void free_wiped(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* Is the file behind @fd one that group or others can read? */
+static bool readable_by_others(int fd, unsigned int *mode)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return false;
+	*mode = st.st_mode & 07777;
+	return st.st_mode & (S_IRGRP | S_IROTH);
+}
+
+/*
+ * Keys belong in files only their owner can read: a key file, or a
+ * configuration or member file with keys in it, that group or others can
+ * read gets a warning (the first one only).
+ */
+static void warn_readable(const char *what, const char *name,
+			  unsigned int mode)
+{
+	static bool warned;
+
+	if (warned)
+		return;
+	warned = true;
+	warn_msg("%s \"%s\" is readable by group or others (mode %04o): chmod 600 it",
+		 what, name, mode);
+}
+
+/*
+ * Files that may hold keys are read with a stdio buffer of our own, so
+ * that it can be wiped (glibc would free its own unwiped); standard input
+ * through a stream of its own for the same reason.
+ */
+int secret_open(struct secret_file *sf, const char *name)
+{
+	int fd;
+
+	memset(sf, 0, sizeof(*sf));
+	sf->name = name;
+	fd = strcmp(name, "-") ? open(name, O_RDONLY | O_CLOEXEC) :
+				 fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	sf->f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (!sf->f) {
+		err_msg("cannot open \"%s\": %s", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_USAGE;
+	}
+	sf->loose = readable_by_others(fd, &sf->mode);
+	setvbuf(sf->f, sf->buf, _IOFBF, sizeof(sf->buf));
+	return 0;
+}
+
+/* The next line in sf->line; false at the end. */
+bool secret_getline(struct secret_file *sf)
+{
+	const char *p;
+
+	if (getline(&sf->line, &sf->cap, sf->f) <= 0)
+		return false;
+	for (p = sf->line; sf->loose && *p; p++) {
+		size_t n = strspn(p, "0123456789abcdefABCDEF");
+
+		if (n && looks_like_key(p, n)) {
+			warn_readable("file with keys", sf->name, sf->mode);
+			sf->loose = false;
+			break;
+		}
+		p += n ? n - 1 : 0;
+	}
+	return true;
+}
+
+void secret_close(struct secret_file *sf)
+{
+	if (sf->f)
+		fclose(sf->f);
+	if (sf->line)
+		explicit_bzero(sf->line, sf->cap);
+	free(sf->line);
+	explicit_bzero(sf->buf, sizeof(sf->buf));
+	sf->f = NULL;
+	sf->line = NULL;
+}
+
+/* A sequence floor as the kernel takes it. */
+bool parse_floor(const char *s, uint64_t *v)
+{
+	return parse_u64(s, v, 0, GRPSEC_SEQ_FLOOR_MAX);
 }
 
 bool endpoint_from_attr(const void *data, size_t len,
@@ -101,12 +263,7 @@ static bool all_hex(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n != 32 && n != 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (hexval(s[i]) < 0)
-			return false;
-	return true;
+	return n && strspn(s, "0123456789abcdefABCDEF") == n;
 }
 
 /* A key file is read whole; anything longer than a hex key plus a newline
@@ -143,13 +300,20 @@ int key_resolve(struct key_ref *ref, size_t len, const char *where)
 	uint8_t buf[KEY_FILE_MAX + 1];
 	char path[PATH_MAX];
 	const char *name = ref->token;
+	unsigned int mode;
 	ssize_t n;
 	int fd;
 
-	if (ref->allow_literal && all_hex(ref->token)) {
-		if (!hex_decode(ref->token, strlen(ref->token), ref->key, len)) {
-			err_msg("%s: key \"%.8s...\" has %zu hex digits, the suite needs %zu",
-				where, ref->token, strlen(ref->token), 2 * len);
+	/* A key itself is never printed, not even one of the wrong length. */
+	if (all_hex(name) && looks_like_key(name, strlen(name))) {
+		if (!ref->allow_literal) {
+			err_msg("%s: keys are read from files, not from the command line (value not shown)",
+				where);
+			return EXIT_USAGE;
+		}
+		if (!hex_decode(name, strlen(name), ref->key, len)) {
+			err_msg("%s: a key of %zu hex digits, the suite needs %zu (value not shown)",
+				where, strlen(name), 2 * len);
 			return EXIT_USAGE;
 		}
 		ref->len = len;
@@ -174,6 +338,8 @@ int key_resolve(struct key_ref *ref, size_t len, const char *where)
 				name, strerror(errno));
 			return EXIT_USAGE;
 		}
+		if (readable_by_others(fd, &mode))
+			warn_readable("key file", name, mode);
 	}
 	n = read_all(fd, buf, sizeof(buf));
 	if (fd != STDIN_FILENO)

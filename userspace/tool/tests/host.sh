@@ -50,7 +50,7 @@ check 0 'Usage: grpsec member add GROUP ID' member add help
 check 0 'Usage: grpsec upstream set endpoint' upstream help
 check 0 'Usage: grpsec upstream del$' upstream help
 check 0 '^Usage: grpsec monitor \[count N\] \[timeout SEC\]$' monitor help
-check 0 'Usage: grpsec listen PORT' listen help
+check 0 'Usage: grpsec listen \[PORT\] \[gateway-seq N\]' listen help
 check 0 'Usage: grpsec syncconf FILE' syncconf help
 check 1 'invalid group command "frob"' group frob
 check 1 'invalid member command "frob"' member frob
@@ -198,6 +198,78 @@ check 1 'bad.conf: \[Upstream\] needs GatewayId' syncconf "$tmp/bad.conf"
 check 1 'nothing applied' syncconf "$tmp/bad.conf" dry-run
 check 1 'invalid argument "now"' syncconf "$tmp/bad.conf" now
 check 1 'invalid argument "dir"' showconf dir /tmp
+
+# Sequence floors: numbers up to GRPSEC_SEQ_FLOOR_MAX (2^63 - 1), quoted
+# when wrong, before any kernel call.
+check 1 'invalid last-seq "9223372036854775808" \(0\.\.9223372036854775807\)' \
+	member add 1 2 key "$tmp/k16" last-seq 9223372036854775808
+check 1 'invalid last-seq "-1"' member set 1 2 last-seq -1
+check 1 'invalid command sequence "18446744073709551615"' group set 1 cmd-seq 18446744073709551615
+check 1 'invalid sequence "9223372036854775808"' upstream set seq 9223372036854775808
+check 1 'invalid gateway sequence "x"' listen 7000 gateway-seq x
+check 1 'missing value after "gateway-seq"' listen gateway-seq
+cat > "$tmp/seq.conf" <<'CONF'
+[Gateway]
+GatewaySequence = 9223372036854775808
+[Group]
+Id = 4
+CommandSequence = 1x
+Member = 5 k last-seq 99999999999999999999
+CONF
+check 1 'seq.conf:2: invalid gateway sequence "9223372036854775808"' setconf "$tmp/seq.conf"
+check 1 'seq.conf:5: invalid command sequence "1x"' setconf "$tmp/seq.conf"
+check 1 'seq.conf:6: invalid last-seq "99999999999999999999"' setconf "$tmp/seq.conf"
+
+# No message prints any part of a key: not a line that holds one, not a
+# key in the wrong place or of the wrong length.  check_secret RC SECRET
+# ARGS...: the exit code, and no 6 characters of SECRET in the output.
+check_secret()
+{
+	local want=$1 secret=$2 out rc i leak=
+	shift 2
+	out=$("$tool" "$@" 2>&1 < /dev/null)
+	rc=$?
+	for ((i = 0; i + 6 <= ${#secret}; i++)); do
+		grep -qiF -- "${secret:i:6}" <<< "$out" && leak=${secret:i:6}
+	done
+	if [ "$rc" = "$want" ] && [ -z "$leak" ] && [ -n "$out" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: grpsec $* -> exit $rc (want $want), leaks \"$leak\", output:"
+		sed 's/^/    | /' <<< "$out"
+	fi
+}
+hex=00112233445566778899aabbccddeeff
+cat > "$tmp/leak1.conf" <<CONF
+[Group]
+Id = 4
+Member 5 $hex
+CONF
+check_secret 1 $hex setconf "$tmp/leak1.conf"
+printf '[Group]\nId = 4\nMember = %s 5\n' $hex > "$tmp/leak2.conf"
+check_secret 1 $hex setconf "$tmp/leak2.conf"
+printf '[Group]\nId = 4\n%s = 5\n' $hex > "$tmp/leak3.conf"
+check_secret 1 $hex syncconf "$tmp/leak3.conf"
+printf '[Upstream]\nKey = %s\nKey2 = %s\n' $hex ${hex:1} > "$tmp/leak4.conf"
+check_secret 1 $hex setconf "$tmp/leak4.conf"
+printf '%s 5\n5 %s bogus\n' $hex ${hex:3} > "$tmp/leak.members"
+check_secret 1 $hex member import 4 "$tmp/leak.members"
+check_secret 1 $hex member add 4 5 key "$tmp/k16" "$hex"
+check_secret 1 $hex group add 4 "$hex" x
+# A file with keys in it that group or others can read: a warning.
+printf '[Group]\nId = 4\nMember = 5 %s\nbogus\n' $hex > "$tmp/loose.conf"
+chmod 644 "$tmp/loose.conf"
+check 1 'warning: file with keys ".*loose.conf" is readable by group or others \(mode 0644\): chmod 600 it' \
+	setconf "$tmp/loose.conf"
+chmod 600 "$tmp/loose.conf"
+out=$("$tool" setconf "$tmp/loose.conf" 2>&1)
+if grep -q warning <<< "$out"; then
+	failed=$((failed + 1))
+	echo "FAIL: a mode 0600 file got a warning: $out"
+else
+	passed=$((passed + 1))
+fi
 
 # Without the module: a clear message and exit 2.
 if [ -d /sys/module/grpsec ]; then
