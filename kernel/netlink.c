@@ -1365,6 +1365,9 @@ static int send_doit(struct sk_buff *skb, struct genl_info *info)
 	else if (err == -EDQUOT)
 		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_SEND_GROUP],
 				    "the group key's epoch reached its message limit");
+	else if (err == -EOVERFLOW)
+		NL_SET_ERR_MSG_ATTR(extack, tb[GRPSEC_A_SEND_GROUP],
+				    "the group's command sequence is used up");
 out_unlock:
 	mutex_unlock(&gn->lock);
 	if (err)
