@@ -117,11 +117,38 @@ static void replay_floor(struct kunit *test)
 	}
 }
 
+/*
+ * Raising the floor of a window in use: below the top, what it covers is
+ * refused and what was not seen above it still passes; above the top, it
+ * is a fresh floor.  A lower floor changes nothing.
+ */
+static void replay_raise(struct kunit *test)
+{
+	struct grpsec_replay r;
+	u64 seq;
+
+	grpsec_replay_init(&r);
+	for (seq = 100; seq <= 2000; seq += 2)
+		KUNIT_ASSERT_TRUE(test, grpsec_replay_accept(&r, seq));
+	grpsec_replay_raise(&r, 1500);
+	for (seq = 1041; seq <= 1500; seq++)
+		KUNIT_EXPECT_FALSE(test, grpsec_replay_accept(&r, seq));
+	for (seq = 1501; seq < 2000; seq += 2)
+		KUNIT_EXPECT_TRUE(test, grpsec_replay_accept(&r, seq));
+	grpsec_replay_raise(&r, 10);
+	KUNIT_EXPECT_FALSE(test, grpsec_replay_accept(&r, 1999));
+	grpsec_replay_raise(&r, 5000);
+	for (seq = 2001; seq <= 5000; seq += 7)
+		KUNIT_EXPECT_FALSE(test, grpsec_replay_accept(&r, seq));
+	KUNIT_EXPECT_TRUE(test, grpsec_replay_accept(&r, 5001));
+}
+
 static struct kunit_case replay_test_cases[] = {
 	KUNIT_CASE(replay_sequence),
 	KUNIT_CASE(replay_reverse_order),
 	KUNIT_CASE(replay_slide),
 	KUNIT_CASE(replay_floor),
+	KUNIT_CASE(replay_raise),
 	{}
 };
 
