@@ -117,11 +117,13 @@ static const struct nla_policy send_policy[GRPSEC_A_SEND_MAX + 1] = {
 
 /*
  * Top level, one policy per command.  The nests that may carry keys
- * (group, member, upstream) are plain nests in every command's policy:
- * the genetlink core refuses a request before any of our code runs, and
- * the keys in a nest it refused would go back to the allocator unwiped.
- * request_check() applies the command's own policy to them instead, and
- * a refused request is wiped like any other (grpsec_pre_doit()).
+ * (group, member, upstream) are plain nests in the policy of every
+ * command but the two that dump: the genetlink core refuses a request
+ * before any of our code runs, and the keys in a nest it refused would go
+ * back to the allocator unwiped.  request_check() applies the command's
+ * own policy to them instead, and a refused request is wiped like any
+ * other (grpsec_pre_doit()).  Dumps have no pre_doit, so GET_GROUP and
+ * GET_MEMBER, which take no keys, leave them to the core.
  */
 #define GRPSEC_KEY_NESTS					\
 	[GRPSEC_A_GROUP] = { .type = NLA_NESTED },		\
@@ -133,14 +135,17 @@ static const struct nla_policy nests_policy[GRPSEC_A_UPSTREAM + 1] = {
 	GRPSEC_KEY_NESTS,
 };
 
+static const struct nla_policy group_get_policy[GRPSEC_A_GROUP + 1] = {
+	[GRPSEC_A_GROUP] = NLA_POLICY_NESTED(group_id_policy),
+};
+
 static const struct nla_policy listen_policy[GRPSEC_A_MAX + 1] = {
 	GRPSEC_KEY_NESTS,
 	[GRPSEC_A_LISTEN_PORT] = { .type = NLA_U16 },
 	[GRPSEC_A_GATEWAY_SEQ] = NLA_POLICY_FULL_RANGE(NLA_U64, &floor_range),
 };
 
-static const struct nla_policy member_dump_policy[GRPSEC_A_MAX + 1] = {
-	GRPSEC_KEY_NESTS,
+static const struct nla_policy member_dump_policy[GRPSEC_A_MEMBER_GROUP_FILTER + 1] = {
 	[GRPSEC_A_MEMBER_GROUP_FILTER] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
@@ -518,17 +523,6 @@ static void grpsec_post_doit(const struct grpsec_genl_op *ops,
 			     struct sk_buff *skb, struct genl_info *info)
 {
 	wipe_request(info->nlhdr);
-}
-
-/*
- * Dumps have no pre_doit: the same check, without the wipe (a dump takes
- * no keys, and the request is const to it; see netlink.rst, "Keys").
- */
-static int dump_start(struct netlink_callback *cb)
-{
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-
-	return request_check(info->op.cmd, cb->nlh, cb->extack);
 }
 
 /* Groups */
@@ -1441,10 +1435,9 @@ static const struct genl_ops grpsec_ops[] = {
 	{
 		.cmd = GRPSEC_CMD_GET_GROUP,
 		.doit = group_get_doit,
-		.start = dump_start,
 		.dumpit = group_get_dumpit,
-		.policy = nests_policy,
-		.maxattr = ARRAY_SIZE(nests_policy) - 1,
+		.policy = group_get_policy,
+		.maxattr = ARRAY_SIZE(group_get_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -1470,7 +1463,6 @@ static const struct genl_ops grpsec_ops[] = {
 	},
 	{
 		.cmd = GRPSEC_CMD_GET_MEMBER,
-		.start = dump_start,
 		.dumpit = member_get_dumpit,
 		.policy = member_dump_policy,
 		.maxattr = ARRAY_SIZE(member_dump_policy) - 1,
