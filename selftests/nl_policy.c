@@ -209,6 +209,7 @@ static uint64_t upstream_seq(struct grpsec_nl *nl)
 TEST_F(policy, foreign_top_level)
 {
 	struct nl_msg *msg = grpsec_nl_msg(&self->nl, GRPSEC_CMD_SET_LISTEN, 0);
+	struct nlattr *nest;
 	struct reply r;
 
 	nla_put_u16(msg, GRPSEC_A_LISTEN_PORT, 7777);
@@ -223,10 +224,17 @@ TEST_F(policy, foreign_top_level)
 	EXPECT_EQ(-EINVAL, talk(&self->nl, msg, NULL));
 	EXPECT_TRUE(self->nl.has_ext_msg);
 
-	/* A dump too. */
+	/* Dumps too, with a nest of another command. */
 	msg = grpsec_nl_msg(&self->nl, GRPSEC_CMD_GET_MEMBER, NLM_F_DUMP);
 	nla_put_u16(msg, GRPSEC_A_LISTEN_PORT, 7777);
 	EXPECT_EQ(-EINVAL, talk(&self->nl, msg, NULL));
+	EXPECT_TRUE(self->nl.has_ext_msg);
+	msg = grpsec_nl_msg(&self->nl, GRPSEC_CMD_GET_GROUP, NLM_F_DUMP);
+	nest = nla_nest_start(msg, GRPSEC_A_MEMBER);
+	nla_put_u32(msg, GRPSEC_A_MEMBER_GROUP, 1);
+	nla_nest_end(msg, nest);
+	EXPECT_EQ(-EINVAL, talk(&self->nl, msg, NULL));
+	EXPECT_TRUE(self->nl.has_ext_msg);
 }
 
 /* An attribute inside a nest that this command does not take. */
