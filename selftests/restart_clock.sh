@@ -46,7 +46,7 @@ traffic()
 		--timeout $((120 * TIMEOUT_SCALE)) --dump "$K/$1.wire"
 	members 1 anonymous $S 1 $N $M --burst > /dev/null
 	backend_wait || fail "backend: $(cat "$K/$1.be")"
-	members_listen "$K/$1.m2" 2 anonymous $S 1 $N --expect-commands 2 \
+	members_listen "$K/$1.m2" 2 anonymous $S 1 $N --expect-commands $((2 * N)) \
 		--dump-frames "$K/$1.frames"
 	printf 'ONE' | n_gw grpsec send 2 >> "$K/$1.send"
 	printf 'TWO' | n_gw grpsec send 2 >> "$K/$1.send"
