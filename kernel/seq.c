@@ -18,15 +18,21 @@
 void grpsec_seq_init(struct grpsec_seq *s)
 {
 	s->next = 1;
+	s->start = ktime_get_real_ns();
 	s->floored = false;
 }
 
-/* The value grpsec_seq_take() would return next. */
+/*
+ * The value grpsec_seq_take() returns next with a floor; without one, a
+ * lower bound that does not move with the clock between two reads (the
+ * clock when the counter was made, or one above the last value), which
+ * is still safe to save and set as a floor later.
+ */
 u64 grpsec_seq_peek(const struct grpsec_seq *s)
 {
 	if (s->floored)
 		return s->next;
-	return max_t(u64, s->next, ktime_get_real_ns());
+	return max(s->next, s->start);
 }
 
 /**
@@ -38,7 +44,7 @@ u64 grpsec_seq_peek(const struct grpsec_seq *s)
  */
 bool grpsec_seq_take(struct grpsec_seq *s, u64 *val)
 {
-	u64 v = grpsec_seq_peek(s);
+	u64 v = s->floored ? s->next : max_t(u64, s->next, ktime_get_real_ns());
 
 	if (v == U64_MAX)
 		return false;

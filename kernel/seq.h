@@ -12,6 +12,7 @@
  */
 struct grpsec_seq {
 	u64 next;	/* the next value, before the clock is considered */
+	u64 start;	/* CLOCK_REALTIME when the counter was made */
 	bool floored;	/* a floor was set: the clock is no longer read */
 };
 

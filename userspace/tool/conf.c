@@ -559,13 +559,13 @@ int cmd_showconf(int argc, char **argv)
 			printf("FlushUsec = %u\n", u.flush_usec);
 		if (HAVE(&u, GRPSEC_A_UPSTREAM_MTU))
 			printf("Mtu = %u\n", u.mtu);
-		if (HAVE(&u, GRPSEC_A_UPSTREAM_SEQ))
-			printf("BatchSequence = %llu\n",
-			       (unsigned long long)u.seq);
 		/* Saved at shutdown, it keeps old downlinks out after a restart. */
 		if (HAVE(&u, GRPSEC_A_UPSTREAM_DL_SEQ) && u.dl_seq)
 			printf("DownlinkSequence = %llu\n",
 			       (unsigned long long)u.dl_seq);
+		if (HAVE(&u, GRPSEC_A_UPSTREAM_SEQ))
+			printf("BatchSequence = %llu\n",
+			       (unsigned long long)u.seq);
 	}
 	for (size_t i = 0; i < st.ngroups && !ret; i++) {
 		const struct group_rec *g = &st.groups[i];
