@@ -937,9 +937,11 @@ static int plan_make(struct conf *c, struct kstate *k, struct plan *p,
 				(!HAVE(kg, GRPSEC_A_GROUP_MSG_LIMIT) ||
 				 kg->msg_limit != cg->msg_limit);
 			cg->set_rate = krate != cg->rate_limit;
+			/* Dumped in terminate mode only, where SEND uses it. */
 			cg->set_cmd_seq = cg->has_cmd_seq &&
-				(!HAVE(kg, GRPSEC_A_GROUP_CMD_SEQ) ||
-				 cg->cmd_seq > kg->cmd_seq);
+				(HAVE(kg, GRPSEC_A_GROUP_CMD_SEQ) ?
+				 cg->cmd_seq > kg->cmd_seq :
+				 !!(cg->flags & GRPSEC_GROUP_F_TERMINATE));
 			group_diff(cg, kg);
 			if (cg->set_limit || cg->set_rate || cg->set_flags ||
 			    cg->set_deliver || cg->set_mcast || cg->set_key ||
