@@ -233,10 +233,12 @@ KUNIT_ARRAY_PARAM(open_suite, open_suites, open_suite_desc);
 static void open_bad_tag_wipes(struct kunit *test)
 {
 	static const u8 key[32] = { 7 }, nonce[GRPSEC_NONCE_LEN] = { 1 };
-	static const u8 aad[8] = { 2 }, zeros[64];
+	static const u8 aad_init[8] = { 2 }, zeros[64];
 	const u8 *suite = test->param_value;
 	u8 plain[64], *buf = kunit_kzalloc(test, 64 + GRPSEC_TAG_LEN,
 					   GFP_KERNEL);
+	/* In a scatterlist: linear memory, not the module's rodata. */
+	u8 *aad = dup(test, aad_init, sizeof(aad_init));
 	struct grpsec_aead_key *k;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
@@ -245,18 +247,18 @@ static void open_bad_tag_wipes(struct kunit *test)
 				   *suite == GRPSEC_SUITE_AES128_GCM ? 16 : 32);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
 	memcpy(buf, plain, sizeof(plain));
-	KUNIT_ASSERT_EQ(test, grpsec_aead_key_seal(k, nonce, aad, sizeof(aad),
+	KUNIT_ASSERT_EQ(test, grpsec_aead_key_seal(k, nonce, aad, sizeof(aad_init),
 						   buf, sizeof(plain)), 0);
 	buf[sizeof(plain)] ^= 1;
-	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, aad, sizeof(aad),
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, aad, sizeof(aad_init),
 						   buf, sizeof(plain) +
 						   GRPSEC_TAG_LEN), -EBADMSG);
 	KUNIT_EXPECT_MEMEQ(test, buf, zeros, sizeof(zeros));
 	/* And the good tag still opens it. */
 	memcpy(buf, plain, sizeof(plain));
-	KUNIT_ASSERT_EQ(test, grpsec_aead_key_seal(k, nonce, aad, sizeof(aad),
+	KUNIT_ASSERT_EQ(test, grpsec_aead_key_seal(k, nonce, aad, sizeof(aad_init),
 						   buf, sizeof(plain)), 0);
-	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, aad, sizeof(aad),
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, aad, sizeof(aad_init),
 						   buf, sizeof(plain) +
 						   GRPSEC_TAG_LEN), 0);
 	KUNIT_EXPECT_MEMEQ(test, buf, plain, sizeof(plain));
