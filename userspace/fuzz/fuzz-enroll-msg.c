@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * libFuzzer target: grpsec_msg_parse(), the one parser of the enrollment
- * messages (proto.c, no crypto library linked).  Besides memory safety it
+ * and control-channel messages (proto.c, no crypto library linked).  Besides memory safety it
  * checks that the encoding is canonical: a message the parser accepts is
  * rebuilt byte for byte from what it decoded, and its header announces
  * exactly its length.
@@ -52,6 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = grpsec_msg_build_refusal(m.refusal.reason, text, again, sizeof(again), &len);
 		break;
 	}
+	case GRPSEC_MSG_UPSTREAM:
+		CHECK(size == GRPSEC_UPSTREAM_LEN);
+		r = grpsec_msg_build_upstream(&m.upstream, again, sizeof(again), &len);
+		break;
 	default:
 		abort();
 	}

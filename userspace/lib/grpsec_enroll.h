@@ -31,6 +31,7 @@ extern "C" {
 #define GRPSEC_MSG_ENROLL		1	/* device -> manager */
 #define GRPSEC_MSG_ENROLL_ANSWER	2	/* manager -> device */
 #define GRPSEC_MSG_REFUSAL		3	/* either way: why not */
+#define GRPSEC_MSG_UPSTREAM		16	/* control: manager -> gateway */
 
 #define GRPSEC_ENROLL_MAX_GROUPS	16
 #define GRPSEC_ENROLL_MAX_EPOCHS	2	/* current and, in a rollover, next */
@@ -45,6 +46,10 @@ extern "C" {
 	GRPSEC_ENROLL_MAX_GROUPS * (GRPSEC_ENROLL_GROUP_HDR_LEN + GRPSEC_ENROLL_MAX_EPOCHS * \
 	(GRPSEC_ENROLL_EPOCH_HDR_LEN + 3 * GRPSEC_KEY_MAX_LEN)))
 #define GRPSEC_REFUSAL_MAX_LEN		(GRPSEC_MSG_HDR_LEN + 4 + GRPSEC_REFUSAL_TEXT_MAX)
+#define GRPSEC_UPSTREAM_BODY_LEN	28
+#define GRPSEC_UPSTREAM_LEN		(GRPSEC_MSG_HDR_LEN + GRPSEC_UPSTREAM_BODY_LEN)
+/* The control channel's exporter label (keys.rst): the upstream secret. */
+#define GRPSEC_UPSTREAM_EXPORTER_LABEL	"EXPORTER-grpsec-upstream"
 
 /* Group flags in an answer. */
 #define GRPSEC_ENROLL_GROUP_COMMANDS	0x01	/* the group receives commands */
@@ -113,6 +118,20 @@ struct grpsec_refusal {
 	const char *text;		/* printable ASCII, not NUL-terminated */
 };
 
+/*
+ * UPSTREAM (control channel, manager -> gateway): who the gateway is and
+ * where its batches go.  K_up is not in it: both ends derive it from the
+ * connection's exporter (keys.rst).
+ */
+struct grpsec_ctl_upstream {
+	uint32_t gateway;		/* the gateway id, non-zero */
+	uint8_t suite;			/* suite of K_up (1..3) */
+	uint8_t family;			/* GRPSEC_ENROLL_ADDR_*: the batch address */
+	uint16_t port;			/* the manager's batch UDP port, non-zero */
+	uint8_t addr[16];		/* IPv4: 4 bytes, then zeros */
+	uint16_t listen_port;		/* the UDP port devices send to, non-zero */
+};
+
 /* A parsed message; pointers point into the buffer given to the parser. */
 struct grpsec_msg {
 	uint8_t type;
@@ -120,6 +139,7 @@ struct grpsec_msg {
 		struct grpsec_enroll_request req;
 		struct grpsec_enroll_answer answer;
 		struct grpsec_refusal refusal;
+		struct grpsec_ctl_upstream upstream;
 	};
 };
 
@@ -158,6 +178,9 @@ int grpsec_msg_build_answer(const struct grpsec_enroll_answer *a, uint8_t *out,
 /* @text: NUL-terminated; cut at GRPSEC_REFUSAL_TEXT_MAX, non-printables become '?'. */
 int grpsec_msg_build_refusal(unsigned int reason, const char *text, uint8_t *out,
 			     size_t size, size_t *out_len);
+
+int grpsec_msg_build_upstream(const struct grpsec_ctl_upstream *u, uint8_t *out,
+			      size_t size, size_t *out_len);
 
 /*
  * The device's enrollment client (enroll.c, needs libssl): one TLS 1.3

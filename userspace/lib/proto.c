@@ -185,6 +185,24 @@ static int parse_refusal(const uint8_t *p, size_t len, struct grpsec_refusal *r)
 	return 0;
 }
 
+static int parse_upstream(const uint8_t *p, size_t len, struct grpsec_ctl_upstream *u)
+{
+	if (len != GRPSEC_UPSTREAM_BODY_LEN)
+		return -EMSGSIZE;
+	u->gateway = get_be32(p);
+	u->suite = p[4];
+	u->family = p[5];
+	u->port = get_be16(p + 6);
+	memcpy(u->addr, p + 8, sizeof(u->addr));
+	u->listen_port = get_be16(p + 24);
+	if (!u->gateway || !grpsec_suite_key_len(u->suite) || !u->port ||
+	    (u->family != GRPSEC_ENROLL_ADDR_IPV4 && u->family != GRPSEC_ENROLL_ADDR_IPV6) ||
+	    (u->family == GRPSEC_ENROLL_ADDR_IPV4 && !all_zero(u->addr + 4, 12)) ||
+	    !u->listen_port || get_be16(p + 26))
+		return -EPROTO;
+	return 0;
+}
+
 int grpsec_msg_parse(const uint8_t *buf, size_t len, struct grpsec_msg *out)
 {
 	const uint8_t *body = buf + GRPSEC_MSG_HDR_LEN;
@@ -210,6 +228,8 @@ int grpsec_msg_parse(const uint8_t *buf, size_t len, struct grpsec_msg *out)
 		return parse_answer(body, body_len, &out->answer);
 	case GRPSEC_MSG_REFUSAL:
 		return parse_refusal(body, body_len, &out->refusal);
+	case GRPSEC_MSG_UPSTREAM:
+		return parse_upstream(body, body_len, &out->upstream);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -364,4 +384,25 @@ int grpsec_msg_build_refusal(unsigned int reason, const char *text, uint8_t *out
 		out[12 + i] = c >= 0x20 && c <= 0x7e ? c : '?';
 	}
 	return built(out, GRPSEC_MSG_HDR_LEN + 4 + n, out_len);
+}
+
+int grpsec_msg_build_upstream(const struct grpsec_ctl_upstream *u, uint8_t *out,
+			      size_t size, size_t *out_len)
+{
+	uint8_t *p = out + GRPSEC_MSG_HDR_LEN;
+	int err;
+
+	if (!u || !out_len)
+		return -EINVAL;
+	err = put_header(out, size, GRPSEC_MSG_UPSTREAM, GRPSEC_UPSTREAM_BODY_LEN);
+	if (err)
+		return err;
+	put_be32(p, u->gateway);
+	p[4] = u->suite;
+	p[5] = u->family;
+	put_be16(p + 6, u->port);
+	memcpy(p + 8, u->addr, sizeof(u->addr));
+	put_be16(p + 24, u->listen_port);
+	put_be16(p + 26, 0);
+	return built(out, GRPSEC_UPSTREAM_LEN, out_len);
 }

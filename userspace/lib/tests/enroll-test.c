@@ -270,6 +270,31 @@ static void test_frame_len(void)
 	result(ok, "enroll-msg: a stream reader learns the length from the header, bounded");
 }
 
+/* UPSTREAM round-trips; its prefixes, a bad field and trailing bytes are refused. */
+static void test_upstream(void)
+{
+	struct grpsec_ctl_upstream u = { .gateway = 7, .suite = GRPSEC_SUITE_AES_128_GCM,
+					 .family = GRPSEC_ENROLL_ADDR_IPV4, .port = 7100,
+					 .addr = { 10, 0, 0, 1 }, .listen_port = 7000 };
+	uint8_t buf[GRPSEC_UPSTREAM_LEN + 1];
+	struct grpsec_msg m;
+	size_t len = 0, bad_prefix = 0;
+	bool ok;
+
+	ok = expect_eq(grpsec_msg_build_upstream(&u, buf, sizeof(buf), &len), 0) &&
+	     expect_eq(len, GRPSEC_UPSTREAM_LEN) && expect_eq(grpsec_msg_parse(buf, len, &m), 0) &&
+	     expect_eq(m.type, GRPSEC_MSG_UPSTREAM) && expect_eq(m.upstream.gateway, 7) &&
+	     expect_eq(m.upstream.port, 7100) && expect_eq(m.upstream.listen_port, 7000) &&
+	     expect_eq(memcmp(m.upstream.addr, u.addr, 16), 0);
+	for (size_t n = 0; ok && n < len; n++)
+		bad_prefix += grpsec_msg_parse(buf, n, &m) != -EMSGSIZE;
+	buf[GRPSEC_MSG_HDR_LEN + 12] = 1;	/* an IPv4 address's padding */
+	ok = expect_eq(grpsec_msg_parse(buf, len, &m), -EPROTO) && ok;
+	u.suite = 0;
+	ok = expect_eq(grpsec_msg_build_upstream(&u, buf, sizeof(buf), &len), -EPROTO) && ok;
+	result(ok && !bad_prefix, "enroll-msg: UPSTREAM round-trips, prefixes and bad fields refused");
+}
+
 /* An enrollment as grpsec_enroll() leaves it, from a built answer. */
 static bool fake_enrollment(struct grpsec_enrollment *e)
 {
@@ -436,6 +461,7 @@ void enroll_tests(const char *vectors_dir)
 	test_builders_refuse();
 	test_refusal_text();
 	test_frame_len();
+	test_upstream();
 	if (vectors_dir) {
 		test_vector_file(vectors_dir);
 		test_vector_fresh(vectors_dir);
