@@ -160,6 +160,52 @@ static void member_rollover(struct kunit *test)
 	grpsec_member_put(m);
 }
 
+/*
+ * The fan-out's key (frames.rst, "Rollover"): the current slot's until the
+ * member's first verified frame under the next one, then the next one's,
+ * and a late frame under the old epoch does not switch it back.
+ */
+static void member_tx_key_rollover(struct kunit *test)
+{
+	struct grpsec_member *m = new_member(test, 0);
+	union grpsec_endpoint to;
+	u8 key[GRPSEC_KEY_MAX];
+	u32 epoch = 0;
+	u64 id1, id2;
+
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
+	KUNIT_EXPECT_FALSE(test, grpsec_member_tx_key(m, key, &epoch, &to));
+	id1 = slot_id(m, 1);
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id1, 1, &from));
+	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 1, 2, key2, 16), 0);
+	id2 = slot_id(m, 2);
+
+	/* Epoch 2 installed, the member still sends under 1: K_m[1]. */
+	KUNIT_EXPECT_TRUE(test, grpsec_member_tx_key(m, key, &epoch, &to));
+	KUNIT_EXPECT_EQ(test, epoch, 1U);
+	KUNIT_EXPECT_MEMEQ(test, key, key1, sizeof(key1));
+	KUNIT_EXPECT_EQ(test, to.v4.sin_port, from.v4.sin_port);
+
+	/* Its first frame under 2: K_m[2], also after a late one under 1. */
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 2, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_tx_key(m, key, &epoch, &to));
+	KUNIT_EXPECT_EQ(test, epoch, 2U);
+	KUNIT_EXPECT_MEMEQ(test, key, key2, sizeof(key2));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id1, 3, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_tx_key(m, key, &epoch, &to));
+	KUNIT_EXPECT_EQ(test, epoch, 2U);
+
+	/* Epoch 1 retired: the one key left. */
+	m->rollover_since = jiffies - GRPSEC_ROLLOVER_GRACE - 1;
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 4, &from));
+	KUNIT_EXPECT_EQ(test, slot_id(m, 1), 0ULL);
+	KUNIT_EXPECT_TRUE(test, grpsec_member_tx_key(m, key, &epoch, &to));
+	KUNIT_EXPECT_EQ(test, epoch, 2U);
+	KUNIT_EXPECT_MEMEQ(test, key, key2, sizeof(key2));
+	memzero_explicit(key, sizeof(key));
+	grpsec_member_put(m);
+}
+
 static void member_epoch_limit(struct kunit *test)
 {
 	struct grpsec_member *m = new_member(test, 20);
@@ -340,6 +386,7 @@ static struct kunit_case member_test_cases[] = {
 	KUNIT_CASE(member_accept_replay),
 	KUNIT_CASE(member_reinstall_keeps_sequences),
 	KUNIT_CASE(member_rollover),
+	KUNIT_CASE(member_tx_key_rollover),
 	KUNIT_CASE(member_epoch_limit),
 	KUNIT_CASE(member_burst_threshold),
 	KUNIT_CASE(member_rate_verified_only),

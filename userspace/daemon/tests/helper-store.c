@@ -364,15 +364,61 @@ static int stop_at_two(void *arg, const struct store_device *d)
 	return ++*(int *)arg == 2 ? 42 : 0;
 }
 
+/* Pages: the last row seen, and how many rows in all. */
+struct page_walk {
+	uint64_t last;
+	uint32_t last_group;
+	unsigned int rows;
+};
+
+static int page_device(void *arg, const struct store_device *d)
+{
+	struct page_walk *p = arg;
+
+	CHECK(d->id > p->last, "device %" PRIu64 " after %" PRIu64, d->id, p->last);
+	p->last = d->id;
+	p->rows++;
+	return 0;
+}
+
+static int page_member(void *arg, const struct store_member *m)
+{
+	struct page_walk *p = arg;
+
+	CHECK(m->id > p->last || (m->id == p->last && m->group > p->last_group),
+	      "member %u/%u after %" PRIu64 "/%u", m->id, m->group, p->last, p->last_group);
+	p->last = m->id;
+	p->last_group = m->group;
+	p->rows++;
+	return 0;
+}
+
 static void test_iteration(void)
 {
 	struct store *st = open_store();
+	struct page_walk p = { 0, 0, 0 };
+	unsigned int rows;
 	int n = 0;
 
 	CHECK(store_devices_each(st, stop_at_two, &n) == 42 && n == 2, "early stop: n %d", n);
 	n = 0;
 	CHECK(store_groups_each(st, (store_group_fn)count_cb, &n) == 0 && n == 2,
 	      "groups: %d", n);
+	/* Pages of 2 walk every row once, in order, on both databases. */
+	do {
+		rows = p.rows;
+		CHECK_RC(st, store_devices_page(st, p.last, 2, page_device, &p), 0);
+	} while (p.rows > rows && p.rows < 1000);
+	CHECK(p.rows == count_devices(st), "%u devices in pages, %u in all", p.rows,
+	      count_devices(st));
+	p = (struct page_walk){ 0, 0, 0 };
+	do {
+		rows = p.rows;
+		CHECK_RC(st, store_members_page(st, 0, (uint32_t)p.last, p.last_group, 2,
+						page_member, &p), 0);
+	} while (p.rows > rows && p.rows < 1000);
+	CHECK(p.rows == count_members(st, 0), "%u member rows in pages, %u in all", p.rows,
+	      count_members(st, 0));
 	store_close(st);
 }
 

@@ -31,6 +31,8 @@ HandshakeTimeout = 5s
 Id = 1
 Identity = CN=gw-1,O=Utility
 Address = 198.51.100.7:7000
+UpstreamKey = /etc/grpsec/gw-1.upstream
+UpstreamSuite = aes-256-gcm
 
 [Group]
 Id = 10
@@ -103,6 +105,8 @@ bad '[Group]
 Gateway = 1, x' 'Gateway: invalid id "x"'
 bad '[Gateway]
 Address = 300.1.1.1:7000' 'Address: invalid address "300.1.1.1:7000"'
+bad '[Gateway]
+UpstreamSuite = rot13' 'UpstreamSuite: invalid suite "rot13"'
 bad '[Manager]' 'a second \[Manager\] section \(the first is on line 2\)'
 bad 'Group = 0' 'Group: invalid id "0"'
 bad "SAN = $(printf 'x%.0s' $(seq 1100))" 'SAN: pattern longer than 1024'

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "grpsec.h"
-#include "internal.h"
 #include "vectors.h"
 
 #define N_SUITES	3
@@ -673,7 +672,7 @@ static struct mf_reject_vec *mf_reject(struct all *a, const char *name, const st
 				       int expect, const char *expect_name)
 {
 	struct mf_reject_vec *r = &a->mf_rej[a->n_mf_rej++];
-	bool mcast = flags & GRPSEC_MFRAME_FLAG_MULTICAST;
+	bool mcast = flags & GRPSEC_MFRAME_FLAG_MULTICAST, valid;
 
 	r->name = name;
 	r->from = v;
@@ -684,23 +683,17 @@ static struct mf_reject_vec *mf_reject(struct all *a, const char *name, const st
 	if (grpsec_kdf_member_key(v->s.suite, v->s_auth, v->group, v->epoch, member, r->k_m,
 				  v->km_len))
 		return NULL;
-	/* Build valid flags, then set the ones asked for: a frame no builder makes. */
-	if (grpsec_member_frame_build(v->s.type, v->s.suite, mcast ? flags : 0, v->group,
+	/*
+	 * Flags no builder sets go in afterwards, over a frame built without
+	 * them: such a frame is refused at parse time, before its tag counts.
+	 */
+	valid = grpsec_mframe_flags_valid(v->s.type, flags);
+	if (grpsec_member_frame_build(v->s.type, v->s.suite, valid ? flags : 0, v->group,
 				      mcast ? 0 : member, mcast ? 0 : v->epoch,
 				      v->gw_seq + 100 + a->n_mf_rej, r->k_m, v->body, v->body_len,
 				      r->frame, sizeof(r->frame), &r->len))
 		return NULL;
-	if (!mcast && flags) {
-		uint8_t nonce[GRPSEC_NONCE_LEN];
-
-		r->frame[3] = (uint8_t)flags;
-		r->len -= GRPSEC_TAG_LEN;
-		grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_DOWNLINK, get_be64(r->frame + 16));
-		if (grpsec_aead_seal_once(v->s.suite, r->k_m, nonce, r->frame, r->len, NULL, 0,
-					  NULL, r->frame + r->len))
-			return NULL;
-		r->len += GRPSEC_TAG_LEN;
-	}
+	r->frame[3] = (uint8_t)flags;
 	return r;
 }
 
