@@ -176,7 +176,7 @@ static void member_tx_key_rollover(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 0, 1, key1, 16), 0);
 	KUNIT_EXPECT_FALSE(test, grpsec_member_tx_key(m, key, &epoch, &to));
 	id1 = slot_id(m, 1);
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id1, 1, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id1, 1, &from, NULL));
 	KUNIT_ASSERT_EQ(test, grpsec_member_set_key(m, 1, 2, key2, 16), 0);
 	id2 = slot_id(m, 2);
 
@@ -187,17 +187,17 @@ static void member_tx_key_rollover(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, to.v4.sin_port, from.v4.sin_port);
 
 	/* Its first frame under 2: K_m[2], also after a late one under 1. */
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 2, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 2, &from, NULL));
 	KUNIT_EXPECT_TRUE(test, grpsec_member_tx_key(m, key, &epoch, &to));
 	KUNIT_EXPECT_EQ(test, epoch, 2U);
 	KUNIT_EXPECT_MEMEQ(test, key, key2, sizeof(key2));
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id1, 3, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id1, 3, &from, NULL));
 	KUNIT_EXPECT_TRUE(test, grpsec_member_tx_key(m, key, &epoch, &to));
 	KUNIT_EXPECT_EQ(test, epoch, 2U);
 
 	/* Epoch 1 retired: the one key left. */
 	m->rollover_since = jiffies - GRPSEC_ROLLOVER_GRACE - 1;
-	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 4, &from));
+	KUNIT_EXPECT_TRUE(test, grpsec_member_accept(m, id2, 4, &from, NULL));
 	KUNIT_EXPECT_EQ(test, slot_id(m, 1), 0ULL);
 	KUNIT_EXPECT_TRUE(test, grpsec_member_tx_key(m, key, &epoch, &to));
 	KUNIT_EXPECT_EQ(test, epoch, 2U);
