@@ -2,11 +2,15 @@
 /*
  * Sequence counters that must never repeat a value, across restarts too.
  *
- * A counter nobody gave a floor starts from CLOCK_REALTIME: a gateway
- * restarted without saved state still moves on, as long as its clock
- * does not go back.  Once userspace sets a floor (a value it saved, or
- * the start of a range a daemon reserved in its database), the clock is
- * no longer read: a clock stepped back cannot take the counter below the
+ * A counter nobody gave a floor starts from CLOCK_REALTIME when it is
+ * made, then counts up by one: a gateway restarted without saved state
+ * still moves on, as long as its clock does not go back, and consecutive
+ * values stay consecutive, so a receiver that sees two frames reordered
+ * finds both inside its replay window (reading the clock for every value
+ * would put nanoseconds between them, far outside any window).
+ *
+ * Once userspace sets a floor (a value it saved, or the start of a range
+ * a daemon reserved in its database), the clock is no longer read: a clock stepped back cannot take the counter below the
  * floor, and one stepped forward cannot carry it past the reserved range.
  * A counter never wraps: it stops one short of U64_MAX.
  */
@@ -22,12 +26,7 @@ void grpsec_seq_init(struct grpsec_seq *s)
 	s->floored = false;
 }
 
-/*
- * The value grpsec_seq_take() returns next with a floor; without one, a
- * lower bound that does not move with the clock between two reads (the
- * clock when the counter was made, or one above the last value), which
- * is still safe to save and set as a floor later.
- */
+/* The value grpsec_seq_take() returns next, with a floor or without. */
 u64 grpsec_seq_peek(const struct grpsec_seq *s)
 {
 	if (s->floored)
@@ -44,7 +43,7 @@ u64 grpsec_seq_peek(const struct grpsec_seq *s)
  */
 bool grpsec_seq_take(struct grpsec_seq *s, u64 *val)
 {
-	u64 v = s->floored ? s->next : max_t(u64, s->next, ktime_get_real_ns());
+	u64 v = grpsec_seq_peek(s);
 
 	if (v == U64_MAX)
 		return false;

@@ -19,8 +19,8 @@
  * least that (a floor never lowers a counter).  Read, each is the next
  * value the counter will use, so a value saved and set again later
  * continues exactly where the counter stopped.  Until a counter is given
- * a floor, each value it uses is at least CLOCK_REALTIME in nanoseconds
- * (and what it reads back is a lower bound, safe to save);
+ * a floor, it starts at CLOCK_REALTIME in nanoseconds when it is made
+ * and counts up by one (what it reads back is exact, safe to save);
  * once it has one, the clock is no longer read (a clock stepped forward
  * would otherwise carry it past the range a daemon reserved).  A floor
  * above GRPSEC_SEQ_FLOOR_MAX is refused, and a counter never wraps: at
