@@ -10,8 +10,9 @@
  * would put nanoseconds between them, far outside any window).
  *
  * Once userspace sets a floor (a value it saved, or the start of a range
- * a daemon reserved in its database), the clock is no longer read: a clock stepped back cannot take the counter below the
- * floor, and one stepped forward cannot carry it past the reserved range.
+ * a daemon reserved in its database), the clock is no longer read: a
+ * clock stepped back cannot take the counter below the floor, and one
+ * stepped forward cannot carry it past the reserved range.
  * A counter never wraps: it stops one short of U64_MAX.
  */
 #include <linux/minmax.h>
