@@ -17,25 +17,7 @@
 #include "frame.h"
 #include "batch.h"
 
-/* The kernel's wire.h and libgrpsec name a few constants alike. */
-#undef GRPSEC_UPLINK_OVERHEAD
-#undef GRPSEC_INNER_OVERHEAD
-#undef GRPSEC_NONCE_LEN
-#undef GRPSEC_TAG_LEN
-#undef GRPSEC_MAX_PAYLOAD
-#undef grpsec_uplink
-#undef grpsec_uplink_parse
-#undef grpsec_seq_nonce
-#undef grpsec_batch
-#undef grpsec_batch_init
-#undef grpsec_batch_add
-#undef grpsec_batch_entry
-#undef grpsec_downlink_parse
-#undef grpsec_downlink_frame
-#undef grpsec_mframe
-#undef grpsec_mframe_build
-#undef grpsec_command_layout
-#include "grpsec.h"
+#include "kernel-libgrpsec.h"
 
 #define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
