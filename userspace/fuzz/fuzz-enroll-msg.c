@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * libFuzzer target: grpsec_msg_parse(), the one parser of the enrollment
- * and control-channel messages (proto.c, no crypto library linked).  Besides memory safety it
+ * and control-channel messages (proto.c, no crypto library linked), and
+ * the MEMBERS walk.  Besides memory safety it
  * checks that the encoding is canonical: a message the parser accepts is
  * rebuilt byte for byte from what it decoded, and its header announces
  * exactly its length.
@@ -18,7 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t again[GRPSEC_ENROLL_ANSWER_MAX_LEN];
+	static uint8_t again[GRPSEC_MSG_MAX_LEN];
+	static struct grpsec_ctl_member mb[GRPSEC_MSG_MAX_LEN / GRPSEC_CTL_MEMBER_HDR_LEN];
+	static uint32_t ids[GRPSEC_CTL_DEL_MAX];
 	struct grpsec_msg m;
 	size_t total = 0, len = 0;
 	int r;
@@ -55,6 +58,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case GRPSEC_MSG_UPSTREAM:
 		CHECK(size == GRPSEC_UPSTREAM_LEN);
 		r = grpsec_msg_build_upstream(&m.upstream, again, sizeof(again), &len);
+		break;
+	case GRPSEC_MSG_GROUP:
+		CHECK(size <= GRPSEC_CTL_GROUP_MAX_LEN);
+		r = grpsec_msg_build_group(&m.group, again, sizeof(again), &len);
+		break;
+	case GRPSEC_MSG_MEMBERS: {
+		unsigned int n = 0;
+		size_t off = 0;
+
+		/* The walk yields exactly the records the header counts. */
+		while (grpsec_ctl_members_next(&m.members, &off, &mb[n]))
+			CHECK(++n <= m.members.n);
+		CHECK(n == m.members.n && off == m.members.len);
+		r = grpsec_msg_build_members(m.members.group, m.members.suite, mb, n, again,
+					     sizeof(again), &len);
+		break;
+	}
+	case GRPSEC_MSG_MEMBER_DEL:
+		for (unsigned int i = 0; i < m.del.n; i++)
+			ids[i] = grpsec_ctl_del_id(&m.del, i);
+		r = grpsec_msg_build_member_del(m.del.group, ids, m.del.n, again, sizeof(again),
+						&len);
+		break;
+	case GRPSEC_MSG_SYNC_DONE:
+		r = grpsec_msg_build_sync_done(&m.sync_done, again, sizeof(again), &len);
+		break;
+	case GRPSEC_MSG_MEMBER_QUERY:
+		r = grpsec_msg_build_query(&m.query, again, sizeof(again), &len);
+		break;
+	case GRPSEC_MSG_KEEPALIVE:
+		r = grpsec_msg_build_keepalive(again, sizeof(again), &len);
 		break;
 	default:
 		abort();

@@ -32,6 +32,12 @@ extern "C" {
 #define GRPSEC_MSG_ENROLL_ANSWER	2	/* manager -> device */
 #define GRPSEC_MSG_REFUSAL		3	/* either way: why not */
 #define GRPSEC_MSG_UPSTREAM		16	/* control: manager -> gateway */
+#define GRPSEC_MSG_GROUP		17	/* control: manager -> gateway */
+#define GRPSEC_MSG_MEMBERS		18	/* control: manager -> gateway */
+#define GRPSEC_MSG_MEMBER_DEL		19	/* control: manager -> gateway */
+#define GRPSEC_MSG_SYNC_DONE		20	/* control: manager -> gateway */
+#define GRPSEC_MSG_MEMBER_QUERY		21	/* control: gateway -> manager */
+#define GRPSEC_MSG_KEEPALIVE		22	/* control: either way */
 
 #define GRPSEC_ENROLL_MAX_GROUPS	16
 #define GRPSEC_ENROLL_MAX_EPOCHS	2	/* current and, in a rollover, next */
@@ -46,10 +52,30 @@ extern "C" {
 	GRPSEC_ENROLL_MAX_GROUPS * (GRPSEC_ENROLL_GROUP_HDR_LEN + GRPSEC_ENROLL_MAX_EPOCHS * \
 	(GRPSEC_ENROLL_EPOCH_HDR_LEN + 3 * GRPSEC_KEY_MAX_LEN)))
 #define GRPSEC_REFUSAL_MAX_LEN		(GRPSEC_MSG_HDR_LEN + 4 + GRPSEC_REFUSAL_TEXT_MAX)
-#define GRPSEC_UPSTREAM_BODY_LEN	28
+#define GRPSEC_UPSTREAM_BODY_LEN	36
 #define GRPSEC_UPSTREAM_LEN		(GRPSEC_MSG_HDR_LEN + GRPSEC_UPSTREAM_BODY_LEN)
 /* The control channel's exporter label (keys.rst): the upstream secret. */
 #define GRPSEC_UPSTREAM_EXPORTER_LABEL	"EXPORTER-grpsec-upstream"
+
+/* Control channel bounds (enrollment.rst, "Control channel"). */
+#define GRPSEC_CTL_GROUP_HDR_LEN	24
+#define GRPSEC_CTL_GROUP_MAX_LEN	(GRPSEC_MSG_HDR_LEN + GRPSEC_CTL_GROUP_HDR_LEN + \
+	GRPSEC_ENROLL_MAX_EPOCHS * (4 + GRPSEC_KEY_MAX_LEN))
+#define GRPSEC_CTL_MEMBERS_HDR_LEN	8
+#define GRPSEC_CTL_MEMBER_HDR_LEN	8
+/* One MEMBERS record with @slots key slots of @key_len bytes each. */
+#define GRPSEC_CTL_MEMBER_LEN(slots, key_len)	(GRPSEC_CTL_MEMBER_HDR_LEN + (slots) * (4 + (key_len)))
+#define GRPSEC_CTL_DEL_HDR_LEN		8
+#define GRPSEC_CTL_DEL_MAX		4096	/* member ids in one MEMBER_DEL */
+#define GRPSEC_CTL_SYNC_DONE_LEN	(GRPSEC_MSG_HDR_LEN + 8)
+#define GRPSEC_CTL_QUERY_LEN		(GRPSEC_MSG_HDR_LEN + 8)
+#define GRPSEC_CTL_KEEPALIVE_LEN	GRPSEC_MSG_HDR_LEN
+/* The highest batch sequence floor UPSTREAM may carry (the module's bound). */
+#define GRPSEC_CTL_SEQ_FLOOR_MAX	((1ULL << 63) - 1)
+
+/* GROUP flags. */
+#define GRPSEC_CTL_GROUP_COMMANDS	0x01	/* the group receives commands */
+#define GRPSEC_CTL_GROUP_TERMINATE	0x02	/* this gateway terminates it: K_G follows */
 
 /* Group flags in an answer. */
 #define GRPSEC_ENROLL_GROUP_COMMANDS	0x01	/* the group receives commands */
@@ -130,6 +156,62 @@ struct grpsec_ctl_upstream {
 	uint16_t port;			/* the manager's batch UDP port, non-zero */
 	uint8_t addr[16];		/* IPv4: 4 bytes, then zeros */
 	uint16_t listen_port;		/* the UDP port devices send to, non-zero */
+	uint64_t batch_seq_floor;	/* the gateway's batches start above this; 0: none */
+};
+
+/* One key slot of the control channel: an epoch and its key. */
+struct grpsec_ctl_slot {
+	uint32_t epoch;
+	const uint8_t *key;		/* the group suite's key length */
+};
+
+/*
+ * GROUP (manager -> gateway): one group this gateway serves.  K_G slots
+ * only for a group it terminates (GRPSEC_CTL_GROUP_TERMINATE).
+ */
+struct grpsec_ctl_group {
+	uint32_t group;
+	uint8_t suite, mode, flags;	/* flags: GRPSEC_CTL_GROUP_* */
+	uint64_t msg_limit;		/* per epoch; 0: the default */
+	uint32_t rate_limit;		/* frames/s per member; 0: none */
+	unsigned int n_slots;		/* 0, or 1..2 with TERMINATE */
+	struct grpsec_ctl_slot slots[GRPSEC_ENROLL_MAX_EPOCHS];	/* epochs increasing */
+};
+
+/* One member of a MEMBERS message: K_m[e] of the current and, in a rollover, next epoch. */
+struct grpsec_ctl_member {
+	uint32_t member;
+	unsigned int n_slots;		/* 1 or 2 */
+	struct grpsec_ctl_slot slots[GRPSEC_ENROLL_MAX_EPOCHS];	/* epochs increasing */
+};
+
+/*
+ * MEMBERS (manager -> gateway): members of one group.  The parser checks
+ * every record; grpsec_ctl_members_next() walks them.
+ */
+struct grpsec_ctl_members {
+	uint32_t group;
+	uint8_t suite;
+	unsigned int n;			/* records, 1.. */
+	const uint8_t *records;		/* into the parsed message */
+	size_t len;
+};
+
+/* MEMBER_DEL (manager -> gateway): members of one group to forget. */
+struct grpsec_ctl_member_del {
+	uint32_t group;
+	unsigned int n;			/* 1..GRPSEC_CTL_DEL_MAX */
+	const uint8_t *ids;		/* n be32 ids, strictly increasing */
+};
+
+/* SYNC_DONE (manager -> gateway): the end of a full push, what it carried. */
+struct grpsec_ctl_sync_done {
+	uint32_t groups, members;
+};
+
+/* MEMBER_QUERY (gateway -> manager): a member the module saw and does not hold. */
+struct grpsec_ctl_query {
+	uint32_t group, member;
 };
 
 /* A parsed message; pointers point into the buffer given to the parser. */
@@ -140,6 +222,11 @@ struct grpsec_msg {
 		struct grpsec_enroll_answer answer;
 		struct grpsec_refusal refusal;
 		struct grpsec_ctl_upstream upstream;
+		struct grpsec_ctl_group group;
+		struct grpsec_ctl_members members;
+		struct grpsec_ctl_member_del del;
+		struct grpsec_ctl_sync_done sync_done;
+		struct grpsec_ctl_query query;
 	};
 };
 
@@ -181,6 +268,29 @@ int grpsec_msg_build_refusal(unsigned int reason, const char *text, uint8_t *out
 
 int grpsec_msg_build_upstream(const struct grpsec_ctl_upstream *u, uint8_t *out,
 			      size_t size, size_t *out_len);
+int grpsec_msg_build_group(const struct grpsec_ctl_group *g, uint8_t *out, size_t size,
+			   size_t *out_len);
+/* @suite: the group's, which sizes every key; @m: @n records, ids increasing. */
+int grpsec_msg_build_members(uint32_t group, uint8_t suite, const struct grpsec_ctl_member *m,
+			     unsigned int n, uint8_t *out, size_t size, size_t *out_len);
+int grpsec_msg_build_member_del(uint32_t group, const uint32_t *ids, unsigned int n,
+				uint8_t *out, size_t size, size_t *out_len);
+int grpsec_msg_build_sync_done(const struct grpsec_ctl_sync_done *s, uint8_t *out,
+			       size_t size, size_t *out_len);
+int grpsec_msg_build_query(const struct grpsec_ctl_query *q, uint8_t *out, size_t size,
+			   size_t *out_len);
+int grpsec_msg_build_keepalive(uint8_t *out, size_t size, size_t *out_len);
+
+/*
+ * grpsec_ctl_members_next() - the record at *@off (0 for the first) of a
+ * parsed MEMBERS message into @out (key pointers into the message), and
+ * *@off moved past it.  Returns 1 with a record, 0 after the last.
+ */
+int grpsec_ctl_members_next(const struct grpsec_ctl_members *m, size_t *off,
+			    struct grpsec_ctl_member *out);
+
+/* grpsec_ctl_del_id() - the @i-th id of a parsed MEMBER_DEL. */
+uint32_t grpsec_ctl_del_id(const struct grpsec_ctl_member_del *d, unsigned int i);
 
 /*
  * The device's enrollment client (enroll.c, needs libssl): one TLS 1.3

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * The enrollment messages (Documentation/enrollment.rst): one strict
+ * The enrollment and control-channel messages (Documentation/enrollment.rst): one strict
  * parser and the builders, which validate what they wrote with the same
  * parser.  Pure logic: no crypto library, no allocation, so the daemon,
  * the device client and the fuzz target share this file as it is.
@@ -195,12 +195,157 @@ static int parse_upstream(const uint8_t *p, size_t len, struct grpsec_ctl_upstre
 	u->port = get_be16(p + 6);
 	memcpy(u->addr, p + 8, sizeof(u->addr));
 	u->listen_port = get_be16(p + 24);
+	u->batch_seq_floor = get_be64(p + 28);
 	if (!u->gateway || !grpsec_suite_key_len(u->suite) || !u->port ||
 	    (u->family != GRPSEC_ENROLL_ADDR_IPV4 && u->family != GRPSEC_ENROLL_ADDR_IPV6) ||
 	    (u->family == GRPSEC_ENROLL_ADDR_IPV4 && !all_zero(u->addr + 4, 12)) ||
-	    !u->listen_port || get_be16(p + 26))
+	    !u->listen_port || get_be16(p + 26) || u->batch_seq_floor > GRPSEC_CTL_SEQ_FLOOR_MAX)
 		return -EPROTO;
 	return 0;
+}
+
+/*
+ * @k key slots {be32 epoch, key} at @p, epochs strictly increasing; the
+ * caller checked that @p holds them.
+ */
+static int parse_slots(const uint8_t *p, unsigned int k, size_t key_len,
+		       struct grpsec_ctl_slot *slots)
+{
+	for (unsigned int i = 0; i < k; i++) {
+		slots[i].epoch = get_be32(p);
+		slots[i].key = p + 4;
+		if (i && slots[i].epoch <= slots[i - 1].epoch)
+			return -EPROTO;
+		p += 4 + key_len;
+	}
+	return 0;
+}
+
+static int parse_group_msg(const uint8_t *p, size_t len, struct grpsec_ctl_group *g)
+{
+	size_t key_len;
+	bool terminate;
+
+	if (len < GRPSEC_CTL_GROUP_HDR_LEN)
+		return -EMSGSIZE;
+	g->group = get_be32(p);
+	g->suite = p[4];
+	g->mode = p[5];
+	g->flags = p[6];
+	g->n_slots = p[7];
+	g->msg_limit = get_be64(p + 8);
+	g->rate_limit = get_be32(p + 16);
+	key_len = grpsec_suite_key_len(g->suite);
+	terminate = g->flags & GRPSEC_CTL_GROUP_TERMINATE;
+	if (!g->group || !key_len || g->mode > GRPSEC_MODE_IDENTIFIED ||
+	    (g->flags & ~(GRPSEC_CTL_GROUP_COMMANDS | GRPSEC_CTL_GROUP_TERMINATE)) ||
+	    (terminate && g->mode != GRPSEC_MODE_ANONYMOUS) ||
+	    (terminate ? !g->n_slots || g->n_slots > GRPSEC_ENROLL_MAX_EPOCHS : g->n_slots) ||
+	    get_be32(p + 20))
+		return -EPROTO;
+	if (len != GRPSEC_CTL_GROUP_HDR_LEN + g->n_slots * (4 + key_len))
+		return -EMSGSIZE;
+	return parse_slots(p + GRPSEC_CTL_GROUP_HDR_LEN, g->n_slots, key_len, g->slots);
+}
+
+/* One MEMBERS record at @p (@left bytes); its length in *@used. */
+static int parse_member(const uint8_t *p, size_t left, size_t key_len, uint32_t prev,
+			struct grpsec_ctl_member *m, size_t *used)
+{
+	if (left < GRPSEC_CTL_MEMBER_HDR_LEN)
+		return -EMSGSIZE;
+	m->member = get_be32(p);
+	m->n_slots = p[4];
+	if (!m->member || m->member <= prev || !m->n_slots ||
+	    m->n_slots > GRPSEC_ENROLL_MAX_EPOCHS || p[5] || p[6] || p[7])
+		return -EPROTO;
+	*used = GRPSEC_CTL_MEMBER_LEN(m->n_slots, key_len);
+	if (left < *used)
+		return -EMSGSIZE;
+	return parse_slots(p + GRPSEC_CTL_MEMBER_HDR_LEN, m->n_slots, key_len, m->slots);
+}
+
+static int parse_members(const uint8_t *p, size_t len, struct grpsec_ctl_members *ms)
+{
+	struct grpsec_ctl_member m = { 0 };
+	size_t off = GRPSEC_CTL_MEMBERS_HDR_LEN, key_len, n;
+	int err;
+
+	if (len < GRPSEC_CTL_MEMBERS_HDR_LEN)
+		return -EMSGSIZE;
+	ms->group = get_be32(p);
+	ms->suite = p[4];
+	ms->n = get_be16(p + 6);
+	key_len = grpsec_suite_key_len(ms->suite);
+	if (!ms->group || !key_len || p[5] || !ms->n)
+		return -EPROTO;
+	for (unsigned int i = 0; i < ms->n; i++) {
+		err = parse_member(p + off, len - off, key_len, m.member, &m, &n);
+		if (err)
+			return err;
+		off += n;
+	}
+	if (off != len)
+		return -EMSGSIZE;
+	ms->records = p + GRPSEC_CTL_MEMBERS_HDR_LEN;
+	ms->len = len - GRPSEC_CTL_MEMBERS_HDR_LEN;
+	return 0;
+}
+
+int grpsec_ctl_members_next(const struct grpsec_ctl_members *m, size_t *off,
+			    struct grpsec_ctl_member *out)
+{
+	size_t key_len = grpsec_suite_key_len(m->suite), used;
+
+	/* The parser checked every record: this walk cannot fail. */
+	if (*off >= m->len || parse_member(m->records + *off, m->len - *off, key_len, 0, out,
+					   &used))
+		return 0;
+	*off += used;
+	return 1;
+}
+
+static int parse_member_del(const uint8_t *p, size_t len, struct grpsec_ctl_member_del *d)
+{
+	if (len < GRPSEC_CTL_DEL_HDR_LEN)
+		return -EMSGSIZE;
+	d->group = get_be32(p);
+	d->n = get_be16(p + 6);
+	if (!d->group || get_be16(p + 4) || !d->n || d->n > GRPSEC_CTL_DEL_MAX)
+		return -EPROTO;
+	if (len != GRPSEC_CTL_DEL_HDR_LEN + 4 * (size_t)d->n)
+		return -EMSGSIZE;
+	d->ids = p + GRPSEC_CTL_DEL_HDR_LEN;
+	for (unsigned int i = 0; i < d->n; i++) {
+		uint32_t id = get_be32(d->ids + 4 * i);
+
+		if (!id || (i && id <= get_be32(d->ids + 4 * (i - 1))))
+			return -EPROTO;
+	}
+	return 0;
+}
+
+uint32_t grpsec_ctl_del_id(const struct grpsec_ctl_member_del *d, unsigned int i)
+{
+	return i < d->n ? get_be32(d->ids + 4 * i) : 0;
+}
+
+static int parse_sync_done(const uint8_t *p, size_t len, struct grpsec_ctl_sync_done *s)
+{
+	if (len != GRPSEC_CTL_SYNC_DONE_LEN - GRPSEC_MSG_HDR_LEN)
+		return -EMSGSIZE;
+	s->groups = get_be32(p);
+	s->members = get_be32(p + 4);
+	return 0;
+}
+
+static int parse_query(const uint8_t *p, size_t len, struct grpsec_ctl_query *q)
+{
+	if (len != GRPSEC_CTL_QUERY_LEN - GRPSEC_MSG_HDR_LEN)
+		return -EMSGSIZE;
+	q->group = get_be32(p);
+	q->member = get_be32(p + 4);
+	return q->group && q->member ? 0 : -EPROTO;
 }
 
 int grpsec_msg_parse(const uint8_t *buf, size_t len, struct grpsec_msg *out)
@@ -230,6 +375,18 @@ int grpsec_msg_parse(const uint8_t *buf, size_t len, struct grpsec_msg *out)
 		return parse_refusal(body, body_len, &out->refusal);
 	case GRPSEC_MSG_UPSTREAM:
 		return parse_upstream(body, body_len, &out->upstream);
+	case GRPSEC_MSG_GROUP:
+		return parse_group_msg(body, body_len, &out->group);
+	case GRPSEC_MSG_MEMBERS:
+		return parse_members(body, body_len, &out->members);
+	case GRPSEC_MSG_MEMBER_DEL:
+		return parse_member_del(body, body_len, &out->del);
+	case GRPSEC_MSG_SYNC_DONE:
+		return parse_sync_done(body, body_len, &out->sync_done);
+	case GRPSEC_MSG_MEMBER_QUERY:
+		return parse_query(body, body_len, &out->query);
+	case GRPSEC_MSG_KEEPALIVE:
+		return body_len ? -EMSGSIZE : 0;
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -404,5 +561,149 @@ int grpsec_msg_build_upstream(const struct grpsec_ctl_upstream *u, uint8_t *out,
 	memcpy(p + 8, u->addr, sizeof(u->addr));
 	put_be16(p + 24, u->listen_port);
 	put_be16(p + 26, 0);
+	put_be64(p + 28, u->batch_seq_floor);
 	return built(out, GRPSEC_UPSTREAM_LEN, out_len);
+}
+
+/* @k slots at @p; -EINVAL for a slot without its key. */
+static int put_slots(uint8_t *p, const struct grpsec_ctl_slot *slots, unsigned int k,
+		     size_t key_len)
+{
+	for (unsigned int i = 0; i < k; i++) {
+		if (!slots[i].key)
+			return -EINVAL;
+		put_be32(p, slots[i].epoch);
+		memcpy(p + 4, slots[i].key, key_len);
+		p += 4 + key_len;
+	}
+	return 0;
+}
+
+int grpsec_msg_build_group(const struct grpsec_ctl_group *g, uint8_t *out, size_t size,
+			   size_t *out_len)
+{
+	size_t key_len, body_len;
+	uint8_t *p = out + GRPSEC_MSG_HDR_LEN;
+	int err;
+
+	if (!g || !out_len || g->n_slots > GRPSEC_ENROLL_MAX_EPOCHS ||
+	    !(key_len = grpsec_suite_key_len(g->suite)))
+		return -EINVAL;
+	body_len = GRPSEC_CTL_GROUP_HDR_LEN + g->n_slots * (4 + key_len);
+	err = put_header(out, size, GRPSEC_MSG_GROUP, body_len);
+	if (err)
+		return err;
+	put_be32(p, g->group);
+	p[4] = g->suite;
+	p[5] = g->mode;
+	p[6] = g->flags;
+	p[7] = (uint8_t)g->n_slots;
+	put_be64(p + 8, g->msg_limit);
+	put_be32(p + 16, g->rate_limit);
+	put_be32(p + 20, 0);
+	err = put_slots(p + GRPSEC_CTL_GROUP_HDR_LEN, g->slots, g->n_slots, key_len);
+	if (err) {
+		explicit_bzero(out, GRPSEC_MSG_HDR_LEN + body_len);
+		return err;
+	}
+	return built(out, GRPSEC_MSG_HDR_LEN + body_len, out_len);
+}
+
+int grpsec_msg_build_members(uint32_t group, uint8_t suite, const struct grpsec_ctl_member *m,
+			     unsigned int n, uint8_t *out, size_t size, size_t *out_len)
+{
+	size_t key_len = grpsec_suite_key_len(suite), body_len = GRPSEC_CTL_MEMBERS_HDR_LEN;
+	uint8_t *p = out + GRPSEC_MSG_HDR_LEN;
+	int err;
+
+	if (!m || !out_len || !key_len || n > UINT16_MAX)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++) {
+		if (m[i].n_slots > GRPSEC_ENROLL_MAX_EPOCHS)
+			return -EINVAL;
+		body_len += GRPSEC_CTL_MEMBER_LEN(m[i].n_slots, key_len);
+	}
+	err = put_header(out, size, GRPSEC_MSG_MEMBERS, body_len);
+	if (err)
+		return err;
+	put_be32(p, group);
+	p[4] = suite;
+	p[5] = 0;
+	put_be16(p + 6, (uint16_t)n);
+	p += GRPSEC_CTL_MEMBERS_HDR_LEN;
+	for (unsigned int i = 0; i < n && !err; i++) {
+		put_be32(p, m[i].member);
+		p[4] = (uint8_t)m[i].n_slots;
+		p[5] = p[6] = p[7] = 0;
+		err = put_slots(p + GRPSEC_CTL_MEMBER_HDR_LEN, m[i].slots, m[i].n_slots, key_len);
+		p += GRPSEC_CTL_MEMBER_LEN(m[i].n_slots, key_len);
+	}
+	if (err) {
+		explicit_bzero(out, GRPSEC_MSG_HDR_LEN + body_len);
+		return err;
+	}
+	return built(out, GRPSEC_MSG_HDR_LEN + body_len, out_len);
+}
+
+int grpsec_msg_build_member_del(uint32_t group, const uint32_t *ids, unsigned int n,
+				uint8_t *out, size_t size, size_t *out_len)
+{
+	size_t body_len = GRPSEC_CTL_DEL_HDR_LEN + 4 * (size_t)n;
+	int err;
+
+	if (!ids || !out_len || n > GRPSEC_CTL_DEL_MAX)
+		return -EINVAL;
+	err = put_header(out, size, GRPSEC_MSG_MEMBER_DEL, body_len);
+	if (err)
+		return err;
+	put_be32(out + 8, group);
+	put_be16(out + 12, 0);
+	put_be16(out + 14, (uint16_t)n);
+	for (unsigned int i = 0; i < n; i++)
+		put_be32(out + 16 + 4 * i, ids[i]);
+	return built(out, GRPSEC_MSG_HDR_LEN + body_len, out_len);
+}
+
+/* SYNC_DONE and MEMBER_QUERY: a body of two be32. */
+static int build_pair(unsigned int type, uint32_t a, uint32_t b, uint8_t *out, size_t size,
+		      size_t *out_len)
+{
+	int err;
+
+	if (!out_len)
+		return -EINVAL;
+	err = put_header(out, size, type, 8);
+	if (err)
+		return err;
+	put_be32(out + 8, a);
+	put_be32(out + 12, b);
+	return built(out, GRPSEC_MSG_HDR_LEN + 8, out_len);
+}
+
+int grpsec_msg_build_sync_done(const struct grpsec_ctl_sync_done *s, uint8_t *out,
+			       size_t size, size_t *out_len)
+{
+	if (!s)
+		return -EINVAL;
+	return build_pair(GRPSEC_MSG_SYNC_DONE, s->groups, s->members, out, size, out_len);
+}
+
+int grpsec_msg_build_query(const struct grpsec_ctl_query *q, uint8_t *out, size_t size,
+			   size_t *out_len)
+{
+	if (!q)
+		return -EINVAL;
+	return build_pair(GRPSEC_MSG_MEMBER_QUERY, q->group, q->member, out, size, out_len);
+}
+
+int grpsec_msg_build_keepalive(uint8_t *out, size_t size, size_t *out_len)
+{
+	int err;
+
+	if (!out_len)
+		return -EINVAL;
+	err = put_header(out, size, GRPSEC_MSG_KEEPALIVE, 0);
+	if (err)
+		return err;
+	return built(out, GRPSEC_CTL_KEEPALIVE_LEN, out_len);
 }

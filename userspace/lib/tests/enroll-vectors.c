@@ -77,6 +77,15 @@ static void describe_answer(struct text *t, const struct grpsec_enroll_answer *a
 	}
 }
 
+static void describe_slots(struct text *t, const char *name, const struct grpsec_ctl_slot *slots,
+			   unsigned int n, size_t key_len)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		add(t, " epoch=%u %s=", slots[i].epoch, name);
+		add_hex(t, slots[i].key, key_len);
+	}
+}
+
 char *enroll_msg_describe(const struct grpsec_msg *m, char *buf, size_t size)
 {
 	struct text t = { buf, size, 0 };
@@ -95,6 +104,49 @@ char *enroll_msg_describe(const struct grpsec_msg *m, char *buf, size_t size)
 		add(&t, "refusal reason=%u(%s) text=%.*s", m->refusal.reason,
 		    grpsec_refusal_name(m->refusal.reason), (int)m->refusal.text_len,
 		    m->refusal.text);
+		break;
+	case GRPSEC_MSG_UPSTREAM:
+		add(&t, "upstream gateway=%u suite=%u batch=ipv%u/", m->upstream.gateway,
+		    m->upstream.suite, m->upstream.family);
+		add_hex(&t, m->upstream.addr,
+			m->upstream.family == GRPSEC_ENROLL_ADDR_IPV4 ? 4 : 16);
+		add(&t, "/%u listen_port=%u batch_seq_floor=%llu", m->upstream.port,
+		    m->upstream.listen_port, (unsigned long long)m->upstream.batch_seq_floor);
+		break;
+	case GRPSEC_MSG_GROUP:
+		add(&t, "group group=%u suite=%u mode=%u flags=%u msg_limit=%llu rate_limit=%u",
+		    m->group.group, m->group.suite, m->group.mode, m->group.flags,
+		    (unsigned long long)m->group.msg_limit, m->group.rate_limit);
+		describe_slots(&t, "k_g", m->group.slots, m->group.n_slots,
+			       grpsec_suite_key_len(m->group.suite));
+		break;
+	case GRPSEC_MSG_MEMBERS: {
+		struct grpsec_ctl_member mb;
+		size_t off = 0;
+
+		add(&t, "members group=%u suite=%u n=%u", m->members.group, m->members.suite,
+		    m->members.n);
+		while (grpsec_ctl_members_next(&m->members, &off, &mb)) {
+			add(&t, " member=%u", mb.member);
+			describe_slots(&t, "k_m", mb.slots, mb.n_slots,
+				       grpsec_suite_key_len(m->members.suite));
+		}
+		break;
+	}
+	case GRPSEC_MSG_MEMBER_DEL:
+		add(&t, "member_del group=%u members=", m->del.group);
+		for (unsigned int i = 0; i < m->del.n; i++)
+			add(&t, "%s%u", i ? "," : "", grpsec_ctl_del_id(&m->del, i));
+		break;
+	case GRPSEC_MSG_SYNC_DONE:
+		add(&t, "sync_done groups=%u members=%u", m->sync_done.groups,
+		    m->sync_done.members);
+		break;
+	case GRPSEC_MSG_MEMBER_QUERY:
+		add(&t, "member_query group=%u member=%u", m->query.group, m->query.member);
+		break;
+	case GRPSEC_MSG_KEEPALIVE:
+		add(&t, "keepalive");
 		break;
 	default:
 		add(&t, "type=%u", m->type);
@@ -126,6 +178,8 @@ const char *enroll_err_name(int err)
 static uint8_t s_auth[GRPSEC_SECRET_LEN], s_e2e[GRPSEC_SECRET_LEN], sign_pub[32];
 static uint8_t k_m[3][GRPSEC_KEY_MAX_LEN], k_g[3][GRPSEC_KEY_MAX_LEN];
 static uint8_t k_e2e[3][GRPSEC_KEY_MAX_LEN];
+/* Member 4098 of group B, epochs E and E + 1 (the control channel's MEMBERS). */
+static uint8_t k_m2[2][GRPSEC_KEY_MAX_LEN];
 
 static int inputs(void)
 {
@@ -154,6 +208,8 @@ static int inputs(void)
 			err = grpsec_kdf_e2e_key(2, s_e2e, GROUP_B, EPOCH + j - 1, MEMBER,
 						 k_e2e[j], 32);
 	}
+	for (unsigned int j = 0; j < 2 && !err; j++)
+		err = grpsec_kdf_member_key(2, s_auth, GROUP_B, EPOCH + j, MEMBER + 1, k_m2[j], 32);
 	return err;
 }
 
@@ -281,12 +337,112 @@ static const struct mutation mutations[] = {
 	{ "refusal-text-long", "text length 201", 3, 10, 2, 201, 0, false },
 	{ "refusal-text-length", "text length one more than the bytes", 3, 10, 2, 49, 0,
 	  false },
+	{ "upstream-gateway-0", "gateway id 0", 4, 8, 4, 0, 0, false },
+	{ "upstream-suite", "suite 4", 4, 12, 1, 4, 0, false },
+	{ "upstream-family", "batch address family 5", 4, 13, 1, 5, 0, false },
+	{ "upstream-port-0", "batch port 0", 4, 14, 2, 0, 0, false },
+	{ "upstream-v4-padding", "IPv4 address with a non-zero byte after its 4", 4, 20, 1, 1,
+	  0, false },
+	{ "upstream-listen-0", "listen port 0", 4, 32, 2, 0, 0, false },
+	{ "upstream-reserved", "reserved bytes set", 4, 34, 2, 1, 0, false },
+	{ "upstream-floor", "batch sequence floor 2^63: above the module's bound", 4, 36, 1,
+	  0x80, 0, false },
+	{ "upstream-short", "the floor one byte short", 4, 0, 0, 0, -1, false },
+	{ "group-id-0", "group id 0", 5, 8, 4, 0, 0, false },
+	{ "group-suite", "suite 0", 5, 12, 1, 0, 0, false },
+	{ "group-mode", "mode 2", 5, 13, 1, 2, 0, false },
+	{ "group-flags", "unknown flag", 5, 14, 1, 7, 0, false },
+	{ "group-terminate-identified", "terminate mode for an identified group", 5, 13, 1, 1,
+	  0, false },
+	{ "group-terminate-no-key", "terminate mode without K_G", 5, 15, 1, 0, 0, false },
+	{ "group-key-not-terminate", "K_G for a group the gateway does not terminate", 5, 14, 1,
+	  1, 0, false },
+	{ "group-slots-3", "three K_G slots", 5, 15, 1, 3, 0, false },
+	{ "group-reserved", "reserved bytes set", 5, 28, 1, 1, 0, false },
+	{ "group-slot-order", "next epoch not above the current one", 5, 52, 4, EPOCH, 0,
+	  false },
+	{ "group-truncated", "the last key one byte short", 5, 0, 0, 0, -1, false },
+	{ "members-group-0", "group id 0", 6, 8, 4, 0, 0, false },
+	{ "members-suite", "suite 4", 6, 12, 1, 4, 0, false },
+	{ "members-reserved", "reserved byte set", 6, 13, 1, 1, 0, false },
+	{ "members-n-0", "zero records", 6, 14, 2, 0, 0, false },
+	{ "members-n-more", "three records announced, two there", 6, 14, 2, 3, 0, false },
+	{ "members-id-0", "member id 0", 6, 16, 4, 0, 0, false },
+	{ "members-id-order", "member ids not increasing", 6, 60, 4, MEMBER, 0, false },
+	{ "members-slots-0", "a record without a slot", 6, 20, 1, 0, 0, false },
+	{ "members-slots-3", "a record with three slots", 6, 64, 1, 3, 0, false },
+	{ "members-record-reserved", "record reserved byte set", 6, 21, 1, 1, 0, false },
+	{ "members-epoch-order", "next epoch not above the current one", 6, 104, 4, EPOCH, 0,
+	  false },
+	{ "members-truncated", "the last key one byte short", 6, 0, 0, 0, -1, false },
+	{ "members-trailing", "one byte after the last record", 6, 0, 0, 0, 1, false },
+	{ "member-del-group-0", "group id 0", 7, 8, 4, 0, 0, false },
+	{ "member-del-reserved", "reserved bytes set", 7, 12, 1, 1, 0, false },
+	{ "member-del-n-0", "zero ids", 7, 14, 2, 0, 0, false },
+	{ "member-del-n-4097", "4097 ids: over the bound", 7, 14, 2, 4097, 0, false },
+	{ "member-del-n-more", "three ids announced, two there", 7, 14, 2, 3, 0, false },
+	{ "member-del-id-0", "member id 0", 7, 16, 4, 0, 0, false },
+	{ "member-del-order", "ids not increasing", 7, 20, 4, MEMBER, 0, false },
+	{ "sync-done-trailing", "one byte after the counts", 8, 0, 0, 0, 1, false },
+	{ "member-query-group-0", "group id 0", 9, 8, 4, 0, 0, false },
+	{ "member-query-member-0", "member id 0", 9, 12, 4, 0, 0, false },
+	{ "member-query-short", "one byte short", 9, 0, 0, 0, -1, false },
+	{ "keepalive-body", "a keepalive with a body", 10, 0, 0, 0, 1, false },
 };
 
+#define NBASES	12
+
 struct bases {
-	uint8_t msg[4][GRPSEC_ENROLL_ANSWER_MAX_LEN];
-	size_t len[4];
+	uint8_t msg[NBASES][GRPSEC_ENROLL_ANSWER_MAX_LEN];
+	size_t len[NBASES];
 };
+
+/* The control channel's messages: bases 4 to 11. */
+static int build_control(struct bases *b)
+{
+	static const uint8_t v4[4] = { 192, 0, 2, 10 };
+	struct grpsec_ctl_upstream u = {
+		.gateway = 7, .suite = 2, .family = GRPSEC_ENROLL_ADDR_IPV4, .port = 4791,
+		.listen_port = 4790, .batch_seq_floor = 1000001,
+	};
+	struct grpsec_ctl_group g = {
+		.group = GROUP_A, .suite = 1, .mode = GRPSEC_MODE_ANONYMOUS,
+		.flags = GRPSEC_CTL_GROUP_COMMANDS | GRPSEC_CTL_GROUP_TERMINATE,
+		.msg_limit = 1 << 20, .rate_limit = 50, .n_slots = 2,
+		.slots = { { EPOCH, k_g[0] }, { EPOCH + 1, k_g[1] } },
+	};
+	struct grpsec_ctl_group gi = {
+		.group = GROUP_B, .suite = 2, .mode = GRPSEC_MODE_IDENTIFIED,
+	};
+	struct grpsec_ctl_member m[2] = {
+		{ .member = MEMBER, .n_slots = 1, .slots = { { EPOCH, k_m[1] } } },
+		{ .member = MEMBER + 1, .n_slots = 2,
+		  .slots = { { EPOCH, k_m2[0] }, { EPOCH + 1, k_m2[1] } } },
+	};
+	static const uint32_t del[2] = { MEMBER, MEMBER + 2 };
+	struct grpsec_ctl_sync_done sd = { .groups = 2, .members = 3 };
+	struct grpsec_ctl_query q = { .group = GROUP_B, .member = MEMBER + 2 };
+	size_t sz = sizeof(b->msg[0]);
+	int err;
+
+	memcpy(u.addr, v4, sizeof(v4));
+	err = grpsec_msg_build_upstream(&u, b->msg[4], sz, &b->len[4]);
+	if (!err)
+		err = grpsec_msg_build_group(&g, b->msg[5], sz, &b->len[5]);
+	if (!err)
+		err = grpsec_msg_build_members(GROUP_B, 2, m, 2, b->msg[6], sz, &b->len[6]);
+	if (!err)
+		err = grpsec_msg_build_member_del(GROUP_B, del, 2, b->msg[7], sz, &b->len[7]);
+	if (!err)
+		err = grpsec_msg_build_sync_done(&sd, b->msg[8], sz, &b->len[8]);
+	if (!err)
+		err = grpsec_msg_build_query(&q, b->msg[9], sz, &b->len[9]);
+	if (!err)
+		err = grpsec_msg_build_keepalive(b->msg[10], sz, &b->len[10]);
+	if (!err)
+		err = grpsec_msg_build_group(&gi, b->msg[11], sz, &b->len[11]);
+	return err;
+}
 
 static int build_bases(struct bases *b)
 {
@@ -305,7 +461,7 @@ static int build_bases(struct bases *b)
 		err = grpsec_msg_build_refusal(GRPSEC_REFUSE_DENIED,
 					       "group 268435714 is not allowed for CN=meter-0001",
 					       b->msg[3], sizeof(b->msg[3]), &b->len[3]);
-	return err;
+	return err ? err : build_control(b);
 }
 
 static void write_mutation(FILE *f, const struct bases *b, const struct mutation *mu)
@@ -341,12 +497,24 @@ int enroll_vectors_write(FILE *f)
 		"# parser returns; decoded (valid messages): every field, keys in hex.\n"
 		"# The answers' keys: K_m[e] and K_e,m[e] derived (keys.rst) for member\n"
 		"# 4097 from S_auth = 40 41 .. 5f and S_e2e = 80 81 .. 9f; K_G[e] fixed\n"
-		"# bytes; the signing key's seed 9d 61 b1 9d then 28 zero bytes.\n");
+		"# bytes; the signing key's seed 9d 61 b1 9d then 28 zero bytes.\n"
+		"# Control channel (kind control): MEMBERS carries K_m[e] of members 4097\n"
+		"# and 4098 derived the same way; GROUP the same K_G[e] bytes.\n");
 	put_record(f, "enroll", "enroll-two-groups", b.msg[0], b.len[0], NULL);
 	put_record(f, "enroll-answer", "answer-anonymous-aes-128-gcm", b.msg[1], b.len[1], NULL);
 	put_record(f, "enroll-answer", "answer-identified-rollover-ipv6", b.msg[2], b.len[2],
 		   "group 268435714: identified, receives commands, epochs E and E + 1");
 	put_record(f, "refusal", "refusal-denied", b.msg[3], b.len[3], NULL);
+	put_record(f, "control", "upstream-ipv4", b.msg[4], b.len[4], NULL);
+	put_record(f, "control", "group-terminate-rollover", b.msg[5], b.len[5],
+		   "group 268435713: anonymous, commands, terminated by this gateway, K_G of E and E + 1");
+	put_record(f, "control", "group-identified", b.msg[11], b.len[11], NULL);
+	put_record(f, "control", "members-two", b.msg[6], b.len[6],
+		   "member 4097 at E, member 4098 at E and E + 1 (a rollover)");
+	put_record(f, "control", "member-del-two", b.msg[7], b.len[7], NULL);
+	put_record(f, "control", "sync-done", b.msg[8], b.len[8], NULL);
+	put_record(f, "control", "member-query", b.msg[9], b.len[9], NULL);
+	put_record(f, "control", "keepalive", b.msg[10], b.len[10], NULL);
 	for (size_t i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++)
 		write_mutation(f, &b, &mutations[i]);
 	return ferror(f) ? -EIO : 0;
