@@ -21,6 +21,7 @@
 
 #include "backend.h"
 #include "conf.h"
+#include "counter.h"
 #include "keystore.h"
 #include "log.h"
 #include "loop.h"
@@ -37,6 +38,8 @@
 #define HELLO_MAX	16
 #define RETRY_MS	1000
 #define OLDER_EPOCHS	16		/* looked up for a saved state that names them */
+#define REQ_MAX		4096		/* one application request line */
+#define REPLY_KIND	0x80		/* records format: a reply, not a message */
 
 enum app_format { FMT_NONE, FMT_RECORDS, FMT_JSON };
 
@@ -54,6 +57,12 @@ struct gw {
 	uint32_t id;
 	struct grpsec_backend *be;
 	bool dirty;			/* a batch was accepted since the last save */
+	/* Downlinks: the newest K_up, where its batches come from, the sequence. */
+	uint8_t up_key[GRPSEC_KEY_MAX_LEN];
+	unsigned int up_suite;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;		/* 0: no batch accepted since the start */
+	struct counter dl_seq;
 };
 
 struct client {
@@ -62,6 +71,8 @@ struct client {
 	enum app_format format;
 	char hello[HELLO_MAX];
 	size_t hello_len;
+	char req[REQ_MAX];		/* the request line being read */
+	size_t req_len;
 	struct bytes out;
 	size_t out_off;
 	bool closing;			/* the error line is out: close when sent */
@@ -81,6 +92,8 @@ struct backend {
 	struct bytes staged;		/* records opened, their state not yet saved */
 	struct bytes backlog;		/* saved, waiting for an application */
 	struct gw *cur;			/* the gateway of the batch being opened */
+	backend_send_fn send_fn;	/* application requests */
+	void *send_arg;
 	struct loop_timer *retry;
 	bool paused;			/* not reading batches until a save succeeds */
 	uint8_t rx[DGRAM_MAX];
@@ -278,6 +291,14 @@ static int load_state(struct backend *b, uint32_t gateway, uint8_t **state, size
 	return rc == -ENOENT ? 0 : rc;
 }
 
+/* Downlinks go under the newest K_up of the gateway. */
+static void gw_set_key(struct gw *g, unsigned int suite, const uint8_t *key)
+{
+	OPENSSL_cleanse(g->up_key, sizeof(g->up_key));
+	memcpy(g->up_key, key, grpsec_suite_key_len(suite));
+	g->up_suite = suite;
+}
+
 int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite,
 			 const uint8_t *key)
 {
@@ -312,6 +333,7 @@ int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite
 			b->gws = gws;
 			g = &b->gws[b->ngws++];
 			*g = (struct gw){ .id = gateway };
+			counter_init(&g->dl_seq, "downlink", gateway);
 		}
 	}
 	if (rc < 0) {
@@ -320,6 +342,7 @@ int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite
 	}
 	grpsec_backend_free(g->be);
 	g->be = be;
+	gw_set_key(g, suite, key);
 	log_info("backend: gateway %" PRIu32 ": K_up installed, batches above %" PRIu64,
 		 gateway, grpsec_backend_last_seq(be));
 	return 0;
@@ -334,6 +357,7 @@ void backend_forget_upstream(struct backend *b, uint32_t gateway)
 	if (g->dirty && save_gw(b, g) < 0)
 		b->stats.save_failures++;
 	grpsec_backend_free(g->be);
+	OPENSSL_cleanse(g->up_key, sizeof(g->up_key));
 	*g = b->gws[--b->ngws];
 	log_info("backend: gateway %" PRIu32 ": K_up removed, its batches are refused", gateway);
 }
@@ -389,6 +413,55 @@ int backend_sync_groups(struct backend *b)
 	b->regs = s.regs;
 	b->nregs = s.n;
 	return rc < 0 ? rc : save_all(b);
+}
+
+/* Downlinks */
+
+int backend_downlink(struct backend *b, uint32_t gateway, uint32_t group, uint32_t member,
+		     unsigned int kind, const uint8_t *body, size_t len, uint64_t *seq)
+{
+	uint8_t frame[GRPSEC_DOWNLINK_MAX_LEN];
+	struct gw *g = gw_find(b, gateway);
+	size_t flen;
+	uint64_t s;
+	ssize_t n;
+	int rc;
+
+	if (!g)
+		return -ENOKEY;
+	if (!g->peer_len)
+		return -ENOTCONN;
+	/* Reserved in the store and committed before the frame exists. */
+	rc = counter_take(b->st, &g->dl_seq, &s);
+	if (rc < 0) {
+		log_err("backend: gateway %" PRIu32 ": downlink sequence: %s", gateway,
+			store_error(b->st));
+		return rc;
+	}
+	rc = grpsec_downlink_build(g->up_suite, g->up_key, gateway, s, group, member, kind,
+				   body, len, frame, sizeof(frame), &flen);
+	if (rc < 0)
+		return rc;
+	n = sendto(b->udp_fd, frame, flen, MSG_DONTWAIT | MSG_NOSIGNAL,
+		   (const struct sockaddr *)&g->peer, g->peer_len);
+	if (n != (ssize_t)flen) {
+		rc = n < 0 ? -errno : -EIO;
+		log_err("backend: gateway %" PRIu32 ": downlink %" PRIu64 " not sent: %s",
+			gateway, s, strerror(-rc));
+		return rc;
+	}
+	b->stats.downlinks++;
+	metrics_count(b->metrics, "grpsecd_downlinks_total",
+		      kind == GRPSEC_DOWNLINK_KIND_REKEY ? "rekey" : "command", 1);
+	if (seq)
+		*seq = s;
+	return 0;
+}
+
+void backend_on_send(struct backend *b, backend_send_fn fn, void *arg)
+{
+	b->send_fn = fn;
+	b->send_arg = arg;
 }
 
 /* Records and the application */
@@ -535,7 +608,8 @@ static void deliver(struct backend *b, const uint8_t *p, size_t len)
 	}
 }
 
-static void client_hello(struct backend *b, struct client *c)
+/* The hello line: the format; false if the connection is closing or closed. */
+static bool client_hello(struct backend *b, struct client *c)
 {
 	static const char refusal[] = "error: send \"records\" or \"json\" and a newline\n";
 
@@ -550,22 +624,302 @@ static void client_hello(struct backend *b, struct client *c)
 			client_close(b, c);
 		else
 			client_flush(b, c);
-		return;
+		return false;
 	}
-	if (b->backlog.len && client_queue(b, c, b->backlog.p, b->backlog.len))
-		b->backlog.len = 0;
+	if (!b->backlog.len)
+		return true;
+	if (!client_queue(b, c, b->backlog.p, b->backlog.len))
+		return false;
+	b->backlog.len = 0;
+	return true;
+}
+
+/* Application requests (grpsecd.rst, "Application requests") */
+
+/* {"error":"TEXT"} and a newline, TEXT escaped as JSON wants; its length. */
+static int json_error(char *out, size_t size, const char *text)
+{
+	size_t n = (size_t)snprintf(out, size, "{\"error\":\"");
+
+	for (; *text && n + 8 < size; text++) {
+		if (*text == '"' || *text == '\\')
+			out[n++] = '\\';
+		if ((unsigned char)*text >= 0x20)
+			out[n++] = *text;
+	}
+	n += (size_t)snprintf(out + n, size - n, "\"}\n");
+	return (int)n;
+}
+
+/* One reply: a record of kind REPLY_KIND, or a JSON line; false if @c was closed. */
+static bool client_reply(struct backend *b, struct client *c, bool ok, const char *text,
+			 const struct backend_send_res *res)
+{
+	char line[512];
+	uint8_t hdr[4];
+	int n;
+
+	if (c->format == FMT_JSON && ok)
+		n = snprintf(line, sizeof(line), "{\"ok\":{\"group\":%" PRIu32 ",\"member\":%"
+			     PRIu32 ",\"seq\":%" PRIu64 ",\"sent\":%u,\"unreached\":%u}}\n",
+			     res->group, res->member, res->seq, res->sent, res->unreached);
+	else if (c->format == FMT_JSON)
+		n = json_error(line, sizeof(line), text);
+	else if (ok)
+		n = snprintf(line, sizeof(line), "ok group=%" PRIu32 " member=%" PRIu32 " seq=%"
+			     PRIu64 " sent=%u unreached=%u", res->group, res->member, res->seq,
+			     res->sent, res->unreached);
+	else
+		n = snprintf(line, sizeof(line), "error %s", text);
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	if (c->format == FMT_RECORDS) {
+		put_be16(hdr, (uint16_t)(n + 2));
+		hdr[2] = REC_VERSION;
+		hdr[3] = REPLY_KIND;
+		if (bytes_add(&c->out, hdr, sizeof(hdr)) < 0) {
+			client_close(b, c);
+			return false;
+		}
+	}
+	if (bytes_add(&c->out, line, (size_t)n) < 0) {
+		client_close(b, c);
+		return false;
+	}
+	return client_flush(b, c);
+}
+
+static int hex_decode(const char *s, size_t slen, uint8_t *out, size_t max, size_t *len)
+{
+	size_t i;
+	int hi, lo;
+
+	if (slen % 2 || slen / 2 > max)
+		return -1;
+	for (i = 0; i < slen; i += 2) {
+		hi = OPENSSL_hexchar2int((unsigned char)s[i]);
+		lo = OPENSSL_hexchar2int((unsigned char)s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = slen / 2;
+	return 0;
+}
+
+static bool parse_id(const char *s, size_t len, bool star, uint32_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	if (star && len == 1 && s[0] == '*') {
+		*v = 0;
+		return true;
+	}
+	if (!len || len > 10)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		x = x * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (x > UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+/* The fields of a request, as text; NULL where absent. */
+struct req_fields {
+	const char *group, *member, *payload;
+	size_t group_len, member_len, payload_len;
+};
+
+static const char *req_check(const struct req_fields *f, struct backend_send_req *r)
+{
+	if (!f->group || !parse_id(f->group, f->group_len, false, &r->group) || !r->group)
+		return "the group must be a number from 1 to 4294967295";
+	if (!f->member || !parse_id(f->member, f->member_len, true, &r->member))
+		return "the member must be a member id, or * (or 0) for every member of the group";
+	if (!f->payload || hex_decode(f->payload, f->payload_len, r->payload,
+				      sizeof(r->payload), &r->len) < 0)
+		return "the payload must be hex, an even number of digits, at most 1096 bytes";
+	return NULL;
+}
+
+/* "send GROUP MEMBER|* HEX" */
+static const char *req_text(char *line, struct req_fields *f)
+{
+	char *tok[5], *save = NULL;
+	int n = 0;
+
+	for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+		if (n < 5)
+			tok[n++] = t;
+	if (n == 0 || strcmp(tok[0], "send"))
+		return "unknown request: the only one is \"send GROUP MEMBER|* HEXPAYLOAD\"";
+	if (n != 4)
+		return "usage: send GROUP MEMBER|* HEXPAYLOAD";
+	*f = (struct req_fields){ tok[1], tok[2], tok[3], strlen(tok[1]), strlen(tok[2]),
+				  strlen(tok[3]) };
+	return NULL;
+}
+
+/* A JSON scalar: a string (no escapes needed in a request) or a number. */
+static const char *json_scalar(const char **p, const char **v, size_t *len)
+{
+	const char *s = *p;
+
+	if (*s == '"') {
+		*v = ++s;
+		while (*s && *s != '"' && *s != '\\')
+			s++;
+		if (*s != '"')
+			return "a string in the request is not closed, or has an escape (none is needed)";
+		*len = (size_t)(s - *v);
+		*p = s + 1;
+		return NULL;
+	}
+	*v = s;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	if (s == *v)
+		return "a value in the request is neither a string nor a number";
+	*len = (size_t)(s - *v);
+	*p = s;
+	return NULL;
+}
+
+static void json_ws(const char **p)
+{
+	while (**p == ' ' || **p == '\t' || **p == '\r')
+		(*p)++;
+}
+
+/* {"send":{"group":1,"member":0,"payload":"hex"}} */
+static const char *req_json(const char *p, struct req_fields *f)
+{
+	static const char usage[] = "a request is {\"send\":{\"group\":G,\"member\":M or \"*\","
+				    "\"payload\":\"HEX\"}}";
+	const char *key, *v, *err;
+	size_t klen, vlen;
+
+	memset(f, 0, sizeof(*f));
+	json_ws(&p);
+	if (strncmp(p, "{", 1))
+		return usage;
+	p++;
+	json_ws(&p);
+	if (strncmp(p, "\"send\"", 6))
+		return usage;
+	p += 6;
+	json_ws(&p);
+	if (*p++ != ':')
+		return usage;
+	json_ws(&p);
+	if (*p++ != '{')
+		return usage;
+	for (;;) {
+		json_ws(&p);
+		if (*p != '"')
+			return usage;
+		err = json_scalar(&p, &key, &klen);
+		if (err)
+			return err;
+		json_ws(&p);
+		if (*p++ != ':')
+			return usage;
+		json_ws(&p);
+		err = json_scalar(&p, &v, &vlen);
+		if (err)
+			return err;
+		if (klen == 5 && !memcmp(key, "group", 5))
+			f->group = v, f->group_len = vlen;
+		else if (klen == 6 && !memcmp(key, "member", 6))
+			f->member = v, f->member_len = vlen;
+		else if (klen == 7 && !memcmp(key, "payload", 7))
+			f->payload = v, f->payload_len = vlen;
+		else
+			return "unknown field in \"send\": the fields are group, member, payload";
+		json_ws(&p);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p++ != '}')
+			return usage;
+		break;
+	}
+	json_ws(&p);
+	if (*p++ != '}')
+		return usage;
+	json_ws(&p);
+	return *p ? usage : NULL;
+}
+
+/* One request line answered; false if @c was closed. */
+static bool client_request(struct backend *b, struct client *c)
+{
+	struct backend_send_res res = { 0 };
+	struct backend_send_req r = { 0 };
+	struct req_fields f;
+	const char *err;
+
+	c->req[c->req_len] = 0;
+	c->req_len = 0;
+	if (c->req[0] == 0)
+		return true;
+	b->stats.app_requests++;
+	err = c->format == FMT_JSON ? req_json(c->req, &f) : req_text(c->req, &f);
+	if (!err)
+		err = req_check(&f, &r);
+	if (!err && !b->send_fn)
+		err = "this manager sends no downlinks: it has no signing key loaded";
+	if (!err && b->send_fn(b->send_arg, &r, &res) < 0)
+		err = res.error;
+	if (err)
+		b->stats.app_refused++;
+	metrics_count(b->metrics, "grpsecd_app_requests_total", err ? "refused" : "ok", 1);
+	res.group = r.group;
+	res.member = r.member;
+	OPENSSL_cleanse(r.payload, sizeof(r.payload));
+	return client_reply(b, c, !err, err, &res);
+}
+
+/* Bytes after the hello line: request lines; one too long ends the connection. */
+static bool client_input(struct backend *b, struct client *c, const char *in, size_t n)
+{
+	static const char too_long[] = "a request line is longer than 4096 bytes: closed";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (in[i] == '\n') {
+			if (!client_request(b, c))
+				return false;
+			continue;
+		}
+		if (c->req_len == REQ_MAX - 1) {
+			b->stats.app_refused++;
+			metrics_count(b->metrics, "grpsecd_app_requests_total", "refused", 1);
+			c->closing = true;
+			client_reply(b, c, false, too_long, NULL);
+			return false;	/* closed, or closing once the reply is out */
+		}
+		c->req[c->req_len++] = in[i];
+	}
+	return true;
 }
 
 static void on_client(int fd, uint32_t events, void *arg)
 {
 	struct client *c = arg;
 	struct backend *b = c->b;
-	char in[256];
+	char in[4096];
 	ssize_t n, i;
 
 	if ((events & EPOLLOUT) && !client_flush(b, c))
 		return;
-	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->closing)
 		return;
 	n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -574,15 +928,17 @@ static void on_client(int fd, uint32_t events, void *arg)
 		client_close(b, c);
 		return;
 	}
-	/* After the hello line the application has nothing to say: ignored. */
-	for (i = 0; i < n && c->format == FMT_NONE && !c->closing; i++) {
+	for (i = 0; i < n && c->format == FMT_NONE; i++) {
 		if (in[i] == '\n' || c->hello_len == HELLO_MAX - 1) {
 			c->hello[c->hello_len] = 0;
-			client_hello(b, c);
-			return;
+			if (!client_hello(b, c))
+				return;
+			continue;
 		}
 		c->hello[c->hello_len++] = in[i];
 	}
+	if (i < n)
+		client_input(b, c, in + i, (size_t)(n - i));
 }
 
 static void on_accept(int fd, uint32_t events, void *arg)
@@ -638,7 +994,23 @@ static void refused(struct backend *b, uint64_t *counter, const char *reason)
 	metrics_count(b->metrics, "grpsecd_batches_refused_total", reason, 1);
 }
 
-static void open_one(struct backend *b, const uint8_t *buf, size_t len)
+/* An accepted batch tells where the gateway's upstream socket is: downlinks go there. */
+static void learn_peer(struct gw *g, const struct sockaddr_storage *from, socklen_t len)
+{
+	char name[64];
+	struct conf_addr a = { .len = len };
+
+	if (g->peer_len == len && !memcmp(&g->peer, from, len))
+		return;
+	memcpy(&g->peer, from, len);
+	g->peer_len = len;
+	a.ss = *from;
+	log_info("backend: gateway %" PRIu32 ": downlinks go to %s, where its batches come from",
+		 g->id, sock_addr_str(&a, name, sizeof(name)));
+}
+
+static void open_one(struct backend *b, const uint8_t *buf, size_t len,
+		     const struct sockaddr_storage *from, socklen_t from_len)
 {
 	struct grpsec_batch hdr;
 	int rc;
@@ -663,6 +1035,7 @@ static void open_one(struct backend *b, const uint8_t *buf, size_t len)
 	if (rc == 0) {
 		b->stats.batches_ok++;
 		b->cur->dirty = true;
+		learn_peer(b->cur, from, from_len);
 	} else if (rc == -ESTALE) {
 		refused(b, &b->stats.batch_replay, "replay");
 	} else if (rc == -EBADMSG) {
@@ -746,12 +1119,16 @@ static void on_retry(struct loop_timer *t, void *arg)
 static void on_batch(int fd, uint32_t events, void *arg)
 {
 	struct backend *b = arg;
+	struct sockaddr_storage from;
+	socklen_t from_len;
 	ssize_t n;
 	int i;
 
 	(void)events;
 	for (i = 0; i < RECV_MAX; i++) {
-		n = recv(fd, b->rx, sizeof(b->rx), MSG_DONTWAIT);
+		from_len = sizeof(from);
+		n = recvfrom(fd, b->rx, sizeof(b->rx), MSG_DONTWAIT, (struct sockaddr *)&from,
+			     &from_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -759,7 +1136,7 @@ static void on_batch(int fd, uint32_t events, void *arg)
 				log_err("backend: batch socket: %s", strerror(errno));
 			break;
 		}
-		open_one(b, b->rx, (size_t)n);
+		open_one(b, b->rx, (size_t)n, &from, from_len);
 	}
 	flush(b);
 }
@@ -808,8 +1185,10 @@ void backend_free(struct backend *b)
 	flush(b);
 	while (b->nclients)
 		client_close(b, b->clients[0]);
-	for (i = 0; i < b->ngws; i++)
+	for (i = 0; i < b->ngws; i++) {
 		grpsec_backend_free(b->gws[i].be);
+		OPENSSL_cleanse(b->gws[i].up_key, sizeof(b->gws[i].up_key));
+	}
 	loop_fd_del(b->loop, b->udp_fd);
 	close(b->udp_fd);
 	if (b->app_fd >= 0) {

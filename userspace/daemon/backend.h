@@ -15,8 +15,10 @@
 #ifndef GRPSECD_BACKEND_H
 #define GRPSECD_BACKEND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "grpsec.h"
 #include "grpsecd.h"
 
 struct backend;
@@ -45,6 +47,9 @@ struct backend_stats {
 	uint64_t app_clients;		/* application connections accepted */
 	uint64_t app_hellos;		/* of them, hello lines answered (good or bad) */
 	uint64_t app_dropped;		/* records dropped: backlog or client full */
+	uint64_t app_requests;		/* request lines from applications */
+	uint64_t app_refused;		/* of them, answered with an error */
+	uint64_t downlinks;		/* downlink frames sent to gateways */
 };
 
 /*
@@ -80,6 +85,49 @@ void backend_forget_upstream(struct backend *b, uint32_t gateway);
  * group).  Returns 0 or a negative errno.
  */
 int backend_sync_groups(struct backend *b);
+
+/*
+ * Downlinks (grpsecd.rst, "Downlinks").  backend_downlink() wraps @body (a
+ * command or rekey body, 1..GRPSEC_BODY_MAX_LEN bytes) for @group and
+ * @member (0: every member) in a downlink frame under @gateway's newest
+ * K_up, with the gateway's next downlink sequence (counter.h: reserved
+ * and committed in the store before it is used), and sends it from the
+ * batch socket to the address of the gateway's last accepted batch, which
+ * is its upstream socket (netlink.rst, "Downlink frames").  *@seq (may be
+ * NULL): the sequence used.  Returns 0, -ENOKEY (no K_up for @gateway),
+ * -ENOTCONN (no batch of it accepted since the start: its address is not
+ * known), -EAGAIN (the socket buffer is full: try again later), the
+ * store's error, or another -errno of the send.
+ */
+int backend_downlink(struct backend *b, uint32_t gateway, uint32_t group, uint32_t member,
+		     unsigned int kind, const uint8_t *body, size_t len, uint64_t *seq);
+
+/*
+ * Application requests: "send GROUP MEMBER|* HEX" (records) or
+ * {"send":{...}} (JSON).  The backend parses them and hands each to the
+ * function set with backend_on_send(), which fills @res and returns 0, or
+ * -1 with res->error saying what to do; the backend then answers "ok ..."
+ * or "error ..." in the connection's format.
+ */
+struct backend_send_req {
+	uint32_t group;
+	uint32_t member;		/* 0: every member of the group */
+	uint8_t payload[GRPSEC_COMMAND_MAX_PAYLOAD];
+	size_t len;
+};
+
+struct backend_send_res {
+	uint32_t group, member;
+	uint64_t seq;			/* the command sequence */
+	unsigned int sent;		/* gateways the downlink went to */
+	unsigned int unreached;		/* gateways of the group it could not go to */
+	char error[256];
+};
+
+typedef int (*backend_send_fn)(void *arg, const struct backend_send_req *req,
+			       struct backend_send_res *res);
+
+void backend_on_send(struct backend *b, backend_send_fn fn, void *arg);
 
 void backend_get_stats(const struct backend *b, struct backend_stats *out);
 

@@ -27,13 +27,13 @@
 #include "grpsec_enroll.h"
 #include "conf.h"
 #include "enroll.h"
+#include "groups.h"
 #include "log.h"
 #include "loop.h"
 #include "policy.h"
 #include "store.h"
 #include "tls.h"
 
-#define SIGNING_SECRET	"signing-seed"
 #define SUBJECT_MAX	STORE_IDENTITY_MAX
 
 enum conn_state { C_HANDSHAKE, C_REQUEST, C_ANSWER, C_SHUTDOWN };
@@ -668,26 +668,12 @@ static void fd_limit(uint32_t max)
 
 static int signing_public(struct store *st, uint8_t pub[GRPSEC_SIGN_KEY_LEN])
 {
-	uint8_t seed[STORE_NAMED_SECRET_MAX];
-	size_t len = sizeof(seed);
 	struct grpsec_signer *s = NULL;
-	int err = store_secret_get(st, SIGNING_SECRET, seed, &len);
+	int err = groups_signer(st, &s);
 
-	if (err == -ENOENT) {
-		/* First start: the signing key is drawn once and kept, wrapped, for good. */
-		len = GRPSEC_SIGN_KEY_LEN;
-		err = grpsec_random(seed, len);
-		if (!err)
-			err = store_secret_put(st, SIGNING_SECRET, seed, len);
-	}
-	if (!err && len != GRPSEC_SIGN_KEY_LEN)
-		err = -EINVAL;
-	if (!err)
-		err = grpsec_signer_new(seed, &s);
 	if (!err)
 		err = grpsec_signer_public(s, pub);
 	grpsec_signer_free(s);
-	OPENSSL_cleanse(seed, sizeof(seed));
 	return err;
 }
 

@@ -75,6 +75,31 @@ static int groups_sync(struct store *st, const struct grpsecd_conf *conf, bool c
 	return 0;
 }
 
+int groups_signer(struct store *st, struct grpsec_signer **out)
+{
+	uint8_t seed[STORE_NAMED_SECRET_MAX];
+	size_t len = sizeof(seed);
+	int err = store_secret_get(st, GROUPS_SIGNING_SECRET, seed, &len);
+
+	if (err == -ENOENT) {
+		/* First start: the signing key is drawn once and kept, wrapped, for good. */
+		len = GRPSEC_SIGN_KEY_LEN;
+		err = grpsec_random(seed, len);
+		if (!err)
+			err = store_secret_put(st, GROUPS_SIGNING_SECRET, seed, len);
+		if (err == -EEXIST) {	/* another process drew it first: take that one */
+			len = sizeof(seed);
+			err = store_secret_get(st, GROUPS_SIGNING_SECRET, seed, &len);
+		}
+	}
+	if (!err && len != GRPSEC_SIGN_KEY_LEN)
+		err = -EINVAL;
+	if (!err)
+		err = grpsec_signer_new(seed, out);
+	OPENSSL_cleanse(seed, sizeof(seed));
+	return err;
+}
+
 static int groups_init(struct grpsecd *d)
 {
 	const struct conf_manager *m = &d->conf->manager;

@@ -25,6 +25,8 @@ struct ctl;
 struct metrics;
 struct enroll;
 struct backend;
+struct downlink;
+struct rekey;
 
 enum grpsecd_role {
 	GRPSECD_MANAGER,
@@ -41,6 +43,8 @@ struct grpsecd {
 	struct metrics *metrics;	/* metrics.c: counters, /metrics */
 	struct enroll *enroll;		/* enroll.c: the enrollment server */
 	struct backend *backend;	/* backend.c: batches in, messages out */
+	struct downlink *downlink;	/* downlink.c: signed commands */
+	struct rekey *rekey;		/* rekey.c: epochs, rekeys */
 	time_t started;
 	unsigned int reloads;		/* configurations taken since start */
 };

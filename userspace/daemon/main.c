@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "backend.h"
 #include "ctl.h"
+#include "downlink.h"
 #include "enroll.h"
 #include "groups.h"
 #include "grpsecd.h"
@@ -33,6 +34,7 @@ static const struct grpsecd_part *const manager_parts[] = {
 	&groups_part,		/* the database, the configured groups in it */
 	&enroll_part,
 	&backend_part,		/* after groups: it registers their epochs */
+	&downlink_part,		/* after backend: it answers its application's requests */
 	NULL
 };
 
