@@ -288,6 +288,7 @@ make_initrd()
 	for f in "$B/src/userspace/tool/grpsec" \
 		"$B"/src/userspace/sim/grpsec-* \
 		"$B/src/userspace/daemon/grpsecd" \
+		"$B/src/userspace/daemon/tests/helper-kernel" \
 		"$B/src/userspace/bench/grpsec-bench"; do
 		[ -x "$f" ] && copy_bin "$root" "$f" /usr/bin
 	done

@@ -27,6 +27,8 @@ struct enroll;
 struct backend;
 struct downlink;
 struct rekey;
+struct kernel;
+struct gwstate;
 
 enum grpsecd_role {
 	GRPSECD_MANAGER,
@@ -45,6 +47,8 @@ struct grpsecd {
 	struct backend *backend;	/* backend.c: batches in, messages out */
 	struct downlink *downlink;	/* downlink.c: signed commands */
 	struct rekey *rekey;		/* rekey.c: epochs, rekeys */
+	struct kernel *kernel;		/* kernel.c: grpsec.ko (gateway) */
+	struct gwstate *want;		/* gwstate.h: what the gateway should hold */
 	time_t started;
 	unsigned int reloads;		/* configurations taken since start */
 };

@@ -22,6 +22,7 @@
 #include "downlink.h"
 #include "enroll.h"
 #include "groups.h"
+#include "kernel.h"
 #include "grpsecd.h"
 #include "log.h"
 #include "loop.h"
@@ -39,6 +40,7 @@ static const struct grpsecd_part *const manager_parts[] = {
 };
 
 static const struct grpsecd_part *const gateway_parts[] = {
+	&kernel_part,		/* d->kernel, d->want */
 	NULL
 };
 

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * helper-kernel: kernel.c driven by hand, for the VM selftest
+ * (selftests/grpsecd_reconcile.sh).  It builds a wanted state, runs one
+ * kernel_reconcile() against the module and prints what was sent as
+ * one line of JSON:
+ *
+ *   helper-kernel apply --groups N --members M --s-auth FILE --epoch E
+ *       [--next-epoch E2] [--suite S] [--mode M] [--drop-every K]
+ *       [--drop-group G] [--listen PORT] [--state FILE]
+ *       [--upstream ADDR:PORT --gateway ID --up-secret FILE]
+ *       [--again] [--same-epoch-s-auth FILE]
+ *
+ * Groups 1..N, each with members 1..M, K_m[e] derived from S_auth with
+ * libgrpsec's KDF (as grpsec-member and grpsec-keys do, so simulated
+ * devices hold the same keys); --next-epoch puts K_m[E2] in the next
+ * slot.  --drop-every K leaves out the members whose id is a multiple
+ * of K, --drop-group G the whole group G.  K_up is derived from the
+ * upstream secret as grpsec-backend does.  --again reconciles the same
+ * state a second time in the same process, --same-epoch-s-auth then a
+ * state whose keys come from another secret under the same epochs:
+ * each prints its own line.  Keys never leave the process.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "../../common/value.h"
+#include "../gwstate.h"
+#include "../kernel.h"
+#include "../log.h"
+
+struct opts {
+	uint32_t groups, members, epoch, next_epoch, drop_every, drop_group;
+	uint32_t gateway;
+	uint16_t listen;
+	uint8_t suite, mode;
+	bool has_next, again, has_upstream;
+	const char *s_auth, *s_auth2, *state, *up_secret;
+	struct sockaddr_storage upstream;
+	socklen_t upstream_len;
+};
+
+static int read_secret(const char *path, uint8_t out[GRPSEC_SECRET_LEN])
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "helper-kernel: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	n = fread(out, 1, GRPSEC_SECRET_LEN, f);
+	fclose(f);
+	if (n != GRPSEC_SECRET_LEN) {
+		fprintf(stderr, "helper-kernel: %s: not %d bytes\n", path,
+			GRPSEC_SECRET_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+static int slot_key(const struct opts *o, const uint8_t *s_auth, uint32_t group,
+		    uint32_t epoch, uint32_t member, struct gw_key *k)
+{
+	k->set = true;
+	k->epoch = epoch;
+	return grpsec_kdf_member_key(o->suite, s_auth, group, epoch, member,
+				     k->key, grpsec_suite_key_len(o->suite));
+}
+
+static int build(const struct opts *o, const char *s_auth_path,
+		 struct gwstate *s)
+{
+	uint8_t s_auth[GRPSEC_SECRET_LEN], up[GRPSEC_SECRET_LEN];
+	int ret = -1;
+
+	if (read_secret(s_auth_path, s_auth))
+		return -1;
+	gwstate_clear(s);
+	gwstate_set_listen(s, o->listen, 0);
+	if (o->has_upstream) {
+		struct gw_upstream u = { .gateway = o->gateway,
+					 .suite = GRPSEC_SUITE_AES_128_GCM,
+					 .endpoint = o->upstream,
+					 .endpoint_len = o->upstream_len };
+
+		if (read_secret(o->up_secret, up) ||
+		    grpsec_kdf_upstream_key(u.suite, up, o->gateway, u.key,
+					    grpsec_suite_key_len(u.suite)))
+			goto out;
+		gwstate_set_upstream(s, &u);
+		OPENSSL_cleanse(&u, sizeof(u));
+	}
+	for (uint32_t g = 1; g <= o->groups; g++) {
+		struct gw_group grp = { .id = g, .suite = o->suite, .mode = o->mode };
+
+		if (g == o->drop_group)
+			continue;
+		if (gwstate_group_put(s, &grp))
+			goto out;
+		for (uint32_t id = 1; id <= o->members; id++) {
+			struct gw_member m = { .group = g, .id = id };
+			int bad;
+
+			if (o->drop_every && id % o->drop_every == 0)
+				continue;
+			bad = slot_key(o, s_auth, g, o->epoch, id, &m.cur) ||
+			      (o->has_next &&
+			       slot_key(o, s_auth, g, o->next_epoch, id, &m.next)) ||
+			      gwstate_member_put(s, &m);
+			OPENSSL_cleanse(&m, sizeof(m));
+			if (bad)
+				goto out;
+		}
+	}
+	ret = 0;
+out:
+	OPENSSL_cleanse(s_auth, sizeof(s_auth));
+	OPENSSL_cleanse(up, sizeof(up));
+	return ret;
+}
+
+static void print_diff(const char *step, int rc, const struct kernel_diff *d)
+{
+	printf("{\"step\":\"%s\",\"rc\":%d,\"set_listen\":%u,\"set_upstream\":%u,"
+	       "\"del_upstream\":%u,\"new_group\":%u,\"set_group\":%u,"
+	       "\"del_group\":%u,\"new_member\":%u,\"set_member\":%u,"
+	       "\"del_member\":%u,\"members_new\":%u,\"members_set\":%u,"
+	       "\"members_del\":%u,\"failed\":%u,\"writes\":%u}\n",
+	       step, rc, d->set_listen, d->set_upstream, d->del_upstream,
+	       d->new_group, d->set_group, d->del_group, d->new_member,
+	       d->set_member, d->del_member, d->members_new, d->members_set,
+	       d->members_del, d->failed,
+	       d->set_listen + d->set_upstream + d->del_upstream + d->new_group +
+	       d->set_group + d->del_group + d->new_member + d->set_member +
+	       d->del_member);
+	fflush(stdout);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: helper-kernel apply --groups N --members M --s-auth FILE --epoch E [--next-epoch E2] [--suite S] [--mode M] [--drop-every K] [--drop-group G] [--listen PORT] [--state FILE] [--upstream ADDR:PORT --gateway ID --up-secret FILE] [--again] [--same-epoch-s-auth FILE]\n");
+	return 2;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "groups", 1, NULL, 'g' }, { "members", 1, NULL, 'm' },
+		{ "s-auth", 1, NULL, 'a' }, { "epoch", 1, NULL, 'e' },
+		{ "next-epoch", 1, NULL, 'n' }, { "suite", 1, NULL, 's' },
+		{ "mode", 1, NULL, 'M' }, { "drop-every", 1, NULL, 'd' },
+		{ "drop-group", 1, NULL, 'D' }, { "listen", 1, NULL, 'l' },
+		{ "state", 1, NULL, 'S' }, { "upstream", 1, NULL, 'u' },
+		{ "gateway", 1, NULL, 'G' }, { "up-secret", 1, NULL, 'U' },
+		{ "again", 0, NULL, 'A' }, { "same-epoch-s-auth", 1, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t port;
+	int c;
+
+	o->suite = GRPSEC_SUITE_AES_128_GCM;
+	if (argc < 2 || strcmp(argv[1], "apply"))
+		return -1;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		bool ok = true;
+
+		switch (c) {
+		case 'g': ok = parse_u32(optarg, &o->groups, 1, 100000); break;
+		case 'm': ok = parse_u32(optarg, &o->members, 0, 1000000); break;
+		case 'a': o->s_auth = optarg; break;
+		case 'e': ok = parse_u32(optarg, &o->epoch, 0, UINT32_MAX); break;
+		case 'n':
+			ok = parse_u32(optarg, &o->next_epoch, 0, UINT32_MAX);
+			o->has_next = true;
+			break;
+		case 's': ok = parse_suite(optarg, &o->suite); break;
+		case 'M': ok = parse_mode(optarg, &o->mode); break;
+		case 'd': ok = parse_u32(optarg, &o->drop_every, 1, UINT32_MAX); break;
+		case 'D': ok = parse_u32(optarg, &o->drop_group, 1, UINT32_MAX); break;
+		case 'l':
+			ok = parse_u32(optarg, &port, 0, 65535);
+			o->listen = port;
+			break;
+		case 'S': o->state = optarg; break;
+		case 'u':
+			ok = parse_endpoint(optarg, &o->upstream, &o->upstream_len);
+			o->has_upstream = true;
+			break;
+		case 'G': ok = parse_u32(optarg, &o->gateway, 0, UINT32_MAX); break;
+		case 'U': o->up_secret = optarg; break;
+		case 'A': o->again = true; break;
+		case 'x': o->s_auth2 = optarg; break;
+		default: return -1;
+		}
+		if (!ok) {
+			fprintf(stderr, "helper-kernel: invalid value \"%s\"\n", optarg);
+			return -1;
+		}
+	}
+	if (optind != argc || !o->groups || !o->s_auth ||
+	    (o->has_upstream && !o->up_secret))
+		return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct kernel_diff d;
+	struct gwstate *want;
+	struct kernel *k;
+	int rc, status;
+
+	if (parse(argc, argv, &o))
+		return usage();
+	log_init(false);
+	want = gwstate_new();
+	if (!want || build(&o, o.s_auth, want))
+		return 1;
+	k = kernel_open(NULL, o.state ? o.state : "gateway.state");
+	if (!k)
+		return 1;
+	rc = kernel_reconcile(k, want, &d);
+	print_diff("apply", rc, &d);
+	status = rc != 0;
+	if (o.again) {
+		rc = kernel_reconcile(k, want, &d);
+		print_diff("again", rc, &d);
+		status |= rc != 0;
+	}
+	if (o.s_auth2) {
+		if (build(&o, o.s_auth2, want))
+			return 1;
+		rc = kernel_reconcile(k, want, &d);
+		print_diff("same-epoch", rc, &d);
+		status |= rc != 0;
+	}
+	kernel_close(k);
+	gwstate_free(want);
+	return status;
+}
