@@ -147,6 +147,9 @@ wait_for 10 eval '[ "$(stat verified)" -gt $ver0 ]' ||
 apply --s-auth "$K/s_auth" --epoch 1 --next-epoch 3 --drop-every 10 \
 	--drop-group 3
 expect apply rc=0 failed=0 members_set=$KEPT members_del=0 members_new=0
+mid=$(stat verified)
+[ "$mid" -lt $((ver0 + 9 * MSGS)) ] ||
+	fail "the traffic was over before the reconciliation ended: nothing shown"
 wait $sender || fail "the members failed: $(cat "$K/m.out")"
 backend_wait || fail "backend: $(cat "$K/be.out")"
 expect_field "$K/be.out" unique $((9 * MSGS))
