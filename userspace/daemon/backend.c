@@ -38,6 +38,7 @@
 #define HELLO_MAX	16
 #define RETRY_MS	1000
 #define OLDER_EPOCHS	16		/* looked up for a saved state that names them */
+#define UPSTREAM_GRACE_MS 10000		/* the previous K_up still opens batches */
 #define REQ_MAX		4096		/* one application request line */
 #define REPLY_KIND	0x80		/* records format: a reply, not a message */
 
@@ -53,9 +54,20 @@ struct reg {
 	uint32_t group, epoch;
 };
 
+/*
+ * A gateway's contexts.  A new K_up (a new control connection) does not
+ * end the old one at once: batches the gateway sealed under it may still
+ * be in flight.  For UPSTREAM_GRACE_MS, or until a batch verifies under
+ * the new key, @prev (the old key's context) opens what the new key does
+ * not; after @prev accepted a batch, @be is made again (under @up_key,
+ * the newest K_up) from @prev's replay state, since a context takes one
+ * import only, so that no entry gets through twice.
+ */
 struct gw {
 	uint32_t id;
 	struct grpsec_backend *be;
+	struct grpsec_backend *prev;	/* the previous K_up's, during the grace */
+	uint64_t grace_end_ms;		/* loop_now_ms() when @prev goes */
 	bool dirty;			/* a batch was accepted since the last save */
 	/* Downlinks: the newest K_up, where its batches come from, the sequence. */
 	uint8_t up_key[GRPSEC_KEY_MAX_LEN];
@@ -95,6 +107,7 @@ struct backend {
 	backend_send_fn send_fn;	/* application requests */
 	void *send_arg;
 	struct loop_timer *retry;
+	struct loop_timer *grace;	/* ends the previous K_up's grace */
 	bool paused;			/* not reading batches until a save succeeds */
 	uint8_t rx[DGRAM_MAX];
 	struct backend_stats stats;
@@ -299,12 +312,19 @@ static void gw_set_key(struct gw *g, unsigned int suite, const uint8_t *key)
 	g->up_suite = suite;
 }
 
-int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite,
-			 const uint8_t *key)
+static void grace_end(struct gw *g)
+{
+	grpsec_backend_free(g->prev);
+	g->prev = NULL;
+}
+
+/* A context under @key that takes over @from's replay state (or the saved one). */
+static int context_new(struct backend *b, uint32_t gateway, unsigned int suite,
+		       const uint8_t *key, const struct grpsec_backend *from,
+		       struct grpsec_backend **out)
 {
 	struct grpsec_backend_config cfg = { .gateway = gateway, .suite = suite,
 					     .upstream_key = key };
-	struct gw *g = gw_find(b, gateway), *gws;
 	struct grpsec_backend *be;
 	struct store_gateway sg;
 	uint8_t *state = NULL;
@@ -319,32 +339,107 @@ int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite
 		return rc;
 	}
 	rc = add_regs(b, be);
-	/* A new key takes over the state in memory, or the saved one. */
 	if (rc == 0)
-		rc = g ? grpsec_backend_export(g->be, &state, &len) : load_state(b, gateway,
-										  &state, &len);
+		rc = from ? grpsec_backend_export(from, &state, &len) : load_state(b, gateway,
+										    &state, &len);
 	if (rc == 0 && state)
 		rc = import_state(b, be, gateway, state, len);
 	free(state);
-	if (rc == 0 && !g) {
-		gws = realloc(b->gws, (b->ngws + 1) * sizeof(*gws));
-		rc = gws ? 0 : -ENOMEM;
-		if (gws) {
-			b->gws = gws;
-			g = &b->gws[b->ngws++];
-			*g = (struct gw){ .id = gateway };
-			counter_init(&g->dl_seq, "downlink", gateway);
-		}
-	}
 	if (rc < 0) {
 		grpsec_backend_free(be);
 		return rc;
 	}
-	grpsec_backend_free(g->be);
+	*out = be;
+	return 0;
+}
+
+int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite,
+			 const uint8_t *key)
+{
+	struct gw *g = gw_find(b, gateway), *gws;
+	struct grpsec_backend *be;
+	int rc;
+
+	if (!grpsec_suite_key_len(suite))
+		return -EINVAL;
+	/* A new key takes over the state in memory, or the saved one. */
+	rc = context_new(b, gateway, suite, key, g ? g->be : NULL, &be);
+	if (rc < 0)
+		return rc;
+	if (!g) {
+		gws = realloc(b->gws, (b->ngws + 1) * sizeof(*gws));
+		if (!gws) {
+			grpsec_backend_free(be);
+			return -ENOMEM;
+		}
+		b->gws = gws;
+		g = &b->gws[b->ngws++];
+		*g = (struct gw){ .id = gateway };
+		counter_init(&g->dl_seq, "downlink", gateway);
+	}
+	/* The key being replaced opens batches in flight for a while. */
+	grace_end(g);
+	g->prev = g->be;
 	g->be = be;
 	gw_set_key(g, suite, key);
-	log_info("backend: gateway %" PRIu32 ": K_up installed, batches above %" PRIu64,
-		 gateway, grpsec_backend_last_seq(be));
+	if (g->prev) {
+		g->grace_end_ms = loop_now_ms() + UPSTREAM_GRACE_MS;
+		loop_timer_set(b->grace, UPSTREAM_GRACE_MS, 0);
+	}
+	log_info("backend: gateway %" PRIu32 ": K_up installed, batches above %" PRIu64 "%s",
+		 gateway, grpsec_backend_last_seq(be),
+		 g->prev ? "; the previous K_up opens batches for 10 s more" : "");
+	return 0;
+}
+
+/* The previous K_up of every gateway whose grace is over: forgotten, wiped. */
+static void on_grace(struct loop_timer *t, void *arg)
+{
+	struct backend *b = arg;
+	uint64_t now = loop_now_ms(), next = 0;
+
+	(void)t;
+	for (size_t i = 0; i < b->ngws; i++) {
+		struct gw *g = &b->gws[i];
+
+		if (!g->prev)
+			continue;
+		if (g->grace_end_ms <= now) {
+			grace_end(g);
+			log_info("backend: gateway %" PRIu32 ": the previous K_up's grace is over",
+				 g->id);
+		} else if (!next || g->grace_end_ms - now < next) {
+			next = g->grace_end_ms - now;
+		}
+	}
+	if (next)
+		loop_timer_set(b->grace, next, 0);
+}
+
+/*
+ * A batch that the current K_up does not verify, opened under the
+ * previous one during its grace.  The current context is then made
+ * again from the previous one's replay state, so that what this batch
+ * carried is not accepted once more under the new key.
+ */
+static int open_under_prev(struct backend *b, struct gw *g, const uint8_t *buf, size_t len,
+			   grpsec_entry_fn fn)
+{
+	struct grpsec_backend *be;
+	int rc;
+
+	if (!g->prev || g->grace_end_ms <= loop_now_ms())
+		return -EBADMSG;
+	rc = grpsec_backend_open_batch(g->prev, buf, len, NULL, fn, b);
+	if (rc != 0)
+		return rc;
+	if (context_new(b, g->id, g->up_suite, g->up_key, g->prev, &be) == 0) {
+		grpsec_backend_free(g->be);
+		g->be = be;
+	} else {
+		log_err("backend: gateway %" PRIu32 ": the new K_up's replay state could not take the batch opened under the previous one",
+			g->id);
+	}
 	return 0;
 }
 
@@ -356,6 +451,7 @@ void backend_forget_upstream(struct backend *b, uint32_t gateway)
 		return;
 	if (g->dirty && save_gw(b, g) < 0)
 		b->stats.save_failures++;
+	grace_end(g);
 	grpsec_backend_free(g->be);
 	OPENSSL_cleanse(g->up_key, sizeof(g->up_key));
 	*g = b->gws[--b->ngws];
@@ -1032,6 +1128,10 @@ static void open_one(struct backend *b, const uint8_t *buf, size_t len,
 		return;
 	}
 	rc = grpsec_backend_open_batch(b->cur->be, buf, len, NULL, on_entry, b);
+	if (rc == -EBADMSG)
+		rc = open_under_prev(b, b->cur, buf, len, on_entry);
+	else if (rc == 0 && b->cur->prev)
+		grace_end(b->cur);	/* the gateway sends under the new key */
 	if (rc == 0) {
 		b->stats.batches_ok++;
 		b->cur->dirty = true;
@@ -1159,9 +1259,12 @@ int backend_new(struct loop *l, struct store *st, struct metrics *m, int udp_fd,
 	b->udp_fd = udp_fd;
 	b->app_fd = app_fd;
 	b->retry = loop_timer_add(l, RETRY_MS, 0, on_retry, b);
-	rc = b->retry ? 0 : -ENOMEM;
-	if (rc == 0)
+	b->grace = loop_timer_add(l, UPSTREAM_GRACE_MS, 0, on_grace, b);
+	rc = b->retry && b->grace ? 0 : -ENOMEM;
+	if (rc == 0) {
 		loop_timer_stop(b->retry);
+		loop_timer_stop(b->grace);
+	}
 	if (rc == 0)
 		rc = loop_fd_add(l, udp_fd, EPOLLIN, on_batch, b);
 	if (rc == 0 && app_fd >= 0)
@@ -1186,6 +1289,7 @@ void backend_free(struct backend *b)
 	while (b->nclients)
 		client_close(b, b->clients[0]);
 	for (i = 0; i < b->ngws; i++) {
+		grace_end(&b->gws[i]);
 		grpsec_backend_free(b->gws[i].be);
 		OPENSSL_cleanse(b->gws[i].up_key, sizeof(b->gws[i].up_key));
 	}
@@ -1197,6 +1301,8 @@ void backend_free(struct backend *b)
 	}
 	if (b->retry)
 		loop_timer_del(b->retry);
+	if (b->grace)
+		loop_timer_del(b->grace);
 	free(b->gws);
 	free(b->regs);
 	free(b->clients);
