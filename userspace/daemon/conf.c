@@ -26,7 +26,7 @@
 #define CONF_LINE_MAX	4096
 #define CONF_PATTERN_MAX 1024
 
-enum section { SEC_NONE, SEC_MANAGER, SEC_GROUP, SEC_ALLOW, SEC_GATEWAY };
+enum section { SEC_NONE, SEC_MANAGER, SEC_GROUP, SEC_ALLOW, SEC_GATEWAY, SEC_CONTROL };
 
 struct parser;
 struct conf_key;
@@ -377,6 +377,22 @@ static const struct conf_key gateway_keys[] = {
 	{ .name = NULL }
 };
 
+#define CT(f)	offsetof(struct conf_control, f)
+static const struct conf_key control_keys[] = {
+	KEY("Manager", parse_addr, CT(manager)),
+	KEY("ManagerName", parse_string, CT(manager_name)),
+	KEY("Certificate", parse_path, CT(certificate)),
+	KEY("PrivateKey", parse_path, CT(private_key)),
+	KEY("CA", parse_path, CT(ca)),
+	KEY("CRL", parse_path, CT(crl)),
+	KEY("StateFile", parse_path, CT(state_file)),
+	KEY("ControlSocket", parse_path, CT(control_socket)),
+	KEY("MetricsListen", parse_loopback, CT(metrics_listen)),
+	NUM("HandshakeTimeout", parse_duration, CT(handshake_timeout_ms),
+	    100, SEC(600)),
+	{ .name = NULL }
+};
+
 static const struct {
 	const char *name;
 	const struct conf_key *keys;
@@ -385,6 +401,7 @@ static const struct {
 	[SEC_GROUP] = { "Group", group_keys },
 	[SEC_ALLOW] = { "Allow", allow_keys },
 	[SEC_GATEWAY] = { "Gateway", gateway_keys },
+	[SEC_CONTROL] = { "Control", control_keys },
 };
 
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
@@ -417,6 +434,14 @@ static void *section_new(struct parser *p, enum section sec)
 		}
 		c->manager.line = p->line;
 		return &c->manager;
+	case SEC_CONTROL:
+		if (c->control.line) {
+			conf_err(p, p->line, "a second [Control] section (the first is on line %u)",
+				 c->control.line);
+			return NULL;
+		}
+		c->control.line = p->line;
+		return &c->control;
 	case SEC_GROUP:
 		g = array_push((void **)&c->groups, &c->ngroups, sizeof(*g));
 		if (g) {
@@ -514,12 +539,12 @@ static void section_open(struct parser *p, const char *s)
 		    !strncasecmp(s + 1, sections[i].name, len - 2)) {
 			p->sec = i;
 			p->obj = section_new(p, i);
-			if (!p->obj && i != SEC_MANAGER)
+			if (!p->obj && i != SEC_MANAGER && i != SEC_CONTROL)
 				conf_err(p, p->line, "out of memory");
 			return;
 		}
 	}
-	conf_err(p, p->line, "unknown section %s (Manager, Group, Allow or Gateway)",
+	conf_err(p, p->line, "unknown section %s (Manager, Group, Allow, Gateway or Control)",
 		 s);
 }
 
@@ -644,8 +669,36 @@ static void check_tls(struct parser *p)
 		conf_err(p, m->line, "[Manager] EnrollListen needs CA (device certificates) or PSKFile (external PSKs), or both");
 	if (m->control_listen.len && !m->ca)
 		conf_err(p, m->line, "[Manager] ControlListen needs the CA that signs the gateways' certificates");
+	if (m->control_listen.len && !m->batch_listen.len)
+		conf_err(p, m->line, "[Manager] ControlListen needs BatchListen (where the gateways send their batches)");
 	if (m->crl && !m->ca)
 		conf_err(p, m->line, "[Manager] CRL without CA");
+}
+
+/* [Control], when there is one: the gateway's channel needs all of these. */
+static void check_control(struct parser *p)
+{
+	const struct conf_control *ct = &p->c->control;
+
+	if (!ct->line)
+		return;
+	if (!ct->manager.len)
+		conf_err(p, ct->line, "[Control] without Manager (the manager's ControlListen, ADDR:PORT)");
+	if (!ct->certificate || !ct->private_key)
+		conf_err(p, ct->line, "[Control] lacks Certificate or PrivateKey (the gateway's, for mutual TLS)");
+	if (!ct->ca)
+		conf_err(p, ct->line, "[Control] without the CA that signs the manager's certificate");
+	if (ct->crl && !ct->ca)
+		conf_err(p, ct->line, "[Control] CRL without CA");
+}
+
+int conf_check_gateway(const struct grpsecd_conf *c)
+{
+	if (c->control.line)
+		return 0;
+	log_err("%s: no [Control] section: the gateway role needs one (Manager, Certificate, PrivateKey, CA)",
+		c->file);
+	return -1;
 }
 
 static int set_default(struct parser *p, char **field, const char *value)
@@ -669,6 +722,12 @@ static void set_defaults(struct parser *p)
 		m->max_handshakes = CONF_DEFAULT_MAX_HANDSHAKES;
 	if (!m->handshake_timeout_ms)
 		m->handshake_timeout_ms = CONF_DEFAULT_HANDSHAKE_MS;
+	if (!p->c->control.line)
+		return;
+	set_default(p, &p->c->control.control_socket, CONF_DEFAULT_GW_CONTROL_SOCKET);
+	set_default(p, &p->c->control.state_file, CONF_DEFAULT_GW_STATE_FILE);
+	if (!p->c->control.handshake_timeout_ms)
+		p->c->control.handshake_timeout_ms = CONF_DEFAULT_HANDSHAKE_MS;
 }
 
 static void read_file(struct parser *p, FILE *f)
@@ -704,6 +763,7 @@ struct grpsecd_conf *conf_load(const char *file)
 	fclose(f);
 	check_references(&p);
 	check_tls(&p);
+	check_control(&p);
 	set_defaults(&p);
 	if (p.errors) {
 		log_err("%s: %d problem%s, configuration not loaded", file,
@@ -737,6 +797,13 @@ void conf_free(struct grpsecd_conf *c)
 	free(m->master_key);
 	free(m->control_socket);
 	free(m->app_socket);
+	free(c->control.manager_name);
+	free(c->control.certificate);
+	free(c->control.private_key);
+	free(c->control.ca);
+	free(c->control.crl);
+	free(c->control.state_file);
+	free(c->control.control_socket);
 	for (size_t i = 0; i < c->ngroups; i++)
 		free(c->groups[i].gateways.v);
 	for (size_t i = 0; i < c->nallows; i++) {

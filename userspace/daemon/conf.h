@@ -90,9 +90,25 @@ struct conf_manager {
 	unsigned int line;		/* 0: the file has no [Manager] */
 };
 
+/* [Control]: the gateway role's own settings, its channel to the manager. */
+struct conf_control {
+	struct conf_addr manager;	/* the manager's ControlListen */
+	char *manager_name;		/* a DNS name its certificate must carry */
+	char *certificate;		/* the gateway's certificate and key, PEM */
+	char *private_key;
+	char *ca;			/* signs the manager's certificate */
+	char *crl;
+	char *state_file;		/* the nonce counters' reservations */
+	char *control_socket;		/* unix socket for grpsecctl */
+	struct conf_addr metrics_listen; /* HTTP /metrics, loopback only */
+	uint32_t handshake_timeout_ms;
+	unsigned int line;		/* 0: the file has no [Control] */
+};
+
 struct grpsecd_conf {
 	char *file;
 	struct conf_manager manager;
+	struct conf_control control;
 	struct conf_group *groups;
 	size_t ngroups;
 	struct conf_allow *allows;
@@ -107,8 +123,15 @@ struct grpsecd_conf {
 #define CONF_DEFAULT_CONTROL_SOCKET	"/run/grpsecd/manager.sock"
 #define CONF_DEFAULT_MAX_HANDSHAKES	256
 #define CONF_DEFAULT_HANDSHAKE_MS	10000
+#define CONF_DEFAULT_GW_CONTROL_SOCKET	"/run/grpsecd/gateway.sock"
+#define CONF_DEFAULT_GW_STATE_FILE	"/var/lib/grpsecd/gateway.state"
 
 struct grpsecd_conf *conf_load(const char *file);
+/*
+ * conf_check_gateway() - what the gateway role needs of a loaded file
+ * (a [Control] section); 0, or -1 after logging "FILE: problem".
+ */
+int conf_check_gateway(const struct grpsecd_conf *c);
 void conf_free(struct grpsecd_conf *c);
 
 const struct conf_group *conf_group_find(const struct grpsecd_conf *c,

@@ -13,6 +13,7 @@
 
 #include "../common/value.h"
 #include "conf.h"
+#include "control.h"
 #include "ctl.h"
 #include "log.h"
 #include "metrics.h"
@@ -276,17 +277,41 @@ static int device_lookup(struct grpsecd *d, struct ctl_reply *r,
 	return err ? store_failed(r, d, err) : 0;
 }
 
+struct rows {
+	struct store_member *v;
+	size_t n;
+};
+
+static int row_add(void *arg, const struct store_member *m)
+{
+	struct rows *rows = arg;
+	struct store_member *v = realloc(rows->v, (rows->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	v[rows->n++] = *m;
+	rows->v = v;
+	return 0;
+}
+
 static int cmd_revoke(struct grpsecd *d, struct ctl_reply *r, int argc,
 		      char **argv, const char *rest)
 {
 	struct store_device dev;
+	struct rows rows = { NULL, 0 };
 	unsigned int n = 0;
 	int err;
 
 	(void)argc, (void)argv;
 	if (need_store(r, d) || device_lookup(d, r, rest, &dev))
 		return -1;
-	err = store_device_revoke(d->store, dev.id, &n);
+	/* The rows the revocation ends, for the gateways that hold them. */
+	err = store_device_members(d->store, dev.id, row_add, &rows);
+	if (!err)
+		err = store_device_revoke(d->store, dev.id, &n);
+	if (!err)
+		control_members_revoked(d, rows.v, rows.n);
+	free(rows.v);
 	if (err)
 		return store_failed(r, d, err);
 	log_info("device %llu (%s) revoked by the control socket, %u member rows",

@@ -26,6 +26,7 @@
 #include "grpsec.h"
 #include "grpsec_enroll.h"
 #include "conf.h"
+#include "control.h"
 #include "enroll.h"
 #include "groups.h"
 #include "log.h"
@@ -339,6 +340,8 @@ static enum enroll_outcome grant(struct conn *c, const struct grpsec_enroll_requ
 			 res.member, rq->n_groups, rq->n_groups == 1 ? "" : "s",
 			 c->is_psk ? "PSK" : "certificate", SSL_get_cipher_name(c->ssl));
 	}
+	/* Committed: the gateways connected now hold its K_m at once. */
+	control_member_enrolled(d, res.member, rq->groups, rq->n_groups);
 out_wipe:
 	OPENSSL_cleanse(gr, sizeof(gr));
 	return o;

@@ -27,6 +27,8 @@ struct enroll;
 struct backend;
 struct downlink;
 struct rekey;
+struct control;
+struct control_client;
 struct kernel;
 struct gwstate;
 
@@ -47,8 +49,10 @@ struct grpsecd {
 	struct backend *backend;	/* backend.c: batches in, messages out */
 	struct downlink *downlink;	/* downlink.c: signed commands */
 	struct rekey *rekey;		/* rekey.c: epochs, rekeys */
+	struct control *control;	/* control.c: the manager's end of the control channel */
 	struct kernel *kernel;		/* kernel.c: grpsec.ko (gateway) */
 	struct gwstate *want;		/* gwstate.h: what the gateway should hold */
+	struct control_client *client;	/* control_client.c: the gateway's channel to the manager */
 	time_t started;
 	unsigned int reloads;		/* configurations taken since start */
 };

@@ -16,8 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/value.h"
 #include "conf.h"
 #include "backend.h"
+#include "control.h"
 #include "ctl.h"
 #include "downlink.h"
 #include "enroll.h"
@@ -36,11 +38,13 @@ static const struct grpsecd_part *const manager_parts[] = {
 	&enroll_part,
 	&backend_part,		/* after groups: it registers their epochs */
 	&downlink_part,		/* after backend: it answers its application's requests */
+	&control_part,		/* after backend: it installs each gateway's K_up */
 	NULL
 };
 
 static const struct grpsecd_part *const gateway_parts[] = {
 	&kernel_part,		/* d->kernel, d->want */
+	&control_client_part,	/* after kernel: fills d->want, answers its unknown members */
 	NULL
 };
 
@@ -52,7 +56,7 @@ static const struct {
 	[GRPSECD_MANAGER] = { "manager", manager_parts,
 			      "enrollment authority and the backend's end of the uplink" },
 	[GRPSECD_GATEWAY] = { "gateway", gateway_parts,
-			      "programs grpsec.ko on a gateway (not in this version)" },
+			      "programs grpsec.ko on a gateway with what the manager says" },
 };
 
 #define NROLES (sizeof(roles) / sizeof(roles[0]))
@@ -131,6 +135,10 @@ int grpsecd_reload(struct grpsecd *d)
 	notify_send("RELOADING=1");
 	log_info("reloading %s", d->conf_path);
 	next = conf_load(d->conf_path);
+	if (next && d->role == GRPSECD_GATEWAY && conf_check_gateway(next)) {
+		conf_free(next);
+		next = NULL;
+	}
 	if (next && !parts_reload(d, next)) {
 		d->reloads++;
 		rc = 0;
@@ -267,6 +275,13 @@ static int role_find(const char *name, enum grpsecd_role *role)
 
 static int check_only(const struct grpsecd *d)
 {
+	char addr[64];
+
+	if (d->role == GRPSECD_GATEWAY) {
+		format_endpoint(&d->conf->control.manager.ss, addr, sizeof(addr));
+		printf("%s: configuration OK: gateway, manager %s\n", d->conf_path, addr);
+		return 0;
+	}
 	printf("%s: configuration OK: %zu groups, %zu allow rules, %zu gateways\n",
 	       d->conf_path, d->conf->ngroups, d->conf->nallows,
 	       d->conf->ngateways);
@@ -335,6 +350,10 @@ int main(int argc, char **argv)
 	if (abs_path)
 		d.conf_path = abs_path;
 	d.conf = conf_load(d.conf_path);
+	if (d.conf && d.role == GRPSECD_GATEWAY && conf_check_gateway(d.conf)) {
+		conf_free(d.conf);
+		d.conf = NULL;
+	}
 	rc = !d.conf ? 1 : o.check ? check_only(&d) : run(&d);
 	conf_free(d.conf);
 	free(abs_path);

@@ -59,6 +59,12 @@ static const struct family_def {
 	  "Devices revoked." },
 	{ "grpsecd_reloads_total", COUNTER, "outcome",
 	  "Configuration reloads, by outcome (ok, failed)." },
+	{ "grpsecd_control_connections_total", COUNTER, "outcome",
+	  "Gateways' control connections, by outcome (ok or why refused)." },
+	{ "grpsecd_control_disconnects_total", COUNTER, "reason",
+	  "Gateways' control connections ended, by reason." },
+	{ "grpsecd_gateways_connected", GAUGE, NULL,
+	  "Gateways connected over the control channel now." },
 	{ "grpsecd_start_time_seconds", GAUGE, NULL,
 	  "When the daemon started, in unix seconds." },
 };

@@ -721,6 +721,15 @@ int store_members_each(struct store *st, uint32_t group, store_member_fn fn, voi
 		    " WHERE $1 = 0 OR group_id = $1 ORDER BY id, group_id", P(I(group)));
 }
 
+int store_device_members(struct store *st, uint64_t device, store_member_fn fn, void *arg)
+{
+	struct walk w = { .kind = WALK_MEMBERS, .member = fn, .arg = arg };
+
+	return walk(st, &w, "SELECT " MEMBER_COLS " FROM members"
+		    " WHERE device_id = $1 AND state = $2 ORDER BY id, group_id",
+		    P(I(device), I(STORE_MEMBER_ACTIVE)));
+}
+
 int store_members_page(struct store *st, uint32_t group, uint32_t after,
 		       uint32_t after_group, unsigned int limit, store_member_fn fn,
 		       void *arg)

@@ -230,6 +230,11 @@ int store_member_get(struct store *st, uint32_t member, uint32_t group,
 int store_members_each(struct store *st, uint32_t group, store_member_fn fn, void *arg);
 
 /*
+ * store_device_members() - the active member rows of @device (index
+ * members_device), by member id then group: what a revocation takes away.
+ */
+int store_device_members(struct store *st, uint64_t device, store_member_fn fn, void *arg);
+/*
  * store_members_page() - at most @limit member rows of @group (0: all)
  * after the row (@after, @after_group), by member id then group id.
  */

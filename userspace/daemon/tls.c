@@ -16,6 +16,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "grpsec_enroll.h"
+
 #include "conf.h"
 #include "log.h"
 #include "tls.h"
@@ -276,68 +278,84 @@ static int verify_cb(int ok, X509_STORE_CTX *x)
 	return ok;
 }
 
-static int load_ca_crl(SSL_CTX *ctx, const struct conf_manager *m)
+static int load_ca_crl(SSL_CTX *ctx, const char *ca, const char *crl)
 {
 	X509_STORE *st = SSL_CTX_get_cert_store(ctx);
 	X509_LOOKUP *lk;
 	STACK_OF(X509_NAME) *names;
 
-	if (!SSL_CTX_load_verify_locations(ctx, m->ca, NULL)) {
-		log_err("%s: cannot load the CA certificates", m->ca);
+	if (!SSL_CTX_load_verify_locations(ctx, ca, NULL)) {
+		log_err("%s: cannot load the CA certificates", ca);
 		return -1;
 	}
-	names = SSL_load_client_CA_file(m->ca);
+	names = SSL_load_client_CA_file(ca);
 	if (names)
 		SSL_CTX_set_client_CA_list(ctx, names);
-	if (!m->crl)
+	if (!crl)
 		return 0;
 	lk = X509_STORE_add_lookup(st, X509_LOOKUP_file());
-	if (!lk || X509_load_crl_file(lk, m->crl, X509_FILETYPE_PEM) <= 0) {
-		log_err("%s: cannot load the CRL", m->crl);
+	if (!lk || X509_load_crl_file(lk, crl, X509_FILETYPE_PEM) <= 0) {
+		log_err("%s: cannot load the CRL", crl);
 		return -1;
 	}
 	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
 	return 0;
 }
 
-SSL_CTX *tls_server_ctx_new(const struct conf_manager *m)
+/*
+ * A TLS 1.3-only context with our certificate and key, no session tickets
+ * and no resumption (every connection is a full handshake, so every one
+ * has its own exporter values); NULL after logging why.
+ */
+static SSL_CTX *ctx_new(const char *what, bool server, const char *cert, const char *key)
 {
 	SSL_CTX *ctx;
-	struct psk_table *t = NULL;
 
 	if (peer_idx < 0)
 		peer_idx = SSL_get_ex_new_index(0, "grpsecd peer", NULL, NULL, NULL);
 	if (table_idx < 0)
 		table_idx = SSL_CTX_get_ex_new_index(0, "grpsecd psks", NULL, NULL,
 						     table_free_cb);
-	ctx = SSL_CTX_new(TLS_server_method());
+	ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 	if (!ctx || peer_idx < 0 || table_idx < 0) {
-		log_err("enroll: cannot create a TLS context: %s",
+		log_err("%s: cannot create a TLS context: %s", what,
 			ERR_reason_error_string(ERR_get_error()));
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
 	SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
-	/* One enrollment per connection: no session tickets, no resumption. */
 	SSL_CTX_set_num_tickets(ctx, 0);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	/* OpenSSL refuses a verified peer's session (a PSK is one) without it. */
-	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"grpsecd-enroll", 14);
-	if (SSL_CTX_use_certificate_chain_file(ctx, m->certificate) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, m->private_key, SSL_FILETYPE_PEM) != 1 ||
+	if (server)
+		SSL_CTX_set_session_id_context(ctx, (const unsigned char *)what, strlen(what));
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
-		log_err("enroll: certificate %s or key %s: %s", m->certificate, m->private_key,
+		log_err("%s: certificate %s or key %s: %s", what, cert, key,
 			ERR_reason_error_string(ERR_get_error()));
-		goto out_free;
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return NULL;
 	}
+	return ctx;
+}
+
+SSL_CTX *tls_server_ctx_new(const struct conf_manager *m)
+{
+	SSL_CTX *ctx = ctx_new("enroll", true, m->certificate, m->private_key);
+	struct psk_table *t = NULL;
+
+	if (!ctx)
+		return NULL;
 	/*
 	 * Devices without a PSK must show a certificate from the CA; with no
 	 * CA configured the store is empty and every certificate fails.
 	 */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
-	if (m->ca && load_ca_crl(ctx, m))
+	if (m->ca && load_ca_crl(ctx, m->ca, m->crl))
 		goto out_free;
 	if (m->psk_file) {
 		t = psk_file_load(m->psk_file);
@@ -355,6 +373,60 @@ out_free:
 	ERR_clear_error();
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+SSL_CTX *tls_control_server_ctx_new(const struct conf_manager *m)
+{
+	SSL_CTX *ctx = ctx_new("control", true, m->certificate, m->private_key);
+
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	if (load_ca_crl(ctx, m->ca, m->crl)) {
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	ERR_clear_error();
+	return ctx;
+}
+
+SSL_CTX *tls_control_client_ctx_new(const struct conf_control *c)
+{
+	SSL_CTX *ctx = ctx_new("control", false, c->certificate, c->private_key);
+
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
+	if (load_ca_crl(ctx, c->ca, c->crl)) {
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	ERR_clear_error();
+	return ctx;
+}
+
+SSL *tls_client_ssl_new(SSL_CTX *ctx, int fd, struct tls_peer *p, const char *name)
+{
+	SSL *ssl = tls_ssl_new(ctx, fd, p);
+
+	if (!ssl)
+		return NULL;
+	SSL_set_connect_state(ssl);
+	if (name && (!SSL_set_tlsext_host_name(ssl, name) || !SSL_set1_host(ssl, name))) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	return ssl;
+}
+
+int tls_upstream_secret(SSL *ssl, uint8_t out[TLS_EXPORTER_LEN])
+{
+	return SSL_export_keying_material(ssl, out, TLS_EXPORTER_LEN,
+					  GRPSEC_UPSTREAM_EXPORTER_LABEL,
+					  strlen(GRPSEC_UPSTREAM_EXPORTER_LABEL), NULL, 0,
+					  0) == 1 ? 0 : -EIO;
 }
 
 void tls_ctx_free(SSL_CTX *ctx)

@@ -26,6 +26,7 @@
 #define TLS_WRAP_LABEL		"EXPORTER-grpsec-wrap"
 
 struct conf_manager;
+struct conf_control;
 
 /* Why a handshake failed, as far as the server can tell (metrics labels). */
 enum tls_fail {
@@ -60,6 +61,25 @@ struct tls_peer {
  */
 SSL_CTX *tls_server_ctx_new(const struct conf_manager *m);
 void tls_ctx_free(SSL_CTX *ctx);
+
+/*
+ * tls_control_server_ctx_new() - the manager's control channel: its
+ * certificate and key, gateway certificates required and checked against
+ * CA and CRL, no PSKs.  tls_control_client_ctx_new(): the gateway's end,
+ * its certificate and key, the manager's certificate checked against
+ * [Control] CA and CRL.  NULL after logging why.
+ */
+SSL_CTX *tls_control_server_ctx_new(const struct conf_manager *m);
+SSL_CTX *tls_control_client_ctx_new(const struct conf_control *c);
+
+/*
+ * tls_client_ssl_new() - a client SSL on @fd; with @name, the server's
+ * certificate must carry that DNS name (and it is sent as SNI).
+ */
+SSL *tls_client_ssl_new(SSL_CTX *ctx, int fd, struct tls_peer *p, const char *name);
+
+/* tls_upstream_secret() - the exporter value under GRPSEC_UPSTREAM_EXPORTER_LABEL. */
+int tls_upstream_secret(SSL *ssl, uint8_t out[TLS_EXPORTER_LEN]);
 
 /* tls_peer_attach() - a new server SSL on @fd, its tls_peer @p attached. */
 SSL *tls_ssl_new(SSL_CTX *ctx, int fd, struct tls_peer *p);

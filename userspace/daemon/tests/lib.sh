@@ -131,3 +131,23 @@ ctl()
 {
 	"$grpsecctl" -s "$sock" "$@"
 }
+
+# app FILE: an application reading JSON lines from ApplicationSocket
+# ($PWD/app.sock) into FILE, in the background.
+app()
+{
+	/usr/bin/python3 - "$PWD/app.sock" "$1" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"json\n")
+with open(sys.argv[2], "wb", buffering=0) as f:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        f.write(b)
+PY
+	app_pid=$!
+	daemon_pids+=("$app_pid")
+}

@@ -45,6 +45,19 @@ MessageLimit = 1000000
 RateLimit = 10
 Gateway = 1
 
+# The gateway role's section, with every key.
+[Control]
+Manager = 192.0.2.10:4434
+ManagerName = manager.example
+Certificate = /etc/grpsec/gw-1.crt
+PrivateKey = /etc/grpsec/gw-1.key
+CA = /etc/grpsec/ca.crt
+CRL = /etc/grpsec/ca.crl
+StateFile = /var/lib/grpsecd/gateway.state
+ControlSocket = /run/grpsecd/gateway.sock
+MetricsListen = 127.0.0.1:9106
+HandshakeTimeout = 3s
+
 [Allow]
 Group = 10
 Subject = CN=meter-*,O=Utility
@@ -185,6 +198,33 @@ Suite = y
 Mode = z'
 expect 1 "grpsecd: error: $PWD/none.conf: cannot open: No such file" \
 	"$grpsecd" manager -t -c "$PWD/none.conf"
+
+# [Control], the gateway role's: what it needs, FILE:LINE for each value.
+expect 0 'good.conf: configuration OK: gateway, manager 192.0.2.10:4434' \
+	"$grpsecd" gateway -t -c "$good"
+bad '[Control]' 'a second \[Control\] section \(the first is on line [0-9]+\)'
+badfile 'bad.conf:1: \[Control\] without Manager' <<< '[Control]
+Certificate = /g.crt
+PrivateKey = /g.key
+CA = /ca.crt'
+badfile 'bad.conf:1: \[Control\] lacks Certificate or PrivateKey' <<< '[Control]
+Manager = 192.0.2.10:4434
+CA = /ca.crt'
+badfile 'bad.conf:1: \[Control\] without the CA' <<< '[Control]
+Manager = 192.0.2.10:4434
+Certificate = /g.crt
+PrivateKey = /g.key'
+badfile 'bad.conf:2: Manager: invalid address "manager:4434"' <<< '[Control]
+Manager = manager:4434'
+badfile 'bad.conf:2: MetricsListen: "192.0.2.1:9106" is not a loopback address' <<< '[Control]
+MetricsListen = 192.0.2.1:9106'
+badfile 'bad.conf:2: StateFile: "gw.state" is not an absolute path' <<< '[Control]
+StateFile = gw.state'
+badfile 'bad.conf:1: \[Manager\] ControlListen needs BatchListen' <<< '[Manager]
+ControlListen = 0.0.0.0:4434
+Certificate = /m.crt
+PrivateKey = /m.key
+CA = /ca.crt'
 
 # Comments, blank lines, case and spacing.
 cat > ok2.conf <<'CONF'
