@@ -28,6 +28,7 @@ import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 s.sendall(b"json\n")
+open(sys.argv[2] + ".ready", "w").close()
 with open(sys.argv[2], "wb", buffering=0) as f:
     while True:
         b = s.recv(65536)
@@ -37,6 +38,7 @@ with open(sys.argv[2], "wb", buffering=0) as f:
 PY
 	app_pid=$!
 	daemon_pids+=("$app_pid")
+	wait_for test -f "$1.ready" || fail "the application did not connect"
 }
 
 # batch NAME SEQ MSG...: build batch NAME.bin of gateway 7 and send it.
@@ -62,9 +64,19 @@ metric()
 		awk -v s="$1{reason=\"$2\"}" '$1 == s { v = $2 } END { print v + 0 }'
 }
 
+# Two applications, each gets every message: grpsec-app reading
+# records, and a JSON lines reader.
+"$GRPSECD_TESTS/../../sim/grpsec-app" --manager "$PWD/app.sock" --count 3 --timeout 20 \
+	--ready-file app.ready > one.records 2>&1 &
+records_pid=$!
+wait_for test -f app.ready || fail "grpsec-app did not connect"
 app one.jsonl
 batch b1 100 10:5:1:hello 10:5:2:world 20:0:1:anonymous
 wait_for has_lines one.jsonl 3 && pass || fail "$(lines one.jsonl) lines, want 3"
+wait "$records_pid" && grep -q '^message gateway 7 group 10 member 5 epoch 1 seq 1 payload hello$' one.records &&
+	grep -q '^message gateway 7 group 20 member 0 epoch 1 seq 0 payload anonymous$' one.records &&
+	grep -q 'messages=3 malformed=0 duplicates=0 .*result=ok' one.records &&
+	pass || { fail "grpsec-app --manager:"; cat one.records; }
 grep -q '"group":10,"epoch":1,"mode":"identified","member":5,"seq":1,"payload":"aGVsbG8="' one.jsonl &&
 	grep -q '"group":20,"epoch":1,"mode":"anonymous","member":null,"seq":null,"payload":"YW5vbnltb3Vz"' one.jsonl &&
 	pass || { fail "records:"; cat one.jsonl; }
