@@ -23,9 +23,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <termios.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "icount.h"
 #include "internal.h"
 
 static const char usage_text[] =
@@ -89,6 +92,9 @@ static const char usage_text[] =
 "  --gw-stats CMD prints the gateway's counters, NAME VALUE or NAME=VALUE;\n"
 "                 run before and after, the differences are reported\n"
 "  --udp-netns NS UDP receive-buffer errors of NS are reported (repeatable)\n"
+"  --icount TTY   in a VM under QEMU with grpsec-icount.so: count the guest\n"
+"                 instructions each vCPU executes during the run (markers\n"
+"                 the plugin sees; it answers on the serial port TTY)\n"
 "Output:\n"
 "  --label TEXT   names the run in the outputs\n"
 "  --json FILE    write the results as JSON (\"-\": stdout, no table)\n"
@@ -107,7 +113,7 @@ enum {
 	OPT_UP_SUITE, OPT_M_NETNS, OPT_B_NETNS, OPT_CPUS, OPT_GW_CPUS, OPT_GW_PROCSTAT,
 	OPT_GW_STATS, OPT_UDP_NETNS, OPT_LABEL, OPT_JSON, OPT_SUMMARY, OPT_PROGRESS, OPT_GAP,
 	OPT_ROUND_WAIT,
-	OPT_BACKEND_VERIFY, OPT_SEQ_START, OPT_SOAK,
+	OPT_BACKEND_VERIFY, OPT_SEQ_START, OPT_SOAK, OPT_ICOUNT,
 };
 
 static const struct option options[] = {
@@ -154,6 +160,7 @@ static const struct option options[] = {
 	{ "backend-verify", required_argument, NULL, OPT_BACKEND_VERIFY },
 	{ "seq-start", required_argument, NULL, OPT_SEQ_START },
 	{ "soak", no_argument, NULL, OPT_SOAK },
+	{ "icount", required_argument, NULL, OPT_ICOUNT },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -194,6 +201,7 @@ struct config {
 	bool have_gw_cpus;
 	const char *gw_procstat, *gw_stats, *label, *json, *summary;
 	const char *round_wait;
+	const char *icount;
 };
 
 static struct config cfg;
@@ -390,6 +398,9 @@ static void parse(int argc, char **argv, struct config *c)
 		case OPT_SOAK:
 			c->soak = true;
 			break;
+		case OPT_ICOUNT:
+			c->icount = optarg;
+			break;
 		case OPT_SEQ_START:
 			c->seq_start = opt_u64("--seq-start", optarg, 1, UINT64_MAX / 2);
 			break;
@@ -434,6 +445,10 @@ static void parse(int argc, char **argv, struct config *c)
 	}
 	if (c->soak && !c->have_gw_cpus)
 		usage_error("--soak needs --gw-cpus");
+#ifndef ICOUNT_MARK
+	if (c->icount)
+		usage_error("--icount: this build has no markers (x86-64 only)");
+#endif
 	if (c->round_wait && (!c->burst || !c->gw_stats))
 		usage_error("--round-wait needs --burst and --gw-stats");
 	if (c->light && c->proto == PROTO_GRPSEC && c->mode != GRPSEC_MODE_IDENTIFIED)
@@ -714,8 +729,13 @@ static void *soak_thread(void *arg)
 	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
 		runtime_error("cannot make the soaker SCHED_IDLE");
 	while (!__atomic_load_n(&soak_stop, __ATOMIC_RELAXED)) {
-		for (unsigned int i = 0; i < SOAK_CHUNK; i++)
+		for (unsigned int i = 0; i < SOAK_CHUNK; i++) {
+#ifdef ICOUNT_SKIP
+			/* Idle time filled: not the gateway's instructions. */
+			ICOUNT_SKIP();
+#endif
 			x++;
+		}
 		__atomic_add_fetch(&sk->loops, SOAK_CHUNK, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -761,6 +781,88 @@ static void soak_calibrate(void)
 	t1 = now_ns();
 	for (unsigned int i = 0; i < nsoakers; i++)
 		soak_rate[i] = (double)(b[i] - a[i]) / ((double)(t1 - t0) / 1e9);
+}
+
+/*
+ * Instruction counts (--icount): under QEMU with the grpsec-icount.so
+ * plugin, a marker instruction at the start and one at the end of the run
+ * (icount.h) make the plugin write the instructions each vCPU executed in
+ * between to the host end of a serial port, read here from TTY.  Unlike
+ * CPU time, the count does not change with the host's load.
+ */
+static int icount_fd = -1;
+
+static void icount_open(const char *tty)
+{
+	struct termios t;
+
+	icount_fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (icount_fd < 0)
+		runtime_error("--icount: cannot open \"%s\": %s", tty, strerror(errno));
+	if (tcgetattr(icount_fd, &t))
+		runtime_error("--icount: \"%s\" is not a serial port: %s", tty, strerror(errno));
+	cfmakeraw(&t);
+	if (tcsetattr(icount_fd, TCSANOW, &t))
+		runtime_error("--icount: cannot set \"%s\" raw: %s", tty, strerror(errno));
+	/* An answer a killed run never read must not be taken for this one's. */
+	tcflush(icount_fd, TCIFLUSH);
+}
+
+/*
+ * The plugin's answer to the last ICOUNT_STOP, "grpsec-icount 1 N0 N1 ...
+ * kernel K0 K1 ...": into @n the instructions of each vCPU, into @k those
+ * of kernel code; returns how many vCPUs it has.
+ */
+static unsigned int icount_read(uint64_t *n, uint64_t *k_out)
+{
+	char line[4096], *p, *end;
+	size_t len = 0;
+	unsigned int k = 0, nk = 0;
+	uint64_t deadline = now_ns() + 10000000000ULL;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = icount_fd, .events = POLLIN };
+		ssize_t got;
+
+		if (len && line[len - 1] == '\n')
+			break;
+		if (now_ns() > deadline)
+			runtime_error("--icount: no count from the plugin in 10 s (is QEMU "
+				      "running with grpsec-icount.so, out= on this port?)");
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		got = read(icount_fd, line + len, sizeof(line) - 1 - len);
+		if (got < 0 && errno != EINTR && errno != EAGAIN)
+			runtime_error("--icount: read: %s", strerror(errno));
+		if (got > 0)
+			len += (size_t)got;
+		if (len == sizeof(line) - 1)
+			runtime_error("--icount: an answer longer than %zu bytes", len);
+	}
+	line[len - 1] = '\0';
+	if (strncmp(line, "grpsec-icount 1 ", 16))
+		runtime_error("--icount: unexpected answer \"%s\"", line);
+	for (p = line + 16; *p == ' ' || (*p >= '0' && *p <= '9'); p = end) {
+		errno = 0;
+		if (k == MAX_CPUS)
+			runtime_error("--icount: more than %d vCPUs", MAX_CPUS);
+		n[k] = strtoull(p, &end, 10);
+		if (end == p || errno)
+			break;
+		k++;
+	}
+	if (strncmp(p, " kernel", 7) || !k)
+		runtime_error("--icount: bad counts in \"%s\"", line);
+	for (p += 7; *p && nk < k; p = end) {
+		errno = 0;
+		k_out[nk] = strtoull(p, &end, 10);
+		if (end == p || errno)
+			break;
+		nk++;
+	}
+	if (nk != k || *p)
+		runtime_error("--icount: bad counts in \"%s\"", line);
+	return k;
 }
 
 /* Members */
@@ -1320,6 +1422,9 @@ struct results {
 	struct stack_drops d0, d1;
 	uint64_t gw_processed, gw_dropped;
 	bool have_gw_processed;
+	uint64_t icount[MAX_CPUS], icount_kernel[MAX_CPUS], gw_insns, gw_kinsns;
+	unsigned int n_icount;
+	double insns_per_msg, insns_per_frame, counted_s;
 };
 
 static double rusage_s(void)
@@ -1451,6 +1556,18 @@ static void json_write(FILE *f, const struct results *r)
 		fprintf(f, ", \"udp_rcvbuf_%s\": %" PRIu64, cfg.udp_netns[i],
 			r->d1.udp_rcvbuf[i] - r->d0.udp_rcvbuf[i]);
 	fprintf(f, "}");
+	if (r->n_icount) {
+		fprintf(f, ",\n  \"instructions\": {\"gateway\": %" PRIu64
+			", \"gateway_kernel_mode\": %" PRIu64 ", \"per_message\": %.1f"
+			", \"per_frame\": %.1f, \"counted_s\": %.3f, \"per_vcpu\": [", r->gw_insns,
+			r->gw_kinsns, r->insns_per_msg, r->insns_per_frame, r->counted_s);
+		for (unsigned int c = 0; c < r->n_icount; c++)
+			fprintf(f, "%s%" PRIu64, c ? ", " : "", r->icount[c]);
+		fprintf(f, "], \"per_vcpu_kernel_mode\": [");
+		for (unsigned int c = 0; c < r->n_icount; c++)
+			fprintf(f, "%s%" PRIu64, c ? ", " : "", r->icount_kernel[c]);
+		fprintf(f, "]}");
+	}
 	if (r->have_gw_processed)
 		fprintf(f, ",\n  \"gateway_frames_per_cpu_s\": {\"verified\": %.1f, \"dropped\": %.1f}",
 			r->gw_cpu_s > 0 ? (double)r->gw_processed / r->gw_cpu_s : 0,
@@ -1486,6 +1603,11 @@ static void table_write(FILE *f, const struct results *r)
 			r->per_cpu);
 	if (r->have_soak)
 		fprintf(f, "  %-28s %.3f s\n", "gateway CPU, /proc/stat", r->procstat_cpu_s);
+	if (r->n_icount)
+		fprintf(f, "  %-28s %" PRIu64 " (%.0f%% in the kernel): %.0f per message, "
+			"%.0f per frame sent\n", "gateway instructions", r->gw_insns,
+			r->gw_insns ? 100.0 * (double)r->gw_kinsns / (double)r->gw_insns : 0,
+			r->insns_per_msg, r->insns_per_frame);
 	fprintf(f, "  %-28s gateway %" PRIu64 ", netdev backlog %" PRIu64, "drops",
 		r->gw_dropped, r->d1.backlog - r->d0.backlog);
 	for (unsigned int i = 0; i < cfg.n_udp_netns; i++)
@@ -1512,7 +1634,7 @@ static void summary_write(FILE *f, const struct results *r)
 		" p50_us=%.0f p99_us=%.0f mean_batch=%.2f tag_checks_per_10000=%.1f"
 		" gw_dropped=%" PRIu64 " dropped_per_cpu=%.0f bad_tag=%" PRIu64
 		" bad_tag_per_cpu=%.0f"
-		" backlog_drops=%" PRIu64 " procstat_cpu_s=%.3f\n",
+		" backlog_drops=%" PRIu64 " procstat_cpu_s=%.3f",
 		cfg.label, cfg.proto == PROTO_GRPSEC ? "grpsec" : "plain", cfg.members,
 		cfg.payload_size, sd.tx.sent, r->received, r->lost, bs.duplicates, r->elapsed_s,
 		r->mps, r->gw_cpu_s, r->gw_util, r->gw_us_per_msg, r->per_cpu, r->lat_p50,
@@ -1521,6 +1643,11 @@ static void summary_write(FILE *f, const struct results *r)
 		r->gw_dropped, r->gw_cpu_s > 0 ? (double)r->gw_dropped / r->gw_cpu_s : 0,
 		bad_tag, r->gw_cpu_s > 0 ? (double)bad_tag / r->gw_cpu_s : 0,
 		r->d1.backlog - r->d0.backlog, r->procstat_cpu_s);
+	if (r->n_icount)
+		fprintf(f, " gw_insns=%" PRIu64 " gw_kernel_insns=%" PRIu64 " insns_per_msg=%.0f"
+			" insns_per_frame=%.0f counted_s=%.3f", r->gw_insns, r->gw_kinsns,
+			r->insns_per_msg, r->insns_per_frame, r->counted_s);
+	fputc('\n', f);
 }
 
 int main(int argc, char **argv)
@@ -1570,6 +1697,8 @@ int main(int argc, char **argv)
 		soak_start();
 		soak_calibrate();
 	}
+	if (cfg.icount)
+		icount_open(cfg.icount);
 	counters_read(cfg.gw_stats, &r.gw0);
 	round_base = &r.gw0;
 	stack_drops_read(&r.d0);
@@ -1581,11 +1710,20 @@ int main(int argc, char **argv)
 	sd.tx.to = &cfg.target;
 	sd.tx.to_len = cfg.target_len;
 	sd.tx.deadline = run_start + (uint64_t)(cfg.timeout * 1e9);
+#ifdef ICOUNT_MARK
+	if (cfg.icount)
+		ICOUNT_MARK(ICOUNT_CMD_START, 1);
+#endif
 	run_traffic();
 	t_end_send = now_ns();
 	drain();
+#ifdef ICOUNT_MARK
+	if (cfg.icount)
+		ICOUNT_MARK(ICOUNT_CMD_STOP, 1);
+#endif
 	soak_read(soak1);
 	soak_t1 = now_ns();
+	r.counted_s = (double)(soak_t1 - soak_t0) / 1e9;
 	cpu_read(cfg.gw_procstat, &c1);
 	r.bench_cpu_s = rusage_s() - ru0;
 	stack_drops_read(&r.d1);
@@ -1636,6 +1774,20 @@ int main(int argc, char **argv)
 		r.per_cpu = r.gw_cpu_s > 0 ? (double)r.received / r.gw_cpu_s : 0;
 	}
 	gw_totals(&r);
+	if (cfg.icount) {
+		r.n_icount = icount_read(r.icount, r.icount_kernel);
+		for (unsigned int c = 0; c < r.n_icount; c++) {
+			if (cfg.have_gw_cpus && !cfg.gw_cpus[c])
+				continue;
+			r.gw_insns += r.icount[c];
+			r.gw_kinsns += r.icount_kernel[c];
+		}
+		if (r.received)
+			r.insns_per_msg = (double)r.gw_insns / (double)r.received;
+		if (sd.tx.sent)
+			r.insns_per_frame = (double)r.gw_insns / (double)sd.tx.sent;
+		close(icount_fd);
+	}
 
 	if (cfg.json) {
 		FILE *f = strcmp(cfg.json, "-") ? fopen(cfg.json, "w") : stdout;
