@@ -340,6 +340,8 @@ static const struct conf_key manager_keys[] = {
 	NUM("MaxHandshakes", parse_uint, M(max_handshakes), 1, 65536),
 	NUM("HandshakeTimeout", parse_duration, M(handshake_timeout_ms),
 	    100, SEC(600)),
+	NUM("RekeyRate", parse_uint, M(rekey_rate), 1, 100),
+	NUM("RekeyGrace", parse_duration, M(rekey_grace_ms), 100, SEC(86400)),
 	{ .name = NULL }
 };
 

@@ -87,6 +87,8 @@ struct conf_manager {
 	char *app_socket;		/* unix socket for the application */
 	uint32_t max_handshakes;
 	uint32_t handshake_timeout_ms;
+	uint32_t rekey_rate;		/* per cent of a group's members sent a rekey per second */
+	uint32_t rekey_grace_ms;	/* from the last rekey sent to the old epoch's retirement */
 	unsigned int line;		/* 0: the file has no [Manager] */
 };
 
@@ -125,6 +127,8 @@ struct grpsecd_conf {
 #define CONF_DEFAULT_HANDSHAKE_MS	10000
 #define CONF_DEFAULT_GW_CONTROL_SOCKET	"/run/grpsecd/gateway.sock"
 #define CONF_DEFAULT_GW_STATE_FILE	"/var/lib/grpsecd/gateway.state"
+#define CONF_DEFAULT_REKEY_RATE		10
+#define CONF_DEFAULT_REKEY_GRACE_MS	60000
 
 struct grpsecd_conf *conf_load(const char *file);
 /*

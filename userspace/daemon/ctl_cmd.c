@@ -17,6 +17,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "metrics.h"
+#include "rekey.h"
 #include "sock.h"
 #include "store.h"
 
@@ -299,12 +300,18 @@ static int cmd_revoke(struct grpsecd *d, struct ctl_reply *r, int argc,
 {
 	struct store_device dev;
 	struct rows rows = { NULL, 0 };
+	uint32_t anon[64];
 	unsigned int n = 0;
-	int err;
+	int err, nanon = 0;
 
 	(void)argc, (void)argv;
 	if (need_store(r, d) || device_lookup(d, r, rest, &dev))
 		return -1;
+	/* The anonymous groups it leaves move to a new epoch without it. */
+	if (d->rekey && !dev.revoked)
+		nanon = rekey_device_groups(d->rekey, dev.id, anon, sizeof(anon) / sizeof(anon[0]));
+	if (nanon < 0)
+		return store_failed(r, d, nanon);
 	/* The rows the revocation ends, for the gateways that hold them. */
 	err = store_device_members(d->store, dev.id, row_add, &rows);
 	if (!err)
@@ -314,6 +321,8 @@ static int cmd_revoke(struct grpsecd *d, struct ctl_reply *r, int argc,
 	free(rows.v);
 	if (err)
 		return store_failed(r, d, err);
+	if (nanon)
+		rekey_revoked(d->rekey, anon, (size_t)nanon);
 	log_info("device %llu (%s) revoked by the control socket, %u member rows",
 		 (unsigned long long)dev.id, dev.identity, n);
 	metrics_count(d->metrics, "grpsecd_revocations_total", NULL, 1);
@@ -322,21 +331,49 @@ static int cmd_revoke(struct grpsecd *d, struct ctl_reply *r, int argc,
 	ctl_str(r, "identity", dev.identity);
 	ctl_u64(r, "members", n);
 	ctl_str(r, "already", yes_no(dev.revoked));
+	ctl_u64(r, "rekeys", (uint64_t)nanon);
 	return 0;
 }
 
-/* rekey GROUP: the epoch change comes with the gateway role. */
+/* rekey GROUP: the next epoch committed, its rekeys paced (rekey.h). */
+
+static void rekey_rec(struct ctl_reply *r, const struct rekey_status *st)
+{
+	ctl_rec(r, "rekey");
+	ctl_u64(r, "group", st->group);
+	ctl_u64(r, "epoch", st->epoch);
+	ctl_str(r, "state", st->state);
+	ctl_u64(r, "members", st->members);
+	ctl_u64(r, "sent", st->sent);
+	ctl_u64(r, "retries", st->retries);
+}
 
 static int cmd_rekey(struct grpsecd *d, struct ctl_reply *r, int argc,
 		     char **argv, const char *rest)
 {
-	uint32_t group;
+	struct rekey_status st;
+	uint32_t group, epoch = 0;
+	int err;
 
 	(void)argc, (void)rest;
 	if (group_arg(d, r, argv[1], &group))
 		return -1;
-	return ctl_error(r, "rekey is not implemented in this version (it comes with the gateway role); group %u is unchanged",
-			 group);
+	if (!d->rekey)
+		return ctl_error(r, "the %s role does not rekey", grpsecd_role_name(d->role));
+	err = rekey_start(d->rekey, group, "ctl", &epoch);
+	if (err == -EBUSY && rekey_status(d->rekey, group, &st) == 0) {
+		rekey_rec(r, &st);
+		return ctl_error(r, "group %u is being rekeyed to epoch %u already (%zu of %zu members sent): wait until \"groups\" shows its next_epoch 0",
+				 group, epoch, st.sent, st.members);
+	}
+	if (err == -ENOTCONN)
+		return ctl_error(r, "no path to the gateways (no BatchListen): rekeys could not reach the members; group %u is unchanged",
+				 group);
+	if (err)
+		return store_failed(r, d, err);
+	if (rekey_status(d->rekey, group, &st) == 0)
+		rekey_rec(r, &st);
+	return 0;
 }
 
 /* reload: the configuration's problems come back in the reply. */

@@ -30,6 +30,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "notify.h"
+#include "rekey.h"
 
 static const struct grpsecd_part *const manager_parts[] = {
 	&ctl_part,		/* first: it tells a second daemon to stop */
@@ -38,6 +39,7 @@ static const struct grpsecd_part *const manager_parts[] = {
 	&enroll_part,
 	&backend_part,		/* after groups: it registers their epochs */
 	&downlink_part,		/* after backend: it answers its application's requests */
+	&rekey_part,		/* after backend: it sends through its downlinks */
 	&control_part,		/* after backend: it installs each gateway's K_up */
 	NULL
 };

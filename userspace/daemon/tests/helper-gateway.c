@@ -24,8 +24,9 @@
  *   command member=M seq=CS recipient=R payload=HEX t=MS
  *   rekey member=M epoch=E seq=RS t=MS
  *   refused member=M kind=K: WHY  (what the member context said)
- *   uplinks epoch=E members=N     (after REKEYS members applied a rekey:
- *                                  an uplink of each, sealed under e+1)
+ *   uplinks epoch=E members=K of N (after REKEYS members applied a rekey:
+ *                                  an uplink of each member, K of them
+ *                                  sealed under E, the newest epoch)
  *   summary downlinks=D refused=X commands=C rekeys=R reused=U
  *
  * t is milliseconds since the first rekey frame arrived (since the start
@@ -239,6 +240,20 @@ static void load(struct dev *d, const char *path)
 		die(path, "bad signing public key");
 }
 
+/* "uplinks epoch=E members=K of N": K members sealed under E, the newest epoch. */
+static void uplinks_line(void)
+{
+	uint32_t top = 0;
+	int k = 0;
+
+	for (int i = 0; i < ndevs; i++)
+		if (grpsec_member_epoch(devs[i].m) > top)
+			top = grpsec_member_epoch(devs[i].m);
+	for (int i = 0; i < ndevs; i++)
+		k += grpsec_member_epoch(devs[i].m) == top;
+	printf("uplinks epoch=%u members=%d of %d\n", top, k, ndevs);
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t buf[65536];
@@ -299,7 +314,7 @@ int main(int argc, char **argv)
 		if (want_rekeys && !uplinks_sent && (unsigned int)rekeys >= want_rekeys) {
 			send_all();
 			uplinks_sent = 1;
-			printf("uplinks epoch=%u members=%d\n", grpsec_member_epoch(devs[0].m), ndevs);
+			uplinks_line();
 			linger = now_ms() + 1000;
 		}
 	}

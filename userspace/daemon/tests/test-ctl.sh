@@ -46,7 +46,7 @@ ctl -j members | json 'assert all(m["state"] == "revoked" for m in d), d' &&
 expect 2 'no device "CN=nobody"; "devices" lists them' ctl revoke CN=nobody
 
 # Errors say what to do.
-expect 2 'rekey is not implemented in this version .*group 10 is unchanged' ctl rekey 10
+expect 2 'no path to the gateways \(no BatchListen\): rekeys could not reach the members; group 10 is unchanged' ctl rekey 10
 expect 2 'no group 99 in .*m.conf; "groups" lists them' ctl rekey 99
 expect 2 'invalid group "x": a group id is a number' ctl members x
 expect 1 'members takes other arguments' ctl members 1 2
