@@ -15,6 +15,7 @@
 #ifndef GRPSECD_CONTROL_H
 #define GRPSECD_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,8 @@ struct control_client_stats {
 };
 
 void control_client_get_stats(const struct grpsecd *d, struct control_client_stats *out);
+/* control_client_connected() - the channel is up now. */
+bool control_client_connected(const struct grpsecd *d);
 
 /*
  * control_client_query() - the unknown-member hook (kernel.h): ask the

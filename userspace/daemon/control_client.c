@@ -89,6 +89,11 @@ void control_client_get_stats(const struct grpsecd *d, struct control_client_sta
 		memset(out, 0, sizeof(*out));
 }
 
+bool control_client_connected(const struct grpsecd *d)
+{
+	return d->client && d->client->state == CC_OPEN;
+}
+
 static void push_forget(struct control_client *cc)
 {
 	free(cc->push_groups);
@@ -199,8 +204,9 @@ static void on_upstream(struct control_client *cc, const struct grpsec_ctl_upstr
 			 u->gateway, u->family == GRPSEC_ENROLL_ADDR_IPV4 ? "IPv4" : "IPv6", u->port,
 			 u->listen_port);
 	cc->upstream_seen = true;
-	if (!cc->pushing)
-		kernel_changed(cc->d->kernel);
+	/* UPSTREAM starts a full push (each connection, each reload of the manager's). */
+	push_forget(cc);
+	cc->pushing = true;
 }
 
 static void copy_slot(struct gw_key *k, const struct grpsec_ctl_slot *s, size_t kl)
@@ -414,7 +420,6 @@ static bool cc_handshake(struct control_client *cc)
 	}
 	cc->have_secret = true;
 	cc->state = CC_OPEN;
-	cc->pushing = true;
 	cc->backoff_ms = 0;
 	cc->stats.connects++;
 	chan_init(&cc->ch, cc->ssl, OUT_MAX);

@@ -217,6 +217,12 @@ static const struct srv_ops ctl_srv_ops = {
 
 /* The part. */
 
+/* Each role has its own ControlSocket: [Manager]'s or [Control]'s. */
+static const char *socket_path(const struct grpsecd *d, const struct grpsecd_conf *c)
+{
+	return d->role == GRPSECD_GATEWAY ? c->control.control_socket : c->manager.control_socket;
+}
+
 static int ctl_init(struct grpsecd *d)
 {
 	struct ctl *ctl = calloc(1, sizeof(*ctl));
@@ -225,7 +231,7 @@ static int ctl_init(struct grpsecd *d)
 	if (!ctl)
 		return -1;
 	ctl->d = d;
-	ctl->path = strdup(d->conf->manager.control_socket);
+	ctl->path = strdup(socket_path(d, d->conf));
 	fd = ctl->path ? sock_unix_listen(ctl->path, 0600) : -ENOMEM;
 	if (fd >= 0)
 		ctl->srv = srv_new(d->loop, fd, &ctl_srv_ops, ctl);
@@ -252,9 +258,9 @@ static void ctl_uninit(struct grpsecd *d)
 
 static int ctl_reload_check(struct grpsecd *d, const struct grpsecd_conf *next)
 {
-	if (strcmp(d->ctl->path, next->manager.control_socket)) {
+	if (strcmp(d->ctl->path, socket_path(d, next))) {
 		log_err("ControlSocket cannot change on reload (%s -> %s): restart grpsecd",
-			d->ctl->path, next->manager.control_socket);
+			d->ctl->path, socket_path(d, next));
 		return -1;
 	}
 	return 0;

@@ -14,6 +14,7 @@
 #include "../common/value.h"
 #include "conf.h"
 #include "control.h"
+#include "gwstate.h"
 #include "ctl.h"
 #include "log.h"
 #include "metrics.h"
@@ -67,6 +68,22 @@ static void show_counts(struct grpsecd *d, struct ctl_reply *r)
 		ctl_u64(r, "members", members);
 }
 
+/* The gateway role: its channel to the manager, what it holds. */
+static void show_gateway(struct grpsecd *d, struct ctl_reply *r)
+{
+	struct control_client_stats st;
+
+	control_client_get_stats(d, &st);
+	addr_field(r, "manager", &d->conf->control.manager);
+	ctl_str(r, "connected", yes_no(control_client_connected(d)));
+	ctl_u64(r, "connects", st.connects);
+	ctl_u64(r, "pushes", st.pushes);
+	if (d->want) {
+		ctl_u64(r, "held_groups", d->want->ngroups);
+		ctl_u64(r, "held_members", d->want->nmembers);
+	}
+}
+
 static int cmd_show(struct grpsecd *d, struct ctl_reply *r, int argc,
 		    char **argv, const char *rest)
 {
@@ -84,6 +101,11 @@ static int cmd_show(struct grpsecd *d, struct ctl_reply *r, int argc,
 	ctl_u64(r, "allow_rules", d->conf->nallows);
 	ctl_u64(r, "gateways", d->conf->ngateways);
 	show_counts(d, r);
+	if (d->role == GRPSECD_GATEWAY) {
+		show_gateway(d, r);
+		return 0;
+	}
+	ctl_u64(r, "gateways_connected", control_connected(d));
 	addr_field(r, "enroll_listen", &m->enroll_listen);
 	addr_field(r, "control_listen", &m->control_listen);
 	addr_field(r, "batch_listen", &m->batch_listen);

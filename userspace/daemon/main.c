@@ -45,6 +45,8 @@ static const struct grpsecd_part *const manager_parts[] = {
 };
 
 static const struct grpsecd_part *const gateway_parts[] = {
+	&ctl_part,		/* first: it tells a second daemon to stop */
+	&metrics_part,
 	&kernel_part,		/* d->kernel, d->want */
 	&control_client_part,	/* after kernel: fills d->want, answers its unknown members */
 	NULL

@@ -330,9 +330,17 @@ static const struct srv_ops http_ops = {
 
 /* The part. */
 
+/* Each role has its own MetricsListen: [Manager]'s or [Control]'s. */
+static const struct conf_addr *listen_addr(const struct grpsecd *d,
+					   const struct grpsecd_conf *c)
+{
+	return d->role == GRPSECD_GATEWAY ? &c->control.metrics_listen :
+					    &c->manager.metrics_listen;
+}
+
 static int metrics_init(struct grpsecd *d)
 {
-	const struct conf_addr *a = &d->conf->manager.metrics_listen;
+	const struct conf_addr *a = listen_addr(d, d->conf);
 	struct metrics *m = calloc(1, sizeof(*m));
 	char name[64];
 	int fd;
@@ -371,8 +379,7 @@ static void metrics_uninit(struct grpsecd *d)
 static int metrics_reload_check(struct grpsecd *d,
 				const struct grpsecd_conf *next)
 {
-	const struct conf_addr *a = &d->conf->manager.metrics_listen,
-			       *b = &next->manager.metrics_listen;
+	const struct conf_addr *a = listen_addr(d, d->conf), *b = listen_addr(d, next);
 
 	if (a->len != b->len || memcmp(&a->ss, &b->ss, a->len)) {
 		log_err("MetricsListen cannot change on reload: restart grpsecd");

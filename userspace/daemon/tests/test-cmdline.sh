@@ -23,6 +23,7 @@ Manager = 192.0.2.10:4434
 Certificate = /etc/grpsec/gw.crt
 PrivateKey = /etc/grpsec/gw.key
 CA = /etc/grpsec/ca.crt
+ControlSocket = $PWD/gw.sock
 CONF
 expect 0 'g.conf: configuration OK: gateway, manager 192.0.2.10:4434' "$grpsecd" gateway -t -c g.conf
 expect 1 'kernel: not started' "$grpsecd" gateway -c g.conf

@@ -65,6 +65,18 @@ batch kup1.key 104 8:1:5:too-late
 wait_for eval '[ "$(bad_tags)" = 2 ]' && pass || fail "the old K_up after the new one verified: bad_tag $(bad_tags)"
 [ "$(lines one.jsonl)" = 3 ] && pass || fail "a refused batch was delivered"
 
+# Another reconnect, and no batch under the new key: the grace ends after 10 s.
+kill -9 "$gateway_pid"
+wait "$gateway_pid" 2> /dev/null
+rm -rf gw
+start_gateway g.conf gw
+wait_for gw_has gw '^connects=1 pushes=1 ' || fail "no reconnect"
+sleep 10.5
+batch kup2.key 105 8:1:6:expired
+wait_for eval '[ "$(bad_tags)" = 3 ]' && pass || fail "the previous K_up after its 10 s: bad_tag $(bad_tags)"
+log_has 'gateway 1: the previous K_up.s grace is over'
+cp gw/kup.key kup2.key
+
 # The manager killed: the gateway keeps what it has and retries.
 kill -9 "$manager_pid"
 wait "$manager_pid" 2> /dev/null
@@ -82,9 +94,9 @@ wait_for gw_has gw '^connects=2 pushes=2 ' && pass || { fail "no reconnect after
 gw_has gw '^upstream gateway=1 .* floor=104 ' && gw_has gw '^groups=2 members=0$' && pass ||
 	{ fail "after the restart:"; gw_state gw; }
 cp gw/kup.key kup3.key
-batch kup2.key 105 7:0:1:stale
+batch kup2.key 107 7:0:1:stale
 wait_for eval '[ "$(bad_tags)" = 1 ]' && pass || fail "the K_up of a connection the manager never saw"
-batch kup3.key 106 7:0:1:anonymous
+batch kup3.key 108 7:0:1:anonymous
 wait_for has_lines two.jsonl 1 && grep -q '"group":7,"epoch":1,"mode":"anonymous","member":null' two.jsonl &&
 	pass || { fail "a batch under the third K_up:"; cat two.jsonl; }
 finish

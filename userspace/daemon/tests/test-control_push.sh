@@ -47,6 +47,12 @@ log_has 'control: gateway 1 asked for member 2 of group 8: no such active member
 wait_for gw_has gw ' queries=2 ' && pass || fail "queries not sent"
 expect 0 '^keys match: 2 groups$' "$gateway" keys-match gw/members.keys meter1.state
 
+# A reload: a full push again on the same connection, no reconnect.
+expect 0 'allow_rules +1' ctl reload
+wait_for gw_has gw '^connects=1 pushes=2 ' && pass || { fail "no push after the reload:"; gw_state gw; }
+gw_has gw '^groups=2 members=2$' && pass || fail "the reload's push changed what the gateway holds"
+expect 0 'gateways_connected +1' ctl show
+
 # The keys files are the test's; nothing of a key in the logs.
 for k in gw/kup.key; do
 	hex=$(od -An -tx1 "$k" | tr -d ' \n')
