@@ -7,7 +7,7 @@
 # (identified, aes-256-gcm), gateway 2 serving group 9; the gateway's end
 # run by tests/helper-gwclient (control_client.c without the kernel part).
 
-gateway=$GRPSECD_TESTS/helper-gwclient
+gateway=${GRPSECD_GWCLIENT:-$GRPSECD_TESTS/helper-gwclient}
 uplink=$GRPSECD_TESTS/helper-uplink
 
 # control_pki: the CA, the manager (DNS:manager.test), gateway 1, a meter,
@@ -111,6 +111,16 @@ start_gateway()
 	"$gateway" run "$1" "$2" >> "$2.log" 2>&1 &
 	gateway_pid=$!
 	daemon_pids+=("$gateway_pid")
+}
+
+# gw_query DIR LINE...: hand the gateway "GROUP MEMBER" lines as unknown
+# members, the file renamed into place so that it is never read half
+# written.
+gw_query()
+{
+	local dir=$1
+	shift
+	printf '%s\n' "$@" > "$dir/.query" && mv "$dir/.query" "$dir/query"
 }
 
 # gw_state DIR: what the gateway holds now.

@@ -7,7 +7,8 @@
 # what the device derived from its own enrollment answer (grpsec_enroll());
 # a device enrolled while the gateway is connected is pushed at once, a
 # revoked one removed (MEMBER_DEL), a MEMBER_QUERY answered only for an
-# active member; connections and the connected gauge in /metrics.
+# active member and sent at most 10 a second; a reload pushes again on
+# the same connection; connections and the connected gauge in /metrics.
 set -u
 . "$GRPSECD_TESTS/lib.sh"
 . "$GRPSECD_TESTS/enroll-lib.sh"
@@ -37,20 +38,30 @@ expect 0 '^keys match: 1 groups$' "$gateway" keys-match gw/members.keys meter2.s
 gw_has gw 'pushes=1 ' && pass || fail "a second full push for one enrollment"
 
 # Unknown members: an active one is sent, a revoked one is not.
-echo "8 1" > gw/query
+gw_query gw "8 1"
 log_has 'control: gateway 1 asked for member 1 of group 8: sent'
 expect 0 'already +no' ctl revoke "CN=meter-0002,O=Utility"
 wait_for gw_has gw '^groups=2 members=2$' && ! gw_has gw 'member group=8 id=2 ' && pass ||
 	{ fail "revoked member still held"; gw_state gw; }
-echo "8 2" > gw/query
+gw_query gw "8 2"
 log_has 'control: gateway 1 asked for member 2 of group 8: no such active member'
 wait_for gw_has gw ' queries=2 ' && pass || fail "queries not sent"
 expect 0 '^keys match: 2 groups$' "$gateway" keys-match gw/members.keys meter1.state
+# The module may report many unknown members at once: 10 queries a second.
+sleep 1.1
+# shellcheck disable=SC2046
+gw_query gw $(for i in $(seq 101 115); do echo 8 "$i"; done)
+wait_for gw_has gw ' queries=12 queries_dropped=5 ' && pass || { fail "query rate:"; head -1 gw/state.txt; }
 
 # A reload: a full push again on the same connection, no reconnect.
 expect 0 'allow_rules +1' ctl reload
 wait_for gw_has gw '^connects=1 pushes=2 ' && pass || { fail "no push after the reload:"; gw_state gw; }
 gw_has gw '^groups=2 members=2$' && pass || fail "the reload's push changed what the gateway holds"
+# A rollover under way: the next push carries K_m of both epochs.
+expect 0 '^next epoch 2$' "$GRPSECD_TESTS/helper-enroll" rollover "$db" "$masterkey" 8
+expect 0 'allow_rules +1' ctl reload
+wait_for gw_has gw '^member group=8 id=1 cur=1 next=2$' && gw_has gw '^member group=7 id=1 cur=1 next=0$' &&
+	pass || { fail "rollover not pushed:"; gw_state gw; }
 expect 0 'gateways_connected +1' ctl show
 
 # The keys files are the test's; nothing of a key in the logs.
