@@ -391,6 +391,9 @@ static int cmd_rekey(struct grpsecd *d, struct ctl_reply *r, int argc,
 	if (err == -ENOTCONN)
 		return ctl_error(r, "no path to the gateways (no BatchListen): rekeys could not reach the members; group %u is unchanged",
 				 group);
+	if (err == -EDESTADDRREQ)
+		return ctl_error(r, "group %u has no Gateway in its [Group]: rekeys could not reach its members; it is unchanged",
+				 group);
 	if (err)
 		return store_failed(r, d, err);
 	if (rekey_status(d->rekey, group, &st) == 0)

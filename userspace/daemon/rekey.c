@@ -297,8 +297,12 @@ static void job_tick(struct rekey *rk, struct job *j)
 		job_switch(rk, j);
 		return;
 	}
-	if (!cg)
-		return;		/* removed from the configuration: it switches after the grace */
+	if (!cg) {
+		/* Removed from the configuration: nowhere to send; it switches after the grace. */
+		if (j->state == JOB_SENDING)
+			pass_end(rk, j);
+		return;
+	}
 	for (quota = quota ? quota : 1; quota > 0; quota--) {
 		if (j->next == j->todo.n) {
 			if (j->state == JOB_GRACE &&
@@ -427,6 +431,8 @@ int rekey_start(struct rekey *rk, uint32_t group, const char *why, uint32_t *epo
 	}
 	if (!rk->send)
 		return -ENOTCONN;
+	if (!cg->gateways.n)
+		return -EDESTADDRREQ;
 	j = calloc(1, sizeof(*j));
 	js = realloc(rk->jobs, (rk->njobs + 1) * sizeof(*js));
 	if (js)

@@ -68,7 +68,8 @@ void rekey_set_sender(struct rekey *rk, rekey_send_fn fn, void *arg);
  * "revocation"; for the log and /metrics).  *@epoch: the new epoch.
  * Returns 0, -ENOENT (not a configured group), -EBUSY (a rekey of it is
  * under way: a revocation is then taken up by another rekey once it ends),
- * -ENOTCONN (no sender), or the store's error (nothing changed then).
+ * -ENOTCONN (no sender), -EDESTADDRREQ (the group has no Gateway), or the
+ * store's error (nothing changed then).
  */
 int rekey_start(struct rekey *rk, uint32_t group, const char *why, uint32_t *epoch);
 
