@@ -10,6 +10,11 @@
  *       sent over UDP by a child, opened by backend.c (saves included,
  *       SQLite) and read as records by a second child: messages per
  *       second of the backend's CPU time
+ *   helper-bench send PORT DB KEYFILE KUPFILE MEMBERS
+ *       one message from each of MEMBERS identified members of group 1
+ *       (keys from the database), in batches of 32 of gateway 7 under the
+ *       AES-256-GCM K_up in KUPFILE, sent to 127.0.0.1:PORT (the memory
+ *       benchmark's gateway)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +42,9 @@
 #include "../store.h"
 
 #define PER_BATCH	32
+
+/* sender(): a pause every this many batches, to stay within the receiver's socket buffer. */
+static long pace_every = 64, pause_us = 5000;
 #define PAYLOAD		"meter reading 0123456789abcdef0123456789abcdef"
 
 static int die(const char *what, const char *detail)
@@ -168,8 +176,8 @@ static void sender(const struct sockaddr_in *to, struct store *st, const uint8_t
 	}
 	for (i = 0; i < batches; i++) {
 		sendto(fd, all[i], lens[i], 0, (const struct sockaddr *)to, sizeof(*to));
-		if (i % 64 == 63)
-			usleep(5000);	/* stay within the socket buffer */
+		if (i % pace_every == pace_every - 1)
+			usleep((useconds_t)pause_us);	/* stay within the socket buffer */
 	}
 	_exit(0);
 }
@@ -263,6 +271,33 @@ static int bench_backend(const uint8_t *master, long members, long batches)
 	return s.messages == (uint64_t)batches * PER_BATCH ? 0 : 1;
 }
 
+static int bench_send(char **argv)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint8_t master[STORE_MASTER_KEY_LEN], kup[32];
+	char err[STORE_ERR_LEN];
+	long members = atol(argv[6]);
+	struct store *st;
+
+	sin.sin_port = htons((uint16_t)atoi(argv[2]));
+	if (keystore_load(argv[4], master, err) < 0 || keystore_read_key(argv[5], kup, 32, err) < 0 ||
+	    store_open(argv[3], master, &st, err) < 0)
+		die("keys or database", err);
+	OPENSSL_cleanse(master, sizeof(master));
+	if (members < 1)
+		die("members", argv[6]);
+	/*
+	 * grpsecd's batch socket has the default buffer, and every round of
+	 * datagrams ends in a save of the whole replay state (milliseconds
+	 * with 10,000 members and more): one batch every 20 ms loses none.
+	 */
+	pace_every = 1;
+	pause_us = 20000;
+	sender(&sin, st, kup, members, (members + PER_BATCH - 1) / PER_BATCH);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t master[STORE_MASTER_KEY_LEN];
@@ -279,6 +314,9 @@ int main(int argc, char **argv)
 			die("key", err);
 		return bench_backend(master, atol(argv[3]), atol(argv[4]));
 	}
-	die("usage", "store DB KEYFILE N | backend KEYFILE MEMBERS BATCHES");
+	if (argc == 7 && !strcmp(argv[1], "send"))
+		return bench_send(argv);
+	die("usage", "store DB KEYFILE N | backend KEYFILE MEMBERS BATCHES |"
+	    " send PORT DB KEYFILE KUPFILE MEMBERS");
 	return 2;
 }
