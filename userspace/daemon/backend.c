@@ -21,6 +21,7 @@
 
 #include "backend.h"
 #include "conf.h"
+#include "control.h"
 #include "counter.h"
 #include "keystore.h"
 #include "log.h"
@@ -1329,7 +1330,8 @@ static int upstreams(struct grpsecd *d, const struct grpsecd_conf *c, bool insta
 	for (i = 0; i < c->ngateways; i++) {
 		const struct conf_gateway *gw = &c->gateways[i];
 
-		if (!gw->upstream_key)
+		/* A gateway that came over the control channel has its K_up from there. */
+		if (!gw->upstream_key || (install && control_gateway_seen(d, gw->id)))
 			continue;
 		rc = keystore_read_key(gw->upstream_key, key,
 				       grpsec_suite_key_len(gw->upstream_suite), err);
@@ -1431,7 +1433,11 @@ static void backend_reload_apply(struct grpsecd *d, const struct grpsecd_conf *p
 		return;
 	for (i = 0; i < prev->ngateways; i++) {
 		gw = conf_gateway_find(d->conf, prev->gateways[i].id);
-		if (prev->gateways[i].upstream_key && (!gw || !gw->upstream_key))
+		/* Gone, or its UpstreamKey gone (a key of the channel's stays). */
+		if ((!gw && (prev->gateways[i].upstream_key ||
+			     control_gateway_seen(d, prev->gateways[i].id))) ||
+		    (gw && prev->gateways[i].upstream_key && !gw->upstream_key &&
+		     !control_gateway_seen(d, gw->id)))
 			backend_forget_upstream(d->backend, prev->gateways[i].id);
 	}
 	gateway_rows(d);

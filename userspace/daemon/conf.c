@@ -690,6 +690,8 @@ static void check_control(struct parser *p)
 		conf_err(p, ct->line, "[Control] lacks Certificate or PrivateKey (the gateway's, for mutual TLS)");
 	if (!ct->ca)
 		conf_err(p, ct->line, "[Control] without the CA that signs the manager's certificate");
+	if (!ct->manager_name)
+		conf_err(p, ct->line, "[Control] without ManagerName (the DNS name the manager's certificate carries)");
 	if (ct->crl && !ct->ca)
 		conf_err(p, ct->line, "[Control] CRL without CA");
 }
@@ -698,7 +700,7 @@ int conf_check_gateway(const struct grpsecd_conf *c)
 {
 	if (c->control.line)
 		return 0;
-	log_err("%s: no [Control] section: the gateway role needs one (Manager, Certificate, PrivateKey, CA)",
+	log_err("%s: no [Control] section: the gateway role needs one (Manager, ManagerName, Certificate, PrivateKey, CA)",
 		c->file);
 	return -1;
 }

@@ -82,6 +82,8 @@ struct control {
 	int fd;
 	struct gwc *conns;
 	unsigned int n_open;
+	uint32_t *seen;			/* gateways connected since the start */
+	size_t nseen;
 	uint64_t count[__CONTROL_OUTCOME_MAX];
 };
 
@@ -111,6 +113,28 @@ uint64_t control_count(const struct grpsecd *d, enum control_outcome o)
 unsigned int control_connected(const struct grpsecd *d)
 {
 	return d->control ? d->control->n_open : 0;
+}
+
+bool control_gateway_seen(const struct grpsecd *d, uint32_t gateway)
+{
+	for (size_t i = 0; d->control && i < d->control->nseen; i++)
+		if (d->control->seen[i] == gateway)
+			return true;
+	return false;
+}
+
+static int seen_add(struct control *ctl, uint32_t gateway)
+{
+	uint32_t *v;
+
+	if (control_gateway_seen(ctl->d, gateway))
+		return 0;
+	v = realloc(ctl->seen, (ctl->nseen + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v[ctl->nseen++] = gateway;
+	ctl->seen = v;
+	return 0;
 }
 
 static void counted(struct control *ctl, enum control_outcome o)
@@ -556,7 +580,8 @@ static bool handshake_done(struct gwc *c)
 			break;
 		}
 	c->gateway = gw->id;
-	if (install_kup(c, gw) || push_start(c, gw) || send_upstream(c, gw)) {
+	if (seen_add(ctl, gw->id) || install_kup(c, gw) || push_start(c, gw) ||
+	    send_upstream(c, gw)) {
 		log_err("control: gateway %" PRIu32 " (%s): K_up or the push could not be set up",
 			gw->id, c->peer.addr);
 		counted(ctl, CONTROL_INTERNAL);
@@ -851,6 +876,7 @@ static void control_uninit(struct grpsecd *d)
 	close(ctl->fd);
 	tls_ctx_free(ctl->ctx);
 	tls_ctx_free(ctl->next_ctx);
+	free(ctl->seen);
 	free(ctl);
 	d->control = NULL;
 }

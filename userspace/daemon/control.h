@@ -42,6 +42,11 @@ const char *control_outcome_name(enum control_outcome o);
 uint64_t control_count(const struct grpsecd *d, enum control_outcome o);
 /* control_connected() - gateways connected now. */
 unsigned int control_connected(const struct grpsecd *d);
+/*
+ * control_gateway_seen() - @gateway connected over the channel since the
+ * start: its K_up is the channel's, never [Gateway] UpstreamKey's.
+ */
+bool control_gateway_seen(const struct grpsecd *d, uint32_t gateway);
 
 /* The manager's part (after backend: it installs K_up there). */
 extern const struct grpsecd_part control_part;

@@ -8,7 +8,7 @@
  * 1 s doubling to 60 s, each wait drawn within +-25% so that a fleet of
  * gateways does not come back in the same second after the manager
  * restarted.  The manager's certificate is checked against [Control] CA
- * and CRL, and carries ManagerName when that is set.
+ * and CRL, and must carry ManagerName.
  *
  * What the manager says goes into d->want (gwstate.h).  A full push
  * (after each connect) adds and replaces only; at its SYNC_DONE whatever

@@ -20,6 +20,7 @@ expect 1 'm.conf: no \[Control\] section: the gateway role needs one' \
 cat > g.conf <<CONF
 [Control]
 Manager = 192.0.2.10:4434
+ManagerName = manager.example
 Certificate = /etc/grpsec/gw.crt
 PrivateKey = /etc/grpsec/gw.key
 CA = /etc/grpsec/ca.crt

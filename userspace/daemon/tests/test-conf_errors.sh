@@ -214,6 +214,11 @@ badfile 'bad.conf:1: \[Control\] without the CA' <<< '[Control]
 Manager = 192.0.2.10:4434
 Certificate = /g.crt
 PrivateKey = /g.key'
+badfile 'bad.conf:1: \[Control\] without ManagerName' <<< '[Control]
+Manager = 192.0.2.10:4434
+Certificate = /g.crt
+PrivateKey = /g.key
+CA = /ca.crt'
 badfile 'bad.conf:2: Manager: invalid address "manager:4434"' <<< '[Control]
 Manager = manager:4434'
 badfile 'bad.conf:2: MetricsListen: "192.0.2.1:9106" is not a loopback address' <<< '[Control]

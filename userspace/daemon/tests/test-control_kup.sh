@@ -5,7 +5,8 @@
 # with libgrpsec's gateway-side batch code under the K_up the gateway's
 # end derived reaches the application through the manager's BatchListen.
 # A reconnect brings a new K_up; a batch under the old one sent after the
-# reconnect is still accepted (the grace), one under a key never derived
+# reconnect is still accepted (the grace; also after a reload, which
+# leaves an UpstreamKey file's key out), one under a key never derived
 # is refused, and once a batch verified under the new key the old one is
 # refused too.  The manager killed (-9): the gateway keeps everything,
 # retries with backoff, and after the restart gets a third K_up, a batch
@@ -16,7 +17,16 @@ set -u
 . "$GRPSECD_TESTS/enroll-lib.sh"
 . "$GRPSECD_TESTS/control-lib.sh"
 
-control_setup
+# Gateway 1 also has an UpstreamKey file, for a manager without the
+# channel: once the gateway came over the channel, a reload must not put
+# the file's key back.
+control_pki > pki.log 2>&1 || { cat pki.log; exit 1; }
+control_conf m.conf
+sed -i "/^Identity = CN=gateway-1,O=Utility/a UpstreamKey = $PWD/file.key" m.conf
+head -c 32 /dev/urandom > file.key
+chmod 600 file.key
+start_manager m.conf || exit 1
+conf=m.conf
 app one.jsonl
 expect 0 '^member=1 groups=7,8 ' enroll_meter meter1 7,8
 gateway_conf g.conf gw1
@@ -39,6 +49,9 @@ bad_tags() { metric grpsecd_batches_refused_total reason bad_tag; }
 batch kup1.key 100 8:1:1:hello
 wait_for has_lines one.jsonl 1 && grep -q '"gateway":1,"group":8,"epoch":1,"mode":"identified","member":1,"seq":1,"payload":"aGVsbG8="' one.jsonl &&
 	pass || { fail "batch under the exporter's K_up:"; cat one.jsonl; tail m.conf.log; }
+
+expect 0 'allow_rules +1' ctl reload
+log_has 'control: gateway 1: full push of 2 groups, 2 members'
 
 # The gateway daemon restarts: a new connection, a new K_up.
 kill -9 "$gateway_pid"
