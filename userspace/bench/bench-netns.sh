@@ -22,7 +22,13 @@
 #   scale     the kernel module with 16 and with 65,536 members
 #   flood     the kernel module: rounds of valid frames, then of frames
 #             with a forged outer tag, of the valid frames replayed, and of
-#             frames from members the gateway does not know
+#             frames from members the gateway does not know; the group's
+#             rate-limit is raised to BENCH_FLOOD_RATE_LIMIT (1,000,000) so
+#             that the bound on bad tags a second (drop-unauth-limit, the
+#             rate-limit or 1,024 a second) does not refuse the forged
+#             frames before their tag check
+#   modes     the module and grpsec-gw with an identified and with an
+#             anonymous group, the backend opening every entry
 #   memory    kernel memory per member: /proc/slabinfo before and after
 #             importing BENCH_MEM_MEMBERS (default 65,536) members
 #
@@ -43,6 +49,13 @@
 # (perf record -e cpu-clock, the only event without a PMU) and prints the
 # hottest symbols after it (without the soaker: CPU time then comes from
 # /proc/stat).  BENCH_SOAK=0 measures with /proc/stat alone.
+#
+# BENCH_ICOUNT=TTY (make bench sets /dev/ttyS2) counts the guest
+# instructions the gateway's vCPU executes during each run, with QEMU's
+# grpsec-icount.so plugin (grpsec-bench --icount); the soaker's spin loop
+# is not counted.  Every interrupt is steered to BENCH_CPU, so that the
+# serial ports' interrupts (the console's among them) stay off the
+# gateway's CPU.
 #
 # Environment: BENCH_MEMBERS (4096), BENCH_MESSAGES (20 per member),
 # BENCH_PAYLOAD (128), BENCH_REPEAT (2), BENCH_BATCH_MAX (64),
@@ -77,7 +90,8 @@ RATE=${BENCH_RATE:-1000}
 # The soaker would be all perf sees on the gateway CPU.
 SOAK=--soak
 [ -z "${BENCH_PERF:-}" ] && [ "${BENCH_SOAK:-1}" = 1 ] || SOAK=
-PHASES=${*:-compare latency scale flood memory}
+FLOOD_RATE_LIMIT=${BENCH_FLOOD_RATE_LIMIT:-1000000}
+PHASES=${*:-compare latency scale flood modes memory}
 
 gw_pid=
 
@@ -104,6 +118,10 @@ n_be "$IP" link set be0 mtu $((MTU + 28))
 mask() { printf '%x' $((1 << $1)); }
 n_gw sh -c "echo $(mask "$GW_CPU") > /sys/class/net/gw-m/queues/rx-0/rps_cpus"
 n_be sh -c "echo $(mask "$BENCH_CPU") > /sys/class/net/be0/queues/rx-0/rps_cpus"
+# Device interrupts on the benchmark's CPU; some (per-CPU ones) refuse.
+for f in /proc/irq/*/smp_affinity; do
+	echo "$(mask "$BENCH_CPU")" > "$f" 2> /dev/null || true
+done
 
 cat > "$K/kstats" <<EOF
 #!/bin/sh
@@ -129,6 +147,7 @@ bench()
 		--cpus "$BENCH_CPU" --gw-cpus "$GW_CPU" \
 		--udp-netns "$NS_GW" --udp-netns "$NS_BE" \
 		--payload-size "$PAYLOAD" --progress 5 --window 1024 ${SOAK:+"$SOAK"} \
+		${BENCH_ICOUNT:+--icount "$BENCH_ICOUNT"} \
 		--json "$OUT/$label.json" --summary "$SUMMARY" "$@"
 	if [ -n "$prof" ]; then
 		kill -INT "$prof" 2> /dev/null || true
@@ -142,17 +161,27 @@ bench()
 	fi
 }
 
+# grpsec_args [MODE]: the members' and the backend's keys, for group 1
+# in MODE (default identified).
 grpsec_args()
 {
-	echo --s-auth "$K/s_auth" --s-e2e "$K/s_e2e" --up-secret "$K/up" \
-		--gateway-id $GW_ID --mode identified --suite aes-128-gcm --epoch 1
+	local mode=${1:-identified} inner=--s-e2e
+
+	[ "$mode" = identified ] || inner=--k-g
+	echo --s-auth "$K/s_auth" "$inner" "$(inner_key 1 "$mode" aes-128-gcm)" \
+		--up-secret "$K/up" --gateway-id $GW_ID --mode "$mode" \
+		--suite aes-128-gcm --epoch 1
 }
 
-# kernel_gw_start N: the module listens, with N members in group 1.
+# kernel_gw_start N [MODE [group add options...]]: the module listens,
+# with N members in group 1.
 kernel_gw_start()
 {
+	local n=$1 mode=${2:-identified}
+
+	shift $(($# < 2 ? $# : 2))
 	gw_start batch-max "$BATCH_MAX" mtu "$MTU" flush-usec "$FLUSH_USEC"
-	gw_group 1 identified aes-128-gcm 1 "$1" > /dev/null
+	gw_group 1 "$mode" aes-128-gcm 1 "$n" 1 "$@" > /dev/null
 }
 
 kernel_gw_stop()
@@ -161,14 +190,16 @@ kernel_gw_stop()
 	n_gw grpsec group del 1
 }
 
-# userspace_gw_start N: grpsec-gw on the gateway's CPU, N members.
+# userspace_gw_start N [MODE]: grpsec-gw on the gateway's CPU, N members.
 userspace_gw_start()
 {
+	local mode=${2:-identified}
+
 	rm -f "$K/gw.ready" "$K/gw.stats"
 	echo "+ [$NS_GW] taskset -c $GW_CPU grpsec-gw ... &" >&2
 	taskset -c "$GW_CPU" "$IP" netns exec "$NS_GW" grpsec-gw \
 		--listen $GW_PORT --backend "$IP_BE:$BE_PORT" --gateway $GW_ID \
-		--up-secret "$K/up" --group "1:identified:aes-128-gcm:1:$K/s_auth" \
+		--up-secret "$K/up" --group "1:$mode:aes-128-gcm:1:$K/s_auth" \
 		--members "1:$1" --batch-max "$BATCH_MAX" --mtu "$MTU" \
 		--flush-ms "$(awk "BEGIN { print $FLUSH_USEC / 1000 }")" \
 		--timeout 86400 --stats-file "$K/gw.stats" \
@@ -249,7 +280,11 @@ phase_scale()
 phase_flood()
 {
 	local rounds=$((MESSAGES < 10 ? MESSAGES : 10))
-	kernel_gw_start "$MEMBERS"
+	# The forged rounds send thousands of bad tags a second from
+	# addresses that are not the members' endpoints: without a higher
+	# rate-limit, all but 1,024 a second would be refused before their
+	# tag check (drop-unauth-limit), and the flood would measure that.
+	kernel_gw_start "$MEMBERS" identified rate-limit "$FLOOD_RATE_LIMIT"
 	# shellcheck disable=SC2046
 	bench flood.valid --target "$IP_GW_M:$GW_PORT" --members "$MEMBERS" \
 		--messages $rounds --burst --backend-verify batch \
@@ -274,6 +309,37 @@ phase_flood()
 		--round-wait unknown-member --expect-dropped \
 		--gw-stats "$K/kstats" $(grpsec_args)
 	kernel_gw_stop
+}
+
+# The same traffic in an identified and in an anonymous group, through the
+# module and through grpsec-gw; the backend opens every entry (it has no
+# lighter check for anonymous batches), so both modes pay the same there.
+phase_modes()
+{
+	local mode
+	for mode in identified anonymous; do
+		kernel_gw_start "$MEMBERS" "$mode"
+		# shellcheck disable=SC2046
+		bench "kernel.$mode" --target "$IP_GW_M:$GW_PORT" --members "$MEMBERS" \
+			--messages "$MESSAGES" --gw-stats "$K/kstats" $(grpsec_args "$mode")
+		kernel_gw_stop
+		userspace_gw_start "$MEMBERS" "$mode"
+		# shellcheck disable=SC2046
+		bench "userspace.$mode" --target "$IP_GW_M:$GW_PORT" \
+			--members "$MEMBERS" --messages "$MESSAGES" \
+			--gw-stats "$(ustats)" $(grpsec_args "$mode")
+		userspace_gw_stop
+	done
+}
+
+# idle_background: what the gateway's vCPU executes with nothing to do
+# (one datagram, dropped, then 2 s of nothing), the time-dependent part of
+# every count: timer ticks and whatever else runs by the clock.
+idle_background()
+{
+	[ -n "${BENCH_ICOUNT:-}" ] || return 0
+	bench idle --proto plain --target "$IP_BE:$BE_PORT" --members 1 --messages 1 \
+		--expect-dropped --drain 2000
 }
 
 # slab_bytes: bytes held in slab objects, "CACHE BYTES" lines and a total.
@@ -320,10 +386,11 @@ report()
 				return substr(a[i], length(k) + 2)
 		return ""
 	}
-	# The median of the values of variant v, vals[v, 1..n[v]].
-	function median(v,   i, j, t, a, k) {
+	# The median of the values of variant v, vals[v, 1..n[v]] (or of
+	# insn[v, 1..n[v]] when w is "insn").
+	function median(v, w,   i, j, t, a, k) {
 		k = n[v]
-		for (i = 1; i <= k; i++) a[i] = vals[v, i]
+		for (i = 1; i <= k; i++) a[i] = w == "insn" ? insn[v, i] : vals[v, i]
 		for (i = 2; i <= k; i++)
 			for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
 				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
@@ -338,7 +405,18 @@ report()
 		p50[v] += f($0, "p50_us"); p99[v] += f($0, "p99_us")
 		lost[v] += f($0, "lost"); tag[v] += f($0, "tag_checks_per_10000")
 		util[v] += f($0, "gw_util"); batch[v] += f($0, "mean_batch")
+		ic = f($0, "insns_per_msg")
+		if (ic != "") {
+			ni[v]++; insn[v, n[v]] = ic + 0
+			if (!(v in imn) || ic + 0 < imn[v]) imn[v] = ic + 0
+			if (ic + 0 > imx[v]) imx[v] = ic + 0
+			isum[v] += ic
+		}
 	}
+	# Instructions per delivered message (per frame sent, for floods that
+	# the gateway drops) of one run, or "" without counts.
+	function ipm(lab) { return (lab in row) ? f(row[lab], "insns_per_msg") : "" }
+	function ipf(lab) { return (lab in row) ? f(row[lab], "insns_per_frame") : "" }
 	END {
 		# The side-by-side table, when the compare phase ran.
 		shown = n["kernel"] + n["userspace"] + n["forward"]
@@ -353,7 +431,7 @@ report()
 		for (i = 1; i <= 3; i++) {
 			v = order[i]
 			if (!n[v]) continue
-			a = sum[v] / n[v]; med[v] = median(v)
+			a = sum[v] / n[v]; med[v] = median(v, "")
 			printf "%-12s %10.0f %10.0f %8.1f%% %9.2f %8.0f%% %8.0f %8.0f %9.1f %7.1f %7d\n",
 			       v, mps[v] / n[v], med[v], a ? 100 * (mx[v] - mn[v]) / a : 0,
 			       us[v] / n[v], 100 * util[v] / n[v], p50[v] / n[v],
@@ -363,19 +441,40 @@ report()
 		if (shown)
 			printf "(%d members, %d-byte payloads, %d runs each; msg/CPU-s is the median, spread its (max - min) / mean)\n",
 			       members, payload, n["kernel"]
+		# The same runs counted in guest instructions on the gateway vCPU.
+		if (ni["kernel"] + ni["userspace"] + ni["forward"]) {
+			printf "\n%-12s %12s %9s %12s %12s\n", "gateway", "insn/msg", "spread",
+			       "min", "max"
+			for (i = 1; i <= 3; i++) {
+				v = order[i]
+				if (!ni[v] || ni[v] != n[v]) continue
+				imed[v] = median(v, "insn"); a = isum[v] / ni[v]
+				printf "%-12s %12.0f %8.2f%% %12.0f %12.0f\n", v, imed[v],
+				       a ? 100 * (imx[v] - imn[v]) / a : 0, imn[v], imx[v]
+			}
+			printf "(instructions the gateway vCPU executed per delivered message, median of the runs)\n"
+		}
 		for (i = 1; i <= 3; i++) {
 			v = order[i] ".latency"
 			if (v in row)
-				printf "%-18s at %.0f msg/s: p50 %.0f us, p99 %.0f us, %.2f us/msg, lost %d\n",
+				printf "%-18s at %.0f msg/s: p50 %.0f us, p99 %.0f us, %.2f us/msg, %slost %d\n",
 				       v, f(row[v], "mps"), f(row[v], "p50_us"), f(row[v], "p99_us"),
-				       f(row[v], "us_per_msg"), f(row[v], "lost")
+				       f(row[v], "us_per_msg"),
+				       ipm(v) == "" ? "" : ipm(v) " insn/msg, ", f(row[v], "lost")
 		}
 		if (n["kernel"] && n["forward"])
 			printf "kernel gateway CPU per message vs plain forwarding: %.2fx\n",
 			       (us["kernel"] / n["kernel"]) / (us["forward"] / n["forward"])
+		if (imed["kernel"] && imed["forward"])
+			printf "kernel gateway instructions per message vs plain forwarding: %.0f vs %.0f = %.2fx\n",
+			       imed["kernel"], imed["forward"], imed["kernel"] / imed["forward"]
 		if (("scale.16" in row) && ("scale.65536" in row)) {
 			a = f(row["scale.16"], "per_cpu"); b = f(row["scale.65536"], "per_cpu")
 			printf "65,536 members vs 16: %.0f vs %.0f msg/CPU-s = %.0f%%\n", b, a, 100 * b / a
+			a = ipm("scale.16"); b = ipm("scale.65536")
+			if (a != "" && b + 0)
+				printf "65,536 members vs 16 (instructions): %.0f vs %.0f insn/msg = %.0f%%\n",
+				       b, a, 100 * a / b
 		}
 		if (("flood.valid" in row) && ("flood.forged" in row)) {
 			a = f(row["flood.valid"], "per_cpu"); b = f(row["flood.forged"], "bad_tag_per_cpu")
@@ -389,19 +488,45 @@ report()
 				printf "%s frames rejected %.0f/CPU-s vs valid processed %.0f/CPU-s = %.2fx\n", \
 				       kind[i], b, a, a ? b / a : 0
 			}
+			a = ipm("flood.valid")
+			split("forged replayed unknown", kind, " ")
+			for (i = 1; a != "" && i <= 3; i++) {
+				b = ipf("flood." kind[i])
+				if (b + 0)
+					printf "%s frames (instructions): %.0f insn/frame vs valid %.0f insn/msg = %.2fx cheaper\n",
+					       kind[i], b, a, a / b
+			}
 		}
+		split("identified anonymous", kind, " ")
+		for (i = 1; i <= 2; i++) {
+			a = ipm("kernel." kind[i]); b = ipm("userspace." kind[i])
+			if (a != "" && b != "")
+				printf "%s group (instructions): kernel %.0f, userspace %.0f insn/msg = %.1fx\n",
+				       kind[i], a, b, a ? b / a : 0
+		}
+		a = ipm("kernel.identified"); b = ipm("kernel.anonymous")
+		if (a != "" && b != "")
+			printf "kernel, anonymous vs identified (instructions): %.0f vs %.0f insn/msg = %.2fx\n",
+			       b, a, a ? b / a : 0
+		if ("idle" in row && f(row["idle"], "counted_s") > 0)
+			printf "gateway vCPU idle: %.0f instructions/s (timer ticks and the like, in every count)\n", \
+			       f(row["idle"], "gw_insns") / f(row["idle"], "counted_s")
 		if ("memory" in row)
 			printf "kernel memory per member: %s B (slab objects, %s members)\n", \
 			       f(row["memory"], "bytes_per_member"), f(row["memory"], "members")
 		if (n["kernel"] && n["userspace"] && med["userspace"])
 			printf "speedup vs userspace gateway: %.1fx\n", med["kernel"] / med["userspace"]
+		if (imed["kernel"] && imed["userspace"])
+			printf "speedup vs userspace gateway (instructions): %.1fx\n",
+			       imed["userspace"] / imed["kernel"]
 	}' "$SUMMARY"
 }
 
 : > "$SUMMARY"
+idle_background
 for phase in $PHASES; do
 	case $phase in
-	compare | latency | scale | flood | memory) "phase_$phase" ;;
+	compare | latency | scale | flood | modes | memory) "phase_$phase" ;;
 	*) fail "unknown phase \"$phase\"" ;;
 	esac
 done
