@@ -1655,7 +1655,8 @@ static int kernel_part_init(struct grpsecd *d)
 		log_err("kernel: out of memory");
 		return -1;
 	}
-	d->kernel = kernel_open(d->loop, NULL);
+	/* [Control] StateFile (its default when the file names none). */
+	d->kernel = kernel_open(d->loop, d->conf->control.state_file);
 	if (!d->kernel) {
 		gwstate_free(d->want);
 		d->want = NULL;
