@@ -46,6 +46,7 @@
 
 #include "../common/nl.h"
 #include "../common/value.h"
+#include "conf.h"
 #include "gwstate.h"
 #include "kernel.h"
 #include "log.h"
