@@ -15,7 +15,9 @@
 #    sends exactly the difference, and the dump shows it.
 # 4. A reconciliation while members send (it fills every next slot)
 #    drops no frame: every message reaches the backend once.
-# 5. Nonce counters: the state file reserves ahead of the gateway and
+# 5. Events: an overrun of the event socket brings a full
+#    reconciliation; unknown members reach the control channel's hook.
+# 6. Nonce counters: the state file reserves ahead of the gateway and
 #    batch sequences; the clock goes back a year and the module is
 #    reloaded (its own counters then start a year back: checked); the
 #    next reconciliation puts both above every value used before.
@@ -160,7 +162,45 @@ expect_field "$K/be.out" duplicates 0
 	fail "verified went from $ver0 to $(stat verified), not by $((9 * MSGS))"
 echo "# $((9 * MSGS)) frames through a reconciliation of $KEPT members, 0 dropped" >&2
 
-# 5. Counters across a reboot with the clock a year back.
+# 5. Events, on the event loop as in the daemon: while the watcher does
+# not read, member 1/7 is deleted by hand and 40 unknown members send,
+# which overruns its (shrunk) event socket; the overrun brings a full
+# reconciliation, which puts 1/7 back (the periodic one is an hour
+# away); unknown members heard afterwards reach the hook.
+GWOPTS="--groups $G --members $N --suite $S --listen $GW_PORT \
+	--upstream $IP_BE:$BE_PORT --gateway $GW_ID --up-secret $K/up \
+	--state $STATE --s-auth $K/s_auth --epoch 1 --next-epoch 3 \
+	--drop-every 10 --drop-group 3"
+# shellcheck disable=SC2086
+spawn "$NS_GW" sh -c 'exec "$@" > '"$K/watch.out"' 2>&1' sh helper-kernel \
+	watch $GWOPTS --seconds $((4 * TIMEOUT_SCALE)) --pause-ms 3000 --rcvbuf 1
+watcher=$spawned
+wait_for 20 grep -q '^ready$' "$K/watch.out" ||
+	fail "the watcher did not start: $(cat "$K/watch.out")"
+member_7_there()
+{
+	"$IP" netns exec "$NS_GW" grpsec member show 1 epoch |
+		awk '$1 == 7 { f = 1 } END { exit !f }'
+}
+n_gw grpsec member del 1 7
+! member_7_there || fail "member 1/7 was not deleted"
+members 1 anonymous $S 901 40 1 > /dev/null
+wait_for 20 grep -q '^watching$' "$K/watch.out" ||
+	fail "the watcher did not go on: $(cat "$K/watch.out")"
+wait_for 10 member_7_there ||
+	fail "no reconciliation after the overrun: member 1/7 is still missing: $(cat "$K/watch.out")"
+members 1 anonymous $S 941 3 1 > /dev/null
+wait "$watcher" || fail "the watcher failed: $(cat "$K/watch.out")"
+cat "$K/watch.out" >&2
+w=$(grep '"step":"watch"' "$K/watch.out")
+[ "$(sed -n 's/.*"overruns":\([0-9]*\).*/\1/p' <<< "$w")" -ge 1 ] ||
+	fail "no overrun counted: $w"
+[ "$(sed -n 's/.*"reconciles":\([0-9]*\).*/\1/p' <<< "$w")" -ge 2 ] ||
+	fail "no reconciliation after the first: $w"
+grep -q '"event":"unknown_member","group":1,"member":94[123]}' "$K/watch.out" ||
+	fail "the unknown_member hook did not hear members 941..943"
+
+# 6. Counters across a reboot with the clock a year back.
 [ -n "$(find "$STATE" -perm 600)" ] || fail "$STATE is not mode 0600"
 cat "$STATE" >&2
 gw1=$(n_gw grpsec show gateway-seq)

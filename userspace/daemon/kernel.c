@@ -1511,6 +1511,17 @@ const struct kernel_counters *kernel_counters(const struct kernel *k)
 	return &k->cnt;
 }
 
+void kernel_set_interval(struct kernel *k, uint64_t ms)
+{
+	if (k->periodic)
+		loop_timer_set(k->periodic, ms, ms);
+}
+
+int kernel_event_fd(const struct kernel *k)
+{
+	return k->ev_open ? nl_socket_get_fd(k->ev.sock) : -1;
+}
+
 /* ---- start and stop ---- */
 
 static int nl_open_logged(struct grpsec_nl *nl)

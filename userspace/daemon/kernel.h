@@ -82,6 +82,10 @@ int kernel_reconcile(struct kernel *k, const struct gwstate *want,
 		     struct kernel_diff *out);
 
 const struct kernel_counters *kernel_counters(const struct kernel *k);
+/* The periodic reconciliation's interval (default KERNEL_RECONCILE_MS). */
+void kernel_set_interval(struct kernel *k, uint64_t ms);
+/* The event socket, -1 without a loop (tests shrink its buffer). */
+int kernel_event_fd(const struct kernel *k);
 
 /* The gateway role's part: d->kernel, reconciling d->want. */
 extern const struct grpsecd_part kernel_part;

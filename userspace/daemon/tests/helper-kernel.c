@@ -10,6 +10,8 @@
  *       [--drop-group G] [--listen PORT] [--state FILE]
  *       [--upstream ADDR:PORT --gateway ID --up-secret FILE]
  *       [--again] [--same-epoch-s-auth FILE]
+ *   helper-kernel watch (the same options) --seconds T [--pause-ms P]
+ *       [--rcvbuf BYTES] [--interval-ms MS]
  *
  * Groups 1..N, each with members 1..M, K_m[e] derived from S_auth with
  * libgrpsec's KDF (as grpsec-member and grpsec-keys do, so simulated
@@ -20,9 +22,18 @@
  * state a second time in the same process, --same-epoch-s-auth then a
  * state whose keys come from another secret under the same epochs:
  * each prints its own line.  Keys never leave the process.
+ *
+ * watch runs kernel.c on an event loop as the daemon does: one
+ * reconciliation (its line, then "ready"), then P ms without reading
+ * (the event socket, shrunk to BYTES, can overrun meanwhile), then the
+ * loop for T seconds ("watching" when it starts), with the periodic
+ * reconciliation every MS (default: an hour, so that only an overrun or
+ * an event brings one).  Each unknown_member and epoch_limit hook call
+ * prints a line; at the end a line of kernel_counters().
  */
 #include <errno.h>
 #include <getopt.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +44,15 @@
 #include "../gwstate.h"
 #include "../kernel.h"
 #include "../log.h"
+#include "../loop.h"
 
 struct opts {
 	uint32_t groups, members, epoch, next_epoch, drop_every, drop_group;
 	uint32_t gateway;
 	uint16_t listen;
 	uint8_t suite, mode;
-	bool has_next, again, has_upstream;
+	bool has_next, again, has_upstream, watch;
+	uint32_t seconds, pause_ms, rcvbuf, interval_ms;
 	const char *s_auth, *s_auth2, *state, *up_secret;
 	struct sockaddr_storage upstream;
 	socklen_t upstream_len;
@@ -144,7 +157,7 @@ static void print_diff(const char *step, int rc, const struct kernel_diff *d)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: helper-kernel apply --groups N --members M --s-auth FILE --epoch E [--next-epoch E2] [--suite S] [--mode M] [--drop-every K] [--drop-group G] [--listen PORT] [--state FILE] [--upstream ADDR:PORT --gateway ID --up-secret FILE] [--again] [--same-epoch-s-auth FILE]\n");
+	fprintf(stderr, "usage: helper-kernel apply|watch --groups N --members M --s-auth FILE --epoch E [--next-epoch E2] [--suite S] [--mode M] [--drop-every K] [--drop-group G] [--listen PORT] [--state FILE] [--upstream ADDR:PORT --gateway ID --up-secret FILE] [--again] [--same-epoch-s-auth FILE] [--seconds T --pause-ms P --rcvbuf B --interval-ms MS]\n");
 	return 2;
 }
 
@@ -159,14 +172,18 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "state", 1, NULL, 'S' }, { "upstream", 1, NULL, 'u' },
 		{ "gateway", 1, NULL, 'G' }, { "up-secret", 1, NULL, 'U' },
 		{ "again", 0, NULL, 'A' }, { "same-epoch-s-auth", 1, NULL, 'x' },
+		{ "seconds", 1, NULL, 'T' }, { "pause-ms", 1, NULL, 'P' },
+		{ "rcvbuf", 1, NULL, 'R' }, { "interval-ms", 1, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t port;
 	int c;
 
 	o->suite = GRPSEC_SUITE_AES_128_GCM;
-	if (argc < 2 || strcmp(argv[1], "apply"))
+	if (argc < 2 || (strcmp(argv[1], "apply") && strcmp(argv[1], "watch")))
 		return -1;
+	o->watch = !strcmp(argv[1], "watch");
+	o->interval_ms = 3600 * 1000;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		bool ok = true;
@@ -197,6 +214,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'U': o->up_secret = optarg; break;
 		case 'A': o->again = true; break;
 		case 'x': o->s_auth2 = optarg; break;
+		case 'T': ok = parse_u32(optarg, &o->seconds, 1, 3600); break;
+		case 'P': ok = parse_u32(optarg, &o->pause_ms, 0, 600000); break;
+		case 'R': ok = parse_u32(optarg, &o->rcvbuf, 1, 1 << 24); break;
+		case 'I': ok = parse_u32(optarg, &o->interval_ms, 1, UINT32_MAX); break;
 		default: return -1;
 		}
 		if (!ok) {
@@ -205,9 +226,78 @@ static int parse(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind != argc || !o->groups || !o->s_auth ||
-	    (o->has_upstream && !o->up_secret))
+	    (o->has_upstream && !o->up_secret) || (o->watch && !o->seconds))
 		return -1;
 	return 0;
+}
+
+static void on_unknown(void *arg, uint32_t group, uint32_t member)
+{
+	(void)arg;
+	printf("{\"event\":\"unknown_member\",\"group\":%u,\"member\":%u}\n",
+	       group, member);
+	fflush(stdout);
+}
+
+static void on_epoch_limit(void *arg, uint32_t group, uint32_t epoch)
+{
+	(void)arg;
+	printf("{\"event\":\"epoch_limit\",\"group\":%u,\"epoch\":%u}\n",
+	       group, epoch);
+	fflush(stdout);
+}
+
+static void on_stop(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	loop_stop(arg, 0);
+}
+
+static int watch(const struct opts *o, struct gwstate *want)
+{
+	struct kernel_hooks hooks = { .unknown_member = on_unknown,
+				      .epoch_limit = on_epoch_limit };
+	const struct kernel_counters *c;
+	struct loop *l = loop_new();
+	struct timespec pause = { o->pause_ms / 1000, (o->pause_ms % 1000) * 1000000L };
+	struct kernel_diff d;
+	struct kernel *k;
+	int rc, rcvbuf = o->rcvbuf;
+
+	if (!l)
+		return 1;
+	k = kernel_open(l, o->state ? o->state : "gateway.state");
+	if (!k)
+		return 1;
+	kernel_set_hooks(k, &hooks);
+	kernel_set_want(k, want);
+	kernel_set_interval(k, o->interval_ms);
+	if (rcvbuf && setsockopt(kernel_event_fd(k), SOL_SOCKET, SO_RCVBUF,
+				 &rcvbuf, sizeof(rcvbuf))) {
+		perror("SO_RCVBUF");
+		return 1;
+	}
+	rc = kernel_reconcile(k, want, &d);
+	print_diff("apply", rc, &d);
+	printf("ready\n");
+	fflush(stdout);
+	nanosleep(&pause, NULL);
+	printf("watching\n");
+	fflush(stdout);
+	loop_timer_add(l, o->seconds * 1000ULL, 0, on_stop, l);
+	loop_run(l);
+	c = kernel_counters(k);
+	printf("{\"step\":\"watch\",\"overruns\":%llu,\"reconciles\":%llu,"
+	       "\"reconcile_errors\":%llu,\"unknown_member\":%llu,"
+	       "\"bad_tag_burst\":%llu,\"epoch_limit\":%llu}\n",
+	       (unsigned long long)c->overruns, (unsigned long long)c->reconciles,
+	       (unsigned long long)c->reconcile_errors,
+	       (unsigned long long)c->unknown_member,
+	       (unsigned long long)c->bad_tag_burst,
+	       (unsigned long long)c->epoch_limit);
+	kernel_close(k);
+	loop_free(l);
+	return rc != 0;
 }
 
 int main(int argc, char **argv)
@@ -224,6 +314,11 @@ int main(int argc, char **argv)
 	want = gwstate_new();
 	if (!want || build(&o, o.s_auth, want))
 		return 1;
+	if (o.watch) {
+		status = watch(&o, want);
+		gwstate_free(want);
+		return status;
+	}
 	k = kernel_open(NULL, o.state ? o.state : "gateway.state");
 	if (!k)
 		return 1;
