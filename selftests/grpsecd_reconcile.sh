@@ -137,12 +137,12 @@ expect again rc=0 writes=0
 
 # 4. Under traffic: members 1..9 of group 1 send while the next slots of
 # every member change to epoch 3; nothing is dropped.
-MSGS=300
+MSGS=200
 backend_start "$K/be.out" 1:anonymous:$S:1 -- --expect $((9 * MSGS)) \
 	--timeout $((120 * TIMEOUT_SCALE))
 drops0=$(drops)
 ver0=$(stat verified)
-members 1 anonymous $S 1 9 $MSGS --rate 1000 > "$K/m.out" &
+members 1 anonymous $S 1 9 $MSGS --rate 300 > "$K/m.out" &
 sender=$!
 wait_for 10 eval '[ "$(stat verified)" -gt $ver0 ]' ||
 	fail "the members' frames do not arrive"

@@ -912,17 +912,25 @@ static int plan_make(struct kernel *k, const struct gwstate *want,
 	memset(p, 0, sizeof(*p));
 	p->gateway_floor = counter_floor(&k->sf, &k->sf.gateway, v->gateway_seq,
 					 want ? want->gateway_seq_floor : 0, false);
+	/*
+	 * Every counter the module has is reserved ahead, wanted or not: a
+	 * group deleted now and made again later continues above it.
+	 */
+	for (size_t i = 0; i < v->ngroups; i++) {
+		const struct kgroup *g = &v->groups[i];
+		struct reserve *r;
+
+		if (!g->has_cmd_seq)
+			continue;
+		r = cmd_reserve(&k->sf, g->id, true);
+		if (!r)
+			return -ENOMEM;
+		reserve_ahead(&k->sf, r, g->cmd_seq);
+	}
+	if (v->up)
+		reserve_ahead(&k->sf, &k->sf.batch, v->up_seq);
 	if (!want) {
 		/* Nothing wanted yet: only the counters are looked after. */
-		for (size_t i = 0; i < v->ngroups; i++) {
-			const struct kgroup *g = &v->groups[i];
-			struct reserve *r = cmd_reserve(&k->sf, g->id, false);
-
-			if (g->has_cmd_seq && r)
-				reserve_ahead(&k->sf, r, g->cmd_seq);
-		}
-		if (v->up && k->sf.batch.have)
-			reserve_ahead(&k->sf, &k->sf.batch, v->up_seq);
 		p->set_listen = p->gateway_floor;
 		return 0;
 	}

@@ -68,7 +68,11 @@ void kernel_close(struct kernel *k);
 void kernel_set_hooks(struct kernel *k, const struct kernel_hooks *hooks);
 /* The state the loop's reconciliations apply (not copied, not freed). */
 void kernel_set_want(struct kernel *k, const struct gwstate *want);
-/* Reconcile on the next loop turn, once however often called; NULL: no-op. */
+/*
+ * kernel_changed() - reconcile on the next loop turn, once however often
+ * called; NULL is a no-op.  Call it once the state is complete (all the
+ * manager sent): whatever the state lacks is deleted from the module.
+ */
 void kernel_changed(struct kernel *k);
 
 /*
