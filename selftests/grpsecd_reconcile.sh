@@ -17,10 +17,10 @@
 #    drops no frame: every message reaches the backend once.
 # 5. Events: an overrun of the event socket brings a full
 #    reconciliation; unknown members reach the control channel's hook.
-# 6. Nonce counters: the state file reserves ahead of the gateway and
-#    batch sequences; the clock goes back a year and the module is
+# 6. Nonce counters: the state file reserves ahead of the gateway,
+#    batch and (terminate mode group 2's) command sequences; the clock goes back a year and the module is
 #    reloaded (its own counters then start a year back: checked); the
-#    next reconciliation puts both above every value used before.
+#    next reconciliation puts all three above every value used before.
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
@@ -44,6 +44,8 @@ S=aes-128-gcm
 G=3
 N=300
 STATE=$K/gateway.state
+# Group 2 is a terminate mode group (its K_G installed, a SEND sequence).
+KG2=$(inner_key 2 anonymous $S 1)
 
 # apply [helper options...]: one helper run against the gateway namespace;
 # its JSON lines in $K/out.
@@ -51,7 +53,8 @@ apply()
 {
 	n_gw helper-kernel apply --groups $G --members $N --suite $S \
 		--listen $GW_PORT --upstream "$IP_BE:$BE_PORT" --gateway $GW_ID \
-		--up-secret "$K/up" --state "$STATE" "$@" > "$K/out" ||
+		--up-secret "$K/up" --state "$STATE" --terminate 2 \
+		--group-key "$KG2" "$@" > "$K/out" ||
 		fail "helper-kernel failed: $(cat "$K/out")"
 	cat "$K/out" >&2
 }
@@ -170,7 +173,7 @@ echo "# $((9 * MSGS)) frames through a reconciliation of $KEPT members, 0 droppe
 GWOPTS="--groups $G --members $N --suite $S --listen $GW_PORT \
 	--upstream $IP_BE:$BE_PORT --gateway $GW_ID --up-secret $K/up \
 	--state $STATE --s-auth $K/s_auth --epoch 1 --next-epoch 3 \
-	--drop-every 10 --drop-group 3"
+	--drop-every 10 --drop-group 3 --terminate 2 --group-key $KG2"
 # shellcheck disable=SC2086
 spawn "$NS_GW" sh -c 'exec "$@" > '"$K/watch.out"' 2>&1' sh helper-kernel \
 	watch $GWOPTS --seconds $((4 * TIMEOUT_SCALE)) --pause-ms 3000 --rcvbuf 1
@@ -211,6 +214,10 @@ r_up=$(awk '$1 == "batch-seq" { print $2 }' "$STATE")
 	fail "gateway-seq reserved up to ${r_gw:-nothing}, the module is at $gw1"
 [ -n "$r_up" ] && [ "$r_up" -gt "$up1" ] ||
 	fail "batch-seq reserved up to ${r_up:-nothing}, the module is at $up1"
+cmd1=$(n_gw grpsec group show 2 cmd-seq | awk '{ print $NF }')
+r_cmd=$(awk '$1 == "cmd-seq.2" { print $2 }' "$STATE")
+[ -n "$r_cmd" ] && [ "$r_cmd" -gt "$cmd1" ] ||
+	fail "cmd-seq.2 reserved up to ${r_cmd:-nothing}, the module is at $cmd1"
 
 module_unload
 t_real=$(date +%s)
@@ -228,8 +235,11 @@ up2=$(n_gw grpsec upstream show seq)
 	fail "gateway sequence $gw2 after the restart, below the reserved $r_gw (was $gw1)"
 [ "$up2" -ge "$r_up" ] ||
 	fail "batch sequence $up2 after the restart, below the reserved $r_up (was $up1)"
+cmd2=$(n_gw grpsec group show 2 cmd-seq | awk '{ print $NF }')
+[ "$cmd2" -ge "$r_cmd" ] ||
+	fail "group 2's command sequence $cmd2 after the restart, below the reserved $r_cmd (was $cmd1)"
 r_gw2=$(awk '$1 == "gateway-seq" { print $2 }' "$STATE")
 [ "$r_gw2" -gt "$gw2" ] || fail "the new reservation $r_gw2 is not ahead of $gw2"
 echo "# gateway sequence $gw1 -> $gw2 (module's own after the reload: $gw_clock);" \
-	"batch sequence $up1 -> $up2" >&2
+	"batch sequence $up1 -> $up2; command sequence $cmd1 -> $cmd2" >&2
 exit $ksft_pass

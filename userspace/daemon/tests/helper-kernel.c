@@ -9,6 +9,7 @@
  *       [--next-epoch E2] [--suite S] [--mode M] [--drop-every K]
  *       [--drop-group G] [--listen PORT] [--state FILE]
  *       [--upstream ADDR:PORT --gateway ID --up-secret FILE]
+ *       [--terminate G --group-key FILE]
  *       [--again] [--same-epoch-s-auth FILE]
  *   helper-kernel watch (the same options) --seconds T [--pause-ms P]
  *       [--rcvbuf BYTES] [--interval-ms MS]
@@ -16,7 +17,8 @@
  * Groups 1..N, each with members 1..M, K_m[e] derived from S_auth with
  * libgrpsec's KDF (as grpsec-member and grpsec-keys do, so simulated
  * devices hold the same keys); --next-epoch puts K_m[E2] in the next
- * slot.  --drop-every K leaves out the members whose id is a multiple
+ * slot.  --terminate G puts group G in terminate mode with the group
+ * key K_G[E] read from FILE (raw bytes).  --drop-every K leaves out the members whose id is a multiple
  * of K, --drop-group G the whole group G.  K_up is derived from the
  * upstream secret as grpsec-backend does.  --again reconciles the same
  * state a second time in the same process, --same-epoch-s-auth then a
@@ -48,17 +50,17 @@
 
 struct opts {
 	uint32_t groups, members, epoch, next_epoch, drop_every, drop_group;
-	uint32_t gateway;
+	uint32_t gateway, terminate;
 	uint16_t listen;
 	uint8_t suite, mode;
 	bool has_next, again, has_upstream, watch;
 	uint32_t seconds, pause_ms, rcvbuf, interval_ms;
-	const char *s_auth, *s_auth2, *state, *up_secret;
+	const char *s_auth, *s_auth2, *state, *up_secret, *group_key;
 	struct sockaddr_storage upstream;
 	socklen_t upstream_len;
 };
 
-static int read_secret(const char *path, uint8_t out[GRPSEC_SECRET_LEN])
+static int read_bytes(const char *path, uint8_t *out, size_t len)
 {
 	FILE *f = fopen(path, "rb");
 	size_t n;
@@ -67,14 +69,18 @@ static int read_secret(const char *path, uint8_t out[GRPSEC_SECRET_LEN])
 		fprintf(stderr, "helper-kernel: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	n = fread(out, 1, GRPSEC_SECRET_LEN, f);
+	n = fread(out, 1, len, f);
 	fclose(f);
-	if (n != GRPSEC_SECRET_LEN) {
-		fprintf(stderr, "helper-kernel: %s: not %d bytes\n", path,
-			GRPSEC_SECRET_LEN);
+	if (n != len) {
+		fprintf(stderr, "helper-kernel: %s: not %zu bytes\n", path, len);
 		return -1;
 	}
 	return 0;
+}
+
+static int read_secret(const char *path, uint8_t out[GRPSEC_SECRET_LEN])
+{
+	return read_bytes(path, out, GRPSEC_SECRET_LEN);
 }
 
 static int slot_key(const struct opts *o, const uint8_t *s_auth, uint32_t group,
@@ -90,7 +96,7 @@ static int build(const struct opts *o, const char *s_auth_path,
 		 struct gwstate *s)
 {
 	uint8_t s_auth[GRPSEC_SECRET_LEN], up[GRPSEC_SECRET_LEN];
-	int ret = -1;
+	int ret = -1, bad;
 
 	if (read_secret(s_auth_path, s_auth))
 		return -1;
@@ -114,11 +120,20 @@ static int build(const struct opts *o, const char *s_auth_path,
 
 		if (g == o->drop_group)
 			continue;
-		if (gwstate_group_put(s, &grp))
+		if (g == o->terminate) {
+			grp.flags = GRPSEC_GROUP_F_TERMINATE;
+			grp.cur.set = true;
+			grp.cur.epoch = o->epoch;
+			if (read_bytes(o->group_key, grp.cur.key,
+				       grpsec_suite_key_len(o->suite)))
+				goto out;
+		}
+		bad = gwstate_group_put(s, &grp);
+		OPENSSL_cleanse(&grp, sizeof(grp));
+		if (bad)
 			goto out;
 		for (uint32_t id = 1; id <= o->members; id++) {
 			struct gw_member m = { .group = g, .id = id };
-			int bad;
 
 			if (o->drop_every && id % o->drop_every == 0)
 				continue;
@@ -157,7 +172,7 @@ static void print_diff(const char *step, int rc, const struct kernel_diff *d)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: helper-kernel apply|watch --groups N --members M --s-auth FILE --epoch E [--next-epoch E2] [--suite S] [--mode M] [--drop-every K] [--drop-group G] [--listen PORT] [--state FILE] [--upstream ADDR:PORT --gateway ID --up-secret FILE] [--again] [--same-epoch-s-auth FILE] [--seconds T --pause-ms P --rcvbuf B --interval-ms MS]\n");
+	fprintf(stderr, "usage: helper-kernel apply|watch --groups N --members M --s-auth FILE --epoch E [--next-epoch E2] [--suite S] [--mode M] [--drop-every K] [--drop-group G] [--listen PORT] [--state FILE] [--upstream ADDR:PORT --gateway ID --up-secret FILE] [--terminate G --group-key FILE] [--again] [--same-epoch-s-auth FILE] [--seconds T --pause-ms P --rcvbuf B --interval-ms MS]\n");
 	return 2;
 }
 
@@ -174,6 +189,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "again", 0, NULL, 'A' }, { "same-epoch-s-auth", 1, NULL, 'x' },
 		{ "seconds", 1, NULL, 'T' }, { "pause-ms", 1, NULL, 'P' },
 		{ "rcvbuf", 1, NULL, 'R' }, { "interval-ms", 1, NULL, 'I' },
+		{ "terminate", 1, NULL, 't' }, { "group-key", 1, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t port;
@@ -214,6 +230,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'U': o->up_secret = optarg; break;
 		case 'A': o->again = true; break;
 		case 'x': o->s_auth2 = optarg; break;
+		case 't': ok = parse_u32(optarg, &o->terminate, 1, UINT32_MAX); break;
+		case 'k': o->group_key = optarg; break;
 		case 'T': ok = parse_u32(optarg, &o->seconds, 1, 3600); break;
 		case 'P': ok = parse_u32(optarg, &o->pause_ms, 0, 600000); break;
 		case 'R': ok = parse_u32(optarg, &o->rcvbuf, 1, 1 << 24); break;
@@ -226,7 +244,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind != argc || !o->groups || !o->s_auth ||
-	    (o->has_upstream && !o->up_secret) || (o->watch && !o->seconds))
+	    (o->has_upstream && !o->up_secret) || (o->watch && !o->seconds) ||
+	    (o->terminate && !o->group_key))
 		return -1;
 	return 0;
 }
