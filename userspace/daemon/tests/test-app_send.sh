@@ -24,6 +24,7 @@ MetricsListen = 127.0.0.1:$metrics_port"
 sed -i "s|^Address = 127.0.0.1:4790|&\nUpstreamKey = $PWD/kup\nUpstreamSuite = aes-128-gcm|" m.conf
 head -c 16 /dev/urandom > kup
 chmod 600 kup
+sock=$PWD/ctl.sock
 start_enroll_manager m.conf
 
 expect 0 '^member=1 groups=7,8 ' enroll_psk psk-0001 sha256 --group 7,8
@@ -100,9 +101,20 @@ seq=$(sed -n 's/.*"seq":\([0-9]*\),.*/\1/p' <<< "$out")
 [ -n "$seq" ] && [ "$seq" -gt 3 ] && pass || fail "after kill -9: $out"
 wait_for has gw.out "command member=3 seq=$seq recipient=0 payload=6166746572" && pass ||
 	{ fail "the command after the restart did not arrive"; cat gw.out; }
+
+# A rekey of identified group 8 (it receives commands: K_G[e+1] too); a
+# command sent right after it, still under epoch 1, opens under the epoch
+# the members keep as their previous one.
+out=$(ctl -j rekey 8)
+grep -q '"group":8,"epoch":2,"state":"sending","members":3,' <<< "$out" && pass || fail "rekey 8: $out"
+rekeyed() { [ "$(count gw.out '^rekey member=[123] epoch=2 ')" = 3 ]; }
+wait_for rekeyed && pass || { fail "not every member applied epoch 2"; cat gw.out; }
+expect 0 '"ok":\{"group":8,"member":0,' req json '{"send":{"group":8,"member":"*","payload":"72656b657965"}}'
+opened() { [ "$(count gw.out 'command member=[123] seq=[0-9]+ recipient=0 payload=72656b657965')" = 3 ]; }
+wait_for opened && pass || { fail "the command after the rekey was not opened"; cat gw.out; }
 kill "$gw_pid"
 wait "$gw_pid"
-grep -q '^summary downlinks=4 refused=0 commands=8 rekeys=0 reused=0$' gw.out && pass ||
+grep -q '^summary downlinks=8 refused=0 commands=11 rekeys=3 reused=0$' gw.out && pass ||
 	{ fail "gateway's summary:"; cat gw.out; }
 ! grep -qE '^(refused|downlink refused)' gw.out && pass || { fail "something was refused:"; cat gw.out; }
 finish
