@@ -872,7 +872,8 @@ static const char *json_scalar(const char **p, const char **v, size_t *len)
 		while (*s && *s != '"' && *s != '\\')
 			s++;
 		if (*s != '"')
-			return "a string in the request is not closed, or has an escape (none is needed)";
+			return "a string in the request is not closed, or has an escape"
+			       " (none is needed)";
 		*len = (size_t)(s - *v);
 		*p = s + 1;
 		return NULL;

@@ -66,7 +66,8 @@ static const char *unreached_why(int rc)
 	case -ENOKEY:
 		return "the manager has no K_up for it";
 	case -ENOTCONN:
-		return "it has sent no batch since the manager started, so its address is not known yet";
+		return "it has sent no batch since the manager started, so its address is not"
+		       " known yet";
 	case -EAGAIN:
 		return "the batch socket's buffer is full";
 	default:
@@ -127,8 +128,8 @@ static int downlink_send(void *arg, const struct backend_send_req *req,
 	int rc, first_rc = 0;
 
 	if (!cg)
-		return refuse(res, "no group %" PRIu32 " in %s: the groups are its [Group] sections",
-			      req->group, d->conf_path);
+		return refuse(res, "no group %" PRIu32 " in %s: the groups are its [Group]"
+			      " sections", req->group, d->conf_path);
 	if (!cg->commands)
 		return refuse(res, "group %" PRIu32 " does not receive commands (its [Group] has no"
 			      " Commands = yes)", req->group);

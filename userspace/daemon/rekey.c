@@ -212,7 +212,8 @@ static int seal_for(struct rekey *rk, struct job *j, const struct conf_group *cg
 	if (rc == 0 && m.state != STORE_MEMBER_ACTIVE)
 		rc = -ESRCH;		/* revoked or left since the rekey began: none for it */
 	if (rc == 0)
-		rc = grpsec_kdf_member_key(suite, j->ep.s_auth, j->g.id, j->ep.epoch, member, km, kl);
+		rc = grpsec_kdf_member_key(suite, j->ep.s_auth, j->g.id, j->ep.epoch, member, km,
+					   kl);
 	if (rc == 0 && identified)
 		rc = grpsec_kdf_e2e_key(suite, j->ep.s_e2e, j->g.id, j->ep.epoch, member, ke, kl);
 	/* The sequence is committed in the store before a body carries it. */
@@ -539,8 +540,8 @@ void rekey_revoked(struct rekey *rk, const uint32_t *groups, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		rc = rekey_start(rk, groups[i], "revocation", &epoch);
 		if (rc == -EBUSY)
-			log_info("rekey: group %" PRIu32 ": a revocation during the rekey to epoch %"
-				 PRIu32 ": another rekey follows it", groups[i], epoch);
+			log_info("rekey: group %" PRIu32 ": a revocation during the rekey to"
+				 " epoch %" PRIu32 ": another rekey follows it", groups[i], epoch);
 		else if (rc < 0)
 			log_err("rekey: group %" PRIu32 ": no rekey after the revocation: %s",
 				groups[i], strerror(-rc));

@@ -19,7 +19,7 @@
  * One line each:
  *
  *   ready
- *   downlink seq=S kind=command|rekey group=G member=M
+ *   downlink seq=S kind=command|rekey group=G member=M bytes=LEN
  *   downlink refused: WHY          (bad tag, sequence not above the last)
  *   command member=M seq=CS recipient=R payload=HEX t=MS
  *   rekey member=M epoch=E seq=RS t=MS
@@ -168,13 +168,14 @@ static void to_member(struct dev *d, const struct grpsec_downlink *dl)
 			       epoch, bseq, now_ms() - rekey_t0);
 		}
 	} else {
-		rc = grpsec_member_open_command(d->m, verifier, frame, len, payload, sizeof(payload),
-						&plen, &info);
+		rc = grpsec_member_open_command(d->m, verifier, frame, len, payload,
+						sizeof(payload), &plen, &info);
 		if (rc == 0) {
 			commands++;
 			hex(payload, plen, phex);
-			printf("command member=%u seq=%" PRIu64 " recipient=%u payload=%s t=%" PRIu64
-			       "\n", d->id, info.seq, info.recipient, phex, now_ms() - t0);
+			printf("command member=%u seq=%" PRIu64 " recipient=%u payload=%s"
+			       " t=%" PRIu64 "\n", d->id, info.seq, info.recipient, phex,
+			       now_ms() - t0);
 		}
 	}
 	if (rc < 0)
@@ -210,8 +211,9 @@ static void on_downlink(const uint8_t *buf, size_t len)
 	}
 	dl_top = dl.seq;
 	downlinks++;
-	printf("downlink seq=%" PRIu64 " kind=%s group=%u member=%u\n", dl.seq,
-	       dl.kind == GRPSEC_DOWNLINK_KIND_REKEY ? "rekey" : "command", dl.group, dl.member);
+	printf("downlink seq=%" PRIu64 " kind=%s group=%u member=%u bytes=%zu\n", dl.seq,
+	       dl.kind == GRPSEC_DOWNLINK_KIND_REKEY ? "rekey" : "command", dl.group, dl.member,
+	       len);
 	for (int i = 0; i < ndevs; i++)
 		if (dl.group == group_id && (!dl.member || dl.member == devs[i].id))
 			to_member(&devs[i], &dl);

@@ -107,6 +107,9 @@ wait_for has gw.out "command member=3 seq=$seq recipient=0 payload=6166746572" &
 # the members keep as their previous one.
 out=$(ctl -j rekey 8)
 grep -q '"group":8,"epoch":2,"state":"sending","members":3,' <<< "$out" && pass || fail "rekey 8: $out"
+# 44 + 104 + 12 + 3 x 32 bytes: K_m, K_G and K_e,m of aes-256-gcm.
+has3() { [ "$(count gw.out '^downlink seq=[0-9]+ kind=rekey group=8 member=[123] bytes=256$')" = 3 ]; }
+wait_for has3 && pass || { fail "rekey downlinks of 256 bytes:"; grep kind=rekey gw.out; }
 rekeyed() { [ "$(count gw.out '^rekey member=[123] epoch=2 ')" = 3 ]; }
 wait_for rekeyed && pass || { fail "not every member applied epoch 2"; cat gw.out; }
 expect 0 '"ok":\{"group":8,"member":0,' req json '{"send":{"group":8,"member":"*","payload":"72656b657965"}}'

@@ -80,6 +80,9 @@ wait_long test "$(count app.jsonl '"epoch":2,')" -ge $N && pass ||
 wait_long grep -q 'group 7: epoch 2 is current' m.conf.log || fail "no switch to epoch 2"
 log_has 'group 7: epoch 2 is current, 1 retired; 200 members sent their rekey, 0 left the group meanwhile, 0 not reached'
 [ "$(group7)" = "2 0" ] && pass || fail "group 7 after the switch: $(group7)"
+# One downlink per member: 44 + 104 + 12 + 2 x 16 bytes (K_m, K_G of aes-128-gcm).
+[ "$(count gw1.out '^downlink seq=[0-9]+ kind=rekey group=7 member=[0-9]+ bytes=192$')" = $N ] &&
+	pass || fail "rekey downlinks of 192 bytes: $(count gw1.out "kind=rekey.* bytes=192$")"
 [ "$(metric 'grpsecd_rekeys_total{outcome="sent"}')" = $N ] && pass || fail "rekeys counted: $(metric 'grpsecd_rekeys_total{outcome="sent"}')"
 [ "$(metric 'grpsecd_downlinks_total{kind="rekey"}')" = $N ] && pass || fail "rekey downlinks: $(metric 'grpsecd_downlinks_total{kind="rekey"}')"
 expect 2 'no group 99' ctl rekey 99
