@@ -39,6 +39,7 @@
 #define HELLO_MAX	16
 #define RETRY_MS	1000
 #define OLDER_EPOCHS	16		/* looked up for a saved state that names them */
+#define CHANGES_MAX	64		/* changes saved before the next whole state */
 #define UPSTREAM_GRACE_MS 10000		/* the previous K_up still opens batches */
 #define REQ_MAX		4096		/* one application request line */
 #define REPLY_KIND	0x80		/* records format: a reply, not a message */
@@ -68,6 +69,12 @@ struct gw {
 	uint32_t id;
 	struct grpsec_backend *be;
 	struct grpsec_backend *prev;	/* the previous K_up's, during the grace */
+	/*
+	 * Saves: a whole state, then only what moved (grpsec_backend_export_changed())
+	 * as changes 1, 2, ... beside it, until CHANGES_MAX or a new context.
+	 */
+	unsigned int changes;		/* changes saved since the whole state */
+	bool whole_next;		/* the context was made anew: save it whole */
 	uint64_t grace_end_ms;		/* loop_now_ms() when @prev goes */
 	bool dirty;			/* a batch was accepted since the last save */
 	/* Downlinks: the newest K_up, where its batches come from, the sequence. */
@@ -239,8 +246,10 @@ static bool reg_has(const struct reg *r, size_t n, uint32_t group, uint32_t epoc
  * crash between the retirement and the next save): register the groups'
  * older epochs for the import, then forget them again.
  */
+typedef int (*import_fn)(struct grpsec_backend *be, const uint8_t *buf, size_t len);
+
 static int import_with_older(struct backend *b, struct grpsec_backend *be,
-			     const uint8_t *state, size_t len)
+			     const uint8_t *state, size_t len, import_fn import)
 {
 	struct reg older[64];
 	size_t n = 0, i;
@@ -257,19 +266,19 @@ static int import_with_older(struct backend *b, struct grpsec_backend *be,
 				older[n++] = (struct reg){ b->regs[i].group, e };
 		}
 	}
-	rc = grpsec_backend_import(be, state, len);
+	rc = import(be, state, len);
 	for (i = 0; i < n; i++)
 		grpsec_backend_del_group(be, older[i].group, older[i].epoch);
 	return rc;
 }
 
 static int import_state(struct backend *b, struct grpsec_backend *be, uint32_t gateway,
-			const uint8_t *state, size_t len)
+			const uint8_t *state, size_t len, import_fn import)
 {
-	int rc = grpsec_backend_import(be, state, len);
+	int rc = import(be, state, len);
 
 	if (rc == -ENOENT)
-		rc = import_with_older(b, be, state, len);
+		rc = import_with_older(b, be, state, len, import);
 	if (rc < 0) {
 		log_err("backend: gateway %" PRIu32 ": its saved replay state does not fit"
 			" this configuration (%s); its batches are refused, so that no"
@@ -279,8 +288,9 @@ static int import_state(struct backend *b, struct grpsec_backend *be, uint32_t g
 	return 0;
 }
 
-/* The replay state saved for @gateway: *@state NULL when there is none. */
-static int load_state(struct backend *b, uint32_t gateway, uint8_t **state, size_t *len)
+/* A replay state saved for @gateway: *@state NULL when there is none. */
+static int load_state(struct backend *b, uint8_t owner, uint32_t gateway, uint32_t n,
+		      uint8_t **state, size_t *len)
 {
 	size_t cap = 4096;
 	uint8_t *p = NULL;
@@ -293,7 +303,7 @@ static int load_state(struct backend *b, uint32_t gateway, uint8_t **state, size
 		if (!p)
 			return -ENOMEM;
 		*len = cap;
-		rc = store_replay_get(b->st, STORE_REPLAY_GATEWAY, gateway, 0, p, len);
+		rc = store_replay_get(b->st, owner, gateway, n, p, len);
 		cap = *len;
 	} while (rc == -ENOBUFS);
 	if (rc == 0)
@@ -341,10 +351,17 @@ static int context_new(struct backend *b, uint32_t gateway, unsigned int suite,
 	}
 	rc = add_regs(b, be);
 	if (rc == 0)
-		rc = from ? grpsec_backend_export(from, &state, &len) : load_state(b, gateway,
-										    &state, &len);
+		rc = from ? grpsec_backend_export(from, &state, &len) :
+		     load_state(b, STORE_REPLAY_GATEWAY, gateway, 0, &state, &len);
 	if (rc == 0 && state)
-		rc = import_state(b, be, gateway, state, len);
+		rc = import_state(b, be, gateway, state, len, grpsec_backend_import);
+	/* Then the changes saved since the whole state, merged (any order is safe). */
+	for (uint32_t n = 1; rc == 0 && state && !from; n++) {
+		free(state);
+		rc = load_state(b, STORE_REPLAY_GATEWAY_CHANGES, gateway, n, &state, &len);
+		if (rc == 0 && state)
+			rc = import_state(b, be, gateway, state, len, grpsec_backend_import_changed);
+	}
 	free(state);
 	if (rc < 0) {
 		grpsec_backend_free(be);
@@ -382,6 +399,7 @@ int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite
 	grace_end(g);
 	g->prev = g->be;
 	g->be = be;
+	g->whole_next = true;
 	gw_set_key(g, suite, key);
 	if (g->prev) {
 		g->grace_end_ms = loop_now_ms() + UPSTREAM_GRACE_MS;
@@ -437,6 +455,7 @@ static int open_under_prev(struct backend *b, struct gw *g, const uint8_t *buf, 
 	if (context_new(b, g->id, g->up_suite, g->up_key, g->prev, &be) == 0) {
 		grpsec_backend_free(g->be);
 		g->be = be;
+		g->whole_next = true;
 	} else {
 		log_err("backend: gateway %" PRIu32 ": the new K_up's replay state could not take the batch opened under the previous one",
 			g->id);
@@ -504,6 +523,7 @@ int backend_sync_groups(struct backend *b)
 				continue;
 			grpsec_backend_del_group(b->gws[i].be, b->regs[j].group, b->regs[j].epoch);
 			b->gws[i].dirty = true;	/* save it without the retired cache */
+			b->gws[i].whole_next = true;
 		}
 	}
 	free(b->regs);
@@ -1147,28 +1167,62 @@ static void open_one(struct backend *b, const uint8_t *buf, size_t len,
 	}
 }
 
+/* Changes 1..@n beside a whole state saved after them: not needed, dropped. */
+static void drop_changes(struct backend *b, struct gw *g, unsigned int n)
+{
+	int rc;
+
+	for (unsigned int i = 1; i <= n; i++) {
+		rc = store_replay_del(b->st, STORE_REPLAY_GATEWAY_CHANGES, g->id, i);
+		if (rc < 0 && rc != -ENOENT)
+			break;	/* left over, they only make the next start refuse more */
+	}
+}
+
+/*
+ * The replay state of @g, committed: whole, or only what moved since the
+ * last save (grpsec_backend_export_changed()) as the next change beside
+ * the whole state.  A start merges the whole state and every change; a
+ * change merged twice or a stale one merged over a newer whole state
+ * only unites windows, so it never lets a replay through.
+ */
 static int save_gw(struct backend *b, struct gw *g)
 {
+	bool whole = g->whole_next || g->changes >= CHANGES_MAX;
 	uint8_t *state;
 	size_t len;
 	int rc;
 
-	rc = grpsec_backend_export(g->be, &state, &len);
+	rc = whole ? grpsec_backend_export(g->be, &state, &len) :
+	     grpsec_backend_export_changed(g->be, &state, &len);
 	if (rc < 0) {
 		log_err("backend: gateway %" PRIu32 ": export: %s", g->id, strerror(-rc));
 		return rc;
 	}
-	rc = store_replay_put(b->st, STORE_REPLAY_GATEWAY, g->id, 0, state, len);
+	rc = store_replay_put(b->st, whole ? STORE_REPLAY_GATEWAY : STORE_REPLAY_GATEWAY_CHANGES,
+			      g->id, whole ? 0 : g->changes + 1, state, len);
 	free(state);
 	if (rc == 0) {
 		rc = store_gateway_set_seqs(b->st, g->id, grpsec_backend_last_seq(g->be), 0);
 		if (rc == -ENOENT)	/* no gateway row: the replay state has the floor too */
 			rc = 0;
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		log_err("backend: gateway %" PRIu32 ": replay state not saved: %s", g->id,
 			store_error(b->st));
-	return rc;
+		return rc;
+	}
+	grpsec_backend_mark_saved(g->be);
+	b->stats.bytes_saved += len;
+	if (!whole) {
+		g->changes++;
+		return 0;
+	}
+	b->stats.whole_saves++;
+	drop_changes(b, g, g->changes);
+	g->changes = 0;
+	g->whole_next = false;
+	return 0;
 }
 
 static int save_all(struct backend *b)

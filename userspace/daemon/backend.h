@@ -43,6 +43,8 @@ struct backend_stats {
 	uint64_t messages;		/* entries opened and delivered (or queued) */
 	uint64_t entries_refused;	/* bad inner tag, replay, unknown group, ... */
 	uint64_t saves;			/* replay states committed */
+	uint64_t whole_saves;		/* of them, whole (the others: only what moved) */
+	uint64_t bytes_saved;		/* replay state bytes committed */
 	uint64_t save_failures;
 	uint64_t app_clients;		/* application connections accepted */
 	uint64_t app_hellos;		/* of them, hello lines answered (good or bad) */

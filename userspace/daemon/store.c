@@ -1065,9 +1065,10 @@ int store_counter_get(struct store *st, const char *name, uint64_t *reserved)
 
 static int check_owner(struct store *st, uint8_t owner)
 {
-	if (owner != STORE_REPLAY_GATEWAY && owner != STORE_REPLAY_GROUP)
-		return store_fail(st, -EINVAL, "replay owner %u is neither gateway nor group",
-				  owner);
+	if (owner != STORE_REPLAY_GATEWAY && owner != STORE_REPLAY_GROUP &&
+	    owner != STORE_REPLAY_GATEWAY_CHANGES)
+		return store_fail(st, -EINVAL, "replay owner %u is neither gateway, gateway"
+				  " changes nor group", owner);
 	return 0;
 }
 

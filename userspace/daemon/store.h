@@ -66,6 +66,7 @@ enum store_member_state {
 enum store_replay_owner {
 	STORE_REPLAY_GATEWAY = 1,	/* batch window of a gateway; epoch 0 */
 	STORE_REPLAY_GROUP = 2,		/* member windows, nonce cache of (group, epoch) */
+	STORE_REPLAY_GATEWAY_CHANGES = 3, /* what moved since a gateway's whole state; epoch: 1, 2, ... */
 };
 
 struct store_device {

@@ -16,6 +16,7 @@ struct be_group {
 	struct be_group *next;
 	uint32_t group;
 	uint32_t epoch;
+	bool dirty;			/* the nonce cache grew since grpsec_backend_mark_saved() */
 	unsigned int mode;
 	unsigned int suite;
 	uint8_t secret[GRPSEC_SECRET_LEN];	/* identified: S_e2e[G,e] */
@@ -29,6 +30,7 @@ struct be_member {
 	struct be_member *next;
 	uint32_t group;
 	uint32_t member;
+	bool dirty;			/* the window moved since grpsec_backend_mark_saved() */
 	struct grpsec_window window;
 	struct {
 		bool valid;
@@ -73,10 +75,12 @@ static size_t bucket_of(const struct grpsec_backend *be, const struct table *t,
 }
 
 /* All table items start with their next pointer and two u32 keys. */
+/* The head that struct be_group and struct be_member share. */
 struct item {
 	struct item *next;
 	uint32_t a;
 	uint32_t b;
+	bool dirty;
 };
 
 _Static_assert(offsetof(struct be_group, next) == offsetof(struct item, next) &&
@@ -328,6 +332,7 @@ static enum grpsec_entry_status open_anonymous(struct grpsec_backend *be, struct
 		return GRPSEC_ENTRY_CACHE_FULL;
 	if (err)
 		return GRPSEC_ENTRY_NOMEM;
+	g->dirty = true;
 	return GRPSEC_ENTRY_OK;
 }
 
@@ -425,6 +430,7 @@ static enum grpsec_entry_status open_identified(struct grpsec_backend *be, struc
 		grpsec_wipe(key, sizeof(key));
 	}
 	grpsec_window_update(&m->window, seq);
+	m->dirty = true;
 	return GRPSEC_ENTRY_OK;
 }
 
@@ -553,7 +559,7 @@ static int cmp_nonce(const void *a, const void *b)
 }
 
 /* The items of @t sorted by their keys, and how many (anonymous groups only: @anon). */
-static struct item **table_sorted(const struct table *t, bool anon, size_t *n)
+static struct item **table_sorted(const struct table *t, bool anon, bool changed, size_t *n)
 {
 	struct item **v = malloc((t->count ? t->count : 1) * sizeof(*v));
 
@@ -562,6 +568,8 @@ static struct item **table_sorted(const struct table *t, bool anon, size_t *n)
 		return NULL;
 	for (size_t i = 0; i < t->nbuckets; i++) {
 		for (struct item *it = t->buckets[i]; it; it = it->next) {
+			if (changed && !it->dirty)
+				continue;
 			if (!anon || ((struct be_group *)it)->mode == GRPSEC_MODE_ANONYMOUS)
 				v[(*n)++] = it;
 		}
@@ -570,7 +578,9 @@ static struct item **table_sorted(const struct table *t, bool anon, size_t *n)
 	return v;
 }
 
-int grpsec_backend_export(const struct grpsec_backend *be, uint8_t **buf, size_t *len)
+/* The whole state, or (@changed) what moved since grpsec_backend_mark_saved(). */
+static int export_state(const struct grpsec_backend *be, bool changed, uint8_t **buf,
+			size_t *len)
 {
 	struct item **members = NULL, **groups = NULL;
 	size_t nm, ng, total, off;
@@ -579,8 +589,8 @@ int grpsec_backend_export(const struct grpsec_backend *be, uint8_t **buf, size_t
 
 	if (!be || !buf || !len)
 		return -EINVAL;
-	members = table_sorted(&be->members, false, &nm);
-	groups = table_sorted(&be->groups, true, &ng);
+	members = table_sorted(&be->members, false, changed, &nm);
+	groups = table_sorted(&be->groups, true, changed, &ng);
 	if (!members || !groups)
 		goto out;
 	total = STATE_HDR_LEN + nm * STATE_MEMBER_LEN;
@@ -625,6 +635,26 @@ out:
 	free(members);
 	free(groups);
 	return err;
+}
+
+int grpsec_backend_export(const struct grpsec_backend *be, uint8_t **buf, size_t *len)
+{
+	return export_state(be, false, buf, len);
+}
+
+int grpsec_backend_export_changed(const struct grpsec_backend *be, uint8_t **buf, size_t *len)
+{
+	return export_state(be, true, buf, len);
+}
+
+void grpsec_backend_mark_saved(struct grpsec_backend *be)
+{
+	const struct table *ts[] = { &be->members, &be->groups };
+
+	for (size_t t = 0; t < 2; t++)
+		for (size_t i = 0; i < ts[t]->nbuckets; i++)
+			for (struct item *it = ts[t]->buckets[i]; it; it = it->next)
+				it->dirty = false;
 }
 
 /* True if the 8-byte keys at @a and @b are in strictly increasing order. */
@@ -691,6 +721,75 @@ static int state_check(const struct grpsec_backend *be, const uint8_t *p, size_t
 	return off == len ? 0 : -EMSGSIZE;
 }
 
+/* The @nc cache records of a checked state from @off: each nonce once in its cache. */
+static int import_caches(struct grpsec_backend *be, const uint8_t *buf, size_t off,
+			 uint32_t nc)
+{
+	int err;
+
+	for (uint32_t i = 0; i < nc; i++) {
+		struct be_group *g = table_find(be, &be->groups, get_be32(buf + off),
+						get_be32(buf + off + 4));
+		size_t n = get_be32(buf + off + 8);
+
+		off += STATE_CACHE_HDR_LEN;
+		for (size_t j = 0; j < n; j++, off += GRPSEC_NONCE_LEN) {
+			if (grpsec_nonce_cache_contains(&g->cache, buf + off))
+				continue;
+			err = grpsec_nonce_cache_insert(&g->cache, buf + off);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* @dst accepts every sequence @src accepted (that it would still decide). */
+static void window_merge(struct grpsec_window *dst, const struct grpsec_window *src)
+{
+	for (uint64_t i = 0; i <= GRPSEC_REPLAY_WINDOW && i < src->top; i++) {
+		uint64_t seq = src->top - i;
+
+		if (!grpsec_window_check(src, seq) && grpsec_window_check(dst, seq))
+			grpsec_window_update(dst, seq);
+	}
+}
+
+int grpsec_backend_import_changed(struct grpsec_backend *be, const uint8_t *buf, size_t len)
+{
+	struct grpsec_window w;
+	uint32_t nm, nc;
+	size_t off;
+	int err;
+
+	if (!be || !buf)
+		return -EINVAL;
+	if (be->stats.batches || !be->state_loaded)
+		return -EBUSY;
+	err = state_check(be, buf, len, &nm, &nc);
+	if (err)
+		return err;
+	if (get_be64(buf + 16) > be->seq_floor)
+		be->seq_floor = get_be64(buf + 16);
+	grpsec_window_load(&w, buf + 24);
+	window_merge(&be->batches, &w);
+	be->last_seq = be->batches.top >= be->seq_floor ? be->batches.top :
+		       be->seq_floor - 1;
+	off = STATE_HDR_LEN;
+	for (uint32_t i = 0; i < nm; i++, off += STATE_MEMBER_LEN) {
+		uint32_t group = get_be32(buf + off), member = get_be32(buf + off + 4);
+		struct be_member *m = table_find(be, &be->members, group, member);
+
+		if (!m)
+			m = member_new(be, group, member);
+		if (!m)
+			return -ENOMEM;
+		grpsec_window_load(&w, buf + off + 8);
+		window_merge(&m->window, &w);
+	}
+	return import_caches(be, buf, off, nc);
+}
+
 int grpsec_backend_import(struct grpsec_backend *be, const uint8_t *buf, size_t len)
 {
 	uint32_t nm, nc;
@@ -718,17 +817,5 @@ int grpsec_backend_import(struct grpsec_backend *be, const uint8_t *buf, size_t 
 			return -ENOMEM;
 		grpsec_window_load(&m->window, buf + off + 8);
 	}
-	for (uint32_t i = 0; i < nc; i++) {
-		struct be_group *g = table_find(be, &be->groups, get_be32(buf + off),
-						get_be32(buf + off + 4));
-		size_t n = get_be32(buf + off + 8);
-
-		off += STATE_CACHE_HDR_LEN;
-		for (size_t j = 0; j < n; j++, off += GRPSEC_NONCE_LEN) {
-			err = grpsec_nonce_cache_insert(&g->cache, buf + off);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
+	return import_caches(be, buf, off, nc);
 }

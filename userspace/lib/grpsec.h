@@ -718,6 +718,24 @@ int grpsec_backend_export(const struct grpsec_backend *be, uint8_t **buf, size_t
 int grpsec_backend_import(struct grpsec_backend *be, const uint8_t *buf, size_t len);
 
 /*
+ * Incremental saves (frames.rst, "Saved backend state", "Changes").
+ * grpsec_backend_export_changed() - a saved state of the same format that
+ * holds the batch floor and window and only what moved since the last
+ * grpsec_backend_mark_saved(): the windows of the members that accepted
+ * an entry, the whole nonce cache of the (group, epoch)s that grew.  Call
+ * grpsec_backend_mark_saved() once such a state (or a whole one) is
+ * stored durably; until then every later one holds the changes too.
+ * grpsec_backend_import_changed() - merge one into a context that had a
+ * whole state imported and opened no batch: every sequence or nonce
+ * either accepted stays refused (windows are united, the floor is the
+ * higher), so changes may come in any order and twice.  Returns as
+ * grpsec_backend_import(), and -EBUSY without a whole state first.
+ */
+int grpsec_backend_export_changed(const struct grpsec_backend *be, uint8_t **buf, size_t *len);
+void grpsec_backend_mark_saved(struct grpsec_backend *be);
+int grpsec_backend_import_changed(struct grpsec_backend *be, const uint8_t *buf, size_t len);
+
+/*
  * Group commands and rekeying (frames.rst: downlink, command, rekey).
  *
  * The manager's signing key is Ed25519 (OpenSSL EVP_PKEY_ED25519): the

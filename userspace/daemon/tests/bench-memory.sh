@@ -55,8 +55,8 @@ for n in ${@:-0 10000 50000}; do
 		after=$(kib "$manager_pid" VmRSS)
 	fi
 	peak=$(kib "$manager_pid" VmHWM)
-	per=$([ "$n" -gt 0 ] && echo $(((after - base) * 1024 / n)) || echo -)
 	[ "$n" = 0 ] && base=$start
+	per=$([ "$n" -gt 0 ] && [ -n "${base:-}" ] && echo $(((after - base) * 1024 / n)) || echo -)
 	echo "members=$n rss_up=${start}KiB rss_after_messages=${after}KiB peak=${peak}KiB" \
 		"bytes_per_member_over_0=${per}"
 	stop_daemons

@@ -260,8 +260,9 @@ static int bench_backend(const uint8_t *master, long members, long batches)
 	waitpid(tx, &status, 0);
 	kill(rx, SIGTERM);
 	printf("backend: %" PRIu64 " of %ld messages from %ld members in %" PRIu64
-	       " batches, %" PRIu64 " saves, %.2f s, %.2f s of CPU: %.0f messages per CPU second\n",
-	       s.messages, batches * PER_BATCH, members, s.batches_ok, s.saves, t, c,
+	       " batches, %" PRIu64 " saves (%" PRIu64 " whole, %" PRIu64 " KiB in all), %.2f s,"
+	       " %.2f s of CPU: %.0f messages per CPU second\n", s.messages, batches * PER_BATCH,
+	       members, s.batches_ok, s.saves, s.whole_saves, s.bytes_saved / 1024, t, c,
 	       s.messages / c);
 	printf("backend: resident memory grew by %ld KiB: %ld bytes per member\n",
 	       (rss() - rss0) / 1024, (rss() - rss0) / members);

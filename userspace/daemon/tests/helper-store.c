@@ -470,7 +470,12 @@ static void test_replay(void)
 	len = sizeof(buf);
 	CHECK_RC(st, store_replay_get(st, STORE_REPLAY_GATEWAY, 1, 0, buf, &len), 0);
 	CHECK(len == 10, "gateway blob of %zu", len);
-	CHECK_RC(st, store_replay_put(st, 3, 1, 2, blob, 10), -EINVAL);
+	CHECK_RC(st, store_replay_put(st, STORE_REPLAY_GATEWAY_CHANGES, 1, 1, blob, 10), 0);
+	len = sizeof(buf);
+	CHECK_RC(st, store_replay_get(st, STORE_REPLAY_GATEWAY_CHANGES, 1, 1, buf, &len), 0);
+	CHECK(len == 10, "changes blob of %zu", len);
+	CHECK_RC(st, store_replay_del(st, STORE_REPLAY_GATEWAY_CHANGES, 1, 1), 0);
+	CHECK_RC(st, store_replay_put(st, 4, 1, 2, blob, 10), -EINVAL);
 	CHECK_RC(st, store_replay_del(st, STORE_REPLAY_GROUP, 1, 2), 0);
 	len = sizeof(buf);
 	CHECK_RC(st, store_replay_get(st, STORE_REPLAY_GROUP, 1, 2, buf, &len), -ENOENT);

@@ -309,6 +309,51 @@ static void test_delivery(void)
 
 }
 
+/*
+ * Saves after the first are only what moved: rounds of fresh messages are
+ * saved as changes beside the whole state, and after a restart (whole
+ * state and changes merged) every batch and entry of every round is a
+ * replay.
+ */
+#define ROUNDS 5
+static void test_changes(void)
+{
+	static struct frame f[ROUNDS][2], all[2 * ROUNDS];
+	struct backend_stats s0 = stats(), s;
+	uint8_t blob[4096];
+	size_t blen = sizeof(blob);
+	char text[32];
+	int r;
+
+	for (r = 0; r < ROUNDS; r++) {
+		snprintf(text, sizeof(text), "round %d", r);
+		seal(0, text, &f[r][0]);
+		seal(1, text, &f[r][1]);
+		all[2 * r] = f[r][0];
+		all[2 * r + 1] = f[r][1];
+		send_batch(200 + r, f[r], 2, 0);
+		spin(30);
+	}
+	s = stats();
+	CHECK(s.messages - s0.messages == 2 * ROUNDS, "rounds delivered %" PRIu64,
+	      s.messages - s0.messages);
+	CHECK(s.saves - s0.saves >= ROUNDS && s.whole_saves == s0.whole_saves,
+	      "saves %" PRIu64 ", of them whole %" PRIu64 ": want only changes",
+	      s.saves - s0.saves, s.whole_saves - s0.whole_saves);
+	CHECK(store_replay_get(st, STORE_REPLAY_GATEWAY_CHANGES, GATEWAY, 1, blob, &blen) == 0 &&
+	      blen < 1024, "the first change: %zu bytes", blen);
+	close_all();
+	open_all();
+	for (r = 0; r < ROUNDS; r++)
+		send_batch(200 + r, f[r], 2, 0);
+	send_batch(300, all, 2 * ROUNDS, 0);
+	spin(100);
+	s = stats();
+	CHECK(s.batch_replay == ROUNDS && s.entries_refused == 2 * ROUNDS && s.messages == 0,
+	      "after a restart from changes: replay %" PRIu64 " refused %" PRIu64
+	      " messages %" PRIu64, s.batch_replay, s.entries_refused, s.messages);
+}
+
 static void fill_disk(void)
 {
 	static char block[1 << 16];
@@ -380,7 +425,7 @@ int main(int argc, char **argv)
 	if (argc == 3)
 		test_full();
 	else
-		test_delivery();
+		test_delivery(), test_changes();
 	close_all();
 	grpsec_member_free(members[0]);
 	grpsec_member_free(members[1]);

@@ -2290,6 +2290,66 @@ static void test_backend_state(void)
 	}
 }
 
+/*
+ * Incremental saves: a state of changes holds only what moved since the
+ * last mark, and a whole state merged with its changes refuses every
+ * batch and entry accepted before either was made.
+ */
+static void test_backend_state_changed(void)
+{
+	static const unsigned int f01[] = { 0, 1 }, f2[] = { 2 }, f012[] = { 0, 1, 2 },
+				  f3[] = { 3 };
+	static uint8_t old_batch[GRPSEC_BATCH_MAX_LEN];
+
+	for (unsigned int mode = 0; mode <= 1; mode++) {
+		const char *mn = grpsec_mode_name(mode);
+		uint8_t *base = NULL, *delta = NULL, *none = NULL;
+		size_t blen = 0, dlen = 0, nlen = 0, old_len;
+		bool ok = scen_start(&sc, mode, 4, 0) && !scen_batch(&sc, f01, 2) &&
+			  !grpsec_backend_export(sc.be, &base, &blen);
+
+		grpsec_backend_mark_saved(sc.be);
+		old_len = sc.g.b.len + GRPSEC_TAG_LEN;
+		memcpy(old_batch, sc.g.buf, old_len);
+		ok = ok && !scen_batch(&sc, f2, 1) &&
+		     !grpsec_backend_export_changed(sc.be, &delta, &dlen);
+		grpsec_backend_mark_saved(sc.be);
+		ok = ok && !grpsec_backend_export_changed(sc.be, &none, &nlen);
+		result(ok && expect_eq(get_be32(none + 160), 0) &&
+		       expect_eq(get_be32(none + 164), 0) && expect_eq(nlen, STATE_HDR_TEST_LEN),
+		       "changed state %s: nothing once marked saved", mn);
+		result(ok && (mode ? expect_eq(get_be32(delta + 160), 1) :
+			      expect_eq(get_be32(delta + 164), 1)),
+		       "changed state %s: only what the last batch moved", mn);
+		result(expect_eq(state_import_into(&sc.be, true, base, blen), 0) &&
+		       expect_eq(grpsec_backend_import_changed(sc.be, delta, dlen), 0) &&
+		       expect_eq(grpsec_backend_import_changed(sc.be, delta, dlen), 0) &&
+		       expect_eq(grpsec_backend_import_changed(sc.be, none, nlen), 0),
+		       "changed state %s: merged over the whole one, twice too", mn);
+		result(expect_eq(grpsec_backend_open_batch(sc.be, old_batch, old_len, NULL,
+							   NULL, NULL), -ESTALE),
+		       "changed state %s: a batch accepted before is a replay", mn);
+		result(!scen_batch(&sc, f012, 3) && expect_eq(sc.s.n, 3) &&
+		       expect_eq(sc.s.status[0], GRPSEC_ENTRY_REPLAY) &&
+		       expect_eq(sc.s.status[1], GRPSEC_ENTRY_REPLAY) &&
+		       expect_eq(sc.s.status[2], GRPSEC_ENTRY_REPLAY),
+		       "changed state %s: every entry accepted before either is a replay", mn);
+		result(!scen_batch(&sc, f3, 1) && expect_eq(sc.s.status[0], GRPSEC_ENTRY_OK),
+		       "changed state %s: a new entry is accepted", mn);
+		result(expect_eq(grpsec_backend_import_changed(sc.be, delta, dlen), -EBUSY),
+		       "changed state %s: no merge once batches were opened", mn);
+		grpsec_backend_free(sc.be);
+		sc.be = NULL;
+		result(expect_eq(backend_open(&sc.be, GRPSEC_SUITE_AES_128_GCM, 0), 0) &&
+		       expect_eq(grpsec_backend_import_changed(sc.be, delta, dlen), -EBUSY),
+		       "changed state %s: no merge without a whole state first", mn);
+		free(base);
+		free(delta);
+		free(none);
+		scen_end(&sc);
+	}
+}
+
 /* A member as a downlink vector describes it: its group, keys and signer. */
 static int vec_member(const struct grpsec_vec_downlink *v, uint32_t id, const uint8_t *k_m,
 		      struct grpsec_member **m, struct grpsec_verifier **ver)
@@ -2441,6 +2501,7 @@ int main(int argc, char **argv)
 	test_anonymous_nonces();
 	test_nonce_cache();
 	test_backend_state();
+	test_backend_state_changed();
 	test_window_saved();
 	test_floor_saved();
 	test_kdf();
