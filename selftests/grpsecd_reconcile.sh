@@ -140,7 +140,7 @@ expect again rc=0 writes=0
 
 # 4. Under traffic: members 1..9 of group 1 send while the next slots of
 # every member change to epoch 3; nothing is dropped.
-MSGS=200
+MSGS=$((200 * TIMEOUT_SCALE))
 backend_start "$K/be.out" 1:anonymous:$S:1 -- --expect $((9 * MSGS)) \
 	--timeout $((120 * TIMEOUT_SCALE))
 drops0=$(drops)
