@@ -53,9 +53,9 @@ struct kernel_counters {
 
 /*
  * kernel_open() - connect to the module (two sockets: requests, events),
- * read @state_path (NULL: KERNEL_STATE_PATH; a missing file reserves from
- * 0), commit the next ranges to it, and only then raise the gateway
- * sequence to its floor.  With @loop, the event socket is watched and a
+ * read @state_path (NULL: KERNEL_STATE_PATH; a missing file: nothing
+ * reserved yet), commit the next ranges to it, and only then raise the
+ * gateway sequence to its floor.  With @loop, the event socket is watched and a
  * reconciliation of kernel_set_want()'s state runs every
  * KERNEL_RECONCILE_MS, after an event overrun and after kernel_changed(),
  * but only once kernel_changed() or kernel_reconcile() was called: an
