@@ -566,8 +566,9 @@ static void resume(struct rekey *rk)
 	int rc;
 
 	for (size_t i = 0; i < c->ngroups; i++) {
-		if (store_group_get(rk->d->store, c->groups[i].id, &g) < 0 || !g.next_epoch)
-			continue;
+		if (store_group_get(rk->d->store, c->groups[i].id, &g) < 0 || !g.next_epoch ||
+		    job_find(rk, g.id))
+			continue;	/* no rekey cut short, or one under way already */
 		rc = rekey_start(rk, g.id, "resumed", &epoch);
 		if (rc < 0)
 			log_err("rekey: group %" PRIu32 ": the rekey to epoch %" PRIu32
