@@ -17,9 +17,10 @@ export GRPSECD=${GRPSECD:-$here/../grpsecd} GRPSECCTL=${GRPSECCTL:-$here/../grps
 export GRPSECD_TESTS=$here
 # The database's commits are not what is measured: a tmpfs makes them quick.
 work=$(mktemp -d "$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/grpsecd-mem.XXXXXX")
-trap 'stop_daemons; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 cd "$work" || exit 1
 . "$here/lib.sh"
+# After lib.sh, whose own EXIT trap this one replaces (it stops the daemons too).
+trap 'stop_daemons; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # opened N: N messages or more (the last batch is filled up from the first members).
