@@ -275,7 +275,13 @@ static int connect_sock(struct grpsec_net *gn,
  * A pending batch is sent under the old key first.  The batch sequence of
  * a new key starts at @cfg->seq_floor if there is one, else from the
  * realtime clock (seq.c); the same key again keeps its sequence, raised
- * to the floor if there is one.
+ * to the floor if there is one.  A new key for the gateway id the
+ * association had continues above the old key's sequence too: the
+ * backend keeps one replay window per gateway across its keys (grpsecd
+ * replaces K_up on every control connection), and a batch sent under
+ * the old key a moment before must not share a sequence with one under
+ * the new key, whatever floor the daemon read before the last batches
+ * went out.
  *
  * Return: 0 or -errno.
  */
@@ -286,7 +292,7 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	struct grpsec_aead_key *key, *dl_key;
 	u8 hash[SHA256_DIGEST_SIZE];
 	struct socket *sock;
-	bool same_key;
+	bool same_key, had;
 	u8 *buf;
 	int err;
 
@@ -309,6 +315,7 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 		goto out_free_buf;
 
 	mutex_lock(&up->lock);
+	had = up->configured;
 	if (up->configured)
 		flush_locked(up);
 	teardown_locked(up);
@@ -323,12 +330,17 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 		   up->dl_gateway == cfg->gateway &&
 		   !memcmp(up->key_hash, hash, sizeof(hash));
 	if (!same_key) {
+		bool carry = had && up->dl_gateway == cfg->gateway;
+		u64 prev = carry ? grpsec_seq_peek(&up->seq) : 0;
+
 		grpsec_replay_init(&up->dl_replay);
 		memcpy(up->key_hash, hash, sizeof(hash));
 		up->dl_suite = cfg->suite;
 		up->dl_gateway = cfg->gateway;
 		up->dl_floor = 0;
 		grpsec_seq_init(&up->seq);
+		if (carry)
+			grpsec_seq_set_floor(&up->seq, prev);
 	}
 	if (cfg->has_seq_floor)
 		grpsec_seq_set_floor(&up->seq, cfg->seq_floor);

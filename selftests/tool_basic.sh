@@ -106,6 +106,12 @@ n_gw grpsec upstream set endpoint "$IP_BE:7001" gateway-id 5 key "$tmp/k16"
 [ "$(n_gw grpsec upstream show seq)" -ge $ahead ] ||
 	fail "the same K_up went back to sequence $(n_gw grpsec upstream show seq)"
 expect 5 n_gw grpsec upstream show gateway-id
+# A new K_up for the same gateway continues above the old one's batch
+# sequence (the backend's window per gateway outlives its keys).
+head -c 16 /dev/urandom > "$tmp/k16b"
+n_gw grpsec upstream set endpoint "$IP_BE:7001" gateway-id 5 key "$tmp/k16b"
+[ "$(n_gw grpsec upstream show seq)" -ge $ahead ] ||
+	fail "a new K_up of gateway 5 went back to sequence $(n_gw grpsec upstream show seq)"
 n_gw grpsec upstream set endpoint "[$IP6_BE]:7001" gateway-id 6 \
 	key "$tmp/k32" suite chacha20-poly1305
 expect "[$IP6_BE]:7001${T}6${T}chacha20-poly1305" \
