@@ -35,7 +35,7 @@ guest_tools_required="/usr/bin/bash /usr/sbin/ip /usr/sbin/genl /usr/bin/kmod
 	/usr/bin/timeout"
 guest_tools_optional="/usr/sbin/ss /usr/sbin/tc /usr/sbin/bridge
 	/usr/bin/socat /usr/bin/tcpdump /usr/sbin/tcpdump /usr/bin/strace
-	/usr/sbin/ethtool /usr/bin/jq"
+	/usr/sbin/ethtool /usr/bin/jq /usr/bin/openssl"
 
 # Kernel messages that mean a bug even when every test passed.  Only
 # console lines carrying a printk timestamp are matched, so test output
@@ -288,6 +288,7 @@ make_initrd()
 	for f in "$B/src/userspace/tool/grpsec" \
 		"$B"/src/userspace/sim/grpsec-* \
 		"$B/src/userspace/daemon/grpsecd" \
+		"$B/src/userspace/daemon/grpsecctl" \
 		"$B/src/userspace/daemon/tests/helper-kernel" \
 		"$B/src/userspace/bench/grpsec-bench"; do
 		[ -x "$f" ] && copy_bin "$root" "$f" /usr/bin
