@@ -90,6 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case GRPSEC_MSG_KEEPALIVE:
 		r = grpsec_msg_build_keepalive(again, sizeof(again), &len);
 		break;
+	case GRPSEC_MSG_INSTALLED:
+		r = grpsec_msg_build_installed(&m.installed, again, sizeof(again), &len);
+		break;
 	default:
 		abort();
 	}

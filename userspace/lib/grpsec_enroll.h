@@ -38,6 +38,7 @@ extern "C" {
 #define GRPSEC_MSG_SYNC_DONE		20	/* control: manager -> gateway */
 #define GRPSEC_MSG_MEMBER_QUERY		21	/* control: gateway -> manager */
 #define GRPSEC_MSG_KEEPALIVE		22	/* control: either way */
+#define GRPSEC_MSG_INSTALLED		23	/* control: gateway -> manager */
 
 #define GRPSEC_ENROLL_MAX_GROUPS	16
 #define GRPSEC_ENROLL_MAX_EPOCHS	2	/* current and, in a rollover, next */
@@ -70,6 +71,7 @@ extern "C" {
 #define GRPSEC_CTL_SYNC_DONE_LEN	(GRPSEC_MSG_HDR_LEN + 8)
 #define GRPSEC_CTL_QUERY_LEN		(GRPSEC_MSG_HDR_LEN + 8)
 #define GRPSEC_CTL_KEEPALIVE_LEN	GRPSEC_MSG_HDR_LEN
+#define GRPSEC_CTL_INSTALLED_LEN	(GRPSEC_MSG_HDR_LEN + 8)
 /* The highest batch sequence floor UPSTREAM may carry (the module's bound). */
 #define GRPSEC_CTL_SEQ_FLOOR_MAX	((1ULL << 63) - 1)
 
@@ -214,6 +216,15 @@ struct grpsec_ctl_query {
 	uint32_t group, member;
 };
 
+/*
+ * INSTALLED (gateway -> manager): the module holds what the full push
+ * ended by the @push-th SYNC_DONE of this connection (1 for the first)
+ * named; @members: that SYNC_DONE's member count.
+ */
+struct grpsec_ctl_installed {
+	uint32_t push, members;
+};
+
 /* A parsed message; pointers point into the buffer given to the parser. */
 struct grpsec_msg {
 	uint8_t type;
@@ -227,6 +238,7 @@ struct grpsec_msg {
 		struct grpsec_ctl_member_del del;
 		struct grpsec_ctl_sync_done sync_done;
 		struct grpsec_ctl_query query;
+		struct grpsec_ctl_installed installed;
 	};
 };
 
@@ -280,6 +292,8 @@ int grpsec_msg_build_sync_done(const struct grpsec_ctl_sync_done *s, uint8_t *ou
 int grpsec_msg_build_query(const struct grpsec_ctl_query *q, uint8_t *out, size_t size,
 			   size_t *out_len);
 int grpsec_msg_build_keepalive(uint8_t *out, size_t size, size_t *out_len);
+int grpsec_msg_build_installed(const struct grpsec_ctl_installed *in, uint8_t *out,
+			       size_t size, size_t *out_len);
 
 /*
  * grpsec_ctl_members_next() - the record at *@off (0 for the first) of a

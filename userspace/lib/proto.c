@@ -348,6 +348,15 @@ static int parse_query(const uint8_t *p, size_t len, struct grpsec_ctl_query *q)
 	return q->group && q->member ? 0 : -EPROTO;
 }
 
+static int parse_installed(const uint8_t *p, size_t len, struct grpsec_ctl_installed *in)
+{
+	if (len != GRPSEC_CTL_INSTALLED_LEN - GRPSEC_MSG_HDR_LEN)
+		return -EMSGSIZE;
+	in->push = get_be32(p);
+	in->members = get_be32(p + 4);
+	return in->push ? 0 : -EPROTO;
+}
+
 int grpsec_msg_parse(const uint8_t *buf, size_t len, struct grpsec_msg *out)
 {
 	const uint8_t *body = buf + GRPSEC_MSG_HDR_LEN;
@@ -387,6 +396,8 @@ int grpsec_msg_parse(const uint8_t *buf, size_t len, struct grpsec_msg *out)
 		return parse_query(body, body_len, &out->query);
 	case GRPSEC_MSG_KEEPALIVE:
 		return body_len ? -EMSGSIZE : 0;
+	case GRPSEC_MSG_INSTALLED:
+		return parse_installed(body, body_len, &out->installed);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -664,7 +675,7 @@ int grpsec_msg_build_member_del(uint32_t group, const uint32_t *ids, unsigned in
 	return built(out, GRPSEC_MSG_HDR_LEN + body_len, out_len);
 }
 
-/* SYNC_DONE and MEMBER_QUERY: a body of two be32. */
+/* SYNC_DONE, MEMBER_QUERY and INSTALLED: a body of two be32. */
 static int build_pair(unsigned int type, uint32_t a, uint32_t b, uint8_t *out, size_t size,
 		      size_t *out_len)
 {
@@ -694,6 +705,14 @@ int grpsec_msg_build_query(const struct grpsec_ctl_query *q, uint8_t *out, size_
 	if (!q)
 		return -EINVAL;
 	return build_pair(GRPSEC_MSG_MEMBER_QUERY, q->group, q->member, out, size, out_len);
+}
+
+int grpsec_msg_build_installed(const struct grpsec_ctl_installed *in, uint8_t *out,
+			       size_t size, size_t *out_len)
+{
+	if (!in || !in->push)
+		return -EINVAL;
+	return build_pair(GRPSEC_MSG_INSTALLED, in->push, in->members, out, size, out_len);
 }
 
 int grpsec_msg_build_keepalive(uint8_t *out, size_t size, size_t *out_len)

@@ -148,6 +148,9 @@ char *enroll_msg_describe(const struct grpsec_msg *m, char *buf, size_t size)
 	case GRPSEC_MSG_KEEPALIVE:
 		add(&t, "keepalive");
 		break;
+	case GRPSEC_MSG_INSTALLED:
+		add(&t, "installed push=%u members=%u", m->installed.push, m->installed.members);
+		break;
 	default:
 		add(&t, "type=%u", m->type);
 	}
@@ -388,16 +391,18 @@ static const struct mutation mutations[] = {
 	{ "member-query-member-0", "member id 0", 9, 12, 4, 0, 0, false },
 	{ "member-query-short", "one byte short", 9, 0, 0, 0, -1, false },
 	{ "keepalive-body", "a keepalive with a body", 10, 0, 0, 0, 1, false },
+	{ "installed-push-0", "push number 0", 12, 8, 4, 0, 0, false },
+	{ "installed-trailing", "one byte after the counts", 12, 0, 0, 0, 1, false },
 };
 
-#define NBASES	12
+#define NBASES	13
 
 struct bases {
 	uint8_t msg[NBASES][GRPSEC_ENROLL_ANSWER_MAX_LEN];
 	size_t len[NBASES];
 };
 
-/* The control channel's messages: bases 4 to 11. */
+/* The control channel's messages: bases 4 to 12. */
 static int build_control(struct bases *b)
 {
 	static const uint8_t v4[4] = { 192, 0, 2, 10 };
@@ -422,6 +427,7 @@ static int build_control(struct bases *b)
 	static const uint32_t del[2] = { MEMBER, MEMBER + 2 };
 	struct grpsec_ctl_sync_done sd = { .groups = 2, .members = 3 };
 	struct grpsec_ctl_query q = { .group = GROUP_B, .member = MEMBER + 2 };
+	struct grpsec_ctl_installed in = { .push = 2, .members = 3 };
 	size_t sz = sizeof(b->msg[0]);
 	int err;
 
@@ -441,6 +447,8 @@ static int build_control(struct bases *b)
 		err = grpsec_msg_build_keepalive(b->msg[10], sz, &b->len[10]);
 	if (!err)
 		err = grpsec_msg_build_group(&gi, b->msg[11], sz, &b->len[11]);
+	if (!err)
+		err = grpsec_msg_build_installed(&in, b->msg[12], sz, &b->len[12]);
 	return err;
 }
 
@@ -515,6 +523,8 @@ int enroll_vectors_write(FILE *f)
 	put_record(f, "control", "sync-done", b.msg[8], b.len[8], NULL);
 	put_record(f, "control", "member-query", b.msg[9], b.len[9], NULL);
 	put_record(f, "control", "keepalive", b.msg[10], b.len[10], NULL);
+	put_record(f, "control", "installed", b.msg[12], b.len[12],
+		   "the second full push of this connection, 3 members, is in the module");
 	for (size_t i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++)
 		write_mutation(f, &b, &mutations[i]);
 	return ferror(f) ? -EIO : 0;
