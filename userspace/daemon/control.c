@@ -13,6 +13,13 @@
  * happen during a push (an enrollment, a revocation, an answer to a
  * query) wait in @later and follow SYNC_DONE, so that the gateway never
  * gets a member before its group nor loses one the push did not name.
+ *
+ * A rekey (rekey.c) tells us of its new epoch before any member hears
+ * of it: every connected gateway serving the group gets a full push
+ * (its members with K_m of both epochs), and the rekeys are held until
+ * each of them answered INSTALLED for that push (its module holds the
+ * keys), or INSTALL_WAIT_MS passed.  When the old epoch retires, another
+ * full push lets the gateways drop its slots.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -38,6 +45,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "rekey.h"
 #include "sock.h"
 #include "store.h"
 #include "tls.h"
@@ -46,6 +54,7 @@
 #define PUMP_AHEAD	(256u << 10)	/* the push is made as the socket drains */
 #define TICK_MS		5000
 #define SUBJECT_MAX	STORE_IDENTITY_MAX
+#define INSTALL_WAIT_MS	10000	/* past it, a new epoch's rekeys go anyway */
 
 /* A full push under way. */
 struct push {
@@ -73,11 +82,27 @@ struct gwc {
 	struct chan ch;
 	struct push *push;
 	struct chan later;		/* changes held back until the push is done */
+	uint32_t syncs;			/* SYNC_DONEs sent on this connection */
+	uint32_t installed;		/* the last push it said INSTALLED for */
 	uint8_t msg[GRPSEC_MSG_MAX_LEN];
+};
+
+/* A new epoch whose rekeys wait for its gateways' INSTALLED. */
+struct install_wait {
+	struct control *ctl;
+	uint32_t group, epoch;
+	uint64_t since_ms;
+	struct loop_timer *timer;
+	struct gwc **conns;		/* the gateways yet to answer */
+	uint32_t *need;			/* the push each must answer for */
+	size_t n;
+	bool building;			/* still being filled: not done yet */
 };
 
 struct control {
 	struct grpsecd *d;
+	struct install_wait **waits;
+	size_t nwaits;
 	SSL_CTX *ctx, *next_ctx;
 	int fd;
 	struct gwc *conns;
@@ -154,12 +179,16 @@ static void push_free(struct push *p)
 	free(p);
 }
 
+static void waits_forget(struct control *ctl, const struct gwc *c);
+static void conn_step(struct gwc *c);
+
 /* Close; @why (NULL for a refusal counted already) is the disconnect's label. */
 static void conn_close(struct gwc *c, const char *why)
 {
 	struct control *ctl = c->ctl;
 
 	if (c->open) {
+		waits_forget(ctl, c);
 		ctl->n_open--;
 		metrics_set(ctl->d->metrics, "grpsecd_gateways_connected", NULL, ctl->n_open);
 		metrics_count(ctl->d->metrics, "grpsecd_control_disconnects_total", why, 1);
@@ -395,6 +424,8 @@ static int push_step(struct gwc *c, struct push *p)
 		err = grpsec_msg_build_sync_done(&sd, c->msg, sizeof(c->msg), &len);
 		if (!err)
 			err = conn_send(c, c->msg, len, false);
+		if (!err)
+			c->syncs++;
 		return err ? err : 1;
 	}
 	if (!p->in_group)
@@ -456,6 +487,165 @@ static int push_start(struct gwc *c, const struct conf_gateway *gw)
 	return 0;
 }
 
+/* New epochs: the rekeys wait for the gateways */
+
+static void wait_free(struct control *ctl, struct install_wait *w)
+{
+	for (size_t i = 0; i < ctl->nwaits; i++)
+		if (ctl->waits[i] == w) {
+			ctl->waits[i] = ctl->waits[--ctl->nwaits];
+			break;
+		}
+	loop_timer_del(w->timer);
+	free(w->conns);
+	free(w->need);
+	free(w);
+}
+
+/* Every gateway answered (or left): the rekeys go. */
+static void wait_check(struct install_wait *w)
+{
+	struct control *ctl = w->ctl;
+
+	if (w->building || w->n)
+		return;
+	log_info("control: group %" PRIu32 ": epoch %" PRIu32 " is in every connected gateway's module after %" PRIu64 " ms: its rekeys go",
+		 w->group, w->epoch, loop_now_ms() - w->since_ms);
+	if (ctl->d->rekey)
+		rekey_go(ctl->d->rekey, w->group, w->epoch);
+	wait_free(ctl, w);
+}
+
+/* Take @c out of @w where @done says so. */
+static void wait_drop(struct install_wait *w, const struct gwc *c, bool any, uint32_t push)
+{
+	for (size_t i = w->n; i-- > 0;)
+		if (w->conns[i] == c && (any || w->need[i] <= push)) {
+			w->conns[i] = w->conns[w->n - 1];
+			w->need[i] = w->need[w->n - 1];
+			w->n--;
+		}
+}
+
+/* @c closes: it gets both epochs in its full push when it comes back. */
+static void waits_forget(struct control *ctl, const struct gwc *c)
+{
+	for (size_t i = ctl->nwaits; i-- > 0;) {
+		struct install_wait *w = ctl->waits[i];
+		size_t before = w->n;
+
+		wait_drop(w, c, true, 0);
+		if (w->n != before)
+			log_info("control: group %" PRIu32 ": gateway %" PRIu32 " left before it installed epoch %" PRIu32 ": not waited for",
+				 w->group, c->gateway, w->epoch);
+		wait_check(w);
+	}
+}
+
+static void on_installed(struct gwc *c, const struct grpsec_ctl_installed *in)
+{
+	struct control *ctl = c->ctl;
+
+	if (in->push > c->installed)
+		c->installed = in->push;
+	for (size_t i = ctl->nwaits; i-- > 0;) {
+		wait_drop(ctl->waits[i], c, false, in->push);
+		wait_check(ctl->waits[i]);
+	}
+}
+
+static void wait_timeout(struct loop_timer *t, void *arg)
+{
+	struct install_wait *w = arg;
+
+	(void)t;
+	for (size_t i = 0; i < w->n; i++)
+		log_warn("control: group %" PRIu32 ": gateway %" PRIu32 " did not confirm epoch %" PRIu32 " in %u ms: the rekeys go anyway (its members' first frames under it may be dropped)",
+			 w->group, w->conns[i]->gateway, w->epoch, INSTALL_WAIT_MS);
+	metrics_count(w->ctl->d->metrics, "grpsecd_install_timeouts_total", NULL, 1);
+	w->n = 0;
+	wait_check(w);
+}
+
+/* A full push to every connected gateway serving @group; each one into @w if given. */
+static size_t push_group_gateways(struct control *ctl, uint32_t group, struct install_wait *w)
+{
+	const struct conf_group *cg = conf_group_find(ctl->d->conf, group);
+	size_t pushed = 0;
+
+	for (struct gwc *c = ctl->conns, *next; cg && c; c = next) {
+		const struct conf_gateway *gw = conn_gateway(c);
+
+		next = c->next;
+		if (!c->open || !gw || !serves(ctl->d->conf, gw, cg))
+			continue;
+		if (push_start(c, gw) || send_upstream(c, gw)) {
+			conn_close(c, "slow");
+			continue;
+		}
+		pushed++;
+		if (w) {
+			/* This push replaces any under way: the next SYNC_DONE ends it. */
+			w->conns[w->n] = c;
+			w->need[w->n++] = c->syncs + 1;
+		}
+	}
+	/* Only now: a step may close a connection, which edits @w. */
+	for (struct gwc *c = ctl->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->open && c->push)
+			conn_step(c);
+	}
+	return pushed;
+}
+
+static void control_next_epoch_ready(void *arg, uint32_t group, uint32_t epoch)
+{
+	struct grpsecd *d = arg;
+	struct control *ctl = d->control;
+	struct install_wait *w = calloc(1, sizeof(*w)), **ws;
+	size_t pushed;
+
+	if (w) {
+		w->conns = calloc(ctl->n_open + 1, sizeof(*w->conns));
+		w->need = calloc(ctl->n_open + 1, sizeof(*w->need));
+		w->timer = loop_timer_add(d->loop, INSTALL_WAIT_MS, 0, wait_timeout, w);
+	}
+	ws = realloc(ctl->waits, (ctl->nwaits + 1) * sizeof(*ws));
+	if (ws)
+		ctl->waits = ws;
+	if (!w || !w->conns || !w->need || !w->timer || !ws) {
+		log_err("control: group %" PRIu32 ": out of memory: epoch %" PRIu32 "'s rekeys go without waiting for the gateways",
+			group, epoch);
+		if (w) {
+			loop_timer_del(w->timer);
+			free(w->conns);
+			free(w->need);
+			free(w);
+		}
+		rekey_go(d->rekey, group, epoch);
+		return;
+	}
+	*w = (struct install_wait){ .ctl = ctl, .group = group, .epoch = epoch,
+				    .since_ms = loop_now_ms(), .timer = w->timer,
+				    .conns = w->conns, .need = w->need, .building = true };
+	ctl->waits[ctl->nwaits++] = w;
+	pushed = push_group_gateways(ctl, group, w);
+	log_info("control: group %" PRIu32 ": epoch %" PRIu32 " pushed to %zu connected gateways; its rekeys wait for their INSTALLED",
+		 group, epoch, pushed);
+	w->building = false;
+	wait_check(w);
+}
+
+static void control_epoch_retired(void *arg, uint32_t group, uint32_t epoch)
+{
+	struct grpsecd *d = arg;
+	size_t pushed = push_group_gateways(d->control, group, NULL);
+
+	log_info("control: group %" PRIu32 ": epoch %" PRIu32 " is current: pushed to %zu connected gateways, which drop the retired epoch",
+		 group, epoch, pushed);
+}
+
 /* Messages from the gateway */
 
 static void answer_query(struct gwc *c, const struct grpsec_ctl_query *q)
@@ -492,7 +682,9 @@ static bool conn_message(struct gwc *c)
 	struct grpsec_msg m;
 	int err = grpsec_msg_parse(c->ch.in, c->ch.in_len, &m);
 
-	if (err || (m.type != GRPSEC_MSG_MEMBER_QUERY && m.type != GRPSEC_MSG_KEEPALIVE)) {
+	if (err || (m.type != GRPSEC_MSG_MEMBER_QUERY && m.type != GRPSEC_MSG_KEEPALIVE &&
+		    m.type != GRPSEC_MSG_INSTALLED) || (m.type == GRPSEC_MSG_INSTALLED &&
+							m.installed.push > c->syncs)) {
 		log_warn("control: gateway %" PRIu32 " sent %s (type %u): closed", c->gateway,
 			 err ? grpsec_strerror(err) : "a message it may not send", c->ch.in[1]);
 		conn_close(c, "protocol");
@@ -501,6 +693,8 @@ static bool conn_message(struct gwc *c)
 	if (m.type == GRPSEC_MSG_MEMBER_QUERY)
 		answer_query(c, &m.query);
 	chan_consumed(&c->ch);
+	if (m.type == GRPSEC_MSG_INSTALLED)
+		on_installed(c, &m.installed);
 	return true;
 }
 
@@ -855,6 +1049,15 @@ static int control_init(struct grpsecd *d)
 	}
 	metrics_set(d->metrics, "grpsecd_gateways_connected", NULL, 0);
 	d->control = ctl;
+	if (d->rekey) {
+		struct rekey_hooks hooks = {
+			.next_epoch_ready = control_next_epoch_ready,
+			.epoch_retired = control_epoch_retired,
+			.arg = d,
+		};
+
+		rekey_set_hooks(d->rekey, &hooks);
+	}
 	return 0;
 
 out_ctx:
@@ -870,6 +1073,11 @@ static void control_uninit(struct grpsecd *d)
 
 	if (!ctl)
 		return;
+	if (d->rekey)
+		rekey_set_hooks(d->rekey, NULL);
+	while (ctl->nwaits)
+		wait_free(ctl, ctl->waits[0]);
+	free(ctl->waits);
 	while (ctl->conns)
 		conn_close(ctl->conns, "stopping");
 	loop_fd_del(d->loop, ctl->fd);

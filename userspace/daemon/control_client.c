@@ -75,6 +75,9 @@ struct control_client {
 	uint64_t *push_members;
 	size_t npush_members, cap_members;
 	uint32_t push_records;
+	uint32_t syncs;			/* SYNC_DONEs applied on this connection */
+	uint32_t sync_members;		/* the last one's member count */
+	bool installed_due;		/* INSTALLED of syncs after the next reconcile */
 	uint64_t query_window_ms;
 	unsigned int queries_in_window;
 	struct control_client_stats stats;
@@ -157,7 +160,8 @@ static void cc_close(struct control_client *cc, const char *why)
 	cc->fd = -1;
 	chan_reset(&cc->ch);
 	OPENSSL_cleanse(cc->secret, sizeof(cc->secret));
-	cc->have_secret = cc->upstream_seen = false;
+	cc->have_secret = cc->upstream_seen = cc->installed_due = false;
+	cc->syncs = 0;
 	push_forget(cc);
 	ERR_clear_error();
 	cc->state = CC_IDLE;
@@ -335,6 +339,9 @@ static int on_sync_done(struct control_client *cc, const struct grpsec_ctl_sync_
 		 s->groups, s->members, groups_gone, sw.n);
 	push_forget(cc);
 	cc->stats.pushes++;
+	cc->syncs++;
+	cc->sync_members = s->members;
+	cc->installed_due = true;
 	kernel_changed(cc->d->kernel);
 	return 0;
 }
@@ -562,12 +569,37 @@ void control_client_query(void *arg, uint32_t group, uint32_t member)
 	cc_step(cc);
 }
 
+/*
+ * The reconciliation after a SYNC_DONE: once it succeeded, INSTALLED tells
+ * the manager that the module holds that push (its rekeys wait for it).
+ */
+static void client_reconciled(void *arg, int err)
+{
+	struct grpsecd *d = arg;
+	struct control_client *cc = d->client;
+	struct grpsec_ctl_installed in;
+	size_t len;
+
+	if (!cc || cc->state != CC_OPEN || !cc->installed_due || err)
+		return;
+	in = (struct grpsec_ctl_installed){ cc->syncs, cc->sync_members };
+	if (grpsec_msg_build_installed(&in, cc->msg, sizeof(cc->msg), &len) ||
+	    chan_queue(&cc->ch, cc->msg, len))
+		return;
+	cc->installed_due = false;
+	log_info("control: push %" PRIu32 " of this connection is in the module: INSTALLED sent",
+		 cc->syncs);
+	cc_step(cc);
+}
+
 /* The part */
 
 static int client_init(struct grpsecd *d)
 {
 	struct control_client *cc = calloc(1, sizeof(*cc));
-	struct kernel_hooks hooks = { .unknown_member = control_client_query, .arg = d };
+	struct kernel_hooks hooks = {
+		.unknown_member = control_client_query, .reconciled = client_reconciled, .arg = d,
+	};
 
 	if (!cc)
 		return -1;

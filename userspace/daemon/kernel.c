@@ -1381,6 +1381,8 @@ static void reconcile_now(struct kernel *k, const char *why)
 		log_info("kernel: reconciled (%s): %u groups added, %u changed, %u deleted; %u members added, %u changed, %u deleted",
 			 why, d.new_group, d.set_group, d.del_group,
 			 d.members_new, d.members_set, d.members_del);
+	if (k->armed && k->hooks.reconciled)
+		k->hooks.reconciled(k->hooks.arg, ret);
 }
 
 /* ---- events ---- */

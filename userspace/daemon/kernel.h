@@ -41,6 +41,11 @@ struct kernel_hooks {
 	void (*unknown_member)(void *arg, uint32_t group, uint32_t member);
 	/* An epoch of the group has carried 90% of its message limit. */
 	void (*epoch_limit)(void *arg, uint32_t group, uint32_t epoch);
+	/*
+	 * A reconciliation of the loop's (armed) state ended: @err 0 when the
+	 * module now holds all of it, else -errno (the next one tries again).
+	 */
+	void (*reconciled)(void *arg, int err);
 	void *arg;
 };
 

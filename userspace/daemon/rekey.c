@@ -352,6 +352,8 @@ static void job_switch(struct rekey *rk, struct job *j)
 	}
 	if (rk->d->backend)
 		backend_sync_groups(rk->d->backend);
+	if (rk->hooks.epoch_retired)
+		rk->hooks.epoch_retired(rk->hooks.arg, group, j->ep.epoch);
 	log_info("rekey: group %" PRIu32 ": epoch %" PRIu32 " is current, %" PRIu32
 		 " retired; %zu members sent their rekey, %zu left the group meanwhile, %zu"
 		 " not reached (they must enroll again)", group, j->ep.epoch, j->g.epoch,

@@ -17,7 +17,8 @@
  *     the group per second; a member none of whose gateways took it is
  *     tried again after the others, until the switch;
  *  4. RekeyGrace after the last member was sent its rekey, e+1 becomes the
- *     current epoch and e retires (the backend forgets it).
+ *     current epoch and e retires (the backend forgets it);
+ *     rekey_hooks.epoch_retired(group, e+1) is called, if set.
  *
  * After a restart a group whose next epoch is set (a rekey cut short) is
  * taken up again at step 2 with every active member: a member that had
@@ -54,6 +55,11 @@ struct rekey_hooks {
 	 * held until the owner calls rekey_go(@group, @epoch).
 	 */
 	void (*next_epoch_ready)(void *arg, uint32_t group, uint32_t epoch);
+	/*
+	 * epoch_retired() - @epoch of @group is current and the one before it
+	 * retired (the backend forgot it): the gateways may drop its slots.
+	 */
+	void (*epoch_retired)(void *arg, uint32_t group, uint32_t epoch);
 	void *arg;
 };
 
