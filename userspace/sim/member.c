@@ -24,6 +24,7 @@
 
 static const char usage_text[] =
 "usage: grpsec-member enroll ... | send ...   (one enrolled device; see enroll -h)\n"
+"       grpsec-member enroll-fleet ... | send-fleet ...   (many PSK devices)\n"
 "       grpsec-member --gateway ADDR:PORT --group G --first ID --count N\n"
 "                     --messages M --s-auth SRC (--s-e2e SRC | --k-g SRC)\n"
 "                     [--mode anonymous|identified] [--suite SUITE] [--epoch E]\n"
@@ -841,6 +842,10 @@ int main(int argc, char **argv)
 	/* One device with enrolled credentials (member_enroll.c). */
 	if (argc > 1 && !strcmp(argv[1], "enroll"))
 		return member_enroll_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "enroll-fleet"))
+		return member_enroll_fleet_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "send-fleet"))
+		return member_send_fleet_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "send"))
 		return member_send_main(argc - 1, argv + 1);
 	parse(argc, argv, &c);

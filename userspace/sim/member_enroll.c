@@ -47,7 +47,7 @@ static const char send_usage[] =
 "reserved in FILE K at a time (default 1024) before they are used.  Prints\n"
 "\"member=M group=G first_seq=S next_seq=N frames=F\".\n";
 
-#define EXIT_REFUSED	3
+#define EXIT_REFUSED	MEMBER_EXIT_REFUSED
 
 enum {
 	OPT_MANAGER = 256, OPT_GROUP, OPT_STATE, OPT_CERT, OPT_KEY, OPT_CA, OPT_SERVER_NAME,
@@ -283,4 +283,15 @@ int member_send_main(int argc, char **argv)
 	grpsec_member_free(m);
 	grpsec_state_free(st);
 	return EXIT_OK;
+}
+
+unsigned int member_parse_groups(const char *val, uint32_t *groups)
+{
+	return parse_groups(val, groups);
+}
+
+socklen_t member_answer_gateway(const struct grpsec_enroll_answer *a,
+				struct sockaddr_storage *ss)
+{
+	return answer_gateway(a, ss);
 }

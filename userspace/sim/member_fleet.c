@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * grpsec-member enroll-fleet | send-fleet: many PSK devices from one
+ * process, each exactly what `enroll` and `send` make of one device (its
+ * own TLS 1.3 handshake, its own state file), without a process start
+ * per device: under emulation, starting a program linked with OpenSSL
+ * costs more than the handshake itself.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "grpsec_enroll.h"
+#include "member_enroll.h"
+
+static const char fleet_enroll_usage[] =
+"usage: grpsec-member enroll-fleet --manager ADDR:PORT --group G[,G...]\n"
+"                                  --psk-file FILE --state-dir DIR [--parallel N]\n"
+"                                  [--timeout SEC]\n"
+"\n"
+"Enroll every PSK device of FILE (the manager's PSKFile format: one\n"
+"\"IDENTITY sha256|sha384 HEXKEY\" a line) over TLS 1.3, N at a time\n"
+"(default 8), each saved as DIR/IDENTITY.state (mode 0600) as `enroll`\n"
+"would.  Prints \"identity=ID member=M\" per device enrolled, \"identity=ID\n"
+"refused: ...\" per refusal, then \"enrolled=N refused=R failed=F\n"
+"elapsed_ms=T\"; exit 0 when every device enrolled, 3 when one was refused.\n";
+
+static const char fleet_send_usage[] =
+"usage: grpsec-member send-fleet --state-dir DIR --group G [--tag TEXT]\n"
+"\n"
+"Every state file of DIR (*.state) sends one frame of group G to its\n"
+"gateway, as `send` would (the sequence reserved in the file first), with\n"
+"the payload \"TEXT-G-M\" (M its member id; TEXT default \"report\").  Prints\n"
+"\"devices=N frames=N\".\n";
+
+enum { OPT_MANAGER = 256, OPT_GROUP, OPT_PSK_FILE, OPT_STATE_DIR, OPT_PARALLEL,
+       OPT_TIMEOUT, OPT_TAG };
+
+static const struct option enroll_options[] = {
+	{ "manager", required_argument, NULL, OPT_MANAGER },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "psk-file", required_argument, NULL, OPT_PSK_FILE },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "parallel", required_argument, NULL, OPT_PARALLEL },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option send_options[] = {
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "tag", required_argument, NULL, OPT_TAG },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct device {
+	char identity[128];
+	unsigned int hash;		/* GRPSEC_PSK_SHA* */
+	uint8_t psk[GRPSEC_PSK_MAX_LEN];
+	size_t psk_len;
+};
+
+struct fleet {
+	struct grpsec_enroll_config base;
+	const char *dir;
+	struct device *dev;
+	size_t n;
+	atomic_size_t next;
+	atomic_uint enrolled, refused, failed;
+	pthread_mutex_t out;		/* one line at a time */
+};
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The PSK file, line by line; a bad line names the file and the line. */
+static void read_fleet(struct fleet *f, const char *path)
+{
+	char line[512], id[128], hash[16], key[2 * GRPSEC_PSK_MAX_LEN + 2];
+	FILE *in = fopen(path, "r");
+	unsigned int lineno = 0;
+	size_t cap = 0;
+
+	if (!in)
+		usage_error("cannot open --psk-file \"%s\": %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), in)) {
+		struct device *d;
+		size_t klen;
+
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, "%127s %15s %129s", id, hash, key) != 3 ||
+		    (strcmp(hash, "sha256") && strcmp(hash, "sha384")))
+			usage_error("%s:%u: expected IDENTITY sha256|sha384 HEXKEY", path, lineno);
+		klen = strlen(key);
+		if (klen % 2 || klen < 32 || klen > 2 * GRPSEC_PSK_MAX_LEN)
+			usage_error("%s:%u: the key must be 32..128 hex digits", path, lineno);
+		if (f->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			f->dev = realloc(f->dev, cap * sizeof(*f->dev));
+			if (!f->dev)
+				runtime_error("out of memory");
+		}
+		d = &f->dev[f->n++];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->identity, sizeof(d->identity), "%s", id);
+		if (strchr(id, '/') || id[0] == '.')
+			usage_error("%s:%u: an identity must not name a directory", path, lineno);
+		d->hash = strcmp(hash, "sha384") ? GRPSEC_PSK_SHA256 : GRPSEC_PSK_SHA384;
+		d->psk_len = klen / 2;
+		for (size_t i = 0; i < klen; i += 2) {
+			int hi = hexval(key[i]), lo = hexval(key[i + 1]);
+
+			if (hi < 0 || lo < 0)
+				usage_error("%s:%u: the key must be hex digits", path, lineno);
+			d->psk[i / 2] = (uint8_t)(hi << 4 | lo);
+		}
+		explicit_bzero(key, sizeof(key));
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(in);
+	if (!f->n)
+		usage_error("--psk-file \"%s\": no device in it", path);
+}
+
+static void *enroll_worker(void *arg)
+{
+	struct fleet *f = arg;
+	static _Thread_local struct grpsec_enrollment e;
+	char err[512], path[4096];
+	size_t i;
+
+	while ((i = atomic_fetch_add(&f->next, 1)) < f->n) {
+		struct device *d = &f->dev[i];
+		struct grpsec_enroll_config c = f->base;
+		int r;
+
+		c.psk_identity = d->identity;
+		c.psk = d->psk;
+		c.psk_len = d->psk_len;
+		c.psk_hash = d->hash;
+		r = grpsec_enroll(&c, &e, err, sizeof(err));
+		if (!r) {
+			snprintf(path, sizeof(path), "%s/%s.state", f->dir, d->identity);
+			r = grpsec_state_create(path, &e);
+			if (r)
+				snprintf(err, sizeof(err), "cannot write its state file: %s",
+					 strerror(-r));
+		}
+		pthread_mutex_lock(&f->out);
+		if (!r) {
+			atomic_fetch_add(&f->enrolled, 1);
+			printf("identity=%s member=%" PRIu32 "\n", d->identity, e.answer.member);
+		} else {
+			atomic_fetch_add(r == -EACCES ? &f->refused : &f->failed, 1);
+			printf("identity=%s %s: %s\n", d->identity,
+			       r == -EACCES ? "refused" : "failed", err);
+		}
+		pthread_mutex_unlock(&f->out);
+		grpsec_enrollment_wipe(&e);
+		explicit_bzero(d->psk, sizeof(d->psk));
+	}
+	return NULL;
+}
+
+int member_enroll_fleet_main(int argc, char **argv)
+{
+	static uint32_t groups[GRPSEC_ENROLL_MAX_GROUPS];
+	struct fleet f = { .out = PTHREAD_MUTEX_INITIALIZER };
+	const char *psk_file = NULL;
+	unsigned int parallel = 8;
+	pthread_t *threads;
+	uint64_t t0;
+	int opt;
+
+	while ((opt = opt_next(argc, argv, "h", enroll_options, fleet_enroll_usage)) != -1) {
+		switch (opt) {
+		case OPT_MANAGER: f.base.manager = optarg; break;
+		case OPT_GROUP: f.base.n_groups = member_parse_groups(optarg, groups); break;
+		case OPT_PSK_FILE: psk_file = optarg; break;
+		case OPT_STATE_DIR: f.dir = optarg; break;
+		case OPT_PARALLEL: parallel = opt_u32("--parallel", optarg, 1, 256); break;
+		case OPT_TIMEOUT:
+			f.base.timeout_ms = (unsigned int)(opt_double("--timeout", optarg, 0.001,
+								      3600) * 1000);
+			break;
+		}
+	}
+	if (!f.base.manager || !f.base.n_groups || !psk_file || !f.dir)
+		usage_error("--manager, --group, --psk-file and --state-dir are required");
+	f.base.groups = groups;
+	read_fleet(&f, psk_file);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	threads = calloc(parallel, sizeof(*threads));
+	if (!threads)
+		runtime_error("out of memory");
+	t0 = now_ns();
+	for (unsigned int i = 0; i < parallel; i++)
+		if (pthread_create(&threads[i], NULL, enroll_worker, &f))
+			runtime_error("cannot start a thread");
+	for (unsigned int i = 0; i < parallel; i++)
+		pthread_join(threads[i], NULL);
+	printf("enrolled=%u refused=%u failed=%u elapsed_ms=%" PRIu64 "\n", f.enrolled,
+	       f.refused, f.failed, (now_ns() - t0) / 1000000);
+	free(threads);
+	free(f.dev);
+	if (f.failed)
+		return EXIT_RUNTIME;
+	return f.refused ? MEMBER_EXIT_REFUSED : EXIT_OK;
+}
+
+static int state_name(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+
+	return n > 6 && !strcmp(e->d_name + n - 6, ".state");
+}
+
+int member_send_fleet_main(int argc, char **argv)
+{
+	const char *dir = NULL, *tag = "report";
+	struct dirent **names;
+	uint32_t group = 0;
+	uint64_t frames = 0;
+	int opt, n, fd = -1, family = AF_UNSPEC;
+
+	while ((opt = opt_next(argc, argv, "h", send_options, fleet_send_usage)) != -1) {
+		switch (opt) {
+		case OPT_STATE_DIR: dir = optarg; break;
+		case OPT_GROUP: group = opt_u32("--group", optarg, 1, UINT32_MAX); break;
+		case OPT_TAG: tag = optarg; break;
+		}
+	}
+	if (!dir || !group)
+		usage_error("--state-dir and --group are required");
+	n = scandir(dir, &names, state_name, alphasort);
+	if (n < 0)
+		usage_error("cannot read --state-dir \"%s\": %s", dir, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		uint8_t frame[GRPSEC_UPLINK_MAX_LEN];
+		char path[4096], err[512], payload[256];
+		struct sockaddr_storage gw;
+		struct grpsec_state *st;
+		struct grpsec_member *m;
+		socklen_t gw_len;
+		size_t len;
+		int r;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		free(names[i]);
+		r = grpsec_state_open(path, &st, err, sizeof(err));
+		if (r)
+			runtime_error("%s", err);
+		r = grpsec_state_member(st, group, 0, &m);
+		if (r)
+			runtime_error("%s: group %" PRIu32 ": %s", path, group,
+				      r == -ENOENT ? "not enrolled in it" : grpsec_strerror(r));
+		gw_len = member_answer_gateway(grpsec_state_answer(st), &gw);
+		if (gw.ss_family != family) {
+			if (fd >= 0)
+				close(fd);
+			fd = udp_socket(gw.ss_family, NULL, 0);
+			family = gw.ss_family;
+		}
+		snprintf(payload, sizeof(payload), "%s-%" PRIu32 "-%" PRIu32, tag, group,
+			 grpsec_state_answer(st)->member);
+		r = grpsec_member_seal_uplink(m, (const uint8_t *)payload, strlen(payload),
+					      frame, sizeof(frame), &len);
+		if (r)
+			runtime_error("%s: %s", path, grpsec_strerror(r));
+		if (sendto(fd, frame, len, 0, (struct sockaddr *)&gw, gw_len) < 0)
+			runtime_error("send: %s", strerror(errno));
+		frames++;
+		grpsec_member_free(m);
+		grpsec_state_free(st);
+	}
+	free(names);
+	if (fd >= 0)
+		close(fd);
+	printf("devices=%d frames=%" PRIu64 "\n", n, frames);
+	return EXIT_OK;
+}
