@@ -15,9 +15,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -41,18 +43,29 @@ static const char enroll_usage[] =
 static const char send_usage[] =
 "usage: grpsec-member send --state FILE --group G [--messages M] [--payload TEXT]\n"
 "                          [--gateway ADDR:PORT] [--block K]\n"
+"                          [--for SEC [--every MS]]\n"
 "\n"
 "Send M frames (default 1) of group G with the keys of FILE (grpsec-member\n"
 "enroll) to the gateway the manager named (or --gateway).  Sequences are\n"
 "reserved in FILE K at a time (default 1024) before they are used.  Prints\n"
-"\"member=M group=G first_seq=S next_seq=N frames=F\".\n";
+"\"member=M group=G first_seq=S next_seq=N frames=F\".\n"
+"\n"
+"  --for SEC   then stay SEC seconds on the same socket (the member's address\n"
+"              for the gateway): apply the rekey frames (type 5) the gateway\n"
+"              sends back (frame tag under K_m[e], the manager's signature,\n"
+"              K_wrap,m), printing \"rekey group=G epoch=E t=MS\" for each; the\n"
+"              frames after it go under the new epoch.  The new epoch lives in\n"
+"              this process only: the state file keeps the enrolled one\n"
+"  --every MS  with --for: also send one frame every MS milliseconds, its\n"
+"              payload TEXT-N with N = M+1, M+2, ... (the first M are TEXT-1..M\n"
+"              when --for is given); the last line adds \"epoch=E rekeys=R\"\n";
 
 #define EXIT_REFUSED	MEMBER_EXIT_REFUSED
 
 enum {
 	OPT_MANAGER = 256, OPT_GROUP, OPT_STATE, OPT_CERT, OPT_KEY, OPT_CA, OPT_SERVER_NAME,
 	OPT_PSK_ID, OPT_PSK, OPT_PSK_HASH, OPT_TIMEOUT, OPT_MESSAGES, OPT_PAYLOAD, OPT_GATEWAY,
-	OPT_BLOCK,
+	OPT_BLOCK, OPT_FOR, OPT_EVERY,
 };
 
 static const struct option enroll_options[] = {
@@ -78,6 +91,8 @@ static const struct option send_options[] = {
 	{ "payload", required_argument, NULL, OPT_PAYLOAD },
 	{ "gateway", required_argument, NULL, OPT_GATEWAY },
 	{ "block", required_argument, NULL, OPT_BLOCK },
+	{ "for", required_argument, NULL, OPT_FOR },
+	{ "every", required_argument, NULL, OPT_EVERY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -229,17 +244,89 @@ static socklen_t answer_gateway(const struct grpsec_enroll_answer *a,
 	return sizeof(*sin6);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Frame @n of the member: TEXT, or TEXT-N when numbered. */
+static void send_one(struct grpsec_member *m, int fd, const struct sockaddr_storage *gw,
+		     socklen_t gw_len, const char *payload, bool numbered, uint64_t n)
+{
+	uint8_t frame[GRPSEC_UPLINK_MAX_LEN];
+	char text[GRPSEC_MAX_PAYLOAD + 1];
+	size_t len;
+	int r;
+
+	if (numbered)
+		snprintf(text, sizeof(text), "%s-%" PRIu64, payload, n);
+	else
+		snprintf(text, sizeof(text), "%s", payload);
+	r = grpsec_member_seal_uplink(m, (const uint8_t *)text, strlen(text), frame,
+				      sizeof(frame), &len);
+	if (r)
+		runtime_error("frame %" PRIu64 ": %s", n, grpsec_strerror(r));
+	if (sendto(fd, frame, len, 0, (const struct sockaddr *)gw, gw_len) < 0)
+		runtime_error("send: %s", strerror(errno));
+}
+
+/*
+ * --for: rekeys from the gateway applied as they come, a frame every
+ * @every_ms (0: none) after the first @sent; returns the rekeys applied.
+ */
+static uint64_t stay(struct grpsec_member *m, struct grpsec_state *st, int fd,
+		     const struct sockaddr_storage *gw, socklen_t gw_len, const char *payload,
+		     uint64_t *sent, double secs, uint32_t every_ms, uint32_t group)
+{
+	struct grpsec_verifier *v = NULL;
+	uint64_t t0 = mono_ms(), end = t0 + (uint64_t)(secs * 1000), next = t0 + every_ms;
+	uint64_t rekeys = 0, now;
+	uint8_t buf[2048];
+	uint32_t epoch;
+
+	if (grpsec_verifier_new(grpsec_state_answer(st)->sign_pub, &v))
+		runtime_error("the manager's signing key in the state file is not usable");
+	while ((now = mono_ms()) < end) {
+		uint64_t until = every_ms && next < end ? next : end;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (every_ms && now >= next) {
+			send_one(m, fd, gw, gw_len, payload, true, ++*sent);
+			next += every_ms;
+			continue;
+		}
+		if (poll(&p, 1, (int)(until - now)) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			continue;
+		if (grpsec_member_apply_rekey(m, v, grpsec_state_wrap_key(st), buf, (size_t)n,
+					      &epoch) == 0) {
+			rekeys++;
+			printf("rekey group=%" PRIu32 " epoch=%" PRIu32 " t=%" PRIu64 "\n", group,
+			       epoch, mono_ms() - t0);
+			fflush(stdout);
+		}
+	}
+	grpsec_verifier_free(v);
+	return rekeys;
+}
+
 int member_send_main(int argc, char **argv)
 {
 	struct sockaddr_storage gw = { 0 };
 	socklen_t gw_len = 0;
 	const char *state = NULL, *payload = "grpsec";
 	uint64_t messages = 1, first;
-	uint32_t group = 0, block = 0;
+	uint32_t group = 0, block = 0, every = 0;
+	uint64_t rekeys = 0;
+	double secs = 0;
 	struct grpsec_state *st;
 	struct grpsec_member *m;
-	uint8_t frame[GRPSEC_UPLINK_MAX_LEN];
-	size_t len;
 	char err[512];
 	int opt, r, fd;
 
@@ -251,11 +338,15 @@ int member_send_main(int argc, char **argv)
 		case OPT_PAYLOAD: payload = optarg; break;
 		case OPT_GATEWAY: gw_len = opt_addr("--gateway", optarg, &gw, false); break;
 		case OPT_BLOCK: block = opt_u32("--block", optarg, 1, 1U << 20); break;
+		case OPT_FOR: secs = opt_double("--for", optarg, 0.001, 86400); break;
+		case OPT_EVERY: every = opt_u32("--every", optarg, 1, 3600000); break;
 		}
 	}
+	if (every && !secs)
+		usage_error("--every needs --for");
 	if (!state || !group)
 		usage_error("--state and --group are required");
-	if (strlen(payload) > GRPSEC_MAX_PAYLOAD)
+	if (strlen(payload) + (secs ? 21 : 0) > GRPSEC_MAX_PAYLOAD)
 		usage_error("--payload: at most %u bytes", GRPSEC_MAX_PAYLOAD);
 	r = grpsec_state_open(state, &st, err, sizeof(err));
 	if (r)
@@ -268,17 +359,16 @@ int member_send_main(int argc, char **argv)
 		gw_len = answer_gateway(grpsec_state_answer(st), &gw);
 	fd = udp_socket(gw.ss_family, NULL, 0);
 	first = grpsec_member_next_seq(m);
-	for (uint64_t i = 0; i < messages; i++) {
-		r = grpsec_member_seal_uplink(m, (const uint8_t *)payload, strlen(payload), frame,
-					      sizeof(frame), &len);
-		if (r)
-			runtime_error("frame %" PRIu64 ": %s", i + 1, grpsec_strerror(r));
-		if (sendto(fd, frame, len, 0, (struct sockaddr *)&gw, gw_len) < 0)
-			runtime_error("send: %s", strerror(errno));
-	}
+	for (uint64_t i = 0; i < messages; i++)
+		send_one(m, fd, &gw, gw_len, payload, secs > 0, i + 1);
+	if (secs)
+		rekeys = stay(m, st, fd, &gw, gw_len, payload, &messages, secs, every, group);
 	printf("member=%" PRIu32 " group=%" PRIu32 " first_seq=%" PRIu64 " next_seq=%" PRIu64
-	       " frames=%" PRIu64 "\n", grpsec_state_answer(st)->member, group, first,
+	       " frames=%" PRIu64, grpsec_state_answer(st)->member, group, first,
 	       grpsec_member_next_seq(m), messages);
+	if (secs)
+		printf(" epoch=%" PRIu32 " rekeys=%" PRIu64, grpsec_member_epoch(m), rekeys);
+	printf("\n");
 	close(fd);
 	grpsec_member_free(m);
 	grpsec_state_free(st);
