@@ -563,8 +563,9 @@ static void wait_timeout(struct loop_timer *t, void *arg)
 		log_warn("control: group %" PRIu32 ": gateway %" PRIu32 " did not confirm epoch %" PRIu32 " in %u ms: the rekeys go anyway (its members' first frames under it may be dropped)",
 			 w->group, w->conns[i]->gateway, w->epoch, INSTALL_WAIT_MS);
 	metrics_count(w->ctl->d->metrics, "grpsecd_install_timeouts_total", NULL, 1);
-	w->n = 0;
-	wait_check(w);
+	if (w->ctl->d->rekey)
+		rekey_go(w->ctl->d->rekey, w->group, w->epoch);
+	wait_free(w->ctl, w);
 }
 
 /* A full push to every connected gateway serving @group; each one into @w if given. */
