@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/sock_diag.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -31,6 +32,13 @@
 #include "store.h"
 
 #define RECV_MAX	32		/* datagrams opened per save */
+/*
+ * BatchListen's receive buffer: room for the batches that arrive while
+ * the loop is busy elsewhere (a full push to a gateway that just
+ * reconnected, a save that waits for its fsync).  8 MiB holds about
+ * 6,000 full batches of 1,400 bytes.
+ */
+#define BATCH_RCVBUF	(8 << 20)
 #define DGRAM_MAX	65536
 #define REC_VERSION	1
 #define REC_HDR_LEN	28		/* be16 length + 26 bytes of fields */
@@ -99,6 +107,7 @@ struct client {
 };
 
 struct backend {
+	uint32_t rxq_drops;		/* SO_MEMINFO's drop count, last read */
 	struct loop *loop;
 	struct store *st;
 	struct metrics *metrics;
@@ -1272,6 +1281,30 @@ static void on_retry(struct loop_timer *t, void *arg)
 	flush(arg);
 }
 
+/*
+ * The kernel's count of datagrams it dropped on the batch socket (a
+ * full receive buffer), read with SO_MEMINFO once the socket is drained:
+ * what it grew by since the last look is counted and logged.
+ */
+static void socket_drops(struct backend *b, int fd)
+{
+	uint32_t mem[SK_MEMINFO_VARS] = { 0 }, grew;
+	socklen_t len = sizeof(mem);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
+	    len <= SK_MEMINFO_DROPS * sizeof(mem[0]))
+		return;
+	grew = mem[SK_MEMINFO_DROPS] - b->rxq_drops;
+	b->rxq_drops = mem[SK_MEMINFO_DROPS];
+	if (!grew)
+		return;
+	b->stats.socket_drops += grew;
+	if (b->metrics)
+		metrics_count(b->metrics, "grpsecd_batch_socket_drops_total", NULL, grew);
+	log_err("backend: %" PRIu32 " batches dropped by the kernel before they were read "
+		"(BatchListen's receive buffer was full)", grew);
+}
+
 static void on_batch(int fd, uint32_t events, void *arg)
 {
 	struct backend *b = arg;
@@ -1290,11 +1323,31 @@ static void on_batch(int fd, uint32_t events, void *arg)
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_err("backend: batch socket: %s", strerror(errno));
+			socket_drops(b, fd);
 			break;
 		}
 		open_one(b, b->rx, (size_t)n, &from, from_len);
 	}
 	flush(b);
+}
+
+/*
+ * batch_socket_setup() - a receive buffer of BATCH_RCVBUF (above
+ * net.core.rmem_max too when the manager may: SO_RCVBUFFORCE).  A
+ * smaller buffer than asked is logged with what to do; it is not fatal.
+ */
+static void batch_socket_setup(int fd)
+{
+	int want = BATCH_RCVBUF, got = 0;
+	socklen_t len = sizeof(got);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+	/* The kernel reports twice what it books for its own overhead. */
+	if (!getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) && got / 2 < want)
+		log_warn("backend: BatchListen's receive buffer is %d KiB, not the %d KiB asked:"
+			   " raise net.core.rmem_max so that bursts of batches are not dropped",
+			   got / 2 / 1024, want / 1024);
 }
 
 int backend_new(struct loop *l, struct store *st, struct metrics *m, int udp_fd,
@@ -1430,6 +1483,7 @@ static int backend_init(struct grpsecd *d)
 	udp = sock_inet_listen(&m->batch_listen, SOCK_DGRAM);
 	if (udp < 0)
 		return -1;
+	batch_socket_setup(udp);
 	if (m->app_socket) {
 		app = sock_unix_listen(m->app_socket, 0600);
 		if (app < 0) {

@@ -40,6 +40,7 @@ struct backend_stats {
 	uint64_t batch_unknown_gateway;	/* no K_up for its gateway id */
 	uint64_t batch_replay;		/* sequence not above the window */
 	uint64_t batch_bad_tag;		/* K_up tag did not verify */
+	uint64_t socket_drops;		/* dropped by the kernel: the receive buffer was full */
 	uint64_t messages;		/* entries opened and delivered (or queued) */
 	uint64_t entries_refused;	/* bad inner tag, replay, unknown group, ... */
 	uint64_t saves;			/* replay states committed */

@@ -49,6 +49,8 @@ static const struct family_def {
 	  "Messages opened from the gateways' batches, per group." },
 	{ "grpsecd_batches_refused_total", COUNTER, "reason",
 	  "Gateway batches refused, by reason." },
+	{ "grpsecd_batch_socket_drops_total", COUNTER, NULL,
+	  "Batches the kernel dropped before the manager read them (BatchListen's receive buffer was full)." },
 	{ "grpsecd_entries_refused_total", COUNTER, "reason",
 	  "Entries of accepted batches refused (bad_tag, replay, ...), by reason." },
 	{ "grpsecd_app_requests_total", COUNTER, "outcome",
