@@ -27,7 +27,7 @@ grpsecd_up
 
 log "3. every device reports every $EVERY_MS ms for $DURATION s; group 7 rekeyed meanwhile"
 # The application runs past the devices; it counts, the test compares.
-app_run app.out $((DURATION + 12))
+app_run app.out $((DURATION + 40))
 dropped0=$(drops)
 devs=()
 devices_report 1 "$DEVICES" 7 $DURATION $EVERY_MS
