@@ -402,11 +402,11 @@ vm_timeout()
 	if [ -n "${GRPSEC_VM_TIMEOUT:-}" ]; then
 		echo "$GRPSEC_VM_TIMEOUT"
 	elif [ "$1" = debug ]; then
-		echo 2400
+		echo 3600
 	elif [ "$1" = distro ]; then
 		echo 1800
 	else
-		echo 900
+		echo 1800
 	fi
 }
 
