@@ -141,6 +141,7 @@ import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 s.sendall(b"json\n")
+open(sys.argv[2] + ".ready", "w").close()
 with open(sys.argv[2], "wb", buffering=0) as f:
     while True:
         b = s.recv(65536)
@@ -150,4 +151,7 @@ with open(sys.argv[2], "wb", buffering=0) as f:
 PY
 	app_pid=$!
 	daemon_pids+=("$app_pid")
+	# Connected before anything is sent: a batch that comes before the
+	# hello reaches the applications already there, not this one.
+	wait_for test -f "$1.ready" || fail "the application did not connect"
 }

@@ -20,27 +20,6 @@ head -c 32 /dev/urandom > gw7.key
 chmod 600 gw7.key
 start_manager m.conf || exit 1
 
-# app FILE: an application reading JSON lines into FILE, in the background.
-app()
-{
-	/usr/bin/python3 - "$PWD/app.sock" "$1" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1])
-s.sendall(b"json\n")
-open(sys.argv[2] + ".ready", "w").close()
-with open(sys.argv[2], "wb", buffering=0) as f:
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        f.write(b)
-PY
-	app_pid=$!
-	daemon_pids+=("$app_pid")
-	wait_for test -f "$1.ready" || fail "the application did not connect"
-}
-
 # batch NAME SEQ MSG...: build batch NAME.bin of gateway 7 and send it.
 batch()
 {
