@@ -176,8 +176,8 @@ static uint64_t member_last_seq(struct grpsec_nl *nl, uint32_t group)
 }
 
 /* SET_UPSTREAM to the discard port on loopback, with a batch floor. */
-static int upstream_set(struct grpsec_nl *nl, const uint8_t *key,
-			const uint64_t *seq)
+static int upstream_set(struct grpsec_nl *nl, uint32_t gateway,
+			const uint8_t *key, const uint64_t *seq)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
@@ -188,7 +188,7 @@ static int upstream_set(struct grpsec_nl *nl, const uint8_t *key,
 	struct nlattr *nest = nla_nest_start(msg, GRPSEC_A_UPSTREAM);
 
 	nla_put(msg, GRPSEC_A_UPSTREAM_ENDPOINT, sizeof(sin), &sin);
-	nla_put_u32(msg, GRPSEC_A_UPSTREAM_GATEWAY_ID, 7);
+	nla_put_u32(msg, GRPSEC_A_UPSTREAM_GATEWAY_ID, gateway);
 	nla_put(msg, GRPSEC_A_UPSTREAM_KEY, 16, key);
 	if (seq)
 		nla_put_u64(msg, GRPSEC_A_UPSTREAM_SEQ, *seq);
@@ -374,13 +374,19 @@ TEST_F(policy, batch_seq_floor)
 	uint64_t floor = 1234, lower = 10, over = GRPSEC_SEQ_FLOOR_MAX + 1;
 	uint8_t other[16] = { 9 };
 
-	EXPECT_GT(0, upstream_set(&self->nl, key16, &over));
-	ASSERT_EQ(0, upstream_set(&self->nl, key16, &floor));
+	EXPECT_GT(0, upstream_set(&self->nl, 7, key16, &over));
+	ASSERT_EQ(0, upstream_set(&self->nl, 7, key16, &floor));
 	EXPECT_EQ(floor, upstream_seq(&self->nl));
-	/* The same key again keeps its sequence; a new key starts anew. */
-	ASSERT_EQ(0, upstream_set(&self->nl, key16, &lower));
+	/*
+	 * The same key again keeps its sequence, and so does a new key for
+	 * the same gateway id (the backend has one window per gateway); a
+	 * new gateway id starts anew.
+	 */
+	ASSERT_EQ(0, upstream_set(&self->nl, 7, key16, &lower));
 	EXPECT_EQ(floor, upstream_seq(&self->nl));
-	ASSERT_EQ(0, upstream_set(&self->nl, other, &lower));
+	ASSERT_EQ(0, upstream_set(&self->nl, 7, other, &lower));
+	EXPECT_EQ(floor, upstream_seq(&self->nl));
+	ASSERT_EQ(0, upstream_set(&self->nl, 8, key16, &lower));
 	EXPECT_EQ(lower, upstream_seq(&self->nl));
 }
 
