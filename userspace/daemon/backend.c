@@ -48,7 +48,6 @@
 #define RETRY_MS	1000
 #define OLDER_EPOCHS	16		/* looked up for a saved state that names them */
 #define CHANGES_MAX	64		/* changes saved before the next whole state */
-#define UPSTREAM_GRACE_MS 10000		/* the previous K_up still opens batches */
 #define REQ_MAX		4096		/* one application request line */
 #define REPLY_KIND	0x80		/* records format: a reply, not a message */
 
@@ -65,25 +64,23 @@ struct reg {
 };
 
 /*
- * A gateway's contexts.  A new K_up (a new control connection) does not
+ * A gateway's context.  A new K_up (a new control connection) does not
  * end the old one at once: batches the gateway sealed under it may still
- * be in flight.  For UPSTREAM_GRACE_MS, or until a batch verifies under
- * the new key, @prev (the old key's context) opens what the new key does
- * not; after @prev accepted a batch, @be is made again (under @up_key,
- * the newest K_up) from @prev's replay state, since a context takes one
- * import only, so that no entry gets through twice.
+ * be in flight.  The context keeps it as its previous key (one replay
+ * state for both: the gateway's batch sequence continues across its
+ * keys) until a batch verifies under the new key, or for the grace
+ * (UpstreamGrace), whichever comes first.
  */
 struct gw {
 	uint32_t id;
 	struct grpsec_backend *be;
-	struct grpsec_backend *prev;	/* the previous K_up's, during the grace */
 	/*
 	 * Saves: a whole state, then only what moved (grpsec_backend_export_changed())
 	 * as changes 1, 2, ... beside it, until CHANGES_MAX or a new context.
 	 */
 	unsigned int changes;		/* changes saved since the whole state */
 	bool whole_next;		/* the context was made anew: save it whole */
-	uint64_t grace_end_ms;		/* loop_now_ms() when @prev goes */
+	uint64_t grace_end_ms;		/* loop_now_ms() when the previous K_up goes */
 	bool dirty;			/* a batch was accepted since the last save */
 	/* Downlinks: the newest K_up, where its batches come from, the sequence. */
 	uint8_t up_key[GRPSEC_KEY_MAX_LEN];
@@ -125,6 +122,7 @@ struct backend {
 	void *send_arg;
 	struct loop_timer *retry;
 	struct loop_timer *grace;	/* ends the previous K_up's grace */
+	uint32_t grace_ms;		/* backend_set_upstream_grace() */
 	bool paused;			/* not reading batches until a save succeeds */
 	uint8_t rx[DGRAM_MAX];
 	struct backend_stats stats;
@@ -332,12 +330,6 @@ static void gw_set_key(struct gw *g, unsigned int suite, const uint8_t *key)
 	g->up_suite = suite;
 }
 
-static void grace_end(struct gw *g)
-{
-	grpsec_backend_free(g->prev);
-	g->prev = NULL;
-}
-
 /* A context under @key that takes over @from's replay state (or the saved one). */
 static int context_new(struct backend *b, uint32_t gateway, unsigned int suite,
 		       const uint8_t *key, const struct grpsec_backend *from,
@@ -380,6 +372,38 @@ static int context_new(struct backend *b, uint32_t gateway, unsigned int suite,
 	return 0;
 }
 
+/*
+ * The previous K_up of every gateway whose grace is over: forgotten,
+ * wiped; the timer set for the next one.
+ */
+static void on_grace(struct loop_timer *t, void *arg)
+{
+	struct backend *b = arg;
+	uint64_t now = loop_now_ms(), next = 0;
+
+	(void)t;
+	for (size_t i = 0; i < b->ngws; i++) {
+		struct gw *g = &b->gws[i];
+
+		if (!grpsec_backend_has_previous_key(g->be))
+			continue;
+		if (g->grace_end_ms <= now) {
+			grpsec_backend_forget_previous_key(g->be);
+			log_info("backend: gateway %" PRIu32 ": the previous K_up's grace is over",
+				 g->id);
+		} else if (!next || g->grace_end_ms - now < next) {
+			next = g->grace_end_ms - now;
+		}
+	}
+	if (next)
+		loop_timer_set(b->grace, next, 0);
+}
+
+void backend_set_upstream_grace(struct backend *b, uint32_t ms)
+{
+	b->grace_ms = ms ? ms : BACKEND_UPSTREAM_GRACE_MS;
+}
+
 int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite,
 			 const uint8_t *key)
 {
@@ -389,7 +413,19 @@ int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite
 
 	if (!grpsec_suite_key_len(suite))
 		return -EINVAL;
-	/* A new key takes over the state in memory, or the saved one. */
+	/* The same suite: the context takes the key and keeps the old one a while. */
+	if (g && g->up_suite == suite) {
+		rc = grpsec_backend_set_upstream_key(g->be, suite, key);
+		if (rc < 0)
+			return rc;
+		gw_set_key(g, suite, key);
+		g->grace_end_ms = loop_now_ms() + b->grace_ms;
+		on_grace(b->grace, b);
+		log_info("backend: gateway %" PRIu32 ": K_up installed, batches above %" PRIu64 "; the previous K_up opens batches until the first under the new one, for %" PRIu32 " ms at most",
+			 gateway, grpsec_backend_last_seq(g->be), b->grace_ms);
+		return 0;
+	}
+	/* A first key, or another suite: the saved state, or the one in memory. */
 	rc = context_new(b, gateway, suite, key, g ? g->be : NULL, &be);
 	if (rc < 0)
 		return rc;
@@ -404,71 +440,12 @@ int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite
 		*g = (struct gw){ .id = gateway };
 		counter_init(&g->dl_seq, "downlink", gateway);
 	}
-	/* The key being replaced opens batches in flight for a while. */
-	grace_end(g);
-	g->prev = g->be;
+	grpsec_backend_free(g->be);
 	g->be = be;
 	g->whole_next = true;
 	gw_set_key(g, suite, key);
-	if (g->prev) {
-		g->grace_end_ms = loop_now_ms() + UPSTREAM_GRACE_MS;
-		loop_timer_set(b->grace, UPSTREAM_GRACE_MS, 0);
-	}
-	log_info("backend: gateway %" PRIu32 ": K_up installed, batches above %" PRIu64 "%s",
-		 gateway, grpsec_backend_last_seq(be),
-		 g->prev ? "; the previous K_up opens batches for 10 s more" : "");
-	return 0;
-}
-
-/* The previous K_up of every gateway whose grace is over: forgotten, wiped. */
-static void on_grace(struct loop_timer *t, void *arg)
-{
-	struct backend *b = arg;
-	uint64_t now = loop_now_ms(), next = 0;
-
-	(void)t;
-	for (size_t i = 0; i < b->ngws; i++) {
-		struct gw *g = &b->gws[i];
-
-		if (!g->prev)
-			continue;
-		if (g->grace_end_ms <= now) {
-			grace_end(g);
-			log_info("backend: gateway %" PRIu32 ": the previous K_up's grace is over",
-				 g->id);
-		} else if (!next || g->grace_end_ms - now < next) {
-			next = g->grace_end_ms - now;
-		}
-	}
-	if (next)
-		loop_timer_set(b->grace, next, 0);
-}
-
-/*
- * A batch that the current K_up does not verify, opened under the
- * previous one during its grace.  The current context is then made
- * again from the previous one's replay state, so that what this batch
- * carried is not accepted once more under the new key.
- */
-static int open_under_prev(struct backend *b, struct gw *g, const uint8_t *buf, size_t len,
-			   grpsec_entry_fn fn)
-{
-	struct grpsec_backend *be;
-	int rc;
-
-	if (!g->prev || g->grace_end_ms <= loop_now_ms())
-		return -EBADMSG;
-	rc = grpsec_backend_open_batch(g->prev, buf, len, NULL, fn, b);
-	if (rc != 0)
-		return rc;
-	if (context_new(b, g->id, g->up_suite, g->up_key, g->prev, &be) == 0) {
-		grpsec_backend_free(g->be);
-		g->be = be;
-		g->whole_next = true;
-	} else {
-		log_err("backend: gateway %" PRIu32 ": the new K_up's replay state could not take the batch opened under the previous one",
-			g->id);
-	}
+	log_info("backend: gateway %" PRIu32 ": K_up installed, batches above %" PRIu64,
+		 gateway, grpsec_backend_last_seq(be));
 	return 0;
 }
 
@@ -480,7 +457,6 @@ void backend_forget_upstream(struct backend *b, uint32_t gateway)
 		return;
 	if (g->dirty && save_gw(b, g) < 0)
 		b->stats.save_failures++;
-	grace_end(g);
 	grpsec_backend_free(g->be);
 	OPENSSL_cleanse(g->up_key, sizeof(g->up_key));
 	*g = b->gws[--b->ngws];
@@ -1158,11 +1134,8 @@ static void open_one(struct backend *b, const uint8_t *buf, size_t len,
 			hdr.gateway);
 		return;
 	}
+	/* Under the gateway's K_up, or its previous one during the grace. */
 	rc = grpsec_backend_open_batch(b->cur->be, buf, len, NULL, on_entry, b);
-	if (rc == -EBADMSG)
-		rc = open_under_prev(b, b->cur, buf, len, on_entry);
-	else if (rc == 0 && b->cur->prev)
-		grace_end(b->cur);	/* the gateway sends under the new key */
 	if (rc == 0) {
 		b->stats.batches_ok++;
 		b->cur->dirty = true;
@@ -1368,7 +1341,8 @@ int backend_new(struct loop *l, struct store *st, struct metrics *m, int udp_fd,
 	b->udp_fd = udp_fd;
 	b->app_fd = app_fd;
 	b->retry = loop_timer_add(l, RETRY_MS, 0, on_retry, b);
-	b->grace = loop_timer_add(l, UPSTREAM_GRACE_MS, 0, on_grace, b);
+	b->grace_ms = BACKEND_UPSTREAM_GRACE_MS;
+	b->grace = loop_timer_add(l, b->grace_ms, 0, on_grace, b);
 	rc = b->retry && b->grace ? 0 : -ENOMEM;
 	if (rc == 0) {
 		loop_timer_stop(b->retry);
@@ -1398,7 +1372,6 @@ void backend_free(struct backend *b)
 	while (b->nclients)
 		client_close(b, b->clients[0]);
 	for (i = 0; i < b->ngws; i++) {
-		grace_end(&b->gws[i]);
 		grpsec_backend_free(b->gws[i].be);
 		OPENSSL_cleanse(b->gws[i].up_key, sizeof(b->gws[i].up_key));
 	}
@@ -1496,6 +1469,7 @@ static int backend_init(struct grpsecd *d)
 		log_err("backend: %s", strerror(-rc));
 		return -1;
 	}
+	backend_set_upstream_grace(d->backend, m->upstream_grace_ms);
 	gateway_rows(d);
 	if (upstreams(d, d->conf, true) < 0) {
 		backend_free(d->backend);
@@ -1549,6 +1523,7 @@ static void backend_reload_apply(struct grpsecd *d, const struct grpsecd_conf *p
 		     !control_gateway_seen(d, gw->id)))
 			backend_forget_upstream(d->backend, prev->gateways[i].id);
 	}
+	backend_set_upstream_grace(d->backend, d->conf->manager.upstream_grace_ms);
 	gateway_rows(d);
 	upstreams(d, d->conf, true);
 	backend_sync_groups(d->backend);

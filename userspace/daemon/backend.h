@@ -72,12 +72,20 @@ void backend_free(struct backend *b);
  * backend_set_upstream() - the K_up of @gateway (the control channel
  * derives it from its TLS exporter on each connection).  A new key takes
  * over the gateway's replay state: the one in memory, or the one saved in
- * the store for a gateway not seen since the start.  Returns 0, -EINVAL,
+ * the store for a gateway not seen since the start.  The key it replaces
+ * (the same suite) still opens batches until one verifies under the new
+ * key, or for the grace.  Returns 0, -EINVAL,
  * -ENOMEM, -EPROTO (the saved state does not fit: refused, so that no
  * replay gets through), or the store's error.
  */
 int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite,
 			 const uint8_t *key);
+
+/* How long a previous K_up opens batches at most (ended earlier by the new key's first). */
+#define BACKEND_UPSTREAM_GRACE_MS	60000
+
+/* backend_set_upstream_grace() - that bound; 0: BACKEND_UPSTREAM_GRACE_MS. */
+void backend_set_upstream_grace(struct backend *b, uint32_t ms);
 
 /* backend_forget_upstream() - save the gateway's state, accept none of its batches. */
 void backend_forget_upstream(struct backend *b, uint32_t gateway);

@@ -88,6 +88,7 @@ struct conf_manager {
 	uint32_t max_handshakes;
 	uint32_t handshake_timeout_ms;
 	uint32_t rekey_rate;		/* per cent of a group's members sent a rekey per second */
+	uint32_t upstream_grace_ms;	/* the previous K_up's grace, at most */
 	uint32_t rekey_grace_ms;	/* from the last rekey sent to the old epoch's retirement */
 	unsigned int line;		/* 0: the file has no [Manager] */
 };

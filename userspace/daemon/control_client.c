@@ -203,6 +203,13 @@ static void on_upstream(struct control_client *cc, const struct grpsec_ctl_upstr
 	gwstate_set_upstream(want, &up);
 	gwstate_set_listen(want, u->listen_port, want->gateway_seq_floor);
 	OPENSSL_cleanse(&up, sizeof(up));
+	/*
+	 * The new K_up goes in now, not after the push: the manager opens
+	 * batches under the old one only until the first under the new
+	 * one arrives, and a push of many members takes a while.
+	 */
+	if (cc->d->kernel)
+		kernel_upstream_now(cc->d->kernel, want);
 	if (!cc->upstream_seen)
 		log_info("control: gateway %" PRIu32 ", K_up of this connection, batches to %s port %u, devices on port %u",
 			 u->gateway, u->family == GRPSEC_ENROLL_ADDR_IPV4 ? "IPv4" : "IPv6", u->port,

@@ -1360,6 +1360,31 @@ out:
 	return ret;
 }
 
+int kernel_upstream_now(struct kernel *k, const struct gwstate *want)
+{
+	struct kernel_diff d = { 0 };
+	struct kview v = { 0 };
+	struct plan p = { 0 };
+	int ret;
+
+	if (!k || !want->upstream.set)
+		return 0;
+	ret = request(k, GRPSEC_CMD_GET_UPSTREAM, 0, upstream_cb, &v, NULL);
+	if (ret && ret != -ENOENT && ret != -ENOTCONN) {
+		log_refusal(k, "reading the upstream", ret);
+		return ret;
+	}
+	if (v.up)
+		reserve_ahead(&k->sf, &k->sf.batch, v.up_seq);
+	plan_upstream(k, want, &v, &p);
+	ret = k->sf.dirty ? seqfile_commit(k) : 0;
+	if (!ret && p.set_upstream)
+		ret = send_upstream(k, &want->upstream, p.upstream_seq, &d);
+	if (ret)
+		log_warn("kernel: the new upstream is not installed yet: %s", strerror(-ret));
+	return ret;
+}
+
 int kernel_reconcile(struct kernel *k, const struct gwstate *want,
 		     struct kernel_diff *out)
 {

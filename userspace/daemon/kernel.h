@@ -79,6 +79,15 @@ void kernel_set_want(struct kernel *k, const struct gwstate *want);
  * manager sent): whatever the state lacks is deleted from the module.
  */
 void kernel_changed(struct kernel *k);
+/*
+ * kernel_upstream_now() - install @want's upstream at once, nothing else:
+ * a new control connection's K_up goes in before the push that follows it
+ * is complete, so that the manager stops opening batches under the old
+ * key soon.  The batch sequence continues as a reconciliation would
+ * continue it (reserved first).  0, or -errno (the next reconciliation
+ * tries again).
+ */
+int kernel_upstream_now(struct kernel *k, const struct gwstate *want);
 
 /*
  * kernel_reconcile() - dump the module, compare with @want, send what

@@ -50,6 +50,8 @@ struct grpsec_backend {
 	uint32_t gateway;
 	unsigned int suite;
 	struct grpsec_aead up;		/* K_up, decrypt */
+	struct grpsec_aead up_prev;	/* the previous K_up, while has_prev */
+	bool has_prev;
 	uint64_t last_seq;
 	uint64_t seq_floor;
 	struct grpsec_window batches;	/* batch sequences seen */
@@ -235,6 +237,38 @@ static void member_free_v(void *p)
 	member_free(p);
 }
 
+int grpsec_backend_set_upstream_key(struct grpsec_backend *be, unsigned int suite,
+				    const uint8_t *key)
+{
+	struct grpsec_aead next;
+	int err;
+
+	if (!be || !key || suite != be->suite)
+		return -EINVAL;
+	err = grpsec_aead_init(&next, suite, key, false);
+	if (err)
+		return err;
+	grpsec_backend_forget_previous_key(be);
+	be->up_prev = be->up;
+	be->has_prev = true;
+	be->up = next;
+	return 0;
+}
+
+void grpsec_backend_forget_previous_key(struct grpsec_backend *be)
+{
+	if (!be || !be->has_prev)
+		return;
+	grpsec_aead_uninit(&be->up_prev);
+	grpsec_wipe(&be->up_prev, sizeof(be->up_prev));
+	be->has_prev = false;
+}
+
+int grpsec_backend_has_previous_key(const struct grpsec_backend *be)
+{
+	return be && be->has_prev;
+}
+
 void grpsec_backend_free(struct grpsec_backend *be)
 {
 	if (!be)
@@ -242,6 +276,7 @@ void grpsec_backend_free(struct grpsec_backend *be)
 	table_free(&be->groups, group_free_v);
 	table_free(&be->members, member_free_v);
 	grpsec_aead_uninit(&be->up);
+	grpsec_backend_forget_previous_key(be);
 	for (size_t i = 0; i < sizeof(be->scratch) / sizeof(be->scratch[0]); i++)
 		grpsec_aead_uninit(&be->scratch[i]);
 	grpsec_wipe(be, sizeof(*be));
@@ -494,6 +529,17 @@ int grpsec_backend_open_batch(struct grpsec_backend *be, const uint8_t *buf, siz
 	be->stats.tag_checks++;
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_BATCH, b.seq);
 	err = grpsec_aead_open(&be->up, nonce, buf, len - GRPSEC_TAG_LEN, NULL, 0, b.tag, NULL);
+	if (err && be->has_prev) {
+		/* Sealed before the gateway had the new key: in flight. */
+		be->stats.tag_checks++;
+		err = grpsec_aead_open(&be->up_prev, nonce, buf, len - GRPSEC_TAG_LEN, NULL, 0,
+				       b.tag, NULL);
+		if (!err)
+			be->stats.batches_previous_key++;
+	} else if (!err && be->has_prev) {
+		/* The gateway seals under the new key: the old one is done. */
+		grpsec_backend_forget_previous_key(be);
+	}
 	if (err) {
 		be->stats.batch_bad_tag++;
 		return err;

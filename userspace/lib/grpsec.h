@@ -618,6 +618,7 @@ struct grpsec_backend_stats {
 	uint64_t key_derivations;	/* K_e,m[e] derived (cached afterwards) */
 	uint64_t entries;		/* entries given to the callback */
 	uint64_t entry[__GRPSEC_ENTRY_MAX]; /* per status; entry[GRPSEC_ENTRY_OK] = opened */
+	uint64_t batches_previous_key;	/* of batches_ok, verified under the previous K_up */
 };
 
 struct grpsec_backend;
@@ -679,6 +680,25 @@ struct grpsec_batch_info {
  */
 int grpsec_backend_open_batch(struct grpsec_backend *be, const uint8_t *buf, size_t len,
 			      struct grpsec_batch_info *info, grpsec_entry_fn fn, void *arg);
+
+/*
+ * grpsec_backend_set_upstream_key() - replace K_up (a new association
+ * with the same gateway, the same suite), keeping every replay window:
+ * the gateway's batch sequence continues across its keys.  The key being
+ * replaced stays as the previous one, tried for a batch the new key does
+ * not verify, until a batch verifies under the new key or
+ * grpsec_backend_forget_previous_key() is called; an older previous key
+ * is wiped.  The key is copied.  Returns 0, -EINVAL (another suite),
+ * -ENOMEM, -EIO.
+ */
+int grpsec_backend_set_upstream_key(struct grpsec_backend *be, unsigned int suite,
+				    const uint8_t *key);
+
+/* grpsec_backend_forget_previous_key() - wipe the previous K_up now. */
+void grpsec_backend_forget_previous_key(struct grpsec_backend *be);
+
+/* grpsec_backend_has_previous_key() - 1 while a previous K_up is still tried, else 0. */
+int grpsec_backend_has_previous_key(const struct grpsec_backend *be);
 
 /* grpsec_backend_get_stats() - copy the counters to @st. */
 void grpsec_backend_get_stats(const struct grpsec_backend *be, struct grpsec_backend_stats *st);

@@ -659,6 +659,47 @@ static void test_batch_floor(void)
 	scen_end(&sc);
 }
 
+/*
+ * A new K_up for the same gateway: the previous key opens what was in
+ * flight until the first batch under the new key verifies, and one replay
+ * state spans both keys (batch sequences and member windows).
+ */
+static void test_upstream_key_change(void)
+{
+	static const unsigned int f0[] = { 0 }, f1[] = { 1 }, f2[] = { 2 }, f3[] = { 3 };
+	uint8_t k_old[GRPSEC_KEY_MAX_LEN], k_new[GRPSEC_KEY_MAX_LEN];
+	struct grpsec_backend_stats st;
+	bool ok = scen_start(&sc, GRPSEC_MODE_IDENTIFIED, 4, 0);
+
+	memcpy(k_old, sc.g.k_up, sizeof(k_old));
+	memset(k_new, 0x5a, sizeof(k_new));
+	ok = ok && expect_eq(scen_batch(&sc, f0, 1), 0) &&
+	     expect_eq(grpsec_backend_has_previous_key(sc.be), 0);
+	ok = ok && expect_eq(grpsec_backend_set_upstream_key(sc.be, GRPSEC_SUITE_AES_256_GCM,
+							     k_new), -EINVAL) &&
+	     expect_eq(grpsec_backend_set_upstream_key(sc.be, GRPSEC_SUITE_AES_128_GCM, k_new), 0) &&
+	     expect_eq(grpsec_backend_has_previous_key(sc.be), 1);
+	/* In flight under the old key (sequence 2): accepted. */
+	ok = ok && expect_eq(scen_batch(&sc, f1, 1), 0) && expect_eq(sc.s.status[0], GRPSEC_ENTRY_OK);
+	grpsec_backend_get_stats(sc.be, &st);
+	ok = ok && expect_eq(st.batches_previous_key, 1) &&
+	     expect_eq(grpsec_backend_has_previous_key(sc.be), 1);
+	/* Under the new key: sequence 2 again is a replay, frame 1 again too. */
+	memcpy(sc.g.k_up, k_new, sizeof(k_new));
+	sc.g.seq = 1;
+	ok = ok && expect_eq(scen_batch(&sc, f2, 1), -ESTALE);
+	ok = ok && expect_eq(scen_batch(&sc, f1, 1), 0) &&
+	     expect_eq(sc.s.status[0], GRPSEC_ENTRY_REPLAY);
+	/* That batch verified under the new key: the old one is wiped. */
+	ok = ok && expect_eq(grpsec_backend_has_previous_key(sc.be), 0) &&
+	     expect_eq(scen_batch(&sc, f2, 1), 0) && expect_eq(sc.s.status[0], GRPSEC_ENTRY_OK);
+	memcpy(sc.g.k_up, k_old, sizeof(k_old));
+	ok = ok && expect_eq(scen_batch(&sc, f3, 1), -EBADMSG);
+	result(ok, "new K_up: the previous one opens batches in flight until the new one verifies, one replay state for both");
+	grpsec_backend_forget_previous_key(sc.be);
+	scen_end(&sc);
+}
+
 /* The gateway rewrites the member id of an identified entry. */
 static void test_reattribution(void)
 {
@@ -2504,6 +2545,7 @@ int main(int argc, char **argv)
 	test_backend_state_changed();
 	test_window_saved();
 	test_floor_saved();
+	test_upstream_key_change();
 	test_kdf();
 	test_vectors_open();
 	cmd_init();
