@@ -11,11 +11,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,14 +40,24 @@ static const char fleet_enroll_usage[] =
 
 static const char fleet_send_usage[] =
 "usage: grpsec-member send-fleet --state-dir DIR --group G [--tag TEXT]\n"
+"                                [--for SEC --every MS]\n"
 "\n"
 "Every state file of DIR (*.state) sends one frame of group G to its\n"
 "gateway, as `send` would (the sequence reserved in the file first), with\n"
 "the payload \"TEXT-G-M\" (M its member id; TEXT default \"report\").  Prints\n"
-"\"devices=N frames=N\".\n";
+"\"devices=N frames=N\".\n"
+"\n"
+"  --for SEC   instead, every device stays SEC seconds on a socket of its\n"
+"              own (its address at the gateway), sends a frame every MS\n"
+"              milliseconds (--every, default 1000; the devices spread over\n"
+"              the interval), payload \"TEXT-G-M-N\" (N = 1, 2, ...), and\n"
+"              applies the rekeys the gateway hands it there (in memory,\n"
+"              as `send --for` does).  Prints a line \"member=M frames=N\n"
+"              epoch=E rekeys=R\" per device, then \"devices=N frames=N\n"
+"              rekeys=R epoch_min=E epoch_max=E\".\n";
 
 enum { OPT_MANAGER = 256, OPT_GROUP, OPT_PSK_FILE, OPT_STATE_DIR, OPT_PARALLEL,
-       OPT_TIMEOUT, OPT_TAG };
+       OPT_TIMEOUT, OPT_TAG, OPT_FOR, OPT_EVERY };
 
 static const struct option enroll_options[] = {
 	{ "manager", required_argument, NULL, OPT_MANAGER },
@@ -61,6 +74,8 @@ static const struct option send_options[] = {
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "tag", required_argument, NULL, OPT_TAG },
+	{ "for", required_argument, NULL, OPT_FOR },
+	{ "every", required_argument, NULL, OPT_EVERY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -237,12 +252,142 @@ static int state_name(const struct dirent *e)
 	return n > 6 && !strcmp(e->d_name + n - 6, ".state");
 }
 
+/* One device of send-fleet: its state, its member context, its socket. */
+struct sender {
+	struct grpsec_state *st;
+	struct grpsec_member *m;
+	struct grpsec_verifier *v;
+	struct sockaddr_storage gw;
+	socklen_t gw_len;
+	int fd;
+	uint32_t id;
+	uint64_t frames, rekeys, next_ms;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sender_open(struct sender *d, const char *dir, const char *name, uint32_t group,
+			bool own_socket)
+{
+	char path[4096], err[512];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	r = grpsec_state_open(path, &d->st, err, sizeof(err));
+	if (r)
+		runtime_error("%s", err);
+	r = grpsec_state_member(d->st, group, 0, &d->m);
+	if (r)
+		runtime_error("%s: group %" PRIu32 ": %s", path, group,
+			      r == -ENOENT ? "not enrolled in it" : grpsec_strerror(r));
+	d->gw_len = member_answer_gateway(grpsec_state_answer(d->st), &d->gw);
+	d->id = grpsec_state_answer(d->st)->member;
+	d->fd = -1;
+	if (own_socket) {
+		d->fd = udp_socket(d->gw.ss_family, NULL, 0);
+		if (grpsec_verifier_new(grpsec_state_answer(d->st)->sign_pub, &d->v))
+			runtime_error("%s: the manager's signing key is not usable", path);
+	}
+}
+
+static void sender_close(struct sender *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	grpsec_verifier_free(d->v);
+	grpsec_member_free(d->m);
+	grpsec_state_free(d->st);
+}
+
+static void sender_send(struct sender *d, int fd, const char *payload)
+{
+	uint8_t frame[GRPSEC_UPLINK_MAX_LEN];
+	size_t len;
+	int r;
+
+	r = grpsec_member_seal_uplink(d->m, (const uint8_t *)payload, strlen(payload), frame,
+				      sizeof(frame), &len);
+	if (r)
+		runtime_error("member %" PRIu32 ": %s", d->id, grpsec_strerror(r));
+	if (sendto(fd, frame, len, 0, (struct sockaddr *)&d->gw, d->gw_len) < 0)
+		runtime_error("send: %s", strerror(errno));
+	d->frames++;
+}
+
+/* --for: every device sends every @every_ms and applies its rekeys, until @end. */
+static void fleet_stay(struct sender *devs, int n, uint32_t group, const char *tag,
+		       double secs, uint32_t every_ms)
+{
+	struct pollfd *p = calloc((size_t)n, sizeof(*p));
+	uint64_t t0 = mono_ms(), end = t0 + (uint64_t)(secs * 1000), now;
+	char payload[256];
+	uint8_t buf[2048];
+
+	if (!p)
+		runtime_error("out of memory");
+	for (int i = 0; i < n; i++) {
+		devs[i].next_ms = t0 + (uint64_t)every_ms * (uint64_t)i / (uint64_t)n;
+		p[i] = (struct pollfd){ .fd = devs[i].fd, .events = POLLIN };
+	}
+	while ((now = mono_ms()) < end) {
+		uint64_t until = end;
+
+		for (int i = 0; i < n; i++) {
+			struct sender *d = &devs[i];
+
+			if (d->next_ms <= now && d->next_ms < end) {
+				snprintf(payload, sizeof(payload), "%s-%" PRIu32 "-%" PRIu32 "-%" PRIu64,
+					 tag, group, d->id, d->frames + 1);
+				sender_send(d, d->fd, payload);
+				d->next_ms += every_ms;
+			}
+			if (d->next_ms < until)
+				until = d->next_ms;
+		}
+		if (poll(p, (nfds_t)n, until > now ? (int)(until - now) : 0) <= 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			uint32_t epoch;
+			ssize_t len;
+
+			if (!(p[i].revents & POLLIN))
+				continue;
+			len = recv(p[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (len > 0 &&
+			    !grpsec_member_apply_rekey(devs[i].m, devs[i].v,
+						       grpsec_state_wrap_key(devs[i].st), buf,
+						       (size_t)len, &epoch))
+				devs[i].rekeys++;
+		}
+	}
+	free(p);
+}
+
+/* Devices enough open sockets: the soft limit raised to the hard one. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int member_send_fleet_main(int argc, char **argv)
 {
 	const char *dir = NULL, *tag = "report";
 	struct dirent **names;
-	uint32_t group = 0;
-	uint64_t frames = 0;
+	struct sender *devs;
+	uint32_t group = 0, every = 0, emin = UINT32_MAX, emax = 0;
+	uint64_t frames = 0, rekeys = 0;
+	double secs = 0;
 	int opt, n, fd = -1, family = AF_UNSPEC;
 
 	while ((opt = opt_next(argc, argv, "h", send_options, fleet_send_usage)) != -1) {
@@ -250,54 +395,67 @@ int member_send_fleet_main(int argc, char **argv)
 		case OPT_STATE_DIR: dir = optarg; break;
 		case OPT_GROUP: group = opt_u32("--group", optarg, 1, UINT32_MAX); break;
 		case OPT_TAG: tag = optarg; break;
+		case OPT_FOR: secs = opt_double("--for", optarg, 0.001, 86400); break;
+		case OPT_EVERY: every = opt_u32("--every", optarg, 1, 3600000); break;
 		}
 	}
 	if (!dir || !group)
 		usage_error("--state-dir and --group are required");
+	if (every && !secs)
+		usage_error("--every needs --for");
+	if (strlen(tag) > 200)
+		usage_error("--tag: at most 200 bytes");
+	if (secs && !every)
+		every = 1000;
 	n = scandir(dir, &names, state_name, alphasort);
 	if (n < 0)
 		usage_error("cannot read --state-dir \"%s\": %s", dir, strerror(errno));
+	devs = calloc(n ? (size_t)n : 1, sizeof(*devs));
+	if (!devs)
+		runtime_error("out of memory");
+	if (secs)
+		raise_nofile();
 	for (int i = 0; i < n; i++) {
-		uint8_t frame[GRPSEC_UPLINK_MAX_LEN];
-		char path[4096], err[512], payload[256];
-		struct sockaddr_storage gw;
-		struct grpsec_state *st;
-		struct grpsec_member *m;
-		socklen_t gw_len;
-		size_t len;
-		int r;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		sender_open(&devs[i], dir, names[i]->d_name, group, secs > 0);
 		free(names[i]);
-		r = grpsec_state_open(path, &st, err, sizeof(err));
-		if (r)
-			runtime_error("%s", err);
-		r = grpsec_state_member(st, group, 0, &m);
-		if (r)
-			runtime_error("%s: group %" PRIu32 ": %s", path, group,
-				      r == -ENOENT ? "not enrolled in it" : grpsec_strerror(r));
-		gw_len = member_answer_gateway(grpsec_state_answer(st), &gw);
-		if (gw.ss_family != family) {
-			if (fd >= 0)
-				close(fd);
-			fd = udp_socket(gw.ss_family, NULL, 0);
-			family = gw.ss_family;
-		}
-		snprintf(payload, sizeof(payload), "%s-%" PRIu32 "-%" PRIu32, tag, group,
-			 grpsec_state_answer(st)->member);
-		r = grpsec_member_seal_uplink(m, (const uint8_t *)payload, strlen(payload),
-					      frame, sizeof(frame), &len);
-		if (r)
-			runtime_error("%s: %s", path, grpsec_strerror(r));
-		if (sendto(fd, frame, len, 0, (struct sockaddr *)&gw, gw_len) < 0)
-			runtime_error("send: %s", strerror(errno));
-		frames++;
-		grpsec_member_free(m);
-		grpsec_state_free(st);
 	}
 	free(names);
+	if (secs) {
+		fleet_stay(devs, n, group, tag, secs, every);
+	} else {
+		for (int i = 0; i < n; i++) {
+			char payload[256];
+
+			if (devs[i].gw.ss_family != family) {
+				if (fd >= 0)
+					close(fd);
+				fd = udp_socket(devs[i].gw.ss_family, NULL, 0);
+				family = devs[i].gw.ss_family;
+			}
+			snprintf(payload, sizeof(payload), "%s-%" PRIu32 "-%" PRIu32, tag, group,
+				 devs[i].id);
+			sender_send(&devs[i], fd, payload);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		uint32_t e = grpsec_member_epoch(devs[i].m);
+
+		frames += devs[i].frames;
+		rekeys += devs[i].rekeys;
+		emin = e < emin ? e : emin;
+		emax = e > emax ? e : emax;
+		if (secs)
+			printf("member=%" PRIu32 " frames=%" PRIu64 " epoch=%" PRIu32 " rekeys=%" PRIu64 "\n",
+			       devs[i].id, devs[i].frames, e, devs[i].rekeys);
+		sender_close(&devs[i]);
+	}
+	free(devs);
 	if (fd >= 0)
 		close(fd);
-	printf("devices=%d frames=%" PRIu64 "\n", n, frames);
+	printf("devices=%d frames=%" PRIu64, n, frames);
+	if (secs)
+		printf(" rekeys=%" PRIu64 " epoch_min=%" PRIu32 " epoch_max=%" PRIu32, rekeys,
+		       n ? emin : 0, emax);
+	printf("\n");
 	return EXIT_OK;
 }
