@@ -27,6 +27,7 @@
 static const char usage_text[] =
 "usage: grpsec-app (--listen [ADDR:]PORT | --manager SOCKET) [--count N]\n"
 "                  [--timeout SEC] [--quiet] [--ready-file FILE]\n"
+"                  [--send \"GROUP MEMBER|* TEXT\"]...\n"
 "\n"
 "--listen: receives the messages a terminate mode gateway delivers locally\n"
 "(a 24-byte header: version, type, suite, flags, group, epoch, member,\n"
@@ -47,10 +48,16 @@ static const char usage_text[] =
 "  --quiet        no line per message, only the summary\n"
 "  --ready-file FILE  written (\"port=N\") once the socket is bound\n"
 "                 (--manager: \"connected\" once the hello is sent)\n"
+"  --send REQ     --manager: ask for a signed command to GROUP (all of it,\n"
+"                 or one MEMBER) carrying TEXT, after the hello; each answer\n"
+"                 is printed as \"answer ok ...\" or \"answer error ...\".\n"
+"                 Without --count the run ends once every request is\n"
+"                 answered (exit 2 if one was refused).\n"
 "\n"
 "Ends with one line of key=value counters.  Exit 0 ok, 1 usage, 2 runtime.\n";
 
-enum { OPT_LISTEN = 256, OPT_MANAGER, OPT_COUNT, OPT_TIMEOUT, OPT_QUIET, OPT_READY };
+enum { OPT_LISTEN = 256, OPT_MANAGER, OPT_COUNT, OPT_TIMEOUT, OPT_QUIET, OPT_READY,
+       OPT_SEND };
 
 static const struct option options[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -59,6 +66,7 @@ static const struct option options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "ready-file", required_argument, NULL, OPT_READY },
+	{ "send", required_argument, NULL, OPT_SEND },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -68,9 +76,12 @@ static const struct option options[] = {
 #define RECORD_HDR_LEN	2
 #define RECORD_FIXED_LEN	26
 #define RECORD_MAX_LEN	(RECORD_FIXED_LEN + GRPSEC_MAX_PAYLOAD)
+#define REPLY_KIND	0x80	/* a record that answers a request */
+#define SEND_MAX	16
 
 struct app {
 	uint64_t messages, malformed, duplicates, bytes;
+	unsigned int answers, refused;
 	bool quiet;
 	struct triple_set seen;
 };
@@ -116,6 +127,13 @@ static bool local_message(struct app *a, const uint8_t *buf, size_t n)
  */
 static bool manager_record(struct app *a, const uint8_t *buf, size_t n)
 {
+	if (n >= 2 && buf[0] == 1 && buf[1] == REPLY_KIND) {
+		a->answers++;
+		a->refused += n < 4 || memcmp(buf + 2, "ok", 2);
+		printf("answer %.*s\n", (int)(n - 2), (const char *)buf + 2);
+		fflush(stdout);
+		return true;
+	}
 	if (n < RECORD_FIXED_LEN || buf[0] != 1 || buf[1] > 1)
 		return false;
 	count_payload(a, buf + RECORD_FIXED_LEN, n - RECORD_FIXED_LEN);
@@ -177,7 +195,7 @@ static int manager_read(struct app *a, int fd, uint8_t *in, size_t *have, const 
 	while (*have - off >= RECORD_HDR_LEN) {
 		size_t len = get_be16(in + off);
 
-		if (len < RECORD_FIXED_LEN || len > RECORD_MAX_LEN)
+		if (len < 2 || len > RECORD_MAX_LEN)
 			goto malformed;
 		if (*have - off < RECORD_HDR_LEN + len)
 			break;		/* the rest comes with the next read */
@@ -195,6 +213,28 @@ malformed:
 	return -1;
 }
 
+/* "GROUP MEMBER|* TEXT" as the request line "send GROUP MEMBER|* HEX". */
+static void send_request(int fd, const char *req)
+{
+	char line[64 + 2 * GRPSEC_COMMAND_MAX_PAYLOAD + 2], *p;
+	unsigned int group;
+	char member[16];
+	int off = 0;
+	size_t len;
+
+	if (sscanf(req, "%u %15s %n", &group, member, &off) < 2 || !off)
+		usage_error("--send \"%s\": expected \"GROUP MEMBER|* TEXT\"", req);
+	len = strlen(req + off);
+	if (len > GRPSEC_COMMAND_MAX_PAYLOAD)
+		usage_error("--send: at most %u bytes of text", GRPSEC_COMMAND_MAX_PAYLOAD);
+	p = line + snprintf(line, sizeof(line), "send %u %s ", group, member);
+	for (size_t i = 0; i < len; i++)
+		p += sprintf(p, "%02x", (unsigned char)req[off + i]);
+	*p++ = '\n';
+	if (write(fd, line, (size_t)(p - line)) != p - line)
+		runtime_error("cannot send a request: %s", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t buf[RECORD_HDR_LEN + RECORD_MAX_LEN + DELIVER_HDR_LEN + 1];
@@ -205,6 +245,8 @@ int main(int argc, char **argv)
 	double timeout = 60;
 	struct app a = { 0 };
 	const char *ready = NULL, *result = "ok";
+	const char *sends[SEND_MAX];
+	unsigned int nsends = 0;
 	size_t have = 0;
 	int opt, fd, status = EXIT_OK;
 
@@ -229,12 +271,21 @@ int main(int argc, char **argv)
 		case OPT_READY:
 			ready = optarg;
 			break;
+		case OPT_SEND:
+			if (nsends == SEND_MAX)
+				usage_error("--send: at most %u requests", SEND_MAX);
+			sends[nsends++] = optarg;
+			break;
 		}
 	}
 	if (!listen_len == !manager)
 		usage_error("one of --listen and --manager is required");
+	if (nsends && !manager)
+		usage_error("--send needs --manager");
 	if (manager) {
 		fd = manager_connect(manager);
+		for (unsigned int i = 0; i < nsends; i++)
+			send_request(fd, sends[i]);
 		if (ready && write_file_atomic(ready, "connected\n", 10))
 			runtime_error("cannot write --ready-file \"%s\"", ready);
 	} else {
@@ -248,7 +299,7 @@ int main(int argc, char **argv)
 	}
 	catch_stop_signals();
 	deadline = now_ns() + (uint64_t)(timeout * 1e9);
-	while (!count || a.messages < count) {
+	while (count ? a.messages < count : !nsends || a.answers < nsends) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
@@ -283,12 +334,21 @@ int main(int argc, char **argv)
 		if (!strcmp(result, "ok"))
 			result = "timeout";
 		status = EXIT_RUNTIME;
+	} else if (!count && nsends && a.answers < nsends) {
+		if (!strcmp(result, "ok"))
+			result = "timeout";
+		status = EXIT_RUNTIME;
 	} else if (!count) {
 		/* Without --count, the timeout or a signal is the normal end. */
 		result = "ok";
 	}
-	printf("messages=%" PRIu64 " malformed=%" PRIu64 " duplicates=%" PRIu64 " bytes=%" PRIu64
-	       " result=%s\n", a.messages, a.malformed, a.duplicates, a.bytes, result);
+	if (a.refused)
+		status = EXIT_RUNTIME;
+	printf("messages=%" PRIu64 " malformed=%" PRIu64 " duplicates=%" PRIu64 " bytes=%" PRIu64,
+	       a.messages, a.malformed, a.duplicates, a.bytes);
+	if (nsends)
+		printf(" answers=%u refused=%u", a.answers, a.refused);
+	printf(" result=%s\n", result);
 	triple_set_free(&a.seen);
 	close(fd);
 	return status;

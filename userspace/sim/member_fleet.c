@@ -22,6 +22,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "common.h"
 #include "grpsec_enroll.h"
 #include "member_enroll.h"
@@ -52,9 +54,11 @@ static const char fleet_send_usage[] =
 "              milliseconds (--every, default 1000; the devices spread over\n"
 "              the interval), payload \"TEXT-G-M-N\" (N = 1, 2, ...), and\n"
 "              applies the rekeys the gateway hands it there (in memory,\n"
-"              as `send --for` does).  Prints a line \"member=M frames=N\n"
-"              epoch=E rekeys=R\" per device, then \"devices=N frames=N\n"
-"              rekeys=R epoch_min=E epoch_max=E\".\n";
+"              as `send --for` does) and opens its commands (signed by the\n"
+"              manager, or from the gateway).  Prints a line \"member=M\n"
+"              frames=N epoch=E rekeys=R commands=C\" per device, then\n"
+"              \"devices=N frames=N rekeys=R epoch_min=E epoch_max=E\n"
+"              commands=C commanded=D\" (D devices opened one or more).\n";
 
 enum { OPT_MANAGER = 256, OPT_GROUP, OPT_PSK_FILE, OPT_STATE_DIR, OPT_PARALLEL,
        OPT_TIMEOUT, OPT_TAG, OPT_FOR, OPT_EVERY };
@@ -261,7 +265,7 @@ struct sender {
 	socklen_t gw_len;
 	int fd;
 	uint32_t id;
-	uint64_t frames, rekeys, next_ms;
+	uint64_t frames, rekeys, commands, next_ms;
 };
 
 static uint64_t mono_ms(void)
@@ -326,8 +330,11 @@ static void fleet_stay(struct sender *devs, int n, uint32_t group, const char *t
 {
 	struct pollfd *p = calloc((size_t)n, sizeof(*p));
 	uint64_t t0 = mono_ms(), end = t0 + (uint64_t)(secs * 1000), now;
+	static uint8_t cmd[GRPSEC_COMMAND_MAX_PAYLOAD + 64];
+	struct grpsec_command_info info;
 	char payload[256];
 	uint8_t buf[2048];
+	size_t cmd_len;
 
 	if (!p)
 		runtime_error("out of memory");
@@ -359,11 +366,19 @@ static void fleet_stay(struct sender *devs, int n, uint32_t group, const char *t
 			if (!(p[i].revents & POLLIN))
 				continue;
 			len = recv(p[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
-			if (len > 0 &&
-			    !grpsec_member_apply_rekey(devs[i].m, devs[i].v,
-						       grpsec_state_wrap_key(devs[i].st), buf,
-						       (size_t)len, &epoch))
-				devs[i].rekeys++;
+			if (len < GRPSEC_MFRAME_HDR_LEN)
+				continue;
+			if (buf[1] == GRPSEC_TYPE_REKEY) {
+				if (!grpsec_member_apply_rekey(devs[i].m, devs[i].v,
+							       grpsec_state_wrap_key(devs[i].st),
+							       buf, (size_t)len, &epoch))
+					devs[i].rekeys++;
+			} else if (!grpsec_member_open_command(devs[i].m, devs[i].v, buf,
+							       (size_t)len, cmd, sizeof(cmd),
+							       &cmd_len, &info)) {
+				devs[i].commands++;
+				OPENSSL_cleanse(cmd, cmd_len);
+			}
 		}
 	}
 	free(p);
@@ -386,7 +401,8 @@ int member_send_fleet_main(int argc, char **argv)
 	struct dirent **names;
 	struct sender *devs;
 	uint32_t group = 0, every = 0, emin = UINT32_MAX, emax = 0;
-	uint64_t frames = 0, rekeys = 0;
+	uint64_t frames = 0, rekeys = 0, commands = 0;
+	unsigned int commanded = 0;
 	double secs = 0;
 	int opt, n, fd = -1, family = AF_UNSPEC;
 
@@ -442,11 +458,14 @@ int member_send_fleet_main(int argc, char **argv)
 
 		frames += devs[i].frames;
 		rekeys += devs[i].rekeys;
+		commands += devs[i].commands;
+		commanded += devs[i].commands > 0;
 		emin = e < emin ? e : emin;
 		emax = e > emax ? e : emax;
 		if (secs)
-			printf("member=%" PRIu32 " frames=%" PRIu64 " epoch=%" PRIu32 " rekeys=%" PRIu64 "\n",
-			       devs[i].id, devs[i].frames, e, devs[i].rekeys);
+			printf("member=%" PRIu32 " frames=%" PRIu64 " epoch=%" PRIu32 " rekeys=%" PRIu64
+			       " commands=%" PRIu64 "\n", devs[i].id, devs[i].frames, e,
+			       devs[i].rekeys, devs[i].commands);
 		sender_close(&devs[i]);
 	}
 	free(devs);
@@ -454,8 +473,9 @@ int member_send_fleet_main(int argc, char **argv)
 		close(fd);
 	printf("devices=%d frames=%" PRIu64, n, frames);
 	if (secs)
-		printf(" rekeys=%" PRIu64 " epoch_min=%" PRIu32 " epoch_max=%" PRIu32, rekeys,
-		       n ? emin : 0, emax);
+		printf(" rekeys=%" PRIu64 " epoch_min=%" PRIu32 " epoch_max=%" PRIu32
+		       " commands=%" PRIu64 " commanded=%u", rekeys, n ? emin : 0, emax, commands,
+		       commanded);
 	printf("\n");
 	return EXIT_OK;
 }

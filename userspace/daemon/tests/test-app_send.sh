@@ -89,6 +89,18 @@ metric() { curl -sf "http://127.0.0.1:$metrics_port/metrics" | awk -v s="$1" '$1
 [ "$(metric 'grpsecd_downlinks_total{kind="command"}')" = 3 ] && pass ||
 	fail "downlinks: $(metric 'grpsecd_downlinks_total{kind="command"}')"
 
+# grpsec-app --send: the request made from text, each answer printed.
+grpsec_app=$GRPSECD_TESTS/../../sim/grpsec-app
+expect 0 '^answer ok group=8 member=0 seq=4 sent=1 unreached=0$' \
+	"$grpsec_app" --manager "$PWD/app.sock" --timeout 10 --send "8 * hi there"
+wait_for has gw.out 'command member=3 seq=4 recipient=0 payload=6869207468657265' && pass ||
+	{ fail "the command grpsec-app asked for was not opened"; cat gw.out; }
+"$grpsec_app" --manager "$PWD/app.sock" --timeout 10 --send "9 * x" --send "8 1 y" > two.out 2>&1
+rc=$?
+[ $rc = 2 ] && has two.out '^answer error group 9 does not receive commands' &&
+	has two.out '^answer ok group=8 member=1 seq=5 ' && has two.out ' answers=2 refused=1 ' && pass ||
+	{ fail "a refused and an accepted request, exit $rc:"; cat two.out; }
+
 # kill -9 and a restart: the next sequences come from above the reservations.
 kill -9 "$manager_pid"
 wait "$manager_pid" 2> /dev/null
@@ -117,7 +129,7 @@ opened() { [ "$(count gw.out 'command member=[123] seq=[0-9]+ recipient=0 payloa
 wait_for opened && pass || { fail "the command after the rekey was not opened"; cat gw.out; }
 kill "$gw_pid"
 wait "$gw_pid"
-grep -q '^summary downlinks=8 refused=0 commands=11 rekeys=3 reused=0$' gw.out && pass ||
+grep -q '^summary downlinks=10 refused=0 commands=15 rekeys=3 reused=0$' gw.out && pass ||
 	{ fail "gateway's summary:"; cat gw.out; }
 ! grep -qE '^(refused|downlink refused)' gw.out && pass || { fail "something was refused:"; cat gw.out; }
 finish

@@ -41,8 +41,8 @@ expect 0 'first_seq=1025 ' "$member" send --state fleet/psk-f3.state --group 8
 
 # --for: a socket each, a frame every 200 ms for a second, a line each.
 "$member" send-fleet --state-dir fleet --group 8 --tag t --for 1 --every 200 > stay.out 2>&1
-[ "$(grep -c '^member=[0-9]* frames=[45] epoch=1 rekeys=0$' stay.out)" = "$total" ] &&
-	grep -q "^devices=$total frames=[0-9]* rekeys=0 epoch_min=1 epoch_max=1\$" stay.out && pass ||
+[ "$(grep -c '^member=[0-9]* frames=[45] epoch=1 rekeys=0 commands=0$' stay.out)" = "$total" ] &&
+	grep -q "^devices=$total frames=[0-9]* rekeys=0 epoch_min=1 epoch_max=1 commands=0 commanded=0\$" stay.out && pass ||
 	{ fail "send-fleet --for:"; tail -n 3 stay.out; }
 f=$(sed -n 's/^member=.* frames=\([0-9]*\) .*/\1/p' stay.out | awk '{ s += $1 } END { print s }')
 grep -q "^devices=$total frames=$f " stay.out && pass || fail "the per-device frames do not add up to $f"
