@@ -231,11 +231,28 @@ static bool serves(const struct grpsecd_conf *conf, const struct conf_gateway *g
 	return false;
 }
 
+/* The label of a message type in grpsecd_control_bytes_total. */
+static const char *msg_label(uint8_t type)
+{
+	switch (type) {
+	case GRPSEC_MSG_UPSTREAM: return "upstream";
+	case GRPSEC_MSG_GROUP: return "group";
+	case GRPSEC_MSG_MEMBERS: return "members";
+	case GRPSEC_MSG_MEMBER_DEL: return "member_del";
+	case GRPSEC_MSG_SYNC_DONE: return "sync_done";
+	case GRPSEC_MSG_KEEPALIVE: return "keepalive";
+	default: return "other";
+	}
+}
+
 /* Queue a built message: to the socket, or after the push when one is under way. */
 static int conn_send(struct gwc *c, const uint8_t *msg, size_t len, bool change)
 {
 	int err = chan_queue(change && c->push ? &c->later : &c->ch, msg, len);
 
+	if (!err)
+		metrics_count(c->ctl->d->metrics, "grpsecd_control_bytes_total", msg_label(msg[1]),
+			      len);
 	if (err == -ENOBUFS)
 		log_warn("control: gateway %" PRIu32 " reads too slowly (%zu bytes queued): cut; it gets a full push when it comes back",
 			 c->gateway, chan_pending(&c->ch) + chan_pending(&c->later));

@@ -69,6 +69,8 @@ static const struct family_def {
 	  "Gateways' control connections, by outcome (ok or why refused)." },
 	{ "grpsecd_control_disconnects_total", COUNTER, "reason",
 	  "Gateways' control connections ended, by reason." },
+	{ "grpsecd_control_bytes_total", COUNTER, "type",
+	  "Control channel message bytes queued to gateways (before TLS), by message type." },
 	{ "grpsecd_gateways_connected", GAUGE, NULL,
 	  "Gateways connected over the control channel now." },
 	{ "grpsecd_start_time_seconds", GAUGE, NULL,

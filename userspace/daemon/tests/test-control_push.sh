@@ -30,6 +30,11 @@ expect 0 '^keys match: 2 groups$' "$gateway" keys-match gw/members.keys meter1.s
 log_has 'control: gateway 1 \(CN=gateway-1,O=Utility\) connected from 127\.0\.0\.1:[0-9]+, TLS_'
 wait_for metric_is grpsecd_gateways_connected "" "" 1 && pass || fail "gauge: $(metric grpsecd_gateways_connected)"
 [ "$(metric grpsecd_control_connections_total outcome ok)" = 1 ] && pass || fail "ok not counted"
+# The push's bytes by message type: one UPSTREAM, GROUPs, MEMBERS, one SYNC_DONE.
+for t in upstream group members sync_done; do
+	[ "$(metric grpsecd_control_bytes_total type $t)" -gt 0 ] && pass ||
+		fail "no control bytes of type $t counted"
+done
 
 # Enrolled while the gateway is connected: pushed at once.
 expect 0 '^member=2 groups=8 ' enroll_meter meter2 8
