@@ -379,20 +379,6 @@ u32 grpsec_member_burst(struct grpsec_member *m, bool replay)
 	return n == GRPSEC_BURST_THRESHOLD ? n : 0;
 }
 
-static bool endpoint_equal(const union grpsec_endpoint *a,
-			   const union grpsec_endpoint *b)
-{
-	if (a->addr.sa_family != b->addr.sa_family)
-		return false;
-	if (a->addr.sa_family == AF_INET)
-		return a->v4.sin_port == b->v4.sin_port &&
-		       a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
-	if (a->addr.sa_family == AF_INET6)
-		return a->v6.sin6_port == b->v6.sin6_port &&
-		       ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr);
-	return false;
-}
-
 /* The member's one-second window for its rate and its endpoint's bad tags. */
 static void rate_window(struct grpsec_member *m)
 {
@@ -433,7 +419,7 @@ int grpsec_member_admit(struct grpsec_member *m, u32 rate_limit,
 
 	spin_lock(&m->lock);
 	rate_window(m);
-	*own = endpoint_equal(&m->endpoint, from);
+	*own = grpsec_endpoint_equal(&m->endpoint, from);
 	if (rate_limit && m->rate_count >= rate_limit)
 		reason = GRPSEC_A_STATS_DROP_RATE_LIMIT;
 	else if (*own && m->unauth_count >= unauth_limit)

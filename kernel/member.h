@@ -7,6 +7,7 @@
 #include <linux/jiffies.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
+#include <net/ipv6.h>
 
 #include "replay.h"
 #include "stats.h"
@@ -20,6 +21,20 @@ union grpsec_endpoint {
 	struct sockaddr_in v4;
 	struct sockaddr_in6 v6;
 };
+
+static inline bool grpsec_endpoint_equal(const union grpsec_endpoint *a,
+					 const union grpsec_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->v4.sin_port == b->v4.sin_port &&
+		       a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+	if (a->addr.sa_family == AF_INET6)
+		return a->v6.sin6_port == b->v6.sin6_port &&
+		       ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr);
+	return false;
+}
 
 /*
  * A member's key for one epoch, with the replay window of the frames

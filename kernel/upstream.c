@@ -41,9 +41,15 @@ struct grpsec_upstream {
 	 * (lock order: lock, then dl_lock).  The window belongs to a K_up,
 	 * not to one association: it survives DEL_UPSTREAM and a SET with
 	 * the same key, told by the key's SHA-256 (with suite and gateway).
+	 * A new K_up of the same gateway and suite keeps it too (the
+	 * backend's downlink sequence is the gateway's, across its keys),
+	 * and the key it replaces still opens downlinks, as @dl_prev, until
+	 * one verifies under the new key: the backend goes on under the old
+	 * key until it has a batch under the new one.
 	 */
 	struct mutex dl_lock;	/* what follows, up to sock */
 	struct grpsec_aead_key *dl_key;	/* NULL without an association */
+	struct grpsec_aead_key *dl_prev;	/* the previous K_up, or NULL */
 	u8 key_hash[SHA256_DIGEST_SIZE];
 	u8 dl_suite;
 	u32 dl_gateway;
@@ -153,6 +159,8 @@ static void teardown_locked(struct grpsec_upstream *up)
 	mutex_lock(&up->dl_lock);
 	grpsec_aead_key_destroy(up->dl_key);
 	up->dl_key = NULL;
+	grpsec_aead_key_destroy(up->dl_prev);
+	up->dl_prev = NULL;
 	mutex_unlock(&up->dl_lock);
 	if (up->sock)
 		udp_tunnel_sock_release(up->sock);
@@ -289,10 +297,10 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 			const struct grpsec_upstream_cfg *cfg)
 {
 	struct grpsec_upstream *up = gn->up;
-	struct grpsec_aead_key *key, *dl_key;
+	struct grpsec_aead_key *key, *dl_key, *dl_prev = NULL;
 	u8 hash[SHA256_DIGEST_SIZE];
 	struct socket *sock;
-	bool same_key, had;
+	bool same_key, same_gw, had;
 	u8 *buf;
 	int err;
 
@@ -318,6 +326,26 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	had = up->configured;
 	if (up->configured)
 		flush_locked(up);
+	/*
+	 * The same endpoint keeps its socket, and so its port: the backend
+	 * sends downlinks to where the batches come from, and learns a new
+	 * port only from the next batch.  The socket just made goes instead.
+	 */
+	if (had && up->sock && grpsec_endpoint_equal(&up->info.endpoint, &cfg->endpoint))
+		swap(sock, up->sock);
+	/* The key being replaced, kept for downlinks in flight (below). */
+	mutex_lock(&up->dl_lock);
+	same_gw = had && up->dl_gateway == cfg->gateway && up->dl_suite == cfg->suite;
+	if (same_gw) {
+		if (memcmp(up->key_hash, hash, sizeof(hash))) {
+			dl_prev = up->dl_key;	/* a new key: the current one */
+			up->dl_key = NULL;
+		} else {
+			dl_prev = up->dl_prev;	/* the same key: its predecessor */
+			up->dl_prev = NULL;
+		}
+	}
+	mutex_unlock(&up->dl_lock);
 	teardown_locked(up);
 	/*
 	 * The same K_up again keeps the downlink window (no replays) and
@@ -333,15 +361,19 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 		bool carry = had && up->dl_gateway == cfg->gateway;
 		u64 prev = carry ? grpsec_seq_peek(&up->seq) : 0;
 
-		grpsec_replay_init(&up->dl_replay);
+		/* Another gateway or suite: a window of its own. */
+		if (!same_gw) {
+			grpsec_replay_init(&up->dl_replay);
+			up->dl_floor = 0;
+		}
 		memcpy(up->key_hash, hash, sizeof(hash));
 		up->dl_suite = cfg->suite;
 		up->dl_gateway = cfg->gateway;
-		up->dl_floor = 0;
 		grpsec_seq_init(&up->seq);
 		if (carry)
 			grpsec_seq_set_floor(&up->seq, prev);
 	}
+	up->dl_prev = dl_prev;
 	if (cfg->has_seq_floor)
 		grpsec_seq_set_floor(&up->seq, cfg->seq_floor);
 	up->dl_floor = max(up->dl_floor, cfg->dl_floor);
@@ -513,6 +545,14 @@ int grpsec_upstream_check_downlink(struct grpsec_net *gn, u8 suite,
 		grpsec_seq_nonce(nonce, GRPSEC_NONCE_DOWNLINK, seq);
 		err = grpsec_aead_key_open_tag(up->dl_key, nonce, data,
 					       auth_len);
+		if (!err && up->dl_prev) {
+			/* The backend seals under the new key: the old one is done. */
+			grpsec_aead_key_destroy(up->dl_prev);
+			up->dl_prev = NULL;
+		} else if (err == -EBADMSG && up->dl_prev) {
+			err = grpsec_aead_key_open_tag(up->dl_prev, nonce, data,
+						       auth_len);
+		}
 		if (!err && !grpsec_replay_accept(&up->dl_replay, seq))
 			err = -EALREADY;
 	}

@@ -9,7 +9,10 @@
 # are for, which switch epoch and go on sending under it.  Downlink frames
 # with a bad K_up tag, a stale or replayed sequence, a bad header, or for
 # a group or member the gateway does not have are dropped and counted by
-# reason; the replay window outlives deleting and setting the same K_up.
+# reason; the replay window outlives deleting and setting the same K_up,
+# and a new K_up of the same gateway, whose predecessor still opens
+# downlinks until one verifies under the new key (the socket, and so its
+# port, stays).
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
@@ -154,6 +157,45 @@ n_be grpsec-backend command --to $IP_GW_BE:$GW_PORT --gateway $GW_ID \
 	--epoch 1 --k-g "$K/k_g.1.1"
 wait_stat dl-drop-replay 3
 expect_stat downlinks 8
+
+# A new K_up of the same gateway (grpsecd gateway sets one on every
+# control connection): the window carries over, and the key it replaced
+# still opens downlinks until one verifies under the new key.  Group 99
+# is unknown: a downlink that passed the K_up check counts as dl-drop-unknown.
+grpsec-keys random --bytes 32 --out "$K/up2"
+grpsec-keys upstream --secret "$K/up2" --suite aes-128-gcm --gateway $GW_ID \
+	--out "$K/k_up2"
+under() {	# under SECRET SEQ: a downlink under the K_up of SECRET
+	n_be grpsec-backend command --to $IP_GW_BE:$GW_PORT --gateway $GW_ID \
+		--up-secret "$1" --sign-key "$K/sign" --dl-seq "$2" --group 99 \
+		--epoch 1 --k-g "$K/k_g.1.1"
+}
+# The upstream socket, by its local address (it is connected to the backend).
+upstream_local() {
+	"$IP" netns exec "$NS_GW" cat /proc/net/udp |
+		awk -v p=":$(printf %04X $BE_PORT)" 'substr($3, length($3) - 4) == p { print $2 }'
+}
+local0=$(upstream_local)
+[ -n "$local0" ] || fail "no upstream socket in /proc/net/udp"
+next=$(n_gw grpsec upstream show dl-seq)
+n_gw grpsec upstream set endpoint $IP_BE:$BE_PORT gateway-id $GW_ID \
+	key "$K/k_up2"
+# The same endpoint keeps its socket: the backend's downlinks find it.
+[ "$(upstream_local)" = "$local0" ] ||
+	fail "a new K_up moved the upstream socket from $local0 to $(upstream_local)"
+[ "$(n_gw grpsec upstream show dl-seq)" = "$next" ] ||
+	fail "a new K_up of the same gateway moved dl-seq from $next to $(n_gw grpsec upstream show dl-seq)"
+under "$K/up" "$next"
+wait_stat dl-drop-unknown 3
+under "$K/up2" 1
+wait_stat dl-drop-replay 4
+under "$K/up2" $((next + 1))
+wait_stat dl-drop-unknown 4
+under "$K/up" $((next + 2))
+wait_stat dl-drop-bad-tag 3
+expect_stat dl-drop-unknown 4
+n_gw grpsec upstream set endpoint $IP_BE:$BE_PORT gateway-id $GW_ID \
+	key "$K/k_up"
 
 # A restart forgets the window.  The floor it reports (one above the
 # last downlink sequence accepted), saved before (showconf writes it), is
