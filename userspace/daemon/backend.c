@@ -82,8 +82,15 @@ struct gw {
 	bool whole_next;		/* the context was made anew: save it whole */
 	uint64_t grace_end_ms;		/* loop_now_ms() when the previous K_up goes */
 	bool dirty;			/* a batch was accepted since the last save */
-	/* Downlinks: the newest K_up, where its batches come from, the sequence. */
+	/*
+	 * Downlinks: the newest K_up, where its batches come from, the
+	 * sequence.  While the previous K_up still opens batches, the module
+	 * may not have the new one yet: downlinks go under the previous one
+	 * (@prev_key), which the module keeps for downlinks until one
+	 * verifies under its new key (netlink.rst, "Downlinks").
+	 */
 	uint8_t up_key[GRPSEC_KEY_MAX_LEN];
+	uint8_t prev_key[GRPSEC_KEY_MAX_LEN];
 	unsigned int up_suite;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;		/* 0: no batch accepted since the start */
@@ -418,6 +425,7 @@ int backend_set_upstream(struct backend *b, uint32_t gateway, unsigned int suite
 		rc = grpsec_backend_set_upstream_key(g->be, suite, key);
 		if (rc < 0)
 			return rc;
+		memcpy(g->prev_key, g->up_key, sizeof(g->prev_key));
 		gw_set_key(g, suite, key);
 		g->grace_end_ms = loop_now_ms() + b->grace_ms;
 		on_grace(b->grace, b);
@@ -459,6 +467,7 @@ void backend_forget_upstream(struct backend *b, uint32_t gateway)
 		b->stats.save_failures++;
 	grpsec_backend_free(g->be);
 	OPENSSL_cleanse(g->up_key, sizeof(g->up_key));
+	OPENSSL_cleanse(g->prev_key, sizeof(g->prev_key));
 	*g = b->gws[--b->ngws];
 	log_info("backend: gateway %" PRIu32 ": K_up removed, its batches are refused", gateway);
 }
@@ -540,7 +549,9 @@ int backend_downlink(struct backend *b, uint32_t gateway, uint32_t group, uint32
 			store_error(b->st));
 		return rc;
 	}
-	rc = grpsec_downlink_build(g->up_suite, g->up_key, gateway, s, group, member, kind,
+	rc = grpsec_downlink_build(g->up_suite,
+				   grpsec_backend_has_previous_key(g->be) ? g->prev_key : g->up_key,
+				   gateway, s, group, member, kind,
 				   body, len, frame, sizeof(frame), &flen);
 	if (rc < 0)
 		return rc;
@@ -1374,6 +1385,7 @@ void backend_free(struct backend *b)
 	for (i = 0; i < b->ngws; i++) {
 		grpsec_backend_free(b->gws[i].be);
 		OPENSSL_cleanse(b->gws[i].up_key, sizeof(b->gws[i].up_key));
+		OPENSSL_cleanse(b->gws[i].prev_key, sizeof(b->gws[i].prev_key));
 	}
 	loop_fd_del(b->loop, b->udp_fd);
 	close(b->udp_fd);
