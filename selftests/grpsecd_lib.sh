@@ -9,7 +9,8 @@
 # A test sources it (it sources lib.sh, gateway_lib.sh and pki_lib.sh and
 # checks for root and the programs), sets DEVICES and N_CERT (devices
 # 1..N_CERT enroll with certificates, the rest with PSKs) and
-# MANAGER_EXTRA (lines added to [Manager]), then calls grpsecd_setup.
+# MANAGER_EXTRA (lines added to [Manager]), then calls grpsecd_up (or
+# grpsecd_setup and grpsecd_start, adding to manager.conf in between).
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/gateway_lib.sh"
@@ -51,14 +52,12 @@ grpsecd_setup()
 	done
 	: > psks
 	chmod 600 psks
-	# PSKs without a process each: 32 random bytes in hex per identity.
+	# The PSK devices: 32 random bytes in hex per identity, in the
+	# manager's PSKFile format, which grpsec-member enroll-fleet reads too.
 	for i in $(seq $((N_CERT + 1)) "$DEVICES"); do
 		h=$([ $((i % 2)) = 0 ] && echo sha256 || echo sha384)
-		k=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-		echo "psk-$i $h $k" >> psks
-		echo "$k" > "psk-$i.psk"
+		echo "psk-$i $h $(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >> psks
 	done
-	[ "$DEVICES" -le "$N_CERT" ] || chmod 600 psk-*.psk
 
 	cat > manager.conf <<EOF
 [Manager]
@@ -75,6 +74,7 @@ Database = sqlite:$K/manager.db
 MasterKey = $K/master.key
 ControlSocket = $K/manager.sock
 MaxHandshakes = 64
+HandshakeTimeout = $((10 * TIMEOUT_SCALE))s
 ${MANAGER_EXTRA:-}
 
 [Group]
@@ -158,6 +158,9 @@ diagnose_test()
 		[ -f "$r" ] && echo "# --- $(basename "$r"): $(tail -n 2 "$r")" >&2
 	done
 	ls -l "$K"/*.sock >&2 2>/dev/null
+	echo "# --- the manager's refusals and counts (/metrics)" >&2
+	"$IP" netns exec "$NS_BE" wget -qO- "http://127.0.0.1:$METRICS_PORT/metrics" 2>&1 |
+		grep -E '^grpsecd_(batches|entries)_refused|^grpsecd_messages_received|^grpsecd_batch_socket' >&2
 	n_gw grpsec stats >&2 2>&1 || true
 }
 
@@ -185,41 +188,86 @@ grpsecd_up()
 	enroll_all
 }
 
-enroll_one()
+# state_of I: device I's state file; member_of I: its member id.
+state_of()
 {
-	local i=$1
-	if [ "$i" -le "$N_CERT" ]; then
-		grpsec-member enroll --manager $IP_ENR_BE:$ENROLL_PORT --group 7,8 \
-			--state "dev-$i.state" --cert "dev$i.pem" --key "dev$i.key" \
-			--ca ca.pem --server-name manager.test
+	[ "$1" -le "$N_CERT" ] && echo "states/dev-$1.state" || echo "states/psk-$1.state"
+}
+member_of()
+{
+	if [ "$1" -le "$N_CERT" ]; then
+		sed -n 's/^member=\([0-9]*\) .*/\1/p' "enroll-$1.out"
 	else
-		grpsec-member enroll --manager $IP_ENR_BE:$ENROLL_PORT --group 7,8 \
-			--state "dev-$i.state" --psk-identity "psk-$i" --psk "psk-$i.psk" \
-			--psk-hash "$([ $((i % 2)) = 0 ] && echo sha256 || echo sha384)"
-	fi > "enroll-$i.out" 2>&1 || echo "device $i: $(cat "enroll-$i.out")" >> enroll.failed
+		sed -n "s/^identity=psk-$1 member=\([0-9]*\)\$/\1/p" fleet.out
+	fi
 }
 
-# enroll_all: devices 1..DEVICES enroll in groups 7 and 8, 8 at a time;
-# every one gets its own member id and reaches the module.
+# enroll_all: devices 1..DEVICES enroll in groups 7 and 8 (state_of:
+# states/, which send-fleet takes whole): the certificate devices a
+# process each, the PSK devices as one fleet (grpsec-member enroll-fleet:
+# 8 handshakes at a time, 2 on the slow debug kernel); every one gets its
+# own member id and reaches the module.
 enroll_all()
 {
-	local t0 t1 n ids
+	local t0 t1 n ids i pids=()
 
+	mkdir -m 700 states
 	t0=$(date +%s.%N)
-	export -f enroll_one
-	export IP_ENR_BE ENROLL_PORT N_CERT
-	seq 1 "$DEVICES" | "$IP" netns exec "$NS_M" xargs -P 8 -I{} bash -c 'enroll_one {}'
+	for i in $(seq 1 "$N_CERT"); do
+		n_m grpsec-member enroll --manager $IP_ENR_BE:$ENROLL_PORT --group 7,8 \
+			--state "$(state_of "$i")" --cert "dev$i.pem" --key "dev$i.key" \
+			--ca ca.pem --server-name manager.test --timeout $((10 * TIMEOUT_SCALE)) \
+			> "enroll-$i.out" 2>&1 &
+		pids+=($!)
+	done
+	if [ "$DEVICES" -gt "$N_CERT" ]; then
+		n_m grpsec-member enroll-fleet --manager $IP_ENR_BE:$ENROLL_PORT --group 7,8 \
+			--psk-file psks --state-dir states --parallel $((TIMEOUT_SCALE > 2 ? 2 : 8)) \
+			--timeout $((10 * TIMEOUT_SCALE)) > fleet.out 2>&1 ||
+			fail "the PSK fleet did not enroll: $(grep -v ' member=' fleet.out | head -n 5)"
+	else
+		: > fleet.out
+	fi
+	for i in "${pids[@]}"; do
+		wait "$i" || fail "a certificate device did not enroll: $(cat enroll-*.out | head -n 3)"
+	done
 	t1=$(date +%s.%N)
-	[ ! -s enroll.failed ] || fail "enrollments failed: $(head -n 5 enroll.failed)"
-	n=$(cat enroll-*.out | grep -c '^member=')
+	n=$(( $(cat enroll-*.out | grep -c '^member=') + $(grep -c '^identity=.* member=' fleet.out) ))
 	[ "$n" = "$DEVICES" ] || fail "$n of $DEVICES devices enrolled"
-	ids=$(sed -n 's/^member=\([0-9]*\) .*/\1/p' enroll-*.out | sort -u | wc -l)
+	ids=$( { sed -n 's/^member=\([0-9]*\) .*/\1/p' enroll-*.out
+		 sed -n 's/^identity=.* member=\([0-9]*\)$/\1/p' fleet.out; } | sort -u | wc -l)
 	[ "$ids" = "$DEVICES" ] || fail "$ids distinct member ids for $DEVICES devices"
 	log "   enrolled in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
 	# Every member in both groups reaches the module through the control channel.
 	wait_for 60 eval '[ "$(kernel_members)" = $((2 * DEVICES)) ]' ||
 		fail "the module holds $(kernel_members) members, want $((2 * DEVICES))"
 	log "   the gateway holds all $((2 * DEVICES)) members"
+}
+
+# report TAG: every device sends one message in each group ("TAG-G-M").
+report()
+{
+	n_m grpsec-member send-fleet --state-dir states --group 7 --tag "$1" > /dev/null &&
+		n_m grpsec-member send-fleet --state-dir states --group 8 --tag "$1" > /dev/null ||
+		fail "the devices could not send"
+}
+
+# metric NAME: the manager's /metrics, summed over the family's labels.
+metric()
+{
+	"$IP" netns exec "$NS_BE" wget -qO- "http://127.0.0.1:$METRICS_PORT/metrics" 2> /dev/null |
+		awk -v n="$1" 'index($1, n) == 1 && (length($1) == length(n) ||
+			substr($1, length(n) + 1, 1) == "{") { s += $2 } END { print s + 0 }'
+}
+
+# missing: the lines of sent.txt that got.txt lacks (busybox has no comm).
+missing() { grep -vxF -f got.txt sent.txt || true; }
+
+# cpu_ms PID: the CPU time (user and system) the process has used, in ms.
+cpu_ms()
+{
+	awk -v hz="$(getconf CLK_TCK 2> /dev/null || echo 100)" \
+		'{ sub(/^.*\) /, ""); print int(($12 + $13) * 1000 / hz) }' "/proc/$1/stat"
 }
 
 # ms: milliseconds since boot (busybox's date has no %N).
@@ -230,23 +278,23 @@ ms()
 	echo $(( ${up%.*} * 1000 + 10#${up#*.} * 10 ))
 }
 
-# app_start FILE N: the application, until N messages or 300 s.
+# app_start FILE N: the application, until N messages or its time limit.
 app_start()
 {
 	rm -f app.ready
 	"$IP" netns exec "$NS_BE" grpsec-app --manager "$K/app.sock" --count "$2" \
-		--timeout 300 --ready-file app.ready > "$1" 2>&1 &
+		--timeout $((120 * TIMEOUT_SCALE)) --ready-file app.ready > "$1" 2>&1 &
 	app_pid=$!
 	_pids+=($!)
 	wait_for 10 test -f app.ready || fail "the application did not connect"
 }
 
-# app_check FILE N TAG: the application got N messages, each once.
+# app_check FILE N TAG: the application got N messages tagged TAG, each once.
 app_check()
 {
 	wait "$app_pid" || fail "application: $(tail -n 1 "$1")"
 	local got dups
-	got=$(grep -c "^message .* payload $3-" "$1" || true)
+	got=$(grep -c "^message .* payload $3" "$1" || true)
 	dups=$(sed -n 's/.* payload //p' "$1" | sort | uniq -d | wc -l)
 	[ "$got" = "$2" ] || fail "the application got $got messages tagged $3, want $2"
 	[ "$dups" = 0 ] || fail "$dups messages reached the application twice"
@@ -262,27 +310,4 @@ app_run()
 	app_pid=$!
 	_pids+=($!)
 	wait_for 10 test -f app.ready || fail "the application did not connect"
-}
-
-# devices_report FIRST LAST GROUP SECONDS EVERY_MS: devices FIRST..LAST
-# report in GROUP every EVERY_MS ms for SECONDS, each from one socket on
-# which it applies its rekeys (payloads vI-N, output in dev-I.out).
-devices_report()
-{
-	local i
-	for i in $(seq "$1" "$2"); do
-		"$IP" netns exec "$NS_M" grpsec-member send --state "dev-$i.state" --group "$3" \
-			--payload "v$i" --for "$4" --every "$5" > "dev-$i.out" 2>&1 &
-		devs+=($!)
-		_pids+=($!)
-	done
-}
-
-# devices_wait: every device of devices_report ended well.
-devices_wait()
-{
-	local p
-	for p in "${devs[@]}"; do
-		wait "$p" || fail "a device failed: $(cat dev-*.out | grep -v '^member=\|^rekey' | head -n 3)"
-	done
 }

@@ -3,26 +3,30 @@
 #
 # Revocation under traffic, devices | gateway | manager (grpsecd_lib.sh).
 #
-# DEVICES devices (default 100, GRPSECD_DEVICES) enroll in groups 7
-# (anonymous) and 8 (identified); the first half then reports in group 8,
-# the second half in group 7, every EVERY_MS ms for DURATION s.  One
-# device of each half is revoked (grpsecctl revoke) while they all send:
-# the manager sends MEMBER_DEL for its rows to the gateway, which removes
-# them from the module, so its frames are dropped as from an unknown
-# member; group 7, anonymous, also moves to a new epoch without it.
+# DEVICES devices (GRPSECD_DEVICES; 100, 25 on the debug kernel, 50 on
+# Debian's) enroll in groups 7 (anonymous) and 8 (identified); the first
+# half then reports in group 8, the second half in group 7, every
+# EVERY_MS ms for DURATION s, each half one grpsec-member send-fleet (a
+# socket per device).  One device of each half is revoked (grpsecctl
+# revoke) while they all send: the manager sends MEMBER_DEL for its rows
+# to the gateway, which removes them from the module, so its frames are
+# dropped as from an unknown member; group 7, anonymous, also moves to a
+# new epoch without it.
 # Checked and printed: the time from each revoke to the member's removal
-# from the module and to the first of its frames dropped (bound: 2 s);
+# from the module and to the first of its frames dropped (bound: 3 s);
 # no message of a revoked device sent after that bound reaches the
 # application; every message of the others arrives exactly once, none of
 # their frames is dropped, and the senders of group 7 apply the rekeys.
 
 source "$(dirname "$0")/grpsecd_lib.sh"
 
-DEVICES=${GRPSECD_DEVICES:-100}
+DEVICES=${GRPSECD_DEVICES:-$((100 / TIMEOUT_SCALE))}
 N_CERT=2
 DURATION=30
 EVERY_MS=250
-BOUND_MS=2000
+# The bound under emulation, beside another VM in a full run (alone: 110 to
+# 350 ms; beside another VM once 2,110 ms).
+BOUND_MS=$((3000 * TIMEOUT_SCALE))
 HALF=$((DEVICES / 2))
 REV_ID=$((HALF / 5 + N_CERT + 1))	# a PSK device of the group 8 half
 REV_ANON=$((HALF + HALF / 5 + 1))	# one of the group 7 half
@@ -60,14 +64,27 @@ revoke()
 	[ "$DROP_MS" -le $BOUND_MS ] || fail "dropped after $DROP_MS ms, bound $BOUND_MS"
 }
 
+# The halves, a state directory each, so that each reports as one fleet
+# (grpsec-member send-fleet: a socket per device, one process).
+mkdir -m 700 half8 half7
+for i in $(seq 1 "$DEVICES"); do
+	mv "$(state_of "$i")" "$([ "$i" -le $HALF ] && echo half8 || echo half7)/"
+done
+REV_M=$(member_of $REV_ID)
+REV_ANON_M=$(member_of $REV_ANON)
+
 log "3. every device reports every $EVERY_MS ms for $DURATION s; devices $REV_ID and $REV_ANON revoked"
 app_run app.out $((DURATION + 40))
 drops0=$(drops)
 unknown0=$(stat drop-unknown-member)
-devs=()
 start=$(ms)
-devices_report 1 $HALF 8 $DURATION $EVERY_MS
-devices_report $((HALF + 1)) "$DEVICES" 7 $DURATION $EVERY_MS
+n_m grpsec-member send-fleet --state-dir half8 --group 8 --tag v --for $DURATION \
+	--every $EVERY_MS > half8.out 2>&1 &
+f8=$!
+n_m grpsec-member send-fleet --state-dir half7 --group 7 --tag v --for $DURATION \
+	--every $EVERY_MS > half7.out 2>&1 &
+f7=$!
+_pids+=($f8 $f7)
 sleep 4
 revoke $REV_ID identified 8
 rev_id_at=$REVOKED_AT
@@ -75,39 +92,45 @@ sleep 1
 revoke $REV_ANON anonymous 7
 rev_anon_at=$REVOKED_AT
 
-devices_wait
+wait $f8 $f7 || fail "the devices failed: $(tail -n 2 half8.out half7.out)"
 wait "$app_pid" || true
 dups=$(sed -n 's/.* payload //p' app.out | sort | uniq -d | wc -l)
 [ "$dups" = 0 ] || fail "$dups messages reached the application twice"
 
-# frames I: what device I sent; got I: what of it arrived; last I: its highest N.
-frames() { sed -n 's/^member=.* frames=\([0-9]*\) .*/\1/p' "dev-$1.out"; }
-got() { grep -c " payload v$1-[0-9]*\$" app.out || true; }
-last() { sed -n "s/.* payload v$1-\([0-9]*\)\$/\1/p" app.out | sort -n | tail -n 1; }
+# frames G M: what member M sent in G; got G M: what of it arrived; last G M: its highest N.
+frames() { sed -n "s/^member=$2 frames=\([0-9]*\) .*/\1/p" "half$1.out"; }
+got() { grep -c " payload v-$1-$2-[0-9]*\$" app.out || true; }
+last() { sed -n "s/.* payload v-$1-$2-\([0-9]*\)\$/\1/p" app.out | sort -n | tail -n 1; }
 
-lost=0 sent=0
-for i in $(seq 1 "$DEVICES"); do
-	[ "$i" = $REV_ID ] || [ "$i" = $REV_ANON ] && continue
-	f=$(frames "$i")
-	sent=$((sent + f))
-	[ "$(got "$i")" = "$f" ] || {
-		lost=$((lost + f - $(got "$i")))
-		log "   device $i: $(got "$i") of $f arrived, missing:" \
-			"$(seq 1 "$f" | grep -vxF -f <(sed -n "s/.* payload v$i-\([0-9]*\)\$/\1/p" app.out) | tr '\n' ' ')"
-	}
-done
-[ "$lost" = 0 ] || { grep -i "refus\|replay\|warn" manager.log | tail -n 20 >&2; n_gw grpsec stats >&2; fail "$lost messages of devices that stay were lost"; }
+# Every message of the devices that stay arrived, by member.
+sed -n 's/.* payload v-\([78]\)-\([0-9]*\)-\([0-9]*\)$/\1 \2 \3/p' app.out | sort > got.txt
+awk -v r8="$REV_M" -v r7="$REV_ANON_M" '
+	FNR == 1 { g = (FILENAME ~ /half8/) ? 8 : 7 }
+	/^member=/ { split($1, m, "="); split($2, f, "=")
+		if ((g == 8 && m[2] == r8) || (g == 7 && m[2] == r7)) next
+		for (i = 1; i <= f[2]; i++) print g, m[2], i }' half8.out half7.out | sort > sent.txt
+sent=$(wc -l < sent.txt)
+lost=$(missing | wc -l)
+[ "$lost" = 0 ] || {
+	log "   missing (group member number), first ones: $(missing | head -n 20 | tr '\n' ',')"
+	grep -i "refus\|replay\|warn" manager.log | tail -n 20 >&2
+	n_gw grpsec stats >&2
+	fail "$lost messages of devices that stay were lost"
+}
 log "   the $((DEVICES - 2)) others: all $sent messages arrived, each once"
 
-# A revoked device's message N was sent about start + N * EVERY_MS.
-for r in "$REV_ID:$rev_id_at" "$REV_ANON:$rev_anon_at"; do
-	i=${r%%:*} at=${r#*:}
+# A revoked device's message N was sent about start + N * EVERY_MS (the
+# fleet spreads its devices over the first interval).
+for r in "8:$REV_M:$rev_id_at" "7:$REV_ANON_M:$rev_anon_at"; do
+	IFS=: read -r g m at <<< "$r"
 	cut=$(( (at + BOUND_MS - start) / EVERY_MS + 4 ))
-	l=$(last "$i")
-	log "   revoked device $i: $(got "$i") of $(frames "$i") messages arrived, the last number ${l:-none}"
+	l=$(last "$g" "$m")
+	log "   revoked member $m of group $g: $(got "$g" "$m") of $(frames "$g" "$m") messages" \
+		"arrived, the last number ${l:-none}"
 	[ "${l:-0}" -le "$cut" ] ||
-		fail "device $i's message $l arrived: sent after the revoke plus $BOUND_MS ms"
-	[ "$(frames "$i")" -gt "$cut" ] || fail "device $i sent nothing after its revoke: nothing checked"
+		fail "member $m's message $l arrived: sent after the revoke plus $BOUND_MS ms"
+	[ "$(frames "$g" "$m")" -gt "$cut" ] ||
+		fail "member $m sent nothing after its revoke: nothing checked"
 done
 
 unknown=$(( $(stat drop-unknown-member) - unknown0 ))
@@ -115,12 +138,11 @@ other=$(( $(drops) - drops0 - unknown ))
 log "   the gateway dropped $unknown frames of unknown (revoked) members and $other others"
 [ "$other" = 0 ] || { n_gw grpsec stats >&2; fail "$other frames dropped for other reasons"; }
 [ "$unknown" -gt 0 ] || fail "no frame of a revoked member was dropped"
-r7=$(grep -h ' rekeys=' $(for i in $(seq $((HALF + 1)) "$DEVICES"); do
-	[ "$i" = $REV_ANON ] || echo "dev-$i.out"; done) | grep -vc ' rekeys=0$' || true)
+r7=$(grep '^member=' half7.out | grep -v "^member=$REV_ANON_M " | grep -vc ' rekeys=0 ' || true)
 [ "$r7" = $((DEVICES - HALF - 1)) ] ||
 	fail "$r7 of $((DEVICES - HALF - 1)) senders of group 7 applied a rekey"
-[ "$(grep -c ' rekeys=[1-9]' "dev-$REV_ANON.out")" = 0 ] ||
-	fail "the revoked device $REV_ANON applied a rekey"
+grep -q "^member=$REV_ANON_M .* rekeys=0 " half7.out ||
+	fail "the revoked member $REV_ANON_M applied a rekey"
 log "   the $r7 senders of group 7 that stay applied the rekeys," \
 	"the revoked one none; $(grep -c 'epoch [0-9]* is current' manager.log) switches"
 
