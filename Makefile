@@ -53,8 +53,8 @@ clean:
 	install-dkms clean
 
 # The demo boots the test VM (building what is missing) and runs
-# selftests/vm/demo.sh in it.
+# selftests/vm/demo.sh in it (DEMO_METERS=N: that many meters, not 1,000).
 demo:
-	selftests/vm/boot.sh selftests/vm/demo.sh
+	selftests/vm/boot.sh selftests/vm/demo.sh $(DEMO_METERS)
 
 .PHONY: demo
