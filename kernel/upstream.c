@@ -331,8 +331,15 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	 * sends downlinks to where the batches come from, and learns a new
 	 * port only from the next batch.  The socket just made goes instead.
 	 */
-	if (had && up->sock && grpsec_endpoint_equal(&up->info.endpoint, &cfg->endpoint))
+	if (had && up->sock && grpsec_endpoint_equal(&up->info.endpoint, &cfg->endpoint)) {
 		swap(sock, up->sock);
+		/*
+		 * An ICMP error an earlier batch caused waits on it, for the
+		 * next send to report; a new association starts clean, as
+		 * a new socket would, so the first batch is not lost to it.
+		 */
+		sock_error(sock->sk);
+	}
 	/* The key being replaced, kept for downlinks in flight (below). */
 	mutex_lock(&up->dl_lock);
 	same_gw = had && up->dl_gateway == cfg->gateway && up->dl_suite == cfg->suite;
