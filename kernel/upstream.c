@@ -150,23 +150,29 @@ int grpsec_upstream_init(struct grpsec_net *gn)
 	return 0;
 }
 
-static void teardown_locked(struct grpsec_upstream *up)
+/* The batch side goes; downlink checks go on as they were. */
+static void release_batch_locked(struct grpsec_upstream *up)
 {
 	lockdep_assert_held(&up->lock);
 	up->configured = false;
 	grpsec_aead_key_destroy(up->key);
 	up->key = NULL;
+	if (up->sock)
+		udp_tunnel_sock_release(up->sock);
+	up->sock = NULL;
+	kfree(up->buf);
+	up->buf = NULL;
+}
+
+static void teardown_locked(struct grpsec_upstream *up)
+{
+	release_batch_locked(up);
 	mutex_lock(&up->dl_lock);
 	grpsec_aead_key_destroy(up->dl_key);
 	up->dl_key = NULL;
 	grpsec_aead_key_destroy(up->dl_prev);
 	up->dl_prev = NULL;
 	mutex_unlock(&up->dl_lock);
-	if (up->sock)
-		udp_tunnel_sock_release(up->sock);
-	up->sock = NULL;
-	kfree(up->buf);
-	up->buf = NULL;
 }
 
 /* Nothing is sent or received any more; the state stays until uninit. */
@@ -297,7 +303,7 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 			const struct grpsec_upstream_cfg *cfg)
 {
 	struct grpsec_upstream *up = gn->up;
-	struct grpsec_aead_key *key, *dl_key, *dl_prev = NULL;
+	struct grpsec_aead_key *key, *dl_key, *dl_old, *dl_old_prev = NULL;
 	u8 hash[SHA256_DIGEST_SIZE];
 	struct socket *sock;
 	bool same_key, same_gw, had;
@@ -340,27 +346,32 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 		 */
 		sock_error(sock->sk);
 	}
-	/* The key being replaced, kept for downlinks in flight (below). */
+	release_batch_locked(up);
+	/*
+	 * The downlink keys change in one step, so that a downlink checked
+	 * meanwhile meets either the old keys or the new ones, never none.
+	 * A new key of the same gateway and suite keeps the one it replaces
+	 * for downlinks in flight; the same key again keeps its predecessor.
+	 */
 	mutex_lock(&up->dl_lock);
 	same_gw = had && up->dl_gateway == cfg->gateway && up->dl_suite == cfg->suite;
-	if (same_gw) {
-		if (memcmp(up->key_hash, hash, sizeof(hash))) {
-			dl_prev = up->dl_key;	/* a new key: the current one */
-			up->dl_key = NULL;
-		} else {
-			dl_prev = up->dl_prev;	/* the same key: its predecessor */
-			up->dl_prev = NULL;
-		}
+	if (same_gw && memcmp(up->key_hash, hash, sizeof(hash))) {
+		dl_old = up->dl_prev;
+		up->dl_prev = up->dl_key;
+	} else if (same_gw) {
+		dl_old = up->dl_key;
+	} else {
+		dl_old = up->dl_key;
+		dl_old_prev = up->dl_prev;
+		up->dl_prev = NULL;
 	}
-	mutex_unlock(&up->dl_lock);
-	teardown_locked(up);
+	up->dl_key = dl_key;
 	/*
 	 * The same K_up again keeps the downlink window (no replays) and
 	 * the batch sequences it used (no nonce twice, even if the clock
 	 * went back meanwhile).  A downlink floor (the first sequence still
 	 * new, as saved before a restart) only rises.
 	 */
-	mutex_lock(&up->dl_lock);
 	same_key = up->dl_suite == cfg->suite &&
 		   up->dl_gateway == cfg->gateway &&
 		   !memcmp(up->key_hash, hash, sizeof(hash));
@@ -380,12 +391,12 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 		if (carry)
 			grpsec_seq_set_floor(&up->seq, prev);
 	}
-	up->dl_prev = dl_prev;
 	if (cfg->has_seq_floor)
 		grpsec_seq_set_floor(&up->seq, cfg->seq_floor);
 	up->dl_floor = max(up->dl_floor, cfg->dl_floor);
-	up->dl_key = dl_key;
 	mutex_unlock(&up->dl_lock);
+	grpsec_aead_key_destroy(dl_old);
+	grpsec_aead_key_destroy(dl_old_prev);
 	memzero_explicit(hash, sizeof(hash));
 	up->key = key;
 	up->sock = sock;
