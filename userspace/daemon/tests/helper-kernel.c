@@ -12,7 +12,7 @@
  *       [--terminate G --group-key FILE]
  *       [--again] [--same-epoch-s-auth FILE]
  *   helper-kernel watch (the same options) --seconds T [--pause-ms P]
- *       [--rcvbuf BYTES] [--interval-ms MS]
+ *       [--pause-until FILE] [--rcvbuf BYTES] [--interval-ms MS]
  *
  * Groups 1..N, each with members 1..M, K_m[e] derived from S_auth with
  * libgrpsec's KDF (as grpsec-member and grpsec-keys do, so simulated
@@ -27,7 +27,9 @@
  *
  * watch runs kernel.c on an event loop as the daemon does: one
  * reconciliation (its line, then "ready"), then P ms without reading
- * (the event socket, shrunk to BYTES, can overrun meanwhile), then the
+ * (the event socket, shrunk to BYTES, can overrun meanwhile), or with
+ * --pause-until FILE until FILE exists (at most P ms, default 10 min:
+ * the test then decides when the overrun has happened), then the
  * loop for T seconds ("watching" when it starts), with the periodic
  * reconciliation every MS (default: an hour, so that only an overrun or
  * an event brings one).  Each unknown_member and epoch_limit hook call
@@ -39,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -56,6 +59,7 @@ struct opts {
 	bool has_next, again, has_upstream, watch;
 	uint32_t seconds, pause_ms, rcvbuf, interval_ms;
 	const char *s_auth, *s_auth2, *state, *up_secret, *group_key;
+	const char *pause_until;
 	struct sockaddr_storage upstream;
 	socklen_t upstream_len;
 };
@@ -172,7 +176,7 @@ static void print_diff(const char *step, int rc, const struct kernel_diff *d)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: helper-kernel apply|watch --groups N --members M --s-auth FILE --epoch E [--next-epoch E2] [--suite S] [--mode M] [--drop-every K] [--drop-group G] [--listen PORT] [--state FILE] [--upstream ADDR:PORT --gateway ID --up-secret FILE] [--terminate G --group-key FILE] [--again] [--same-epoch-s-auth FILE] [--seconds T --pause-ms P --rcvbuf B --interval-ms MS]\n");
+	fprintf(stderr, "usage: helper-kernel apply|watch --groups N --members M --s-auth FILE --epoch E [--next-epoch E2] [--suite S] [--mode M] [--drop-every K] [--drop-group G] [--listen PORT] [--state FILE] [--upstream ADDR:PORT --gateway ID --up-secret FILE] [--terminate G --group-key FILE] [--again] [--same-epoch-s-auth FILE] [--seconds T --pause-ms P --pause-until FILE --rcvbuf B --interval-ms MS]\n");
 	return 2;
 }
 
@@ -190,6 +194,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "seconds", 1, NULL, 'T' }, { "pause-ms", 1, NULL, 'P' },
 		{ "rcvbuf", 1, NULL, 'R' }, { "interval-ms", 1, NULL, 'I' },
 		{ "terminate", 1, NULL, 't' }, { "group-key", 1, NULL, 'k' },
+		{ "pause-until", 1, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t port;
@@ -236,6 +241,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'P': ok = parse_u32(optarg, &o->pause_ms, 0, 600000); break;
 		case 'R': ok = parse_u32(optarg, &o->rcvbuf, 1, 1 << 24); break;
 		case 'I': ok = parse_u32(optarg, &o->interval_ms, 1, UINT32_MAX); break;
+		case 'W': o->pause_until = optarg; break;
 		default: return -1;
 		}
 		if (!ok) {
@@ -272,6 +278,16 @@ static void on_stop(struct loop_timer *t, void *arg)
 	loop_stop(arg, 0);
 }
 
+/* Sleeps until PATH exists, checking every 10 ms, at most MS ms. */
+static void wait_for_file(const char *path, uint32_t ms)
+{
+	struct timespec tick = { 0, 10 * 1000000L };
+	uint32_t waited;
+
+	for (waited = 0; waited < ms && access(path, F_OK); waited += 10)
+		nanosleep(&tick, NULL);
+}
+
 static int watch(const struct opts *o, struct gwstate *want)
 {
 	struct kernel_hooks hooks = { .unknown_member = on_unknown,
@@ -300,7 +316,10 @@ static int watch(const struct opts *o, struct gwstate *want)
 	print_diff("apply", rc, &d);
 	printf("ready\n");
 	fflush(stdout);
-	nanosleep(&pause, NULL);
+	if (o->pause_until)
+		wait_for_file(o->pause_until, o->pause_ms ? o->pause_ms : 600000);
+	else
+		nanosleep(&pause, NULL);
 	printf("watching\n");
 	fflush(stdout);
 	loop_timer_add(l, o->seconds * 1000ULL, 0, on_stop, l);
