@@ -39,6 +39,7 @@ extern "C" {
 #define GRPSEC_MSG_MEMBER_QUERY		21	/* control: gateway -> manager */
 #define GRPSEC_MSG_KEEPALIVE		22	/* control: either way */
 #define GRPSEC_MSG_INSTALLED		23	/* control: gateway -> manager */
+#define GRPSEC_MSG_HEARD		24	/* control: gateway -> manager */
 
 #define GRPSEC_ENROLL_MAX_GROUPS	16
 #define GRPSEC_ENROLL_MAX_EPOCHS	2	/* current and, in a rollover, next */
@@ -72,6 +73,8 @@ extern "C" {
 #define GRPSEC_CTL_QUERY_LEN		(GRPSEC_MSG_HDR_LEN + 8)
 #define GRPSEC_CTL_KEEPALIVE_LEN	GRPSEC_MSG_HDR_LEN
 #define GRPSEC_CTL_INSTALLED_LEN	(GRPSEC_MSG_HDR_LEN + 8)
+#define GRPSEC_CTL_HEARD_HDR_LEN	12
+#define GRPSEC_CTL_HEARD_MAX		4096	/* member ids in one HEARD */
 /* The highest batch sequence floor UPSTREAM may carry (the module's bound). */
 #define GRPSEC_CTL_SEQ_FLOOR_MAX	((1ULL << 63) - 1)
 
@@ -225,6 +228,16 @@ struct grpsec_ctl_installed {
 	uint32_t push, members;
 };
 
+/*
+ * HEARD (gateway -> manager): the module verified a frame of each of
+ * these members of @group under @epoch (a rekey's new epoch).
+ */
+struct grpsec_ctl_heard {
+	uint32_t group, epoch;
+	unsigned int n;			/* 1..GRPSEC_CTL_HEARD_MAX */
+	const uint8_t *ids;		/* n be32 ids, strictly increasing */
+};
+
 /* A parsed message; pointers point into the buffer given to the parser. */
 struct grpsec_msg {
 	uint8_t type;
@@ -239,6 +252,7 @@ struct grpsec_msg {
 		struct grpsec_ctl_sync_done sync_done;
 		struct grpsec_ctl_query query;
 		struct grpsec_ctl_installed installed;
+		struct grpsec_ctl_heard heard;
 	};
 };
 
@@ -294,6 +308,9 @@ int grpsec_msg_build_query(const struct grpsec_ctl_query *q, uint8_t *out, size_
 int grpsec_msg_build_keepalive(uint8_t *out, size_t size, size_t *out_len);
 int grpsec_msg_build_installed(const struct grpsec_ctl_installed *in, uint8_t *out,
 			       size_t size, size_t *out_len);
+/* @ids: @n member ids (1..GRPSEC_CTL_HEARD_MAX), strictly increasing. */
+int grpsec_msg_build_heard(uint32_t group, uint32_t epoch, const uint32_t *ids,
+			   unsigned int n, uint8_t *out, size_t size, size_t *out_len);
 
 /*
  * grpsec_ctl_members_next() - the record at *@off (0 for the first) of a
@@ -305,6 +322,9 @@ int grpsec_ctl_members_next(const struct grpsec_ctl_members *m, size_t *off,
 
 /* grpsec_ctl_del_id() - the @i-th id of a parsed MEMBER_DEL. */
 uint32_t grpsec_ctl_del_id(const struct grpsec_ctl_member_del *d, unsigned int i);
+
+/* grpsec_ctl_heard_id() - the @i-th id of a parsed HEARD. */
+uint32_t grpsec_ctl_heard_id(const struct grpsec_ctl_heard *h, unsigned int i);
 
 /*
  * The device's enrollment client (enroll.c, needs libssl): one TLS 1.3

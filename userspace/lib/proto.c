@@ -305,6 +305,18 @@ int grpsec_ctl_members_next(const struct grpsec_ctl_members *m, size_t *off,
 	return 1;
 }
 
+/* @n be32 member ids at @ids: non-zero, strictly increasing. */
+static int check_ids(const uint8_t *ids, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t id = get_be32(ids + 4 * i);
+
+		if (!id || (i && id <= get_be32(ids + 4 * (i - 1))))
+			return -EPROTO;
+	}
+	return 0;
+}
+
 static int parse_member_del(const uint8_t *p, size_t len, struct grpsec_ctl_member_del *d)
 {
 	if (len < GRPSEC_CTL_DEL_HDR_LEN)
@@ -316,18 +328,32 @@ static int parse_member_del(const uint8_t *p, size_t len, struct grpsec_ctl_memb
 	if (len != GRPSEC_CTL_DEL_HDR_LEN + 4 * (size_t)d->n)
 		return -EMSGSIZE;
 	d->ids = p + GRPSEC_CTL_DEL_HDR_LEN;
-	for (unsigned int i = 0; i < d->n; i++) {
-		uint32_t id = get_be32(d->ids + 4 * i);
-
-		if (!id || (i && id <= get_be32(d->ids + 4 * (i - 1))))
-			return -EPROTO;
-	}
-	return 0;
+	return check_ids(d->ids, d->n);
 }
 
 uint32_t grpsec_ctl_del_id(const struct grpsec_ctl_member_del *d, unsigned int i)
 {
 	return i < d->n ? get_be32(d->ids + 4 * i) : 0;
+}
+
+static int parse_heard(const uint8_t *p, size_t len, struct grpsec_ctl_heard *h)
+{
+	if (len < GRPSEC_CTL_HEARD_HDR_LEN)
+		return -EMSGSIZE;
+	h->group = get_be32(p);
+	h->epoch = get_be32(p + 4);
+	h->n = get_be16(p + 10);
+	if (!h->group || !h->epoch || get_be16(p + 8) || !h->n || h->n > GRPSEC_CTL_HEARD_MAX)
+		return -EPROTO;
+	if (len != GRPSEC_CTL_HEARD_HDR_LEN + 4 * (size_t)h->n)
+		return -EMSGSIZE;
+	h->ids = p + GRPSEC_CTL_HEARD_HDR_LEN;
+	return check_ids(h->ids, h->n);
+}
+
+uint32_t grpsec_ctl_heard_id(const struct grpsec_ctl_heard *h, unsigned int i)
+{
+	return i < h->n ? get_be32(h->ids + 4 * i) : 0;
 }
 
 static int parse_sync_done(const uint8_t *p, size_t len, struct grpsec_ctl_sync_done *s)
@@ -398,6 +424,8 @@ int grpsec_msg_parse(const uint8_t *buf, size_t len, struct grpsec_msg *out)
 		return body_len ? -EMSGSIZE : 0;
 	case GRPSEC_MSG_INSTALLED:
 		return parse_installed(body, body_len, &out->installed);
+	case GRPSEC_MSG_HEARD:
+		return parse_heard(body, body_len, &out->heard);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -672,6 +700,26 @@ int grpsec_msg_build_member_del(uint32_t group, const uint32_t *ids, unsigned in
 	put_be16(out + 14, (uint16_t)n);
 	for (unsigned int i = 0; i < n; i++)
 		put_be32(out + 16 + 4 * i, ids[i]);
+	return built(out, GRPSEC_MSG_HDR_LEN + body_len, out_len);
+}
+
+int grpsec_msg_build_heard(uint32_t group, uint32_t epoch, const uint32_t *ids,
+			   unsigned int n, uint8_t *out, size_t size, size_t *out_len)
+{
+	size_t body_len = GRPSEC_CTL_HEARD_HDR_LEN + 4 * (size_t)n;
+	int err;
+
+	if (!ids || !out_len || n > GRPSEC_CTL_HEARD_MAX)
+		return -EINVAL;
+	err = put_header(out, size, GRPSEC_MSG_HEARD, body_len);
+	if (err)
+		return err;
+	put_be32(out + 8, group);
+	put_be32(out + 12, epoch);
+	put_be16(out + 16, 0);
+	put_be16(out + 18, (uint16_t)n);
+	for (unsigned int i = 0; i < n; i++)
+		put_be32(out + 20 + 4 * i, ids[i]);
 	return built(out, GRPSEC_MSG_HDR_LEN + body_len, out_len);
 }
 

@@ -151,6 +151,11 @@ char *enroll_msg_describe(const struct grpsec_msg *m, char *buf, size_t size)
 	case GRPSEC_MSG_INSTALLED:
 		add(&t, "installed push=%u members=%u", m->installed.push, m->installed.members);
 		break;
+	case GRPSEC_MSG_HEARD:
+		add(&t, "heard group=%u epoch=%u members=", m->heard.group, m->heard.epoch);
+		for (unsigned int i = 0; i < m->heard.n; i++)
+			add(&t, "%s%u", i ? "," : "", grpsec_ctl_heard_id(&m->heard, i));
+		break;
 	default:
 		add(&t, "type=%u", m->type);
 	}
@@ -393,16 +398,24 @@ static const struct mutation mutations[] = {
 	{ "keepalive-body", "a keepalive with a body", 10, 0, 0, 0, 1, false },
 	{ "installed-push-0", "push number 0", 12, 8, 4, 0, 0, false },
 	{ "installed-trailing", "one byte after the counts", 12, 0, 0, 0, 1, false },
+	{ "heard-group-0", "group id 0", 13, 8, 4, 0, 0, false },
+	{ "heard-epoch-0", "epoch 0", 13, 12, 4, 0, 0, false },
+	{ "heard-reserved", "reserved bytes set", 13, 16, 1, 1, 0, false },
+	{ "heard-n-0", "zero ids", 13, 18, 2, 0, 0, false },
+	{ "heard-n-4097", "4097 ids: over the bound", 13, 18, 2, 4097, 0, false },
+	{ "heard-n-more", "four ids announced, three there", 13, 18, 2, 4, 0, false },
+	{ "heard-id-0", "member id 0", 13, 20, 4, 0, 0, false },
+	{ "heard-order", "ids not increasing", 13, 28, 4, MEMBER, 0, false },
 };
 
-#define NBASES	13
+#define NBASES	14
 
 struct bases {
 	uint8_t msg[NBASES][GRPSEC_ENROLL_ANSWER_MAX_LEN];
 	size_t len[NBASES];
 };
 
-/* The control channel's messages: bases 4 to 12. */
+/* The control channel's messages: bases 4 to 13. */
 static int build_control(struct bases *b)
 {
 	static const uint8_t v4[4] = { 192, 0, 2, 10 };
@@ -428,6 +441,7 @@ static int build_control(struct bases *b)
 	struct grpsec_ctl_sync_done sd = { .groups = 2, .members = 3 };
 	struct grpsec_ctl_query q = { .group = GROUP_B, .member = MEMBER + 2 };
 	struct grpsec_ctl_installed in = { .push = 2, .members = 3 };
+	static const uint32_t heard[3] = { MEMBER, MEMBER + 1, MEMBER + 5 };
 	size_t sz = sizeof(b->msg[0]);
 	int err;
 
@@ -449,6 +463,9 @@ static int build_control(struct bases *b)
 		err = grpsec_msg_build_group(&gi, b->msg[11], sz, &b->len[11]);
 	if (!err)
 		err = grpsec_msg_build_installed(&in, b->msg[12], sz, &b->len[12]);
+	if (!err)
+		err = grpsec_msg_build_heard(GROUP_A, EPOCH + 1, heard, 3, b->msg[13], sz,
+					     &b->len[13]);
 	return err;
 }
 
@@ -525,6 +542,8 @@ int enroll_vectors_write(FILE *f)
 	put_record(f, "control", "keepalive", b.msg[10], b.len[10], NULL);
 	put_record(f, "control", "installed", b.msg[12], b.len[12],
 		   "the second full push of this connection, 3 members, is in the module");
+	put_record(f, "control", "heard", b.msg[13], b.len[13],
+		   "members 4097, 4098 and 4102 of group 268435713 sent under E + 1");
 	for (size_t i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++)
 		write_mutation(f, &b, &mutations[i]);
 	return ferror(f) ? -EIO : 0;
