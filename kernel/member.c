@@ -344,8 +344,10 @@ bool grpsec_member_accept(struct grpsec_member *m, u64 key_id, u64 seq,
 	}
 	if (ok) {
 		m->endpoint = *from;
-		if (seq > m->last_seq)
+		if (seq > m->last_seq) {
 			m->last_seq = seq;
+			m->last_epoch = s->epoch;
+		}
 	}
 	spin_unlock(&m->lock);
 	if (rolled)

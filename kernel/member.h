@@ -112,6 +112,7 @@ struct grpsec_member {
 	u32 unauth_count;		/* bad tags from the endpoint in it */
 	atomic_t drops[__GRPSEC_MEMBER_COUNTERS - __GRPSEC_MEMBER_HOT];
 	u32 max_epoch;			/* the highest ever installed */
+	u32 last_epoch;			/* of its newest verified frame, 0: none yet */
 	atomic64_t hot[__GRPSEC_MEMBER_HOT];
 	struct rcu_head rcu;
 };

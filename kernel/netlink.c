@@ -1045,6 +1045,7 @@ static int fill_member(struct sk_buff *skb, struct grpsec_member *m)
 	union grpsec_endpoint ep;
 	struct grpsec_stats stats;
 	struct nlattr *nest;
+	u32 last_epoch;
 	u64 last_seq;
 
 	grpsec_member_stats_read(m, &stats);
@@ -1053,6 +1054,7 @@ static int fill_member(struct sk_buff *skb, struct grpsec_member *m)
 	next = rcu_dereference_protected(m->slot[1], lockdep_is_held(&m->lock));
 	ep = m->endpoint;
 	last_seq = m->last_seq;
+	last_epoch = m->last_epoch;
 	nest = nla_nest_start(skb, GRPSEC_A_MEMBER);
 	if (!nest ||
 	    nla_put_u32(skb, GRPSEC_A_MEMBER_GROUP, m->group->id) ||
@@ -1063,6 +1065,7 @@ static int fill_member(struct sk_buff *skb, struct grpsec_member *m)
 	spin_unlock(&m->lock);
 	if (nla_put_u64_64bit(skb, GRPSEC_A_MEMBER_LAST_SEQ, last_seq,
 			      GRPSEC_A_MEMBER_PAD) ||
+	    (last_epoch && nla_put_u32(skb, GRPSEC_A_MEMBER_LAST_EPOCH, last_epoch)) ||
 	    put_endpoint(skb, GRPSEC_A_MEMBER_ENDPOINT, &ep) ||
 	    put_stats(skb, GRPSEC_A_MEMBER_STATS, &stats)) {
 		nla_nest_cancel(skb, nest);

@@ -118,6 +118,10 @@
  *                                     it); dump: highest accepted
  *                                     sequence, or the floor
  *     GRPSEC_A_MEMBER_STATS           dump, nest of GRPSEC_A_STATS_*
+ *     GRPSEC_A_MEMBER_LAST_EPOCH      dump, u32: the epoch of the key that
+ *                                     verified the member's newest frame
+ *                                     (absent before its first): a rekey's
+ *                                     new epoch here means the member has it
  *
  * GRPSEC_CMD_GET_MEMBER (dump; GRPSEC_A_MEMBER_GROUP_FILTER at top level
  *   of the request restricts the dump to one group).  One message per
@@ -334,6 +338,7 @@ enum grpsec_member_attr {
 	GRPSEC_A_MEMBER_LAST_SEQ,	/* set (last)/dump (last), u64 */
 	GRPSEC_A_MEMBER_STATS,		/* dump, nest GRPSEC_A_STATS_* */
 	GRPSEC_A_MEMBER_PAD,
+	GRPSEC_A_MEMBER_LAST_EPOCH,	/* dump, u32 */
 
 	__GRPSEC_A_MEMBER_MAX,
 	GRPSEC_A_MEMBER_MAX = __GRPSEC_A_MEMBER_MAX - 1,

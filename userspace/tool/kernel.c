@@ -81,6 +81,7 @@ static const char *const member_names[GRPSEC_A_MEMBER_MAX + 1] = {
 	N(GRPSEC_A_MEMBER_KEY), N(GRPSEC_A_MEMBER_ENDPOINT),
 	N(GRPSEC_A_MEMBER_EPOCH), N(GRPSEC_A_MEMBER_NEXT_EPOCH),
 	N(GRPSEC_A_MEMBER_LAST_SEQ), N(GRPSEC_A_MEMBER_STATS),
+	N(GRPSEC_A_MEMBER_LAST_EPOCH),
 };
 static const char *const key_names[GRPSEC_A_KEY_MAX + 1] = {
 	N(GRPSEC_A_KEY_SLOT), N(GRPSEC_A_KEY_EPOCH), N(GRPSEC_A_KEY_DATA),
@@ -384,6 +385,7 @@ bool parse_member(struct nlattr *nest, struct member_rec *rec)
 	GET(get_u32, tb, GRPSEC_A_MEMBER_EPOCH, rec->epoch);
 	GET(get_u32, tb, GRPSEC_A_MEMBER_NEXT_EPOCH, rec->next_epoch);
 	GET(get_u64, tb, GRPSEC_A_MEMBER_LAST_SEQ, rec->last_seq);
+	GET(get_u32, tb, GRPSEC_A_MEMBER_LAST_EPOCH, rec->last_epoch);
 	ep = tb[GRPSEC_A_MEMBER_ENDPOINT];
 	if (ep && endpoint_from_attr(nla_data(ep), nla_len(ep), &rec->endpoint,
 				     &rec->endpoint_len))

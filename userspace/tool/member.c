@@ -23,7 +23,7 @@ static const char usage_set[] =
 	"member set GROUP ID [epoch E key FILE] [next-epoch E2 next-key FILE2] [endpoint ADDR:PORT] [last-seq N]";
 static const char usage_del[] = "member del GROUP ID";
 static const char usage_show[] =
-	"member show [GROUP] [epoch|next-epoch|last-seq|endpoint|dump]";
+	"member show [GROUP] [epoch|next-epoch|last-seq|last-epoch|endpoint|dump]";
 static const char usage_import[] = "member import GROUP FILE";
 
 enum member_syntax {

@@ -27,7 +27,7 @@ static void opt_u64(char *buf, size_t size, bool have, uint64_t v)
 /* ---- members ---- */
 
 static const char *const member_fields[] = {
-	"epoch", "next-epoch", "last-seq", "endpoint", "dump", NULL,
+	"epoch", "next-epoch", "last-seq", "last-epoch", "endpoint", "dump", NULL,
 };
 
 static bool is_field(const char *const *fields, const char *s)
@@ -49,6 +49,9 @@ static void member_value(const struct member_rec *m, const char *field,
 	else if (!strcmp(field, "last-seq"))
 		opt_u64(buf, size, HAVE(m, GRPSEC_A_MEMBER_LAST_SEQ),
 			m->last_seq);
+	else if (!strcmp(field, "last-epoch"))
+		opt_u64(buf, size, HAVE(m, GRPSEC_A_MEMBER_LAST_EPOCH),
+			m->last_epoch);
 	else if (!strcmp(field, "endpoint"))
 		format_endpoint(&m->endpoint, buf, size);
 }
@@ -94,6 +97,10 @@ static void print_member_human(const struct member_rec *m, int level,
 		printf("last sequence: %llu\n",
 		       (unsigned long long)m->last_seq);
 	}
+	if (HAVE(m, GRPSEC_A_MEMBER_LAST_EPOCH)) {
+		pad(level + 1);
+		printf("last frame's epoch: %u\n", m->last_epoch);
+	}
 }
 
 void print_member_line_json(const struct member_rec *m)
@@ -118,6 +125,10 @@ void print_member_line_json(const struct member_rec *m)
 	}
 	if (HAVE(m, GRPSEC_A_MEMBER_LAST_SEQ))
 		jw_uint("last-seq", m->last_seq);
+	if (HAVE(m, GRPSEC_A_MEMBER_LAST_EPOCH))
+		jw_uint("last-epoch", m->last_epoch);
+	else
+		jw_null("last-epoch");
 	jw_obj_close();
 }
 

@@ -147,6 +147,7 @@ struct member_rec {
 	uint32_t id;
 	uint32_t epoch;
 	uint32_t next_epoch;
+	uint32_t last_epoch;
 	uint64_t last_seq;
 	struct sockaddr_storage endpoint;
 	socklen_t endpoint_len;
