@@ -342,6 +342,8 @@ static const struct conf_key manager_keys[] = {
 	    100, SEC(600)),
 	NUM("RekeyRate", parse_uint, M(rekey_rate), 1, 100),
 	NUM("RekeyGrace", parse_duration, M(rekey_grace_ms), 100, SEC(86400)),
+	NUM("RekeyRetry", parse_duration, M(rekey_retry_ms), 100, SEC(86400)),
+	NUM("RekeyRetries", parse_uint, M(rekey_retries), 1, 10),
 	NUM("UpstreamGrace", parse_duration, M(upstream_grace_ms), 100, SEC(3600)),
 	{ .name = NULL }
 };

@@ -90,6 +90,8 @@ struct conf_manager {
 	uint32_t rekey_rate;		/* per cent of a group's members sent a rekey per second */
 	uint32_t upstream_grace_ms;	/* the previous K_up's grace, at most */
 	uint32_t rekey_grace_ms;	/* from the last rekey sent to the old epoch's retirement */
+	uint32_t rekey_retry_ms;	/* a member unheard under the new epoch this long: again */
+	uint32_t rekey_retries;		/* at most this many times */
 	unsigned int line;		/* 0: the file has no [Manager] */
 };
 
@@ -130,6 +132,8 @@ struct grpsecd_conf {
 #define CONF_DEFAULT_GW_STATE_FILE	"/var/lib/grpsecd/gateway.state"
 #define CONF_DEFAULT_REKEY_RATE		10
 #define CONF_DEFAULT_REKEY_GRACE_MS	60000
+#define CONF_DEFAULT_REKEY_RETRY_MS	20000
+#define CONF_DEFAULT_REKEY_RETRIES	2
 
 struct grpsecd_conf *conf_load(const char *file);
 /*

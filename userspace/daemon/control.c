@@ -694,6 +694,20 @@ static void answer_query(struct gwc *c, const struct grpsec_ctl_query *q)
 	OPENSSL_cleanse(ep, sizeof(ep));
 }
 
+/* Members the gateway heard under a rekey's new epoch: they need no retry. */
+static void on_heard(struct gwc *c, const struct grpsec_ctl_heard *h)
+{
+	const struct conf_group *cg = conf_group_find(c->ctl->d->conf, h->group);
+	const struct conf_gateway *gw = conn_gateway(c);
+	uint32_t ids[GRPSEC_CTL_HEARD_MAX];
+
+	if (!cg || !gw || !serves(c->ctl->d->conf, gw, cg) || !c->ctl->d->rekey)
+		return;		/* not its group (or no rekeys here): nothing to learn */
+	for (unsigned int i = 0; i < h->n; i++)
+		ids[i] = grpsec_ctl_heard_id(h, i);
+	rekey_heard(c->ctl->d->rekey, h->group, h->epoch, ids, h->n);
+}
+
 /* One message from the gateway; false if the connection was closed. */
 static bool conn_message(struct gwc *c)
 {
@@ -701,7 +715,8 @@ static bool conn_message(struct gwc *c)
 	int err = grpsec_msg_parse(c->ch.in, c->ch.in_len, &m);
 
 	if (err || (m.type != GRPSEC_MSG_MEMBER_QUERY && m.type != GRPSEC_MSG_KEEPALIVE &&
-		    m.type != GRPSEC_MSG_INSTALLED) || (m.type == GRPSEC_MSG_INSTALLED &&
+		    m.type != GRPSEC_MSG_INSTALLED && m.type != GRPSEC_MSG_HEARD) ||
+	    (m.type == GRPSEC_MSG_INSTALLED &&
 							m.installed.push > c->syncs)) {
 		log_warn("control: gateway %" PRIu32 " sent %s (type %u): closed", c->gateway,
 			 err ? grpsec_strerror(err) : "a message it may not send", c->ch.in[1]);
@@ -710,6 +725,8 @@ static bool conn_message(struct gwc *c)
 	}
 	if (m.type == GRPSEC_MSG_MEMBER_QUERY)
 		answer_query(c, &m.query);
+	if (m.type == GRPSEC_MSG_HEARD)
+		on_heard(c, &m.heard);
 	chan_consumed(&c->ch);
 	if (m.type == GRPSEC_MSG_INSTALLED)
 		on_installed(c, &m.installed);

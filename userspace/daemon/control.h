@@ -76,6 +76,7 @@ struct control_client_stats {
 	uint64_t pushes;		/* full pushes completed (SYNC_DONE) */
 	uint64_t queries;		/* MEMBER_QUERY sent */
 	uint64_t queries_dropped;	/* over the rate limit */
+	uint64_t heard;			/* members reported in HEARD */
 	uint64_t bad_messages;		/* refused by the parser or out of place */
 	uint64_t last_backoff_ms;	/* the wait before the latest attempt */
 };

@@ -51,8 +51,19 @@
 #define OUT_MAX			(1u << 20)
 #define TICK_MS			5000
 #define QUERY_PER_SEC		10
+#define HEARD_MS		2000	/* members on a rekey's new epoch: looked for */
 
 enum cc_state { CC_IDLE, CC_CONNECTING, CC_HANDSHAKE, CC_OPEN };
+
+/* A member the module verified a frame of under a rekey's new epoch. */
+struct heard {
+	uint32_t group, member, epoch;
+};
+
+struct heard_list {
+	struct heard *v;
+	size_t n, cap;
+};
 
 struct control_client {
 	struct grpsecd *d;
@@ -82,6 +93,13 @@ struct control_client {
 	unsigned int queries_in_window;
 	struct control_client_stats stats;
 	uint8_t msg[64];
+	/* HEARD: what this connection reported, what the last look found. */
+	struct loop_timer *heard_timer;
+	struct heard_list heard, heard_now;
+	bool heard_nomem;
+	uint32_t heard_ids[GRPSEC_CTL_HEARD_MAX];
+	uint8_t heard_msg[GRPSEC_MSG_HDR_LEN + GRPSEC_CTL_HEARD_HDR_LEN +
+			  4 * GRPSEC_CTL_HEARD_MAX];
 };
 
 void control_client_get_stats(const struct grpsecd *d, struct control_client_stats *out)
@@ -162,6 +180,7 @@ static void cc_close(struct control_client *cc, const char *why)
 	OPENSSL_cleanse(cc->secret, sizeof(cc->secret));
 	cc->have_secret = cc->upstream_seen = cc->installed_due = false;
 	cc->syncs = 0;
+	cc->heard.n = 0;	/* the next connection hears them all again */
 	push_forget(cc);
 	ERR_clear_error();
 	cc->state = CC_IDLE;
@@ -577,6 +596,96 @@ void control_client_query(void *arg, uint32_t group, uint32_t member)
 }
 
 /*
+ * HEARD: every HEARD_MS while a rekey is under way (a member in d->want
+ * has a next key), the members whose newest frame the module verified
+ * under that next epoch, those not reported on this connection yet.  The
+ * manager sends them no retry (grpsecd.rst, "Rekey").
+ */
+static void heard_note(void *arg, uint32_t group, uint32_t epoch, uint32_t member)
+{
+	struct control_client *cc = arg;
+	struct heard h = { group, member, epoch };
+
+	if (push_note((void **)&cc->heard_now.v, &cc->heard_now.n, &cc->heard_now.cap,
+		      sizeof(h), &h))
+		cc->heard_nomem = true;
+}
+
+static int heard_send(struct control_client *cc, uint32_t group, uint32_t epoch,
+		      unsigned int n)
+{
+	size_t len;
+	int err = grpsec_msg_build_heard(group, epoch, cc->heard_ids, n, cc->heard_msg,
+					 sizeof(cc->heard_msg), &len);
+
+	if (!err)
+		err = chan_queue(&cc->ch, cc->heard_msg, len);
+	if (!err)
+		cc->stats.heard += n;
+	return err;
+}
+
+static bool heard_before(const struct heard *a, const struct heard *b)
+{
+	return a->group != b->group ? a->group < b->group : a->member < b->member;
+}
+
+static int has_next(const struct gw_member *m, void *arg)
+{
+	(void)arg;
+	return m->next.set;
+}
+
+static void cc_heard(struct loop_timer *t, void *arg)
+{
+	struct control_client *cc = arg;
+	const struct heard *old = cc->heard.v;
+	uint32_t group = 0, epoch = 0;
+	struct heard_list swap;
+	unsigned int n = 0;
+	size_t j = 0;
+	int err = 0;
+
+	(void)t;
+	if (cc->state != CC_OPEN || !cc->d->kernel ||
+	    !gwstate_member_each(cc->d->want, 0, has_next, NULL)) {
+		cc->heard.n = 0;	/* no rekey under way: nothing to remember */
+		return;
+	}
+	cc->heard_now.n = 0;
+	cc->heard_nomem = false;
+	if (kernel_heard(cc->d->kernel, cc->d->want, heard_note, cc) || cc->heard_nomem)
+		return;
+	/* Both lists in (group, member) order: the new ones in one walk. */
+	for (size_t i = 0; i < cc->heard_now.n && !err; i++) {
+		const struct heard *h = &cc->heard_now.v[i];
+
+		while (j < cc->heard.n && heard_before(&old[j], h))
+			j++;
+		if (j < cc->heard.n && !heard_before(h, &old[j]) && old[j].epoch == h->epoch)
+			continue;
+		if (n && (h->group != group || h->epoch != epoch || n == GRPSEC_CTL_HEARD_MAX)) {
+			err = heard_send(cc, group, epoch, n);
+			n = 0;
+		}
+		group = h->group;
+		epoch = h->epoch;
+		cc->heard_ids[n++] = h->member;
+	}
+	if (n && !err)
+		err = heard_send(cc, group, epoch, n);
+	if (err) {
+		/* The next look sends them again (a repeat is harmless). */
+		log_warn("control: HEARD not sent: %s", strerror(-err));
+		return;
+	}
+	swap = cc->heard;
+	cc->heard = cc->heard_now;
+	cc->heard_now = swap;
+	cc_step(cc);
+}
+
+/*
  * The reconciliation after a SYNC_DONE: once it succeeded, INSTALLED tells
  * the manager that the module holds that push (its rekeys wait for it).
  */
@@ -618,13 +727,15 @@ static int client_init(struct grpsecd *d)
 	}
 	cc->ctx = tls_control_client_ctx_new(&d->conf->control);
 	cc->timer = loop_timer_add(d->loop, 0, 0, cc_tick, cc);
-	if (!d->want || !cc->ctx || !cc->timer) {
+	cc->heard_timer = loop_timer_add(d->loop, HEARD_MS, HEARD_MS, cc_heard, cc);
+	if (!d->want || !cc->ctx || !cc->timer || !cc->heard_timer) {
 		if (cc->own_want) {
 			gwstate_free(d->want);
 			d->want = NULL;
 		}
 		tls_ctx_free(cc->ctx);
 		loop_timer_del(cc->timer);
+		loop_timer_del(cc->heard_timer);
 		free(cc);
 		return -1;
 	}
@@ -651,6 +762,9 @@ static void client_uninit(struct grpsecd *d)
 	push_forget(cc);
 	OPENSSL_cleanse(cc->secret, sizeof(cc->secret));
 	loop_timer_del(cc->timer);
+	loop_timer_del(cc->heard_timer);
+	free(cc->heard.v);
+	free(cc->heard_now.v);
 	tls_ctx_free(cc->ctx);
 	tls_ctx_free(cc->next_ctx);
 	if (cc->own_want) {

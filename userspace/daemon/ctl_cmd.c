@@ -78,6 +78,7 @@ static void show_gateway(struct grpsecd *d, struct ctl_reply *r)
 	ctl_str(r, "connected", yes_no(control_client_connected(d)));
 	ctl_u64(r, "connects", st.connects);
 	ctl_u64(r, "pushes", st.pushes);
+	ctl_u64(r, "heard", st.heard);
 	if (d->want) {
 		ctl_u64(r, "held_groups", d->want->ngroups);
 		ctl_u64(r, "held_members", d->want->nmembers);
@@ -368,6 +369,7 @@ static void rekey_rec(struct ctl_reply *r, const struct rekey_status *st)
 	ctl_u64(r, "members", st->members);
 	ctl_u64(r, "sent", st->sent);
 	ctl_u64(r, "retries", st->retries);
+	ctl_u64(r, "heard", st->heard);
 }
 
 static int cmd_rekey(struct grpsecd *d, struct ctl_reply *r, int argc,

@@ -62,7 +62,7 @@ static const char *const numeric_keys[] = {
 	"id", "pid", "uptime", "reloads", "groups", "allow_rules", "gateways",
 	"devices", "members", "first_enrolled", "last_enrolled", "group",
 	"device", "epoch_joined", "epoch", "next_epoch", "epoch_lifetime",
-	"message_limit", "rate_limit", "rekeys", "sent", "retries", "gateways_connected",
+	"message_limit", "rate_limit", "rekeys", "sent", "retries", "heard", "gateways_connected",
 	"connects", "pushes", "held_groups", "held_members",
 };
 

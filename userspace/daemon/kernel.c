@@ -323,6 +323,7 @@ struct kgroup {
 
 struct kmember {
 	uint32_t group, id, epoch, next_epoch;
+	uint32_t last_epoch;		/* of its newest verified frame; 0: none */
 	bool has_epoch, has_next;
 	uint64_t last_seq;
 };
@@ -485,6 +486,7 @@ static int member_cb(struct nl_msg *msg, void *arg)
 		m->has_next = get_u32(tb[GRPSEC_A_MEMBER_NEXT_EPOCH],
 				      &m->next_epoch);
 		get_u64(tb[GRPSEC_A_MEMBER_LAST_SEQ], &m->last_seq);
+		get_u32(tb[GRPSEC_A_MEMBER_LAST_EPOCH], &m->last_epoch);
 		v->nmembers++;
 	}
 	return NL_OK;
@@ -1357,6 +1359,31 @@ out:
 		k->cnt.reconcile_errors++;
 	if (out)
 		*out = d;
+	return ret;
+}
+
+int kernel_heard(struct kernel *k, const struct gwstate *want, kernel_heard_fn fn, void *arg)
+{
+	struct kview v = { 0 };
+	int ret = request(k, GRPSEC_CMD_GET_MEMBER, NLM_F_DUMP, member_cb, &v,
+			  "listing members");
+
+	if (!ret && v.nomem)
+		ret = -ENOMEM;
+	if (!ret) {
+		qsort(v.members, v.nmembers, sizeof(*v.members), cmp_kmember);
+		for (size_t i = 0; i < v.nmembers; i++) {
+			const struct kmember *km = &v.members[i];
+			const struct gw_member *w;
+
+			if (!km->last_epoch)
+				continue;
+			w = gwstate_member_find(want, km->group, km->id);
+			if (w && w->next.set && w->next.epoch == km->last_epoch)
+				fn(arg, km->group, km->last_epoch, km->id);
+		}
+	}
+	kview_free(&v);
 	return ret;
 }
 

@@ -90,6 +90,16 @@ void kernel_changed(struct kernel *k);
 int kernel_upstream_now(struct kernel *k, const struct gwstate *want);
 
 /*
+ * kernel_heard() - one member dump: @fn(@arg, group, E, member) for every
+ * member to which @want gives a next key of epoch E (a rekey under way)
+ * and whose newest frame the module verified under E
+ * (GRPSEC_A_MEMBER_LAST_EPOCH): it has its rekey.  In (group, member)
+ * order.  0 or -errno.
+ */
+typedef void (*kernel_heard_fn)(void *arg, uint32_t group, uint32_t epoch, uint32_t member);
+int kernel_heard(struct kernel *k, const struct gwstate *want, kernel_heard_fn fn, void *arg);
+
+/*
  * kernel_reconcile() - dump the module, compare with @want, send what
  * differs; @out (may be NULL) counts what was sent.  Returns 0, or
  * -errno when the module could not be read, the state file not written

@@ -58,7 +58,7 @@ static const struct family_def {
 	{ "grpsecd_downlinks_total", COUNTER, "kind",
 	  "Downlink frames sent to gateways, by kind (command, rekey)." },
 	{ "grpsecd_rekeys_total", COUNTER, "outcome",
-	  "Rekey bodies for members, by outcome (sent, failed)." },
+	  "Rekey bodies for members, by outcome (sent, resent, failed), and members heard under the new epoch (heard)." },
 	{ "grpsecd_epochs_total", COUNTER, "reason",
 	  "Epochs started by rekeys, by reason (ctl, lifetime, revocation, resumed)." },
 	{ "grpsecd_revocations_total", COUNTER, NULL,

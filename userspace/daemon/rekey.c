@@ -41,14 +41,23 @@ struct ids {
 	size_t n, cap;
 };
 
+/* One member of a rekey: how often its body went, when last, whether it was heard. */
+struct mstate {
+	uint32_t id;
+	uint8_t sends;
+	bool heard;			/* a gateway saw a frame of it under the new epoch */
+	uint64_t sent_ms;
+};
+
 struct job {
 	struct store_epoch ep;		/* the new epoch, its secrets (wiped at the end) */
 	struct store_group g;
 	enum job_state state;
 	struct ids todo;		/* this pass */
 	size_t next;			/* next index in todo */
-	struct ids retry;		/* members no gateway took: the next pass */
-	size_t members, sent, skipped, retries;
+	struct ids retry;		/* members no gateway took, or unheard: the next pass */
+	struct mstate *ms;		/* every member of the rekey, by id */
+	size_t members, sent, skipped, retries, heard;
 	uint64_t started_ms, grace_end_ms, next_pass_ms;
 	bool again;			/* a revocation came meanwhile: rekey again after */
 	struct counter seq;
@@ -108,7 +117,27 @@ static void job_free(struct rekey *rk, struct job *j)
 	OPENSSL_cleanse(&j->ep, sizeof(j->ep));
 	free(j->todo.v);
 	free(j->retry.v);
+	free(j->ms);
 	free(j);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_mstate(const void *a, const void *b)
+{
+	return cmp_u32(&((const struct mstate *)a)->id, &((const struct mstate *)b)->id);
+}
+
+static struct mstate *mstate_find(const struct job *j, uint32_t member)
+{
+	struct mstate key = { .id = member };
+
+	return bsearch(&key, j->ms, j->members, sizeof(*j->ms), cmp_mstate);
 }
 
 /* Epoch lifetimes */
@@ -230,7 +259,7 @@ static int seal_for(struct rekey *rk, struct job *j, const struct conf_group *cg
 
 /* 1: sent, 2: not a member any more, 0: no gateway took it, -EAGAIN: again later. */
 static int send_member(struct rekey *rk, struct job *j, const struct conf_group *cg,
-		       uint32_t member)
+		       uint32_t member, bool resend)
 {
 	uint8_t body[GRPSEC_REKEY_BODY_MAX_LEN];
 	unsigned int ok = 0, again = 0;
@@ -252,7 +281,8 @@ static int send_member(struct rekey *rk, struct job *j, const struct conf_group 
 	OPENSSL_cleanse(body, sizeof(body));
 	if (!ok && again)
 		return -EAGAIN;
-	metrics_count(rk->d->metrics, "grpsecd_rekeys_total", ok ? "sent" : "failed", 1);
+	metrics_count(rk->d->metrics, "grpsecd_rekeys_total",
+		      !ok ? "failed" : resend ? "resent" : "sent", 1);
 	return ok ? 1 : 0;
 }
 
@@ -263,6 +293,30 @@ static uint64_t grace_ms(const struct rekey *rk)
 	uint32_t ms = rk->d->conf->manager.rekey_grace_ms;
 
 	return ms ? ms : CONF_DEFAULT_REKEY_GRACE_MS;
+}
+
+/*
+ * The members sent their rekey RekeyRetry ago or more, unheard under the
+ * new epoch since and sent it fewer than 1 + RekeyRetries times: the
+ * next pass sends them theirs again.
+ */
+static void collect_unheard(struct rekey *rk, struct job *j, uint64_t now)
+{
+	const struct conf_manager *c = &rk->d->conf->manager;
+	uint64_t after = c->rekey_retry_ms ? c->rekey_retry_ms : CONF_DEFAULT_REKEY_RETRY_MS;
+	unsigned int most = 1 + (c->rekey_retries ? c->rekey_retries : CONF_DEFAULT_REKEY_RETRIES);
+
+	for (size_t i = 0; i < j->members; i++) {
+		struct mstate *m = &j->ms[i];
+
+		if (m->heard || !m->sends || m->sends >= most || now - m->sent_ms < after)
+			continue;
+		if (ids_add(&j->retry, m->id) < 0) {
+			log_err("rekey: out of memory: member %" PRIu32 " is not retried", m->id);
+			return;
+		}
+		m->sent_ms = now;	/* not collected again before it went */
+	}
 }
 
 /* The end of a pass: the members no gateway took go again, until the switch. */
@@ -305,20 +359,36 @@ static void job_tick(struct rekey *rk, struct job *j)
 		return;
 	}
 	for (quota = quota ? quota : 1; quota > 0; quota--) {
+		uint32_t member;
+		struct mstate *m;
+
 		if (j->next == j->todo.n) {
-			if (j->state == JOB_GRACE &&
-			    (!j->retry.n || loop_now_ms() < j->next_pass_ms))
-				return;
+			if (j->state == JOB_GRACE) {
+				if (loop_now_ms() < j->next_pass_ms)
+					return;
+				collect_unheard(rk, j, loop_now_ms());
+				if (!j->retry.n) {
+					j->next_pass_ms = loop_now_ms() + RETRY_PASS_MS;
+					return;
+				}
+			}
 			pass_end(rk, j);
 			if (!j->todo.n)
 				return;
 		}
-		rc = send_member(rk, j, cg, j->todo.v[j->next]);
+		member = j->todo.v[j->next];
+		m = mstate_find(j, member);
+		rc = send_member(rk, j, cg, member, m && m->sends);
 		if (rc == -EAGAIN)
 			return;		/* the same member at the next tick */
 		if (j->state == JOB_GRACE)
 			j->retries++;
-		j->sent += rc == 1;
+		if (rc == 1 && m) {
+			j->sent += !m->sends;
+			if (m->sends < UINT8_MAX)
+				m->sends++;
+			m->sent_ms = loop_now_ms();
+		}
 		j->skipped += rc == 2;
 		if (rc == 0 && ids_add(&j->retry, j->todo.v[j->next]) < 0)
 			log_err("rekey: out of memory: member %" PRIu32 " is not retried",
@@ -356,8 +426,9 @@ static void job_switch(struct rekey *rk, struct job *j)
 		rk->hooks.epoch_retired(rk->hooks.arg, group, j->ep.epoch);
 	log_info("rekey: group %" PRIu32 ": epoch %" PRIu32 " is current, %" PRIu32
 		 " retired; %zu members sent their rekey, %zu left the group meanwhile, %zu"
-		 " not reached (they must enroll again)", group, j->ep.epoch, j->g.epoch,
-		 j->sent, j->skipped, j->retry.n + (j->todo.n - j->next));
+		 " not reached (they must enroll again); %zu heard under it, %zu sends again",
+		 group, j->ep.epoch, j->g.epoch, j->sent, j->skipped,
+		 j->retry.n + (j->todo.n - j->next), j->heard, j->retries);
 	job_free(rk, j);
 	due_refresh(rk, group);
 	if (again && rekey_start(rk, group, "revocation", &epoch) < 0)
@@ -450,12 +521,20 @@ int rekey_start(struct rekey *rk, uint32_t group, const char *why, uint32_t *epo
 		rc = backend_sync_groups(rk->d->backend);
 	if (rc == 0)
 		rc = store_members_each(rk->d->store, group, collect_active, &j->todo);
+	if (rc == 0 && j->todo.n) {
+		j->ms = calloc(j->todo.n, sizeof(*j->ms));
+		rc = j->ms ? 0 : -ENOMEM;
+	}
 	if (rc < 0) {
 		OPENSSL_cleanse(&j->ep, sizeof(j->ep));
 		free(j->todo.v);
 		free(j);
 		return rc;
 	}
+	/* In id order, for mstate_find() and for the order they are sent in. */
+	qsort(j->todo.v, j->todo.n, sizeof(*j->todo.v), cmp_u32);
+	for (size_t i = 0; i < j->todo.n; i++)
+		j->ms[i].id = j->todo.v[i];
 	j->members = j->todo.n;
 	counter_init(&j->seq, "rekey", group);
 	rk->jobs[rk->njobs++] = j;
@@ -492,8 +571,30 @@ int rekey_status(const struct rekey *rk, uint32_t group, struct rekey_status *ou
 	*out = (struct rekey_status){
 		.group = group, .epoch = j->ep.epoch, .state = state_names[j->state],
 		.members = j->members, .sent = j->sent, .retries = j->retries,
+		.heard = j->heard,
 	};
 	return 0;
+}
+
+void rekey_heard(struct rekey *rk, uint32_t group, uint32_t epoch, const uint32_t *members,
+		 size_t n)
+{
+	struct job *j = job_find(rk, group);
+	size_t heard = 0;
+	struct mstate *m;
+
+	if (!j || j->ep.epoch != epoch)
+		return;		/* no rekey to it under way: nothing to learn */
+	for (size_t i = 0; i < n; i++) {
+		m = mstate_find(j, members[i]);
+		if (m && !m->heard) {
+			m->heard = true;
+			heard++;
+		}
+	}
+	j->heard += heard;
+	if (heard)
+		metrics_count(rk->d->metrics, "grpsecd_rekeys_total", "heard", heard);
 }
 
 /* Revocations */

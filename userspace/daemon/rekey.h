@@ -15,7 +15,9 @@
  *     sequence (counter "rekey/GROUP", reserved ahead), handed to the
  *     sender once per gateway of the group, paced at RekeyRate per cent of
  *     the group per second; a member none of whose gateways took it is
- *     tried again after the others, until the switch;
+ *     tried again after the others, until the switch, and so is one that
+ *     no gateway heard under e+1 (rekey_heard(), from the gateways'
+ *     HEARD) RekeyRetry after its rekey went, up to RekeyRetries times;
  *  4. RekeyGrace after the last member was sent its rekey, e+1 becomes the
  *     current epoch and e retires (the backend forgets it);
  *     rekey_hooks.epoch_retired(group, e+1) is called, if set.
@@ -102,10 +104,19 @@ struct rekey_status {
 	const char *state;		/* "waiting" (for rekey_go()), "sending", "grace" */
 	size_t members;			/* members it rekeys */
 	size_t sent;			/* members sent their rekey */
-	size_t retries;			/* members sent again */
+	size_t retries;			/* sends after the first pass */
+	size_t heard;			/* members a gateway heard under the new epoch */
 };
 
 /* rekey_status() - 0 and @out filled while a rekey of @group is under way, else -ENOENT. */
 int rekey_status(const struct rekey *rk, uint32_t group, struct rekey_status *out);
+
+/*
+ * rekey_heard() - a gateway heard @members (@n ids) of @group under
+ * @epoch: their rekey to it arrived, none goes to them again.  Ignored
+ * unless a rekey of @group to @epoch is under way.
+ */
+void rekey_heard(struct rekey *rk, uint32_t group, uint32_t epoch, const uint32_t *members,
+		 size_t n);
 
 #endif

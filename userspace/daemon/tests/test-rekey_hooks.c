@@ -6,7 +6,10 @@
  * active member gets one body, which its member context accepts under
  * its K_wrap,m and the manager's key (and not another member's); a second
  * rekey_start() while one is under way is -EBUSY.  (Without a hook the
- * rekeys go at once: grpsecd.rekey.)
+ * rekeys go at once: grpsecd.rekey.)  Then the retries: the members no
+ * gateway heard under the new epoch (rekey_heard(), as HEARD brings it)
+ * get their rekey again after RekeyRetry, each time with a new body that
+ * applies, at most RekeyRetries times; those heard get none.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -131,7 +134,8 @@ int main(void)
 	if (!getcwd(cwd, sizeof(cwd)))
 		return 1;
 	fprintf(f, "[Manager]\nDatabase = sqlite:%s/m.db\nMasterKey = %s/master.key\n"
-		"ControlSocket = %s/ctl.sock\n\n[Group]\nId = 7\nMode = anonymous\n"
+		"ControlSocket = %s/ctl.sock\nRekeyGrace = 60s\nRekeyRetry = 500ms\n"
+		"RekeyRetries = 2\n\n[Group]\nId = 7\nMode = anonymous\n"
 		"Gateway = 1\n\n[Gateway]\nId = 1\nIdentity = CN=gw-1\n"
 		"Address = 127.0.0.1:4790\n", cwd, cwd, cwd);
 	fclose(f);
@@ -178,6 +182,42 @@ int main(void)
 	/* A body for one member does not apply for another. */
 	CHECK(sent >= 2 && apply(sent_to[1], bodies[0], body_len[0], signer) < 0,
 	      "member %u applied member %u's rekey", sent_to[1], sent_to[0]);
+
+	/* Members 0..2 heard under epoch 2 (and one under another epoch: ignored). */
+	rekey_heard(d.rekey, GROUP, 3, &ids[3], 1);
+	rekey_heard(d.rekey, GROUP, 2, ids, 3);
+	rekey_heard(d.rekey, GROUP, 2, ids, 1);		/* again: counted once */
+	{
+		struct rekey_status st;
+
+		CHECK(rekey_status(d.rekey, GROUP, &st) == 0 && st.heard == 3,
+		      "heard %zu, want 3", st.heard);
+	}
+	/* Passes every 2 s: members 3 and 4 again, each body new and good. */
+	spin(2600);
+	CHECK(sent == N + 2, "%u rekeys after the first retry pass, want %d", sent, N + 2);
+	for (i = N; i < N + 2 && i < (int)sent; i++) {
+		CHECK(sent_to[i] == ids[3] || sent_to[i] == ids[4], "retried member %u", sent_to[i]);
+		CHECK(apply(sent_to[i], bodies[i], body_len[i], signer) == 2,
+		      "member %u did not apply its second rekey", sent_to[i]);
+		CHECK(memcmp(bodies[i], bodies[sent_to[i] == ids[3] ? 3 : 4], 12),
+		      "the retry to member %u repeats the first body's sequence", sent_to[i]);
+	}
+	rekey_heard(d.rekey, GROUP, 2, &ids[3], 1);
+	spin(2100);
+	CHECK(sent == N + 3 && sent_to[N + 2] == ids[4],
+	      "%u rekeys after the second pass (the last to member %u), want %d to %u", sent,
+	      sent_to[sent - 1], N + 3, ids[4]);
+	/* Member 4 had 1 + RekeyRetries: no more. */
+	spin(2100);
+	CHECK(sent == N + 3, "%u rekeys after the third pass, want %d", sent, N + 3);
+	{
+		struct rekey_status st;
+
+		CHECK(rekey_status(d.rekey, GROUP, &st) == 0 && st.heard == 4 && st.sent == N &&
+		      st.retries == 3, "heard %zu sent %zu retries %zu, want 4, %d, 3", st.heard,
+		      st.sent, st.retries, N);
+	}
 	grpsec_signer_free(signer);
 	rekey_part.uninit(&d);
 	groups_part.uninit(&d);
