@@ -10,11 +10,16 @@
 # `grpsecctl rekey 7` a few seconds in: the manager pushes both epochs to
 # the gateway and holds the rekeys until the gateway said INSTALLED,
 # sends them paced (RekeyRate 20: 5 s for the group), switches after
-# RekeyGrace (3 s) and pushes again, so that the gateway drops the old
+# RekeyGrace (10 s) and pushes again, so that the gateway drops the old
 # epoch.  Then a second rekey, with the gateway daemon killed (-9) and
-# started again while its rekeys go out.  Checked: every message reaches
-# the application exactly once, the gateway dropped no frame, every device
-# applied both rekeys, a frame under epoch 1 is dropped afterwards.
+# started again while its rekeys go out.  The devices whose member id is
+# a multiple of 10 drop the first rekey frame of each rekey (a lossy
+# radio): the gateway reports the members it hears under the new epoch
+# (HEARD), and the manager sends the others theirs again after
+# RekeyRetry (4 s).  Checked: every message reaches the application
+# exactly once, the gateway dropped no frame, every device (the lossy
+# ones too) applied both rekeys, a frame under epoch 1 is dropped
+# afterwards.
 # Printed: the times, the control channel's bytes per member for a rekey,
 # the gateway daemon's CPU idle and during a rekey.
 
@@ -22,10 +27,12 @@ source "$(dirname "$0")/grpsecd_lib.sh"
 
 DEVICES=${GRPSECD_DEVICES:-$((100 / TIMEOUT_SCALE))}
 N_CERT=2
-DURATION=50
+DURATION=70
 EVERY_MS=500
+LOSE=10
 MANAGER_EXTRA="RekeyRate = 20
-RekeyGrace = 3s"
+RekeyGrace = 10s
+RekeyRetry = 4s"
 
 grpsecd_up
 
@@ -41,7 +48,7 @@ dropped0=$(drops)
 # One process for the fleet, a socket per device (its address at the
 # gateway, where its rekey comes), payloads v-7-MEMBER-N.
 n_m grpsec-member send-fleet --state-dir states --group 7 --tag v --for $DURATION \
-	--every $EVERY_MS > fleet.out 2>&1 &
+	--every $EVERY_MS --lose-rekeys $LOSE > fleet.out 2>&1 &
 fleet_pid=$!
 _pids+=($fleet_pid)
 sleep 4
@@ -76,6 +83,9 @@ log "   second rekey: the gateway daemon killed and restarted 1 s into it;" \
 wait "$fleet_pid" || fail "the devices failed: $(tail -n 3 fleet.out)"
 sent=$(sed -n 's/^devices=.* frames=\([0-9]*\) .*/\1/p' fleet.out)
 on3=$(grep -c '^member=.* epoch=3 rekeys=2 ' fleet.out || true)
+lossy=$(grep -c ' lost=2$' fleet.out || true)
+resent=$(metric 'grpsecd_rekeys_total{outcome="resent"}')
+heard=$(metric 'grpsecd_rekeys_total{outcome="heard"}')
 wait "$app_pid" || true
 got=$(grep -c '^message .* payload v-7-' app.out || true)
 dups=$(sed -n 's/.* payload //p' app.out | sort | uniq -d | wc -l)
@@ -101,6 +111,9 @@ if [ "$got" != "$sent" ]; then
 	grep -E 'rekey|downlink|K_up' manager.log | tail -n 25 >&2
 	grep -vE '^$' gateway.log | tail -n 25 >&2
 fi
+log "   $lossy devices (member id a multiple of $LOSE) dropped the first rekey frame" \
+	"of both rekeys; rekeys sent again: ${resent:-0}; members heard under the new epoch" \
+	"(HEARD): ${heard:-0} over both rekeys; $(grep -o 'epoch 3 is current, 2 retired.*' manager.log | sed 's/.*; //' | head -n 1)"
 log "   control channel during the rekey: $bytes bytes, $((bytes / DEVICES)) per member" \
 	"(the next epoch's K_m pushed, then the switch; keepalives included)"
 log "   gateway daemon CPU: idle $idle_ms ms in 5 s; $((c1 - c0)) ms in the" \
@@ -109,6 +122,13 @@ log "   gateway daemon CPU: idle $idle_ms ms in 5 s; $((c1 - c0)) ms in the" \
 [ "$dups" = 0 ] || fail "$dups messages reached the application twice"
 [ "$dropped1" = "$dropped0" ] || { n_gw grpsec stats >&2; fail "$((dropped1 - dropped0)) frames dropped during the rekey"; }
 [ "$on3" = "$DEVICES" ] || fail "$on3 of $DEVICES devices applied both rekeys"
+# The lossy devices got theirs from a retry: no gateway had heard them.
+[ "$lossy" -gt 0 ] || fail "no device dropped its rekeys' first frames"
+[ "${resent:-0}" -ge $((2 * lossy)) ] ||
+	fail "${resent:-0} rekeys sent again, fewer than the $((2 * lossy)) the lossy devices lost"
+# ...and the others, heard, not: without HEARD every member would be.
+[ "${resent:-0}" -lt "$DEVICES" ] && [ "${heard:-0}" -ge $((2 * (DEVICES - lossy))) ] ||
+	fail "rekeys sent again: ${resent:-0}, members heard: ${heard:-0}: the gateway's HEARD did not spare the members that had theirs"
 [ "$under2" -gt 0 ] && [ "$under3" -gt 0 ] || fail "no message under epoch 2 or 3"
 
 log "4. the gateway dropped epoch 1 after the switches"

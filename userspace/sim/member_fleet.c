@@ -42,7 +42,7 @@ static const char fleet_enroll_usage[] =
 
 static const char fleet_send_usage[] =
 "usage: grpsec-member send-fleet --state-dir DIR --group G [--tag TEXT]\n"
-"                                [--for SEC --every MS]\n"
+"                                [--for SEC --every MS [--lose-rekeys K]]\n"
 "\n"
 "Every state file of DIR (*.state) sends one frame of group G to its\n"
 "gateway, as `send` would (the sequence reserved in the file first), with\n"
@@ -58,10 +58,14 @@ static const char fleet_send_usage[] =
 "              manager, or from the gateway).  Prints a line \"member=M\n"
 "              frames=N epoch=E rekeys=R commands=C\" per device, then\n"
 "              \"devices=N frames=N rekeys=R epoch_min=E epoch_max=E\n"
-"              commands=C commanded=D\" (D devices opened one or more).\n";
+"              commands=C commanded=D\" (D devices opened one or more).\n"
+"  --lose-rekeys K  the devices whose member id is a multiple of K drop the\n"
+"              first rekey frame of every rekey, as a lossy radio would\n"
+"              (the manager's retry brings another); \" lost=L\" ends their\n"
+"              line.\n";
 
 enum { OPT_MANAGER = 256, OPT_GROUP, OPT_PSK_FILE, OPT_STATE_DIR, OPT_PARALLEL,
-       OPT_TIMEOUT, OPT_TAG, OPT_FOR, OPT_EVERY };
+       OPT_TIMEOUT, OPT_TAG, OPT_FOR, OPT_EVERY, OPT_LOSE };
 
 static const struct option enroll_options[] = {
 	{ "manager", required_argument, NULL, OPT_MANAGER },
@@ -80,6 +84,7 @@ static const struct option send_options[] = {
 	{ "tag", required_argument, NULL, OPT_TAG },
 	{ "for", required_argument, NULL, OPT_FOR },
 	{ "every", required_argument, NULL, OPT_EVERY },
+	{ "lose-rekeys", required_argument, NULL, OPT_LOSE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -266,6 +271,7 @@ struct sender {
 	int fd;
 	uint32_t id;
 	uint64_t frames, rekeys, commands, next_ms;
+	uint64_t lost;			/* rekey frames dropped on purpose */
 };
 
 static uint64_t mono_ms(void)
@@ -326,7 +332,7 @@ static void sender_send(struct sender *d, int fd, const char *payload)
 
 /* --for: every device sends every @every_ms and applies its rekeys, until @end. */
 static void fleet_stay(struct sender *devs, int n, uint32_t group, const char *tag,
-		       double secs, uint32_t every_ms)
+		       double secs, uint32_t every_ms, uint32_t lose_every)
 {
 	struct pollfd *p = calloc((size_t)n, sizeof(*p));
 	uint64_t t0 = mono_ms(), end = t0 + (uint64_t)(secs * 1000), now;
@@ -368,7 +374,10 @@ static void fleet_stay(struct sender *devs, int n, uint32_t group, const char *t
 			len = recv(p[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
 			if (len < GRPSEC_MFRAME_HDR_LEN)
 				continue;
-			if (buf[1] == GRPSEC_TYPE_REKEY) {
+			if (buf[1] == GRPSEC_TYPE_REKEY && lose_every &&
+			    devs[i].id % lose_every == 0 && devs[i].lost == devs[i].rekeys) {
+				devs[i].lost++;		/* this rekey's first frame */
+			} else if (buf[1] == GRPSEC_TYPE_REKEY) {
 				if (!grpsec_member_apply_rekey(devs[i].m, devs[i].v,
 							       grpsec_state_wrap_key(devs[i].st),
 							       buf, (size_t)len, &epoch))
@@ -400,7 +409,7 @@ int member_send_fleet_main(int argc, char **argv)
 	const char *dir = NULL, *tag = "report";
 	struct dirent **names;
 	struct sender *devs;
-	uint32_t group = 0, every = 0, emin = UINT32_MAX, emax = 0;
+	uint32_t group = 0, every = 0, lose = 0, emin = UINT32_MAX, emax = 0;
 	uint64_t frames = 0, rekeys = 0, commands = 0;
 	unsigned int commanded = 0;
 	double secs = 0;
@@ -413,12 +422,13 @@ int member_send_fleet_main(int argc, char **argv)
 		case OPT_TAG: tag = optarg; break;
 		case OPT_FOR: secs = opt_double("--for", optarg, 0.001, 86400); break;
 		case OPT_EVERY: every = opt_u32("--every", optarg, 1, 3600000); break;
+		case OPT_LOSE: lose = opt_u32("--lose-rekeys", optarg, 1, UINT32_MAX); break;
 		}
 	}
 	if (!dir || !group)
 		usage_error("--state-dir and --group are required");
-	if (every && !secs)
-		usage_error("--every needs --for");
+	if ((every || lose) && !secs)
+		usage_error("--every and --lose-rekeys need --for");
 	if (strlen(tag) > 200)
 		usage_error("--tag: at most 200 bytes");
 	if (secs && !every)
@@ -437,7 +447,7 @@ int member_send_fleet_main(int argc, char **argv)
 	}
 	free(names);
 	if (secs) {
-		fleet_stay(devs, n, group, tag, secs, every);
+		fleet_stay(devs, n, group, tag, secs, every, lose);
 	} else {
 		for (int i = 0; i < n; i++) {
 			char payload[256];
@@ -462,10 +472,14 @@ int member_send_fleet_main(int argc, char **argv)
 		commanded += devs[i].commands > 0;
 		emin = e < emin ? e : emin;
 		emax = e > emax ? e : emax;
-		if (secs)
+		if (secs) {
 			printf("member=%" PRIu32 " frames=%" PRIu64 " epoch=%" PRIu32 " rekeys=%" PRIu64
-			       " commands=%" PRIu64 "\n", devs[i].id, devs[i].frames, e,
-			       devs[i].rekeys, devs[i].commands);
+			       " commands=%" PRIu64, devs[i].id, devs[i].frames, e, devs[i].rekeys,
+			       devs[i].commands);
+			if (devs[i].lost)
+				printf(" lost=%" PRIu64, devs[i].lost);
+			printf("\n");
+		}
 		sender_close(&devs[i]);
 	}
 	free(devs);
