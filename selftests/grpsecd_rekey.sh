@@ -95,7 +95,7 @@ dropped1=$(drops)
 inst=$(sed -n 's/.*group 7: epoch 2 is in every .* after \([0-9]*\) ms.*/\1/p' manager.log)
 log "   the rekeys held $inst ms for INSTALLED (seen here after $((t1 - t0)) ms); epoch 2 current" \
 	"$((t2 - t0)) ms after the rekey command ($DEVICES members," \
-	"RekeyRate 20, RekeyGrace 3 s)"
+	"RekeyRate 20, RekeyGrace 10 s, RekeyRetry 4 s)"
 log "   $sent messages sent, $got received ($under2 under epoch 2, $under3 under 3)," \
 	"$dups twice; $((dropped1 - dropped0)) frames dropped; $on3 of $DEVICES devices" \
 	"applied both rekeys"
