@@ -65,6 +65,7 @@ log_wait manager "group 7: epoch 2 is current: pushed to 1 connected" 5
 c1=$(cpu_ms "$gateway_pid")
 t3=$(ms)
 bytes=$(( $(metric grpsecd_control_bytes_total) - bytes0 ))
+resent1=$(metric 'grpsecd_rekeys_total{outcome="resent"}')
 
 # A second rekey, and the gateway daemon killed (-9) while its rekeys go
 # out: started again at once, it reads what the module holds and changes
@@ -112,7 +113,7 @@ if [ "$got" != "$sent" ]; then
 	grep -vE '^$' gateway.log | tail -n 25 >&2
 fi
 log "   $lossy devices (member id a multiple of $LOSE) dropped the first rekey frame" \
-	"of both rekeys; rekeys sent again: ${resent:-0}; members heard under the new epoch" \
+	"of both rekeys; rekeys sent again: ${resent1:-0} in the first rekey, ${resent:-0} in all; members heard under the new epoch" \
 	"(HEARD): ${heard:-0} over both rekeys; $(grep -o 'epoch 3 is current, 2 retired.*' manager.log | sed 's/.*; //' | head -n 1)"
 log "   control channel during the rekey: $bytes bytes, $((bytes / DEVICES)) per member" \
 	"(the next epoch's K_m pushed, then the switch; keepalives included)"
@@ -126,9 +127,12 @@ log "   gateway daemon CPU: idle $idle_ms ms in 5 s; $((c1 - c0)) ms in the" \
 [ "$lossy" -gt 0 ] || fail "no device dropped its rekeys' first frames"
 [ "${resent:-0}" -ge $((2 * lossy)) ] ||
 	fail "${resent:-0} rekeys sent again, fewer than the $((2 * lossy)) the lossy devices lost"
-# ...and the others, heard, not: without HEARD every member would be.
-[ "${resent:-0}" -lt "$DEVICES" ] && [ "${heard:-0}" -ge $((2 * (DEVICES - lossy))) ] ||
-	fail "rekeys sent again: ${resent:-0}, members heard: ${heard:-0}: the gateway's HEARD did not spare the members that had theirs"
+# ...and the others, heard, not: without HEARD every member would be
+# resent in the first rekey.  (In the second, the members sent their
+# rekey while the gateway daemon was down may be resent too: not heard
+# in time.)
+[ "${resent1:-0}" -lt $((lossy + DEVICES / 2)) ] && [ "${heard:-0}" -ge $((2 * (DEVICES - lossy))) ] ||
+	fail "rekeys sent again in the first rekey: ${resent1:-0}, members heard: ${heard:-0}: the gateway's HEARD did not spare the members that had theirs"
 [ "$under2" -gt 0 ] && [ "$under3" -gt 0 ] || fail "no message under epoch 2 or 3"
 
 log "4. the gateway dropped epoch 1 after the switches"
