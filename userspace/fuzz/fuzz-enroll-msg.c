@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t again[GRPSEC_MSG_MAX_LEN];
 	static struct grpsec_ctl_member mb[GRPSEC_MSG_MAX_LEN / GRPSEC_CTL_MEMBER_HDR_LEN];
-	static uint32_t ids[GRPSEC_CTL_DEL_MAX];
+	static uint32_t ids[GRPSEC_CTL_DEL_MAX > GRPSEC_CTL_HEARD_MAX ? GRPSEC_CTL_DEL_MAX :
+			    GRPSEC_CTL_HEARD_MAX];
 	struct grpsec_msg m;
 	size_t total = 0, len = 0;
 	int r;
@@ -92,6 +93,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case GRPSEC_MSG_INSTALLED:
 		r = grpsec_msg_build_installed(&m.installed, again, sizeof(again), &len);
+		break;
+	case GRPSEC_MSG_HEARD:
+		for (unsigned int i = 0; i < m.heard.n; i++)
+			ids[i] = grpsec_ctl_heard_id(&m.heard, i);
+		r = grpsec_msg_build_heard(m.heard.group, m.heard.epoch, ids, m.heard.n, again,
+					   sizeof(again), &len);
 		break;
 	default:
 		abort();

@@ -427,8 +427,10 @@ int member_send_fleet_main(int argc, char **argv)
 	}
 	if (!dir || !group)
 		usage_error("--state-dir and --group are required");
-	if ((every || lose) && !secs)
-		usage_error("--every and --lose-rekeys need --for");
+	if (every && !secs)
+		usage_error("--every needs --for");
+	if (lose && !secs)
+		usage_error("--lose-rekeys needs --for");
 	if (strlen(tag) > 200)
 		usage_error("--tag: at most 200 bytes");
 	if (secs && !every)
