@@ -147,6 +147,14 @@ drops()
 		t && $1 ~ /^drop/ { s += $2 } END { print s + 0 }'
 }
 
+# drop_reasons: the gateway's non-zero drop counters, "reason=N ...".
+drop_reasons()
+{
+	n_gw grpsec stats | awk '/^total/ { t = 1; next } /^[^ ]/ { t = 0 }
+		t && $1 ~ /^drop/ && $2 > 0 { printf "%s%s=%s", s, $1, $2; s = " " }
+		END { if (s == "") printf "none" }'
+}
+
 diagnose_test()
 {
 	local r

@@ -630,12 +630,6 @@ static bool heard_before(const struct heard *a, const struct heard *b)
 	return a->group != b->group ? a->group < b->group : a->member < b->member;
 }
 
-static int has_next(const struct gw_member *m, void *arg)
-{
-	(void)arg;
-	return m->next.set;
-}
-
 static void cc_heard(struct loop_timer *t, void *arg)
 {
 	struct control_client *cc = arg;
@@ -648,7 +642,7 @@ static void cc_heard(struct loop_timer *t, void *arg)
 
 	(void)t;
 	if (cc->state != CC_OPEN || !cc->d->kernel ||
-	    !gwstate_member_each(cc->d->want, 0, has_next, NULL)) {
+	    !gwstate_rekeying(cc->d->want, 0)) {
 		cc->heard.n = 0;	/* no rekey under way: nothing to remember */
 		return;
 	}

@@ -338,3 +338,14 @@ int gwstate_member_each(const struct gwstate *s, uint32_t group,
 	}
 	return 0;
 }
+
+static int member_has_next(const struct gw_member *m, void *arg)
+{
+	(void)arg;
+	return m->next.set;
+}
+
+bool gwstate_rekeying(const struct gwstate *s, uint32_t group)
+{
+	return gwstate_member_each(s, group, member_has_next, NULL);
+}

@@ -109,4 +109,10 @@ struct gw_member *gwstate_member_find(const struct gwstate *s, uint32_t group,
 int gwstate_member_each(const struct gwstate *s, uint32_t group,
 			int (*fn)(const struct gw_member *m, void *arg), void *arg);
 
+/*
+ * gwstate_rekeying() - whether a member (of @group, or of any group when
+ * @group is 0) has a next key: a rekey under way.
+ */
+bool gwstate_rekeying(const struct gwstate *s, uint32_t group);
+
 #endif

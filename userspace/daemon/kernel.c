@@ -1362,12 +1362,24 @@ out:
 	return ret;
 }
 
-int kernel_heard(struct kernel *k, const struct gwstate *want, kernel_heard_fn fn, void *arg)
+/*
+ * One group's members, from a dump filtered on it: a rekey under way in
+ * one group does not make every scan list the whole gateway.
+ */
+static int heard_group(struct kernel *k, const struct gwstate *want, uint32_t group,
+		       kernel_heard_fn fn, void *arg)
 {
+	struct nl_msg *msg = grpsec_nl_msg(&k->req, GRPSEC_CMD_GET_MEMBER, NLM_F_DUMP);
 	struct kview v = { 0 };
-	int ret = request(k, GRPSEC_CMD_GET_MEMBER, NLM_F_DUMP, member_cb, &v,
-			  "listing members");
+	int ret;
 
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, GRPSEC_A_MEMBER_GROUP_FILTER, group)) {
+		grpsec_nl_msg_free(msg);
+		return -ENOMEM;
+	}
+	ret = talk(k, msg, member_cb, &v, "listing members");
 	if (!ret && v.nomem)
 		ret = -ENOMEM;
 	if (!ret) {
@@ -1376,7 +1388,7 @@ int kernel_heard(struct kernel *k, const struct gwstate *want, kernel_heard_fn f
 			const struct kmember *km = &v.members[i];
 			const struct gw_member *w;
 
-			if (!km->last_epoch)
+			if (!km->last_epoch || km->group != group)
 				continue;
 			w = gwstate_member_find(want, km->group, km->id);
 			if (w && w->next.set && w->next.epoch == km->last_epoch)
@@ -1384,6 +1396,19 @@ int kernel_heard(struct kernel *k, const struct gwstate *want, kernel_heard_fn f
 		}
 	}
 	kview_free(&v);
+	return ret;
+}
+
+int kernel_heard(struct kernel *k, const struct gwstate *want, kernel_heard_fn fn, void *arg)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < want->ngroups && !ret; i++) {
+		uint32_t id = want->groups[i].id;
+
+		if (gwstate_rekeying(want, id))
+			ret = heard_group(k, want, id, fn, arg);
+	}
 	return ret;
 }
 

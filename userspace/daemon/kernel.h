@@ -90,8 +90,9 @@ void kernel_changed(struct kernel *k);
 int kernel_upstream_now(struct kernel *k, const struct gwstate *want);
 
 /*
- * kernel_heard() - one member dump: @fn(@arg, group, E, member) for every
- * member to which @want gives a next key of epoch E (a rekey under way)
+ * kernel_heard() - a member dump of each group in which @want gives a
+ * member a next key (a rekey under way): @fn(@arg, group, E, member) for
+ * every member to which @want gives a next key of epoch E
  * and whose newest frame the module verified under E
  * (GRPSEC_A_MEMBER_LAST_EPOCH): it has its rekey.  In (group, member)
  * order.  0 or -errno.
