@@ -10,6 +10,12 @@
  *       sent over UDP by a child, opened by backend.c (saves included,
  *       SQLite) and read as records by a second child: messages per
  *       second of the backend's CPU time
+ *   helper-bench rekey DIR MEMBERS RATE
+ *       a rekey of an anonymous group of MEMBERS members (enrolled in a
+ *       SQLite database in DIR first, not timed) through rekey.c at
+ *       RekeyRate RATE, the rekey bodies counted by a sender that keeps
+ *       them: the pass's wall and CPU time, the bodies' bytes; then the
+ *       gateway's HEARD for all of them (rekey_heard(), 4,096 a call)
  *   helper-bench send PORT DB KEYFILE KUPFILE MEMBERS
  *       one message from each of MEMBERS identified members of group 1
  *       (keys from the database), in batches of 32 of gateway 7 under the
@@ -34,11 +40,16 @@
 #include <openssl/crypto.h>
 
 #include "grpsec.h"
+#include "grpsec_enroll.h"
 
 #include "../backend.h"
 #include "../keystore.h"
+#include "../conf.h"
+#include "../groups.h"
+#include "../grpsecd.h"
 #include "../log.h"
 #include "../loop.h"
+#include "../rekey.h"
 #include "../store.h"
 
 #define PER_BATCH	32
@@ -130,6 +141,105 @@ static int bench_store(const char *db, const uint8_t *master, long n)
 	printf("%s: %ld enrollments in %.2f s: %.0f per second\n", store_backend(st), n, t,
 	       n / t);
 	store_close(st);
+	return 0;
+}
+
+/* rekey: what the sender saw. */
+static struct {
+	long bodies;
+	uint64_t bytes;
+} rk_seen;
+
+static int rekey_sink(void *arg, uint32_t gateway, uint32_t group, uint32_t member,
+		      const uint8_t *body, size_t len)
+{
+	(void)arg, (void)gateway, (void)group, (void)member, (void)body;
+	rk_seen.bodies++;
+	rk_seen.bytes += len;
+	return 0;
+}
+
+static void rekey_poll(struct loop_timer *t, void *arg)
+{
+	struct grpsecd *d = arg;
+	struct rekey_status st;
+
+	(void)t;
+	if (rekey_status(d->rekey, 1, &st) < 0 || st.sent == st.members)
+		loop_stop(d->loop, 0);
+}
+
+static int bench_rekey(const char *dir, long n, unsigned int rate)
+{
+	extern const struct grpsecd_part groups_part;
+	static struct grpsecd d;
+	uint32_t groups[1] = { 1 }, epochs[1], epoch, *ids;
+	struct store_enroll_req req = { .kind = STORE_DEVICE_PSK, .groups = groups,
+					.n_groups = 1, .wrap_key = wrap_key };
+	struct store_enroll_res res = { .epochs = epochs };
+	struct rekey_status st;
+	struct loop_timer *t;
+	char path[4096], id[64];
+	double t0, c0, wall, cpu;
+	FILE *f;
+	long i;
+
+	snprintf(path, sizeof(path), "%s/m.conf", dir);
+	f = fopen(path, "w");
+	if (!f)
+		die(path, strerror(errno));
+	fprintf(f, "[Manager]\nDatabase = sqlite:%s/m.db\nMasterKey = %s/master.key\n"
+		"ControlSocket = %s/ctl.sock\nRekeyRate = %u\nRekeyGrace = 60s\n\n"
+		"[Group]\nId = 1\nMode = anonymous\nGateway = 1\n\n[Gateway]\nId = 1\n"
+		"Identity = CN=gw-1\nAddress = 127.0.0.1:4790\n", dir, dir, dir, rate);
+	fclose(f);
+	d.conf = conf_load(path);
+	d.conf_path = path;
+	d.loop = loop_new();
+	ids = calloc((size_t)n, sizeof(*ids));
+	if (!d.conf || !d.loop || !ids || groups_part.init(&d) < 0)
+		die("rekey", "the manager's groups part did not start");
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "bench-%ld", i);
+		req.identity = id;
+		if (store_enroll(d.store, &req, &res) < 0)
+			die("enroll", store_error(d.store));
+		ids[i] = res.member;
+	}
+	if (rekey_part.init(&d) < 0)
+		die("rekey", "the rekey part did not start");
+	rekey_set_sender(d.rekey, rekey_sink, NULL);
+
+	t0 = now_s();
+	c0 = cpu_s();
+	if (rekey_start(d.rekey, 1, "ctl", &epoch) < 0)
+		die("rekey", "rekey_start() failed");
+	t = loop_timer_add(d.loop, 20, 20, rekey_poll, &d);
+	loop_run(d.loop);
+	loop_timer_del(t);
+	wall = now_s() - t0;
+	cpu = cpu_s() - c0;
+	if (rekey_status(d.rekey, 1, &st) < 0 || st.sent != (size_t)n || rk_seen.bodies != n)
+		die("rekey", "not every member was sent its rekey");
+	printf("rekey: %ld members, RekeyRate %u: all sent in %.2f s (paced: %.2f s), %.2f s"
+	       " of CPU, %.1f us per member; %.0f bytes per body\n", n, rate, wall,
+	       100.0 / rate, cpu, cpu * 1e6 / (double)n, (double)rk_seen.bytes / (double)n);
+
+	c0 = cpu_s();
+	for (i = 0; i < n; i += GRPSEC_CTL_HEARD_MAX) {
+		long k = n - i < GRPSEC_CTL_HEARD_MAX ? n - i : GRPSEC_CTL_HEARD_MAX;
+
+		rekey_heard(d.rekey, 1, epoch, ids + i, (size_t)k);
+	}
+	cpu = cpu_s() - c0;
+	if (rekey_status(d.rekey, 1, &st) < 0 || st.heard != (size_t)n)
+		die("rekey", "not every member was heard");
+	printf("rekey: HEARD for %ld members: %.2f ms of CPU\n", n, cpu * 1e3);
+	rekey_part.uninit(&d);
+	groups_part.uninit(&d);
+	conf_free(d.conf);
+	loop_free(d.loop);
+	free(ids);
 	return 0;
 }
 
@@ -317,7 +427,9 @@ int main(int argc, char **argv)
 	}
 	if (argc == 7 && !strcmp(argv[1], "send"))
 		return bench_send(argv);
+	if (argc == 5 && !strcmp(argv[1], "rekey"))
+		return bench_rekey(argv[2], atol(argv[3]), (unsigned int)atoi(argv[4]));
 	die("usage", "store DB KEYFILE N | backend KEYFILE MEMBERS BATCHES |"
-	    " send PORT DB KEYFILE KUPFILE MEMBERS");
+	    " send PORT DB KEYFILE KUPFILE MEMBERS | rekey DIR MEMBERS RATE");
 	return 2;
 }
