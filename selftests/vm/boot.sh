@@ -14,7 +14,7 @@
 #   -a PATH      copy a host file or directory into the guest's /data
 #                (repeatable)
 #   -n           do not load the module before the command
-#   -t SECONDS   kill the VM after this long (default 1800, debug 3600,
+#   -t SECONDS   kill the VM after this long (default 1800, debug 4500,
 #                distro 1800)
 #   -B           do not build: reuse what the last run built
 #

@@ -17,8 +17,8 @@
 # Environment:
 #   GRPSEC_BUILD         build directory (default <tree>/build/vm)
 #   GRPSEC_CACHE         kernel cache (default /var/cache/grpsec)
-#   GRPSEC_VM_TIMEOUT    seconds before a VM is killed (default 900 normal,
-#                        2400 debug, 1800 distro)
+#   GRPSEC_VM_TIMEOUT    seconds before a VM is killed (default 1800 normal
+#                        and distro, 4500 debug)
 #   GRPSEC_VM_CPUS, GRPSEC_VM_MEM  guest size (default 2, 2G)
 #   GRPSEC_QEMU_ARGS     more QEMU arguments
 #   GRPSEC_KERNEL_ARGS   more kernel command-line parameters
@@ -402,7 +402,7 @@ vm_timeout()
 	if [ -n "${GRPSEC_VM_TIMEOUT:-}" ]; then
 		echo "$GRPSEC_VM_TIMEOUT"
 	elif [ "$1" = debug ]; then
-		echo 3600
+		echo 4500
 	elif [ "$1" = distro ]; then
 		echo 1800
 	else
