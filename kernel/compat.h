@@ -12,6 +12,7 @@
 #include "kshim.h"
 #else
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/string.h>
