@@ -2,7 +2,8 @@
 /*
  * KUnit suite grpsec_vectors: the kernel accepts exactly the frames that
  * libgrpsec produced (Documentation/vectors/), refuses the rejects, and
- * produces byte for byte the same outer tags and batch frames.
+ * produces byte for byte the same outer tags and batch frames, with the
+ * platform's accelerated drivers.
  */
 #include <kunit/test.h>
 #include <linux/errno.h>
@@ -265,6 +266,41 @@ static void open_bad_tag_wipes(struct kunit *test)
 	grpsec_aead_key_destroy(k);
 }
 
+/*
+ * The transforms the module allocates come from the platform's
+ * accelerated driver: AES-NI and CLMUL, or the ARMv8 Crypto Extensions,
+ * and the SIMD ChaCha20 and Poly1305.  Were the kernel's config or the
+ * CPU to lose them, every vector would still pass on the generic C code,
+ * several times slower; this case makes that a failure.
+ */
+static const char *const accel_driver[] = {
+#if IS_ENABLED(CONFIG_ARM64)
+	[GRPSEC_SUITE_AES128_GCM] = "gcm-aes-ce",
+	[GRPSEC_SUITE_AES256_GCM] = "gcm-aes-ce",
+	[GRPSEC_SUITE_CHACHA20_POLY1305] = "rfc7539(chacha20-neon,poly1305-neon)",
+#elif IS_ENABLED(CONFIG_X86_64)
+	[GRPSEC_SUITE_AES128_GCM] = "generic-gcm-aesni",
+	[GRPSEC_SUITE_AES256_GCM] = "generic-gcm-aesni",
+	[GRPSEC_SUITE_CHACHA20_POLY1305] = "rfc7539(chacha20-simd,poly1305-simd)",
+#endif
+};
+
+static void driver_accelerated(struct kunit *test)
+{
+	const u8 *suite = test->param_value;
+	struct crypto_aead *tfm;
+	const char *driver;
+
+	if (ARRAY_SIZE(accel_driver) == 0)
+		kunit_skip(test, "no accelerated driver known for this architecture");
+	tfm = tfm_alloc(*suite);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tfm));
+	driver = crypto_tfm_alg_driver_name(crypto_aead_tfm(tfm));
+	kunit_info(test, "%s: %s\n", suite_alg[*suite], driver);
+	KUNIT_EXPECT_STREQ(test, driver, accel_driver[*suite]);
+	crypto_free_aead(tfm);
+}
+
 static struct kunit_case vectors_test_cases[] = {
 	KUNIT_CASE_PARAM(vectors_uplink_accept, uplink_gen_params),
 	KUNIT_CASE_PARAM(vectors_uplink_produce, uplink_gen_params),
@@ -272,6 +308,7 @@ static struct kunit_case vectors_test_cases[] = {
 	KUNIT_CASE_PARAM(vectors_batch_produce, batch_gen_params),
 	KUNIT_CASE(vectors_lanes_mixed_keys),
 	KUNIT_CASE_PARAM(open_bad_tag_wipes, open_suite_gen_params),
+	KUNIT_CASE_PARAM(driver_accelerated, open_suite_gen_params),
 	{}
 };
 
