@@ -8,14 +8,15 @@
 #   selftests/vm/boot.sh [options]                 (interactive shell)
 #
 # Options:
-#   -f FLAVOUR   normal (default), debug (KASAN, lockdep, kmemleak) or
-#                distro (Debian's own kernel, linux-image-amd64)
+#   -f FLAVOUR   normal (default), debug (KASAN, lockdep, kmemleak),
+#                distro (Debian's own kernel, linux-image-amd64) or arm64
+#                (the normal kernel and the programs cross-built for
+#                arm64, on QEMU's virt machine)
 #   -c COMMAND   run a shell command instead of a script
 #   -a PATH      copy a host file or directory into the guest's /data
 #                (repeatable)
 #   -n           do not load the module before the command
-#   -t SECONDS   kill the VM after this long (default 1800, debug 4500,
-#                distro 1800)
+#   -t SECONDS   kill the VM after this long (default 1800, debug 4500)
 #   -B           do not build: reuse what the last run built
 #
 # Before booting, boot.sh builds what is missing or stale, as make check
@@ -45,7 +46,7 @@ set -uo pipefail
 
 usage()
 {
-	sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -67,7 +68,7 @@ while getopts "f:c:a:nt:Bh" opt; do
 	esac
 done
 shift $((OPTIND - 1))
-case $flavour in normal | debug | distro) ;; *) usage ;; esac
+case $flavour in normal | debug | distro | arm64) ;; *) usage ;; esac
 
 mode=shell
 if [ -n "$command" ]; then
@@ -91,16 +92,24 @@ fi
 if [ $build = 1 ]; then
 	say "building (log: $log)"
 	: > "$log"
-	sync_tree "$B/src"
-	if [ -f "$B/src/userspace/Makefile" ]; then
-		make -C "$B/src/userspace" -j"$JOBS" >> "$log" 2>&1 ||
-			say "userspace build failed, continuing without it"
+	if [ "$flavour" = arm64 ]; then
+		build_programs arm64 "$log" \
+			"$(readlink -f "$k/source")/tools/testing/selftests" ||
+			say "userspace or selftests build failed, continuing"
+	else
+		sync_tree "$B/src"
+		if [ -f "$B/src/userspace/Makefile" ]; then
+			make -C "$B/src/userspace" -j"$JOBS" >> "$log" 2>&1 ||
+				say "userspace build failed, continuing without it"
+		fi
+		if [ -f "$B/src/selftests/Makefile" ]; then
+			make -C "$B/src/selftests" >> "$log" 2>&1 ||
+				say "selftests build failed, continuing"
+		fi
 	fi
-	if [ -f "$B/src/selftests/Makefile" ]; then
-		make -C "$B/src/selftests" >> "$log" 2>&1 ||
-			say "selftests build failed, continuing"
-	fi
-	if ! build_module "$k" "$mod" "$B/log/module-$flavour.log"; then
+	# shellcheck disable=SC2046
+	if ! build_module "$k" "$mod" "$B/log/module-$flavour.log" \
+		$(module_make_args "$flavour"); then
 		tail -n 30 "$B/log/module-$flavour.log" >&2
 		echo "boot.sh: module build failed" >&2
 		exit 1

@@ -3,7 +3,10 @@
 #
 # Build (or find in the cache) the grpsec test kernel.
 #
-#   build-kernel.sh normal|debug
+#   build-kernel.sh normal|debug|arm64
+#
+# arm64 is the normal kernel cross-built for QEMU's virt machine
+# (aarch64-linux-gnu-gcc): config without its x86 lines, plus arm64.config.
 #
 # Prints the build directory on stdout.  The cache lives outside the
 # repository (GRPSEC_CACHE, default /var/cache/grpsec) and is keyed by the
@@ -16,15 +19,32 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${GRPSEC_CACHE:-/var/cache/grpsec}
 jobs=${JOBS:-$(nproc)}
 
+# The lines of config that only x86 has (arm64 boots an uncompressed Image).
+x86_only='^CONFIG_(X86_|KERNEL_GZIP|EARLY_PRINTK|SERIAL_8250|ACPI=|CRYPTO_[A-Z0-9_]*(_NI_INTEL|_SSSE3|_X86_64)=)'
+arch_args=()
+cc=gcc
 case $flavour in
 normal) fragments=("$here/config") ;;
 debug) fragments=("$here/config" "$here/debug.config") ;;
-*) echo "usage: $0 normal|debug" >&2; exit 1 ;;
+arm64)
+	fragments=("$here/config" "$here/arm64.config")
+	arch_args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	cc=aarch64-linux-gnu-gcc ;;
+*) echo "usage: $0 normal|debug|arm64" >&2; exit 1 ;;
 esac
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-ccver=$(gcc --version | head -n 1)
-key=$( { cat "${fragments[@]}" "$0"; echo "$srcver"; echo "$ccver"; } |
+ccver=$($cc --version | head -n 1)
+# fragment: the fragments' lines, for arm64 without config's x86 ones.
+fragment()
+{
+	if [ "$flavour" = arm64 ]; then
+		grep -vhE "$x86_only" "${fragments[@]}"
+	else
+		cat "${fragments[@]}"
+	fi
+}
+key=$( { fragment; cat "$0"; echo "$srcver"; echo "$ccver"; } |
 	sha256sum | cut -c1-16)
 src=$cache/linux-source-6.1-$srcver
 out=$cache/kernel-$flavour-$key
@@ -49,9 +69,10 @@ fi
 log "building $flavour kernel in $out (cache key $key, -j$jobs)"
 rm -rf "$out"
 mkdir -p "$out"
-cat "${fragments[@]}" > "$out/fragment.config"
+fragment > "$out/fragment.config"
 start=$SECONDS
-make -s -C "$src" O="$out" KCONFIG_ALLCONFIG="$out/fragment.config" allnoconfig >&2
+make -s -C "$src" O="$out" "${arch_args[@]}" \
+	KCONFIG_ALLCONFIG="$out/fragment.config" allnoconfig >&2
 
 # allnoconfig drops a symbol whose dependencies are missing without a word;
 # refuse such a config instead of booting a kernel that lacks what the
@@ -69,7 +90,7 @@ while read -r line; do
 done < "$out/fragment.config"
 [ $missing = 0 ] || exit 1
 
-make -s -C "$src" O="$out" -j"$jobs" all >&2
+make -s -C "$src" O="$out" "${arch_args[@]}" -j"$jobs" all >&2
 touch "$out/.grpsec-complete"
 log "$flavour kernel built in $((SECONDS - start)) s"
 echo "$out"

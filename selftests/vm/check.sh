@@ -14,15 +14,19 @@
 #      suites and the selftests, checks the kernel log for splats; the
 #      flavours are the project's kernels (normal, debug) and Debian's
 #      own (distro: linux-image-amd64, the module loaded with modprobe
-#      from /lib/modules/<ver>/extra; no KUnit)
+#      from /lib/modules/<ver>/extra; no KUnit) and arm64 (the normal
+#      kernel, the module, userspace and the C selftests cross-built for
+#      arm64, booted on QEMU's virt machine; the KUnit suites and the
+#      selftests of arm64_tests)
 #
 # Prints one line per test (ok/FAIL/skip <flavour>/<suite>.<case>) and
 # ends with the line "N passed, N failed"; exits non-zero on any failure.
 #
 # Environment:
-#   GRPSEC_FLAVOURS   kernels to boot (default "normal debug distro";
+#   GRPSEC_FLAVOURS   kernels to boot (default "normal debug distro arm64";
 #                     distro is Debian's own kernel)
-#   GRPSEC_TESTS      selftest name or glob to run (default: all)
+#   GRPSEC_TESTS      selftest name or glob to run (default: all; on
+#                     arm64, those of arm64_tests below)
 #   GRPSEC_NO_INSTALL set to 1 to never call apt-get
 #   GRPSEC_INSTALL_CHECKS 0 to leave out install.sh (make install, the
 #                     packages, DKMS)
@@ -37,7 +41,21 @@ set -uo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-flavours=${GRPSEC_FLAVOURS:-normal debug distro}
+flavours=${GRPSEC_FLAVOURS:-normal debug distro arm64}
+
+# The selftests of the arm64 flavour, when GRPSEC_TESTS names none: every
+# path through the crypto API and the wire format (uplink, downlink,
+# terminate, multicast, batches, rollover, replay across a restart, the
+# forgeries and malformed frames), the tool, the netlink policy and fuzz
+# tests, the benchmark's smoke run and the gateway daemon.  The others
+# (scale, teardown races, the daemon's rekey and crash tests) test no
+# architecture-dependent code beyond these and would double the run's
+# length under emulation; testing.rst gives the times.
+arm64_tests="module_load module_info uplink downlink tamper drops addressing
+	terminate multicast rollover rollover_command restart_replay
+	restart_clock tool_basic tool_errors teardown nl_policy nl_fuzz
+	bench_smoke grpsecd_gateway"
+
 packages="build-essential pkg-config rsync perl cpio kmod bc flex bison procps xz-utils
 	libelf-dev qemu-system-x86 busybox-static iproute2 linux-source-6.1
 	linux-headers-amd64 libnl-3-dev libnl-genl-3-dev libssl-dev
@@ -48,6 +66,13 @@ packages+=" openssl gnutls-bin"
 packages+=" linux-image-amd64"
 packages+=" dkms dh-dkms debhelper lintian"
 packages+=" python3-cryptography"
+# The arm64 flavour: the cross compiler, QEMU's arm64 machine and the
+# libraries the programs link, from Debian's arm64 archive (multiarch).
+# libpq-dev is amd64's only (arm64-pkgconfig/libpq.pc says why).
+arm64_packages="gcc-aarch64-linux-gnu qemu-system-arm libc6-dev:arm64
+	libssl-dev:arm64 libnl-3-dev:arm64 libnl-genl-3-dev:arm64
+	libsqlite3-dev:arm64 libpq5:arm64"
+case " $flavours " in *" arm64 "*) packages+=" $arm64_packages" ;; esac
 
 passed=0
 failed=0
@@ -94,7 +119,11 @@ install_packages()
 	fi
 	export DEBIAN_FRONTEND=noninteractive
 	# shellcheck disable=SC2086
-	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+	{ case $missing in *:arm64*)
+		dpkg --print-foreign-architectures | grep -qx arm64 ||
+			dpkg --add-architecture arm64 ;;
+	  esac &&
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 		$missing; } > "$B/log/apt.log" 2>&1 ||
 		{ excerpt < "$B/log/apt.log"; return 1; }
 }
@@ -108,6 +137,8 @@ build_kernels()
 		start=$SECONDS
 		if [ "$f" = distro ]; then
 			note "distro kernel (Debian's linux-image-amd64)"
+		elif [ "$f" = arm64 ]; then
+			note "arm64 kernel (cross-built; a first build takes about 6 minutes)"
 		else
 			note "$f kernel (a first build takes about 10 minutes)"
 		fi
@@ -334,9 +365,17 @@ trap 'exit 130' INT TERM
 prepare_flavour()
 {
 	local f=$1 k=${kdir[$1]:-} dir=$B/$1 mod=$B/mod-$1 conf args=()
+	local tests=${GRPSEC_TESTS:-}
 	[ -n "$k" ] || return 1
 	mkdir -p "$dir"
 	[ "$f" = distro ] && args=(W=1)
+	if [ "$f" = arm64 ]; then
+		# shellcheck disable=SC2207
+		args=($(module_make_args arm64))
+		build_cross_programs || return 1
+		# shellcheck disable=SC2086
+		tests=${tests:-$(echo $arm64_tests)}
+	fi
 	if ! build_module "$k" "$mod" "$B/log/module-$f.log" "${args[@]}" ||
 	   [ ! -f "$mod/kernel/grpsec.ko" ]; then
 		report FAIL "$f/module-build" "log: $B/log/module-$f.log"
@@ -347,9 +386,29 @@ prepare_flavour()
 
 	conf="MODE=check
 FLAVOUR=$f
-TIMEOUT_SCALE=$(case $f in debug) echo 4 ;; distro) echo 2 ;; *) echo 1 ;; esac)"
-	make_initrd "$dir" "$k" "$mod" "$dir/initrd.cpio" "$conf" ||
+TIMEOUT_SCALE=$(case $f in debug) echo 4 ;; distro | arm64) echo 2 ;; *) echo 1 ;; esac)"
+	GRPSEC_TESTS=$tests make_initrd "$dir" "$k" "$mod" "$dir/initrd.cpio" "$conf" ||
 		{ report FAIL "$f/initrd" "could not build the initramfs"; return 1; }
+}
+
+# build_cross_programs: userspace and the C selftests for arm64, in
+# src-arm64 (the cross-compiler's warnings, like the native ones, are
+# errors for userspace; the selftests' log may have none either).
+build_cross_programs()
+{
+	local log=$B/log/userspace-arm64.log ksrc
+	ksrc=$(readlink -f "${kdir[arm64]}/source")
+	if ! build_programs arm64 "$log" "$ksrc/tools/testing/selftests"; then
+		report FAIL arm64/userspace-build "log: $log"
+		excerpt < "$log"
+		return 1
+	fi
+	if grep -v '/kselftest_harness.h:' "$log" | grep -q 'warning:'; then
+		report FAIL arm64/userspace-build "warnings, log: $log"
+		grep -A3 'warning:' "$log" | excerpt
+		return 1
+	fi
+	report ok arm64/userspace-build "aarch64-linux-gnu-gcc"
 }
 
 # start_vm F: boot kernel F in the background.

@@ -8,8 +8,10 @@
 #
 #   src/                 copy of the source tree; userspace and C selftests
 #                        are built here, so the work tree stays clean
+#   src-arm64/           the same for the arm64 flavour: userspace and the
+#                        C selftests cross-built (aarch64-linux-gnu-gcc)
 #   mod-<flavour>/       copy of the tree the module is built in, one per
-#                        kernel (normal, debug, distro)
+#                        kernel (normal, debug, distro, arm64)
 #   <flavour>/          initrd.cpio, console.log, results.log of check.sh
 #   boot-<flavour>/     the same for boot.sh
 #   log/                 build logs
@@ -249,14 +251,115 @@ copy_bin()
 	done
 }
 
+# The arm64 guest: where its libraries are found on this machine (Debian's
+# arm64 packages unpacked by arm64-root.sh first, then the :arm64
+# libraries installed with the -dev packages).
+arm64_triplet=aarch64-linux-gnu
+
+# cross_libs ROOT FILE LIBDIRS...: copy the shared libraries an arm64
+# FILE needs (readelf's NEEDED: ldd cannot run it), and theirs, from the
+# first of LIBDIRS that has each, into ROOT.  A library found nowhere is
+# an error that names it.
+cross_libs()
+{
+	local root=$1 f=$2 lib d found
+	shift 2
+	for lib in $(readelf -d "$f" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+		[ -e "$root/usr/lib/$arm64_triplet/$lib" ] && continue
+		found=
+		for d in "$@"; do
+			[ -e "$d/$lib" ] && { found=$d/$lib; break; }
+		done
+		[ -n "$found" ] ||
+			{ echo "$f needs $lib, which none of $* has" >&2; return 1; }
+		mkdir -p "$root/usr/lib/$arm64_triplet"
+		cp -L "$found" "$root/usr/lib/$arm64_triplet/"
+		cross_libs "$root" "$found" "$@" || return
+	done
+}
+
+# copy_bin_cross ROOT FILE DESTDIR SYSROOT: copy_bin for an arm64
+# program: the file, its loader and its libraries (cross_libs).
+copy_bin_cross()
+{
+	local root=$1 f=$2 dir=$3 sys=$4 interp
+	mkdir -p "$root$dir"
+	cp -L "$f" "$root$dir/"
+	interp=$(readelf -l "$f" | sed -n 's/.*program interpreter: \(.*\)]$/\1/p')
+	if [ -n "$interp" ] && [ ! -e "$root$interp" ]; then
+		mkdir -p "$root$(dirname "$interp")"
+		cp -L "$interp" "$root$interp" || return
+	fi
+	cross_libs "$root" "$f" "$sys/usr/lib/$arm64_triplet" "$sys/lib/$arm64_triplet" \
+		"/usr/lib/$arm64_triplet" "/lib/$arm64_triplet"
+}
+
+# sysroot_prog SYSROOT PATH: where the unpacked packages have the program
+# this machine has at PATH.  Before usrmerge Debian's packages put some
+# in /bin or /sbin, with absolute symlinks (to this machine's programs,
+# here) beside them: only a regular file counts.
+sysroot_prog()
+{
+	local d n=${2##*/}
+	for d in usr/bin usr/sbin bin sbin; do
+		[ -f "$1/$d/$n" ] && [ ! -L "$1/$d/$n" ] &&
+			{ echo "$1/$d/$n"; return 0; }
+	done
+	return 1
+}
+
+# kernel_arch KDIR: arm64 for a kernel cross-built for arm64, else x86_64.
+kernel_arch()
+{
+	if [ -f "$1/arch/arm64/boot/Image" ]; then echo arm64; else echo x86_64; fi
+}
+
+# flavour_src FLAVOUR: the copy of the tree userspace and the C selftests
+# are built in for FLAVOUR's architecture.
+flavour_src()
+{
+	if [ "$1" = arm64 ]; then echo "$B/src-arm64"; else echo "$B/src"; fi
+}
+
+# cross_make_args: make's arguments for the arm64 programs (the compiler,
+# the archiver, no fuzz targets); run with cross_pkg_config's environment.
+cross_make_args=("CC=$arm64_triplet-gcc" "AR=$arm64_triplet-ar" FUZZ=)
+cross_pkg_config="PKG_CONFIG_LIBDIR=/usr/lib/$arm64_triplet/pkgconfig:/usr/share/pkgconfig:$vm_dir/arm64-pkgconfig"
+
+# module_make_args FLAVOUR: the module build's arguments for FLAVOUR.
+module_make_args()
+{
+	[ "$1" != arm64 ] || echo "ARCH=arm64 CROSS_COMPILE=$arm64_triplet-"
+}
+
+# build_programs FLAVOUR LOG [KSFT_DIR]: sync the tree to flavour_src and
+# build userspace and the C selftests there, for FLAVOUR's architecture
+# (with the same -Werror flags on both).
+build_programs()
+{
+	local f=$1 log=$2 ksft=${3:-} dest
+	local -a args=()
+	dest=$(flavour_src "$f")
+	[ "$f" != arm64 ] || args=("${cross_make_args[@]}")
+	sync_tree "$dest" || return
+	(
+		[ "$f" != arm64 ] || export "${cross_pkg_config?}"
+		make -C "$dest/userspace" -j"$JOBS" "${args[@]}" &&
+		make -C "$dest/selftests" "${args[@]}" ${ksft:+KSFT_DIR="$ksft"}
+	) > "$log" 2>&1
+}
+
 # make_initrd WORKDIR KDIR MODDIR OUT CONF: build the guest's initramfs
 # in WORKDIR/root.  CONF is the text of /etc/grpsec-vm.conf (read by
-# init); files placed in WORKDIR/extra beforehand are copied to /.
+# init); files placed in WORKDIR/extra beforehand are copied to /.  For an
+# arm64 kernel the programs are arm64's: Debian's from arm64-root.sh, the
+# project's from src-arm64.
 make_initrd()
 {
 	local work=$1 kdir=$2 moddir=$3 out=$4 conf=$5
-	local root=$work/root kver f t
+	local root=$work/root kver f t arch src=$B/src sys=
 	kver=$(kernel_release "$kdir")
+	arch=$(kernel_arch "$kdir")
 	rm -rf "$root"
 	mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{etc,proc,sys,dev,run,tmp,var,root}
 	ln -s usr/bin "$root/bin"
@@ -267,31 +370,55 @@ make_initrd()
 	# The kernel opens the console before init could mount devtmpfs.
 	mknod -m 600 "$root/dev/console" c 5 1 2> /dev/null || true
 
-	for f in $guest_tools_required; do
-		copy_bin "$root" "$f"
-	done
-	for f in $guest_tools_optional; do
-		[ -x "$f" ] && copy_bin "$root" "$f"
-	done
+	if [ "$arch" = arm64 ]; then
+		sys=$("$vm_dir/arm64-root.sh") || return 1
+		src=$(flavour_src arm64)
+		# The results channel: the virtio console (run_vm).
+		conf+=$'\nRESULTS_TTY=hvc0'
+		for f in $guest_tools_required; do
+			t=$(sysroot_prog "$sys" "$f") ||
+				{ echo "no arm64 $f in $sys" >&2; return 1; }
+			copy_bin_cross "$root" "$t" "$(dirname "$f")" "$sys" || return 1
+		done
+		for f in $guest_tools_optional; do
+			t=$(sysroot_prog "$sys" "$f") || continue
+			copy_bin_cross "$root" "$t" "$(dirname "$f")" "$sys" || return 1
+		done
+		cp "$sys/bin/busybox" "$root/usr/bin/busybox"
+	else
+		for f in $guest_tools_required; do
+			copy_bin "$root" "$f"
+		done
+		for f in $guest_tools_optional; do
+			[ -x "$f" ] && copy_bin "$root" "$f"
+		done
+		cp /bin/busybox "$root/usr/bin/busybox"
+	fi
 	# Where the kernel looks for modprobe (/sbin/modprobe) to load
 	# what a module asks for, such as a crypto algorithm.
 	for t in modprobe insmod rmmod lsmod modinfo depmod; do
 		ln -s ../bin/kmod "$root/usr/sbin/$t"
 	done
-	cp /bin/busybox "$root/usr/bin/busybox"
-	for t in $("$root/usr/bin/busybox" --list); do
+	# The applets of this machine's busybox: the arm64 one is the same
+	# Debian version and configuration, and cannot run here.
+	for t in $(/bin/busybox --list); do
 		[ -e "$root/usr/bin/$t" ] || [ -e "$root/usr/sbin/$t" ] ||
 			ln -s busybox "$root/usr/bin/$t"
 	done
 
 	# The project's programs, where they were built.
-	for f in "$B/src/userspace/tool/grpsec" \
-		"$B"/src/userspace/sim/grpsec-* \
-		"$B/src/userspace/daemon/grpsecd" \
-		"$B/src/userspace/daemon/grpsecctl" \
-		"$B/src/userspace/daemon/tests/helper-kernel" \
-		"$B/src/userspace/bench/grpsec-bench"; do
-		[ -x "$f" ] && copy_bin "$root" "$f" /usr/bin
+	for f in "$src/userspace/tool/grpsec" \
+		"$src"/userspace/sim/grpsec-* \
+		"$src/userspace/daemon/grpsecd" \
+		"$src/userspace/daemon/grpsecctl" \
+		"$src/userspace/daemon/tests/helper-kernel" \
+		"$src/userspace/bench/grpsec-bench"; do
+		[ -x "$f" ] || continue
+		if [ "$arch" = arm64 ]; then
+			copy_bin_cross "$root" "$f" /usr/bin "$sys" || return 1
+		else
+			copy_bin "$root" "$f" /usr/bin
+		fi
 	done
 
 	# Modules, with the kernel's lists of built-in modules so that
@@ -313,9 +440,9 @@ make_initrd()
 
 	# The selftests, as listed by tests.list.
 	mkdir -p "$root/selftests"
-	rsync -a --exclude=/vm --exclude='*.o' "$B/src/selftests/" \
+	rsync -a --exclude=/vm --exclude='*.o' "$src/selftests/" \
 		"$root/selftests/"
-	list_selftests > "$root/selftests/tests.list" || return 1
+	list_selftests "$src" > "$root/selftests/tests.list" || return 1
 
 	cp "$vm_dir/init" "$root/init"
 	chmod 755 "$root/init"
@@ -328,7 +455,7 @@ make_initrd()
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out"
 }
 
-# list_selftests: the selftests to run, one a line: every executable *.sh
+# list_selftests [SRC]: the selftests to run, one a line: every executable *.sh
 # but lib.sh and *_lib.sh (helpers), and every program built from a *.c,
 # filtered by GRPSEC_TESTS (names, with or without .sh, or globs, separated
 # by commas or spaces).  A filter that matches nothing is an error, not an
@@ -339,7 +466,7 @@ list_selftests()
 	local -a pats=()
 
 	IFS=', ' read -r -a pats <<< "${GRPSEC_TESTS:-}"
-	cd "$B/src/selftests" || return 1
+	cd "${1:-$B/src}/selftests" || return 1
 	for f in *.sh *.c; do
 		[ -e "$f" ] || continue
 		case $f in
@@ -369,31 +496,43 @@ list_selftests()
 }
 
 # run_vm FLAVOUR KDIR INITRD CONSOLE RESULTS TIMEOUT [interactive]: boot.
-# The kernel console (ttyS0) goes to stdout; the guest writes its
-# machine-readable results to ttyS1, which lands in RESULTS.
+# The kernel console (ttyS0; ttyAMA0 on arm64) goes to stdout; the guest
+# writes its machine-readable results to ttyS1 (a virtio console, hvc0,
+# on arm64: QEMU's virt machine has one UART), which lands in RESULTS.
+# arm64 boots QEMU's virt machine with -cpu max, whose AES, PMULL and
+# NEON instructions the Crypto Extensions drivers use.
 # shellcheck disable=SC2086
 run_vm()
 {
 	local kdir=$2 initrd=$3 results=$5 tmo=$6 interactive=${7:-}
+	local -a qemu
 	# loglevel=5 puts warnings (WARN_ON, lockdep) on the console too: with
 	# loglevel=4 only errors and worse would show.
-	local append="console=ttyS0 panic=-1 oops=panic loglevel=5 ${GRPSEC_KERNEL_ARGS:-}"
+	local append="panic=-1 oops=panic loglevel=5 ${GRPSEC_KERNEL_ARGS:-}"
+	local con=stdio
+	[ -z "$interactive" ] || con=mon:stdio
 	: > "$results"
-	if [ -n "$interactive" ]; then
-		timeout --foreground "$tmo" qemu-system-x86_64 -accel tcg \
-			-cpu max -smp "${GRPSEC_VM_CPUS:-2}" \
-			-m "${GRPSEC_VM_MEM:-2G}" -nographic -no-reboot -nic none \
-			-serial mon:stdio -serial "file:$results" \
-			-kernel "$(kernel_file "$kdir" bzImage)" -initrd "$initrd" \
-			-append "$append" ${GRPSEC_QEMU_ARGS:-}
+	if [ "$(kernel_arch "$kdir")" = arm64 ]; then
+		# shellcheck disable=SC2054
+		qemu=(qemu-system-aarch64 -M virt -cpu max
+			-kernel "$kdir/arch/arm64/boot/Image" -serial "$con"
+			-device virtio-serial-device
+			-chardev "file,id=results,path=$results"
+			-device virtconsole,chardev=results)
+		append="console=ttyAMA0 $append"
 	else
-		timeout "$tmo" qemu-system-x86_64 -accel tcg \
-			-cpu max -smp "${GRPSEC_VM_CPUS:-2}" \
-			-m "${GRPSEC_VM_MEM:-2G}" -display none -no-reboot \
-			-nic none -monitor none \
-			-serial stdio -serial "file:$results" \
-			-kernel "$(kernel_file "$kdir" bzImage)" -initrd "$initrd" \
-			-append "$append" ${GRPSEC_QEMU_ARGS:-} < /dev/null
+		qemu=(qemu-system-x86_64 -cpu max
+			-kernel "$(kernel_file "$kdir" bzImage)"
+			-serial "$con" -serial "file:$results")
+		append="console=ttyS0 $append"
+	fi
+	qemu+=(-accel tcg -smp "${GRPSEC_VM_CPUS:-2}" -m "${GRPSEC_VM_MEM:-2G}"
+		-no-reboot -nic none -initrd "$initrd" -append "$append")
+	if [ -n "$interactive" ]; then
+		timeout --foreground "$tmo" "${qemu[@]}" -nographic ${GRPSEC_QEMU_ARGS:-}
+	else
+		timeout "$tmo" "${qemu[@]}" -display none -monitor none \
+			${GRPSEC_QEMU_ARGS:-} < /dev/null
 	fi
 }
 
