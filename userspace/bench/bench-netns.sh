@@ -50,7 +50,7 @@
 # hottest symbols after it (without the soaker: CPU time then comes from
 # /proc/stat).  BENCH_SOAK=0 measures with /proc/stat alone.
 #
-# BENCH_ICOUNT=TTY (make bench sets /dev/ttyS2) counts the guest
+# BENCH_ICOUNT=TTY (make bench sets /dev/ttyS2, /dev/hvc1 on arm64) counts the guest
 # instructions the gateway's vCPU executes during each run, with QEMU's
 # grpsec-icount.so plugin (grpsec-bench --icount); the soaker's spin loop
 # is not counted.  Every interrupt is steered to BENCH_CPU, so that the

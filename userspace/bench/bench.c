@@ -447,7 +447,7 @@ static void parse(int argc, char **argv, struct config *c)
 		usage_error("--soak needs --gw-cpus");
 #ifndef ICOUNT_MARK
 	if (c->icount)
-		usage_error("--icount: this build has no markers (x86-64 only)");
+		usage_error("--icount: this build has no markers (x86-64 and arm64 only)");
 #endif
 	if (c->round_wait && (!c->burst || !c->gw_stats))
 		usage_error("--round-wait needs --burst and --gw-stats");

@@ -7,11 +7,12 @@
  * names: the host end of a guest serial port, which the benchmark reads.
  *
  *   qemu-system-x86_64 ... -plugin grpsec-icount.so,out=FILE
+ *   qemu-system-aarch64 ... -plugin grpsec-icount.so,out=FILE
  *
  * Counting is per translation block: a block's instruction count is added
  * to its vCPU's counter each time the block starts, and to a second one
  * when the block lies in the upper half of the address space (kernel
- * code on x86-64 Linux).  The line is
+ * code on x86-64 and arm64 Linux).  The line is
  *
  *   grpsec-icount ID N0 N1 ... kernel K0 K1 ...
  *
@@ -143,12 +144,21 @@ static void marker_exec(unsigned int vcpu, void *arg)
 		fputs("grpsec-icount: cannot write a count\n", stderr);
 }
 
-/* The command of a marker instruction, or 0. */
+/*
+ * The command of a marker instruction, or 0: x86-64's 7-byte nopl, or
+ * arm64's 4-byte movk xzr (icount.h).  Both are little-endian.
+ */
 static unsigned int marker(const struct qemu_plugin_insn *insn)
 {
 	const uint8_t *b = qemu_plugin_insn_data(insn);
 	uint32_t disp;
 
+	if (qemu_plugin_insn_size(insn) == 4) {
+		memcpy(&disp, b, 4);
+		if ((disp & ICOUNT_A64_MASK) != ICOUNT_A64_MOVK)
+			return 0;
+		return ICOUNT_MAGIC << 16 | ((disp >> 5) & 0xffff);
+	}
 	if (qemu_plugin_insn_size(insn) != 7 || b[0] != 0x0f || b[1] != 0x1f || b[2] != 0x80)
 		return 0;
 	memcpy(&disp, b + 3, 4);

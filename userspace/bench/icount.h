@@ -7,6 +7,10 @@
  * and reads the command from the displacement: its top 16 bits are
  * ICOUNT_MAGIC, then a command byte and an 8-bit run id.
  *
+ * On arm64 the marker is "movk xzr, #IMM16, lsl #48", which writes the
+ * zero register, so does nothing, and which no compiler emits: the form
+ * of the instruction is the magic, IMM16 the command byte and the run id.
+ *
  *   ICOUNT_START(id)  remember every vCPU's instruction count for run id
  *   ICOUNT_STOP(id)   write "grpsec-icount ID N0 N1 ...\n", the instructions
  *                     each vCPU executed since ICOUNT_START(id), to the
@@ -25,6 +29,10 @@
 #define ICOUNT_DISP(cmd, id) \
 	((ICOUNT_MAGIC << 16) | ((cmd) << 8) | ((id) & 0xffu))
 
+/* arm64: MOVK XZR, #imm16, LSL #48 is ICOUNT_A64_MOVK | imm16 << 5. */
+#define ICOUNT_A64_MOVK	0xf2e0001fu
+#define ICOUNT_A64_MASK	0xffe0001fu
+
 #if defined(__x86_64__) && !defined(ICOUNT_PLUGIN)
 #define ICOUNT_STR_(x) #x
 #define ICOUNT_STR(x) ICOUNT_STR_(x)
@@ -32,6 +40,14 @@
 #define ICOUNT_MARK(cmd, id) \
 	__asm__ __volatile__(".byte 0x0f, 0x1f, 0x80; .long " \
 			     ICOUNT_STR(ICOUNT_DISP(cmd, id)) ::: "memory")
+#define ICOUNT_SKIP() ICOUNT_MARK(ICOUNT_CMD_SKIP, 0)
+#elif defined(__aarch64__) && !defined(ICOUNT_PLUGIN)
+#define ICOUNT_STR_(x) #x
+#define ICOUNT_STR(x) ICOUNT_STR_(x)
+#define ICOUNT_MARK(cmd, id) \
+	__asm__ __volatile__("movk xzr, #" \
+			     ICOUNT_STR(((cmd) << 8) | ((id) & 0xffu)) \
+			     ", lsl #48" ::: "memory")
 #define ICOUNT_SKIP() ICOUNT_MARK(ICOUNT_CMD_SKIP, 0)
 #endif
 
