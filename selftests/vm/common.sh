@@ -41,8 +41,10 @@ guest_tools_optional="/usr/sbin/ss /usr/sbin/tc /usr/sbin/bridge
 
 # Kernel messages that mean a bug even when every test passed.  Only
 # console lines carrying a printk timestamp are matched, so test output
-# that happens to contain these words does not count.
-splat_re='^.*\[ *[0-9]+\.[0-9]+\] .*(BUG:|Kernel BUG|WARNING:|Oops|invalid opcode|KASAN|possible circular locking|lockdep|unreferenced object|Call Trace|Kernel panic|general protection fault|hung_task|INFO: task .* blocked|RCU stall|rcu_sched self-detected)'
+# that happens to contain these words does not count.  arm64 says "Call
+# trace", "Internal error" and "Unable to handle kernel" where x86 says
+# "Call Trace", "invalid opcode" and "general protection fault".
+splat_re='^.*\[ *[0-9]+\.[0-9]+\] .*(BUG:|Kernel BUG|WARNING:|Oops|invalid opcode|KASAN|possible circular locking|lockdep|unreferenced object|Call [Tt]race|Kernel panic|general protection fault|Internal error:|Unable to handle kernel|hung_task|INFO: task .* blocked|RCU stall|rcu_sched self-detected)'
 
 say() { echo "vm: $*" >&2; }
 
