@@ -6,18 +6,25 @@
  * engine whose driver registers a higher priority.
  *
  * The receive path verifies frames in batches: each CPU's worker owns one
- * struct grpsec_crypto, a set of lanes per suite, each lane a transform
- * with its request allocated once.  A batch puts one frame on each lane,
- * submits them all, and waits once for the ones an asynchronous engine
- * queued.  Lanes remember which key they hold, and a frame goes to the
- * lane that already holds its key if there is one, else to the lane used
- * least recently: a member that sends again while its key is still on a
- * lane costs no setkey, whatever position its frame has in the batch.
+ * struct grpsec_crypto, a cache of keyed transforms per suite and a set
+ * of lanes, each a request allocated once.  A batch puts one frame on
+ * each lane, with the transform that holds its key, submits them all, and
+ * waits once for the ones an asynchronous engine queued.  The cache keeps
+ * up to tfm_cache transforms (a module parameter) by key id, and re-keys
+ * the least recently used one when full: a member whose key is still
+ * cached costs no setkey, and when the members a CPU sees take turns, as
+ * meters reporting on a schedule do, the cache must hold them all to
+ * help.
  */
 #include <crypto/aead.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/grpsec.h>
+#include <linux/hash.h>
+#include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
@@ -50,12 +57,30 @@ u64 grpsec_key_id_next(void)
 	return atomic64_inc_return(&key_ids);
 }
 
-struct lane {
+/*
+ * A transform keyed with one member key, in its CPU's cache: found by the
+ * key's id, most recently used first on the list.
+ */
+struct keyed {
+	struct hlist_node node;
+	struct list_head lru;
 	struct crypto_aead *tfm;
+	u64 key_id;		/* 0: keyed with nothing usable */
+	u64 last_used;		/* batch number */
+};
+
+struct tfm_cache {
+	struct hlist_head *table;
+	unsigned int bits;
+	unsigned int n;
+	struct list_head lru;
+};
+
+/* One request of a batch, set to the transform of its frame's key. */
+struct lane {
 	struct aead_request *req;
+	unsigned int reqsize;
 	struct scatterlist sg;
-	u64 key_id;
-	u64 last_used;		/* batch number; 0 = never */
 	struct grpsec_verify *v;
 	struct batch_wait *wait;
 };
@@ -67,8 +92,18 @@ struct batch_wait {
 
 struct grpsec_crypto {
 	u64 batches;
-	struct lane lanes[GRPSEC_SUITE_MAX + 1][GRPSEC_CRYPTO_LANES];
+	unsigned int max_keyed;
+	struct tfm_cache cache[GRPSEC_SUITE_MAX + 1];
+	struct lane lanes[GRPSEC_CRYPTO_LANES];
 };
+
+/* 1 Mi transforms are over a gigabyte: no bigger cache makes sense. */
+#define GRPSEC_TFM_CACHE_MAX	BIT(20)
+
+static unsigned int tfm_cache = 256;
+module_param(tfm_cache, uint, 0444);
+MODULE_PARM_DESC(tfm_cache,
+		 "Keyed transforms each CPU keeps per cipher suite (default 256, 16 to 1048576; about 1.2 KB each): a frame whose member key is among them pays no key schedule");
 
 static struct crypto_aead *tfm_alloc(u8 suite)
 {
@@ -85,38 +120,39 @@ static struct crypto_aead *tfm_alloc(u8 suite)
 	return tfm;
 }
 
-static void lane_free(struct lane *l)
-{
-	aead_request_free(l->req);
-	crypto_free_aead(l->tfm);
-	l->req = NULL;
-	l->tfm = NULL;
-}
-
-static int lane_init(struct lane *l, u8 suite)
-{
-	l->tfm = tfm_alloc(suite);
-	if (IS_ERR(l->tfm)) {
-		int err = PTR_ERR(l->tfm);
-
-		l->tfm = NULL;
-		return err;
-	}
-	l->req = aead_request_alloc(l->tfm, GFP_KERNEL);
-	if (!l->req) {
-		crypto_free_aead(l->tfm);
-		l->tfm = NULL;
-		return -ENOMEM;
-	}
-	l->key_id = 0;
-	return 0;
-}
-
 struct grpsec_crypto *grpsec_crypto_create(void)
 {
 	struct grpsec_crypto *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	unsigned int bits, s;
 
-	return c ?: ERR_PTR(-ENOMEM);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->max_keyed = clamp_t(unsigned int, READ_ONCE(tfm_cache),
+			       GRPSEC_CRYPTO_LANES, GRPSEC_TFM_CACHE_MAX);
+	/* About one entry a bucket when full, at most 64 Ki buckets. */
+	bits = min(ilog2(roundup_pow_of_two(c->max_keyed)), 16);
+	for (s = 0; s <= GRPSEC_SUITE_MAX; s++) {
+		struct tfm_cache *tc = &c->cache[s];
+
+		INIT_LIST_HEAD(&tc->lru);
+		tc->bits = bits;
+	}
+	return c;
+}
+
+/* Freeing a transform wipes its key schedule (kfree_sensitive). */
+static void cache_clear(struct tfm_cache *tc)
+{
+	struct keyed *k, *tmp;
+
+	list_for_each_entry_safe(k, tmp, &tc->lru, lru) {
+		crypto_free_aead(k->tfm);
+		kfree(k);
+	}
+	INIT_LIST_HEAD(&tc->lru);
+	tc->n = 0;
+	kvfree(tc->table);
+	tc->table = NULL;
 }
 
 void grpsec_crypto_destroy(struct grpsec_crypto *c)
@@ -126,35 +162,27 @@ void grpsec_crypto_destroy(struct grpsec_crypto *c)
 	if (!c)
 		return;
 	for (s = 0; s <= GRPSEC_SUITE_MAX; s++)
-		for (i = 0; i < GRPSEC_CRYPTO_LANES; i++)
-			if (c->lanes[s][i].tfm)
-				lane_free(&c->lanes[s][i]);
+		cache_clear(&c->cache[s]);
+	for (i = 0; i < GRPSEC_CRYPTO_LANES; i++)
+		aead_request_free(c->lanes[i].req);
 	kfree(c);
 }
 
 /**
- * grpsec_crypto_forget - key every lane with zeros
- * @c: the lanes
+ * grpsec_crypto_forget - drop every keyed transform
+ * @c: this CPU's crypto state
  *
- * A lane keeps its transform keyed between frames, so without this the
- * key schedule of a deleted member or of a replaced key would stay in
- * memory until the lane is reused.  The next frame of each lane pays a
- * setkey.
+ * A cached transform keeps its key schedule between frames, so without
+ * this the key of a deleted member or of a replaced key would stay in
+ * memory until its entry is reused.  The transforms are freed, which
+ * wipes them; the next frame of each key pays an allocation and a setkey.
  */
 void grpsec_crypto_forget(struct grpsec_crypto *c)
 {
-	static const u8 zero[GRPSEC_KEY_MAX];
-	struct lane *l;
-	int s, i;
+	int s;
 
 	for (s = 0; s <= GRPSEC_SUITE_MAX; s++)
-		for (i = 0; i < GRPSEC_CRYPTO_LANES; i++) {
-			l = &c->lanes[s][i];
-			if (!l->tfm || !l->key_id)
-				continue;
-			crypto_aead_setkey(l->tfm, zero, suite_keylen[s]);
-			l->key_id = 0;
-		}
+		cache_clear(&c->cache[s]);
 }
 
 static void verify_done(grpsec_crypto_cb_arg arg, int err)
@@ -170,27 +198,81 @@ static void verify_done(grpsec_crypto_cb_arg arg, int err)
 }
 
 /*
- * The lane for a frame under @key_id: one not yet taken in this batch,
- * holding that key if one does, else the least recently used.  Setkey
- * costs two AES key expansions and an AES block for the GHASH subkey,
- * about as much as checking a short frame's tag, so it is worth a scan.
+ * The transform holding @v's key: the cached one if there is one, else a
+ * new one while the cache has room, else the least recently used one,
+ * keyed again.  Setkey costs two AES key expansions and an AES block for
+ * the GHASH subkey, about as much as checking a short frame's tag.  A
+ * transform may serve several requests of one batch (one key's frames);
+ * the one re-keyed is never one this batch uses, since the cache holds
+ * more entries than a batch has frames.
  */
-static struct lane *lane_pick(struct grpsec_crypto *c, u8 suite, u64 key_id)
+static struct crypto_aead *keyed_get(struct grpsec_crypto *c,
+				     const struct grpsec_verify *v, int *err)
 {
-	struct lane *lanes = c->lanes[suite], *lru = NULL;
-	unsigned int i;
+	struct tfm_cache *tc = &c->cache[v->suite];
+	struct keyed *k;
+	u32 h;
 
-	for (i = 0; i < GRPSEC_CRYPTO_LANES; i++) {
-		struct lane *l = &lanes[i];
-
-		if (l->last_used == c->batches)
-			continue;
-		if (l->key_id == key_id)
-			return l;
-		if (!lru || l->last_used < lru->last_used)
-			lru = l;
+	if (!tc->table) {
+		tc->table = kvcalloc(1U << tc->bits, sizeof(*tc->table),
+				     GFP_KERNEL);
+		if (!tc->table) {
+			*err = -ENOMEM;
+			return NULL;
+		}
 	}
-	return lru;
+	h = hash_64(v->key_id, tc->bits);
+	hlist_for_each_entry(k, &tc->table[h], node)
+		if (k->key_id == v->key_id)
+			goto found;
+
+	if (tc->n < c->max_keyed) {
+		k = kzalloc(sizeof(*k), GFP_KERNEL);
+		if (!k) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		k->tfm = tfm_alloc(v->suite);
+		if (IS_ERR(k->tfm)) {
+			*err = PTR_ERR(k->tfm);
+			kfree(k);
+			return NULL;
+		}
+		INIT_HLIST_NODE(&k->node);
+		list_add(&k->lru, &tc->lru);
+		tc->n++;
+	} else {
+		k = list_last_entry(&tc->lru, struct keyed, lru);
+		if (WARN_ON_ONCE(k->last_used == c->batches)) {
+			*err = -EBUSY;
+			return NULL;
+		}
+		hlist_del_init(&k->node);
+	}
+	k->key_id = 0;
+	*err = crypto_aead_setkey(k->tfm, v->key, suite_keylen[v->suite]);
+	if (*err)
+		return NULL;
+	k->key_id = v->key_id;
+	hlist_add_head(&k->node, &tc->table[h]);
+found:
+	k->last_used = c->batches;
+	list_move(&k->lru, &tc->lru);
+	return k->tfm;
+}
+
+/* Lane @l's request, big enough for @tfm's. */
+static struct aead_request *lane_req(struct lane *l, struct crypto_aead *tfm)
+{
+	if (!l->req || l->reqsize < crypto_aead_reqsize(tfm)) {
+		aead_request_free(l->req);
+		l->req = aead_request_alloc(tfm, GFP_KERNEL);
+		l->reqsize = l->req ? crypto_aead_reqsize(tfm) : 0;
+		if (!l->req)
+			return NULL;
+	}
+	aead_request_set_tfm(l->req, tfm);
+	return l->req;
 }
 
 /**
@@ -212,40 +294,31 @@ void grpsec_crypto_verify(struct grpsec_crypto *c, struct grpsec_verify *v,
 	c->batches++;
 
 	for (i = 0; i < n && i < GRPSEC_CRYPTO_LANES; i++) {
-		struct lane *l = lane_pick(c, v[i].suite, v[i].key_id);
+		struct lane *l = &c->lanes[i];
+		struct crypto_aead *tfm;
+		struct aead_request *req;
 		int ret;
 
-		/* At most one frame per lane: n never exceeds the lanes. */
-		l->last_used = c->batches;
-
-		if (!l->tfm) {
-			ret = lane_init(l, v[i].suite);
-			if (ret) {
-				v[i].result = ret;
-				continue;
-			}
+		tfm = keyed_get(c, &v[i], &ret);
+		if (!tfm) {
+			v[i].result = ret;
+			continue;
 		}
-		if (l->key_id != v[i].key_id) {
-			ret = crypto_aead_setkey(l->tfm, v[i].key,
-						 suite_keylen[v[i].suite]);
-			if (ret) {
-				l->key_id = 0;
-				v[i].result = ret;
-				continue;
-			}
-			l->key_id = v[i].key_id;
+		req = lane_req(l, tfm);
+		if (!req) {
+			v[i].result = -ENOMEM;
+			continue;
 		}
-
 		l->v = &v[i];
 		l->wait = &wait;
 		sg_init_one(&l->sg, v[i].data, v[i].auth_len + GRPSEC_TAG_LEN);
-		aead_request_set_callback(l->req, CRYPTO_TFM_REQ_MAY_BACKLOG,
+		aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG,
 					  verify_done, l);
-		aead_request_set_ad(l->req, v[i].auth_len);
-		aead_request_set_crypt(l->req, &l->sg, &l->sg, GRPSEC_TAG_LEN,
+		aead_request_set_ad(req, v[i].auth_len);
+		aead_request_set_crypt(req, &l->sg, &l->sg, GRPSEC_TAG_LEN,
 				       v[i].nonce);
 		atomic_inc(&wait.pending);
-		ret = crypto_aead_decrypt(l->req);
+		ret = crypto_aead_decrypt(req);
 		if (ret == -EINPROGRESS || ret == -EBUSY)
 			continue;
 		v[i].result = ret;

@@ -160,7 +160,7 @@ static void vectors_batch_produce(struct kunit *test)
 	grpsec_aead_key_destroy(k);
 }
 
-/* Lanes keep their key: a second member's frames in one batch. */
+/* Cached transforms keep their key: a second member's frames in one batch. */
 static const u8 zero_key[GRPSEC_KEY_MAX];
 
 static void vectors_lanes_mixed_keys(struct kunit *test)
@@ -200,18 +200,73 @@ static void vectors_lanes_mixed_keys(struct kunit *test)
 	}
 
 	/*
-	 * Forgotten: no lane keeps a key or an id.  A lane that still held
+	 * Forgotten: no transform keeps a key or an id.  One that still held
 	 * its key would skip the setkey for a known id and verify a frame
 	 * given the wrong key bytes; now that frame must fail.
 	 */
 	grpsec_crypto_forget(c);
-	for (round = 0; round <= GRPSEC_SUITE_MAX; round++)
-		for (i = 0; i < GRPSEC_CRYPTO_LANES; i++)
-			KUNIT_EXPECT_EQ(test, c->lanes[round][i].key_id, 0ULL);
+	for (round = 0; round <= GRPSEC_SUITE_MAX; round++) {
+		KUNIT_EXPECT_EQ(test, c->cache[round].n, 0U);
+		KUNIT_EXPECT_TRUE(test, list_empty(&c->cache[round].lru));
+	}
 	v[0].key = zero_key;
 	v[0].result = 0;
 	grpsec_crypto_verify(c, v, 1);
 	KUNIT_EXPECT_EQ(test, v[0].result, -EBADMSG);
+	grpsec_crypto_destroy(c);
+}
+
+/*
+ * A cache smaller than the keys in use: every frame still verifies under
+ * its own key, the least recently used transform is the one re-keyed,
+ * and the cache never grows beyond its size.  Two frames of one key in a
+ * batch share its transform.
+ */
+static void cache_evicts_lru(struct kunit *test)
+{
+	const unsigned int nvec = ARRAY_SIZE(grpsec_vec_uplinks);
+	const unsigned int nkeys = 2 * GRPSEC_CRYPTO_LANES + 3;
+	struct grpsec_verify v[GRPSEC_CRYPTO_LANES];
+	struct grpsec_crypto *c = grpsec_crypto_create();
+	struct tfm_cache *tc;
+	struct keyed *mru;
+	u64 ids[2 * GRPSEC_CRYPTO_LANES + 3];
+	unsigned int i, k = 0, round, suite;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	c->max_keyed = GRPSEC_CRYPTO_LANES;
+	for (i = 0; i < nkeys; i++)
+		ids[i] = grpsec_key_id_next();
+	for (round = 0; round < 6; round++) {
+		for (i = 0; i < GRPSEC_CRYPTO_LANES; i++) {
+			/* The last frame of odd rounds repeats the first's key. */
+			unsigned int key = (round & 1) && i == GRPSEC_CRYPTO_LANES - 1 ?
+					   (k - i) % nkeys : k++ % nkeys;
+			const struct grpsec_vec_uplink *vec = &grpsec_vec_uplinks[key % nvec];
+			struct grpsec_uplink up;
+
+			v[i].data = dup(test, vec->frame, vec->frame_len);
+			KUNIT_ASSERT_EQ(test, grpsec_uplink_parse(v[i].data,
+								  vec->frame_len,
+								  &up), 0);
+			v[i].key = vec->k_m;
+			v[i].key_id = ids[key];
+			v[i].suite = vec->suite;
+			v[i].auth_len = up.auth_len;
+			v[i].result = 1;
+			grpsec_seq_nonce(v[i].nonce, GRPSEC_NONCE_UPLINK, up.seq);
+		}
+		grpsec_crypto_verify(c, v, GRPSEC_CRYPTO_LANES);
+		for (i = 0; i < GRPSEC_CRYPTO_LANES; i++)
+			KUNIT_EXPECT_EQ_MSG(test, v[i].result, 0, "round %u frame %u",
+					    round, i);
+		for (suite = 0; suite <= GRPSEC_SUITE_MAX; suite++)
+			KUNIT_EXPECT_LE(test, c->cache[suite].n, c->max_keyed);
+	}
+	/* The most recently used entry holds the last frame's key. */
+	tc = &c->cache[v[GRPSEC_CRYPTO_LANES - 1].suite];
+	mru = list_first_entry(&tc->lru, struct keyed, lru);
+	KUNIT_EXPECT_EQ(test, mru->key_id, v[GRPSEC_CRYPTO_LANES - 1].key_id);
 	grpsec_crypto_destroy(c);
 }
 
@@ -307,6 +362,7 @@ static struct kunit_case vectors_test_cases[] = {
 	KUNIT_CASE_PARAM(vectors_reject, reject_gen_params),
 	KUNIT_CASE_PARAM(vectors_batch_produce, batch_gen_params),
 	KUNIT_CASE(vectors_lanes_mixed_keys),
+	KUNIT_CASE(cache_evicts_lru),
 	KUNIT_CASE_PARAM(open_bad_tag_wipes, open_suite_gen_params),
 	KUNIT_CASE_PARAM(driver_accelerated, open_suite_gen_params),
 	{}
