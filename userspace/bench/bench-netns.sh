@@ -230,12 +230,15 @@ forward()
 # and plain forwarding, labelled kernel.PREFIX, userspace.PREFIX, ...
 three()
 {
-	local p=$1
+	local p=$1 slab0
 	shift
 	kernel_gw_start "$MEMBERS"
+	slab0=$(slab_total)
 	# shellcheck disable=SC2046
 	bench "kernel.$p" --target "$IP_GW_M:$GW_PORT" --members "$MEMBERS" \
 		--gw-stats "$K/kstats" $(grpsec_args) "$@"
+	# What traffic left allocated: the CPUs' keyed transforms (tfm_cache).
+	slab_grew "kernel.$p" "$slab0"
 	kernel_gw_stop
 
 	userspace_gw_start "$MEMBERS"
@@ -347,6 +350,21 @@ slab_bytes()
 {
 	awk 'NR > 2 { b = $2 * $4; s += b; print $1, b } END { print "TOTAL", s }' \
 		/proc/slabinfo
+}
+
+slab_total()
+{
+	[ -r /proc/slabinfo ] || { echo 0; return; }
+	slab_bytes | awk '$1 == "TOTAL" { print $2 }'
+}
+
+# slab_grew LABEL BYTES: how much more the slab holds than BYTES, in all
+# and per member.
+slab_grew()
+{
+	[ -r /proc/slabinfo ] || return 0
+	echo "# $1: slab objects grew by $(( $(slab_total) - $2 )) B during the run," \
+		"$(( ($(slab_total) - $2) / MEMBERS )) B per member" >&2
 }
 
 phase_memory()

@@ -9,6 +9,8 @@
 #   make bench BENCH_MEMBERS=1024 BENCH_MESSAGES=50 BENCH_PAYLOAD=512 ...
 #   make bench BENCH_ARCH=arm64         the same on the arm64 kernel (QEMU's
 #                                       virt machine, the Crypto Extensions)
+#   make bench BENCH_MODPARAMS='tfm_cache=8192'
+#                                       the module loaded with these parameters
 #
 # userspace/bench/bench-netns.sh documents the phases and the method;
 # Documentation/performance.rst how to read the results.
@@ -58,6 +60,6 @@ bench: $(if $(filter 0,$(BENCH_ICOUNT)),,$(ICOUNT_PLUGIN))
 	fi; \
 	$(GRPSEC_BENCH_DIR)/../../selftests/vm/boot.sh -f $(BENCH_FLAVOUR) -t $(BENCH_TIMEOUT) \
 		-a $(GRPSEC_BENCH_DIR)/bench-netns.sh \
-		-c "$${icount:-} $(foreach v,$(BENCH_VARS),$(if $($(v)),$(v)=$($(v)) ))bash /data/bench-netns.sh $(BENCH_PHASES)"
+		-c "$(if $(BENCH_MODPARAMS),modprobe -r grpsec && modprobe grpsec $(BENCH_MODPARAMS) && )$${icount:-} $(foreach v,$(BENCH_VARS),$(if $($(v)),$(v)=$($(v)) ))bash /data/bench-netns.sh $(BENCH_PHASES)"
 
 .PHONY: bench icount-plugin
