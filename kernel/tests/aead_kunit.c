@@ -160,6 +160,21 @@ static void vectors_batch_produce(struct kunit *test)
 	grpsec_aead_key_destroy(k);
 }
 
+/* @v: the check of uplink vector @vec's outer tag, under key id @key_id. */
+static void verify_vector(struct kunit *test, struct grpsec_verify *v,
+			  const struct grpsec_vec_uplink *vec, u64 key_id)
+{
+	struct grpsec_uplink up;
+
+	v->data = dup(test, vec->frame, vec->frame_len);
+	KUNIT_ASSERT_EQ(test, grpsec_uplink_parse(v->data, vec->frame_len, &up), 0);
+	v->key = vec->k_m;
+	v->key_id = key_id;
+	v->suite = vec->suite;
+	v->auth_len = up.auth_len;
+	grpsec_seq_nonce(v->nonce, GRPSEC_NONCE_UPLINK, up.seq);
+}
+
 /* Cached transforms keep their key: a second member's frames in one batch. */
 static const u8 zero_key[GRPSEC_KEY_MAX];
 
@@ -178,20 +193,10 @@ static void vectors_lanes_mixed_keys(struct kunit *test)
 	for (round = 0; round < 2; round++) {
 		n = 0;
 		for (i = 0; i < lanes; i++, n++) {
-			const struct grpsec_vec_uplink *vec =
-				&grpsec_vec_uplinks[(i + round) %
-						    ARRAY_SIZE(grpsec_vec_uplinks)];
-			struct grpsec_uplink up;
-
-			v[n].data = dup(test, vec->frame, vec->frame_len);
-			KUNIT_ASSERT_EQ(test, grpsec_uplink_parse(v[n].data,
-								  vec->frame_len,
-								  &up), 0);
-			v[n].key = vec->k_m;
-			v[n].key_id = ids[(i + round) % ARRAY_SIZE(ids)];
-			v[n].suite = vec->suite;
-			v[n].auth_len = up.auth_len;
-			grpsec_seq_nonce(v[n].nonce, GRPSEC_NONCE_UPLINK, up.seq);
+			verify_vector(test, &v[n],
+				      &grpsec_vec_uplinks[(i + round) %
+							  ARRAY_SIZE(grpsec_vec_uplinks)],
+				      ids[(i + round) % ARRAY_SIZE(ids)]);
 		}
 		grpsec_crypto_verify(c, v, n);
 		for (i = 0; i < n; i++)
@@ -242,19 +247,10 @@ static void cache_evicts_lru(struct kunit *test)
 			/* The last frame of odd rounds repeats the first's key. */
 			unsigned int key = (round & 1) && i == GRPSEC_CRYPTO_LANES - 1 ?
 					   (k - i) % nkeys : k++ % nkeys;
-			const struct grpsec_vec_uplink *vec = &grpsec_vec_uplinks[key % nvec];
-			struct grpsec_uplink up;
 
-			v[i].data = dup(test, vec->frame, vec->frame_len);
-			KUNIT_ASSERT_EQ(test, grpsec_uplink_parse(v[i].data,
-								  vec->frame_len,
-								  &up), 0);
-			v[i].key = vec->k_m;
-			v[i].key_id = ids[key];
-			v[i].suite = vec->suite;
-			v[i].auth_len = up.auth_len;
+			verify_vector(test, &v[i], &grpsec_vec_uplinks[key % nvec],
+				      ids[key]);
 			v[i].result = 1;
-			grpsec_seq_nonce(v[i].nonce, GRPSEC_NONCE_UPLINK, up.seq);
 		}
 		grpsec_crypto_verify(c, v, GRPSEC_CRYPTO_LANES);
 		for (i = 0; i < GRPSEC_CRYPTO_LANES; i++)
