@@ -442,6 +442,25 @@ start_queued_vms()
 	done
 }
 
+# first_done: set done_vm to the first running VM to have ended (its
+# qemu.rc written), and take it off vm_running: the next queued one boots
+# in the slot it leaves, whichever of the running ones it is.
+first_done()
+{
+	local i
+	while :; do
+		for i in "${!vm_running[@]}"; do
+			done_vm=${vm_running[$i]}
+			if [ -f "$B/$done_vm/qemu.rc" ]; then
+				unset "vm_running[$i]"
+				vm_running=("${vm_running[@]}")
+				return
+			fi
+		done
+		sleep 2
+	done
+}
+
 # collect_flavour F: wait for VM F, then report its results.
 collect_flavour()
 {
@@ -620,9 +639,8 @@ main()
 		start_queued_vms
 		host_checks "$ksrc"
 		while [ ${#vm_running[@]} -gt 0 ]; do
-			f=${vm_running[0]}
-			vm_running=("${vm_running[@]:1}")
-			collect_flavour "$f"
+			first_done
+			collect_flavour "$done_vm"
 			start_queued_vms
 		done
 	else
