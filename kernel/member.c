@@ -318,7 +318,7 @@ static struct grpsec_keyslot *rollover(struct grpsec_member *m)
  * @seq: its sequence number
  * @from: its source address
  * @rolled: set to true when the frame ended a rollover, which retired
- *	the old current key (whose copies in the crypto lanes must go);
+ *	the old current key (whose copies in cached transforms must go);
  *	may be NULL
  *
  * Return: true if the frame is new; false for a replay, or if the key it

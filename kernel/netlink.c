@@ -1018,7 +1018,7 @@ static int member_doit(struct genl_info *info, enum member_op op)
 	}
 	gn->generation++;
 	mutex_unlock(&gn->lock);
-	/* Keys replaced or deleted may still be scheduled in a lane. */
+	/* Keys replaced or deleted may still be in a cached transform. */
 	if (op != MEMBER_NEW)
 		grpsec_receive_forget_keys(gn);
 	return err;

@@ -562,8 +562,8 @@ void grpsec_receive_work(struct work_struct *work)
 
 	/*
 	 * Keys this run retired (a member's frames under its next key) may
-	 * sit in other CPUs' lanes too: within a second, every keyed CPU
-	 * runs its worker, which forgets them if it is idle.  Queued once
+	 * sit in other CPUs' transform caches too: within a second, every
+	 * keyed CPU runs its worker, which forgets them if it is idle.  Queued once
 	 * however many rollovers there were meanwhile, and never once the
 	 * instance is dying (grpsec_receive_purge()).
 	 */
@@ -572,8 +572,8 @@ void grpsec_receive_work(struct work_struct *work)
 
 	/*
 	 * Idle, after member keys went (deleted or replaced over netlink,
-	 * or retired by a rollover): none stays in a lane.  Both counters
-	 * only grow, so their sum changes whenever either does.
+	 * or retired by a rollover): none stays in a cached transform.
+	 * Both counters only grow, so their sum changes whenever either does.
 	 */
 	gen = atomic_read(&gn->keys_retired) + atomic_read(&gn->rollovers);
 	if (q->keys_forgotten != gen && skb_queue_empty_lockless(&q->queue)) {
@@ -582,7 +582,7 @@ void grpsec_receive_work(struct work_struct *work)
 	}
 }
 
-/* Every CPU whose lanes were ever keyed runs its worker once more. */
+/* Every CPU whose transforms were ever keyed runs its worker once more. */
 static void wake_keyed(struct grpsec_net *gn)
 {
 	int cpu;
@@ -601,8 +601,9 @@ static void wake_keyed(struct grpsec_net *gn)
  * grpsec_receive_forget_keys - member keys were replaced or deleted
  * @gn: the instance
  *
- * Process context.  Every CPU whose lanes were ever keyed runs its worker
- * once more, which keys the lanes with zeros when it finds nothing to do.
+ * Process context.  Every CPU whose transforms were ever keyed runs its
+ * worker once more, which frees its cached transforms when it finds
+ * nothing to do.
  */
 void grpsec_receive_forget_keys(struct grpsec_net *gn)
 {
