@@ -13,7 +13,7 @@ VERSION := $(shell cat VERSION)
 # What the DKMS source tree holds: enough for Kbuild, KUnit suites included.
 DKMS_FILES := Kbuild VERSION dkms.conf kernel/Kbuild $(wildcard kernel/*.[ch]) \
 	$(wildcard kernel/tests/*.[ch]) uapi/linux/grpsec.h \
-	Documentation/vectors/v1_vectors.h
+	Documentation/vectors/v2_vectors.h
 
 all: module userspace
 

@@ -80,7 +80,7 @@ struct tfm_cache {
 struct lane {
 	struct aead_request *req;
 	unsigned int reqsize;
-	struct scatterlist sg;
+	struct scatterlist sg[2];	/* the AAD, then the tag */
 	struct grpsec_verify *v;
 	struct batch_wait *wait;
 };
@@ -311,11 +311,13 @@ void grpsec_crypto_verify(struct grpsec_crypto *c, struct grpsec_verify *v,
 		}
 		l->v = &v[i];
 		l->wait = &wait;
-		sg_init_one(&l->sg, v[i].data, v[i].auth_len + GRPSEC_TAG_LEN);
+		sg_init_table(l->sg, 2);
+		sg_set_buf(&l->sg[0], v[i].data, v[i].auth_len);
+		sg_set_buf(&l->sg[1], v[i].tag, GRPSEC_TAG_LEN);
 		aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG,
 					  verify_done, l);
 		aead_request_set_ad(req, v[i].auth_len);
-		aead_request_set_crypt(req, &l->sg, &l->sg, GRPSEC_TAG_LEN,
+		aead_request_set_crypt(req, l->sg, l->sg, GRPSEC_TAG_LEN,
 				       v[i].nonce);
 		atomic_inc(&wait.pending);
 		ret = crypto_aead_decrypt(req);

@@ -16,7 +16,8 @@ struct grpsec_verify {
 	u64 key_id;		/* same id, same key: setkey is skipped */
 	u8 suite;
 	u8 *data;
-	u32 auth_len;
+	u32 auth_len;		/* @data's bytes that the tag covers */
+	u8 *tag;		/* the outer tag, after or apart from them */
 	u8 nonce[GRPSEC_NONCE_LEN];
 	int result;		/* 0, -EBADMSG for a bad tag, -errno */
 };

@@ -8,11 +8,14 @@
 
 #include "batch.h"
 
-void grpsec_batch_init(struct grpsec_batch *b, u8 *buf, u32 cap, u16 max)
+void grpsec_batch_init(struct grpsec_batch *b, u8 *buf, u8 *aad, u32 cap,
+		       u16 max)
 {
 	b->buf = buf;
+	b->aad = aad;
 	b->cap = cap;
 	b->len = sizeof(struct grpsec_batch_hdr);
+	b->aad_len = sizeof(struct grpsec_batch_hdr);
 	b->count = 0;
 	b->max = max;
 }
@@ -41,6 +44,7 @@ int grpsec_batch_add(struct grpsec_batch *b,
 		     const struct grpsec_batch_item *item)
 {
 	struct grpsec_batch_entry *e;
+	u32 covered;
 
 	if (!grpsec_batch_fits(b, item->inner_len))
 		return -EMSGSIZE;
@@ -53,6 +57,15 @@ int grpsec_batch_add(struct grpsec_batch *b,
 	put_unaligned_be32(item->epoch, &e->epoch);
 	put_unaligned_be32(item->member, &e->member);
 	memcpy(e + 1, item->inner, item->inner_len);
+	/*
+	 * The tag covers an identified entry up to its inner tag: the inner
+	 * tag binds the ciphertext under K_e,m[e].  An anonymous entry is
+	 * covered whole, since every member can open and re-seal it.
+	 */
+	covered = item->mode == GRPSEC_MODE_ANONYMOUS ?
+		  sizeof(*e) + item->inner_len : sizeof(*e) + GRPSEC_INNER_OVERHEAD;
+	memcpy(b->aad + b->aad_len, e, covered);
+	b->aad_len += covered;
 	b->len += sizeof(*e) + item->inner_len;
 	b->count++;
 	return 0;
@@ -65,7 +78,10 @@ int grpsec_batch_add(struct grpsec_batch *b,
  * @gateway: gateway id
  * @seq: batch sequence
  *
- * Return: the number of bytes the tag covers; the tag goes right after.
+ * The caller seals the tag over the first @b->aad_len bytes of @b->aad
+ * and sends @b->buf's bytes, then the tag.
+ *
+ * Return: the length of the batch without its tag.
  */
 u32 grpsec_batch_finish(struct grpsec_batch *b, u8 suite, u32 gateway,
 			u64 seq)
@@ -80,5 +96,6 @@ u32 grpsec_batch_finish(struct grpsec_batch *b, u8 suite, u32 gateway,
 	put_unaligned_be64(seq, &hdr->seq);
 	put_unaligned_be16(b->count, &hdr->count);
 	hdr->reserved = 0;
+	memcpy(b->aad, hdr, sizeof(*hdr));
 	return b->len;
 }

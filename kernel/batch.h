@@ -6,12 +6,17 @@
 
 /*
  * Builds one batch frame in a caller-owned buffer: header, entries, and
- * room for the tag.  Pure logic; the caller seals and sends.
+ * room for the tag; and beside it, in a second buffer of the same size,
+ * what the tag covers: the header and each entry's header, inner nonce
+ * and inner tag, and an anonymous entry's ciphertext.  Pure logic; the
+ * caller seals and sends.
  */
 struct grpsec_batch {
 	u8 *buf;
+	u8 *aad;	/* as large as @buf, room for the tag included */
 	u32 cap;	/* buffer size, tag included */
 	u32 len;	/* bytes written, header included */
+	u32 aad_len;	/* bytes of @aad written, header included */
 	u16 count;
 	u16 max;	/* entries allowed per batch */
 };
@@ -26,7 +31,8 @@ struct grpsec_batch_item {
 	u32 inner_len;
 };
 
-void grpsec_batch_init(struct grpsec_batch *b, u8 *buf, u32 cap, u16 max);
+void grpsec_batch_init(struct grpsec_batch *b, u8 *buf, u8 *aad, u32 cap,
+		       u16 max);
 bool grpsec_batch_fits(const struct grpsec_batch *b, u32 inner_len);
 int grpsec_batch_add(struct grpsec_batch *b,
 		     const struct grpsec_batch_item *item);

@@ -51,6 +51,26 @@ int grpsec_uplink_parse(const u8 *buf, size_t len, struct grpsec_uplink *up)
 }
 
 /**
+ * grpsec_uplink_outer_len - how many bytes the outer tag covers
+ * @up: a parsed uplink
+ * @mode: its group's mode
+ *
+ * An identified group's outer tag covers the header, the inner nonce and
+ * the inner tag; the ciphertext is bound by the inner tag, under a key
+ * that the gateway does not hold.  An anonymous group's covers
+ * everything before it, ciphertext included: every member holds K_G[e],
+ * and a GCM tag does not commit to its ciphertext under a known key
+ * (Documentation/frames.rst, "Why version 2 covers what it covers").
+ *
+ * Return: the length of the outer tag's AAD, from the version byte.
+ */
+u32 grpsec_uplink_outer_len(const struct grpsec_uplink *up, u8 mode)
+{
+	return mode == GRPSEC_MODE_IDENTIFIED ? GRPSEC_UPLINK_HEAD_LEN :
+						up->auth_len;
+}
+
+/**
  * grpsec_seq_nonce - build the nonce that a sequence number stands for
  * @nonce: output
  * @kind: GRPSEC_NONCE_UPLINK, _BATCH or _DOWNLINK

@@ -11,9 +11,9 @@ struct grpsec_uplink {
 	u32 epoch;
 	u32 member;
 	u64 seq;
-	const u8 *inner;	/* nonce || ciphertext || inner tag */
+	const u8 *inner;	/* nonce || inner tag || ciphertext */
 	u32 inner_len;
-	u32 auth_len;		/* bytes covered by the outer tag */
+	u32 auth_len;		/* bytes before the outer tag */
 };
 
 /* A parsed downlink frame; body points into the caller's buffer. */
@@ -42,6 +42,7 @@ struct grpsec_mframe {
 };
 
 int grpsec_uplink_parse(const u8 *buf, size_t len, struct grpsec_uplink *up);
+u32 grpsec_uplink_outer_len(const struct grpsec_uplink *up, u8 mode);
 int grpsec_downlink_parse(const u8 *buf, size_t len,
 			  struct grpsec_downlink_frame *dl);
 u32 grpsec_mframe_build(u8 *buf, const struct grpsec_mframe *f, const u8 *body);

@@ -290,7 +290,8 @@ static int prepare(struct grpsec_net *gn, struct rx_item *it,
 	v->key_id = slot->key_id;
 	v->suite = up->suite;
 	v->data = it->skb->data;
-	v->auth_len = up->auth_len;
+	v->auth_len = grpsec_uplink_outer_len(up, g->mode);
+	v->tag = it->skb->data + up->auth_len;
 	grpsec_seq_nonce(v->nonce, GRPSEC_NONCE_UPLINK, up->seq);
 out_unlock:
 	rcu_read_unlock();

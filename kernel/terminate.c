@@ -95,7 +95,7 @@ static struct grpsec_aead_key *group_key(struct grpsec_group *g, u32 epoch)
  * @skb: the frame; its data is overwritten
  *
  * Process context.  The inner AAD is written over the frame's header and
- * the delivery header over the inner nonce, so the datagram is sent from
+ * the delivery header over the inner nonce and tag, so the datagram is sent from
  * the frame's own buffer.
  *
  * Return: 0 when delivered, or the drop counter.
@@ -117,8 +117,7 @@ int grpsec_terminate_deliver(struct grpsec_net *gn, struct grpsec_group *g,
 	int err;
 
 	BUILD_BUG_ON(sizeof(*aad) > sizeof(struct grpsec_uplink_hdr));
-	BUILD_BUG_ON(sizeof(*dh) > sizeof(struct grpsec_uplink_hdr) +
-				   GRPSEC_NONCE_LEN);
+	BUILD_BUG_ON(sizeof(*dh) > GRPSEC_UPLINK_HEAD_LEN);
 	/* Written in place: a clone (a packet tap) must not see it. */
 	if (skb_unclone(skb, GFP_KERNEL))
 		return GRPSEC_A_STATS_DROP_NOMEM;
@@ -150,8 +149,11 @@ int grpsec_terminate_deliver(struct grpsec_net *gn, struct grpsec_group *g,
 		.epoch = htonl(up->epoch),
 		.member = 0,
 	};
+	/* The inner tag goes over the verified outer tag, after the text. */
+	memcpy(inner + GRPSEC_INNER_OVERHEAD + n, inner + GRPSEC_NONCE_LEN,
+	       GRPSEC_TAG_LEN);
 	err = grpsec_aead_key_open(k, nonce, (const u8 *)aad, sizeof(*aad),
-				   inner + GRPSEC_NONCE_LEN,
+				   inner + GRPSEC_INNER_OVERHEAD,
 				   n + GRPSEC_TAG_LEN);
 	up_read(&g->key_lock);
 	if (err == -EBADMSG)
@@ -159,7 +161,7 @@ int grpsec_terminate_deliver(struct grpsec_net *gn, struct grpsec_group *g,
 	if (err)
 		return GRPSEC_A_STATS_DROP_NOMEM;
 
-	dh = (struct grpsec_deliver_hdr *)(inner + GRPSEC_NONCE_LEN -
+	dh = (struct grpsec_deliver_hdr *)(inner + GRPSEC_INNER_OVERHEAD -
 					   sizeof(*dh));
 	*dh = (struct grpsec_deliver_hdr) {
 		.version = GRPSEC_WIRE_VERSION,

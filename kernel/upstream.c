@@ -57,6 +57,7 @@ struct grpsec_upstream {
 	u64 dl_floor;		/* and none below this one */
 	struct socket *sock;
 	u8 *buf;
+	u8 *aad;		/* what the batch tag covers, as large as buf */
 	struct grpsec_batch batch;
 	struct hrtimer timer;
 	struct work_struct flush_work;
@@ -67,7 +68,7 @@ static int flush_locked(struct grpsec_upstream *up)
 	struct grpsec_net *gn = up->gn;
 	u8 nonce[GRPSEC_NONCE_LEN];
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-	struct kvec iov;
+	struct kvec iov[2];
 	u64 seq;
 	u32 len;
 	int err;
@@ -84,11 +85,16 @@ static int flush_locked(struct grpsec_upstream *up)
 	len = grpsec_batch_finish(&up->batch, up->info.suite, up->info.gateway,
 				  seq);
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_BATCH, seq);
-	err = grpsec_aead_key_seal_tag(up->key, nonce, up->buf, len);
+	err = grpsec_aead_key_seal_tag(up->key, nonce, up->aad,
+				       up->batch.aad_len);
 	if (!err) {
-		iov.iov_base = up->buf;
-		iov.iov_len = len + GRPSEC_TAG_LEN;
-		err = kernel_sendmsg(up->sock, &msg, &iov, 1, iov.iov_len);
+		/* The entries as they are, then the tag from beside them. */
+		iov[0].iov_base = up->buf;
+		iov[0].iov_len = len;
+		iov[1].iov_base = up->aad + up->batch.aad_len;
+		iov[1].iov_len = GRPSEC_TAG_LEN;
+		err = kernel_sendmsg(up->sock, &msg, iov, 2,
+				     len + GRPSEC_TAG_LEN);
 	}
 	if (err < 0) {
 		struct grpsec_event ev = {
@@ -104,12 +110,12 @@ static int flush_locked(struct grpsec_upstream *up)
 	} else {
 		grpsec_stats_inc(gn->stats, GRPSEC_A_STATS_BATCHES);
 		grpsec_stats_add(gn->stats, GRPSEC_A_STATS_BATCH_BYTES,
-				 iov.iov_len);
+				 len + GRPSEC_TAG_LEN);
 		grpsec_stats_add(gn->stats, GRPSEC_A_STATS_FORWARDED,
 				 up->batch.count);
 	}
 out_reset:
-	grpsec_batch_init(&up->batch, up->buf, up->info.mtu,
+	grpsec_batch_init(&up->batch, up->buf, up->aad, up->info.mtu,
 			  up->info.batch_max);
 	return err < 0 ? err : 0;
 }
@@ -162,6 +168,8 @@ static void release_batch_locked(struct grpsec_upstream *up)
 	up->sock = NULL;
 	kfree(up->buf);
 	up->buf = NULL;
+	kfree(up->aad);
+	up->aad = NULL;
 }
 
 static void teardown_locked(struct grpsec_upstream *up)
@@ -307,7 +315,7 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	u8 hash[SHA256_DIGEST_SIZE];
 	struct socket *sock;
 	bool same_key, same_gw, had;
-	u8 *buf;
+	u8 *buf, *aad;
 	int err;
 
 	sha256(cfg->key, cfg->key_len, hash);
@@ -320,9 +328,10 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 		goto out_free_key;
 	}
 	buf = kmalloc(cfg->mtu, GFP_KERNEL);
-	if (!buf) {
+	aad = kmalloc(cfg->mtu, GFP_KERNEL);
+	if (!buf || !aad) {
 		err = -ENOMEM;
-		goto out_free_dl_key;
+		goto out_free_buf;
 	}
 	err = connect_sock(gn, &cfg->endpoint, &sock);
 	if (err)
@@ -401,21 +410,22 @@ int grpsec_upstream_set(struct grpsec_net *gn,
 	up->key = key;
 	up->sock = sock;
 	up->buf = buf;
+	up->aad = aad;
 	up->info.endpoint = cfg->endpoint;
 	up->info.gateway = cfg->gateway;
 	up->info.suite = cfg->suite;
 	up->info.batch_max = cfg->batch_max;
 	up->info.flush_usec = cfg->flush_usec;
 	up->info.mtu = cfg->mtu;
-	grpsec_batch_init(&up->batch, buf, cfg->mtu, cfg->batch_max);
+	grpsec_batch_init(&up->batch, buf, aad, cfg->mtu, cfg->batch_max);
 	up->configured = true;
 	mutex_unlock(&up->lock);
 	pr_debug("upstream set, gateway %u\n", cfg->gateway);
 	return 0;
 
 out_free_buf:
+	kfree(aad);
 	kfree(buf);
-out_free_dl_key:
 	grpsec_aead_key_destroy(dl_key);
 out_free_key:
 	grpsec_aead_key_destroy(key);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * grpsec wire format, version 1 (Documentation/frames.rst).  Only fixed
+ * grpsec wire format, version 2 (Documentation/frames.rst).  Only fixed
  * layouts live here; frame.c does the parsing and building.
  */
 #ifndef _GRPSEC_WIRE_H
@@ -8,7 +8,7 @@
 
 #include "compat.h"
 
-#define GRPSEC_WIRE_VERSION	1
+#define GRPSEC_WIRE_VERSION	2
 
 enum grpsec_frame_type {
 	GRPSEC_TYPE_UPLINK = 1,
@@ -47,8 +47,15 @@ struct grpsec_uplink_hdr {
 	__be64 seq;
 } __packed;
 
-/* The inner part: nonce, ciphertext of the payload, inner tag. */
+/* The inner part: nonce, inner tag, ciphertext of the payload. */
 #define GRPSEC_INNER_OVERHEAD	(GRPSEC_NONCE_LEN + GRPSEC_TAG_LEN)
+/*
+ * What the outer tag of an identified group's uplink covers: the header,
+ * the inner nonce and the inner tag, not the inner ciphertext.  An entry
+ * of a batch is covered the same way: its header, nonce and inner tag.
+ */
+#define GRPSEC_UPLINK_HEAD_LEN	(sizeof(struct grpsec_uplink_hdr) + \
+				 GRPSEC_INNER_OVERHEAD)
 #define GRPSEC_UPLINK_OVERHEAD	(sizeof(struct grpsec_uplink_hdr) + \
 				 GRPSEC_INNER_OVERHEAD + GRPSEC_TAG_LEN)
 #define GRPSEC_UPLINK_MAX	(GRPSEC_UPLINK_OVERHEAD + GRPSEC_MAX_PAYLOAD)

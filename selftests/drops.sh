@@ -60,7 +60,7 @@ expect_stat drop-replay 1 1 1
 
 # An oversized frame with a valid header: 1281 bytes of payload.
 {
-	printf '\001\001\001\000\000\000\000\001\000\000\000\001'
+	printf '\002\001\001\000\000\000\000\001\000\000\000\001'
 	printf '\000\000\000\001\000\000\000\000\000\000\000\377'
 	head -c $((12 + 1281 + 32)) /dev/zero
 } > "$K/oversize"

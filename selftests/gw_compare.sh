@@ -66,13 +66,13 @@ raw()
 # An oversized uplink (1281 bytes of payload), one of another frame type
 # (a batch, 68 bytes), three bytes, and a 10-byte downlink.
 {
-	printf '\001\001\001\000\000\000\000\001\000\000\000\001'
+	printf '\002\001\001\000\000\000\000\001\000\000\000\001'
 	printf '\000\000\000\001\000\000\000\000\000\000\000\377'
 	head -c $((12 + 1281 + 32)) /dev/zero
 } > "$K/oversize"
-{ printf '\001\002\001\000'; head -c 64 /dev/zero; } > "$K/type2"
-printf '\001\001\001' > "$K/short"
-{ printf '\001\003\001\000'; head -c 6 /dev/zero; } > "$K/dl-short"
+{ printf '\002\002\001\000'; head -c 64 /dev/zero; } > "$K/type2"
+printf '\002\001\001' > "$K/short"
+{ printf '\002\003\001\000'; head -c 6 /dev/zero; } > "$K/dl-short"
 
 for port in $GW_PORT $UGW_PORT; do
 	to $port 1 1 $N 2

@@ -173,7 +173,7 @@ awk 'function hex(s,  i, v) {
 {
 	n = length($0) / 2
 	b = hex(substr($0, 49, 4))
-	if (substr($0, 1, 8) == "01040106" && substr($0, 17, 16) == "0000000000000000" &&
+	if (substr($0, 1, 8) == "02040106" && substr($0, 17, 16) == "0000000000000000" &&
 	    n == 28 + b)
 		mcast++
 	else if (substr($0, 3, 6) == "040104" && n == 28 + b + 16)

@@ -57,8 +57,8 @@ traffic()
 # line ("batch|gateway|command HEX16"): 16 hex digits sort as numbers.
 seqs()
 {
-	grep '^0102' "$K/$1.wire" | cut -c17-32 | sed 's/^/batch /'
-	grep '^0104' "$K/$1.frames" | cut -c33-48 | sed 's/^/gateway /'
+	grep '^0202' "$K/$1.wire" | cut -c17-32 | sed 's/^/batch /'
+	grep '^0204' "$K/$1.frames" | cut -c33-48 | sed 's/^/gateway /'
 	awk '{ print $2 }' "$K/$1.send" | while read -r s; do
 		printf 'command %016x\n' "$s"
 	done

@@ -11,7 +11,7 @@
 #include "../aead.c"
 #include "../batch.h"
 #include "../frame.h"
-#include "../../Documentation/vectors/v1_vectors.h"
+#include "../../Documentation/vectors/v2_vectors.h"
 
 /* Scatterlists need linear memory: vectors live in module memory. */
 static u8 *dup(struct kunit *test, const u8 *p, unsigned int len)
@@ -23,8 +23,8 @@ static u8 *dup(struct kunit *test, const u8 *p, unsigned int len)
 	return d;
 }
 
-static int verify_one(struct kunit *test, const u8 *key, u8 suite, u8 *frame,
-		      const struct grpsec_uplink *up)
+static int verify_one(struct kunit *test, const u8 *key, u8 suite, u8 mode,
+		      u8 *frame, const struct grpsec_uplink *up)
 {
 	struct grpsec_crypto *c = grpsec_crypto_create();
 	struct grpsec_verify v = {
@@ -32,7 +32,8 @@ static int verify_one(struct kunit *test, const u8 *key, u8 suite, u8 *frame,
 		.key_id = grpsec_key_id_next(),
 		.suite = suite,
 		.data = frame,
-		.auth_len = up->auth_len,
+		.auth_len = grpsec_uplink_outer_len(up, mode),
+		.tag = frame + up->auth_len,
 	};
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
@@ -62,30 +63,52 @@ static void vectors_uplink_accept(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, up.member, vec->member);
 	KUNIT_EXPECT_EQ(test, up.seq, vec->seq);
 	KUNIT_EXPECT_EQ(test, up.inner_len, vec->payload_len + 28);
-	KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, vec->suite, frame, &up),
-			0);
+	KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, vec->suite, vec->mode,
+					 frame, &up), 0);
 
-	/* Any flipped bit under the tag is caught. */
-	frame[vec->frame_len / 2] ^= 0x01;
-	KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, vec->suite, frame, &up),
-			-EBADMSG);
+	/*
+	 * The inner ciphertext is under the outer tag in an anonymous group
+	 * only: in an identified one the inner tag binds it, for the backend.
+	 */
+	if (vec->payload_len) {
+		frame[GRPSEC_UPLINK_HEAD_LEN] ^= 0x01;
+		KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, vec->suite,
+						 vec->mode, frame, &up),
+				vec->mode == GRPSEC_MODE_IDENTIFIED ? 0 : -EBADMSG);
+		frame[GRPSEC_UPLINK_HEAD_LEN] ^= 0x01;
+	}
+	/* A flipped bit of the header, nonce or inner tag is caught. */
+	frame[GRPSEC_UPLINK_HEAD_LEN - 1] ^= 0x01;
+	KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, vec->suite, vec->mode,
+					 frame, &up), -EBADMSG);
+	frame[GRPSEC_UPLINK_HEAD_LEN - 1] ^= 0x01;
+	frame[8] ^= 0x01;
+	KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, vec->suite, vec->mode,
+					 frame, &up), -EBADMSG);
 }
 
 static void vectors_uplink_produce(struct kunit *test)
 {
 	const struct grpsec_vec_uplink *vec = test->param_value;
 	u8 *frame = dup(test, vec->frame, vec->frame_len);
-	u32 auth_len = vec->frame_len - GRPSEC_TAG_LEN;
+	u32 tag_off = vec->frame_len - GRPSEC_TAG_LEN;
 	u8 nonce[GRPSEC_NONCE_LEN];
 	struct grpsec_aead_key *k;
+	struct grpsec_uplink up;
+	u32 auth_len;
 
+	KUNIT_ASSERT_EQ(test, grpsec_uplink_parse(frame, vec->frame_len, &up), 0);
+	auth_len = grpsec_uplink_outer_len(&up, vec->mode);
 	k = grpsec_aead_key_create(vec->suite, vec->k_m, vec->key_len);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	/* Sealed over what the mode covers; the tag is written after it. */
 	memset(frame + auth_len, 0, GRPSEC_TAG_LEN);
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_UPLINK, vec->seq);
 	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal_tag(k, nonce, frame, auth_len),
 			0);
-	KUNIT_EXPECT_MEMEQ(test, frame, vec->frame, vec->frame_len);
+	KUNIT_EXPECT_MEMEQ(test, frame, vec->frame, auth_len);
+	KUNIT_EXPECT_MEMEQ(test, frame + auth_len, vec->frame + tag_off,
+			   GRPSEC_TAG_LEN);
 	grpsec_aead_key_destroy(k);
 }
 
@@ -109,8 +132,8 @@ static void vectors_reject(struct kunit *test)
 		return;
 	}
 	KUNIT_ASSERT_EQ(test, reason, 0);
-	KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, up.suite, frame, &up),
-			-EBADMSG);
+	KUNIT_EXPECT_EQ(test, verify_one(test, vec->k_m, up.suite, vec->mode,
+					 frame, &up), -EBADMSG);
 }
 
 static void batch_desc(const struct grpsec_vec_batch *v, char *desc)
@@ -124,6 +147,7 @@ static void vectors_batch_produce(struct kunit *test)
 {
 	const struct grpsec_vec_batch *vec = test->param_value;
 	u8 *buf = kunit_kzalloc(test, vec->batch_len + 64, GFP_KERNEL);
+	u8 *aad = kunit_kzalloc(test, vec->batch_len + 64, GFP_KERNEL);
 	u8 nonce[GRPSEC_NONCE_LEN];
 	struct grpsec_aead_key *k;
 	struct grpsec_batch b;
@@ -131,7 +155,8 @@ static void vectors_batch_produce(struct kunit *test)
 	u32 len;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	grpsec_batch_init(&b, buf, vec->batch_len, GRPSEC_BATCH_MAX);
+	KUNIT_ASSERT_NOT_NULL(test, aad);
+	grpsec_batch_init(&b, buf, aad, vec->batch_len, GRPSEC_BATCH_MAX);
 	for (i = 0; i < vec->count; i++) {
 		const struct grpsec_vec_batch_entry *e = &vec->entries[i];
 		struct grpsec_batch_item it = {
@@ -148,14 +173,18 @@ static void vectors_batch_produce(struct kunit *test)
 	k = grpsec_aead_key_create(vec->suite, vec->k_up, vec->key_len);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_BATCH, vec->seq);
-	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal_tag(k, nonce, buf, len), 0);
-	KUNIT_EXPECT_MEMEQ(test, buf, vec->batch, vec->batch_len);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal_tag(k, nonce, aad, b.aad_len),
+			0);
+	KUNIT_EXPECT_MEMEQ(test, buf, vec->batch, len);
+	KUNIT_EXPECT_MEMEQ(test, aad + b.aad_len, vec->batch + len,
+			   GRPSEC_TAG_LEN);
 
 	/* And the kernel accepts the vector's tag, but not a changed one. */
-	memcpy(buf, vec->batch, vec->batch_len);
-	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf, len), 0);
-	buf[len - 1] ^= 0x80;
-	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf, len),
+	memcpy(aad + b.aad_len, vec->batch + len, GRPSEC_TAG_LEN);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, aad, b.aad_len),
+			0);
+	aad[b.aad_len - 1] ^= 0x80;
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, aad, b.aad_len),
 			-EBADMSG);
 	grpsec_aead_key_destroy(k);
 }
@@ -171,7 +200,8 @@ static void verify_vector(struct kunit *test, struct grpsec_verify *v,
 	v->key = vec->k_m;
 	v->key_id = key_id;
 	v->suite = vec->suite;
-	v->auth_len = up.auth_len;
+	v->auth_len = grpsec_uplink_outer_len(&up, vec->mode);
+	v->tag = v->data + up.auth_len;
 	grpsec_seq_nonce(v->nonce, GRPSEC_NONCE_UPLINK, up.seq);
 }
 

@@ -12,7 +12,7 @@
 
 #include "../aead.h"
 #include "../frame.h"
-#include "../../Documentation/vectors/v1_vectors.h"
+#include "../../Documentation/vectors/v2_vectors.h"
 
 /* Scatterlists need linear memory: vectors live in module memory. */
 static u8 *copy(struct kunit *test, const u8 *p, unsigned int len,
@@ -79,7 +79,8 @@ static void downlink_parse_rejects(struct kunit *test)
 		unsigned int off;
 		u8 val;
 	} faults[] = {
-		{ 0, 2 },	/* version */
+		{ 0, 1 },	/* version 1 */
+		{ 0, 3 },	/* version 3 */
 		{ 1, 1 },	/* type */
 		{ 3, 1 },	/* flags */
 		{ 24, 3 },	/* kind */
@@ -257,7 +258,8 @@ static void vectors_deliver_layout(struct kunit *test)
 	const struct grpsec_vec_uplink *up = &grpsec_vec_uplinks[vec->uplink];
 	u32 n = up->payload_len;
 	u8 *inner = copy(test, up->frame + sizeof(struct grpsec_uplink_hdr),
-			 GRPSEC_INNER_OVERHEAD + n, GRPSEC_INNER_OVERHEAD + n);
+			 GRPSEC_INNER_OVERHEAD + n,
+			 GRPSEC_INNER_OVERHEAD + n + GRPSEC_TAG_LEN);
 	struct grpsec_deliver_hdr dh = {
 		.version = GRPSEC_WIRE_VERSION,
 		.type = GRPSEC_TYPE_UPLINK,
@@ -284,11 +286,14 @@ static void vectors_deliver_layout(struct kunit *test)
 	aad_buf = copy(test, (const u8 *)&aad, sizeof(aad), sizeof(aad));
 	k = grpsec_aead_key_create(up->suite, up->k_inner, up->key_len);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	/* Nonce, inner tag, ciphertext: the tag goes after the text. */
+	memcpy(inner + GRPSEC_INNER_OVERHEAD + n, inner + GRPSEC_NONCE_LEN,
+	       GRPSEC_TAG_LEN);
 	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, inner, aad_buf,
 						   sizeof(aad),
-						   inner + GRPSEC_NONCE_LEN,
+						   inner + GRPSEC_INNER_OVERHEAD,
 						   n + GRPSEC_TAG_LEN), 0);
-	KUNIT_EXPECT_MEMEQ(test, inner + GRPSEC_NONCE_LEN,
+	KUNIT_EXPECT_MEMEQ(test, inner + GRPSEC_INNER_OVERHEAD,
 			   vec->datagram + sizeof(dh), n);
 	grpsec_aead_key_destroy(k);
 }

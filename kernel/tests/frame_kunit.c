@@ -23,8 +23,9 @@ static const struct frame_case frame_cases[] = {
 	{ "empty datagram", 0, 0, 0, 0, GRPSEC_A_STATS_DROP_TRUNCATED },
 	{ "three bytes", 3, 0, 0, 0, GRPSEC_A_STATS_DROP_TRUNCATED },
 	{ "one byte short", 67, 0, 0, 0, GRPSEC_A_STATS_DROP_TRUNCATED },
-	{ "version 2", 100, 0, 1, 2, GRPSEC_A_STATS_DROP_BAD_VERSION },
-	{ "short and version 2", 10, 0, 1, 2, GRPSEC_A_STATS_DROP_BAD_VERSION },
+	{ "version 1", 100, 0, 1, 1, GRPSEC_A_STATS_DROP_BAD_VERSION },
+	{ "short and version 1", 10, 0, 1, 1, GRPSEC_A_STATS_DROP_BAD_VERSION },
+	{ "version 3", 100, 0, 1, 3, GRPSEC_A_STATS_DROP_BAD_VERSION },
 	{ "batch type", 100, 1, 1, GRPSEC_TYPE_BATCH,
 	  GRPSEC_A_STATS_DROP_BAD_HEADER },
 	{ "flag set", 100, 3, 1, 0x80, GRPSEC_A_STATS_DROP_BAD_HEADER },
@@ -45,7 +46,7 @@ KUNIT_ARRAY_PARAM(frame, frame_cases, frame_case_desc);
 static void good_header(u8 *buf)
 {
 	static const u8 hdr[] = {
-		1, 1, 2, 0,			/* version, uplink, suite 2 */
+		2, 1, 2, 0,			/* version, uplink, suite 2 */
 		0x00, 0x00, 0x00, 0x07,		/* group 7 */
 		0x00, 0x00, 0x00, 0x03,		/* epoch 3 */
 		0x00, 0x01, 0x00, 0x02,		/* member 65538 */
@@ -83,6 +84,11 @@ static void frame_parse_fields(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, up.inner, (const u8 *)buf + 24);
 	KUNIT_EXPECT_EQ(test, up.auth_len, 84U);
 	KUNIT_EXPECT_EQ(test, up.inner_len, 60U);
+	/* Identified: header, nonce, inner tag; anonymous: all of it. */
+	KUNIT_EXPECT_EQ(test, grpsec_uplink_outer_len(&up, GRPSEC_MODE_IDENTIFIED),
+			52U);
+	KUNIT_EXPECT_EQ(test, grpsec_uplink_outer_len(&up, GRPSEC_MODE_ANONYMOUS),
+			84U);
 }
 
 static void frame_seq_nonce(struct kunit *test)

@@ -72,8 +72,8 @@ vectors_check()
 		$srcs $@ -idirafter "$src/userspace/lib" >&2 ||
 		{ result fail "$name" "does not build"; return 1; }
 	"$out/gen-vectors" "$out" >&2 &&
-	cmp "$out/v1.txt" "$src/Documentation/vectors/v1.txt" >&2 &&
-	cmp "$out/v1_vectors.h" "$src/Documentation/vectors/v1_vectors.h" >&2 ||
+	cmp "$out/v2.txt" "$src/Documentation/vectors/v2.txt" >&2 &&
+	cmp "$out/v2_vectors.h" "$src/Documentation/vectors/v2_vectors.h" >&2 ||
 		{ result fail "$name" "vectors differ from Documentation/vectors"; return 1; }
 	ldd "$out/gen-vectors" | grep libgrpsec >&2
 }

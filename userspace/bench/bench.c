@@ -1041,7 +1041,7 @@ static uint64_t light_last_seq;
 
 static int light_open(const uint8_t *buf, size_t len, struct grpsec_batch_info *info)
 {
-	uint8_t nonce[GRPSEC_NONCE_LEN];
+	uint8_t tag[GRPSEC_TAG_LEN];
 	struct grpsec_batch_entry e;
 	struct grpsec_batch b;
 	size_t off = 0;
@@ -1061,9 +1061,9 @@ static int light_open(const uint8_t *buf, size_t len, struct grpsec_batch_info *
 		bs.lib.batch_replay++;
 		return -ESTALE;
 	}
-	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_BATCH, b.seq);
 	bs.lib.tag_checks++;
-	if (grpsec_aead_open(&up_ctx, nonce, buf, len - GRPSEC_TAG_LEN, NULL, 0, b.tag, NULL)) {
+	memcpy(tag, b.tag, sizeof(tag));
+	if (grpsec_batch_tag(&up_ctx, b.seq, buf, len - GRPSEC_TAG_LEN, tag)) {
 		bs.lib.batch_bad_tag++;
 		return -EBADMSG;
 	}

@@ -36,7 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(grpsec_suite_key_len(u.suite) && u.group && u.member && u.seq);
 		CHECK(u.inner == buf + GRPSEC_HDR_LEN && u.nonce == u.inner);
 		CHECK(u.inner_len == u.payload_len + GRPSEC_INNER_OVERHEAD);
-		CHECK(u.inner_tag + GRPSEC_TAG_LEN == u.outer_tag);
+		CHECK(u.inner_tag == u.inner + GRPSEC_NONCE_LEN);
+		CHECK(u.ciphertext == u.inner_tag + GRPSEC_TAG_LEN);
+		CHECK(u.ciphertext + u.payload_len == u.outer_tag);
 		CHECK(u.outer_tag + GRPSEC_TAG_LEN == buf + size);
 		CHECK(u.payload_len <= GRPSEC_MAX_PAYLOAD);
 	}

@@ -7,6 +7,7 @@
  * libgrpsec's.
  */
 #undef GRPSEC_UPLINK_OVERHEAD
+#undef GRPSEC_UPLINK_HEAD_LEN
 #undef GRPSEC_INNER_OVERHEAD
 #undef GRPSEC_NONCE_LEN
 #undef GRPSEC_TAG_LEN

@@ -132,6 +132,46 @@ int grpsec_aead_open(struct grpsec_aead *a, const uint8_t nonce[GRPSEC_NONCE_LEN
 	return 0;
 }
 
+int grpsec_aead_mac_start(struct grpsec_aead *a, const uint8_t nonce[GRPSEC_NONCE_LEN])
+{
+	if (!a->ctx)
+		return -EINVAL;
+	if (EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, a->encrypt, NULL) != 1)
+		return -EIO;
+	return 0;
+}
+
+int grpsec_aead_mac_add(struct grpsec_aead *a, const uint8_t *aad, size_t len)
+{
+	int outl;
+
+	if (!a->ctx || len > INT_MAX)
+		return -EINVAL;
+	if (len && EVP_CipherUpdate(a->ctx, NULL, &outl, aad, (int)len) != 1)
+		return -EIO;
+	return 0;
+}
+
+int grpsec_aead_mac_finish(struct grpsec_aead *a, uint8_t tag[GRPSEC_TAG_LEN])
+{
+	uint8_t scratch[GRPSEC_TAG_LEN];
+	int outl;
+
+	if (!a->ctx)
+		return -EINVAL;
+	if (a->encrypt) {
+		if (EVP_EncryptFinal_ex(a->ctx, scratch, &outl) != 1 ||
+		    EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, GRPSEC_TAG_LEN, tag) != 1)
+			return -EIO;
+		return 0;
+	}
+	if (EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, GRPSEC_TAG_LEN, tag) != 1)
+		return -EIO;
+	if (EVP_DecryptFinal_ex(a->ctx, scratch, &outl) != 1)
+		return -EBADMSG;
+	return 0;
+}
+
 int grpsec_aead_seal_once(unsigned int suite, const uint8_t *key,
 			  const uint8_t nonce[GRPSEC_NONCE_LEN], const uint8_t *aad,
 			  size_t aad_len, const uint8_t *pt, size_t len, uint8_t *ct,

@@ -358,7 +358,7 @@ static enum grpsec_entry_status open_anonymous(struct grpsec_backend *be, struct
 		return GRPSEC_ENTRY_REPLAY;
 	be->stats.inner_opens++;
 	err = grpsec_aead_open(&g->aead, nonce, aad, GRPSEC_INNER_AAD_LEN,
-			       nonce + GRPSEC_NONCE_LEN, n, nonce + GRPSEC_NONCE_LEN + n,
+			       nonce + GRPSEC_INNER_CT_OFFSET, n, nonce + GRPSEC_INNER_TAG_OFFSET,
 			       be->plaintext);
 	if (err)
 		return err == -EBADMSG ? GRPSEC_ENTRY_BAD_TAG : GRPSEC_ENTRY_NOMEM;
@@ -441,8 +441,8 @@ static enum grpsec_entry_status open_identified(struct grpsec_backend *be, struc
 		return GRPSEC_ENTRY_NOMEM;
 	}
 	be->stats.inner_opens++;
-	err = grpsec_aead_open(a, nonce, aad, GRPSEC_INNER_AAD_LEN, nonce + GRPSEC_NONCE_LEN,
-			       n, nonce + GRPSEC_NONCE_LEN + n, be->plaintext);
+	err = grpsec_aead_open(a, nonce, aad, GRPSEC_INNER_AAD_LEN, nonce + GRPSEC_INNER_CT_OFFSET,
+			       n, nonce + GRPSEC_INNER_TAG_OFFSET, be->plaintext);
 	if (err) {
 		grpsec_wipe(key, sizeof(key));
 		return err == -EBADMSG ? GRPSEC_ENTRY_BAD_TAG : GRPSEC_ENTRY_NOMEM;
@@ -493,7 +493,7 @@ static enum grpsec_entry_status open_entry(struct grpsec_backend *be,
 int grpsec_backend_open_batch(struct grpsec_backend *be, const uint8_t *buf, size_t len,
 			      struct grpsec_batch_info *info, grpsec_entry_fn fn, void *arg)
 {
-	uint8_t nonce[GRPSEC_NONCE_LEN];
+	uint8_t tag[GRPSEC_TAG_LEN];
 	struct grpsec_batch b;
 	struct grpsec_batch_entry e;
 	size_t off = 0;
@@ -527,13 +527,12 @@ int grpsec_backend_open_batch(struct grpsec_backend *be, const uint8_t *buf, siz
 		return -ESTALE;
 	}
 	be->stats.tag_checks++;
-	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_BATCH, b.seq);
-	err = grpsec_aead_open(&be->up, nonce, buf, len - GRPSEC_TAG_LEN, NULL, 0, b.tag, NULL);
+	memcpy(tag, b.tag, sizeof(tag));
+	err = grpsec_batch_tag(&be->up, b.seq, buf, len - GRPSEC_TAG_LEN, tag);
 	if (err && be->has_prev) {
 		/* Sealed before the gateway had the new key: in flight. */
 		be->stats.tag_checks++;
-		err = grpsec_aead_open(&be->up_prev, nonce, buf, len - GRPSEC_TAG_LEN, NULL, 0,
-				       b.tag, NULL);
+		err = grpsec_batch_tag(&be->up_prev, b.seq, buf, len - GRPSEC_TAG_LEN, tag);
 		if (!err)
 			be->stats.batches_previous_key++;
 	} else if (!err && be->has_prev) {

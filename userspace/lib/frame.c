@@ -173,8 +173,8 @@ int grpsec_uplink_parse(const uint8_t *buf, size_t len, struct grpsec_uplink *ou
 	u.inner = buf + GRPSEC_HDR_LEN;
 	u.inner_len = GRPSEC_INNER_OVERHEAD + u.payload_len;
 	u.nonce = u.inner;
-	u.ciphertext = u.inner + GRPSEC_NONCE_LEN;
-	u.inner_tag = u.ciphertext + u.payload_len;
+	u.inner_tag = u.inner + GRPSEC_INNER_TAG_OFFSET;
+	u.ciphertext = u.inner + GRPSEC_INNER_CT_OFFSET;
 	u.outer_tag = buf + len - GRPSEC_TAG_LEN;
 	*out = u;
 	return 0;

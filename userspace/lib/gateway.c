@@ -9,15 +9,28 @@
 
 #include "internal.h"
 
-int grpsec_uplink_verify(const struct grpsec_uplink *u, const uint8_t *member_key)
+int grpsec_uplink_verify(const struct grpsec_uplink *u, unsigned int mode,
+			 const uint8_t *member_key)
 {
 	uint8_t nonce[GRPSEC_NONCE_LEN];
+	size_t aad_len;
 
-	if (!u || !member_key || !u->frame || u->frame_len < GRPSEC_UPLINK_MIN_LEN)
+	if (!u || !member_key || !u->frame || u->frame_len < GRPSEC_UPLINK_MIN_LEN ||
+	    !grpsec_mode_name(mode))
 		return -EINVAL;
+	/*
+	 * In an anonymous group every member holds K_G[e] and the inner tag
+	 * does not commit to one ciphertext, so the outer tag must cover the
+	 * ciphertext too.  In an identified group only the member and the
+	 * backend hold K_e,m[e]: the inner tag is enough, and the gateway
+	 * need not read the ciphertext at all.
+	 */
+	if (mode == GRPSEC_MODE_IDENTIFIED)
+		aad_len = GRPSEC_UPLINK_HEAD_LEN;
+	else
+		aad_len = u->frame_len - GRPSEC_TAG_LEN;
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_UPLINK, u->seq);
-	return grpsec_aead_open_once(u->suite, member_key, nonce, u->frame,
-				     u->frame_len - GRPSEC_TAG_LEN, NULL, 0,
+	return grpsec_aead_open_once(u->suite, member_key, nonce, u->frame, aad_len, NULL, 0,
 				     u->outer_tag, NULL);
 }
 
@@ -39,18 +52,56 @@ int grpsec_inner_open(unsigned int mode, unsigned int suite, uint32_t group,
 	grpsec_inner_aad(aad, GRPSEC_DIR_UPLINK, suite, mode, group, epoch,
 			 mode == GRPSEC_MODE_IDENTIFIED ? member : 0);
 	err = grpsec_aead_open_once(suite, key, inner, aad, sizeof(aad),
-				    inner + GRPSEC_NONCE_LEN, n,
-				    inner + GRPSEC_NONCE_LEN + n, out);
+				    inner + GRPSEC_INNER_CT_OFFSET, n,
+				    inner + GRPSEC_INNER_TAG_OFFSET, out);
 	if (err)
 		return err;
 	*out_len = n;
 	return 0;
 }
 
+int grpsec_batch_tag(struct grpsec_aead *a, uint64_t seq, const uint8_t *buf, size_t len,
+		     uint8_t tag[GRPSEC_TAG_LEN])
+{
+	uint8_t nonce[GRPSEC_NONCE_LEN];
+	size_t off = GRPSEC_BATCH_HDR_LEN;
+	int err;
+
+	if (len < GRPSEC_BATCH_HDR_LEN)
+		return -EPROTO;
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_BATCH, seq);
+	err = grpsec_aead_mac_start(a, nonce);
+	if (!err)
+		err = grpsec_aead_mac_add(a, buf, GRPSEC_BATCH_HDR_LEN);
+	while (!err && off < len) {
+		const uint8_t *p = buf + off;
+		size_t l;
+
+		if (len - off < GRPSEC_BATCH_ENTRY_HEAD_LEN)
+			return -EPROTO;
+		l = get_be16(p + 2);
+		if (l < GRPSEC_INNER_MIN_LEN || len - off - GRPSEC_BATCH_ENTRY_HDR_LEN < l)
+			return -EPROTO;
+		/*
+		 * An identified entry's ciphertext is bound by its inner tag
+		 * under K_e,m[e], which no gateway holds; an anonymous one's
+		 * is not (every member holds K_G[e]), so K_up covers it.
+		 */
+		err = grpsec_aead_mac_add(a, p, GRPSEC_BATCH_ENTRY_HEAD_LEN);
+		if (!err && p[0] == GRPSEC_MODE_ANONYMOUS)
+			err = grpsec_aead_mac_add(a, p + GRPSEC_BATCH_ENTRY_HEAD_LEN,
+						  l - GRPSEC_INNER_OVERHEAD);
+		off += GRPSEC_BATCH_ENTRY_HDR_LEN + l;
+	}
+	if (err)
+		return err;
+	return grpsec_aead_mac_finish(a, tag);
+}
+
 int grpsec_batch_seal(struct grpsec_batch_builder *b, uint64_t seq,
 		      const uint8_t *upstream_key, size_t *out_len)
 {
-	uint8_t nonce[GRPSEC_NONCE_LEN];
+	struct grpsec_aead a;
 	int err;
 
 	if (!b || !b->buf || !upstream_key || !out_len || !b->count)
@@ -59,9 +110,11 @@ int grpsec_batch_seal(struct grpsec_batch_builder *b, uint64_t seq,
 		return -EMSGSIZE;
 	put_be64(b->buf + 8, seq);
 	put_be16(b->buf + 16, b->count);
-	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_BATCH, seq);
-	err = grpsec_aead_seal_once(b->suite, upstream_key, nonce, b->buf, b->len,
-				    NULL, 0, NULL, b->buf + b->len);
+	err = grpsec_aead_init(&a, b->suite, upstream_key, true);
+	if (err)
+		return err;
+	err = grpsec_batch_tag(&a, seq, b->buf, b->len, b->buf + b->len);
+	grpsec_aead_uninit(&a);
 	if (err)
 		return err;
 	*out_len = b->len + GRPSEC_TAG_LEN;

@@ -4,7 +4,7 @@
  * backends.
  *
  * The wire format is specified in Documentation/frames.rst and the key
- * hierarchy in Documentation/keys.rst; Documentation/vectors/v1.txt holds
+ * hierarchy in Documentation/keys.rst; Documentation/vectors/v2.txt holds
  * test vectors that this library reproduces byte for byte.
  *
  * Conventions, valid for every function below unless it says otherwise:
@@ -16,7 +16,7 @@
  *                        zero group or member id, key of the wrong length).
  *      -EMSGSIZE         an input frame is truncated or too long, or an
  *                        output buffer is too small.
- *      -EPROTONOSUPPORT  an input frame has a version other than 1.
+ *      -EPROTONOSUPPORT  an input frame has a version other than 2.
  *      -EPROTO           an input frame is malformed: wrong type, a flag or
  *                        reserved field set, a field out of range.
  *      -EBADMSG          authentication failed (a tag did not verify).
@@ -54,7 +54,7 @@ extern "C" {
 #endif
 
 /* Wire constants; they match the kernel module (kernel/wire.h). */
-#define GRPSEC_VERSION			1
+#define GRPSEC_VERSION			2
 
 #define GRPSEC_TYPE_UPLINK		1	/* member -> gateway */
 #define GRPSEC_TYPE_BATCH		2	/* gateway -> backend */
@@ -89,16 +89,29 @@ _Static_assert(GRPSEC_SUITE_CHACHA20_POLY1305 == 3 && GRPSEC_MODE_ANONYMOUS == 0
 #define GRPSEC_TAG_LEN			16
 #define GRPSEC_MAX_PAYLOAD		1280
 #define GRPSEC_INNER_AAD_LEN		16
-/* Inner part: nonce || ciphertext || tag. */
+/* Inner part: nonce || inner tag || ciphertext. */
 #define GRPSEC_INNER_OVERHEAD		(GRPSEC_NONCE_LEN + GRPSEC_TAG_LEN)
+#define GRPSEC_INNER_TAG_OFFSET		GRPSEC_NONCE_LEN
+#define GRPSEC_INNER_CT_OFFSET		GRPSEC_INNER_OVERHEAD
 #define GRPSEC_INNER_MIN_LEN		GRPSEC_INNER_OVERHEAD
 #define GRPSEC_INNER_MAX_LEN		(GRPSEC_INNER_OVERHEAD + GRPSEC_MAX_PAYLOAD)
 /* Uplink: header || inner part || outer tag; 68 + n bytes. */
 #define GRPSEC_UPLINK_OVERHEAD		(GRPSEC_HDR_LEN + GRPSEC_INNER_OVERHEAD + GRPSEC_TAG_LEN)
 #define GRPSEC_UPLINK_MIN_LEN		GRPSEC_UPLINK_OVERHEAD
 #define GRPSEC_UPLINK_MAX_LEN		(GRPSEC_UPLINK_OVERHEAD + GRPSEC_MAX_PAYLOAD)
+/*
+ * What the outer tag of an identified group's uplink covers: header, inner
+ * nonce and inner tag (52 bytes), not the ciphertext.  In an anonymous
+ * group it covers everything before it.
+ */
+#define GRPSEC_UPLINK_HEAD_LEN		(GRPSEC_HDR_LEN + GRPSEC_INNER_OVERHEAD)
 #define GRPSEC_BATCH_HDR_LEN		20
 #define GRPSEC_BATCH_ENTRY_HDR_LEN	16
+/*
+ * What the batch tag covers of every entry: entry header, inner nonce and
+ * inner tag (44 bytes); of an anonymous entry, its ciphertext as well.
+ */
+#define GRPSEC_BATCH_ENTRY_HEAD_LEN	(GRPSEC_BATCH_ENTRY_HDR_LEN + GRPSEC_INNER_OVERHEAD)
 /* Smallest batch: header, one empty entry, tag. */
 #define GRPSEC_BATCH_MIN_LEN		(GRPSEC_BATCH_HDR_LEN + GRPSEC_BATCH_ENTRY_HDR_LEN + \
 					 GRPSEC_INNER_MIN_LEN + GRPSEC_TAG_LEN)
@@ -189,13 +202,13 @@ struct grpsec_uplink {
 	uint64_t seq;
 	const uint8_t *frame;		/* start of the frame */
 	size_t frame_len;		/* 68 + payload_len */
-	const uint8_t *inner;		/* nonce || ciphertext || inner tag */
+	const uint8_t *inner;		/* nonce || inner tag || ciphertext */
 	size_t inner_len;		/* 28 + payload_len */
-	const uint8_t *nonce;		/* = inner */
-	const uint8_t *ciphertext;
+	const uint8_t *nonce;		/* = inner (frame + 24) */
+	const uint8_t *inner_tag;	/* inner + 12 (frame + 36) */
+	const uint8_t *ciphertext;	/* inner + 28 (frame + 52) */
 	size_t payload_len;		/* = ciphertext length, 0..1280 */
-	const uint8_t *inner_tag;
-	const uint8_t *outer_tag;	/* last 16 bytes */
+	const uint8_t *outer_tag;	/* last 16 bytes (frame + 52 + payload_len) */
 };
 
 /*
@@ -206,7 +219,7 @@ struct grpsec_uplink {
  * @out: filled in on success only.
  *
  * Returns 0, -EINVAL (NULL argument), -EMSGSIZE (shorter than 68 or longer
- * than 1348 bytes), -EPROTONOSUPPORT (version != 1), -EPROTO (type not
+ * than 1348 bytes), -EPROTONOSUPPORT (version != 2), -EPROTO (type not
  * uplink, flags != 0, unknown suite, group 0, member 0 or sequence 0).
  * The checks run in that order, so the result is deterministic.
  */
@@ -246,7 +259,7 @@ struct grpsec_batch_entry {
 	uint32_t group;
 	uint32_t epoch;
 	uint32_t member;		/* 0 for anonymous entries */
-	const uint8_t *inner;		/* nonce || ciphertext || inner tag */
+	const uint8_t *inner;		/* nonce || inner tag || ciphertext */
 	size_t inner_len;		/* 28..1308 */
 };
 
@@ -449,12 +462,17 @@ uint64_t grpsec_member_epoch_remaining(const struct grpsec_member *m);
 /*
  * grpsec_uplink_verify() - check the outer tag of a parsed uplink frame
  * under @member_key (K_m[e] of u->member, u->epoch, suite u->suite).
- * Returns 0, -EINVAL, -EBADMSG, -EIO.
+ * @mode: the group's mode (GRPSEC_MODE_*), which decides what the tag
+ * covers: in an identified group the first 52 bytes (header, inner nonce,
+ * inner tag), so a changed ciphertext passes here and fails at the
+ * backend; in an anonymous group everything before the tag.
+ * Returns 0, -EINVAL (also for an unknown @mode), -EBADMSG, -EIO.
  */
-int grpsec_uplink_verify(const struct grpsec_uplink *u, const uint8_t *member_key);
+int grpsec_uplink_verify(const struct grpsec_uplink *u, unsigned int mode,
+			 const uint8_t *member_key);
 
 /*
- * grpsec_inner_open() - open an inner part (nonce || ciphertext || tag).
+ * grpsec_inner_open() - open an inner part (nonce || inner tag || ciphertext).
  * @mode, @suite, @group, @epoch, @member: the fields bound by the inner AAD
  * (@member is ignored and 0 is used for anonymous groups).
  * @key: K_G[e] (anonymous) or K_e,m[e] of @member (identified).
@@ -510,6 +528,8 @@ int grpsec_batch_add_uplink(struct grpsec_batch_builder *b, unsigned int mode,
 /*
  * grpsec_batch_seal() - write the batch sequence @seq and count, and append
  * the tag under @upstream_key (K_up, suite as given to grpsec_batch_init()).
+ * The tag covers what grpsec_backend_open_batch() checks (step 3): every
+ * byte but the ciphertexts of entries whose mode is not anonymous.
  * Returns 0 and the total length in *@out_len; -EINVAL (no entries), -EIO.
  */
 int grpsec_batch_seal(struct grpsec_batch_builder *b, uint64_t seq,
@@ -662,7 +682,9 @@ struct grpsec_batch_info {
  *    suite must be the configured ones;
  * 2. the batch sequence must be at or above the floor, not seen before
  *    and at most GRPSEC_REPLAY_WINDOW behind the newest accepted;
- * 3. one tag check under K_up over the whole batch;
+ * 3. one tag check under K_up over the batch header, each entry's header,
+ *    inner nonce and inner tag, and each anonymous entry's ciphertext (an
+ *    identified entry's ciphertext is left to its inner tag);
  * 4. the sequence is recorded, then each entry is checked against the
  *    registered groups, its inner part opened (anonymous: K_G[e];
  *    identified: K_e,m[e] derived for exactly the member id of the entry)

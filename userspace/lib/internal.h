@@ -71,6 +71,24 @@ int grpsec_aead_seal(struct grpsec_aead *a, const uint8_t nonce[GRPSEC_NONCE_LEN
 int grpsec_aead_open(struct grpsec_aead *a, const uint8_t nonce[GRPSEC_NONCE_LEN],
 		     const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t len,
 		     const uint8_t tag[GRPSEC_TAG_LEN], uint8_t *pt);
+/*
+ * A tag over an empty plaintext whose AAD comes in pieces: start, add each
+ * piece, finish.  Sealing, finish writes @tag; opening, it checks @tag and
+ * returns -EBADMSG when it does not verify.
+ */
+int grpsec_aead_mac_start(struct grpsec_aead *a, const uint8_t nonce[GRPSEC_NONCE_LEN]);
+int grpsec_aead_mac_add(struct grpsec_aead *a, const uint8_t *aad, size_t len);
+int grpsec_aead_mac_finish(struct grpsec_aead *a, uint8_t tag[GRPSEC_TAG_LEN]);
+/*
+ * gateway.c: the batch tag (frames.rst, "Batch") of @buf, the @len bytes
+ * of a batch before its tag, whose structure is known to be sound: the
+ * AAD is the batch header, then each entry's first 44 bytes (entry
+ * header, inner nonce, inner tag) and, for an anonymous entry (mode 0)
+ * only, its ciphertext.  With @a sealing, writes @tag; opening, checks it.
+ * Returns 0, -EPROTO (entries that do not fill @len), -EBADMSG, -EIO.
+ */
+int grpsec_batch_tag(struct grpsec_aead *a, uint64_t seq, const uint8_t *buf, size_t len,
+		     uint8_t tag[GRPSEC_TAG_LEN]);
 /* One-shot variants that load the key for one call. */
 int grpsec_aead_seal_once(unsigned int suite, const uint8_t *key,
 			  const uint8_t nonce[GRPSEC_NONCE_LEN], const uint8_t *aad,

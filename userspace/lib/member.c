@@ -272,12 +272,17 @@ static int seal(struct grpsec_member *m, const uint8_t *nonce, const uint8_t *pa
 	grpsec_inner_aad(aad, GRPSEC_DIR_UPLINK, m->suite, m->mode, m->group, m->epoch,
 			 m->mode == GRPSEC_MODE_IDENTIFIED ? m->member : 0);
 	err = grpsec_aead_seal(&m->inner, inner, aad, sizeof(aad), payload, len,
-			       inner + GRPSEC_NONCE_LEN, inner + GRPSEC_NONCE_LEN + len);
+			       inner + GRPSEC_INNER_CT_OFFSET, inner + GRPSEC_INNER_TAG_OFFSET);
 	if (err)
 		return err;
-	/* Outer tag: GMAC-like seal of nothing, AAD = header and inner part. */
+	/*
+	 * Outer tag: GMAC-like seal of nothing.  AAD: header, inner nonce and
+	 * inner tag; in an anonymous group the ciphertext too, because any
+	 * member could make another one under K_G[e] with the same inner tag.
+	 */
 	err = grpsec_aead_seal(&m->outer, outer_nonce, out,
-			       GRPSEC_HDR_LEN + GRPSEC_INNER_OVERHEAD + len, NULL, 0, NULL,
+			       m->mode == GRPSEC_MODE_IDENTIFIED ? GRPSEC_UPLINK_HEAD_LEN :
+			       GRPSEC_UPLINK_HEAD_LEN + len, NULL, 0, NULL,
 			       inner + GRPSEC_INNER_OVERHEAD + len);
 	if (err)
 		return err;

@@ -250,7 +250,7 @@ static size_t build(const struct config *c, uint8_t (*frames)[GRPSEC_UPLINK_MAX_
 			break;
 		memcpy(inner, u.inner, u.inner_len);
 		if (c->attack == TAMPER_INNER)
-			inner[GRPSEC_NONCE_LEN] ^= 0x01;
+			inner[GRPSEC_INNER_CT_OFFSET] ^= 0x01;
 		if (c->attack == REATTRIBUTE)
 			member = c->to;
 		if (c->attack == LEAK_MEMBER_ID)

@@ -329,14 +329,12 @@ static void batch_start(struct gateway *gw)
 static void batch_flush(struct gateway *gw)
 {
 	struct grpsec_batch_builder *b = &gw->b;
-	uint8_t nonce[GRPSEC_NONCE_LEN];
 
 	if (!b->count)
 		return;
 	put_be64(b->buf + 8, ++gw->seq);
 	put_be16(b->buf + 16, b->count);
-	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_BATCH, gw->seq);
-	if (grpsec_aead_seal(&gw->up, nonce, b->buf, b->len, NULL, 0, NULL, b->buf + b->len))
+	if (grpsec_batch_tag(&gw->up, gw->seq, b->buf, b->len, b->buf + b->len))
 		runtime_error("cannot seal a batch");
 	gw->tx[gw->ntx] = b->buf;
 	gw->tx_entries[gw->ntx] = b->count;
@@ -523,8 +521,10 @@ static int handle_uplink(struct gateway *gw, const uint8_t *frame, size_t len,
 		return GRPSEC_A_STATS_DROP_REPLAY;
 	a = member_aead(gw, g, &u, w);
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_UPLINK, u.seq);
-	if (grpsec_aead_open(a, nonce, u.frame, u.frame_len - GRPSEC_TAG_LEN, NULL, 0,
-			     u.outer_tag, NULL))
+	/* The group's mode says what the outer tag covers (grpsec_uplink_verify()). */
+	if (grpsec_aead_open(a, nonce, u.frame,
+			     g->mode == GRPSEC_MODE_IDENTIFIED ? GRPSEC_UPLINK_HEAD_LEN :
+			     u.frame_len - GRPSEC_TAG_LEN, NULL, 0, u.outer_tag, NULL))
 		return GRPSEC_A_STATS_DROP_BAD_TAG;
 	if (!w) {
 		w = window_add(g, u.member);

@@ -60,7 +60,7 @@ static const char usage_text[] =
 "  --payload      send this text instead of the simulator payload\n"
 "Faults (the gateway must drop every frame):\n"
 "  --tamper-tag   flip a bit of the outer tag\n"
-"  --bad-version  version byte 2\n"
+"  --bad-version  version byte 1 (the format before this one)\n"
 "  --truncate     send only the first 40 bytes\n"
 "  --unknown-member  use member ids ID^0x80000000 (keys derived for them)\n"
 "  --stale-epoch  seal under epoch E-1\n"
@@ -520,7 +520,7 @@ static size_t next_frame(const struct config *c, struct sim_member *s, uint8_t *
 	if (c->tamper)
 		buf[len - 1] ^= 0x01;
 	if (c->bad_version)
-		buf[0] = 2;
+		buf[0] = 1;
 	if (c->truncate)
 		len = 40;
 	return len;

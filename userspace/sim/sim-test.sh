@@ -167,8 +167,8 @@ check_attack bad-batch-tag "$ID_G" messages=0 batch_bad_tag=1 batches_ok=0
 start_backend be4 --idle 0.3 --timeout 5 --dump "$T/dump.hex"
 forge --group "$ID_G" --member 600 --count 3 --attack honest > /dev/null
 wait $BPID
-[ "$(wc -l < "$T/dump.hex")" = 1 ] && grep -q '^01020' "$T/dump.hex"
-result $? "backend --dump: one hex line per batch, version 1 type 2"
+[ "$(wc -l < "$T/dump.hex")" = 1 ] && grep -q '^02020' "$T/dump.hex"
+result $? "backend --dump: one hex line per batch, version 2 type 2"
 
 # 5. Sequence persistence: a restart resumes above the reserved block.
 start_backend be5 --expect 30 --timeout 10
@@ -185,7 +185,7 @@ r=$?; [ $r = 0 ] || cat "$T/be5.out" "$T/be5.err" "$T/gw5.out" "$T/p1.out" "$T/p
 result $r "--seq-file: the second run starts at 1025, the gateway accepts it"
 
 # 6. grpsec-keys reproduces the KDF vectors and writes member files.
-V=../../Documentation/vectors/v1.txt
+V=../../Documentation/vectors/v2.txt
 ok=0
 while read -r label suite secret a b c key; do
 	if [ "$label" = upstream ]; then
@@ -382,8 +382,8 @@ rm -f "$T/app.ready"
 ./grpsec-app --listen 0 --count 1 --timeout 10 --ready-file "$T/app.ready" > "$T/app.out" &
 APID=$!; PIDS+=($APID)
 APORT=$(wait_ready "$T/app.ready")
-# Header: version 1, type 1, suite 1, flags 0, group 1, epoch 3, member 7, seq 9.
-printf '\x01\x01\x01\x00\x00\x00\x00\x01\x00\x00\x00\x03\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x09FIRE' \
+# Header: version 2, type 1, suite 1, flags 0, group 1, epoch 3, member 7, seq 9.
+printf '\x02\x01\x01\x00\x00\x00\x00\x01\x00\x00\x00\x03\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x09FIRE' \
 	> /dev/udp/127.0.0.1/$APORT
 wait $APID; rc=$?
 [ $rc = 0 ] && grep -qx 'message group 1 member 7 epoch 3 seq 9 payload FIRE' "$T/app.out"

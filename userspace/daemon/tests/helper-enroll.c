@@ -533,7 +533,7 @@ static size_t build_batches(unsigned int members, unsigned int n, const uint8_t 
 		grpsec_kdf_member_key(1, s_auth, 1, 0, k + 1, km, sizeof(km));
 		if (grpsec_member_seal_uplink(m[k], payload, sizeof(payload), frame, sizeof(frame),
 					      &flen) || grpsec_uplink_parse(frame, flen, &u) ||
-		    grpsec_uplink_verify(&u, km))
+		    grpsec_uplink_verify(&u, GRPSEC_MODE_IDENTIFIED, km))
 			return 0;
 		if (b.count == 32 || grpsec_batch_add_uplink(&b, GRPSEC_MODE_IDENTIFIED, &u)) {
 			grpsec_batch_seal(&b, nb + 1, k_up, &lens[nb]);

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (GPL-2.0 OR MIT)
-"""Check Documentation/vectors/v1.txt against an independent implementation
+"""Check Documentation/vectors/v2.txt against an independent implementation
 of Documentation/frames.rst and keys.rst (Python 'cryptography' package).
 
-Usage: check-vectors.py [v1.txt]
+Usage: check-vectors.py [v2.txt]
 Exit 0 when every vector matches, 1 otherwise; 77 when 'cryptography' is
 missing (the caller may treat that as skipped).
 """
@@ -22,6 +22,7 @@ except ImportError:
 
 KEY_LEN = {1: 16, 2: 32, 3: 32}
 SALT = b"grpsec-v1"
+VERSION = 2
 
 
 def aead(suite, key):
@@ -48,8 +49,18 @@ def seq_nonce(prefix, seq):
 
 
 def inner_aad(suite, mode, group, epoch, member):
-    return struct.pack(">BBBBIII", 1, 1, suite, mode, group, epoch,
+    return struct.pack(">BBBBIII", VERSION, 1, suite, mode, group, epoch,
                        member if mode == 1 else 0)
+
+
+def seal_inner(suite, key, nonce, pt, aad):
+    """The inner part: nonce || inner tag || ciphertext."""
+    ct = aead(suite, key).encrypt(nonce, pt, aad)
+    return nonce + ct[-16:] + ct[:-16]
+
+
+def open_inner(suite, key, inner, aad):
+    return aead(suite, key).decrypt(inner[:12], inner[28:] + inner[12:28], aad)
 
 
 def build_uplink(v):
@@ -63,18 +74,19 @@ def build_uplink(v):
     k_inner = v["k_e2e"] if mode else v["k_g"]
     nonce = seq_nonce(1, seq) if mode else v["inner_nonce"]
     assert nonce == v["inner_nonce"], "identified nonce must be 00000001 || be64 seq"
-    hdr = struct.pack(">BBBBIIIQ", 1, 1, suite, 0, group, epoch, member, seq)
-    inner = nonce + aead(suite, k_inner).encrypt(
-        nonce, v["payload"], inner_aad(suite, mode, group, epoch, member))
+    hdr = struct.pack(">BBBBIIIQ", VERSION, 1, suite, 0, group, epoch, member, seq)
+    inner = seal_inner(suite, k_inner, nonce, v["payload"],
+                       inner_aad(suite, mode, group, epoch, member))
     body = hdr + inner
-    tag = aead(suite, v["k_m"]).encrypt(seq_nonce(1, seq), b"", body)
+    # Identified: header, inner nonce and inner tag; anonymous: all of it.
+    tag = aead(suite, v["k_m"]).encrypt(seq_nonce(1, seq), b"", body[:52] if mode else body)
     return body + tag
 
 
 def parse_uplink(f):
     if len(f) < 68 or len(f) > 1348:
         return "-EMSGSIZE"
-    if f[0] != 1:
+    if f[0] != VERSION:
         return "-EPROTONOSUPPORT"
     ver, typ, suite, flags, group, epoch, member, seq = struct.unpack(">BBBBIIIQ", f[:24])
     if typ != 1 or flags or suite not in KEY_LEN or not group or not member or not seq:
@@ -84,7 +96,8 @@ def parse_uplink(f):
 
 def build_batch(v):
     suite, gw, bseq, count = (int(v[k]) for k in ("suite", "gateway", "batch_seq", "count"))
-    out = struct.pack(">BBBBIQHH", 1, 2, suite, 0, gw, bseq, count, 0)
+    out = struct.pack(">BBBBIQHH", VERSION, 2, suite, 0, gw, bseq, count, 0)
+    aad = out
     for j in range(count):
         e = lambda k: v["entry.%d.%s" % (j, k)]
         mode = 1 if e("mode") == "identified" else 0
@@ -92,15 +105,17 @@ def build_batch(v):
         inner = e("inner")
         key = e("k_e2e") if mode else e("k_g")
         n = len(inner) - 28
-        pt = aead(suite_e, key).decrypt(inner[:12], inner[12:],
-                                        inner_aad(suite_e, mode, group, epoch, member))
+        pt = open_inner(suite_e, key, inner, inner_aad(suite_e, mode, group, epoch, member))
         assert pt == e("payload"), "entry %d payload" % j
         if mode:
             assert inner[:4] == b"\0\0\0\1", "identified nonce prefix"
         else:
             assert member == 0, "anonymous entry must carry member 0"
-        out += struct.pack(">BBHIII", mode, suite_e, 12 + n + 16, group, epoch, member) + inner
-    return out + aead(suite, v["k_up"]).encrypt(seq_nonce(2, bseq), b"", out)
+        entry = struct.pack(">BBHIII", mode, suite_e, 12 + n + 16, group, epoch, member) + inner
+        out += entry
+        # The batch tag covers an identified entry without its ciphertext.
+        aad += entry[:44] if mode else entry
+    return out + aead(suite, v["k_up"]).encrypt(seq_nonce(2, bseq), b"", aad)
 
 
 def wrap_key(secret, member):
@@ -149,7 +164,7 @@ def build_downlink_vec(v, rekey):
         signed_part = head + AESGCM(v["k_wrap"]).encrypt(nonce, v["key_material"], aad)
     else:
         lbl = b"grpsec command v1" + struct.pack(">II", group, recipient)
-        aad = struct.pack(">BBBBIIIQ", 1, 2, suite, mode, group, be, recipient, seq)
+        aad = struct.pack(">BBBBIIIQ", VERSION, 2, suite, mode, group, be, recipient, seq)
         signed_part = head + aead(suite, v["k_g"]).encrypt(nonce, v["payload"], aad)
     body = signed_part
     if signed:
@@ -165,14 +180,14 @@ def build_downlink_vec(v, rekey):
             "k_up"
         assert int(v["downlink_member"]) == recipient, "downlink member"
         dseq = int(v["downlink_seq"])
-        dl = struct.pack(">BBBBIQIIBBH", 1, 3, up, 0, int(v["gateway"]), dseq, group,
+        dl = struct.pack(">BBBBIQIIBBH", VERSION, 3, up, 0, int(v["gateway"]), dseq, group,
                          recipient, 2 if rekey else 1, 0, len(body)) + body
         dl += aead(up, v["k_up"]).encrypt(seq_nonce(3, dseq), b"", dl)
         ok = ok and dl == v["downlink"]
     else:
         assert "downlink" not in v, "a gateway-originated command has no downlink"
     gseq = int(v["gateway_seq"])
-    fr = struct.pack(">BBBBIIIQHH", 1, 5 if rekey else 4, suite, flags, group, member, epoch,
+    fr = struct.pack(">BBBBIIIQHH", VERSION, 5 if rekey else 4, suite, flags, group, member, epoch,
                      gseq, len(body), 0) + body
     fr += aead(suite, k_m).encrypt(seq_nonce(3, gseq), b"", fr)
     return ok and fr == v["frame"]
@@ -188,7 +203,7 @@ def build_multicast(v, command):
     assert (int(v["flags"]), int(v["member"]), int(v["epoch"])) == (6, 0, 0), \
         "flags 6 (multicast, group), member 0, epoch 0"
     body = command["body"]
-    fr = struct.pack(">BBBBIIIQHH", 1, 4, int(command["suite"]), 0x06,
+    fr = struct.pack(">BBBBIIIQHH", VERSION, 4, int(command["suite"]), 0x06,
                      int(command["group"]), 0, 0, int(v["gateway_seq"]), len(body), 0)
     return fr + body == v["frame"]
 
@@ -201,8 +216,7 @@ def build_deliver(v, up):
     assert (group, epoch, int(v["member"]), int(v["seq"])) == \
         struct.unpack(">IIIQ", f[4:24]), "header fields of the uplink"
     inner = f[24:-16]
-    pt = aead(suite, v["k_g"]).decrypt(inner[:12], inner[12:],
-                                       inner_aad(suite, 0, group, epoch, 0))
+    pt = open_inner(suite, v["k_g"], inner, inner_aad(suite, 0, group, epoch, 0))
     return f[:24] + pt == v["datagram"]
 
 
@@ -213,7 +227,7 @@ def parse_downlink(f):
     b = struct.unpack(">H", f[26:28])[0]
     if len(f) != 28 + b + 16:
         return "-EMSGSIZE"
-    if f[0] != 1:
+    if f[0] != VERSION:
         return "-EPROTONOSUPPORT"
     _, typ, suite, flags, gw, seq, group, member, kind, res = \
         struct.unpack(">BBBBIQIIBB", f[:26])
@@ -247,7 +261,7 @@ def parse_mframe(f):
     b = struct.unpack(">H", f[24:26])[0]
     if len(f) != 28 + b + (0 if mcast else 16):
         return "-EMSGSIZE"
-    if f[0] != 1:
+    if f[0] != VERSION:
         return "-EPROTONOSUPPORT"
     _, typ, suite, _, group, member, epoch, seq, _, res = struct.unpack(">BBBBIIIQHH", f[:28])
     flags_ok = (typ == 5 and not flags) or (typ == 4 and not flags & ~7 and
@@ -316,7 +330,7 @@ def records(path):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else "Documentation/vectors/v1.txt"
+    path = sys.argv[1] if len(sys.argv) > 1 else "Documentation/vectors/v2.txt"
     failed = n = 0
     seen = {}
     for v in records(path):
@@ -339,8 +353,11 @@ def main():
                 else:
                     suite, seq = r
                     f = v["frame"]
+                    assert v["mode"] == seen[v["based_on"]]["mode"], "mode of based_on"
+                    ident = v["mode"] == "identified"
                     try:
-                        aead(suite, v["k_m"]).decrypt(seq_nonce(1, seq), f[-16:], f[:-16])
+                        aead(suite, v["k_m"]).decrypt(seq_nonce(1, seq), f[-16:],
+                                                      f[:52] if ident else f[:-16])
                         ok = False
                     except Exception:
                         ok = v["expect"] == "-EBADMSG"

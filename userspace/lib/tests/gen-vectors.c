@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * gen-vectors: write Documentation/vectors/v1.txt, v1_vectors.h and
+ * gen-vectors: write Documentation/vectors/v2.txt, v2_vectors.h and
  * enroll-v1.txt.
  * Usage: gen-vectors DIR
  */
@@ -13,7 +13,7 @@
 #include "enroll-vectors.h"
 #include "vectors.h"
 
-/* @txt: 1 v1.txt, 0 v1_vectors.h, 2 enroll-v1.txt. */
+/* @txt: 1 v2.txt, 0 v2_vectors.h, 2 enroll-v1.txt. */
 static int write_file(const char *dir, const char *name, int txt)
 {
 	char path[4096], tmp[4200];
@@ -48,11 +48,11 @@ int main(int argc, char **argv)
 {
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: gen-vectors DIR\n"
-			"Write DIR/v1.txt, DIR/v1_vectors.h and DIR/enroll-v1.txt\n"
-			"(grpsec v1 test vectors).\n");
+			"Write DIR/v2.txt, DIR/v2_vectors.h and DIR/enroll-v1.txt\n"
+			"(grpsec wire format v2 and enrollment v1 test vectors).\n");
 		return 1;
 	}
-	if (write_file(argv[1], "v1.txt", 1) || write_file(argv[1], "v1_vectors.h", 0) ||
+	if (write_file(argv[1], "v2.txt", 1) || write_file(argv[1], "v2_vectors.h", 0) ||
 	    write_file(argv[1], "enroll-v1.txt", 2))
 		return 2;
 	return 0;

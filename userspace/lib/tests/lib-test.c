@@ -5,7 +5,7 @@
  * non-zero on any failure.
  *
  * Usage: grpsec-lib-test [--vectors DIR]
- * With --vectors, also checks that DIR/v1.txt and DIR/v1_vectors.h equal a
+ * With --vectors, also checks that DIR/v2.txt and DIR/v2_vectors.h equal a
  * fresh generation.
  */
 #include <errno.h>
@@ -19,7 +19,7 @@
 #include "internal.h"
 #include "tap.h"
 #include "vectors.h"
-#include "v1_vectors.h"
+#include "v2_vectors.h"
 
 /* Saved backend state: header bytes before the first record. */
 #define STATE_HDR_TEST_LEN	168
@@ -188,7 +188,7 @@ static int gw_add(struct gw *g, const struct test_member *t, const uint8_t *fram
 
 	err = grpsec_uplink_parse(frame, len, &u);
 	if (!err)
-		err = grpsec_uplink_verify(&u, t->k_m);
+		err = grpsec_uplink_verify(&u, t->mode, t->k_m);
 	if (!err)
 		err = grpsec_batch_add_uplink(&g->b, t->mode, &u);
 	return err;
@@ -329,7 +329,8 @@ static void test_parse_rejects(void)
 		{ "truncated to 0", -1, -108, -EMSGSIZE },
 		{ "too long (1349)", -1, 1349 - 108, -EMSGSIZE },
 		{ "version 0", 0, 0, -EPROTONOSUPPORT },
-		{ "version 2", 0, 2, -EPROTONOSUPPORT },
+		{ "version 1", 0, 1, -EPROTONOSUPPORT },
+		{ "version 3", 0, 3, -EPROTONOSUPPORT },
 		{ "type batch", 1, 2, -EPROTO },
 		{ "type 0", 1, 0, -EPROTO },
 		{ "suite 0", 2, 0, -EPROTO },
@@ -347,7 +348,8 @@ static void test_parse_rejects(void)
 
 	result(flen == 108 && !grpsec_uplink_parse(frame, flen, &u) && u.seq == 1 &&
 	       u.member == 9 && u.payload_len == 40 && u.outer_tag == frame + 92 &&
-	       u.inner_tag == frame + 76 && !grpsec_uplink_verify(&u, t.k_m),
+	       u.nonce == frame + 24 && u.inner_tag == frame + 36 && u.ciphertext == frame + 52 &&
+	       !grpsec_uplink_verify(&u, t.mode, t.k_m),
 	       "parse valid frame");
 	for (unsigned int i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		size_t len = flen;
@@ -373,8 +375,8 @@ static void test_outer_tag(void)
 {
 	static const struct { const char *name; size_t off; } rows[] = {
 		{ "header group", 7 }, { "header epoch", 11 }, { "header member", 15 },
-		{ "header sequence", 23 }, { "inner nonce", 24 }, { "inner ciphertext", 40 },
-		{ "inner tag", 80 }, { "outer tag", 107 },
+		{ "header sequence", 23 }, { "inner nonce", 24 }, { "inner tag", 40 },
+		{ "inner ciphertext", 60 }, { "outer tag", 107 },
 	};
 	uint8_t frame[GRPSEC_UPLINK_MAX_LEN + 1];
 	struct test_member t = { 0 };
@@ -385,18 +387,19 @@ static void test_outer_tag(void)
 	for (unsigned int i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		frame[rows[i].off] ^= 0x10;
 		result(!grpsec_uplink_parse(frame, flen, &u) &&
-		       expect_eq(grpsec_uplink_verify(&u, t.k_m), -EBADMSG),
-		       "outer tag catches tampered %s", rows[i].name);
+		       expect_eq(grpsec_uplink_verify(&u, t.mode, t.k_m), -EBADMSG),
+		       "outer tag catches tampered %s (anonymous)", rows[i].name);
 		frame[rows[i].off] ^= 0x10;
 	}
 	result(!grpsec_uplink_parse(frame, flen - 1, &u) &&
-	       expect_eq(grpsec_uplink_verify(&u, t.k_m), -EBADMSG),
+	       expect_eq(grpsec_uplink_verify(&u, t.mode, t.k_m), -EBADMSG),
 	       "outer tag catches a frame truncated by one byte");
 	memcpy(wrong, t.k_m, 16);
 	wrong[0] ^= 1;
 	result(!grpsec_uplink_parse(frame, flen, &u) &&
-	       expect_eq(grpsec_uplink_verify(&u, wrong), -EBADMSG) &&
-	       expect_eq(grpsec_uplink_verify(&u, t.k_m), 0),
+	       expect_eq(grpsec_uplink_verify(&u, t.mode, wrong), -EBADMSG) &&
+	       expect_eq(grpsec_uplink_verify(&u, t.mode, t.k_m), 0) &&
+	       expect_eq(grpsec_uplink_verify(&u, 2, t.k_m), -EINVAL),
 	       "outer tag fails under another member's key");
 	grpsec_member_free(t.m);
 }
@@ -470,7 +473,7 @@ static void test_batch_rejects(void)
 	/* Wrong tag: flip one bit of each region of a freshly sealed batch. */
 	{
 		static const struct { const char *name; size_t off; } rows[] = {
-			{ "header", 9 }, { "entry header", 25 }, { "entry inner", 60 },
+			{ "header", 9 }, { "entry header", 25 }, { "entry inner tag", 60 },
 			{ "tag", 0 },
 		};
 
@@ -507,7 +510,7 @@ static void test_batch_rejects(void)
 			{ "entry length past the end", 4, -EPROTO },
 			{ "reserved set", 5, -EPROTO },
 			{ "flags set", 6, -EPROTO },
-			{ "version 2", 7, -EPROTONOSUPPORT },
+			{ "version 1", 7, -EPROTONOSUPPORT },
 			{ "type uplink", 8, -EPROTO },
 			{ "truncated", 9, -EMSGSIZE },
 			{ "another gateway id", 10, -EPROTO },
@@ -526,7 +529,7 @@ static void test_batch_rejects(void)
 			case 4: put_be16(sc.g.buf + 22, 200); break;
 			case 5: sc.g.buf[19] = 1; break;
 			case 6: sc.g.buf[3] = 1; break;
-			case 7: sc.g.buf[0] = 2; break;
+			case 7: sc.g.buf[0] = 1; break;
 			case 8: sc.g.buf[1] = 1; break;
 			case 9: blen = 30; break;
 			case 10: put_be32(sc.g.buf + 4, GATEWAY + 1); break;
@@ -758,7 +761,7 @@ static void test_reattribution(void)
 static void test_inner_tamper(void)
 {
 	static const struct { const char *name; size_t off; } rows[] = {
-		{ "nonce", 0 }, { "ciphertext", 12 }, { "inner tag", 12 + 64 },
+		{ "nonce", 0 }, { "tag", 12 }, { "ciphertext", 28 + 63 },
 	};
 
 	for (unsigned int mode = 0; mode <= 1; mode++) {
@@ -813,6 +816,223 @@ static void test_inner_tamper(void)
 	}
 }
 
+/*
+ * What the outer tag and the batch tag cover (frames.rst): an identified
+ * group's ciphertext is left to the inner tag under K_e,m[e], which no
+ * gateway holds; an anonymous group's is covered, since every member holds
+ * K_G[e] and could make another ciphertext with the same inner tag.
+ */
+static void test_ciphertext_cover(void)
+{
+	static const unsigned int f0[] = { 0 }, f01[] = { 0, 1 };
+	struct grpsec_uplink u;
+	bool ok;
+
+	/* Identified: the gateway cannot see it, the backend's entry fails. */
+	ok = scen_start(&sc, GRPSEC_MODE_IDENTIFIED, 2, 0);
+	sc.frames[0][GRPSEC_UPLINK_HEAD_LEN] ^= 0x01;
+	ok = ok && !grpsec_uplink_parse(sc.frames[0], sc.flen[0], &u) &&
+	     expect_eq(grpsec_uplink_verify(&u, GRPSEC_MODE_IDENTIFIED, sc.t.k_m), 0) &&
+	     expect_eq(scen_batch(&sc, f01, 2), 0) && expect_eq(sc.s.n, 2) &&
+	     expect_eq(sc.s.status[0], GRPSEC_ENTRY_BAD_TAG) && !sc.s.payload_len[0] &&
+	     expect_eq(sc.s.status[1], GRPSEC_ENTRY_OK);
+	result(ok, "identified: a changed ciphertext passes the outer tag, fails its entry at the backend");
+	/* The two modes' tags cover different bytes: neither verifies as the other. */
+	ok = !grpsec_uplink_parse(sc.frames[1], sc.flen[1], &u) &&
+	     expect_eq(grpsec_uplink_verify(&u, GRPSEC_MODE_ANONYMOUS, sc.t.k_m), -EBADMSG);
+	result(ok, "identified: the frame's outer tag does not verify as an anonymous one");
+	scen_end(&sc);
+
+	/* Anonymous: the outer tag catches it, first and last ciphertext byte. */
+	ok = scen_start(&sc, GRPSEC_MODE_ANONYMOUS, 2, 0);
+	sc.frames[0][GRPSEC_UPLINK_HEAD_LEN] ^= 0x01;
+	sc.frames[1][sc.flen[1] - GRPSEC_TAG_LEN - 1] ^= 0x80;
+	ok = ok && !grpsec_uplink_parse(sc.frames[0], sc.flen[0], &u) &&
+	     expect_eq(grpsec_uplink_verify(&u, GRPSEC_MODE_ANONYMOUS, sc.t.k_m), -EBADMSG) &&
+	     !grpsec_uplink_parse(sc.frames[1], sc.flen[1], &u) &&
+	     expect_eq(grpsec_uplink_verify(&u, GRPSEC_MODE_ANONYMOUS, sc.t.k_m), -EBADMSG) &&
+	     expect_eq(scen_batch(&sc, f0, 1), -1000);
+	result(ok, "anonymous: a changed ciphertext fails the outer tag");
+	scen_end(&sc);
+
+	/* In a sealed batch: one anonymous and one identified entry. */
+	{
+		struct test_member ta = { 0 }, ti = { 0 };
+		struct grpsec_backend *be = NULL;
+		static uint8_t copy[GRPSEC_BATCH_MAX_LEN];
+		uint8_t payload[32], frame[GRPSEC_UPLINK_MAX_LEN];
+		size_t flen, blen = 0, ct[2] = { 0, 0 }, tag_i = 0, off = 0;
+		struct grpsec_batch b;
+		struct grpsec_batch_entry e;
+		static struct gw g;
+		static struct seen s;
+
+		fill_payload(payload, sizeof(payload), 9);
+		ok = !member_open(&ta, 1, GRPSEC_MODE_ANONYMOUS, 21, NULL) &&
+		     !member_open(&ti, 1, GRPSEC_MODE_IDENTIFIED, 22, NULL) &&
+		     !backend_open(&be, 1, 0);
+		gw_start(&g, 1);
+		ok = ok && !grpsec_member_seal_uplink(ta.m, payload, sizeof(payload), frame,
+						      sizeof(frame), &flen) &&
+		     !gw_add(&g, &ta, frame, flen) &&
+		     !grpsec_member_seal_uplink(ti.m, payload, sizeof(payload), frame,
+						sizeof(frame), &flen) &&
+		     !gw_add(&g, &ti, frame, flen) && (blen = gw_seal(&g)) &&
+		     !grpsec_batch_parse(g.buf, blen, &b);
+		for (unsigned int i = 0; ok && i < 2; i++) {
+			ok = grpsec_batch_entry_next(&b, &off, &e) == 1;
+			ct[i] = (size_t)(e.inner - g.buf) + GRPSEC_INNER_CT_OFFSET;
+			tag_i = (size_t)(e.inner - g.buf) + GRPSEC_INNER_TAG_OFFSET;
+		}
+		memcpy(copy, g.buf, blen);
+		copy[ct[0]] ^= 0x01;
+		result(ok && expect_eq(grpsec_backend_open_batch(be, copy, blen, NULL, NULL, NULL),
+				       -EBADMSG),
+		       "batch: a changed anonymous entry's ciphertext fails the batch tag");
+		memcpy(copy, g.buf, blen);
+		copy[tag_i] ^= 0x01;
+		result(ok && expect_eq(grpsec_backend_open_batch(be, copy, blen, NULL, NULL, NULL),
+				       -EBADMSG),
+		       "batch: a changed identified entry's inner tag fails the batch tag");
+		memcpy(copy, g.buf, blen);
+		copy[ct[1] + 5] ^= 0x01;
+		memset(&s, 0, sizeof(s));
+		result(ok && expect_eq(grpsec_backend_open_batch(be, copy, blen, NULL, seen_cb, &s),
+				       0) && expect_eq(s.n, 2) &&
+		       expect_eq(s.status[0], GRPSEC_ENTRY_OK) &&
+		       expect_eq(s.status[1], GRPSEC_ENTRY_BAD_TAG),
+		       "batch: a changed identified entry's ciphertext passes the batch tag, fails that entry only");
+		grpsec_member_free(ta.m);
+		grpsec_member_free(ti.m);
+		grpsec_backend_free(be);
+	}
+}
+
+/* A well-formed version 1 uplink of @t: v1 layout, v1 inner AAD and tags. */
+static size_t v1_uplink(const struct test_member *t, uint64_t seq, const uint8_t *pt,
+			size_t n, uint8_t *out)
+{
+	uint8_t aad[GRPSEC_INNER_AAD_LEN], nonce[GRPSEC_NONCE_LEN], *inner = out + GRPSEC_HDR_LEN;
+
+	out[0] = 1;
+	out[1] = GRPSEC_TYPE_UPLINK;
+	out[2] = (uint8_t)t->suite;
+	out[3] = 0;
+	put_be32(out + 4, t->group);
+	put_be32(out + 8, t->epoch);
+	put_be32(out + 12, t->id);
+	put_be64(out + 16, seq);
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_UPLINK, seq);
+	if (t->mode == GRPSEC_MODE_IDENTIFIED)
+		memcpy(inner, nonce, sizeof(nonce));
+	else
+		memset(inner, 0xa5, GRPSEC_NONCE_LEN);
+	grpsec_inner_aad(aad, GRPSEC_DIR_UPLINK, t->suite, t->mode, t->group, t->epoch,
+			 t->mode == GRPSEC_MODE_IDENTIFIED ? t->id : 0);
+	aad[0] = 1;
+	/* Version 1: nonce || ciphertext || inner tag; outer tag over all before it. */
+	if (grpsec_aead_seal_once(t->suite, t->k_inner, inner, aad, sizeof(aad), pt, n,
+				  inner + GRPSEC_NONCE_LEN, inner + GRPSEC_NONCE_LEN + n) ||
+	    grpsec_aead_seal_once(t->suite, t->k_m, nonce, out, GRPSEC_UPLINK_HEAD_LEN + n,
+				  NULL, 0, NULL, out + GRPSEC_UPLINK_HEAD_LEN + n))
+		return 0;
+	return GRPSEC_UPLINK_OVERHEAD + n;
+}
+
+/* Version 1 frames are refused as any other version is. */
+static void test_version_1(void)
+{
+	uint8_t payload[20], frame[GRPSEC_UPLINK_MAX_LEN], k_up[16];
+	uint8_t dl[GRPSEC_DOWNLINK_MAX_LEN], mf[GRPSEC_MFRAME_MAX_LEN], nonce[GRPSEC_NONCE_LEN];
+	static uint8_t batch[GRPSEC_BATCH_MAX_LEN];
+	struct grpsec_backend_stats st;
+	struct grpsec_downlink d;
+	struct grpsec_mframe m;
+	struct grpsec_batch b;
+	struct grpsec_uplink u;
+	size_t flen = 0, len;
+	bool ok;
+
+	fill_payload(payload, sizeof(payload), 1);
+	for (unsigned int mode = 0; mode <= 1; mode++) {
+		struct test_member t = { 0 };
+
+		ok = !member_open(&t, 1, mode, 23, NULL) &&
+		     (flen = v1_uplink(&t, 1, payload, sizeof(payload), frame)) != 0 &&
+		     expect_eq(grpsec_uplink_parse(frame, flen, &u), -EPROTONOSUPPORT);
+		/* It is a version 1 frame: as version 2 its tags do not verify. */
+		frame[0] = GRPSEC_VERSION;
+		ok = ok && !grpsec_uplink_parse(frame, flen, &u) &&
+		     expect_eq(grpsec_uplink_verify(&u, mode, t.k_m), -EBADMSG);
+		result(ok, "version 1 uplink refused with -EPROTONOSUPPORT (%s)",
+		       grpsec_mode_name(mode));
+		grpsec_member_free(t.m);
+	}
+
+	/* A version 1 batch of one entry, tagged over all before the tag. */
+	{
+		struct test_member t = { 0 };
+		struct grpsec_backend *be = NULL;
+
+		ok = !member_open(&t, 1, GRPSEC_MODE_IDENTIFIED, 24, NULL) &&
+		     (flen = v1_uplink(&t, 1, payload, sizeof(payload), frame)) != 0 &&
+		     !backend_open(&be, 1, 0) &&
+		     !grpsec_kdf_upstream_key(1, up_secret, GATEWAY, k_up, sizeof(k_up));
+		if (!ok)
+			flen = GRPSEC_UPLINK_OVERHEAD;	/* the checks below fail anyway */
+		len = GRPSEC_BATCH_HDR_LEN + GRPSEC_BATCH_ENTRY_HDR_LEN + flen - GRPSEC_HDR_LEN -
+		      GRPSEC_TAG_LEN;
+		memset(batch, 0, GRPSEC_BATCH_HDR_LEN + GRPSEC_BATCH_ENTRY_HDR_LEN);
+		batch[0] = 1;
+		batch[1] = GRPSEC_TYPE_BATCH;
+		batch[2] = 1;
+		put_be32(batch + 4, GATEWAY);
+		put_be64(batch + 8, 1);
+		put_be16(batch + 16, 1);
+		batch[20] = GRPSEC_MODE_IDENTIFIED;
+		batch[21] = 1;
+		put_be16(batch + 22, (uint16_t)(flen - GRPSEC_HDR_LEN - GRPSEC_TAG_LEN));
+		memcpy(batch + 24, frame + 4, 12);	/* group, epoch, member */
+		memcpy(batch + GRPSEC_BATCH_HDR_LEN + GRPSEC_BATCH_ENTRY_HDR_LEN,
+		       frame + GRPSEC_HDR_LEN, flen - GRPSEC_HDR_LEN - GRPSEC_TAG_LEN);
+		grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_BATCH, 1);
+		ok = ok && !grpsec_aead_seal_once(1, k_up, nonce, batch, len, NULL, 0, NULL,
+						  batch + len);
+		len += GRPSEC_TAG_LEN;
+		ok = ok && expect_eq(grpsec_batch_parse(batch, len, &b), -EPROTONOSUPPORT) &&
+		     expect_eq(grpsec_backend_open_batch(be, batch, len, NULL, NULL, NULL),
+			       -EPROTONOSUPPORT);
+		grpsec_backend_get_stats(be, &st);
+		ok = ok && expect_eq(st.batch_malformed, 1) && expect_eq(st.tag_checks, 0);
+		/* As version 2 it is structurally sound, but its tag is not v2's. */
+		batch[0] = GRPSEC_VERSION;
+		ok = ok && !grpsec_batch_parse(batch, len, &b) &&
+		     expect_eq(grpsec_backend_open_batch(be, batch, len, NULL, NULL, NULL),
+			       -EBADMSG);
+		result(ok, "version 1 batch refused with -EPROTONOSUPPORT before its tag");
+		grpsec_member_free(t.m);
+		grpsec_backend_free(be);
+	}
+
+	/* A version 1 downlink and type 4 frame, tagged as version 1 did. */
+	ok = !grpsec_downlink_build(1, k_up, GATEWAY, 9, 0x101, 0, GRPSEC_DOWNLINK_KIND_COMMAND,
+				    payload, sizeof(payload), dl, sizeof(dl), &len);
+	dl[0] = 1;
+	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_DOWNLINK, 9);
+	ok = ok && !grpsec_aead_seal_once(1, k_up, nonce, dl, len - GRPSEC_TAG_LEN, NULL, 0,
+					  NULL, dl + len - GRPSEC_TAG_LEN) &&
+	     expect_eq(grpsec_downlink_parse(dl, len, &d), -EPROTONOSUPPORT) &&
+	     expect_eq(grpsec_downlink_verify(dl, len, GATEWAY, 1, k_up, &d), -EPROTONOSUPPORT);
+	result(ok, "version 1 downlink refused with -EPROTONOSUPPORT");
+	ok = !grpsec_member_frame_build(GRPSEC_TYPE_COMMAND, 1, 0, 7, 7, 1, 1, k_up, payload,
+					sizeof(payload), mf, sizeof(mf), &len);
+	mf[0] = 1;
+	ok = ok && !grpsec_aead_seal_once(1, k_up, nonce, mf, len - GRPSEC_TAG_LEN, NULL, 0,
+					  NULL, mf + len - GRPSEC_TAG_LEN) &&
+	     expect_eq(grpsec_mframe_parse(mf, len, &m), -EPROTONOSUPPORT);
+	result(ok, "version 1 command frame refused with -EPROTONOSUPPORT");
+}
+
 static void test_epoch(void)
 {
 	struct grpsec_member_config cfg = { .msg_limit = 3 };
@@ -849,8 +1069,8 @@ static void test_epoch(void)
 
 			ok = ok && !grpsec_uplink_parse(frames[0], flens[0], &u) &&
 			     expect_eq(u.seq, 4) && expect_eq(u.epoch, EPOCH + 1) &&
-			     !grpsec_uplink_verify(&u, t.k_m) &&
-			     expect_eq(grpsec_uplink_verify(&u, old_m), -EBADMSG);
+			     !grpsec_uplink_verify(&u, mode, t.k_m) &&
+			     expect_eq(grpsec_uplink_verify(&u, mode, old_m), -EBADMSG);
 			gw_start(&g, 1);
 			ok = ok && !gw_add(&g, &t, frames[0], flens[0]) &&
 			     !gw_add(&g, &t, frames[1], flens[1]);
@@ -1091,7 +1311,7 @@ static void test_vectors_open(void)
 		size_t n = 99;
 
 		result(!grpsec_uplink_parse(v->frame, v->frame_len, &u) &&
-		       !grpsec_uplink_verify(&u, v->k_m) && u.seq == v->seq &&
+		       !grpsec_uplink_verify(&u, v->mode, v->k_m) && u.seq == v->seq &&
 		       u.member == v->member && u.group == v->group && u.epoch == v->epoch &&
 		       !memcmp(u.nonce, v->inner_nonce, 12) &&
 		       !grpsec_inner_open(v->mode, v->suite, v->group, v->epoch, v->member,
@@ -1105,7 +1325,7 @@ static void test_vectors_open(void)
 		int err = grpsec_uplink_parse(v->frame, v->frame_len, &u);
 
 		if (v->verify)
-			err = err ? -1000 : grpsec_uplink_verify(&u, v->k_m);
+			err = err ? -1000 : grpsec_uplink_verify(&u, v->mode, v->k_m);
 		result(expect_eq(err, v->expect), "vector %s", v->name);
 	}
 	for (i = 0; i < sizeof(grpsec_vec_batches) / sizeof(grpsec_vec_batches[0]); i++) {
@@ -1616,7 +1836,7 @@ static void test_downlink(void)
 		{ "tampered member", 23, 0x01, -EBADMSG },
 		{ "tampered sequence", 15, 0x01, -EBADMSG },
 		{ "another gateway id", 7, 0x01, -EPROTO },
-		{ "version 2", 0, 0x03, -EPROTONOSUPPORT },
+		{ "version 1", 0, 0x03, -EPROTONOSUPPORT },
 		{ "type batch", 1, 0x01, -EPROTO },
 		{ "flags", 3, 0x01, -EPROTO },
 		{ "suite of another K_up", 2, 0x03, -EPROTO },
@@ -1766,7 +1986,7 @@ static void test_rekey(void)
 			     expect_eq(grpsec_member_next_seq(a.m), next) &&
 			     !grpsec_member_seal_uplink(a.m, NULL, 0, up, sizeof(up), &ulen) &&
 			     !grpsec_uplink_parse(up, ulen, &u) && expect_eq(u.seq, next) &&
-			     expect_eq(u.epoch, EPOCH + 1) && !grpsec_uplink_verify(&u, km);
+			     expect_eq(u.epoch, EPOCH + 1) && !grpsec_uplink_verify(&u, mode, km);
 			result(ok, "applied rekey: new epoch, uplink sequence continues (%s %s)",
 			       grpsec_suite_name(suite), grpsec_mode_name(mode));
 			/* The same rekey again (re-tagged by the gateway): replay. */
@@ -1994,7 +2214,8 @@ static void test_mframe_parse(void)
 		int expect;
 	} cases[] = {
 		{ "valid", 0, 0, 0 },
-		{ "version 0", 0, 0x01, -EPROTONOSUPPORT },
+		{ "version 3", 0, 0x01, -EPROTONOSUPPORT },
+		{ "version 1", 0, 0x03, -EPROTONOSUPPORT },
 		{ "type 3", 1, 0x07, -EPROTO },
 		{ "unknown flag", 3, 0x08, -EPROTO },
 		{ "multicast flag, member set", 3, 0x02, -EMSGSIZE },
@@ -2183,7 +2404,7 @@ static char *read_all(const char *path, size_t *len)
 
 static void test_vectors_fresh(const char *dir)
 {
-	static const char *const names[] = { "v1.txt", "v1_vectors.h" };
+	static const char *const names[] = { "v2.txt", "v2_vectors.h" };
 
 	for (unsigned int i = 0; i < 2; i++) {
 		char path[4096], *fresh = NULL, *committed;
@@ -2536,6 +2757,8 @@ int main(int argc, char **argv)
 	test_batch_floor();
 	test_reattribution();
 	test_inner_tamper();
+	test_ciphertext_cover();
+	test_version_1();
 	test_epoch();
 	test_persistence();
 	test_seal_args();

@@ -17,11 +17,13 @@
 #define N_UPLINK	(N_SUITES * 2 * 3)
 #define N_KDF		(N_SUITES * 3 + 1)	/* member, e2e, upstream per suite; wrap */
 #define MAX_ENTRIES	3
+#define N_BATCH		4
+#define N_REJ		20
 #define GATEWAY		0x00c0ffeeU
 #define EPOCH		0x00020001U
 #define BATCH_SEQ_BASE	1700000000000000000ULL
 
-static const char short_payload[] = "grpsec v1 test payload";
+static const char short_payload[] = "grpsec v2 test payload";
 
 struct kdf_vec {
 	char name[48];
@@ -54,6 +56,7 @@ struct reject_vec {
 	const char *stage;		/* parse or verify */
 	int expect;
 	const char *expect_name;
+	unsigned int mode;		/* the group's */
 	const uint8_t *k_m;
 	size_t key_len;
 	uint8_t frame[GRPSEC_UPLINK_MAX_LEN + 1];
@@ -193,9 +196,9 @@ struct mf_reject_vec {
 struct all {
 	struct kdf_vec kdf[N_KDF];
 	struct uplink_vec up[N_UPLINK];
-	struct reject_vec rej[16];
+	struct reject_vec rej[N_REJ];
 	unsigned int n_rej;
-	struct batch_vec batch[3];
+	struct batch_vec batch[N_BATCH];
 	struct dl_vec dl[N_DL];
 	struct mc_vec mc;
 	struct deliver_vec deliver;
@@ -348,6 +351,7 @@ static struct reject_vec *add_reject(struct all *a, const char *name,
 	r->stage = stage;
 	r->expect = expect;
 	r->expect_name = expect_name;
+	r->mode = base->mode;
 	r->k_m = base->k_m;
 	r->key_len = base->key_len;
 	memcpy(r->frame, base->frame, base->frame_len);
@@ -360,6 +364,7 @@ static struct reject_vec *add_reject(struct all *a, const char *name,
 static void make_rejects(struct all *a)
 {
 	const struct uplink_vec *empty = &a->up[0], *sh = &a->up[1], *max = &a->up[2];
+	const struct uplink_vec *id_sh = &a->up[4];	/* aes-128-gcm identified short */
 	struct reject_vec *r;
 
 	r = REJECT("reject-truncated", empty, "parse", -EMSGSIZE);
@@ -368,8 +373,20 @@ static void make_rejects(struct all *a)
 	r->frame[r->frame_len++] = 0;
 	r = REJECT("reject-version-0", sh, "parse", -EPROTONOSUPPORT);
 	r->frame[0] = 0;
-	r = REJECT("reject-version-2", sh, "parse", -EPROTONOSUPPORT);
-	r->frame[0] = 2;
+	r = REJECT("reject-version-3", sh, "parse", -EPROTONOSUPPORT);
+	r->frame[0] = 3;
+	/*
+	 * The same frame laid out as version 1 had it: nonce, ciphertext,
+	 * inner tag.  Its tags are this frame's (the generator has no AEAD of
+	 * its own to make version 1 ones), which does not matter: a receiver
+	 * refuses it for its version before any tag.
+	 */
+	r = REJECT("reject-version-1", sh, "parse", -EPROTONOSUPPORT);
+	r->frame[0] = 1;
+	memcpy(r->frame + GRPSEC_HDR_LEN + GRPSEC_NONCE_LEN,
+	       sh->frame + GRPSEC_UPLINK_HEAD_LEN, sh->payload_len);
+	memcpy(r->frame + GRPSEC_HDR_LEN + GRPSEC_NONCE_LEN + sh->payload_len,
+	       sh->frame + GRPSEC_HDR_LEN + GRPSEC_INNER_TAG_OFFSET, GRPSEC_TAG_LEN);
 	r = REJECT("reject-type-batch", sh, "parse", -EPROTO);
 	r->frame[1] = GRPSEC_TYPE_BATCH;
 	r = REJECT("reject-flags", sh, "parse", -EPROTO);
@@ -388,8 +405,16 @@ static void make_rejects(struct all *a)
 	r->frame[r->frame_len - 1] ^= 0x01;
 	r = REJECT("reject-header-epoch", sh, "verify", -EBADMSG);
 	r->frame[11] ^= 0x01;
+	/* Anonymous: the outer tag covers the ciphertext. */
 	r = REJECT("reject-inner-ciphertext", sh, "verify", -EBADMSG);
-	r->frame[GRPSEC_HDR_LEN + GRPSEC_NONCE_LEN] ^= 0x80;
+	r->frame[GRPSEC_UPLINK_HEAD_LEN] ^= 0x80;
+	r = REJECT("reject-inner-tag", sh, "verify", -EBADMSG);
+	r->frame[GRPSEC_HDR_LEN + GRPSEC_INNER_TAG_OFFSET] ^= 0x01;
+	/* Identified: it covers the inner nonce and tag, not the ciphertext. */
+	r = REJECT("reject-identified-inner-tag", id_sh, "verify", -EBADMSG);
+	r->frame[GRPSEC_HDR_LEN + GRPSEC_INNER_TAG_OFFSET + GRPSEC_TAG_LEN - 1] ^= 0x01;
+	r = REJECT("reject-identified-inner-nonce", id_sh, "verify", -EBADMSG);
+	r->frame[GRPSEC_HDR_LEN + GRPSEC_NONCE_LEN - 1] ^= 0x01;
 }
 
 /* Index into a->up of (suite, mode, kind). */
@@ -417,7 +442,11 @@ static int make_batches(struct all *a)
 		.name = "batch-chacha20-poly1305-1", .suite = 3, .count = 1,
 		.from = { up(a, 3, 0, 0) },
 	};
-	for (unsigned int i = 0; i < 3; i++) {
+	a->batch[3] = (struct batch_vec){
+		.name = "batch-aes-128-gcm-identified-2", .suite = 1, .count = 2,
+		.from = { up(a, 1, 1, 1), up(a, 2, 1, 2) },
+	};
+	for (unsigned int i = 0; i < N_BATCH; i++) {
 		struct batch_vec *b = &a->batch[i];
 		struct grpsec_batch_builder bb;
 
@@ -479,7 +508,7 @@ static void rekey_material(struct dl_vec *v, struct grpsec_rekey_keys *k,
 
 static int make_body(struct dl_vec *v, const struct grpsec_signer *signer)
 {
-	static const char cmd[] = "grpsec v1 test command";
+	static const char cmd[] = "grpsec v2 test command";
 	uint8_t km[GRPSEC_KEY_MAX_LEN], kg[GRPSEC_KEY_MAX_LEN], ke[GRPSEC_KEY_MAX_LEN];
 	struct grpsec_command_params p = { 0 };
 	struct grpsec_rekey_keys k = { 0 };
@@ -640,8 +669,8 @@ static void make_dl_rejects(struct all *a)
 	r->len--;
 	r = DL_REJECT("downlink-reject-body-length", cmd, "parse", -EMSGSIZE);
 	r->frame[27]++;
-	r = DL_REJECT("downlink-reject-version-2", cmd, "parse", -EPROTONOSUPPORT);
-	r->frame[0] = 2;
+	r = DL_REJECT("downlink-reject-version-1", cmd, "parse", -EPROTONOSUPPORT);
+	r->frame[0] = 1;
 	r = DL_REJECT("downlink-reject-type-command", cmd, "parse", -EPROTO);
 	r->frame[1] = GRPSEC_TYPE_COMMAND;
 	r = DL_REJECT("downlink-reject-flags", cmd, "parse", -EPROTO);
@@ -738,11 +767,11 @@ static int make_mf_rejects(struct all *a)
 	if (!r)
 		return -EIO;
 	r->len--;
-	r = MF_REJECT("member-frame-reject-version-2", grp, m, GRPSEC_MFRAME_FLAG_GROUP, "parse",
+	r = MF_REJECT("member-frame-reject-version-1", grp, m, GRPSEC_MFRAME_FLAG_GROUP, "parse",
 		      -EPROTONOSUPPORT);
 	if (!r)
 		return -EIO;
-	r->frame[0] = 2;
+	r->frame[0] = 1;
 	r = MF_REJECT("member-frame-reject-tag", grp, m, GRPSEC_MFRAME_FLAG_GROUP, "frame",
 		      -EBADMSG);
 	if (!r)
@@ -772,10 +801,10 @@ static void write_txt(FILE *f, const struct all *a)
 {
 	uint8_t secret[GRPSEC_SECRET_LEN];
 
-	fputs("# grpsec wire format version 1: test vectors.\n"
+	fputs("# grpsec wire format version 2: test vectors.\n"
 	      "# Specification: Documentation/frames.rst and Documentation/keys.rst.\n"
 	      "# Generated by userspace/lib/tests/gen-vectors (make -C userspace vectors);\n"
-	      "# do not edit.  The same data is in v1_vectors.h for C code.\n"
+	      "# do not edit.  The same data is in v2_vectors.h for C code.\n"
 	      "#\n"
 	      "# Records are separated by blank lines; each line is \"field: value\".\n"
 	      "# Numbers are decimal, byte strings lowercase hex (empty: nothing after\n"
@@ -826,12 +855,13 @@ static void write_txt(FILE *f, const struct all *a)
 	for (unsigned int i = 0; i < a->n_rej; i++) {
 		const struct reject_vec *r = &a->rej[i];
 
-		fprintf(f, "\nkind: uplink-reject\nname: %s\nbased_on: %s\nstage: %s\n"
-			"expect: %s\n", r->name, r->based_on, r->stage, r->expect_name);
+		fprintf(f, "\nkind: uplink-reject\nname: %s\nbased_on: %s\nmode: %s\nstage: %s\n"
+			"expect: %s\n", r->name, r->based_on, grpsec_mode_name(r->mode), r->stage,
+			r->expect_name);
 		hex_line(f, "k_m", r->k_m, r->key_len);
 		hex_line(f, "frame", r->frame, r->frame_len);
 	}
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int i = 0; i < N_BATCH; i++) {
 		const struct batch_vec *b = &a->batch[i];
 
 		fprintf(f, "\nkind: batch\nname: %s\nsuite: %u\ngateway: %u\nbatch_seq: %llu\n",
@@ -1048,7 +1078,7 @@ static void write_hdr(FILE *f, const struct all *a)
 
 	fputs("/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */\n"
 	      "/*\n"
-	      " * grpsec wire format version 1: test vectors, the same as v1.txt.\n"
+	      " * grpsec wire format version 2: test vectors, the same as v2.txt.\n"
 	      " * Generated by userspace/lib/tests/gen-vectors; do not edit.\n"
 	      " *\n"
 	      " * Plain C types only, so that kernel (KUnit) and userspace code can both\n"
@@ -1056,8 +1086,8 @@ static void write_hdr(FILE *f, const struct all *a)
 	      " * use -EMSGSIZE etc.) and have NULL defined.  Empty byte strings are NULL\n"
 	      " * with length 0.\n"
 	      " */\n"
-	      "#ifndef GRPSEC_V1_VECTORS_H\n"
-	      "#define GRPSEC_V1_VECTORS_H\n\n"
+	      "#ifndef GRPSEC_V2_VECTORS_H\n"
+	      "#define GRPSEC_V2_VECTORS_H\n\n"
 	      "#define GRPSEC_VEC_KDF_MEMBER\t0\t/* K_m[e], label \"grpsec member key\" */\n"
 	      "#define GRPSEC_VEC_KDF_E2E\t1\t/* K_e,m[e], label \"grpsec e2e key\" */\n"
 	      "#define GRPSEC_VEC_KDF_UPSTREAM\t2\t/* K_up, label \"grpsec upstream key\" */\n"
@@ -1090,6 +1120,7 @@ static void write_hdr(FILE *f, const struct all *a)
 	      "\tconst char *name;\n"
 	      "\tint verify;\t\t\t/* 0: parse fails; 1: parse passes, outer tag fails */\n"
 	      "\tint expect;\t\t\t/* -errno of libgrpsec */\n"
+	      "\tunsigned int mode;\t\t/* the group's: what the outer tag covers */\n"
 	      "\tconst unsigned char *k_m;\n"
 	      "\tunsigned int key_len;\n"
 	      "\tconst unsigned char *frame;\n"
@@ -1099,7 +1130,7 @@ static void write_hdr(FILE *f, const struct all *a)
 	      "\tunsigned int mode, suite, group, epoch, member;\t/* member 0: anonymous */\n"
 	      "\tconst unsigned char *k_inner;\n"
 	      "\tunsigned int key_len;\n"
-	      "\tconst unsigned char *inner;\t/* nonce || ciphertext || tag */\n"
+	      "\tconst unsigned char *inner;\t/* nonce || inner tag || ciphertext */\n"
 	      "\tunsigned int inner_len;\n"
 	      "\tconst unsigned char *payload;\n"
 	      "\tunsigned int payload_len;\n"
@@ -1172,14 +1203,14 @@ static void write_hdr(FILE *f, const struct all *a)
 
 		while (strcmp(a->up[base].name, r->based_on))
 			base++;
-		fprintf(f, "\t{ \"%s\", %d, %s, grpsec_vec_up%u_k_m, %zu,\n"
+		fprintf(f, "\t{ \"%s\", %d, %s, %u, grpsec_vec_up%u_k_m, %zu,\n"
 			"\t  grpsec_vec_rej%u_frame, %zu },\n", r->name,
-			!strcmp(r->stage, "verify"), r->expect_name, base, r->key_len, i,
-			r->frame_len);
+			!strcmp(r->stage, "verify"), r->expect_name, r->mode, base,
+			r->key_len, i, r->frame_len);
 	}
 	fputs("};\n\n", f);
 
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int i = 0; i < N_BATCH; i++) {
 		const struct batch_vec *b = &a->batch[i];
 
 		snprintf(n1, sizeof(n1), "grpsec_vec_batch%u_k_up", i);
@@ -1203,7 +1234,7 @@ static void write_hdr(FILE *f, const struct all *a)
 		fputs("};\n\n", f);
 	}
 	fputs("static const struct grpsec_vec_batch grpsec_vec_batches[] = {\n", f);
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int i = 0; i < N_BATCH; i++) {
 		const struct batch_vec *b = &a->batch[i];
 
 		fprintf(f, "\t{ \"%s\", %u, %uU, %lluULL, grpsec_vec_batch%u_k_up, %zu,\n"
@@ -1300,7 +1331,7 @@ static void write_hdr(FILE *f, const struct all *a)
 		(unsigned long long)a->mc.gw_seq, (unsigned int)(a->mc.from - a->dl),
 		a->mc.from->body_len, a->mc.frame_len);
 	write_hdr_rejects(f, a);
-	fputs("#endif /* GRPSEC_V1_VECTORS_H */\n", f);
+	fputs("#endif /* GRPSEC_V2_VECTORS_H */\n", f);
 }
 
 int vectors_write(FILE *txt, FILE *hdr)

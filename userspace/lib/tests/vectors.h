@@ -7,7 +7,7 @@
 
 /*
  * vectors_write() - compute every vector with libgrpsec from fixed inputs
- * and write them as text (v1.txt) to @txt and as a C header (v1_vectors.h)
+ * and write them as text (v2.txt) to @txt and as a C header (v2_vectors.h)
  * to @hdr.  Returns 0 or a negative errno.
  */
 int vectors_write(FILE *txt, FILE *hdr);
