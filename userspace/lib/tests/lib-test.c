@@ -855,6 +855,36 @@ static void test_ciphertext_cover(void)
 	result(ok, "anonymous: a changed ciphertext fails the outer tag");
 	scen_end(&sc);
 
+	/*
+	 * A batch whose AAD is larger than the buffer libgrpsec gathers it
+	 * in (2,048 bytes): 40 anonymous entries of 108 bytes, the first one
+	 * new, the rest its replays.  The tag verifies; a changed byte of the
+	 * last entry's ciphertext, beyond the first flush, fails it.
+	 */
+	{
+		size_t blen = 0;
+
+		ok = scen_start(&sc, GRPSEC_MODE_ANONYMOUS, 1, 0);
+		grpsec_batch_init(&sc.g.b, sc.g.buf, sizeof(sc.g.buf), GATEWAY, sc.g.suite);
+		for (unsigned int i = 0; ok && i < 40; i++)
+			ok = !gw_add(&sc.g, &sc.t, sc.frames[0], sc.flen[0]);
+		blen = ok ? gw_seal(&sc.g) : 0;
+		ok = ok && expect_eq(blen > 2048 && blen <= sizeof(sc.g.buf), 1);
+		if (ok)
+			sc.g.buf[blen - GRPSEC_TAG_LEN - 1] ^= 0x01;
+		ok = ok && expect_eq(grpsec_backend_open_batch(sc.be, sc.g.buf, blen, NULL, seen_cb,
+							       &sc.s), -EBADMSG);
+		if (ok)
+			sc.g.buf[blen - GRPSEC_TAG_LEN - 1] ^= 0x01;
+		memset(&sc.s, 0, sizeof(sc.s));
+		ok = ok && expect_eq(grpsec_backend_open_batch(sc.be, sc.g.buf, blen, NULL, seen_cb,
+							       &sc.s), 0) &&
+		     expect_eq(sc.s.n, 40) && expect_eq(sc.s.status[0], GRPSEC_ENTRY_OK) &&
+		     expect_eq(sc.s.status[39], GRPSEC_ENTRY_REPLAY);
+		result(ok, "a batch tag over more than 2,048 bytes of AAD, gathered in pieces");
+		scen_end(&sc);
+	}
+
 	/* In a sealed batch: one anonymous and one identified entry. */
 	{
 		struct test_member ta = { 0 }, ti = { 0 };
