@@ -16,6 +16,7 @@ void grpsec_batch_init(struct grpsec_batch *b, u8 *buf, u8 *aad, u32 cap,
 	b->cap = cap;
 	b->len = sizeof(struct grpsec_batch_hdr);
 	b->aad_len = sizeof(struct grpsec_batch_hdr);
+	b->apart = false;
 	b->count = 0;
 	b->max = max;
 }
@@ -62,9 +63,18 @@ int grpsec_batch_add(struct grpsec_batch *b,
 	 * tag binds the ciphertext under K_e,m[e].  An anonymous entry is
 	 * covered whole, since every member can open and re-seal it.
 	 */
-	covered = item->mode == GRPSEC_MODE_ANONYMOUS ?
-		  sizeof(*e) + item->inner_len : sizeof(*e) + GRPSEC_INNER_OVERHEAD;
-	memcpy(b->aad + b->aad_len, e, covered);
+	if (item->mode == GRPSEC_MODE_ANONYMOUS) {
+		covered = sizeof(*e) + item->inner_len;
+	} else {
+		covered = sizeof(*e) + GRPSEC_INNER_OVERHEAD;
+		/* The first identified entry: what is covered moves apart. */
+		if (!b->apart) {
+			memcpy(b->aad, b->buf, b->aad_len);
+			b->apart = true;
+		}
+	}
+	if (b->apart)
+		memcpy(b->aad + b->aad_len, e, covered);
 	b->aad_len += covered;
 	b->len += sizeof(*e) + item->inner_len;
 	b->count++;
@@ -78,8 +88,8 @@ int grpsec_batch_add(struct grpsec_batch *b,
  * @gateway: gateway id
  * @seq: batch sequence
  *
- * The caller seals the tag over the first @b->aad_len bytes of @b->aad
- * and sends @b->buf's bytes, then the tag.
+ * The caller seals the tag over the first @b->aad_len bytes of
+ * grpsec_batch_aad() and sends @b->buf's bytes, then the tag.
  *
  * Return: the length of the batch without its tag.
  */
@@ -96,6 +106,7 @@ u32 grpsec_batch_finish(struct grpsec_batch *b, u8 suite, u32 gateway,
 	put_unaligned_be64(seq, &hdr->seq);
 	put_unaligned_be16(b->count, &hdr->count);
 	hdr->reserved = 0;
-	memcpy(b->aad, hdr, sizeof(*hdr));
+	if (b->apart)
+		memcpy(b->aad, hdr, sizeof(*hdr));
 	return b->len;
 }

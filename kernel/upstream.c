@@ -85,13 +85,15 @@ static int flush_locked(struct grpsec_upstream *up)
 	len = grpsec_batch_finish(&up->batch, up->info.suite, up->info.gateway,
 				  seq);
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_BATCH, seq);
-	err = grpsec_aead_key_seal_tag(up->key, nonce, up->aad,
+	err = grpsec_aead_key_seal_tag(up->key, nonce,
+				       grpsec_batch_aad(&up->batch),
 				       up->batch.aad_len);
 	if (!err) {
-		/* The entries as they are, then the tag from beside them. */
+		/* The entries as they are, then the tag after what it covers. */
 		iov[0].iov_base = up->buf;
 		iov[0].iov_len = len;
-		iov[1].iov_base = up->aad + up->batch.aad_len;
+		iov[1].iov_base = grpsec_batch_aad(&up->batch) +
+				  up->batch.aad_len;
 		iov[1].iov_len = GRPSEC_TAG_LEN;
 		err = kernel_sendmsg(up->sock, &msg, iov, 2,
 				     len + GRPSEC_TAG_LEN);

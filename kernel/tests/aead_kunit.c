@@ -173,6 +173,7 @@ static void vectors_batch_produce(struct kunit *test)
 	k = grpsec_aead_key_create(vec->suite, vec->k_up, vec->key_len);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_BATCH, vec->seq);
+	aad = grpsec_batch_aad(&b);
 	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal_tag(k, nonce, aad, b.aad_len),
 			0);
 	KUNIT_EXPECT_MEMEQ(test, buf, vec->batch, len);

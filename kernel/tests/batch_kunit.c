@@ -38,6 +38,7 @@ static void batch_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 64 + 12), 0U);
 	/* Both entries are 16 + 28 bytes: the tag covers the whole batch. */
 	KUNIT_EXPECT_EQ(test, b.aad_len, 20U + 2 * 44);
+	KUNIT_EXPECT_PTR_EQ(test, grpsec_batch_aad(&b), (u8 *)aad);
 	KUNIT_EXPECT_MEMEQ(test, aad, buf, b.aad_len);
 }
 
@@ -59,6 +60,21 @@ static void batch_aad(struct kunit *test)
 
 	for (i = 0; i < sizeof(inner); i++)
 		inner[i] = i;
+	/* Anonymous entries only: the batch itself, nothing copied. */
+	it.mode = GRPSEC_MODE_ANONYMOUS;
+	it.member = 0;
+	grpsec_batch_init(&b, buf, aad, sizeof(buf), 8);
+	memset(aad, 0, sizeof(aad));
+	KUNIT_ASSERT_EQ(test, grpsec_batch_add(&b, &it), 0);
+	KUNIT_ASSERT_EQ(test, grpsec_batch_add(&b, &it), 0);
+	KUNIT_ASSERT_EQ(test, grpsec_batch_finish(&b, 1, 9, 1), 20U + 2 * 54);
+	KUNIT_EXPECT_EQ(test, b.aad_len, 20U + 2 * 54);
+	KUNIT_EXPECT_PTR_EQ(test, grpsec_batch_aad(&b), (u8 *)buf);
+	KUNIT_EXPECT_EQ(test, aad[0], 0);
+
+	/* Identified, anonymous, identified: gathered apart. */
+	it.mode = GRPSEC_MODE_IDENTIFIED;
+	it.member = 3;
 	grpsec_batch_init(&b, buf, aad, sizeof(buf), 8);
 	KUNIT_ASSERT_EQ(test, grpsec_batch_add(&b, &it), 0);
 	it.mode = GRPSEC_MODE_ANONYMOUS;
@@ -69,9 +85,24 @@ static void batch_aad(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, grpsec_batch_add(&b, &it), 0);
 	KUNIT_ASSERT_EQ(test, grpsec_batch_finish(&b, 1, 9, 1), 20U + 3 * 54);
 	KUNIT_ASSERT_EQ(test, b.aad_len, 20U + 44 + 54 + 44);
+	KUNIT_EXPECT_PTR_EQ(test, grpsec_batch_aad(&b), (u8 *)aad);
 	KUNIT_EXPECT_MEMEQ(test, aad, buf, 20 + 44);
 	KUNIT_EXPECT_MEMEQ(test, aad + 64, buf + 74, 54);
 	KUNIT_EXPECT_MEMEQ(test, aad + 118, buf + 128, 44);
+
+	/* Anonymous first: what it covered moves over with the first identified. */
+	it.mode = GRPSEC_MODE_ANONYMOUS;
+	it.member = 0;
+	grpsec_batch_init(&b, buf, aad, sizeof(buf), 8);
+	memset(aad, 0, sizeof(aad));
+	KUNIT_ASSERT_EQ(test, grpsec_batch_add(&b, &it), 0);
+	it.mode = GRPSEC_MODE_IDENTIFIED;
+	it.member = 4;
+	KUNIT_ASSERT_EQ(test, grpsec_batch_add(&b, &it), 0);
+	KUNIT_ASSERT_EQ(test, grpsec_batch_finish(&b, 1, 9, 1), 20U + 2 * 54);
+	KUNIT_ASSERT_EQ(test, b.aad_len, 20U + 54 + 44);
+	KUNIT_EXPECT_PTR_EQ(test, grpsec_batch_aad(&b), (u8 *)aad);
+	KUNIT_EXPECT_MEMEQ(test, aad, buf, 20 + 54 + 44);
 	/* The tag's room follows, in either buffer. */
 	KUNIT_EXPECT_LE(test, b.aad_len + GRPSEC_TAG_LEN, (u32)sizeof(aad));
 }

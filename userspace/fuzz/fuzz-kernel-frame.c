@@ -91,7 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The kernel's AAD gives the library's batch tag. */
 	CHECK(!grpsec_batch_seal(&lb, ku.seq, k_up, &llen) && llen == klen + GRPSEC_TAG_LEN);
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_BATCH, ku.seq);
-	CHECK(!grpsec_aead_seal_once(1, k_up, nonce, kaad, kb.aad_len, NULL, 0, NULL, tag));
+	CHECK(!grpsec_aead_seal_once(1, k_up, nonce, kgrpsec_batch_aad(&kb), kb.aad_len, NULL, 0,
+				     NULL, tag));
 	CHECK(!memcmp(tag, lbuf + klen, GRPSEC_TAG_LEN));
 	free(buf);
 	return 0;
