@@ -856,32 +856,39 @@ static void test_ciphertext_cover(void)
 	scen_end(&sc);
 
 	/*
-	 * A batch whose AAD is larger than the buffer libgrpsec gathers it
-	 * in (2,048 bytes): 40 anonymous entries of 108 bytes, the first one
-	 * new, the rest its replays.  The tag verifies; a changed byte of the
-	 * last entry's ciphertext, beyond the first flush, fails it.
+	 * Large batches, whose AAD libgrpsec adds in one run (40 anonymous
+	 * entries of 108 bytes) or gathers into its 2,048-byte buffer more
+	 * than once (60 identified entries: 44 bytes each).  The first entry
+	 * is new, the rest its replays.  The tag verifies; a byte it covers
+	 * in the last entry (the ciphertext, the inner tag) fails it.
 	 */
-	{
-		size_t blen = 0;
+	for (unsigned int mode = 0; mode < 2; mode++) {
+		unsigned int n = mode == GRPSEC_MODE_ANONYMOUS ? 40 : 60;
+		size_t blen = 0, flip = 0;
 
-		ok = scen_start(&sc, GRPSEC_MODE_ANONYMOUS, 1, 0);
+		ok = scen_start(&sc, mode, 1, 0);
 		grpsec_batch_init(&sc.g.b, sc.g.buf, sizeof(sc.g.buf), GATEWAY, sc.g.suite);
-		for (unsigned int i = 0; ok && i < 40; i++)
+		for (unsigned int i = 0; ok && i < n; i++)
 			ok = !gw_add(&sc.g, &sc.t, sc.frames[0], sc.flen[0]);
 		blen = ok ? gw_seal(&sc.g) : 0;
-		ok = ok && expect_eq(blen > 2048 && blen <= sizeof(sc.g.buf), 1);
+		ok = ok && expect_eq(blen == 20 + n * 108 + GRPSEC_TAG_LEN, 1);
+		/* The last entry: its last ciphertext byte, or its inner tag's. */
 		if (ok)
-			sc.g.buf[blen - GRPSEC_TAG_LEN - 1] ^= 0x01;
+			flip = mode == GRPSEC_MODE_ANONYMOUS ? blen - GRPSEC_TAG_LEN - 1 :
+							       blen - GRPSEC_TAG_LEN - 108 + 43;
+		if (ok)
+			sc.g.buf[flip] ^= 0x01;
 		ok = ok && expect_eq(grpsec_backend_open_batch(sc.be, sc.g.buf, blen, NULL, seen_cb,
 							       &sc.s), -EBADMSG);
 		if (ok)
-			sc.g.buf[blen - GRPSEC_TAG_LEN - 1] ^= 0x01;
+			sc.g.buf[flip] ^= 0x01;
 		memset(&sc.s, 0, sizeof(sc.s));
 		ok = ok && expect_eq(grpsec_backend_open_batch(sc.be, sc.g.buf, blen, NULL, seen_cb,
 							       &sc.s), 0) &&
-		     expect_eq(sc.s.n, 40) && expect_eq(sc.s.status[0], GRPSEC_ENTRY_OK) &&
-		     expect_eq(sc.s.status[39], GRPSEC_ENTRY_REPLAY);
-		result(ok, "a batch tag over more than 2,048 bytes of AAD, gathered in pieces");
+		     expect_eq(sc.s.n, n) && expect_eq(sc.s.status[0], GRPSEC_ENTRY_OK) &&
+		     expect_eq(sc.s.status[n - 1], GRPSEC_ENTRY_REPLAY);
+		result(ok, "%s: a batch tag over %u entries, its AAD in one run or gathered",
+		       grpsec_mode_name(mode), n);
 		scen_end(&sc);
 	}
 
