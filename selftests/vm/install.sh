@@ -17,7 +17,7 @@
 #   deb-build          dpkg-buildpackage -us -uc -b in a fresh copy of the tree
 #   lintian            no error on the packages
 #   deb-install        dpkg -i of grpsec-dkms, grpsec-tools, grpsecd,
-#                      libgrpsec0, libgrpsec-dev; their postinst has DKMS
+#                      libgrpsec1, libgrpsec-dev; their postinst has DKMS
 #                      build and
 #                      install the module for Debian's kernel (not the
 #                      running one, whose headers this machine lacks)
@@ -49,7 +49,7 @@ set -uo pipefail
 src=$1
 modtree=$2
 work=$3
-debs="grpsec-dkms grpsec-tools grpsecd libgrpsec0 libgrpsec-dev"
+debs="grpsec-dkms grpsec-tools grpsecd libgrpsec1 libgrpsec-dev"
 
 result() { echo "$*"; echo "=== install.sh: $*" >&2; }
 
@@ -113,7 +113,7 @@ make_install()
 		return
 	fi
 	for f in "/lib/modules/$rel/extra/kernel/grpsec.ko" $p/sbin/grpsec \
-		$p/lib/libgrpsec.so.0 $p/lib/libgrpsec.so $p/lib/libgrpsec.a \
+		$p/lib/libgrpsec.so.1 $p/lib/libgrpsec.so $p/lib/libgrpsec.a \
 		$p/include/grpsec.h $p/lib/pkgconfig/libgrpsec.pc \
 		$p/share/man/man8/grpsec.8 $p/share/bash-completion/completions/grpsec; do
 		[ -e "$root$f" ] || missing+=" $f"
@@ -132,7 +132,7 @@ make_install()
 	LD_LIBRARY_PATH=$root$p/lib vectors_check make-install-lib \
 		$(PKG_CONFIG_PATH=$root$p/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root \
 		  pkg-config --cflags --libs libgrpsec) &&
-		result ok make-install-lib "$p/lib/libgrpsec.so.0 through pkg-config"
+		result ok make-install-lib "$p/lib/libgrpsec.so.1 through pkg-config"
 }
 
 deb_build()
@@ -201,10 +201,10 @@ deb_checks()
 	# shellcheck disable=SC2046
 	if vectors_check deb-library $(pkg-config --cflags --libs libgrpsec); then
 		if ldd "$work/deb-library/gen-vectors" |
-		   grep "libgrpsec.so.0 => /\(usr/\)\{0,1\}lib/" > /dev/null; then
+		   grep "libgrpsec.so.1 => /\(usr/\)\{0,1\}lib/" > /dev/null; then
 			result ok deb-library "$(pkg-config --modversion libgrpsec) through pkg-config"
 		else
-			result fail deb-library "not linked against the installed libgrpsec.so.0"
+			result fail deb-library "not linked against the installed libgrpsec.so.1"
 		fi
 	fi
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define GRPSECD_VERSION		"0.1.0"
+#define GRPSECD_VERSION		"0.2.0"
 #define GRPSECD_DEFAULT_CONF	"/etc/grpsec/grpsecd.conf"
 
 struct grpsecd_conf;
