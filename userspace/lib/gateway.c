@@ -14,7 +14,6 @@ int grpsec_uplink_verify(const struct grpsec_uplink *u, unsigned int mode,
 			 const uint8_t *member_key)
 {
 	uint8_t nonce[GRPSEC_NONCE_LEN];
-	size_t aad_len;
 
 	if (!u || !member_key || !u->frame || u->frame_len < GRPSEC_UPLINK_MIN_LEN ||
 	    !grpsec_mode_name(mode))
@@ -26,13 +25,11 @@ int grpsec_uplink_verify(const struct grpsec_uplink *u, unsigned int mode,
 	 * backend hold K_e,m[e]: the inner tag is enough, and the gateway
 	 * need not read the ciphertext at all.
 	 */
-	if (mode == GRPSEC_MODE_IDENTIFIED)
-		aad_len = GRPSEC_UPLINK_HEAD_LEN;
-	else
-		aad_len = u->frame_len - GRPSEC_TAG_LEN;
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_UPLINK, u->seq);
-	return grpsec_aead_open_once(u->suite, member_key, nonce, u->frame, aad_len, NULL, 0,
-				     u->outer_tag, NULL);
+	return grpsec_aead_open_once(u->suite, member_key, nonce, u->frame,
+				     grpsec_outer_auth_len(mode, u->frame_len -
+							   GRPSEC_UPLINK_OVERHEAD),
+				     NULL, 0, u->outer_tag, NULL);
 }
 
 int grpsec_inner_open(unsigned int mode, unsigned int suite, uint32_t group,

@@ -89,6 +89,15 @@ int grpsec_aead_mac_finish(struct grpsec_aead *a, uint8_t tag[GRPSEC_TAG_LEN]);
  */
 int grpsec_batch_tag(struct grpsec_aead *a, uint64_t seq, const uint8_t *buf, size_t len,
 		     uint8_t tag[GRPSEC_TAG_LEN]);
+/*
+ * The bytes of an uplink that its outer tag covers, from the version byte
+ * (frames.rst, "Outer tag"): header, inner nonce and inner tag in an
+ * identified group, the ciphertext as well in an anonymous one.
+ */
+static inline size_t grpsec_outer_auth_len(unsigned int mode, size_t payload_len)
+{
+	return GRPSEC_UPLINK_HEAD_LEN + (mode == GRPSEC_MODE_IDENTIFIED ? 0 : payload_len);
+}
 /* One-shot variants that load the key for one call. */
 int grpsec_aead_seal_once(unsigned int suite, const uint8_t *key,
 			  const uint8_t nonce[GRPSEC_NONCE_LEN], const uint8_t *aad,

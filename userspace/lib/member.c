@@ -281,8 +281,7 @@ static int seal(struct grpsec_member *m, const uint8_t *nonce, const uint8_t *pa
 	 * member could make another one under K_G[e] with the same inner tag.
 	 */
 	err = grpsec_aead_seal(&m->outer, outer_nonce, out,
-			       m->mode == GRPSEC_MODE_IDENTIFIED ? GRPSEC_UPLINK_HEAD_LEN :
-			       GRPSEC_UPLINK_HEAD_LEN + len, NULL, 0, NULL,
+			       grpsec_outer_auth_len(m->mode, len), NULL, 0, NULL,
 			       inner + GRPSEC_INNER_OVERHEAD + len);
 	if (err)
 		return err;

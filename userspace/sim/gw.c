@@ -522,9 +522,8 @@ static int handle_uplink(struct gateway *gw, const uint8_t *frame, size_t len,
 	a = member_aead(gw, g, &u, w);
 	grpsec_seq_nonce(nonce, GRPSEC_NONCE_PREFIX_UPLINK, u.seq);
 	/* The group's mode says what the outer tag covers (grpsec_uplink_verify()). */
-	if (grpsec_aead_open(a, nonce, u.frame,
-			     g->mode == GRPSEC_MODE_IDENTIFIED ? GRPSEC_UPLINK_HEAD_LEN :
-			     u.frame_len - GRPSEC_TAG_LEN, NULL, 0, u.outer_tag, NULL))
+	if (grpsec_aead_open(a, nonce, u.frame, grpsec_outer_auth_len(g->mode, u.payload_len),
+			     NULL, 0, u.outer_tag, NULL))
 		return GRPSEC_A_STATS_DROP_BAD_TAG;
 	if (!w) {
 		w = window_add(g, u.member);
