@@ -57,6 +57,11 @@
 # serial ports' interrupts (the console's among them) stay off the
 # gateway's CPU.
 #
+# BENCH_PROFILE=1 (make bench BENCH_PROFILE=DIR sets it, with the plugin's
+# profile=) writes to that port, after the last run, each counted run's
+# label and count ("grpsec-run LABEL INSNS PER_MESSAGE PER_FRAME", in the order of
+# the runs) and the guest's /proc/kallsyms, for icount-profile.py.
+#
 # Environment: BENCH_MEMBERS (4096), BENCH_MESSAGES (20 per member),
 # BENCH_PAYLOAD (128), BENCH_REPEAT (2), BENCH_BATCH_MAX (64),
 # BENCH_MTU (8972: a 9000-byte link between gateway and backend),
@@ -136,6 +141,7 @@ bench()
 	local label=$1 prof=
 	shift
 	echo "# === $label" >&2
+	RUNS="${RUNS:-} $label"
 	if [ -n "${BENCH_PERF:-}" ]; then
 		"$BENCH_PERF" record -q -e cpu-clock -C "$GW_CPU" -g \
 			-o "$OUT/$label.perf" > "$OUT/$label.perf.log" 2>&1 &
@@ -345,6 +351,24 @@ idle_background()
 		--expect-dropped --drain 2000
 }
 
+# profile_symbols: what icount-profile.py needs to name the profile's
+# blocks, to the plugin's port: the runs, then the symbols.
+profile_symbols()
+{
+	local label
+	stty -F "$BENCH_ICOUNT" raw -echo 2> /dev/null || true
+	{
+		echo "grpsec-gw-cpu $GW_CPU"
+		for label in $RUNS; do
+			sed -n 's/.*"instructions": {"gateway": \([0-9]*\),.*"per_message": \([0-9.]*\), "per_frame": \([0-9.]*\),.*/grpsec-run '"$label"' \1 \2 \3/p' \
+				"$OUT/$label.json"
+		done
+		echo "grpsec-kallsyms"
+		awk '$2 ~ /^[tTwW]$/' /proc/kallsyms
+		echo "grpsec-end"
+	} > "$BENCH_ICOUNT"
+}
+
 # slab_bytes: bytes held in slab objects, "CACHE BYTES" lines and a total.
 slab_bytes()
 {
@@ -548,6 +572,7 @@ for phase in $PHASES; do
 	*) fail "unknown phase \"$phase\"" ;;
 	esac
 done
+[ "${BENCH_PROFILE:-0}" = 1 ] && [ -n "${BENCH_ICOUNT:-}" ] && profile_symbols
 echo "# results in $OUT" >&2
 echo "=== summary"
 cat "$SUMMARY"

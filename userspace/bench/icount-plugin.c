@@ -19,11 +19,23 @@
  * with Nc all instructions of vCPU c and Kc those in kernel code.  At exit
  * the totals since boot go to stderr.
  *
+ * With profile=FILE the plugin also counts, during each run, the
+ * instructions executed in every translation block, and at the run's end
+ * appends them to FILE:
+ *
+ *   grpsec-profile ID
+ *   VADDR N0 N1 ...        (hex address, then instructions of each vCPU)
+ *   end
+ *
+ * one line a block that ran (a block translated twice has two lines).
+ * icount-profile.py turns them into instructions a message by symbol.
+ *
  * QEMU 7.2 (Debian 12) ships no qemu-plugin.h, so the few declarations
  * used are repeated here, as include/qemu/qemu-plugin.h of QEMU 7.2 has
  * them (plugin API version 1; QEMU refuses a plugin of another version).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -94,6 +106,21 @@ static uint64_t start[256][MAX_VCPUS][2];	/* by run id, at ICOUNT_START */
 static unsigned int nvcpus;
 static int out_fd = -1;
 
+/*
+ * profile=: every translated block, on a list only ever pushed to, with
+ * what each vCPU executed in it since the run began.
+ */
+struct block {
+	uint64_t vaddr;
+	uint64_t insns;
+	struct block *next;
+	uint64_t runs[];	/* executions, by vCPU, while profiling */
+};
+
+static FILE *profile_file;
+static struct block *blocks;
+static int profiling;
+
 static void tb_exec(unsigned int vcpu, void *insns)
 {
 	if (vcpu < MAX_VCPUS)
@@ -108,6 +135,53 @@ static void tb_exec_kernel(unsigned int vcpu, void *insns)
 	__atomic_store_n(&count[vcpu].n, count[vcpu].n + (uintptr_t)insns, __ATOMIC_RELAXED);
 	__atomic_store_n(&count[vcpu].kernel, count[vcpu].kernel + (uintptr_t)insns,
 			 __ATOMIC_RELAXED);
+}
+
+static void tb_exec_profile(unsigned int vcpu, void *arg)
+{
+	struct block *b = arg;
+
+	if (vcpu >= MAX_VCPUS)
+		return;
+	__atomic_store_n(&count[vcpu].n, count[vcpu].n + b->insns, __ATOMIC_RELAXED);
+	if (b->vaddr >> 63)
+		__atomic_store_n(&count[vcpu].kernel, count[vcpu].kernel + b->insns,
+				 __ATOMIC_RELAXED);
+	if (__atomic_load_n(&profiling, __ATOMIC_RELAXED))
+		__atomic_store_n(&b->runs[vcpu], b->runs[vcpu] + 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The start of a run: every block's counts to zero (a vCPU may add one
+ * more execution to a block as this passes it, which is within noise).
+ */
+static void profile_start(void)
+{
+	for (struct block *b = __atomic_load_n(&blocks, __ATOMIC_ACQUIRE); b; b = b->next)
+		for (unsigned int c = 0; c < nvcpus; c++)
+			__atomic_store_n(&b->runs[c], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&profiling, 1, __ATOMIC_RELAXED);
+}
+
+static void profile_stop(unsigned int id)
+{
+	__atomic_store_n(&profiling, 0, __ATOMIC_RELAXED);
+	fprintf(profile_file, "grpsec-profile %u\n", id);
+	for (struct block *b = __atomic_load_n(&blocks, __ATOMIC_ACQUIRE); b; b = b->next) {
+		bool ran = false;
+
+		for (unsigned int c = 0; c < nvcpus; c++)
+			ran |= b->runs[c] != 0;
+		if (!ran)
+			continue;
+		fprintf(profile_file, "%" PRIx64, b->vaddr);
+		for (unsigned int c = 0; c < nvcpus; c++)
+			fprintf(profile_file, " %" PRIu64, b->runs[c] * b->insns);
+		fputc('\n', profile_file);
+	}
+	fputs("end\n", profile_file);
+	if (fflush(profile_file))
+		fputs("grpsec-icount: cannot write the profile\n", stderr);
 }
 
 /*
@@ -127,6 +201,8 @@ static void marker_exec(unsigned int vcpu, void *arg)
 			start[id][c][0] = __atomic_load_n(&count[c].n, __ATOMIC_RELAXED);
 			start[id][c][1] = __atomic_load_n(&count[c].kernel, __ATOMIC_RELAXED);
 		}
+		if (profile_file)
+			profile_start();
 		return;
 	}
 	len = (size_t)snprintf(line, sizeof(line), "grpsec-icount %u", id);
@@ -142,6 +218,8 @@ static void marker_exec(unsigned int vcpu, void *arg)
 	line[len++] = '\n';
 	if (out_fd >= 0 && write(out_fd, line, len) != (ssize_t)len)
 		fputs("grpsec-icount: cannot write a count\n", stderr);
+	if (profile_file)
+		profile_stop(id);
 }
 
 /*
@@ -182,7 +260,22 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 							       QEMU_PLUGIN_CB_NO_REGS,
 							       (void *)(uintptr_t)disp);
 	}
-	if (!skip)
+	if (!skip && profile_file) {
+		struct block *b = calloc(1, sizeof(*b) + nvcpus * sizeof(b->runs[0]));
+
+		if (!b) {
+			fputs("grpsec-icount: out of memory for the profile\n", stderr);
+			abort();
+		}
+		b->vaddr = qemu_plugin_tb_vaddr(tb);
+		b->insns = n;
+		b->next = __atomic_load_n(&blocks, __ATOMIC_RELAXED);
+		while (!__atomic_compare_exchange_n(&blocks, &b->next, b, true,
+						    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			;
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec_profile,
+						     QEMU_PLUGIN_CB_NO_REGS, b);
+	} else if (!skip)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, qemu_plugin_tb_vaddr(tb) >> 63 ?
 						     tb_exec_kernel : tb_exec,
 						     QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)n);
@@ -203,6 +296,8 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 	fputs(line, stderr);
 	if (out_fd >= 0)
 		close(out_fd);
+	if (profile_file)
+		fclose(profile_file);
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
@@ -214,8 +309,18 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	}
 	nvcpus = (unsigned int)info->system.max_vcpus;
 	for (int i = 0; i < argc; i++) {
+		if (!strncmp(argv[i], "profile=", 8)) {
+			profile_file = fopen(argv[i] + 8, "we");
+			if (!profile_file) {
+				fprintf(stderr, "grpsec-icount: cannot open %s: %s\n",
+					argv[i] + 8, strerror(errno));
+				return -1;
+			}
+			continue;
+		}
 		if (strncmp(argv[i], "out=", 4)) {
-			fputs("grpsec-icount: unknown argument (expected out=FILE)\n", stderr);
+			fputs("grpsec-icount: unknown argument (expected out=FILE, profile=FILE)\n",
+			      stderr);
 			return -1;
 		}
 		/* O_RDWR: a FIFO opens at once, whether or not QEMU has it yet. */
