@@ -10,7 +10,8 @@
  * of lanes, each a request allocated once.  A batch puts one frame on
  * each lane, with the transform that holds its key, submits them all, and
  * waits once for the ones an asynchronous engine queued.  The cache keeps
- * up to tfm_cache transforms (a module parameter) by key id, and re-keys
+ * up to tfm_cache transforms (a module parameter; by default what 1/64 of
+ * RAM holds, shared among the CPUs) by key id, and re-keys
  * the least recently used one when full: a member whose key is still
  * cached costs no setkey, and when the members a CPU sees take turns, as
  * meters reporting on a schedule do, the cache must hold them all to
@@ -23,6 +24,8 @@
 #include <linux/hash.h>
 #include <linux/list.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/scatterlist.h>
@@ -100,10 +103,58 @@ struct grpsec_crypto {
 /* 1 Mi transforms are over a gigabyte: no bigger cache makes sense. */
 #define GRPSEC_TFM_CACHE_MAX	BIT(20)
 
-static unsigned int tfm_cache = 256;
+/*
+ * What a cached transform is counted as when the cache is sized from
+ * memory: 1,220 bytes of slab objects were measured for gcm(aes) on
+ * x86-64 with AES-NI (three transforms: the SIMD wrapper, cryptd and the
+ * inner one) and 1,150 on arm64, so 2 KiB leaves room for other engines.
+ */
+#define GRPSEC_TFM_ENTRY_BYTES	2048
+
+/* The share of RAM all CPUs' caches may take together: 1/64. */
+#define GRPSEC_TFM_RAM_SHIFT	6
+
+static unsigned int tfm_cache;
 module_param(tfm_cache, uint, 0444);
 MODULE_PARM_DESC(tfm_cache,
-		 "Keyed transforms each CPU keeps per cipher suite (default 256, 16 to 1048576; about 1.2 KB each): a frame whose member key is among them pays no key schedule");
+		 "Keyed transforms each CPU keeps per cipher suite (16 to 1048576; 0, the default: as many as 1/64 of RAM holds at 2 KB each, shared among the CPUs; reads back the size in use): a frame whose member key is among them pays no key schedule");
+
+/**
+ * grpsec_tfm_cache_auto - the cache size a memory budget gives
+ * @ram: bytes of RAM
+ * @cpus: CPUs whose workers keep a cache
+ *
+ * Return: the transforms per CPU and suite that 1/64 of @ram holds at
+ * GRPSEC_TFM_ENTRY_BYTES each, between the lanes of one batch and
+ * GRPSEC_TFM_CACHE_MAX.  A cache only grows to the keys its CPU sees, so
+ * this is a bound, not an allocation.
+ */
+unsigned int grpsec_tfm_cache_auto(u64 ram, unsigned int cpus)
+{
+	u64 n = div64_u64(ram >> GRPSEC_TFM_RAM_SHIFT,
+			  (u64)max(cpus, 1U) * GRPSEC_TFM_ENTRY_BYTES);
+
+	return clamp_t(u64, n, GRPSEC_CRYPTO_LANES, GRPSEC_TFM_CACHE_MAX);
+}
+
+static unsigned int tfm_cache_size(void)
+{
+	unsigned int n = READ_ONCE(tfm_cache);
+
+	if (!n)
+		return grpsec_tfm_cache_auto((u64)totalram_pages() << PAGE_SHIFT,
+					     num_possible_cpus());
+	return clamp_t(unsigned int, n, GRPSEC_CRYPTO_LANES, GRPSEC_TFM_CACHE_MAX);
+}
+
+/*
+ * At module load: settle the cache's size once, so that the parameter
+ * reads back the size every CPU's cache has.
+ */
+void grpsec_crypto_init(void)
+{
+	tfm_cache = tfm_cache_size();
+}
 
 static struct crypto_aead *tfm_alloc(u8 suite)
 {
@@ -127,8 +178,7 @@ struct grpsec_crypto *grpsec_crypto_create(void)
 
 	if (!c)
 		return ERR_PTR(-ENOMEM);
-	c->max_keyed = clamp_t(unsigned int, READ_ONCE(tfm_cache),
-			       GRPSEC_CRYPTO_LANES, GRPSEC_TFM_CACHE_MAX);
+	c->max_keyed = tfm_cache_size();
 	/* About one entry a bucket when full, at most 64 Ki buckets. */
 	bits = min(ilog2(roundup_pow_of_two(c->max_keyed)), 16);
 	for (s = 0; s <= GRPSEC_SUITE_MAX; s++) {

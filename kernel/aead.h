@@ -25,6 +25,8 @@ struct grpsec_verify {
 unsigned int grpsec_suite_keylen(u8 suite);
 u64 grpsec_key_id_next(void);
 
+void grpsec_crypto_init(void);
+unsigned int grpsec_tfm_cache_auto(u64 ram, unsigned int cpus);
 struct grpsec_crypto *grpsec_crypto_create(void);
 void grpsec_crypto_destroy(struct grpsec_crypto *c);
 void grpsec_crypto_verify(struct grpsec_crypto *c, struct grpsec_verify *v,

@@ -7,6 +7,7 @@
 #include <linux/grpsec.h>
 #include <net/genetlink.h>
 
+#include "aead.h"
 #include "member.h"
 #include "netlink.h"
 #include "netns.h"
@@ -19,6 +20,7 @@ static int __init grpsec_init(void)
 	int err;
 
 	grpsec_wire_checks();
+	grpsec_crypto_init();
 	grpsec_wq = alloc_workqueue("grpsec", WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM,
 				    0);
 	if (!grpsec_wq)

@@ -297,6 +297,31 @@ static void cache_evicts_lru(struct kunit *test)
 	grpsec_crypto_destroy(c);
 }
 
+/*
+ * The cache's default size: 1/64 of RAM at 2 KiB a transform, shared
+ * among the CPUs, never below one batch's lanes nor above the maximum.
+ */
+static void cache_sized_from_memory(struct kunit *test)
+{
+	struct grpsec_crypto *c;
+
+	KUNIT_EXPECT_EQ(test, grpsec_tfm_cache_auto(2ULL << 30, 2), 8192U);
+	KUNIT_EXPECT_EQ(test, grpsec_tfm_cache_auto(256ULL << 20, 4), 512U);
+	KUNIT_EXPECT_EQ(test, grpsec_tfm_cache_auto(512ULL << 20, 3), 1365U);
+	KUNIT_EXPECT_EQ(test, grpsec_tfm_cache_auto(64ULL << 20, 64),
+			(unsigned int)GRPSEC_CRYPTO_LANES);
+	KUNIT_EXPECT_EQ(test, grpsec_tfm_cache_auto(1ULL << 40, 1),
+			(unsigned int)GRPSEC_TFM_CACHE_MAX);
+	KUNIT_EXPECT_EQ(test, grpsec_tfm_cache_auto(2ULL << 30, 0), 16384U);
+
+	c = grpsec_crypto_create();
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	KUNIT_EXPECT_EQ(test, c->max_keyed,
+			grpsec_tfm_cache_auto((u64)totalram_pages() << PAGE_SHIFT,
+					      num_possible_cpus()));
+	grpsec_crypto_destroy(c);
+}
+
 static const u8 open_suites[] = {
 	GRPSEC_SUITE_AES128_GCM, GRPSEC_SUITE_AES256_GCM,
 	GRPSEC_SUITE_CHACHA20_POLY1305,
@@ -390,6 +415,7 @@ static struct kunit_case vectors_test_cases[] = {
 	KUNIT_CASE_PARAM(vectors_batch_produce, batch_gen_params),
 	KUNIT_CASE(vectors_lanes_mixed_keys),
 	KUNIT_CASE(cache_evicts_lru),
+	KUNIT_CASE(cache_sized_from_memory),
 	KUNIT_CASE_PARAM(open_bad_tag_wipes, open_suite_gen_params),
 	KUNIT_CASE_PARAM(driver_accelerated, open_suite_gen_params),
 	{}
