@@ -6,7 +6,8 @@
 # generic netlink family alias that lets the tool load it; every module
 # parameter is described.  A plain "modprobe grpsec" loads it from where
 # depmod put it and pulls in what it depends on (udp_tunnel and
-# ip6_udp_tunnel, when the kernel has them as modules, as Debian's does).
+# ip6_udp_tunnel, when the kernel has them as modules, as Debian's does),
+# and tfm_cache reads back the size in use.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -53,6 +54,27 @@ for m in udp_tunnel ip6_udp_tunnel; do
 	modinfo -n "$m" 2> /dev/null | grep -q '\.ko' || continue
 	grep -q "^$m " /proc/modules || fail "modprobe grpsec did not load $m"
 	log "$m loaded with grpsec"
+done
+
+# tfm_cache reads back the size in use: by default what 1/64 of RAM
+# holds at 2 KiB a transform, shared among the possible CPUs, from 16 to
+# 1 Mi; a size given is clamped to that range.
+param=/sys/module/grpsec/parameters/tfm_cache
+ram_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+cpus=$(awk -F, '{ n = 0; for (i = 1; i <= NF; i++) { split($i, r, "-");
+	n += (r[2] == "" ? 1 : r[2] - r[1] + 1) } print n }' /sys/devices/system/cpu/possible)
+want=$(( ram_kb * 1024 / 64 / (cpus * 2048) ))
+[ "$want" -lt 16 ] && want=16
+[ "$want" -gt 1048576 ] && want=1048576
+got=$(cat "$param")
+[ "$got" = "$want" ] ||
+	fail "tfm_cache is $got by default, want $want ($ram_kb kB of RAM, $cpus CPUs)"
+log "tfm_cache $got by default ($ram_kb kB of RAM, $cpus CPUs)"
+for given in 5:16 3000:3000 4000000:1048576; do
+	module_unload
+	modprobe grpsec tfm_cache="${given%:*}" || fail "modprobe grpsec tfm_cache=${given%:*}"
+	got=$(cat "$param")
+	[ "$got" = "${given#*:}" ] || fail "tfm_cache=${given%:*} reads back $got, not ${given#*:}"
 done
 module_unload
 exit $ksft_pass
