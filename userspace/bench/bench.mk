@@ -57,6 +57,7 @@ $(ICOUNT_PLUGIN): $(GRPSEC_BENCH_DIR)/icount-plugin.c $(GRPSEC_BENCH_DIR)/icount
 icount-plugin: $(ICOUNT_PLUGIN)
 
 bench: $(if $(filter 0,$(BENCH_ICOUNT)),,$(ICOUNT_PLUGIN))
+	$(if $(and $(BENCH_PROFILE),$(filter 0,$(BENCH_ICOUNT))),$(error BENCH_PROFILE=DIR profiles the instruction counts: not with BENCH_ICOUNT=0))
 	set -e; \
 	if [ "$(BENCH_ICOUNT)" != 0 ]; then \
 		fifo=$$(mktemp -d); trap 'rm -rf "$$fifo"' EXIT; \

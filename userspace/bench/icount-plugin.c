@@ -27,7 +27,10 @@
  *   VADDR N0 N1 ...        (hex address, then instructions of each vCPU)
  *   end
  *
- * one line a block that ran (a block translated twice has two lines).
+ * one line a block that ran.  A block translated again (QEMU flushes its
+ * translations when they fill its buffer) keeps its counts: blocks are
+ * kept by address and length, so the profile's memory is bounded by the
+ * guest's code, not by the run's length.
  * icount-profile.py turns them into instructions a message by symbol.
  *
  * QEMU 7.2 (Debian 12) ships no qemu-plugin.h, so the few declarations
@@ -38,6 +41,7 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -107,18 +111,25 @@ static unsigned int nvcpus;
 static int out_fd = -1;
 
 /*
- * profile=: every translated block, on a list only ever pushed to, with
- * what each vCPU executed in it since the run began.
+ * profile=: every block by address and length, on a list only ever
+ * pushed to (read without a lock by the markers) and in a hash table
+ * (translation, under blocks_lock), with what each vCPU executed in it
+ * since the run began.
  */
 struct block {
 	uint64_t vaddr;
 	uint64_t insns;
-	struct block *next;
+	struct block *next;	/* the list */
+	struct block *hnext;	/* the bucket */
 	uint64_t runs[];	/* executions, by vCPU, while profiling */
 };
 
+#define BLOCK_HASH_BITS 16
+
 static FILE *profile_file;
 static struct block *blocks;
+static struct block *block_hash[1 << BLOCK_HASH_BITS];
+static pthread_mutex_t blocks_lock = PTHREAD_MUTEX_INITIALIZER;
 static int profiling;
 
 static void tb_exec(unsigned int vcpu, void *insns)
@@ -243,6 +254,32 @@ static unsigned int marker(const struct qemu_plugin_insn *insn)
 	return disp >> 16 == ICOUNT_MAGIC ? disp : 0;
 }
 
+/* The block at @vaddr of @insns instructions: the one seen before, or new. */
+static struct block *block_get(uint64_t vaddr, uint64_t insns)
+{
+	uint64_t h = (vaddr ^ insns << 48) * 0x9e3779b97f4a7c15ull >> (64 - BLOCK_HASH_BITS);
+	struct block *b;
+
+	pthread_mutex_lock(&blocks_lock);
+	for (b = block_hash[h]; b; b = b->hnext)
+		if (b->vaddr == vaddr && b->insns == insns)
+			goto out;
+	b = calloc(1, sizeof(*b) + nvcpus * sizeof(b->runs[0]));
+	if (!b) {
+		fputs("grpsec-icount: out of memory for the profile\n", stderr);
+		abort();
+	}
+	b->vaddr = vaddr;
+	b->insns = insns;
+	b->hnext = block_hash[h];
+	block_hash[h] = b;
+	b->next = blocks;
+	__atomic_store_n(&blocks, b, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&blocks_lock);
+	return b;
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	size_t n = qemu_plugin_tb_n_insns(tb);
@@ -260,22 +297,10 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 							       QEMU_PLUGIN_CB_NO_REGS,
 							       (void *)(uintptr_t)disp);
 	}
-	if (!skip && profile_file) {
-		struct block *b = calloc(1, sizeof(*b) + nvcpus * sizeof(b->runs[0]));
-
-		if (!b) {
-			fputs("grpsec-icount: out of memory for the profile\n", stderr);
-			abort();
-		}
-		b->vaddr = qemu_plugin_tb_vaddr(tb);
-		b->insns = n;
-		b->next = __atomic_load_n(&blocks, __ATOMIC_RELAXED);
-		while (!__atomic_compare_exchange_n(&blocks, &b->next, b, true,
-						    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-			;
-		qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec_profile,
-						     QEMU_PLUGIN_CB_NO_REGS, b);
-	} else if (!skip)
+	if (!skip && profile_file)
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec_profile, QEMU_PLUGIN_CB_NO_REGS,
+						     block_get(qemu_plugin_tb_vaddr(tb), n));
+	else if (!skip)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, qemu_plugin_tb_vaddr(tb) >> 63 ?
 						     tb_exec_kernel : tb_exec,
 						     QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)n);
@@ -298,6 +323,7 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 		close(out_fd);
 	if (profile_file)
 		fclose(profile_file);
+	/* The blocks stay: a vCPU thread may still run one until QEMU exits. */
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
