@@ -533,7 +533,10 @@ collect_flavour()
 # the normal kernel boots once more with it, for a short benchmark run
 # through the module alone (userspace/bench/icount-smoke.sh): the plugin
 # loads, sees the markers and answers with plausible counts.  Its own VM,
-# so that no selftest runs slower for the plugin; about 20 s.
+# so that no selftest runs slower for the plugin; about 20 s.  The plugin
+# also profiles that run (profile=, as make bench BENCH_PROFILE=DIR does),
+# and icount-profile.py must name blocks holding the whole count, the
+# module's among them (normal/bench.icount-profile).
 icount_check()
 {
 	local dir=$B/icount k=${kdir[normal]:-} rc
@@ -546,17 +549,17 @@ icount_check()
 		excerpt < "$log"
 		return
 	fi
-	rm -rf "$dir/extra" "$dir/serial.in"
-	mkdir -p "$dir/extra/data"
+	rm -rf "$dir/extra" "$dir/serial.in" "$dir/profile"
+	mkdir -p "$dir/extra/data" "$dir/profile"
 	mkfifo "$dir/serial.in"
 	: > "$dir/serial.out"
 	cp "$B/src/userspace/bench/icount-smoke.sh" "$dir/extra/data/"
-	echo 'exec bash /data/icount-smoke.sh /dev/ttyS2' > "$dir/extra/cmd.sh"
+	echo 'exec bash /data/icount-smoke.sh /dev/ttyS2 --profile' > "$dir/extra/cmd.sh"
 	make_initrd "$dir" "$k" "$B/mod-normal" "$dir/initrd.cpio" "MODE=run
 FLAVOUR=normal
 LOAD_MODULE=1" ||
 		{ report FAIL normal/bench.icount "could not build the initramfs"; return; }
-	GRPSEC_QEMU_ARGS="${GRPSEC_QEMU_ARGS:-} -serial pipe:$dir/serial -plugin $so,out=$dir/serial.in" \
+	GRPSEC_QEMU_ARGS="${GRPSEC_QEMU_ARGS:-} -serial pipe:$dir/serial -plugin $so,out=$dir/serial.in,profile=$dir/profile/blocks" \
 		run_vm normal "$k" "$dir/initrd.cpio" "$dir/console.log" "$dir/results.log" \
 		600 > "$dir/console.log" 2>&1
 	rc=$(tr -d '\r' < "$dir/results.log" | sed -n 's/^GRPSEC-RC //p')
@@ -566,6 +569,35 @@ LOAD_MODULE=1" ||
 	else
 		report FAIL normal/bench.icount "exit ${rc:-none}, console: $dir/console.log"
 		excerpt 30 < "$dir/console.log"
+		return
+	fi
+	icount_profile_check "$dir"
+}
+
+# icount_profile_check DIR: the smoke run's profile, named by
+# icount-profile.py, holds the run's whole count (the blocks that ran
+# between the markers, to within the few a vCPU is in as they pass), and
+# the module's functions are in it.
+icount_profile_check()
+{
+	local dir=$1 out=$1/profile.txt held mod
+	tr -d '\r' < "$dir/serial.out" > "$dir/profile/guest"
+	if ! python3 "$B/src/userspace/bench/icount-profile.py" --top 15 "$dir/profile" \
+		> "$out" 2>&1; then
+		report FAIL normal/bench.icount-profile "icount-profile.py failed: $out"
+		excerpt < "$out"
+		return
+	fi
+	held=$(sed -n 's/^=== smoke: .* the profile holds \([0-9.]*\)% of the count$/\1/p' "$out")
+	mod=$(sed -n 's/^  by module: .*\[grpsec\] \([0-9]*\).*/\1/p' "$out")
+	if [ -n "$held" ] && [ -n "$mod" ] && [ "$mod" -gt 0 ] &&
+		awk -v h="$held" 'BEGIN { exit !(h >= 99 && h <= 101) }'; then
+		report ok normal/bench.icount-profile \
+			"$held% of the count named; grpsec.ko's own functions $mod instructions a message"
+	else
+		report FAIL normal/bench.icount-profile \
+			"held ${held:-nothing}%, grpsec.ko ${mod:-absent}: $out"
+		excerpt < "$out"
 	fi
 }
 

@@ -8,9 +8,12 @@
 # come back for every vCPU, non-zero, with the gateway's mostly kernel
 # code, and per message within what a gateway can plausibly execute: a
 # plugin that counts nothing, counts the soaker's spin loop or loses the
-# markers fails.  Usage: icount-smoke.sh TTY (the plugin's serial port).
+# markers fails.  Usage: icount-smoke.sh TTY [--profile] (the plugin's
+# serial port; --profile when the plugin has profile=: what
+# icount-profile.py needs to name the blocks goes to TTY afterwards, as
+# make bench BENCH_PROFILE=DIR writes it).
 
-tty=${1:?usage: icount-smoke.sh TTY}
+tty=${1:?usage: icount-smoke.sh TTY [--profile]}
 for d in "$(dirname "$0")/../../selftests" /selftests; do
 	[ -f "$d/lib.sh" ] && break
 done
@@ -66,4 +69,14 @@ awk -v p="$per_msg" 'BEGIN { exit !(p >= 2000 && p <= 100000) }' ||
 awk -v g="$gw" -v k="$kern" 'BEGIN { exit !(k > g / 2) }' ||
 	fail "only $kern of the gateway's $gw instructions in the kernel"
 echo "# $per_msg gateway instructions per message, $kern of $gw in the kernel" >&2
+if [ "${2:-}" = --profile ]; then
+	stty -F "$tty" raw -echo 2> /dev/null || true
+	{
+		echo "grpsec-gw-cpu 1"
+		echo "grpsec-run smoke $gw $per_msg $(field per_frame)"
+		echo "grpsec-kallsyms"
+		awk '$2 ~ /^[tTwW]$/' /proc/kallsyms
+		echo "grpsec-end"
+	} > "$tty"
+fi
 exit $ksft_pass
