@@ -6,18 +6,23 @@
  * engine whose driver registers a higher priority.
  *
  * The receive path verifies frames in batches: each CPU's worker owns one
- * struct grpsec_crypto, a cache of keyed transforms per suite and a set
- * of lanes, each a request allocated once.  A batch puts one frame on
- * each lane, with the transform that holds its key, submits them all, and
- * waits once for the ones an asynchronous engine queued.  The cache keeps
- * up to tfm_cache transforms (a module parameter; by default what 1/64 of
- * RAM holds, shared among the CPUs) by key id, and re-keys
- * the least recently used one when full: a member whose key is still
- * cached costs no setkey, and when the members a CPU sees take turns, as
- * meters reporting on a schedule do, the cache must hold them all to
- * help.
+ * struct grpsec_crypto.  An AES-GCM outer tag is checked with GMAC from
+ * its parts (struct gmac: one ecb(aes) and one ghash transform, keyed
+ * for each frame), so no member needs a transform of its own.  Any other
+ * tag (ChaCha20-Poly1305, or AES-GCM with the module parameter gmac=N)
+ * goes on one of the lanes, each a request allocated once, with the
+ * transform that holds its key from a cache of keyed transforms per
+ * suite; the batch submits them all and waits once for the ones an
+ * asynchronous engine queued.  The cache keeps up to tfm_cache
+ * transforms (a module parameter; by default what 1/64 of RAM holds,
+ * shared among the CPUs) by key id, and re-keys the least recently used
+ * one when full: a member whose key is still cached costs no setkey.
  */
 #include <crypto/aead.h>
+#include <crypto/aes.h>
+#include <crypto/algapi.h>
+#include <crypto/hash.h>
+#include <crypto/skcipher.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/grpsec.h>
@@ -93,10 +98,38 @@ struct batch_wait {
 	struct completion done;
 };
 
+/*
+ * GMAC from its parts, for AES-GCM tags over AAD alone when the key is
+ * not cached: T = E_K(J0) ^ GHASH_H(A, lengths), H = E_K(0^128).  One
+ * ecb(aes) and one ghash transform per CPU, keyed for each frame: the
+ * AES-NI (ARM CE) key expansion, two AES blocks and GHASH's setkey,
+ * where a gcm(aes) setkey runs lib/crypto's C AES twice.
+ */
+struct gmac {
+	struct crypto_skcipher *ecb;
+	struct crypto_ahash *ghash;
+	struct skcipher_request *sreq;
+	struct ahash_request *hreq;
+	u8 *buf;		/* GMAC_* below, linear for the scatterlists */
+	int err;		/* why there is none: -ENOENT untried */
+	bool keyed;		/* holds a member's key until forgotten */
+};
+
+#define GMAC_H		0	/* E_K(0^128), GHASH's key */
+#define GMAC_J0		16	/* the counter block, then E_K(J0) */
+#define GMAC_DIGEST	32
+#define GMAC_SECRET	48	/* the bytes above: wiped after each frame */
+#define GMAC_TAIL	48	/* zeros that pad the AAD to a block, then */
+				/* len(A) || len(C) in bits, big-endian */
+#define GMAC_COPY	48	/* or the AAD itself, up to GMAC_COPY_MAX */
+#define GMAC_COPY_MAX	128	/* bytes, padded, and the lengths: one entry */
+#define GMAC_BUF	(GMAC_COPY + GMAC_COPY_MAX + 2 * AES_BLOCK_SIZE)
+
 struct grpsec_crypto {
 	u64 batches;
 	unsigned int max_keyed;
 	struct tfm_cache cache[GRPSEC_SUITE_MAX + 1];
+	struct gmac gmac;
 	struct lane lanes[GRPSEC_CRYPTO_LANES];
 };
 
@@ -118,6 +151,11 @@ static unsigned int tfm_cache;
 module_param(tfm_cache, uint, 0444);
 MODULE_PARM_DESC(tfm_cache,
 		 "Keyed transforms each CPU keeps per cipher suite (16 to 1048576; 0, the default: as many as 1/64 of RAM holds at 2 KB each, shared among the CPUs; reads back the size in use): a frame whose member key is among them pays no key schedule");
+
+static bool gmac = true;
+module_param(gmac, bool, 0644);
+MODULE_PARM_DESC(gmac,
+		 "Check AES-GCM outer tags with GMAC from ecb(aes) and ghash, keyed for each frame (Y, the default: no transform per member), or with cached gcm(aes) transforms (N: for a hardware engine that only does the AEAD)");
 
 /**
  * grpsec_tfm_cache_auto - the cache size a memory budget gives
@@ -179,6 +217,7 @@ struct grpsec_crypto *grpsec_crypto_create(void)
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	c->max_keyed = tfm_cache_size();
+	c->gmac.err = -ENOENT;
 	/* About one entry a bucket when full, at most 64 Ki buckets. */
 	bits = min(ilog2(roundup_pow_of_two(c->max_keyed)), 16);
 	for (s = 0; s <= GRPSEC_SUITE_MAX; s++) {
@@ -205,6 +244,17 @@ static void cache_clear(struct tfm_cache *tc)
 	tc->table = NULL;
 }
 
+/* Freeing the transforms wipes the last key's schedule and subkey. */
+static void gmac_free(struct gmac *g)
+{
+	skcipher_request_free(g->sreq);
+	ahash_request_free(g->hreq);
+	crypto_free_skcipher(g->ecb);
+	crypto_free_ahash(g->ghash);
+	kfree_sensitive(g->buf);
+	*g = (struct gmac){ .err = -ENOENT };
+}
+
 void grpsec_crypto_destroy(struct grpsec_crypto *c)
 {
 	int s, i;
@@ -213,6 +263,7 @@ void grpsec_crypto_destroy(struct grpsec_crypto *c)
 		return;
 	for (s = 0; s <= GRPSEC_SUITE_MAX; s++)
 		cache_clear(&c->cache[s]);
+	gmac_free(&c->gmac);
 	for (i = 0; i < GRPSEC_CRYPTO_LANES; i++)
 		aead_request_free(c->lanes[i].req);
 	kfree(c);
@@ -233,6 +284,8 @@ void grpsec_crypto_forget(struct grpsec_crypto *c)
 
 	for (s = 0; s <= GRPSEC_SUITE_MAX; s++)
 		cache_clear(&c->cache[s]);
+	if (c->gmac.keyed)
+		gmac_free(&c->gmac);
 }
 
 static void verify_done(grpsec_crypto_cb_arg arg, int err)
@@ -248,13 +301,122 @@ static void verify_done(grpsec_crypto_cb_arg arg, int err)
 }
 
 /*
- * The transform holding @v's key: the cached one if there is one, else a
- * new one while the cache has room, else the least recently used one,
- * keyed again.  Setkey costs two AES key expansions and an AES block for
- * the GHASH subkey, about as much as checking a short frame's tag.  A
- * transform may serve several requests of one batch (one key's frames);
- * the one re-keyed is never one this batch uses, since the cache holds
- * more entries than a batch has frames.
+ * The GMAC transforms, allocated on first use.  Without an accelerated
+ * GHASH (ghash-generic builds a 4 KiB table at every setkey, which costs
+ * more than gcm(aes)'s) there is none, and uncached keys re-key the
+ * cache's least recently used transform.
+ */
+static int gmac_get(struct gmac *g)
+{
+	if (g->err != -ENOENT)
+		return g->err;
+	g->ecb = crypto_alloc_skcipher("ecb(aes)", 0, 0);
+	g->ghash = crypto_alloc_ahash("ghash", 0, 0);
+	if (IS_ERR(g->ecb) || IS_ERR(g->ghash)) {
+		int err = IS_ERR(g->ecb) ? PTR_ERR(g->ecb) : PTR_ERR(g->ghash);
+
+		g->ecb = IS_ERR(g->ecb) ? NULL : g->ecb;
+		g->ghash = IS_ERR(g->ghash) ? NULL : g->ghash;
+		gmac_free(g);
+		g->err = err;
+		return err;
+	}
+	if (!strcmp(crypto_tfm_alg_driver_name(crypto_ahash_tfm(g->ghash)),
+		    "ghash-generic") || crypto_ahash_digestsize(g->ghash) != 16) {
+		gmac_free(g);
+		g->err = -EOPNOTSUPP;
+		return g->err;
+	}
+	g->sreq = skcipher_request_alloc(g->ecb, GFP_KERNEL);
+	g->hreq = ahash_request_alloc(g->ghash, GFP_KERNEL);
+	g->buf = kzalloc(GMAC_BUF, GFP_KERNEL);
+	if (!g->sreq || !g->hreq || !g->buf) {
+		gmac_free(g);
+		return -ENOMEM;		/* tried again at the next frame */
+	}
+	g->err = 0;
+	return 0;
+}
+
+/*
+ * @v's tag checked with GMAC from its parts: the same result as the
+ * gcm(aes) transform's decrypt of an empty ciphertext.  Process context;
+ * an asynchronous engine is waited for (AES-NI's and GHASH-CLMUL's
+ * wrappers are asynchronous only where SIMD cannot be used).
+ */
+static int gmac_verify(struct gmac *g, const struct grpsec_verify *v)
+{
+	unsigned int pad = (AES_BLOCK_SIZE - v->auth_len % AES_BLOCK_SIZE) % AES_BLOCK_SIZE;
+	unsigned int len = v->auth_len + pad + AES_BLOCK_SIZE;
+	struct scatterlist sg[2];
+	DECLARE_CRYPTO_WAIT(wait);
+	u8 *b = g->buf, *tail;
+	int err;
+
+	g->keyed = true;
+	memset(b + GMAC_H, 0, AES_BLOCK_SIZE);
+	memcpy(b + GMAC_J0, v->nonce, GRPSEC_NONCE_LEN);
+	put_unaligned_be32(1, b + GMAC_J0 + GRPSEC_NONCE_LEN);
+	err = crypto_skcipher_setkey(g->ecb, v->key, suite_keylen[v->suite]);
+	if (err)
+		goto out;
+	sg_init_one(&sg[0], b, 2 * AES_BLOCK_SIZE);
+	skcipher_request_set_callback(g->sreq, CRYPTO_TFM_REQ_MAY_BACKLOG,
+				      crypto_req_done, &wait);
+	skcipher_request_set_crypt(g->sreq, sg, sg, 2 * AES_BLOCK_SIZE, NULL);
+	err = crypto_wait_req(crypto_skcipher_encrypt(g->sreq), &wait);
+	if (err)
+		goto out;
+	err = crypto_ahash_setkey(g->ghash, b + GMAC_H, AES_BLOCK_SIZE);
+	if (err)
+		goto out;
+
+	/*
+	 * GHASH over A, zeros to a block, then the lengths.  A short AAD is
+	 * copied beside them: one scatterlist entry hashes without a walk.
+	 */
+	if (v->auth_len <= GMAC_COPY_MAX) {
+		memcpy(b + GMAC_COPY, v->data, v->auth_len);
+		tail = b + GMAC_COPY + v->auth_len;
+		sg_init_one(&sg[0], b + GMAC_COPY, len);
+	} else {
+		tail = b + GMAC_TAIL;
+		sg_init_table(sg, 2);
+		sg_set_buf(&sg[0], v->data, v->auth_len);
+		sg_set_buf(&sg[1], tail, pad + AES_BLOCK_SIZE);
+	}
+	memset(tail, 0, pad);
+	put_unaligned_be64((u64)v->auth_len * 8, tail + pad);
+	put_unaligned_be64(0, tail + pad + 8);
+	crypto_init_wait(&wait);
+	ahash_request_set_callback(g->hreq, CRYPTO_TFM_REQ_MAY_BACKLOG,
+				   crypto_req_done, &wait);
+	ahash_request_set_crypt(g->hreq, sg, b + GMAC_DIGEST, len);
+	err = crypto_wait_req(crypto_ahash_digest(g->hreq), &wait);
+	if (err)
+		goto out;
+	crypto_xor(b + GMAC_DIGEST, b + GMAC_J0, GRPSEC_TAG_LEN);
+	err = crypto_memneq(b + GMAC_DIGEST, v->tag, GRPSEC_TAG_LEN) ? -EBADMSG : 0;
+out:
+	memzero_explicit(b, GMAC_SECRET);
+	return err;
+}
+
+/* keyed_get's answer for a key the full cache lacks: GMAC checks it. */
+#define KEYED_GMAC	1
+
+/*
+ * The transform holding @v's key, or KEYED_GMAC: an AES-GCM tag is
+ * checked by gmac_verify() (the gmac parameter, by default), which keys
+ * per frame for fewer instructions than a cached gcm(aes) transform's
+ * decrypt takes, with no transform per member.  Otherwise (ChaCha20-
+ * Poly1305, gmac=N, no accelerated GHASH) the cached transform if there
+ * is one, else a new one while the cache has room, else the least
+ * recently used one, keyed again: a gcm(aes) setkey costs two AES key
+ * expansions and an AES block for the GHASH subkey in lib/crypto's C AES.
+ * A transform may serve several requests of one batch (one key's
+ * frames); the one re-keyed is never one this batch uses, since the
+ * cache holds more entries than a batch has frames.
  */
 static struct crypto_aead *keyed_get(struct grpsec_crypto *c,
 				     const struct grpsec_verify *v, int *err)
@@ -276,6 +438,11 @@ static struct crypto_aead *keyed_get(struct grpsec_crypto *c,
 		if (k->key_id == v->key_id)
 			goto found;
 
+	if (v->suite != GRPSEC_SUITE_CHACHA20_POLY1305 && READ_ONCE(gmac) &&
+	    !gmac_get(&c->gmac)) {
+		*err = KEYED_GMAC;
+		return NULL;
+	}
 	if (tc->n < c->max_keyed) {
 		k = kzalloc(sizeof(*k), GFP_KERNEL);
 		if (!k) {
@@ -351,7 +518,7 @@ void grpsec_crypto_verify(struct grpsec_crypto *c, struct grpsec_verify *v,
 
 		tfm = keyed_get(c, &v[i], &ret);
 		if (!tfm) {
-			v[i].result = ret;
+			v[i].result = ret == KEYED_GMAC ? gmac_verify(&c->gmac, &v[i]) : ret;
 			continue;
 		}
 		req = lane_req(l, tfm);

@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/errno.h>
+#include <linux/random.h>
 
 #include "../aead.c"
 #include "../batch.h"
@@ -206,7 +207,10 @@ static void verify_vector(struct kunit *test, struct grpsec_verify *v,
 	grpsec_seq_nonce(v->nonce, GRPSEC_NONCE_UPLINK, up.seq);
 }
 
-/* Cached transforms keep their key: a second member's frames in one batch. */
+/*
+ * Cached transforms keep their key: a second member's frames in one
+ * batch, every suite on the lanes, as with gmac=N.
+ */
 static const u8 zero_key[GRPSEC_KEY_MAX];
 
 static void vectors_lanes_mixed_keys(struct kunit *test)
@@ -219,6 +223,7 @@ static void vectors_lanes_mixed_keys(struct kunit *test)
 	unsigned int i, n = 0, round;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	c->gmac.err = -EOPNOTSUPP;	/* every suite on the lanes (gmac=N) */
 	for (i = 0; i < ARRAY_SIZE(ids); i++)
 		ids[i] = grpsec_key_id_next();
 	for (round = 0; round < 2; round++) {
@@ -253,7 +258,8 @@ static void vectors_lanes_mixed_keys(struct kunit *test)
 }
 
 /*
- * A cache smaller than the keys in use: every frame still verifies under
+ * A cache smaller than the keys in use, without GMAC (no accelerated
+ * GHASH; ChaCha20-Poly1305 always): every frame still verifies under
  * its own key, the least recently used transform is the one re-keyed,
  * and the cache never grows beyond its size.  Two frames of one key in a
  * batch share its transform.
@@ -271,6 +277,7 @@ static void cache_evicts_lru(struct kunit *test)
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	c->max_keyed = GRPSEC_CRYPTO_LANES;
+	c->gmac.err = -EOPNOTSUPP;	/* as without an accelerated GHASH */
 	for (i = 0; i < nkeys; i++)
 		ids[i] = grpsec_key_id_next();
 	for (round = 0; round < 6; round++) {
@@ -294,6 +301,93 @@ static void cache_evicts_lru(struct kunit *test)
 	tc = &c->cache[v[GRPSEC_CRYPTO_LANES - 1].suite];
 	mru = list_first_entry(&tc->lru, struct keyed, lru);
 	KUNIT_EXPECT_EQ(test, mru->key_id, v[GRPSEC_CRYPTO_LANES - 1].key_id);
+	grpsec_crypto_destroy(c);
+}
+
+/*
+ * GMAC from its parts gives the gcm(aes) transform's answer: tags sealed
+ * by the AEAD over AAD of every length from 0 to 140 bytes (empty,
+ * partial and whole blocks; copied up to 128, hashed in place above),
+ * both AES suites, check; a changed byte of the AAD or the tag, or
+ * another key, fails.  Then the vectors, a batch of mixed suites, with no
+ * AES-GCM transform cached.  Forgotten, the GMAC transforms go with their
+ * last key.
+ */
+static void gmac_matches_gcm(struct kunit *test)
+{
+	static const u8 aes_suites[] = { GRPSEC_SUITE_AES128_GCM, GRPSEC_SUITE_AES256_GCM };
+	struct grpsec_crypto *c = grpsec_crypto_create();
+	u8 *key = kunit_kzalloc(test, 32, GFP_KERNEL);
+	u8 *buf = kunit_kzalloc(test, 140 + GRPSEC_TAG_LEN, GFP_KERNEL);
+	struct grpsec_verify v[GRPSEC_CRYPTO_LANES];
+	unsigned int s, len, i, n;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	KUNIT_ASSERT_NOT_NULL(test, key);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_TRUE(test, gmac);
+	for (s = 0; s < ARRAY_SIZE(aes_suites); s++) {
+		u8 suite = aes_suites[s];
+		struct grpsec_aead_key *k;
+
+		get_random_bytes(key, 32);
+		k = grpsec_aead_key_create(suite, key, suite_keylen[suite]);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+		for (len = 0; len <= 140; len++) {
+			struct grpsec_verify g = {
+				.key = key, .suite = suite, .data = buf,
+				.auth_len = len, .tag = buf + len,
+			};
+
+			get_random_bytes(buf, len);
+			get_random_bytes(g.nonce, sizeof(g.nonce));
+			KUNIT_ASSERT_EQ(test, grpsec_aead_key_seal_tag(k, g.nonce, buf, len), 0);
+			g.key_id = grpsec_key_id_next();
+			grpsec_crypto_verify(c, &g, 1);
+			KUNIT_EXPECT_EQ_MSG(test, g.result, 0, "suite %u, %u bytes", suite, len);
+			if (len) {
+				buf[len / 2] ^= 0x80;
+				grpsec_crypto_verify(c, &g, 1);
+				KUNIT_EXPECT_EQ_MSG(test, g.result, -EBADMSG,
+						    "AAD changed, %u bytes", len);
+				buf[len / 2] ^= 0x80;
+			}
+			buf[len + GRPSEC_TAG_LEN - 1] ^= 1;
+			grpsec_crypto_verify(c, &g, 1);
+			KUNIT_EXPECT_EQ_MSG(test, g.result, -EBADMSG, "tag changed, %u bytes", len);
+			buf[len + GRPSEC_TAG_LEN - 1] ^= 1;
+			key[0] ^= 1;
+			grpsec_crypto_verify(c, &g, 1);
+			KUNIT_EXPECT_EQ_MSG(test, g.result, -EBADMSG, "another key, %u bytes", len);
+			key[0] ^= 1;
+		}
+		grpsec_aead_key_destroy(k);
+	}
+	KUNIT_EXPECT_EQ(test, c->gmac.err, 0);
+	KUNIT_EXPECT_TRUE(test, c->gmac.keyed);
+
+	/* The vectors: the AES ones by GMAC, ChaCha20-Poly1305's cached. */
+	for (i = 0; i < ARRAY_SIZE(grpsec_vec_uplinks); i++) {
+		verify_vector(test, &v[i % GRPSEC_CRYPTO_LANES], &grpsec_vec_uplinks[i],
+			      grpsec_key_id_next());
+		if (i % GRPSEC_CRYPTO_LANES == GRPSEC_CRYPTO_LANES - 1 ||
+		    i == ARRAY_SIZE(grpsec_vec_uplinks) - 1) {
+			unsigned int first = i - i % GRPSEC_CRYPTO_LANES;
+
+			n = i % GRPSEC_CRYPTO_LANES + 1;
+			grpsec_crypto_verify(c, v, n);
+			while (n--)
+				KUNIT_EXPECT_EQ_MSG(test, v[n].result, 0, "%s",
+						    grpsec_vec_uplinks[first + n].name);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, c->cache[GRPSEC_SUITE_AES128_GCM].n, 0U);
+	KUNIT_EXPECT_EQ(test, c->cache[GRPSEC_SUITE_AES256_GCM].n, 0U);
+	KUNIT_EXPECT_GT(test, c->cache[GRPSEC_SUITE_CHACHA20_POLY1305].n, 0U);
+
+	grpsec_crypto_forget(c);
+	KUNIT_EXPECT_FALSE(test, c->gmac.keyed);
+	KUNIT_EXPECT_NULL(test, c->gmac.ecb);
 	grpsec_crypto_destroy(c);
 }
 
@@ -392,6 +486,12 @@ static const char *const accel_driver[] = {
 #endif
 };
 
+#if IS_ENABLED(CONFIG_ARM64)
+static const char *const gmac_driver[] = { "ecb-aes-ce", "ghash-neon" };
+#elif IS_ENABLED(CONFIG_X86_64)
+static const char *const gmac_driver[] = { "ecb-aes-aesni", "ghash-clmulni" };
+#endif
+
 static void driver_accelerated(struct kunit *test)
 {
 	const u8 *suite = test->param_value;
@@ -406,6 +506,16 @@ static void driver_accelerated(struct kunit *test)
 	kunit_info(test, "%s: %s\n", suite_alg[*suite], driver);
 	KUNIT_EXPECT_STREQ(test, driver, accel_driver[*suite]);
 	crypto_free_aead(tfm);
+	if (*suite != GRPSEC_SUITE_CHACHA20_POLY1305) {
+		struct gmac g = { .err = -ENOENT };
+
+		KUNIT_ASSERT_EQ(test, gmac_get(&g), 0);
+		KUNIT_EXPECT_STREQ(test, crypto_tfm_alg_driver_name(crypto_skcipher_tfm(g.ecb)),
+				   gmac_driver[0]);
+		KUNIT_EXPECT_STREQ(test, crypto_tfm_alg_driver_name(crypto_ahash_tfm(g.ghash)),
+				   gmac_driver[1]);
+		gmac_free(&g);
+	}
 }
 
 static struct kunit_case vectors_test_cases[] = {
@@ -415,6 +525,7 @@ static struct kunit_case vectors_test_cases[] = {
 	KUNIT_CASE_PARAM(vectors_batch_produce, batch_gen_params),
 	KUNIT_CASE(vectors_lanes_mixed_keys),
 	KUNIT_CASE(cache_evicts_lru),
+	KUNIT_CASE(gmac_matches_gcm),
 	KUNIT_CASE(cache_sized_from_memory),
 	KUNIT_CASE_PARAM(open_bad_tag_wipes, open_suite_gen_params),
 	KUNIT_CASE_PARAM(driver_accelerated, open_suite_gen_params),
