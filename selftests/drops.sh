@@ -6,7 +6,9 @@
 # backend: forged tags, replays, bad versions, truncated and oversized
 # frames, unknown groups and members, stale epochs, a suite that is not
 # the group's, an epoch past its message limit, a member over its rate,
-# and frames verified while no upstream is configured.
+# and frames verified while no upstream is configured.  AES-GCM tags by
+# GMAC (the default) and, for forged tags and the replay case, by the
+# cached gcm(aes) transforms (gmac=N).
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
@@ -54,9 +56,17 @@ drop_case drop-stale-epoch $N 1 --stale-epoch --counter-start 500
 drop_case drop-unknown-group $N 99 --counter-start 600
 drop_case drop-bad-header $N 1 --suite aes-256-gcm --counter-start 700
 
+# The cached gcm(aes) transforms (gmac=N) drop forged tags too, and pass
+# the originals of the replay case below; then GMAC again.
+gmac=/sys/module/grpsec/parameters/gmac
+echo N > "$gmac"
+drop_case drop-bad-tag $N 1 --tamper-tag --counter-start 150
+expect_stat drop-bad-tag 2 1 1
+
 # Each frame twice: the copies are refused, the originals pass.
 drop_case drop-replay $N 1 --replay --counter-start 800
 expect_stat drop-replay 1 1 1
+echo Y > "$gmac"
 
 # An oversized frame with a valid header: 1281 bytes of payload.
 {

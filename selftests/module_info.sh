@@ -7,7 +7,7 @@
 # parameter is described.  A plain "modprobe grpsec" loads it from where
 # depmod put it and pulls in what it depends on (udp_tunnel and
 # ip6_udp_tunnel, when the kernel has them as modules, as Debian's does),
-# and tfm_cache reads back the size in use.
+# and tfm_cache reads back the size in use; gmac is Y by default.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -76,5 +76,14 @@ for given in 5:16 3000:3000 4000000:1048576; do
 	got=$(cat "$param")
 	[ "$got" = "${given#*:}" ] || fail "tfm_cache=${given%:*} reads back $got, not ${given#*:}"
 done
+module_unload
+
+# AES-GCM tags by GMAC unless told otherwise.
+module_load
+[ "$(cat /sys/module/grpsec/parameters/gmac)" = Y ] ||
+	fail "gmac is $(cat /sys/module/grpsec/parameters/gmac) by default, not Y"
+module_unload
+modprobe grpsec gmac=N || fail "modprobe grpsec gmac=N"
+[ "$(cat /sys/module/grpsec/parameters/gmac)" = N ] || fail "gmac=N reads back otherwise"
 module_unload
 exit $ksft_pass
