@@ -111,9 +111,11 @@ struct gmac {
 	struct skcipher_request *sreq;
 	struct ahash_request *hreq;
 	u8 *buf;		/* GMAC_* below, linear for the scatterlists */
-	int err;		/* why there is none: -ENOENT untried */
+	int err;		/* 0, GMAC_UNTRIED, or why there is none */
 	bool keyed;		/* holds a member's key until forgotten */
 };
+
+#define GMAC_UNTRIED	1	/* err: allocated at the next frame */
 
 #define GMAC_H		0	/* E_K(0^128), GHASH's key */
 #define GMAC_J0		16	/* the counter block, then E_K(J0) */
@@ -217,7 +219,7 @@ struct grpsec_crypto *grpsec_crypto_create(void)
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	c->max_keyed = tfm_cache_size();
-	c->gmac.err = -ENOENT;
+	c->gmac.err = GMAC_UNTRIED;
 	/* About one entry a bucket when full, at most 64 Ki buckets. */
 	bits = min(ilog2(roundup_pow_of_two(c->max_keyed)), 16);
 	for (s = 0; s <= GRPSEC_SUITE_MAX; s++) {
@@ -252,7 +254,7 @@ static void gmac_free(struct gmac *g)
 	crypto_free_skcipher(g->ecb);
 	crypto_free_ahash(g->ghash);
 	kfree_sensitive(g->buf);
-	*g = (struct gmac){ .err = -ENOENT };
+	*g = (struct gmac){ .err = GMAC_UNTRIED };
 }
 
 void grpsec_crypto_destroy(struct grpsec_crypto *c)
@@ -303,12 +305,12 @@ static void verify_done(grpsec_crypto_cb_arg arg, int err)
 /*
  * The GMAC transforms, allocated on first use.  Without an accelerated
  * GHASH (ghash-generic builds a 4 KiB table at every setkey, which costs
- * more than gcm(aes)'s) there is none, and uncached keys re-key the
- * cache's least recently used transform.
+ * more than gcm(aes)'s) there is none, and AES-GCM tags go through the
+ * cache of gcm(aes) transforms, as with gmac=N.
  */
 static int gmac_get(struct gmac *g)
 {
-	if (g->err != -ENOENT)
+	if (g->err != GMAC_UNTRIED)
 		return g->err;
 	g->ecb = crypto_alloc_skcipher("ecb(aes)", 0, 0);
 	g->ghash = crypto_alloc_ahash("ghash", 0, 0);
@@ -318,7 +320,8 @@ static int gmac_get(struct gmac *g)
 		g->ecb = IS_ERR(g->ecb) ? NULL : g->ecb;
 		g->ghash = IS_ERR(g->ghash) ? NULL : g->ghash;
 		gmac_free(g);
-		g->err = err;
+		if (err != -ENOMEM)
+			g->err = err;	/* no such algorithm: not asked again */
 		return err;
 	}
 	if (!strcmp(crypto_tfm_alg_driver_name(crypto_ahash_tfm(g->ghash)),
