@@ -99,11 +99,12 @@ struct batch_wait {
 };
 
 /*
- * GMAC from its parts, for AES-GCM tags over AAD alone when the key is
- * not cached: T = E_K(J0) ^ GHASH_H(A, lengths), H = E_K(0^128).  One
- * ecb(aes) and one ghash transform per CPU, keyed for each frame: the
- * AES-NI (ARM CE) key expansion, two AES blocks and GHASH's setkey,
- * where a gcm(aes) setkey runs lib/crypto's C AES twice.
+ * GMAC from its parts, for AES-GCM tags over AAD alone (gmac=Y):
+ * T = E_K(J0) ^ GHASH_H(A, lengths), H = E_K(0^128).  One ecb(aes) and
+ * one ghash transform per CPU, keyed for each frame: the AES-NI key
+ * expansion, two AES blocks and GHASH's setkey, where a gcm(aes) setkey
+ * runs lib/crypto's C AES twice.  Not on arm64 6.1, whose NEON ghash
+ * exists only on CPUs without PMULL (gmac_get()).
  */
 struct gmac {
 	struct crypto_skcipher *ecb;

@@ -316,12 +316,19 @@ static void cache_evicts_lru(struct kunit *test)
 static void gmac_matches_gcm(struct kunit *test)
 {
 	static const u8 aes_suites[] = { GRPSEC_SUITE_AES128_GCM, GRPSEC_SUITE_AES256_GCM };
-	struct grpsec_crypto *c = grpsec_crypto_create();
 	u8 *key = kunit_kzalloc(test, 32, GFP_KERNEL);
 	u8 *buf = kunit_kzalloc(test, 140 + GRPSEC_TAG_LEN, GFP_KERNEL);
 	struct grpsec_verify v[GRPSEC_CRYPTO_LANES];
+	struct gmac probe = { .err = GMAC_UNTRIED };
 	unsigned int s, len, i, n;
+	struct grpsec_crypto *c;
+	int err = gmac_get(&probe);
 
+	gmac_free(&probe);
+	if (err == -EOPNOTSUPP)
+		kunit_skip(test, "no accelerated GHASH: AES-GCM tags go through the cache here");
+	KUNIT_ASSERT_EQ(test, err, 0);
+	c = grpsec_crypto_create();
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	KUNIT_ASSERT_NOT_NULL(test, key);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
@@ -486,9 +493,13 @@ static const char *const accel_driver[] = {
 #endif
 };
 
-#if IS_ENABLED(CONFIG_ARM64)
-static const char *const gmac_driver[] = { "ecb-aes-ce", "ghash-neon" };
-#elif IS_ENABLED(CONFIG_X86_64)
+/*
+ * GMAC's parts: on x86-64, AES-NI and CLMUL.  arm64's 6.1 kernel
+ * registers its NEON ghash only on CPUs without PMULL, which get
+ * gcm-aes-ce instead; with only ghash-generic there is no GMAC, and
+ * AES-GCM tags use the cache, so none is expected there.
+ */
+#if IS_ENABLED(CONFIG_X86_64)
 static const char *const gmac_driver[] = { "ecb-aes-aesni", "ghash-clmulni" };
 #endif
 
@@ -508,12 +519,17 @@ static void driver_accelerated(struct kunit *test)
 	crypto_free_aead(tfm);
 	if (*suite != GRPSEC_SUITE_CHACHA20_POLY1305) {
 		struct gmac g = { .err = GMAC_UNTRIED };
+		int err = gmac_get(&g);
 
-		KUNIT_ASSERT_EQ(test, gmac_get(&g), 0);
+#if IS_ENABLED(CONFIG_X86_64)
+		KUNIT_ASSERT_EQ(test, err, 0);
 		KUNIT_EXPECT_STREQ(test, crypto_tfm_alg_driver_name(crypto_skcipher_tfm(g.ecb)),
 				   gmac_driver[0]);
 		KUNIT_EXPECT_STREQ(test, crypto_tfm_alg_driver_name(crypto_ahash_tfm(g.ghash)),
 				   gmac_driver[1]);
+#else
+		kunit_info(test, "GMAC: %d\n", err);
+#endif
 		gmac_free(&g);
 	}
 }
