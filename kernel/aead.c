@@ -406,13 +406,13 @@ out:
 	return err;
 }
 
-/* keyed_get's answer for a key the full cache lacks: GMAC checks it. */
+/* keyed_get's answer for an AES-GCM tag: gmac_verify() checks it. */
 #define KEYED_GMAC	1
 
 /*
  * The transform holding @v's key, or KEYED_GMAC: an AES-GCM tag is
  * checked by gmac_verify() (the gmac parameter, by default), which keys
- * per frame for fewer instructions than a cached gcm(aes) transform's
+ * per frame in about the instructions a cached gcm(aes) transform's
  * decrypt takes, with no transform per member.  Otherwise (ChaCha20-
  * Poly1305, gmac=N, no accelerated GHASH) the cached transform if there
  * is one, else a new one while the cache has room, else the least
