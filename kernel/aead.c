@@ -413,11 +413,14 @@ out:
  * The transform holding @v's key, or KEYED_GMAC: an AES-GCM tag is
  * checked by gmac_verify() (the gmac parameter, by default), which keys
  * per frame in about the instructions a cached gcm(aes) transform's
- * decrypt takes, with no transform per member.  Otherwise (ChaCha20-
- * Poly1305, gmac=N, no accelerated GHASH) the cached transform if there
- * is one, else a new one while the cache has room, else the least
- * recently used one, keyed again: a gcm(aes) setkey costs two AES key
- * expansions and an AES block for the GHASH subkey in lib/crypto's C AES.
+ * decrypt takes, with no transform per member; decided before the cache
+ * is looked at, so no CPU allocates a table for a suite GMAC serves
+ * (transforms cached under gmac=N wait, unused, to be forgotten or for
+ * gmac=N again).  Otherwise (ChaCha20-Poly1305, gmac=N, no accelerated
+ * GHASH) the cached transform if there is one, else a new one while the
+ * cache has room, else the least recently used one, keyed again: a
+ * gcm(aes) setkey costs two AES key expansions and an AES block for the
+ * GHASH subkey in lib/crypto's C AES.
  * A transform may serve several requests of one batch (one key's
  * frames); the one re-keyed is never one this batch uses, since the
  * cache holds more entries than a batch has frames.
@@ -429,6 +432,11 @@ static struct crypto_aead *keyed_get(struct grpsec_crypto *c,
 	struct keyed *k;
 	u32 h;
 
+	if (v->suite != GRPSEC_SUITE_CHACHA20_POLY1305 && READ_ONCE(gmac) &&
+	    !gmac_get(&c->gmac)) {
+		*err = KEYED_GMAC;
+		return NULL;
+	}
 	if (!tc->table) {
 		tc->table = kvcalloc(1U << tc->bits, sizeof(*tc->table),
 				     GFP_KERNEL);
@@ -442,11 +450,6 @@ static struct crypto_aead *keyed_get(struct grpsec_crypto *c,
 		if (k->key_id == v->key_id)
 			goto found;
 
-	if (v->suite != GRPSEC_SUITE_CHACHA20_POLY1305 && READ_ONCE(gmac) &&
-	    !gmac_get(&c->gmac)) {
-		*err = KEYED_GMAC;
-		return NULL;
-	}
 	if (tc->n < c->max_keyed) {
 		k = kzalloc(sizeof(*k), GFP_KERNEL);
 		if (!k) {

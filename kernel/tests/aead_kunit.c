@@ -390,6 +390,9 @@ static void gmac_matches_gcm(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, c->cache[GRPSEC_SUITE_AES128_GCM].n, 0U);
 	KUNIT_EXPECT_EQ(test, c->cache[GRPSEC_SUITE_AES256_GCM].n, 0U);
+	/* Nor is a table allocated for them: GMAC is decided first. */
+	KUNIT_EXPECT_NULL(test, c->cache[GRPSEC_SUITE_AES128_GCM].table);
+	KUNIT_EXPECT_NULL(test, c->cache[GRPSEC_SUITE_AES256_GCM].table);
 	KUNIT_EXPECT_GT(test, c->cache[GRPSEC_SUITE_CHACHA20_POLY1305].n, 0U);
 
 	grpsec_crypto_forget(c);
