@@ -93,7 +93,8 @@ enum grpsec_member_stat {
 
 /*
  * From a kmem_cache of its own; the small fields are packed so that a
- * member is 176 bytes on 64-bit machines instead of a kmalloc-512 object.
+ * member is 184 bytes on x86-64 (its slab's object size) instead of a
+ * kmalloc-256 object.
  */
 struct grpsec_member {
 	u32 id;
