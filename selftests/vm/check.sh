@@ -636,9 +636,29 @@ install_checks()
 	fi
 }
 
+# bench_options_check: make bench refuses a profile without the counts
+# it profiles, up front, and takes it with them (make -n: nothing runs).
+bench_options_check()
+{
+	local log=$B/log/bench-options.log
+
+	if make -C "$B/src" -n bench BENCH_PROFILE="$B/profile" BENCH_ICOUNT=0 \
+		> "$log" 2>&1; then
+		report FAIL host/bench.options "BENCH_PROFILE with BENCH_ICOUNT=0 accepted: $log"
+	elif ! grep -q "not with BENCH_ICOUNT=0" "$log"; then
+		report FAIL host/bench.options "refused without saying why: $log"
+	elif ! make -C "$B/src" -n bench BENCH_PROFILE="$B/profile" > "$log" 2>&1 ||
+		! grep -q "icount-profile.py" "$log"; then
+		report FAIL host/bench.options "BENCH_PROFILE with the counts not taken: $log"
+	else
+		report ok host/bench.options "BENCH_PROFILE refused with BENCH_ICOUNT=0, taken with the counts"
+	fi
+}
+
 host_checks()
 {
 	run_host_unit_tests
+	bench_options_check
 	run_daemon_tests
 	check_docs
 	fuzz_smoke
