@@ -21,6 +21,11 @@
 #    batch and (terminate mode group 2's) command sequences; the clock goes back a year and the module is
 #    reloaded (its own counters then start a year back: checked); the
 #    next reconciliation puts all three above every value used before.
+# 7. Replay floors: the state file also holds, for each member that
+#    sent, the last sequence the module had verified (as each
+#    reconciliation and the helper's end read it); the reconciliation
+#    after the reload gives it back, so the frames of step 4, sent once
+#    more, are refused as replays, and new frames pass.
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
@@ -145,6 +150,8 @@ backend_start "$K/be.out" 1:anonymous:$S:1 -- --expect $((9 * MSGS)) \
 	--timeout $((120 * TIMEOUT_SCALE))
 drops0=$(drops)
 ver0=$(stat verified)
+# The sequences these frames take, for step 7.
+cp "$K/seq.1" "$K/seq.1.step4"
 members 1 anonymous $S 1 9 $MSGS --rate 300 > "$K/m.out" &
 sender=$!
 wait_for 10 eval '[ "$(stat verified)" -gt $ver0 ]' ||
@@ -230,6 +237,16 @@ r_cmd=$(awk '$1 == "cmd-seq.2" { print $2 }' "$STATE")
 [ -n "$r_cmd" ] && [ "$r_cmd" -gt "$cmd1" ] ||
 	fail "cmd-seq.2 reserved up to ${r_cmd:-nothing}, the module is at $cmd1"
 
+# The floors saved: what the module verified from members 1..9 of group
+# 1, the watcher's end the last to read them.
+for m in $(seq 1 9); do
+	f=$(awk -v n="last-seq.1.$m" '$1 == n { print $2 }' "$STATE")
+	l=$(n_gw grpsec member show 1 last-seq | awk -v m=$m '$1 == m { print $2 }')
+	[ -n "$f" ] && [ "$f" = "$l" ] ||
+		fail "member 1/$m: floor ${f:-none} saved, the module verified up to $l"
+done
+f1=$(awk '$1 == "last-seq.1.1" { print $2 }' "$STATE")
+
 module_unload
 t_real=$(date +%s)
 t_up=$(cut -d. -f1 /proc/uptime)
@@ -253,4 +270,19 @@ r_gw2=$(awk '$1 == "gateway-seq" { print $2 }' "$STATE")
 [ "$r_gw2" -gt "$gw2" ] || fail "the new reservation $r_gw2 is not ahead of $gw2"
 echo "# gateway sequence $gw1 -> $gw2 (module's own after the reload: $gw_clock);" \
 	"batch sequence $up1 -> $up2; command sequence $cmd1 -> $cmd2" >&2
+
+# 7. The floors given back after the reload: step 4's first frames again
+# are replays, the members' next ones pass.
+l1=$(n_gw grpsec member show 1 last-seq | awk '$1 == 1 { print $2 }')
+[ "$l1" = "$f1" ] || fail "member 1/1 starts at last-seq ${l1:-none}, not the saved $f1"
+rep0=$(stat drop-replay)
+ver0=$(stat verified)
+SEQ_FILE=$K/seq.1.step4 members 1 anonymous $S 1 9 1 > /dev/null
+wait_stat drop-replay $((rep0 + 9))
+[ "$(stat verified)" = "$ver0" ] ||
+	fail "frames recorded before the reload were verified again: $(( $(stat verified) - ver0 ))"
+members 1 anonymous $S 1 9 1 > /dev/null
+wait_for 10 eval '[ "$(stat verified)" -ge $((ver0 + 9)) ]' ||
+	fail "the members' new frames were not verified after the floors"
+echo "# replay floors across the reload: member 1/1 from $f1; 9 recorded frames refused" >&2
 exit $ksft_pass

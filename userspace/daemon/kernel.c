@@ -25,6 +25,9 @@
  * R" is committed (written, synced, renamed) before the module may use a
  * value up to R, and when a counter has lost its history (the module was
  * reloaded, the clock set back) the module is given R as its floor.
+ * The same file keeps each member's replay floor, the highest sequence
+ * the module had verified when last read, given back to a member the
+ * module lost (a reload), so that frames it took before stay refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,12 +67,27 @@ struct cmd_reserve {
 	struct reserve r;
 };
 
+/*
+ * A member's replay floor: the highest sequence the module had verified
+ * when last read ("last-seq.G.M").  Not a reservation: it only keeps a
+ * reloaded module from taking frames recorded before, up to that read.
+ */
+struct seq_floor {
+	uint32_t group, id;
+	uint64_t seq;
+	unsigned int line;	/* in the file, for "given twice"; 0: new */
+	bool gone;		/* the member was deleted: not written */
+};
+
 struct seqfile {
 	char *path;
 	struct reserve gateway, batch;
 	struct cmd_reserve *cmd;
 	size_t ncmd;
 	bool dirty;		/* a reservation moved: commit before use */
+	struct seq_floor *floors;	/* sorted up to nsorted, then new ones */
+	size_t nfloors, nsorted, fcap;
+	bool floors_dirty;	/* a floor rose or went: commit */
 };
 
 struct kernel {
@@ -85,6 +103,8 @@ struct kernel {
 	struct kernel_counters cnt;
 	struct gwstate *installed;	/* what this process installed */
 	struct seqfile sf;
+	uint64_t interval_ms;		/* of the periodic reconciliation */
+	uint64_t floors_ms;		/* the floors' last commit, loop_now_ms() */
 };
 
 static struct reserve *cmd_reserve(struct seqfile *sf, uint32_t group,
@@ -105,12 +125,148 @@ static struct reserve *cmd_reserve(struct seqfile *sf, uint32_t group,
 	return &sf->cmd[sf->ncmd++].r;
 }
 
+static uint64_t max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static int cmp_floor(const void *a, const void *b)
+{
+	const struct seq_floor *x = a, *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The floor of member @group/@id, from the sorted part; NULL if none. */
+static struct seq_floor *floor_find(const struct seqfile *sf, uint32_t group,
+				    uint32_t id)
+{
+	size_t lo = 0, hi = sf->nsorted;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct seq_floor *f = &sf->floors[mid];
+
+		if (f->group == group && f->id == id)
+			return &sf->floors[mid];
+		if (f->group < group || (f->group == group && f->id < id))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static struct seq_floor *floor_append(struct seqfile *sf, uint32_t group,
+				      uint32_t id, uint64_t seq,
+				      unsigned int line)
+{
+	if (sf->nfloors == sf->fcap) {
+		size_t cap = sf->fcap ? 2 * sf->fcap : 256;
+		struct seq_floor *n = realloc(sf->floors, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		sf->floors = n;
+		sf->fcap = cap;
+	}
+	sf->floors[sf->nfloors] = (struct seq_floor){ .group = group, .id = id,
+						      .seq = seq, .line = line };
+	return &sf->floors[sf->nfloors++];
+}
+
+/*
+ * The module verified up to @seq from member @group/@id: a floor that
+ * rises is committed with the next reconciliation.  A member met for
+ * the first time goes after the sorted part (each is met once a read;
+ * floors_sort() when the read is done).
+ */
+static int floor_note(struct seqfile *sf, uint32_t group, uint32_t id,
+		      uint64_t seq)
+{
+	struct seq_floor *f = floor_find(sf, group, id);
+
+	if (f) {
+		if (seq > f->seq || (f->gone && seq)) {
+			f->seq = f->gone ? seq : max64(f->seq, seq);
+			f->gone = false;
+			sf->floors_dirty = true;
+		}
+		return 0;
+	}
+	if (!seq)
+		return 0;
+	if (!floor_append(sf, group, id, seq, 0))
+		return -ENOMEM;
+	sf->floors_dirty = true;
+	return 0;
+}
+
+/* Member @group/@id was deleted: forgotten (from the sorted part). */
+static void floor_forget(struct seqfile *sf, uint32_t group, uint32_t id)
+{
+	struct seq_floor *f = floor_find(sf, group, id);
+
+	if (f && !f->gone) {
+		f->gone = true;
+		sf->floors_dirty = true;
+	}
+}
+
+/* Group @group was deleted: its members' floors forgotten. */
+static void floor_forget_group(struct seqfile *sf, uint32_t group)
+{
+	for (size_t i = 0; i < sf->nfloors; i++) {
+		struct seq_floor *f = &sf->floors[i];
+
+		if (f->group == group && !f->gone) {
+			f->gone = true;
+			sf->floors_dirty = true;
+		}
+	}
+}
+
+/* The new floors into the sorted part, the forgotten ones out. */
+static void floors_sort(struct seqfile *sf)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sf->nfloors; i++)
+		if (!sf->floors[i].gone)
+			sf->floors[n++] = sf->floors[i];
+	sf->nfloors = n;
+	qsort(sf->floors, sf->nfloors, sizeof(*sf->floors), cmp_floor);
+	sf->nsorted = sf->nfloors;
+}
+
+/* "last-seq.G.M": G and M from 1 up. */
+static bool parse_floor_name(const char *name, uint32_t *group, uint32_t *id)
+{
+	char g[11];
+	const char *dot;
+
+	if (strncmp(name, "last-seq.", 9))
+		return false;
+	name += 9;
+	dot = strchr(name, '.');
+	if (!dot || dot == name || (size_t)(dot - name) >= sizeof(g))
+		return false;
+	memcpy(g, name, dot - name);
+	g[dot - name] = '\0';
+	return parse_u32(g, group, 1, UINT32_MAX) &&
+	       parse_u32(dot + 1, id, 1, UINT32_MAX);
+}
+
 /* One "name value" line; 0, or -1 with the reason logged as FILE:LINE. */
 static int seqfile_line(struct seqfile *sf, char *line, unsigned int lineno)
 {
 	char name[64], value[32], extra[2];
 	struct reserve *r = NULL;
-	uint32_t group;
+	uint32_t group, id;
 	uint64_t v;
 	int n;
 
@@ -128,7 +284,12 @@ static int seqfile_line(struct seqfile *sf, char *line, unsigned int lineno)
 	else if (!strncmp(name, "cmd-seq.", 8) &&
 		 parse_u32(name + 8, &group, 1, UINT32_MAX))
 		r = cmd_reserve(sf, group, true);
-	else {
+	else if (parse_floor_name(name, &group, &id)) {
+		if (floor_append(sf, group, id, v, lineno))
+			return 0;
+		log_err("%s:%u: out of memory", sf->path, lineno);
+		return -1;
+	} else {
 		log_err("%s:%u: unknown name \"%s\"", sf->path, lineno, name);
 		return -1;
 	}
@@ -174,7 +335,19 @@ static int seqfile_load(struct seqfile *sf)
 		ret = -1;
 	}
 	fclose(f);
-	return ret;
+	if (ret)
+		return ret;
+	floors_sort(sf);
+	for (size_t i = 1; i < sf->nfloors; i++) {
+		const struct seq_floor *a = &sf->floors[i - 1], *b = &sf->floors[i];
+
+		if (a->group == b->group && a->id == b->id) {
+			log_err("%s:%u: \"last-seq.%u.%u\" given twice", sf->path,
+				b->line, b->group, b->id);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int fsync_dir_of(const char *path)
@@ -235,6 +408,13 @@ static int seqfile_commit(struct kernel *k)
 		if (sf->cmd[i].r.have)
 			fprintf(f, "cmd-seq.%u %llu\n", sf->cmd[i].group,
 				(unsigned long long)sf->cmd[i].r.upto);
+	if (sf->nfloors)
+		fprintf(f, "# members' replay floors, as last read from the module\n");
+	for (size_t i = 0; i < sf->nfloors; i++)
+		if (!sf->floors[i].gone)
+			fprintf(f, "last-seq.%u.%u %llu\n", sf->floors[i].group,
+				sf->floors[i].id,
+				(unsigned long long)sf->floors[i].seq);
 	if (fflush(f) || fsync(fileno(f)))
 		ret = -errno;
 	if (fclose(f) && !ret)
@@ -250,6 +430,8 @@ static int seqfile_commit(struct kernel *k)
 		return ret;
 	}
 	sf->dirty = false;
+	sf->floors_dirty = false;
+	k->floors_ms = loop_now_ms();
 	k->cnt.state_commits++;
 	return 0;
 }
@@ -260,11 +442,6 @@ static uint64_t realtime_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static uint64_t max64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
 }
 
 /* Reserve at least up to @next + KERNEL_SEQ_RESERVE / 2. */
@@ -659,6 +836,7 @@ struct mop {
 	uint32_t group, id;
 	const struct gw_member *w;	/* NULL for a delete */
 	unsigned int what;
+	uint64_t last_seq;		/* with P_LAST_SEQ */
 };
 
 struct mops {
@@ -690,7 +868,7 @@ static void plan_free(struct plan *p)
 }
 
 static int mops_add(struct mops *m, uint32_t group, uint32_t id,
-		    const struct gw_member *w, unsigned int what)
+		    const struct gw_member *w, unsigned int what, uint64_t last_seq)
 {
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? 2 * m->cap : 256;
@@ -702,7 +880,7 @@ static int mops_add(struct mops *m, uint32_t group, uint32_t id,
 		m->cap = cap;
 	}
 	m->v[m->n++] = (struct mop){ .group = group, .id = id, .w = w,
-				     .what = what };
+				     .what = what, .last_seq = last_seq };
 	return 0;
 }
 
@@ -747,6 +925,8 @@ static int plan_groups(struct kernel *k, const struct gwstate *want,
 	for (size_t i = 0; i < v->ngroups; i++) {
 		uint32_t id = v->groups[i].id;
 
+		if (!gwstate_group_find(want, id))
+			floor_forget_group(&k->sf, id);
 		if (!gwstate_group_find(want, id) || group_replaced(want, v, id))
 			p->del_groups[p->ndel_groups++] = id;
 	}
@@ -812,24 +992,37 @@ struct member_walk {
 	struct plan *p;
 };
 
+/*
+ * A member's replay floor: the wanted one, or the one saved from the
+ * module if higher (after a reload of the module, the frames it had
+ * verified stay refused).
+ */
+static uint64_t member_floor(const struct kernel *k, const struct gw_member *w)
+{
+	const struct seq_floor *f = floor_find(&k->sf, w->group, w->id);
+
+	return max64(w->last_seq, f && !f->gone ? f->seq : 0);
+}
+
 /* Members the module lacks (or whose group is made again): added. */
 static int plan_new_member(const struct gw_member *w, void *arg)
 {
 	struct member_walk *mw = arg;
 	const struct kmember *km = kmember_find(mw->v, w->group, w->id);
+	uint64_t floor = member_floor(mw->k, w);
 	unsigned int what;
 
 	if (km && kgroup_find(mw->v, w->group) &&
 	    !group_replaced(mw->want, mw->v, w->group))
 		return 0;
 	what = (w->cur.set ? P_CUR : 0) | (w->next.set ? P_NEXT : 0) |
-	       (w->last_seq ? P_LAST_SEQ : 0);
+	       (floor ? P_LAST_SEQ : 0);
 	if (!(what & (P_CUR | P_NEXT))) {
 		log_debug("kernel: member %u/%u has no key yet, not added",
 			  w->group, w->id);
 		return 0;
 	}
-	return mops_add(&mw->p->add, w->group, w->id, w, what);
+	return mops_add(&mw->p->add, w->group, w->id, w, what, floor);
 }
 
 static int plan_members(struct kernel *k, const struct gwstate *want,
@@ -841,6 +1034,7 @@ static int plan_members(struct kernel *k, const struct gwstate *want,
 		const struct kmember *km = &v->members[i];
 		const struct gw_member *w, *rec;
 		unsigned int what;
+		uint64_t floor;
 
 		/* A group that goes takes its members with it. */
 		if (!gwstate_group_find(want, km->group) ||
@@ -848,8 +1042,9 @@ static int plan_members(struct kernel *k, const struct gwstate *want,
 			continue;
 		w = gwstate_member_find(want, km->group, km->id);
 		if (!w) {
-			if (mops_add(&p->del, km->group, km->id, NULL, 0))
+			if (mops_add(&p->del, km->group, km->id, NULL, 0, 0))
 				return -ENOMEM;
+			floor_forget(&k->sf, km->group, km->id);
 			continue;
 		}
 		rec = gwstate_member_find(k->installed, km->group, km->id);
@@ -858,11 +1053,12 @@ static int plan_members(struct kernel *k, const struct gwstate *want,
 				 rec ? &rec->cur : NULL, rec ? &rec->next : NULL,
 				 group_key_len(want, km->group));
 		/* A "last" moves on by itself: only a higher one is news. */
-		if (w->last_seq > km->last_seq)
+		floor = member_floor(k, w);
+		if (floor > km->last_seq)
 			what |= P_LAST_SEQ;
 		/* A current key is replaced, never taken away (as syncconf). */
 		what &= ~P_CLEAR_CUR;
-		if (what && mops_add(&p->set, km->group, km->id, w, what))
+		if (what && mops_add(&p->set, km->group, km->id, w, what, floor))
 			return -ENOMEM;
 	}
 	return gwstate_member_each(want, 0, plan_new_member, &mw);
@@ -931,6 +1127,12 @@ static int plan_make(struct kernel *k, const struct gwstate *want,
 	}
 	if (v->up)
 		reserve_ahead(&k->sf, &k->sf.batch, v->up_seq);
+	/* What the module verified, kept as floors for after a reload. */
+	for (size_t i = 0; i < v->nmembers; i++)
+		if (floor_note(&k->sf, v->members[i].group, v->members[i].id,
+			       v->members[i].last_seq))
+			return -ENOMEM;
+	floors_sort(&k->sf);
 	if (!want) {
 		/* Nothing wanted yet: only the counters are looked after. */
 		p->set_listen = p->gateway_floor;
@@ -943,6 +1145,7 @@ static int plan_make(struct kernel *k, const struct gwstate *want,
 	ret = plan_groups(k, want, v, p);
 	if (!ret)
 		ret = plan_members(k, want, v, p);
+	floors_sort(&k->sf);
 	return ret;
 }
 
@@ -1125,7 +1328,7 @@ static int put_member(struct nl_msg *msg, const struct mop *op, size_t len)
 	if (op->w && (put_slots(msg, GRPSEC_A_MEMBER_KEY, op->what, &op->w->cur,
 				&op->w->next, len) ||
 		      ((op->what & P_LAST_SEQ) &&
-		       nla_put_u64(msg, GRPSEC_A_MEMBER_LAST_SEQ, op->w->last_seq))))
+		       nla_put_u64(msg, GRPSEC_A_MEMBER_LAST_SEQ, op->last_seq))))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -1306,7 +1509,7 @@ static int prune_member(const struct gw_member *m, void *arg)
 
 	if (kmember_find(pr->v, m->group, m->id))
 		return 0;
-	return mops_add(&pr->gone, m->group, m->id, NULL, 0);
+	return mops_add(&pr->gone, m->group, m->id, NULL, 0, 0);
 }
 
 /*
@@ -1346,8 +1549,15 @@ static int reconcile(struct kernel *k, const struct gwstate *want,
 		goto out;
 	record_prune(k, &v);
 	ret = plan_make(k, want, &v, &p);
-	/* Everything reserved is on disk before the module may use it. */
-	if (!ret && k->sf.dirty)
+	/*
+	 * Everything reserved is on disk before the module may use it.
+	 * Risen floors go with it, or once a reconciliation interval has
+	 * passed since they last did (a frame verified after that is
+	 * taken again once by a reloaded module), and at the end.
+	 */
+	if (!ret && (k->sf.dirty ||
+		     (k->sf.floors_dirty && (!k->floors_ms ||
+					     loop_now_ms() - k->floors_ms >= k->interval_ms))))
 		ret = seqfile_commit(k);
 	if (!ret)
 		ret = plan_apply(k, want, &p, &d);
@@ -1600,6 +1810,7 @@ const struct kernel_counters *kernel_counters(const struct kernel *k)
 
 void kernel_set_interval(struct kernel *k, uint64_t ms)
 {
+	k->interval_ms = ms;
 	if (k->periodic)
 		loop_timer_set(k->periodic, ms, ms);
 }
@@ -1673,6 +1884,7 @@ struct kernel *kernel_open(struct loop *loop, const char *state_path)
 		return NULL;
 	}
 	k->loop = loop;
+	k->interval_ms = KERNEL_RECONCILE_MS;
 	k->sf.path = strdup(state_path ? state_path : KERNEL_STATE_PATH);
 	k->installed = gwstate_new();
 	if (!k->sf.path || !k->installed) {
@@ -1721,15 +1933,36 @@ out_close_req:
 out_free:
 	gwstate_free(k->installed);
 	free(k->sf.cmd);
+	free(k->sf.floors);
 	free(k->sf.path);
 	free(k);
 	return NULL;
+}
+
+/* At the end: the floors as the module has them now, on disk. */
+static void floors_save(struct kernel *k)
+{
+	struct kernel_diff d = { 0 };
+	struct kview v = { 0 };
+	int ret = kview_read(k, &v, &d);
+
+	for (size_t i = 0; !ret && i < v.nmembers; i++)
+		ret = floor_note(&k->sf, v.members[i].group, v.members[i].id,
+				 v.members[i].last_seq);
+	kview_free(&v);
+	floors_sort(&k->sf);
+	if (!ret && k->sf.floors_dirty)
+		ret = seqfile_commit(k);
+	if (ret)
+		log_warn("kernel: the members' replay floors were not saved: %s",
+			 strerror(-ret));
 }
 
 void kernel_close(struct kernel *k)
 {
 	if (!k)
 		return;
+	floors_save(k);
 	if (k->loop && k->ev_open) {
 		loop_fd_del(k->loop, nl_socket_get_fd(k->ev.sock));
 		loop_fd_del(k->loop, nl_socket_get_fd(k->req.sock));
@@ -1741,6 +1974,7 @@ void kernel_close(struct kernel *k)
 	grpsec_nl_close(&k->req);
 	gwstate_free(k->installed);
 	free(k->sf.cmd);
+	free(k->sf.floors);
 	free(k->sf.path);
 	free(k);
 }

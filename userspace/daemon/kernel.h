@@ -5,8 +5,10 @@
  * gwstate says (a full dump compared with it, only the differences
  * sent), listens to the module's events (hints, never the truth), and
  * keeps the module's nonce counters from ever going back across
- * restarts with ranges reserved ahead in a state file (grpsecd.rst,
- * "Kernel events are hints" and "Nonce counters across restarts").
+ * restarts with ranges reserved ahead in a state file, which also keeps
+ * the members' replay floors for after a reload of the module
+ * (grpsecd.rst, "Kernel events are hints" and "Nonce counters across
+ * restarts").
  */
 #ifndef GRPSECD_KERNEL_H
 #define GRPSECD_KERNEL_H
@@ -68,6 +70,7 @@ struct kernel_counters {
  * empty the module.  Logs why and returns NULL on failure.
  */
 struct kernel *kernel_open(struct loop *loop, const char *state_path);
+/* kernel_close() - the members' floors read once more and saved, then closed. */
 void kernel_close(struct kernel *k);
 
 void kernel_set_hooks(struct kernel *k, const struct kernel_hooks *hooks);

@@ -30,9 +30,20 @@ expect 1 'gw.state:1: expected "NAME VALUE"' run_with 'gateway-seq -1\n'
 # A refused file is left as it was.
 grep -qx 'gateway-seq -1' gw.state && pass || fail "the refused file was rewritten"
 
+# Members' replay floors: last-seq.GROUP.MEMBER, both from 1, once each.
+expect 1 'gw.state:3: "last-seq.2.9" given twice' \
+	run_with 'last-seq.2.9 5\nlast-seq.1.9 5\nlast-seq.2.9 6\n'
+expect 1 'gw.state:1: unknown name "last-seq.1"' run_with 'last-seq.1 5\n'
+expect 1 'gw.state:1: unknown name "last-seq.0.1"' run_with 'last-seq.0.1 5\n'
+expect 1 'gw.state:1: unknown name "last-seq.1.0"' run_with 'last-seq.1.0 5\n'
+expect 1 'gw.state:1: unknown name "last-seq.1.2.3"' run_with 'last-seq.1.2.3 5\n'
+expect 1 'gw.state:1: unknown name "last-seq..2"' run_with 'last-seq..2 5\n'
+expect 1 'gw.state:2: expected "NAME VALUE"' run_with 'gateway-seq 1\nlast-seq.1.2 x\n'
+
 # Good files, and none at all, get past the file to the kernel.
 for content in '' '# nothing yet\n' \
-	'gateway-seq 18446744069414584320\nbatch-seq 1\ncmd-seq.7 2\n\n'; do
+	'gateway-seq 18446744069414584320\nbatch-seq 1\ncmd-seq.7 2\n\n' \
+	'last-seq.4294967295.4294967295 18446744073709551615\nlast-seq.1.1 0\n'; do
 	out=$(run_with "$content" 2>&1)
 	if grep -q 'gw.state' <<< "$out"; then
 		fail "a good file is refused: $out"
