@@ -8,15 +8,16 @@
  * The receive path verifies frames in batches: each CPU's worker owns one
  * struct grpsec_crypto.  An AES-GCM outer tag is checked with GMAC from
  * its parts (struct gmac: one ecb(aes) and one ghash transform, keyed
- * for each frame), so no member needs a transform of its own.  Any other
- * tag (ChaCha20-Poly1305, or AES-GCM with the module parameter gmac=N)
- * goes on one of the lanes, each a request allocated once, with the
- * transform that holds its key from a cache of keyed transforms per
- * suite; the batch submits them all and waits once for the ones an
- * asynchronous engine queued.  The cache keeps up to tfm_cache
- * transforms (a module parameter; by default what 1/64 of RAM holds,
- * shared among the CPUs) by key id, and re-keys the least recently used
- * one when full: a member whose key is still cached costs no setkey.
+ * for each frame; on arm64 with PMULL, GHASH of the module's own), so no
+ * member needs a transform of its own.  Any other tag (ChaCha20-Poly1305,
+ * or AES-GCM with the module parameter gmac=N) goes on one of the lanes,
+ * each a request allocated once, with the transform that holds its key
+ * from a cache of keyed transforms per suite; the batch submits them
+ * all and waits once for the ones an asynchronous engine queued.  The
+ * cache keeps up to tfm_cache transforms (a module parameter; by default
+ * what 1/64 of RAM holds, shared among the CPUs) by key id, and re-keys
+ * the least recently used one when full: a member whose key is still
+ * cached costs no setkey.
  */
 #include <crypto/aead.h>
 #include <crypto/aes.h>
@@ -35,6 +36,15 @@
 #include <linux/moduleparam.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+
+#if IS_ENABLED(CONFIG_ARM64) && IS_ENABLED(CONFIG_KERNEL_MODE_NEON) && \
+	!IS_ENABLED(CONFIG_CPU_BIG_ENDIAN)
+#define GRPSEC_GHASH_PMULL
+#include <asm/cpufeature.h>
+#include <asm/neon.h>
+#include <asm/simd.h>
+#include "ghash_pmull.h"
+#endif
 
 #include "aead.h"
 
@@ -103,8 +113,9 @@ struct batch_wait {
  * T = E_K(J0) ^ GHASH_H(A, lengths), H = E_K(0^128).  One ecb(aes) and
  * one ghash transform per CPU, keyed for each frame: the AES-NI key
  * expansion, two AES blocks and GHASH's setkey, where a gcm(aes) setkey
- * runs lib/crypto's C AES twice.  Not on arm64 6.1, whose NEON ghash
- * exists only on CPUs without PMULL (gmac_get()).
+ * runs lib/crypto's C AES twice.  arm64 6.1 registers its NEON ghash
+ * only on CPUs without PMULL: with PMULL, GHASH is the module's own
+ * (ghash_pmull.c) instead of a transform (gmac_get()).
  */
 struct gmac {
 	struct crypto_skcipher *ecb;
@@ -114,6 +125,7 @@ struct gmac {
 	u8 *buf;		/* GMAC_* below, linear for the scatterlists */
 	int err;		/* 0, GMAC_UNTRIED, or why there is none */
 	bool keyed;		/* holds a member's key until forgotten */
+	bool pmull;		/* GHASH on PMULL here: no ghash transform */
 };
 
 #define GMAC_UNTRIED	1	/* err: allocated at the next frame */
@@ -303,11 +315,22 @@ static void verify_done(grpsec_crypto_cb_arg arg, int err)
 		complete(&l->wait->done);
 }
 
+/* Whether this CPU has PMULL, for ghash_pmull.c. */
+static bool ghash_pmull_usable(void)
+{
+#ifdef GRPSEC_GHASH_PMULL
+	return cpu_have_named_feature(PMULL);
+#else
+	return false;
+#endif
+}
+
 /*
  * The GMAC transforms, allocated on first use.  Without an accelerated
  * GHASH (ghash-generic builds a 4 KiB table at every setkey, which costs
  * more than gcm(aes)'s) there is none, and AES-GCM tags go through the
- * cache of gcm(aes) transforms, as with gmac=N.
+ * cache of gcm(aes) transforms, as with gmac=N; except on arm64 with
+ * PMULL, where GHASH is the module's own.
  */
 static int gmac_get(struct gmac *g)
 {
@@ -326,15 +349,21 @@ static int gmac_get(struct gmac *g)
 		return err;
 	}
 	if (!strcmp(crypto_tfm_alg_driver_name(crypto_ahash_tfm(g->ghash)),
-		    "ghash-generic") || crypto_ahash_digestsize(g->ghash) != 16) {
+		    "ghash-generic") && ghash_pmull_usable()) {
+		crypto_free_ahash(g->ghash);
+		g->ghash = NULL;
+		g->pmull = true;
+	} else if (!strcmp(crypto_tfm_alg_driver_name(crypto_ahash_tfm(g->ghash)),
+			   "ghash-generic") || crypto_ahash_digestsize(g->ghash) != 16) {
 		gmac_free(g);
 		g->err = -EOPNOTSUPP;
 		return g->err;
 	}
 	g->sreq = skcipher_request_alloc(g->ecb, GFP_KERNEL);
-	g->hreq = ahash_request_alloc(g->ghash, GFP_KERNEL);
+	if (!g->pmull)
+		g->hreq = ahash_request_alloc(g->ghash, GFP_KERNEL);
 	g->buf = kzalloc(GMAC_BUF, GFP_KERNEL);
-	if (!g->sreq || !g->hreq || !g->buf) {
+	if (!g->sreq || (!g->pmull && !g->hreq) || !g->buf) {
 		gmac_free(g);
 		return -ENOMEM;		/* tried again at the next frame */
 	}
@@ -343,42 +372,23 @@ static int gmac_get(struct gmac *g)
 }
 
 /*
- * @v's tag checked with GMAC from its parts: the same result as the
- * gcm(aes) transform's decrypt of an empty ciphertext.  Process context;
- * an asynchronous engine is waited for (AES-NI's and GHASH-CLMUL's
- * wrappers are asynchronous only where SIMD cannot be used).
+ * GHASH over @v's AAD, zeros to a block, then the lengths, into
+ * @b + GMAC_DIGEST with the ghash transform, keyed with H from
+ * @b + GMAC_H.  A short AAD is copied beside them: one scatterlist entry
+ * hashes without a walk.
  */
-static int gmac_verify(struct gmac *g, const struct grpsec_verify *v)
+static int gmac_ghash(struct gmac *g, const struct grpsec_verify *v, u8 *b)
 {
 	unsigned int pad = (AES_BLOCK_SIZE - v->auth_len % AES_BLOCK_SIZE) % AES_BLOCK_SIZE;
 	unsigned int len = v->auth_len + pad + AES_BLOCK_SIZE;
 	struct scatterlist sg[2];
 	DECLARE_CRYPTO_WAIT(wait);
-	u8 *b = g->buf, *tail;
+	u8 *tail;
 	int err;
 
-	g->keyed = true;
-	memset(b + GMAC_H, 0, AES_BLOCK_SIZE);
-	memcpy(b + GMAC_J0, v->nonce, GRPSEC_NONCE_LEN);
-	put_unaligned_be32(1, b + GMAC_J0 + GRPSEC_NONCE_LEN);
-	err = crypto_skcipher_setkey(g->ecb, v->key, suite_keylen[v->suite]);
-	if (err)
-		goto out;
-	sg_init_one(&sg[0], b, 2 * AES_BLOCK_SIZE);
-	skcipher_request_set_callback(g->sreq, CRYPTO_TFM_REQ_MAY_BACKLOG,
-				      crypto_req_done, &wait);
-	skcipher_request_set_crypt(g->sreq, sg, sg, 2 * AES_BLOCK_SIZE, NULL);
-	err = crypto_wait_req(crypto_skcipher_encrypt(g->sreq), &wait);
-	if (err)
-		goto out;
 	err = crypto_ahash_setkey(g->ghash, b + GMAC_H, AES_BLOCK_SIZE);
 	if (err)
-		goto out;
-
-	/*
-	 * GHASH over A, zeros to a block, then the lengths.  A short AAD is
-	 * copied beside them: one scatterlist entry hashes without a walk.
-	 */
+		return err;
 	if (v->auth_len <= GMAC_COPY_MAX) {
 		memcpy(b + GMAC_COPY, v->data, v->auth_len);
 		tail = b + GMAC_COPY + v->auth_len;
@@ -392,11 +402,69 @@ static int gmac_verify(struct gmac *g, const struct grpsec_verify *v)
 	memset(tail, 0, pad);
 	put_unaligned_be64((u64)v->auth_len * 8, tail + pad);
 	put_unaligned_be64(0, tail + pad + 8);
-	crypto_init_wait(&wait);
 	ahash_request_set_callback(g->hreq, CRYPTO_TFM_REQ_MAY_BACKLOG,
 				   crypto_req_done, &wait);
 	ahash_request_set_crypt(g->hreq, sg, b + GMAC_DIGEST, len);
-	err = crypto_wait_req(crypto_ahash_digest(g->hreq), &wait);
+	return crypto_wait_req(crypto_ahash_digest(g->hreq), &wait);
+}
+
+/*
+ * GHASH over @v's AAD, zeros to a block and the lengths into
+ * @b + GMAC_DIGEST, on PMULL: the AAD's whole blocks in place, the rest
+ * and the lengths from @b + GMAC_COPY.
+ */
+static int gmac_ghash_pmull(const struct grpsec_verify *v, u8 *b)
+{
+#ifdef GRPSEC_GHASH_PMULL
+	unsigned int full = v->auth_len / AES_BLOCK_SIZE;
+	unsigned int rest = v->auth_len % AES_BLOCK_SIZE;
+	unsigned int n = rest ? 2 : 1;
+	u8 *last = b + GMAC_COPY;
+
+	if (WARN_ON_ONCE(!may_use_simd()))
+		return -EBUSY;
+	memset(b + GMAC_DIGEST, 0, AES_BLOCK_SIZE);
+	memset(last, 0, 2 * AES_BLOCK_SIZE);
+	memcpy(last, v->data + full * AES_BLOCK_SIZE, rest);
+	put_unaligned_be64((u64)v->auth_len * 8, last + (n - 1) * AES_BLOCK_SIZE);
+	kernel_neon_begin();
+	grpsec_ghash_pmull(b + GMAC_DIGEST, b + GMAC_H, v->data, full);
+	grpsec_ghash_pmull(b + GMAC_DIGEST, b + GMAC_H, last, n);
+	kernel_neon_end();
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/*
+ * @v's tag checked with GMAC from its parts: the same result as the
+ * gcm(aes) transform's decrypt of an empty ciphertext.  Process context;
+ * an asynchronous engine is waited for (AES-NI's and GHASH-CLMUL's
+ * wrappers are asynchronous only where SIMD cannot be used).
+ */
+static int gmac_verify(struct gmac *g, const struct grpsec_verify *v)
+{
+	struct scatterlist sg;
+	DECLARE_CRYPTO_WAIT(wait);
+	u8 *b = g->buf;
+	int err;
+
+	g->keyed = true;
+	memset(b + GMAC_H, 0, AES_BLOCK_SIZE);
+	memcpy(b + GMAC_J0, v->nonce, GRPSEC_NONCE_LEN);
+	put_unaligned_be32(1, b + GMAC_J0 + GRPSEC_NONCE_LEN);
+	err = crypto_skcipher_setkey(g->ecb, v->key, suite_keylen[v->suite]);
+	if (err)
+		goto out;
+	sg_init_one(&sg, b, 2 * AES_BLOCK_SIZE);
+	skcipher_request_set_callback(g->sreq, CRYPTO_TFM_REQ_MAY_BACKLOG,
+				      crypto_req_done, &wait);
+	skcipher_request_set_crypt(g->sreq, &sg, &sg, 2 * AES_BLOCK_SIZE, NULL);
+	err = crypto_wait_req(crypto_skcipher_encrypt(g->sreq), &wait);
+	if (err)
+		goto out;
+	err = g->pmull ? gmac_ghash_pmull(v, b) : gmac_ghash(g, v, b);
 	if (err)
 		goto out;
 	crypto_xor(b + GMAC_DIGEST, b + GMAC_J0, GRPSEC_TAG_LEN);

@@ -499,11 +499,13 @@ static const char *const accel_driver[] = {
 /*
  * GMAC's parts: on x86-64, AES-NI and CLMUL.  arm64's 6.1 kernel
  * registers its NEON ghash only on CPUs without PMULL, which get
- * gcm-aes-ce instead; with only ghash-generic there is no GMAC, and
- * AES-GCM tags use the cache, so none is expected there.
+ * gcm-aes-ce instead: with PMULL (the test VM's CPU has it), the CE's
+ * ecb(aes) and the module's own GHASH on PMULL (ghash_pmull.c).
  */
 #if IS_ENABLED(CONFIG_X86_64)
 static const char *const gmac_driver[] = { "ecb-aes-aesni", "ghash-clmulni" };
+#elif IS_ENABLED(CONFIG_ARM64)
+static const char *const gmac_driver[] = { "ecb-aes-ce" };
 #endif
 
 static void driver_accelerated(struct kunit *test)
@@ -530,6 +532,12 @@ static void driver_accelerated(struct kunit *test)
 				   gmac_driver[0]);
 		KUNIT_EXPECT_STREQ(test, crypto_tfm_alg_driver_name(crypto_ahash_tfm(g.ghash)),
 				   gmac_driver[1]);
+#elif IS_ENABLED(CONFIG_ARM64)
+		KUNIT_ASSERT_EQ(test, err, 0);
+		KUNIT_EXPECT_STREQ(test, crypto_tfm_alg_driver_name(crypto_skcipher_tfm(g.ecb)),
+				   gmac_driver[0]);
+		KUNIT_EXPECT_TRUE(test, g.pmull);
+		KUNIT_EXPECT_NULL(test, g.ghash);
 #else
 		kunit_info(test, "GMAC: %d\n", err);
 #endif
