@@ -163,6 +163,8 @@ mid=$(stat verified)
 [ "$mid" -lt $((ver0 + 9 * MSGS)) ] ||
 	fail "the traffic was over before the reconciliation ended: nothing shown"
 wait $sender || fail "the members failed: $(cat "$K/m.out")"
+# And where they go on, for step 7 (step 5's members rewrite seq.1).
+cp "$K/seq.1" "$K/seq.1.after4"
 backend_wait || fail "backend: $(cat "$K/be.out")"
 expect_field "$K/be.out" unique $((9 * MSGS))
 expect_field "$K/be.out" duplicates 0
@@ -281,7 +283,7 @@ SEQ_FILE=$K/seq.1.step4 members 1 anonymous $S 1 9 1 > /dev/null
 wait_stat drop-replay $((rep0 + 9))
 [ "$(stat verified)" = "$ver0" ] ||
 	fail "frames recorded before the reload were verified again: $(( $(stat verified) - ver0 ))"
-members 1 anonymous $S 1 9 1 > /dev/null
+SEQ_FILE=$K/seq.1.after4 members 1 anonymous $S 1 9 1 > /dev/null
 wait_for 10 eval '[ "$(stat verified)" -ge $((ver0 + 9)) ]' ||
 	fail "the members' new frames were not verified after the floors"
 echo "# replay floors across the reload: member 1/1 from $f1; 9 recorded frames refused" >&2
