@@ -286,5 +286,12 @@ wait_stat drop-replay $((rep0 + 9))
 SEQ_FILE=$K/seq.1.after4 members 1 anonymous $S 1 9 1 > /dev/null
 wait_for 10 eval '[ "$(stat verified)" -ge $((ver0 + 9)) ]' ||
 	fail "the members' new frames were not verified after the floors"
+# A member deleted takes its floor out of the file; the others stay.
+apply --s-auth "$K/s_auth" --epoch 1 --drop-every 3
+expect apply rc=0 failed=0 members_del=$((G * (N / 3)))
+for m in 3 6 9; do
+	! grep -q "^last-seq\.1\.$m " "$STATE" || fail "deleted member 1/$m kept its floor"
+done
+grep -q "^last-seq\.1\.1 " "$STATE" || fail "member 1/1's floor went with the others"
 echo "# replay floors across the reload: member 1/1 from $f1; 9 recorded frames refused" >&2
 exit $ksft_pass
