@@ -682,9 +682,18 @@ static int key_crypt(struct grpsec_aead_key *k, const u8 *nonce,
 	if (!req)
 		return -ENOMEM;
 	memcpy(iv, nonce, sizeof(iv));
-	sg_init_table(sg, 2);
-	sg_set_buf(&sg[0], aad, aad_len);
-	sg_set_buf(&sg[1], data, len + (seal ? GRPSEC_TAG_LEN : 0));
+	/*
+	 * No entry for an empty AAD: the walk that writes the tag steps
+	 * over it with flush_dcache_page() on the page before a
+	 * page-aligned buffer, a bad pointer where that is not a no-op.
+	 */
+	if (aad_len) {
+		sg_init_table(sg, 2);
+		sg_set_buf(&sg[0], aad, aad_len);
+		sg_set_buf(&sg[1], data, len + (seal ? GRPSEC_TAG_LEN : 0));
+	} else {
+		sg_init_one(sg, data, len + (seal ? GRPSEC_TAG_LEN : 0));
+	}
 	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG,
 				  crypto_req_done, &wait);
 	aead_request_set_ad(req, aad_len);

@@ -478,6 +478,37 @@ static void open_bad_tag_wipes(struct kunit *test)
 }
 
 /*
+ * An empty AAD at the start of a page, sealed and opened: the scatterlist
+ * then holds no empty entry, whose walk would compute the page before the
+ * buffer and, on arm64, flush a struct page that does not exist.
+ */
+static void empty_aad_page_aligned(struct kunit *test)
+{
+	static const u8 key[32] = { 9 }, nonce[GRPSEC_NONCE_LEN] = { 3 };
+	const u8 *suite = test->param_value;
+	unsigned long page = __get_free_page(GFP_KERNEL | __GFP_ZERO);
+	u8 *buf = (u8 *)page;
+	struct grpsec_aead_key *k;
+
+	KUNIT_ASSERT_NE(test, page, 0UL);
+	k = grpsec_aead_key_create(*suite, key,
+				   *suite == GRPSEC_SUITE_AES128_GCM ? 16 : 32);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	/* A tag over nothing, then 32 bytes sealed with no AAD. */
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal_tag(k, nonce, buf, 0), 0);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf, 0), 0);
+	buf[0] ^= 1;
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open_tag(k, nonce, buf, 0), -EBADMSG);
+	memset(buf, 0x33, 32);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_seal(k, nonce, NULL, 0, buf, 32), 0);
+	KUNIT_EXPECT_EQ(test, grpsec_aead_key_open(k, nonce, NULL, 0, buf,
+						   32 + GRPSEC_TAG_LEN), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf, 0x33, 32));
+	grpsec_aead_key_destroy(k);
+	free_page(page);
+}
+
+/*
  * The transforms the module allocates come from the platform's
  * accelerated driver: AES-NI and CLMUL, or the ARMv8 Crypto Extensions,
  * and the SIMD ChaCha20 and Poly1305.  Were the kernel's config or the
@@ -555,6 +586,7 @@ static struct kunit_case vectors_test_cases[] = {
 	KUNIT_CASE(gmac_matches_gcm),
 	KUNIT_CASE(cache_sized_from_memory),
 	KUNIT_CASE_PARAM(open_bad_tag_wipes, open_suite_gen_params),
+	KUNIT_CASE_PARAM(empty_aad_page_aligned, open_suite_gen_params),
 	KUNIT_CASE_PARAM(driver_accelerated, open_suite_gen_params),
 	{}
 };
