@@ -26,6 +26,10 @@
 #    reconciliation and the helper's end read it); the reconciliation
 #    after the reload gives it back, so the frames of step 4, sent once
 #    more, are refused as replays, and new frames pass.
+# 8. Floors that rise are committed with reservations, otherwise at most
+#    once a reconciliation interval: a watcher told of a change every
+#    50 ms (as by a busy manager) while members send reconciles at each,
+#    but writes the file about once a second.
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
@@ -294,4 +298,42 @@ for m in 3 6 9; do
 done
 grep -q "^last-seq\.1\.1 " "$STATE" || fail "member 1/1's floor went with the others"
 echo "# replay floors across the reload: member 1/1 from $f1; 9 recorded frames refused" >&2
+
+# 8. A change every 50 ms, a reconciliation interval of a second.
+SECS=$((4 * TIMEOUT_SCALE))
+# shellcheck disable=SC2086
+spawn "$NS_GW" sh -c 'exec "$@" > '"$K/watch8.out"' 2>&1' sh helper-kernel \
+	watch --groups $G --members $N --suite $S --listen $GW_PORT \
+	--upstream "$IP_BE:$BE_PORT" --gateway $GW_ID --up-secret "$K/up" \
+	--state "$STATE" --terminate 2 --group-key "$KG2" --s-auth "$K/s_auth" \
+	--epoch 1 --drop-every 3 --seconds $SECS --interval-ms 1000 --change-ms 50
+watcher=$spawned
+wait_for 20 grep -q '^watching$' "$K/watch8.out" ||
+	fail "the watcher did not start: $(cat "$K/watch8.out")"
+ver0=$(stat verified)
+f8=$(awk '$1 == "last-seq.1.1" { print $2 }' "$STATE")
+SEQ_FILE=$K/seq.1.after4 members 1 anonymous $S 1 2 $((100 * (SECS + 1))) \
+	--rate 200 > "$K/m8.out" &
+sender=$!
+wait "$watcher" || fail "the watcher failed: $(cat "$K/watch8.out")"
+wait $sender || fail "the members failed: $(cat "$K/m8.out")"
+w=$(grep '"step":"watch"' "$K/watch8.out")
+echo "# $w" >&2
+rec=$(sed -n 's/.*"reconciles":\([0-9]*\).*/\1/p' <<< "$w")
+com=$(sed -n 's/.*"state_commits":\([0-9]*\).*/\1/p' <<< "$w")
+[ "$(stat verified)" -gt "$ver0" ] || fail "no frame was verified while the watcher ran"
+[ -n "$rec" ] && [ "$rec" -ge $((5 * SECS)) ] ||
+	fail "${rec:-no} reconciliations in $SECS s of a change every 50 ms: $w"
+# The first reconciliation's commit, one a second, the end's.
+[ -n "$com" ] && [ "$com" -le $((SECS + 3)) ] ||
+	fail "${com:-no} commits of the state file in $SECS s, $rec reconciliations: $w"
+[ "$com" -ge 2 ] || fail "the floors were not written while members sent: $w"
+# The members may outlast the watcher: its floors are behind the
+# module's then, never ahead.
+f=$(awk '$1 == "last-seq.1.1" { print $2 }' "$STATE")
+l=$(n_gw grpsec member show 1 last-seq | awk '$1 == 1 { print $2 }')
+[ -n "$f" ] && [ "$f" -gt "$f8" ] && [ "$f" -le "$l" ] ||
+	fail "member 1/1: floor ${f:-none} saved, $f8 before, the module verified up to $l"
+echo "# $rec reconciliations, $com commits of the state file in $SECS s;" \
+	"member 1/1's floor $f8 -> $f (module: $l)" >&2
 exit $ksft_pass

@@ -13,6 +13,7 @@
  *       [--again] [--same-epoch-s-auth FILE]
  *   helper-kernel watch (the same options) --seconds T [--pause-ms P]
  *       [--pause-until FILE] [--rcvbuf BYTES] [--interval-ms MS]
+ *       [--change-ms C]
  *
  * Groups 1..N, each with members 1..M, K_m[e] derived from S_auth with
  * libgrpsec's KDF (as grpsec-member and grpsec-keys do, so simulated
@@ -32,8 +33,10 @@
  * the test then decides when the overrun has happened), then the
  * loop for T seconds ("watching" when it starts), with the periodic
  * reconciliation every MS (default: an hour, so that only an overrun or
- * an event brings one).  Each unknown_member and epoch_limit hook call
- * prints a line; at the end a line of kernel_counters().
+ * an event brings one), and with --change-ms C kernel_changed() every
+ * C ms, as the daemon calls it when the manager sends a change.  Each
+ * unknown_member and epoch_limit hook call prints a line; at the end a
+ * line of kernel_counters().
  */
 #include <errno.h>
 #include <getopt.h>
@@ -57,7 +60,7 @@ struct opts {
 	uint16_t listen;
 	uint8_t suite, mode;
 	bool has_next, again, has_upstream, watch;
-	uint32_t seconds, pause_ms, rcvbuf, interval_ms;
+	uint32_t seconds, pause_ms, rcvbuf, interval_ms, change_ms;
 	const char *s_auth, *s_auth2, *state, *up_secret, *group_key;
 	const char *pause_until;
 	struct sockaddr_storage upstream;
@@ -176,7 +179,7 @@ static void print_diff(const char *step, int rc, const struct kernel_diff *d)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: helper-kernel apply|watch --groups N --members M --s-auth FILE --epoch E [--next-epoch E2] [--suite S] [--mode M] [--drop-every K] [--drop-group G] [--listen PORT] [--state FILE] [--upstream ADDR:PORT --gateway ID --up-secret FILE] [--terminate G --group-key FILE] [--again] [--same-epoch-s-auth FILE] [--seconds T --pause-ms P --pause-until FILE --rcvbuf B --interval-ms MS]\n");
+	fprintf(stderr, "usage: helper-kernel apply|watch --groups N --members M --s-auth FILE --epoch E [--next-epoch E2] [--suite S] [--mode M] [--drop-every K] [--drop-group G] [--listen PORT] [--state FILE] [--upstream ADDR:PORT --gateway ID --up-secret FILE] [--terminate G --group-key FILE] [--again] [--same-epoch-s-auth FILE] [--seconds T --pause-ms P --pause-until FILE --rcvbuf B --interval-ms MS --change-ms C]\n");
 	return 2;
 }
 
@@ -194,7 +197,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "seconds", 1, NULL, 'T' }, { "pause-ms", 1, NULL, 'P' },
 		{ "rcvbuf", 1, NULL, 'R' }, { "interval-ms", 1, NULL, 'I' },
 		{ "terminate", 1, NULL, 't' }, { "group-key", 1, NULL, 'k' },
-		{ "pause-until", 1, NULL, 'W' },
+		{ "pause-until", 1, NULL, 'W' }, { "change-ms", 1, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t port;
@@ -242,6 +245,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'R': ok = parse_u32(optarg, &o->rcvbuf, 1, 1 << 24); break;
 		case 'I': ok = parse_u32(optarg, &o->interval_ms, 1, UINT32_MAX); break;
 		case 'W': o->pause_until = optarg; break;
+		case 'C': ok = parse_u32(optarg, &o->change_ms, 1, 600000); break;
 		default: return -1;
 		}
 		if (!ok) {
@@ -270,6 +274,12 @@ static void on_epoch_limit(void *arg, uint32_t group, uint32_t epoch)
 	printf("{\"event\":\"epoch_limit\",\"group\":%u,\"epoch\":%u}\n",
 	       group, epoch);
 	fflush(stdout);
+}
+
+static void on_change(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	kernel_changed(arg);
 }
 
 static void on_stop(struct loop_timer *t, void *arg)
@@ -323,16 +333,20 @@ static int watch(const struct opts *o, struct gwstate *want)
 	printf("watching\n");
 	fflush(stdout);
 	loop_timer_add(l, o->seconds * 1000ULL, 0, on_stop, l);
+	if (o->change_ms)
+		loop_timer_add(l, o->change_ms, o->change_ms, on_change, k);
 	loop_run(l);
 	c = kernel_counters(k);
 	printf("{\"step\":\"watch\",\"overruns\":%llu,\"reconciles\":%llu,"
 	       "\"reconcile_errors\":%llu,\"unknown_member\":%llu,"
-	       "\"bad_tag_burst\":%llu,\"epoch_limit\":%llu}\n",
+	       "\"bad_tag_burst\":%llu,\"epoch_limit\":%llu,"
+	       "\"state_commits\":%llu}\n",
 	       (unsigned long long)c->overruns, (unsigned long long)c->reconciles,
 	       (unsigned long long)c->reconcile_errors,
 	       (unsigned long long)c->unknown_member,
 	       (unsigned long long)c->bad_tag_burst,
-	       (unsigned long long)c->epoch_limit);
+	       (unsigned long long)c->epoch_limit,
+	       (unsigned long long)c->state_commits);
 	kernel_close(k);
 	loop_free(l);
 	return rc != 0;
