@@ -103,6 +103,36 @@ void grpsec_event_raise(struct grpsec_net *gn, const struct grpsec_event *ev)
 }
 
 /**
+ * grpsec_event_suppress - decide before process context that an event
+ * would not be sent
+ * @gn: the instance
+ * @type: the event's type
+ *
+ * For a frame dropped where grpsec_event_raise() cannot be called: with
+ * no listener, or with this second's events of @type all sent, the
+ * event is counted as suppressed (the next one sent says so) exactly as
+ * grpsec_event_raise() would count it.  Any context.
+ *
+ * Return: true if the event is not to be sent; false if it may be, and
+ * the frame must reach grpsec_event_raise() in process context.
+ */
+bool grpsec_event_suppress(struct grpsec_net *gn, u8 type)
+{
+	struct grpsec_event_limit *l = &gn->event_limits[type];
+	bool full;
+
+	if (!genl_has_listeners(&grpsec_family, gn->net, 0))
+		return true;
+	spin_lock_bh(&l->lock);
+	full = !time_after(jiffies, l->start + HZ) &&
+	       l->sent >= GRPSEC_EVENTS_PER_SEC;
+	if (full)
+		l->suppressed++;
+	spin_unlock_bh(&l->lock);
+	return full;
+}
+
+/**
  * grpsec_epoch_charge - count one message sealed under a group's epoch
  * @gn: the instance
  * @g: the group

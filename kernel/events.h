@@ -31,6 +31,7 @@ struct grpsec_event {
 
 void grpsec_events_init(struct grpsec_net *gn);
 void grpsec_event_raise(struct grpsec_net *gn, const struct grpsec_event *ev);
+bool grpsec_event_suppress(struct grpsec_net *gn, u8 type);
 bool grpsec_epoch_charge(struct grpsec_net *gn, struct grpsec_group *g,
 			 u32 epoch);
 

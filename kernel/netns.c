@@ -34,6 +34,7 @@ static int __net_init grpsec_net_init(struct net *net)
 	mutex_init(&gn->deliver_lock);
 	xa_init(&gn->groups);
 	grpsec_events_init(gn);
+	gn->unknown_until = jiffies;
 	gn->stats = alloc_percpu(struct grpsec_stats);
 	if (!gn->stats)
 		return -ENOMEM;

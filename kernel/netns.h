@@ -47,6 +47,8 @@ struct grpsec_net {
 	struct socket *deliver_sock[2];	/* terminate mode: IPv4, IPv6 */
 	struct grpsec_stats __percpu *stats;
 	struct grpsec_event_limit event_limits[__GRPSEC_EVENT_MAX];
+	/* Softirq looks groups and members up until then (receive.c). */
+	unsigned long unknown_until;
 };
 
 extern struct workqueue_struct *grpsec_wq;

@@ -3,7 +3,9 @@
  * Uplink receive path.
  *
  * Softirq (grpsec_receive): checks the header, which costs no lookup and
- * no crypto, and queues the frame on this CPU's queue.  Process context
+ * no crypto, and queues the frame on this CPU's queue; while frames of
+ * unknown groups or members arrive, it drops those first (unknown_early).
+ * Process context
  * (grpsec_receive_work): takes the whole queue at once, looks up group,
  * member and key slot, drops replays before spending crypto on them,
  * verifies up to GRPSEC_CRYPTO_LANES outer tags in one submission, then
@@ -131,6 +133,54 @@ int grpsec_receive_upstream(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * Frames of unknown groups or members seen: softirq looks every frame up
+ * for the next second (written at most twice a second, so a flood does
+ * not bounce the cache line between CPUs).
+ */
+static void unknown_seen(struct grpsec_net *gn)
+{
+	unsigned long until = READ_ONCE(gn->unknown_until);
+
+	if (time_before(until, jiffies + HZ / 2))
+		WRITE_ONCE(gn->unknown_until, jiffies + HZ);
+}
+
+/*
+ * A frame of a group or member the gateway does not know, dropped here
+ * rather than after the handoff to the worker: the lookups are RCU's,
+ * with the counts prepare() would make.  Only while such frames arrive
+ * (unknown_seen()): otherwise every frame is looked up once, by the
+ * worker.  An unknown member whose event may still be sent this second
+ * goes on to the worker, which raises it (events are built and sent in
+ * process context).
+ *
+ * Return: the drop reason, or 0 to queue the frame.
+ */
+static int unknown_early(struct grpsec_net *gn, struct sk_buff *skb)
+{
+	const struct grpsec_uplink *up = &rx_cb(skb)->up;
+	struct grpsec_group *g;
+	int reason = 0;
+
+	if (time_after_eq(jiffies, READ_ONCE(gn->unknown_until)))
+		return 0;
+	rcu_read_lock();
+	g = grpsec_group_lookup(gn, up->group);
+	if (!g) {
+		reason = GRPSEC_A_STATS_DROP_UNKNOWN_GROUP;
+	} else if (up->suite == g->suite && !xa_load(&g->members, up->member) &&
+		   grpsec_event_suppress(gn, GRPSEC_EVENT_UNKNOWN_MEMBER)) {
+		grpsec_stats_inc(g->stats, GRPSEC_A_STATS_RX_FRAMES);
+		grpsec_stats_inc(g->stats, GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER);
+		reason = GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER;
+	}
+	rcu_read_unlock();
+	if (reason)
+		unknown_seen(gn);
+	return reason;
+}
+
 /**
  * grpsec_receive - UDP encap hook of the listen sockets
  * @sk: the listen socket
@@ -172,6 +222,11 @@ int grpsec_receive(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 
+	reason = unknown_early(gn, skb);
+	if (reason) {
+		drop(gn, skb, reason);
+		return 0;
+	}
 	skb_dst_drop(skb);
 	q = this_cpu_ptr(gn->rxq);
 	if (unlikely(skb_queue_len_lockless(&q->queue) >= GRPSEC_RX_QUEUE_MAX)) {
@@ -534,6 +589,9 @@ void grpsec_receive_work(struct work_struct *work)
 			reason = prepare(gn, &it[n], &v[n]);
 			if (reason == GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER)
 				unknown_member_event(gn, skb);
+			if (reason == GRPSEC_A_STATS_DROP_UNKNOWN_MEMBER ||
+			    reason == GRPSEC_A_STATS_DROP_UNKNOWN_GROUP)
+				unknown_seen(gn);
 			if (it[n].burst)
 				replay_burst_event(gn, skb, it[n].burst);
 			if (reason)
